@@ -1,0 +1,165 @@
+//! The agent contract: what an agent declares about itself, and the handler it implements.
+//!
+//! The declaration is the one source of truth for routing (EventBridge patterns), queue class,
+//! data permissions, emitted events and approvals. The twin obeys it; `infra/` is checked
+//! against it.
+
+use crate::context::Ctx;
+use crate::event::Event;
+use crate::policy::AccessDenied;
+use crate::ports::LakeError;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Department {
+    Marketing,
+    Sales,
+    Operations,
+    Finance,
+    CustomerSuccess,
+}
+
+/// Which queue an agent's deliveries go through (the seed's message queues).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueClass {
+    /// Time-sensitive work (sales, support): drained first, small batches, no batching window.
+    Priority,
+    /// Scheduled and bulk work (reporting, analytics): larger batches.
+    Batch,
+}
+
+impl QueueClass {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            QueueClass::Priority => "priority",
+            QueueClass::Batch => "batch",
+        }
+    }
+    /// Messages handed to the handler at once (SQS event source mapping batch size).
+    pub fn batch_size(&self) -> usize {
+        match self {
+            QueueClass::Priority => 10,
+            QueueClass::Batch => 100,
+        }
+    }
+}
+
+/// Data-lake domains. Agents declare business domains; the platform ones are the runtime's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Domain {
+    /// Unified customer profiles, leads, accounts, deals, proposals.
+    Customer,
+    /// Every interaction with a prospect or customer.
+    Interaction,
+    /// KPIs and metrics from all functions.
+    Performance,
+    /// Revenue, invoices, payments, expenses, forecasts.
+    Financial,
+    /// Platform: approval requests and their state.
+    Approvals,
+    /// Platform: handled event ids per agent.
+    Idempotency,
+}
+
+impl Domain {
+    pub const BUSINESS: [Domain; 4] = [
+        Domain::Customer,
+        Domain::Interaction,
+        Domain::Performance,
+        Domain::Financial,
+    ];
+    pub const ALL: [Domain; 6] = [
+        Domain::Customer,
+        Domain::Interaction,
+        Domain::Performance,
+        Domain::Financial,
+        Domain::Approvals,
+        Domain::Idempotency,
+    ];
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Domain::Customer => "customer",
+            Domain::Interaction => "interaction",
+            Domain::Performance => "performance",
+            Domain::Financial => "financial",
+            Domain::Approvals => "approvals",
+            Domain::Idempotency => "idempotency",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Domain> {
+        Domain::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+/// One EventBridge rule of an agent.
+#[derive(Clone, Debug, Serialize)]
+pub struct Subscription {
+    /// Short rule name, unique within the agent (`lead-created`).
+    pub name: &'static str,
+    /// EventBridge event pattern.
+    pub pattern: Value,
+}
+
+/// What an agent is allowed and expected to do.
+#[derive(Clone, Debug, Serialize)]
+pub struct AgentDecl {
+    /// Canonical name (`lead-generation`), also the `functions/` folder.
+    pub name: &'static str,
+    pub department: Department,
+    pub queue: QueueClass,
+    pub subscriptions: Vec<Subscription>,
+    pub reads: Vec<Domain>,
+    pub writes: Vec<Domain>,
+    /// Detail-types the agent may emit.
+    pub emits: Vec<&'static str>,
+    /// Whether the agent may open approval requests.
+    pub requests_approvals: bool,
+    /// Whether the agent sends email (reminders, proposals) through the mailer.
+    pub sends_mail: bool,
+}
+
+impl AgentDecl {
+    /// The `source` of events this agent emits.
+    pub fn source(&self) -> String {
+        format!("ascent.agent.{}", self.name)
+    }
+    pub fn may_read(&self, d: Domain) -> bool {
+        self.reads.contains(&d) || self.writes.contains(&d)
+    }
+    pub fn may_write(&self, d: Domain) -> bool {
+        self.writes.contains(&d)
+    }
+}
+
+/// Why a handler failed. Transient errors are retried; permanent ones go straight to the
+/// dead-letter queue with their reason (retrying cannot fix bad data).
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error(transparent)]
+    Denied(#[from] AccessDenied),
+    #[error("data lake: {0}")]
+    Lake(#[from] LakeError),
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Transient(String),
+}
+
+impl AgentError {
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, AgentError::Denied(_) | AgentError::Invalid(_))
+    }
+}
+
+/// An agent: a declaration and an idempotent handler. Handlers read through `ctx` and record
+/// their effects in it; the runtime commits the effects atomically with the idempotency record.
+#[async_trait]
+pub trait Agent: Send + Sync {
+    fn declaration(&self) -> &AgentDecl;
+    async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError>;
+}

@@ -1,0 +1,586 @@
+//! Human approval: the request, its rules (chain of approvers, deadlines, escalation, expiry,
+//! no self-approval), and signed single-use links. One definition used by the local twin and,
+//! on AWS, by the notifier and approval API around Step Functions.
+
+use crate::catalog::{ApprovalDecided, ApprovalOutcome, ApprovalRequested};
+use crate::money::Money;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// What an agent asks for; the runtime turns it into an [`Approval`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalDraft {
+    /// discount, expense, contract_terms, …
+    pub kind: String,
+    /// Entity the decision is about (deal id, expense id).
+    pub subject: String,
+    /// One line saying what is asked.
+    pub summary: String,
+    pub amount: Option<Money>,
+    /// Email of the person on whose behalf the agent asks.
+    pub requester: String,
+    /// Role whose approver chain decides (`sales-director`).
+    pub approver_role: String,
+    /// Why the approval is needed.
+    pub reason: String,
+    /// Facts shown on the approval page (label → value).
+    pub facts: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalStatus {
+    Pending,
+    Approved,
+    Rejected,
+    Expired,
+}
+
+/// A person's decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+impl Decision {
+    pub fn parse(s: &str) -> Option<Decision> {
+        match s {
+            "approve" => Some(Decision::Approve),
+            "reject" => Some(Decision::Reject),
+            _ => None,
+        }
+    }
+}
+
+/// A stored approval request and its state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Approval {
+    pub id: String,
+    pub draft: ApprovalDraft,
+    /// Agent that asked.
+    pub agent: String,
+    /// Approvers in escalation order (requester already removed).
+    pub chain: Vec<String>,
+    /// Index into `chain` of who decides now.
+    pub step: u32,
+    pub step_deadline: DateTime<Utc>,
+    pub status: ApprovalStatus,
+    pub created_at: DateTime<Utc>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub comment: Option<String>,
+    pub correlation_id: Uuid,
+}
+
+/// Why an approval could not be opened or decided.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ApprovalError {
+    #[error("no approver chain is configured for role `{0}`")]
+    UnknownRole(String),
+    #[error("nobody but the requester `{0}` could approve this; configure another approver")]
+    NoEligibleApprover(String),
+    #[error("this request was already {0}")]
+    AlreadyClosed(String),
+    #[error("this link belongs to an earlier approver; the request has moved on")]
+    Superseded,
+    #[error("`{0}` is not the approver of this request")]
+    NotTheApprover(String),
+    #[error("the requester may never approve their own request")]
+    SelfApproval,
+    #[error("the deadline for this decision has passed")]
+    PastDeadline,
+}
+
+/// Approver chains per role and the time each approver has.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ApprovalPolicy {
+    /// role → approvers in escalation order.
+    pub chains: BTreeMap<String, Vec<String>>,
+    /// Time each approver has before escalation, in hours.
+    pub step_timeout_hours: i64,
+}
+
+impl Default for ApprovalPolicy {
+    fn default() -> Self {
+        let mut chains = BTreeMap::new();
+        chains.insert(
+            "sales-director".into(),
+            vec![
+                "sales.director@ascent-xr.example".into(),
+                "cro@ascent-xr.example".into(),
+            ],
+        );
+        chains.insert(
+            "finance-controller".into(),
+            vec![
+                "finance.controller@ascent-xr.example".into(),
+                "cfo@ascent-xr.example".into(),
+            ],
+        );
+        Self {
+            chains,
+            step_timeout_hours: 48,
+        }
+    }
+}
+
+/// What happened when an approval's deadline was checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeadlineOutcome {
+    NotDue,
+    Escalated { to: String },
+    Expired,
+}
+
+/// A stable approval id from the event that caused it and its position among its drafts.
+pub fn approval_id(cause_event_id: Uuid, agent: &str, seq: usize) -> String {
+    let mut h = Sha256::new();
+    h.update(cause_event_id.as_bytes());
+    h.update(agent.as_bytes());
+    h.update((seq as u64).to_be_bytes());
+    format!("apr-{}", &hex::encode(h.finalize())[..20])
+}
+
+impl ApprovalPolicy {
+    pub fn step_timeout(&self) -> Duration {
+        Duration::hours(self.step_timeout_hours)
+    }
+
+    /// Opens a request: resolves the chain without the requester, sets the first deadline.
+    pub fn open(
+        &self,
+        id: String,
+        agent: &str,
+        draft: ApprovalDraft,
+        correlation_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Approval, ApprovalError> {
+        let chain: Vec<String> = self
+            .chains
+            .get(&draft.approver_role)
+            .ok_or_else(|| ApprovalError::UnknownRole(draft.approver_role.clone()))?
+            .iter()
+            .filter(|a| !same_person(a, &draft.requester))
+            .cloned()
+            .collect();
+        if chain.is_empty() {
+            return Err(ApprovalError::NoEligibleApprover(draft.requester.clone()));
+        }
+        Ok(Approval {
+            id,
+            draft,
+            agent: agent.to_string(),
+            chain,
+            step: 0,
+            step_deadline: now + self.step_timeout(),
+            status: ApprovalStatus::Pending,
+            created_at: now,
+            decided_by: None,
+            decided_at: None,
+            comment: None,
+            correlation_id,
+        })
+    }
+}
+
+fn same_person(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+impl Approval {
+    pub fn approver(&self) -> &str {
+        &self.chain[self.step as usize]
+    }
+
+    pub fn status_word(&self) -> &'static str {
+        match self.status {
+            ApprovalStatus::Pending => "pending",
+            ApprovalStatus::Approved => "approved",
+            ApprovalStatus::Rejected => "rejected",
+            ApprovalStatus::Expired => "expired",
+        }
+    }
+
+    /// Checks that `approver` (from a verified link for `step`) may decide now.
+    pub fn check_decider(
+        &self,
+        approver: &str,
+        step: u32,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApprovalError> {
+        if self.status != ApprovalStatus::Pending {
+            return Err(ApprovalError::AlreadyClosed(self.status_word().into()));
+        }
+        if same_person(approver, &self.draft.requester) {
+            return Err(ApprovalError::SelfApproval);
+        }
+        if step != self.step {
+            return Err(ApprovalError::Superseded);
+        }
+        if !same_person(approver, self.approver()) {
+            return Err(ApprovalError::NotTheApprover(approver.into()));
+        }
+        if now > self.step_deadline {
+            return Err(ApprovalError::PastDeadline);
+        }
+        Ok(())
+    }
+
+    /// Records a decision after [`Approval::check_decider`] rules.
+    pub fn decide(
+        &mut self,
+        approver: &str,
+        step: u32,
+        decision: Decision,
+        comment: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApprovalError> {
+        self.check_decider(approver, step, now)?;
+        self.status = match decision {
+            Decision::Approve => ApprovalStatus::Approved,
+            Decision::Reject => ApprovalStatus::Rejected,
+        };
+        self.decided_by = Some(approver.to_string());
+        self.decided_at = Some(now);
+        self.comment = comment.filter(|c| !c.trim().is_empty());
+        Ok(())
+    }
+
+    /// Escalates to the next approver or expires when the deadline has passed.
+    pub fn on_deadline(&mut self, now: DateTime<Utc>, policy: &ApprovalPolicy) -> DeadlineOutcome {
+        if self.status != ApprovalStatus::Pending || now <= self.step_deadline {
+            return DeadlineOutcome::NotDue;
+        }
+        if (self.step as usize) + 1 < self.chain.len() {
+            self.step += 1;
+            self.step_deadline = now + policy.step_timeout();
+            DeadlineOutcome::Escalated {
+                to: self.approver().to_string(),
+            }
+        } else {
+            self.status = ApprovalStatus::Expired;
+            self.decided_at = Some(now);
+            DeadlineOutcome::Expired
+        }
+    }
+
+    pub fn requested_event(&self) -> ApprovalRequested {
+        ApprovalRequested {
+            approval_id: self.id.clone(),
+            kind: self.draft.kind.clone(),
+            subject: self.draft.subject.clone(),
+            summary: self.draft.summary.clone(),
+            amount: self.draft.amount.clone(),
+            requester: self.draft.requester.clone(),
+            approver: self.approver().to_string(),
+            step: self.step,
+            deadline: self.step_deadline,
+        }
+    }
+
+    /// The decision event; `None` while pending.
+    pub fn decided_event(&self) -> Option<ApprovalDecided> {
+        let outcome = match self.status {
+            ApprovalStatus::Pending => return None,
+            ApprovalStatus::Approved => ApprovalOutcome::Approved,
+            ApprovalStatus::Rejected => ApprovalOutcome::Rejected,
+            ApprovalStatus::Expired => ApprovalOutcome::Expired,
+        };
+        Some(ApprovalDecided {
+            approval_id: self.id.clone(),
+            kind: self.draft.kind.clone(),
+            subject: self.draft.subject.clone(),
+            requested_by_agent: self.agent.clone(),
+            outcome,
+            decided_by: self.decided_by.clone(),
+            comment: self.comment.clone(),
+            requester: self.draft.requester.clone(),
+        })
+    }
+}
+
+/// What a verified link says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkClaims {
+    pub approval_id: String,
+    pub approver: String,
+    pub step: u32,
+    pub expires_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("this link is not valid (it was altered or not issued by Ascent)")]
+    Forged,
+    #[error("this link has expired")]
+    Expired,
+}
+
+/// Signs and verifies approval links: `id|approver|step|expiry` with HMAC-SHA256.
+/// The link carries no Step Functions task token and nothing secret.
+#[derive(Clone)]
+pub struct LinkSigner {
+    key: Vec<u8>,
+}
+
+impl std::fmt::Debug for LinkSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LinkSigner(..)")
+    }
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+impl LinkSigner {
+    /// The key should be at least 32 random bytes (from config, SSM or Secrets Manager).
+    pub fn new(key: &[u8]) -> Self {
+        Self { key: key.to_vec() }
+    }
+
+    fn mac(&self, message: &[u8]) -> HmacSha256 {
+        let mut mac =
+            <HmacSha256 as KeyInit>::new_from_slice(&self.key).expect("HMAC takes any key");
+        mac.update(message);
+        mac
+    }
+
+    pub fn sign(&self, c: &LinkClaims) -> String {
+        let body = format!(
+            "{}|{}|{}|{}",
+            c.approval_id, c.approver, c.step, c.expires_at
+        );
+        let tag = self.mac(body.as_bytes()).finalize().into_bytes();
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(body.as_bytes()),
+            URL_SAFE_NO_PAD.encode(tag)
+        )
+    }
+
+    /// Verifies the signature first (constant time), then expiry.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<LinkClaims, LinkError> {
+        let (body_b64, tag_b64) = token.split_once('.').ok_or(LinkError::Forged)?;
+        let body = URL_SAFE_NO_PAD
+            .decode(body_b64)
+            .map_err(|_| LinkError::Forged)?;
+        let tag = URL_SAFE_NO_PAD
+            .decode(tag_b64)
+            .map_err(|_| LinkError::Forged)?;
+        self.mac(&body)
+            .verify_slice(&tag)
+            .map_err(|_| LinkError::Forged)?;
+        let body = String::from_utf8(body).map_err(|_| LinkError::Forged)?;
+        let parts: Vec<&str> = body.split('|').collect();
+        let [id, approver, step, exp] = parts[..] else {
+            return Err(LinkError::Forged);
+        };
+        let claims = LinkClaims {
+            approval_id: id.to_string(),
+            approver: approver.to_string(),
+            step: step.parse().map_err(|_| LinkError::Forged)?,
+            expires_at: exp.parse().map_err(|_| LinkError::Forged)?,
+        };
+        if now.timestamp() > claims.expires_at {
+            return Err(LinkError::Expired);
+        }
+        Ok(claims)
+    }
+
+    /// The signed token for the current approver of `a`, valid until its step deadline.
+    pub fn token_for(&self, a: &Approval) -> String {
+        self.sign(&LinkClaims {
+            approval_id: a.id.clone(),
+            approver: a.approver().to_string(),
+            step: a.step,
+            expires_at: a.step_deadline.timestamp(),
+        })
+    }
+}
+
+/// The approval email for the current approver, with approve and reject links to the page.
+pub fn approval_mail(a: &Approval, token: &str, base_url: &str) -> crate::ports::Mail {
+    let base = base_url.trim_end_matches('/');
+    let link = |action: &str| format!("{base}/approvals/{}?t={token}&action={action}", a.id);
+    let amount = a
+        .draft
+        .amount
+        .as_ref()
+        .map(|m| format!("Amount: {m}\n"))
+        .unwrap_or_default();
+    let text = format!(
+        "{requester} asks for your approval.\n\n{summary}\n{amount}Reason: {reason}\nDecide by: {deadline}\n\n\
+         Approve: {approve}\nReject:  {reject}\n\n\
+         Each link opens a page showing the request; nothing is decided until you press a button there.\n",
+        requester = a.draft.requester,
+        summary = a.draft.summary,
+        reason = a.draft.reason,
+        deadline = a.step_deadline.format("%Y-%m-%d %H:%M UTC"),
+        approve = link("approve"),
+        reject = link("reject"),
+    );
+    crate::ports::Mail {
+        to: a.approver().to_string(),
+        subject: format!("Approval needed: {}", a.draft.summary),
+        text,
+        html: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(requester: &str) -> ApprovalDraft {
+        ApprovalDraft {
+            kind: "discount".into(),
+            subject: "deal-1".into(),
+            summary: "20% discount on deal-1".into(),
+            amount: Some(Money::usd(100_000)),
+            requester: requester.into(),
+            approver_role: "sales-director".into(),
+            reason: "competitive".into(),
+            facts: BTreeMap::new(),
+        }
+    }
+
+    fn t0() -> DateTime<Utc> {
+        "2026-03-02T09:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn requester_is_removed_from_chain_and_cannot_decide() {
+        let p = ApprovalPolicy::default();
+        let a = p
+            .open(
+                "a1".into(),
+                "closing",
+                draft("Sales.Director@ascent-xr.example"),
+                Uuid::nil(),
+                t0(),
+            )
+            .unwrap();
+        assert_eq!(a.chain, vec!["cro@ascent-xr.example".to_string()]);
+        let mut a = p
+            .open("a2".into(), "closing", draft("rep@x"), Uuid::nil(), t0())
+            .unwrap();
+        assert_eq!(
+            a.decide("rep@x", 0, Decision::Approve, None, t0()),
+            Err(ApprovalError::SelfApproval)
+        );
+        assert_eq!(
+            a.decide("intruder@x", 0, Decision::Approve, None, t0()),
+            Err(ApprovalError::NotTheApprover("intruder@x".into()))
+        );
+        a.decide(
+            "sales.director@ascent-xr.example",
+            0,
+            Decision::Approve,
+            Some("ok".into()),
+            t0(),
+        )
+        .unwrap();
+        assert_eq!(a.status, ApprovalStatus::Approved);
+        assert_eq!(
+            a.decide(
+                "sales.director@ascent-xr.example",
+                0,
+                Decision::Reject,
+                None,
+                t0()
+            ),
+            Err(ApprovalError::AlreadyClosed("approved".into()))
+        );
+    }
+
+    #[test]
+    fn escalates_then_expires() {
+        let p = ApprovalPolicy::default();
+        let mut a = p
+            .open("a".into(), "closing", draft("rep@x"), Uuid::nil(), t0())
+            .unwrap();
+        assert_eq!(
+            a.on_deadline(t0() + Duration::hours(47), &p),
+            DeadlineOutcome::NotDue
+        );
+        assert_eq!(
+            a.on_deadline(t0() + Duration::hours(49), &p),
+            DeadlineOutcome::Escalated {
+                to: "cro@ascent-xr.example".into()
+            }
+        );
+        // The first approver's link is now superseded.
+        assert_eq!(
+            a.check_decider(
+                "sales.director@ascent-xr.example",
+                0,
+                t0() + Duration::hours(50)
+            ),
+            Err(ApprovalError::Superseded)
+        );
+        assert_eq!(
+            a.on_deadline(t0() + Duration::hours(98), &p),
+            DeadlineOutcome::Expired
+        );
+        assert_eq!(a.decided_event().unwrap().outcome, ApprovalOutcome::Expired);
+    }
+
+    #[test]
+    fn unknown_role_and_no_eligible_approver() {
+        let mut p = ApprovalPolicy::default();
+        let mut d = draft("rep@x");
+        d.approver_role = "pope".into();
+        assert!(matches!(
+            p.open("a".into(), "x", d, Uuid::nil(), t0()),
+            Err(ApprovalError::UnknownRole(_))
+        ));
+        p.chains.insert("solo".into(), vec!["rep@x".into()]);
+        let mut d = draft("rep@x");
+        d.approver_role = "solo".into();
+        assert!(matches!(
+            p.open("a".into(), "x", d, Uuid::nil(), t0()),
+            Err(ApprovalError::NoEligibleApprover(_))
+        ));
+    }
+
+    #[test]
+    fn links_verify_and_reject_forgery_and_expiry() {
+        let s = LinkSigner::new(b"0123456789abcdef0123456789abcdef");
+        let claims = LinkClaims {
+            approval_id: "apr-1".into(),
+            approver: "boss@x".into(),
+            step: 0,
+            expires_at: t0().timestamp() + 60,
+        };
+        let token = s.sign(&claims);
+        assert_eq!(s.verify(&token, t0()).unwrap(), claims);
+        assert_eq!(
+            s.verify(&token, t0() + Duration::seconds(61)),
+            Err(LinkError::Expired)
+        );
+        // Altered body, other key, garbage.
+        let forged_body = URL_SAFE_NO_PAD.encode("apr-1|me@x|0|99999999999");
+        let tag = token.split_once('.').unwrap().1;
+        assert_eq!(
+            s.verify(&format!("{forged_body}.{tag}"), t0()),
+            Err(LinkError::Forged)
+        );
+        let other = LinkSigner::new(b"another key another key another k");
+        assert_eq!(other.verify(&token, t0()), Err(LinkError::Forged));
+        assert_eq!(s.verify("garbage", t0()), Err(LinkError::Forged));
+    }
+
+    #[test]
+    fn ids_are_stable() {
+        let e = Uuid::new_v4();
+        assert_eq!(approval_id(e, "closing", 0), approval_id(e, "closing", 0));
+        assert_ne!(approval_id(e, "closing", 0), approval_id(e, "closing", 1));
+    }
+}

@@ -1,0 +1,673 @@
+//! The event catalog: every event type's payload, its category and its current schema version.
+//!
+//! The `catalog!` list below is the single place an event type is declared. From it come the
+//! typed [`Payload`] enum, parsing by `detail-type` and version, and the JSON Schemas committed
+//! under `events/schemas/`.
+
+use crate::money::Money;
+use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Business, agent or system event (the seed's three families).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Business,
+    Agent,
+    System,
+}
+
+/// One catalog entry, for docs, schema generation and validation.
+pub struct CatalogEntry {
+    pub detail_type: &'static str,
+    pub category: Category,
+    /// Versions this build accepts; the last one is what it emits.
+    pub versions: &'static [u32],
+    /// `source` a business system or agent normally sets (samples use it).
+    pub default_source: &'static str,
+    pub description: &'static str,
+    /// JSON Schema of the whole EventBridge envelope carrying this payload.
+    pub schema: fn() -> schemars::Schema,
+}
+
+impl CatalogEntry {
+    pub fn current_version(&self) -> u32 {
+        *self.versions.last().expect("every entry has a version")
+    }
+}
+
+/// Looks a detail-type up in the catalog.
+pub fn entry(detail_type: &str) -> Option<&'static CatalogEntry> {
+    CATALOG.iter().find(|e| e.detail_type == detail_type)
+}
+
+/// Implemented by every payload type: ties it to its detail-type.
+pub trait EventPayload: Into<Payload> {
+    const DETAIL_TYPE: &'static str;
+    const VERSION: u32;
+}
+
+/// Schema-only mirror of the envelope, so each event's schema describes the whole JSON file.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct EnvelopeSchema<P: JsonSchema> {
+    /// EventBridge envelope version, always "0".
+    version: Option<String>,
+    /// EventBridge event id.
+    id: Option<String>,
+    source: String,
+    #[serde(rename = "detail-type")]
+    detail_type: String,
+    account: Option<String>,
+    time: Option<DateTime<Utc>>,
+    region: Option<String>,
+    resources: Option<Vec<String>>,
+    detail: crate::event::Detail<P>,
+}
+
+macro_rules! catalog {
+    ($( $(#[doc = $doc:literal])* $name:ident : $cat:ident, $src:literal, [$($v:literal),+]; )*) => {
+        /// A typed event payload; the variant is chosen by the envelope's `detail-type`.
+        #[derive(Clone, Debug, PartialEq, Serialize)]
+        #[serde(untagged)]
+        pub enum Payload { $( $name($name), )* }
+
+        impl Payload {
+            pub fn detail_type(&self) -> &'static str {
+                match self { $( Payload::$name(_) => stringify!($name), )* }
+            }
+
+            /// Parses `value` as the payload of `detail_type`; the error path names the field.
+            pub(crate) fn from_value(detail_type: &str, value: serde_json::Value)
+                -> Result<Self, (String, String)> {
+                fn typed<T: serde::de::DeserializeOwned>(v: serde_json::Value)
+                    -> Result<T, (String, String)> {
+                    serde_path_to_error::deserialize(v).map_err(|e| {
+                        let path = e.path().to_string();
+                        (path, e.into_inner().to_string())
+                    })
+                }
+                match detail_type {
+                    $( stringify!($name) => typed::<$name>(value).map(Payload::$name), )*
+                    other => Err((String::new(), format!("unknown detail-type `{other}`"))),
+                }
+            }
+        }
+
+        $(
+            impl From<$name> for Payload {
+                fn from(p: $name) -> Self { Payload::$name(p) }
+            }
+            impl EventPayload for $name {
+                const DETAIL_TYPE: &'static str = stringify!($name);
+                const VERSION: u32 = { let v: &[u32] = &[$($v),+]; v[v.len() - 1] };
+            }
+        )*
+
+        /// Every event type this build knows.
+        pub static CATALOG: &[CatalogEntry] = &[ $(
+            CatalogEntry {
+                detail_type: stringify!($name),
+                category: Category::$cat,
+                versions: &[$($v),+],
+                default_source: $src,
+                description: concat!($($doc),*),
+                schema: || schemars::schema_for!(EnvelopeSchema<$name>),
+            },
+        )* ];
+    };
+}
+
+catalog! {
+    /// A new lead arrived from the CRM, a form or an event list.
+    LeadCreated: Business, "ascent.crm", [1];
+    /// Lead Generation scored a lead (fit + intent) with the model that produced the score.
+    LeadScored: Business, "ascent.agent.lead-generation", [1];
+    /// A lead turned out to be a duplicate of a known one (same normalised email or person at the same domain).
+    LeadDuplicateDetected: Business, "ascent.agent.lead-generation", [1];
+    /// A hot lead was handed to a sales team.
+    LeadRouted: Business, "ascent.agent.lead-generation", [1];
+    /// A prospect or customer interacted (site visit, download, webinar, email reply, demo request).
+    InteractionRecorded: Business, "ascent.web", [1];
+    /// A deal moved between pipeline stages in the CRM.
+    DealStageChanged: Business, "ascent.crm", [1];
+    /// Closing sent a proposal (after approval when the discount needed one).
+    ProposalSent: Business, "ascent.agent.closing", [1];
+    /// A deal was won.
+    DealClosedWon: Business, "ascent.crm", [1];
+    /// A deal was lost, with the reason.
+    DealClosedLost: Business, "ascent.crm", [1];
+    /// Billing issued an invoice.
+    InvoiceIssued: Business, "ascent.agent.billing", [1];
+    /// A payment arrived for an invoice (payment processor or bank).
+    PaymentReceived: Business, "ascent.payments", [1];
+    /// A payment attempt failed.
+    PaymentFailed: Business, "ascent.payments", [1];
+    /// An invoice is fully paid.
+    InvoicePaid: Business, "ascent.agent.billing", [1];
+    /// Billing took a dunning step on an overdue invoice.
+    DunningStepTaken: Business, "ascent.agent.billing", [1];
+    /// An employee submitted an expense.
+    ExpenseSubmitted: Business, "ascent.expenses", [1];
+    /// A support ticket was opened.
+    TicketOpened: Business, "ascent.support", [1];
+    /// A support ticket was resolved.
+    TicketResolved: Business, "ascent.support", [1];
+    /// A customer signed up (account, plan, billing details).
+    CustomerSignedUp: Business, "ascent.platform", [1];
+    /// The XR platform reported usage for an account and period.
+    UsageReported: Business, "ascent.platform", [1];
+    /// A customer answered an NPS survey.
+    NpsResponse: Business, "ascent.surveys", [1];
+    /// Marketing launched a campaign.
+    CampaignLaunched: Business, "ascent.marketing", [1];
+    /// An agent finished a unit of work worth recording.
+    TaskCompleted: Agent, "ascent.agent", [1];
+    /// An agent hit something it cannot resolve without a person.
+    ExceptionRaised: Agent, "ascent.agent", [1];
+    /// An approval was asked of a person.
+    ApprovalRequested: Agent, "ascent.approvals", [1];
+    /// An approval was decided (approved, rejected) or expired with nobody deciding.
+    ApprovalDecided: Agent, "ascent.approvals", [1];
+    /// A business system finished synchronising data.
+    DataSyncCompleted: System, "ascent.system", [1];
+    /// A component reported an error.
+    ErrorOccurred: System, "ascent.system", [1];
+    /// A metric crossed a threshold.
+    ThresholdCrossed: System, "ascent.system", [1];
+    /// A schedule fired (EventBridge Scheduler on AWS, the twin's clock locally).
+    ScheduleTick: System, "ascent.scheduler", [1];
+}
+
+// ---------------------------------------------------------------- business payloads
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeadCreated {
+    pub lead_id: String,
+    pub email: String,
+    pub full_name: String,
+    pub company: String,
+    /// Number of employees.
+    pub company_size: u32,
+    pub industry: String,
+    /// Job title as written by the lead.
+    pub role: String,
+    /// ISO 3166-1 alpha-2 country code.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// Where the lead came from (web, event, referral, paid, outbound).
+    pub channel: String,
+}
+
+/// Temperature of a lead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadGrade {
+    Hot,
+    Warm,
+    Cold,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeadScored {
+    pub lead_id: String,
+    /// 0–100.
+    pub score: u8,
+    /// Firmographic fit, 0–100.
+    pub fit: u8,
+    /// Recent intent, 0–100.
+    pub intent: u8,
+    pub grade: LeadGrade,
+    /// Identifier of the model (and version) that produced the score.
+    pub model: String,
+    /// Human-readable reasons, strongest first.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeadDuplicateDetected {
+    pub lead_id: String,
+    pub duplicate_of: String,
+    /// `email` or `name_and_domain`.
+    pub matched_on: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeadRouted {
+    pub lead_id: String,
+    /// Team that now owns the lead.
+    pub team: String,
+    pub score: u8,
+    pub grade: LeadGrade,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InteractionKind {
+    WebsiteVisit,
+    PricingPageVisit,
+    ContentDownload,
+    WebinarAttended,
+    EmailOpened,
+    EmailReplied,
+    DemoRequested,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InteractionRecorded {
+    pub interaction_id: String,
+    pub email: String,
+    pub kind: InteractionKind,
+    pub occurred_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DealStage {
+    Prospecting,
+    Qualification,
+    Demo,
+    Proposal,
+    Negotiation,
+    ClosedWon,
+    ClosedLost,
+}
+
+/// A product and quantity on a deal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DealLine {
+    pub sku: String,
+    pub quantity: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DealStageChanged {
+    pub deal_id: String,
+    pub account_id: String,
+    /// Email of the sales rep who owns the deal.
+    pub owner: String,
+    #[serde(default)]
+    pub from_stage: Option<DealStage>,
+    pub to_stage: DealStage,
+    #[serde(default)]
+    pub lines: Vec<DealLine>,
+    /// Discount the rep asks for, in percent (0–100).
+    #[serde(default)]
+    pub requested_discount_pct: f64,
+    pub currency: String,
+}
+
+/// A priced line of a proposal or invoice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PricedLine {
+    pub sku: String,
+    pub description: String,
+    pub quantity: u32,
+    pub unit_price: Money,
+    pub amount: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalSent {
+    pub proposal_id: String,
+    pub deal_id: String,
+    pub account_id: String,
+    pub lines: Vec<PricedLine>,
+    pub subtotal: Money,
+    pub discount_pct: f64,
+    pub discount: Money,
+    pub total: Money,
+    /// Set when the discount went through an approval.
+    #[serde(default)]
+    pub approval_id: Option<String>,
+    pub valid_until: NaiveDate,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DealClosedWon {
+    pub deal_id: String,
+    pub account_id: String,
+    pub owner: String,
+    pub amount: Money,
+    /// The accepted proposal, when there was one.
+    #[serde(default)]
+    pub proposal_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DealClosedLost {
+    pub deal_id: String,
+    pub account_id: String,
+    pub owner: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceIssued {
+    pub invoice_id: String,
+    pub account_id: String,
+    #[serde(default)]
+    pub deal_id: Option<String>,
+    pub lines: Vec<PricedLine>,
+    pub subtotal: Money,
+    pub tax: Money,
+    pub total: Money,
+    pub issued_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub payment_terms_days: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentReceived {
+    pub payment_id: String,
+    pub invoice_id: String,
+    pub amount: Money,
+    pub received_at: DateTime<Utc>,
+    /// card, ach, wire, …
+    pub method: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentFailed {
+    pub payment_id: String,
+    pub invoice_id: String,
+    pub amount: Money,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvoicePaid {
+    pub invoice_id: String,
+    pub account_id: String,
+    pub total: Money,
+    pub paid_on: NaiveDate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DunningAction {
+    Reminder,
+    Escalation,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DunningStepTaken {
+    pub invoice_id: String,
+    pub account_id: String,
+    /// 1-based step of the dunning schedule.
+    pub step: u32,
+    pub days_overdue: u32,
+    pub action: DunningAction,
+    pub outstanding: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpenseSubmitted {
+    pub expense_id: String,
+    /// Email of the employee.
+    pub employee: String,
+    pub department: String,
+    pub category: String,
+    pub amount: Money,
+    pub incurred_on: NaiveDate,
+    pub merchant: String,
+    pub receipt_attached: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketOpened {
+    pub ticket_id: String,
+    pub account_id: String,
+    pub subject: String,
+    pub body: String,
+    /// email, chat, phone, web
+    pub channel: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketResolved {
+    pub ticket_id: String,
+    pub account_id: String,
+    pub resolution: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerSignedUp {
+    pub account_id: String,
+    pub company: String,
+    /// starter, team, enterprise
+    pub plan: String,
+    pub seats: u32,
+    /// ISO 3166-1 alpha-2, plus `-` and region for US states / CA provinces (e.g. `US-CA`).
+    pub tax_region: String,
+    pub billing_email: String,
+    #[serde(default = "default_terms")]
+    pub payment_terms_days: u32,
+    pub currency: String,
+}
+
+fn default_terms() -> u32 {
+    30
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UsageReported {
+    pub account_id: String,
+    /// xr_sessions, active_seats, storage_gb, …
+    pub metric: String,
+    pub quantity: f64,
+    pub period_start: DateTime<Utc>,
+    pub period_end: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NpsResponse {
+    pub account_id: String,
+    pub respondent: String,
+    /// 0–10.
+    pub score: u8,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignLaunched {
+    pub campaign_id: String,
+    pub name: String,
+    pub channel: String,
+    pub budget: Money,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+// ---------------------------------------------------------------- agent payloads
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskCompleted {
+    pub agent: String,
+    pub task: String,
+    pub subject: String,
+    pub outcome: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionRaised {
+    pub agent: String,
+    pub subject: String,
+    pub reason: String,
+    pub severity: Severity,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalRequested {
+    pub approval_id: String,
+    /// What kind of decision (discount, expense, contract_terms, …).
+    pub kind: String,
+    /// The entity the decision is about (deal id, expense id, …).
+    pub subject: String,
+    pub summary: String,
+    #[serde(default)]
+    pub amount: Option<Money>,
+    pub requester: String,
+    pub approver: String,
+    /// 0 for the first approver, 1 after one escalation, …
+    pub step: u32,
+    pub deadline: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalOutcome {
+    Approved,
+    Rejected,
+    Expired,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalDecided {
+    pub approval_id: String,
+    pub kind: String,
+    pub subject: String,
+    /// Agent that asked for the approval.
+    pub requested_by_agent: String,
+    pub outcome: ApprovalOutcome,
+    #[serde(default)]
+    pub decided_by: Option<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+    pub requester: String,
+}
+
+// ---------------------------------------------------------------- system payloads
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataSyncCompleted {
+    pub system: String,
+    pub records: u64,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorOccurred {
+    pub component: String,
+    pub message: String,
+    #[serde(default)]
+    pub event_id: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Above,
+    Below,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdCrossed {
+    pub metric: String,
+    pub value: f64,
+    pub threshold: f64,
+    pub direction: Direction,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleTick {
+    /// Name of the schedule (`daily`, `hourly`, …).
+    pub schedule: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Semantic checks serde cannot express; the error is `(field path, problem)`.
+pub(crate) fn check_payload(p: &Payload) -> Result<(), (String, String)> {
+    fn money(path: &str, m: &Money) -> Result<(), (String, String)> {
+        m.check_non_negative().map_err(|e| (path.to_string(), e))
+    }
+    fn non_empty(path: &str, s: &str) -> Result<(), (String, String)> {
+        if s.trim().is_empty() {
+            Err((path.to_string(), "must not be empty".into()))
+        } else {
+            Ok(())
+        }
+    }
+    match p {
+        Payload::LeadCreated(l) => {
+            non_empty("lead_id", &l.lead_id)?;
+            if !l.email.contains('@') {
+                return Err((
+                    "email".into(),
+                    format!("`{}` is not an email address", l.email),
+                ));
+            }
+            Ok(())
+        }
+        Payload::DealStageChanged(d) => {
+            non_empty("deal_id", &d.deal_id)?;
+            money("currency", &Money::zero(&d.currency))?;
+            if !(0.0..=100.0).contains(&d.requested_discount_pct) {
+                return Err((
+                    "requested_discount_pct".into(),
+                    format!("{} is outside 0–100", d.requested_discount_pct),
+                ));
+            }
+            Ok(())
+        }
+        Payload::DealClosedWon(d) => money("amount", &d.amount),
+        Payload::PaymentReceived(p) => {
+            money("amount", &p.amount)?;
+            if p.amount.amount_minor == 0 {
+                return Err(("amount".into(), "a payment of zero".into()));
+            }
+            Ok(())
+        }
+        Payload::PaymentFailed(p) => money("amount", &p.amount),
+        Payload::ExpenseSubmitted(e) => money("amount", &e.amount),
+        Payload::CampaignLaunched(c) => money("budget", &c.budget),
+        Payload::CustomerSignedUp(c) => money("currency", &Money::zero(&c.currency)),
+        Payload::NpsResponse(n) if n.score > 10 => {
+            Err(("score".into(), format!("{} is outside 0–10", n.score)))
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,222 @@
+//! What a handler works with: reads through the data lake (checked against the agent's
+//! declaration) and a buffer of effects the runtime commits atomically after the handler returns.
+
+use crate::agent::{AgentDecl, AgentError, Domain};
+use crate::approval::ApprovalDraft;
+use crate::catalog::EventPayload;
+use crate::event::{Actor, Event};
+use crate::policy::{self, Access, AccessDenied};
+use crate::ports::{Condition, DataLake, Item, Mail, Query, Write};
+use chrono::{DateTime, Utc};
+
+/// Everything a handler asked for; applied all together or not at all.
+#[derive(Debug, Default)]
+pub struct Effects {
+    pub writes: Vec<Write>,
+    pub emitted: Vec<Event>,
+    pub approvals: Vec<ApprovalDraft>,
+    pub mails: Vec<Mail>,
+    /// Denied attempts; audited even when the handler fails.
+    pub denials: Vec<AccessDenied>,
+}
+
+impl Effects {
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
+            && self.emitted.is_empty()
+            && self.approvals.is_empty()
+            && self.mails.is_empty()
+    }
+}
+
+/// A handler's view of the world for one event.
+pub struct Ctx<'a> {
+    decl: &'a AgentDecl,
+    lake: &'a dyn DataLake,
+    cause: &'a Event,
+    now: DateTime<Utc>,
+    effects: Effects,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        decl: &'a AgentDecl,
+        lake: &'a dyn DataLake,
+        cause: &'a Event,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            decl,
+            lake,
+            cause,
+            now,
+            effects: Effects::default(),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    pub fn agent(&self) -> &AgentDecl {
+        self.decl
+    }
+
+    pub fn cause(&self) -> &Event {
+        self.cause
+    }
+
+    fn allow(&mut self, domain: Domain, access: Access) -> Result<(), AgentError> {
+        policy::check(self.decl, domain, access).map_err(|denied| {
+            self.effects.denials.push(denied.clone());
+            AgentError::Denied(denied)
+        })
+    }
+
+    /// Reads one item; sees this handler's own pending writes first.
+    pub async fn get(
+        &mut self,
+        domain: Domain,
+        pk: &str,
+        sk: &str,
+    ) -> Result<Option<Item>, AgentError> {
+        self.allow(domain, Access::Read)?;
+        for w in self.effects.writes.iter().rev() {
+            if w.domain() == domain && w.key() == (pk, sk) {
+                return Ok(match w {
+                    Write::Put { item, .. } => Some(item.clone()),
+                    Write::Delete { .. } => None,
+                });
+            }
+        }
+        let now = self.now.timestamp();
+        Ok(self
+            .lake
+            .get(domain, pk, sk)
+            .await?
+            .filter(|i| i.is_live(now)))
+    }
+
+    /// Reads and parses one item.
+    pub async fn get_as<T: serde::de::DeserializeOwned>(
+        &mut self,
+        domain: Domain,
+        pk: &str,
+        sk: &str,
+    ) -> Result<Option<T>, AgentError> {
+        match self.get(domain, pk, sk).await? {
+            Some(item) => Ok(Some(item.parse()?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Queries by partition key (table or index); committed data only.
+    pub async fn query(&mut self, domain: Domain, query: &Query) -> Result<Vec<Item>, AgentError> {
+        self.allow(domain, Access::Read)?;
+        let now = self.now.timestamp();
+        let mut items = self.lake.query(domain, query).await?;
+        items.retain(|i| i.is_live(now));
+        Ok(items)
+    }
+
+    /// Buffers a put, applied when the handler succeeds.
+    pub fn put(
+        &mut self,
+        domain: Domain,
+        item: Item,
+        condition: Condition,
+    ) -> Result<(), AgentError> {
+        self.allow(domain, Access::Write)?;
+        self.effects.writes.push(Write::Put {
+            domain,
+            item,
+            condition,
+        });
+        Ok(())
+    }
+
+    /// Serialises `record` as an item's data and buffers the put.
+    pub fn put_record<T: serde::Serialize>(
+        &mut self,
+        domain: Domain,
+        pk: &str,
+        sk: &str,
+        record: &T,
+        index: Option<(String, String)>,
+        condition: Condition,
+    ) -> Result<(), AgentError> {
+        let data = serde_json::to_value(record)
+            .map_err(|e| AgentError::Invalid(format!("record does not serialise: {e}")))?;
+        let mut item = Item::new(pk, sk, data);
+        if let Some((ipk, isk)) = index {
+            item = item.with_index(ipk, isk);
+        }
+        self.put(domain, item, condition)
+    }
+
+    pub fn delete(&mut self, domain: Domain, pk: &str, sk: &str) -> Result<(), AgentError> {
+        self.allow(domain, Access::Write)?;
+        self.effects.writes.push(Write::Delete {
+            domain,
+            pk: pk.into(),
+            sk: sk.into(),
+            condition: Condition::Always,
+        });
+        Ok(())
+    }
+
+    /// Emits an event caused by the one being handled. Ids are stable across redeliveries.
+    pub fn emit<P: EventPayload>(&mut self, payload: P) -> Result<(), AgentError> {
+        if let Err(denied) = policy::check_emit(self.decl, P::DETAIL_TYPE) {
+            self.effects.denials.push(denied.clone());
+            return Err(denied.into());
+        }
+        let seq = self.effects.emitted.len() as u32;
+        let event = self.cause.caused(
+            &self.decl.source(),
+            Actor::agent(self.decl.name),
+            self.now,
+            seq,
+            payload,
+        );
+        self.effects.emitted.push(event);
+        Ok(())
+    }
+
+    /// Opens an approval request (stored, emailed, waited on by the runtime).
+    pub fn request_approval(&mut self, draft: ApprovalDraft) -> Result<(), AgentError> {
+        if !self.decl.requests_approvals {
+            let denied = AccessDenied {
+                agent: self.decl.name.into(),
+                access: Access::Write,
+                what: "approval requests".into(),
+            };
+            self.effects.denials.push(denied.clone());
+            return Err(denied.into());
+        }
+        self.effects.approvals.push(draft);
+        Ok(())
+    }
+
+    pub fn send_mail(&mut self, mail: Mail) -> Result<(), AgentError> {
+        if !self.decl.sends_mail {
+            let denied = AccessDenied {
+                agent: self.decl.name.into(),
+                access: Access::Write,
+                what: "email".into(),
+            };
+            self.effects.denials.push(denied.clone());
+            return Err(denied.into());
+        }
+        self.effects.mails.push(mail);
+        Ok(())
+    }
+
+    pub fn effects(&self) -> &Effects {
+        &self.effects
+    }
+
+    pub fn into_effects(self) -> Effects {
+        self.effects
+    }
+}

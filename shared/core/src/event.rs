@@ -1,0 +1,527 @@
+//! The EventBridge envelope and the `detail` every Ascent event carries.
+//!
+//! `Event::parse` is the one gate every event passes (HTTP ingestion, SQS bodies, files): size,
+//! JSON, envelope fields, `detail-type` in the catalog, a supported `detail.version`, and a
+//! payload that deserialises and passes its semantic checks. Errors name the offending field.
+
+use crate::catalog::{self, EventPayload, Payload};
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// EventBridge rejects entries above 256 KB; so does every Ascent entry point.
+pub const MAX_EVENT_BYTES: usize = 256 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    /// A business system (CRM, billing, support desk, scheduler).
+    System,
+    /// One of the 24 agents.
+    Agent,
+    /// A person (approver, operator).
+    Human,
+}
+
+/// Who caused an event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Actor {
+    pub kind: ActorKind,
+    pub id: String,
+}
+
+impl Actor {
+    pub fn system(id: &str) -> Self {
+        Self {
+            kind: ActorKind::System,
+            id: id.into(),
+        }
+    }
+    pub fn agent(id: &str) -> Self {
+        Self {
+            kind: ActorKind::Agent,
+            id: id.into(),
+        }
+    }
+    pub fn human(id: &str) -> Self {
+        Self {
+            kind: ActorKind::Human,
+            id: id.into(),
+        }
+    }
+}
+
+/// The `detail` object: a versioned payload plus tracing ids.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Detail<P> {
+    /// Schema version of `payload` for this detail-type.
+    pub version: u32,
+    /// Unique id of this event; the idempotency key of every handler.
+    pub event_id: Uuid,
+    /// Shared by every event of one business flow.
+    pub correlation_id: Uuid,
+    /// The event that caused this one, if any.
+    #[serde(default)]
+    pub causation_id: Option<Uuid>,
+    pub actor: Actor,
+    pub payload: P,
+}
+
+/// A validated, typed event in its EventBridge envelope.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    pub id: String,
+    pub source: String,
+    pub time: DateTime<Utc>,
+    pub account: Option<String>,
+    pub region: Option<String>,
+    pub resources: Vec<String>,
+    pub detail: Detail<Payload>,
+}
+
+/// Why an event was refused. Every variant names what was wrong.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum EventError {
+    #[error("event is {size} bytes; the limit is {MAX_EVENT_BYTES} bytes (256 KB)")]
+    TooLarge { size: usize },
+    #[error("malformed JSON: {0}")]
+    Malformed(String),
+    #[error("field `{field}`: {problem}")]
+    Invalid { field: String, problem: String },
+    #[error("unknown detail-type `{0}` (not in the event catalog)")]
+    UnknownDetailType(String),
+    #[error("`{detail_type}` version {version} is not supported (supported: {supported:?})")]
+    UnsupportedVersion {
+        detail_type: String,
+        version: u32,
+        supported: Vec<u32>,
+    },
+}
+
+fn invalid(field: &str, problem: impl Into<String>) -> EventError {
+    EventError::Invalid {
+        field: field.to_string(),
+        problem: problem.into(),
+    }
+}
+
+impl Event {
+    /// Builds a new root event (a business system's), with fresh ids.
+    pub fn new(
+        source: &str,
+        actor: Actor,
+        time: DateTime<Utc>,
+        payload: impl Into<Payload>,
+    ) -> Self {
+        let event_id = Uuid::new_v4();
+        Self::with_ids(
+            source,
+            actor,
+            time,
+            payload.into(),
+            event_id,
+            event_id,
+            None,
+        )
+    }
+
+    fn with_ids(
+        source: &str,
+        actor: Actor,
+        time: DateTime<Utc>,
+        payload: Payload,
+        event_id: Uuid,
+        correlation_id: Uuid,
+        causation_id: Option<Uuid>,
+    ) -> Self {
+        let version = catalog::entry(payload.detail_type())
+            .map(|e| e.current_version())
+            .unwrap_or(1);
+        Self {
+            id: event_id.to_string(),
+            source: source.to_string(),
+            time,
+            account: None,
+            region: None,
+            resources: Vec::new(),
+            detail: Detail {
+                version,
+                event_id,
+                correlation_id,
+                causation_id,
+                actor,
+                payload,
+            },
+        }
+    }
+
+    /// An event caused by this one: same correlation id, causation id = this event.
+    /// Its id is derived from (this event, emitter, sequence) so that a handler run twice
+    /// emits the same ids, and downstream idempotency absorbs the repeat.
+    pub fn caused<P: EventPayload>(
+        &self,
+        source: &str,
+        actor: Actor,
+        time: DateTime<Utc>,
+        sequence: u32,
+        payload: P,
+    ) -> Event {
+        let mut h = Sha256::new();
+        h.update(self.detail.event_id.as_bytes());
+        h.update(actor.id.as_bytes());
+        h.update(sequence.to_be_bytes());
+        let digest = h.finalize();
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        let id = Uuid::new_v8(bytes);
+        Self::with_ids(
+            source,
+            actor,
+            time,
+            payload.into(),
+            id,
+            self.detail.correlation_id,
+            Some(self.detail.event_id),
+        )
+    }
+
+    pub fn detail_type(&self) -> &'static str {
+        self.detail.payload.detail_type()
+    }
+
+    pub fn payload(&self) -> &Payload {
+        &self.detail.payload
+    }
+
+    /// The envelope as JSON (what EventBridge delivers and rules match on).
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("version".into(), Value::from("0"));
+        m.insert("id".into(), Value::from(self.id.clone()));
+        m.insert("detail-type".into(), Value::from(self.detail_type()));
+        m.insert("source".into(), Value::from(self.source.clone()));
+        if let Some(a) = &self.account {
+            m.insert("account".into(), Value::from(a.clone()));
+        }
+        m.insert(
+            "time".into(),
+            Value::from(self.time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        );
+        if let Some(r) = &self.region {
+            m.insert("region".into(), Value::from(r.clone()));
+        }
+        m.insert(
+            "resources".into(),
+            Value::Array(self.resources.iter().cloned().map(Value::from).collect()),
+        );
+        m.insert(
+            "detail".into(),
+            serde_json::to_value(&self.detail).expect("detail serialises"),
+        );
+        Value::Object(m)
+    }
+
+    pub fn to_json(&self) -> String {
+        self.to_value().to_string()
+    }
+
+    /// Parses and validates raw bytes (an EventBridge event, as in an SQS body or a file).
+    pub fn parse(bytes: &[u8]) -> Result<Event, EventError> {
+        if bytes.len() > MAX_EVENT_BYTES {
+            return Err(EventError::TooLarge { size: bytes.len() });
+        }
+        let value: Value =
+            serde_json::from_slice(bytes).map_err(|e| EventError::Malformed(e.to_string()))?;
+        Self::from_value(value)
+    }
+
+    /// Validates an already-parsed envelope value.
+    pub fn from_value(value: Value) -> Result<Event, EventError> {
+        let Value::Object(mut env) = value else {
+            return Err(EventError::Malformed(
+                "the event must be a JSON object".into(),
+            ));
+        };
+        let text = |env: &Map<String, Value>,
+                    key: &str,
+                    required: bool|
+         -> Result<Option<String>, EventError> {
+            match env.get(key) {
+                Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.clone())),
+                Some(Value::String(_)) => Err(invalid(key, "must not be empty")),
+                Some(Value::Null) | None if !required => Ok(None),
+                None => Err(invalid(key, "missing")),
+                Some(_) => Err(invalid(key, "must be a string")),
+            }
+        };
+        let source = text(&env, "source", true)?.unwrap_or_default();
+        if source.starts_with("aws.") {
+            return Err(invalid(
+                "source",
+                "`aws.` sources are reserved for AWS services",
+            ));
+        }
+        let detail_type = text(&env, "detail-type", true)?.unwrap_or_default();
+        let id = text(&env, "id", false)?;
+        let account = text(&env, "account", false)?;
+        let region = text(&env, "region", false)?;
+        let time = match text(&env, "time", false)? {
+            Some(t) => DateTime::parse_from_rfc3339(&t)
+                .map_err(|e| invalid("time", format!("not an RFC 3339 timestamp: {e}")))?
+                .with_timezone(&Utc),
+            None => Utc::now(),
+        };
+        let resources = match env.remove("resources") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .map(|v| match v {
+                    Value::String(s) => Ok(s),
+                    _ => Err(invalid("resources", "must be an array of strings")),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => Err(invalid("resources", "must be an array of strings"))?,
+        };
+        let entry = catalog::entry(&detail_type)
+            .ok_or_else(|| EventError::UnknownDetailType(detail_type.clone()))?;
+        let detail = match env.remove("detail") {
+            Some(Value::Object(d)) => d,
+            // PutEvents carries Detail as a JSON string.
+            Some(Value::String(s)) => match serde_json::from_str(&s) {
+                Ok(Value::Object(d)) => d,
+                _ => return Err(invalid("detail", "must be a JSON object")),
+            },
+            None => return Err(invalid("detail", "missing")),
+            Some(_) => return Err(invalid("detail", "must be a JSON object")),
+        };
+        Self::typed_detail(entry, detail).map(|detail| Event {
+            id: id.unwrap_or_else(|| detail.event_id.to_string()),
+            source,
+            time,
+            account,
+            region,
+            resources,
+            detail,
+        })
+    }
+
+    fn typed_detail(
+        entry: &catalog::CatalogEntry,
+        mut d: Map<String, Value>,
+    ) -> Result<Detail<Payload>, EventError> {
+        let version = match d.get("version") {
+            Some(Value::Number(n)) => n
+                .as_u64()
+                .and_then(|v| u32::try_from(v).ok())
+                .ok_or_else(|| invalid("detail.version", "must be a positive integer"))?,
+            None => return Err(invalid("detail.version", "missing")),
+            Some(_) => return Err(invalid("detail.version", "must be a positive integer")),
+        };
+        if !entry.versions.contains(&version) {
+            return Err(EventError::UnsupportedVersion {
+                detail_type: entry.detail_type.to_string(),
+                version,
+                supported: entry.versions.to_vec(),
+            });
+        }
+        let payload_value = d
+            .remove("payload")
+            .ok_or_else(|| invalid("detail.payload", "missing"))?;
+        // The envelope part of detail (everything but the payload) is checked as a unit.
+        d.insert("payload".into(), Value::Null);
+        let meta: Detail<Option<()>> =
+            serde_path_to_error::deserialize(Value::Object(d)).map_err(|e| {
+                let path = e.path().to_string();
+                invalid(&format!("detail.{path}"), e.into_inner().to_string())
+            })?;
+        let payload = Payload::from_value(entry.detail_type, payload_value)
+            .map_err(|(path, problem)| invalid(&join("detail.payload", &path), problem))?;
+        catalog::check_payload(&payload)
+            .map_err(|(path, problem)| invalid(&join("detail.payload", &path), problem))?;
+        Ok(Detail {
+            version: meta.version,
+            event_id: meta.event_id,
+            correlation_id: meta.correlation_id,
+            causation_id: meta.causation_id,
+            actor: meta.actor,
+            payload,
+        })
+    }
+}
+
+fn join(prefix: &str, path: &str) -> String {
+    if path.is_empty() || path == "." {
+        prefix.to_string()
+    } else {
+        format!("{prefix}.{path}")
+    }
+}
+
+/// One entry of an EventBridge `PutEvents` request (what business systems send).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PutEventsEntry {
+    pub source: String,
+    pub detail_type: String,
+    /// The detail as a JSON string (EventBridge's shape).
+    pub detail: String,
+    #[serde(default)]
+    pub event_bus_name: Option<String>,
+    #[serde(default)]
+    pub time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub resources: Vec<String>,
+}
+
+impl PutEventsEntry {
+    /// Validates the entry as EventBridge would deliver it, assigning id and time.
+    pub fn into_event(self, now: DateTime<Utc>) -> Result<Event, EventError> {
+        let size = self.source.len() + self.detail_type.len() + self.detail.len();
+        if size > MAX_EVENT_BYTES {
+            return Err(EventError::TooLarge { size });
+        }
+        let mut m = Map::new();
+        m.insert("source".into(), Value::from(self.source));
+        m.insert("detail-type".into(), Value::from(self.detail_type));
+        m.insert("detail".into(), Value::from(self.detail));
+        m.insert(
+            "time".into(),
+            Value::from(self.time.unwrap_or(now).to_rfc3339()),
+        );
+        m.insert(
+            "resources".into(),
+            Value::Array(self.resources.into_iter().map(Value::from).collect()),
+        );
+        Event::from_value(Value::Object(m))
+    }
+
+    pub fn from_event(e: &Event) -> Self {
+        Self {
+            source: e.source.clone(),
+            detail_type: e.detail_type().to_string(),
+            detail: serde_json::to_string(&e.detail).expect("detail serialises"),
+            event_bus_name: None,
+            time: Some(e.time),
+            resources: e.resources.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{LeadCreated, NpsResponse};
+    use serde_json::json;
+
+    fn lead() -> LeadCreated {
+        LeadCreated {
+            lead_id: "lead-1".into(),
+            email: "ana@example.com".into(),
+            full_name: "Ana Ruiz".into(),
+            company: "Example".into(),
+            company_size: 250,
+            industry: "manufacturing".into(),
+            role: "VP Operations".into(),
+            country: Some("US".into()),
+            channel: "web".into(),
+        }
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let e = Event::new("ascent.crm", Actor::system("crm"), Utc::now(), lead());
+        let parsed = Event::parse(e.to_json().as_bytes()).unwrap();
+        assert_eq!(parsed.detail, e.detail);
+        assert_eq!(parsed.detail_type(), "LeadCreated");
+    }
+
+    #[test]
+    fn names_the_bad_field() {
+        let mut v = Event::new("ascent.crm", Actor::system("crm"), Utc::now(), lead()).to_value();
+        v["detail"]["payload"]["company_size"] = json!("big");
+        let err = Event::from_value(v).unwrap_err();
+        match err {
+            EventError::Invalid { field, .. } => assert_eq!(field, "detail.payload.company_size"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn missing_payload_field_and_unknown_field() {
+        let mut v = Event::new("ascent.crm", Actor::system("crm"), Utc::now(), lead()).to_value();
+        v["detail"]["payload"]
+            .as_object_mut()
+            .unwrap()
+            .remove("email");
+        let err = Event::from_value(v.clone()).unwrap_err().to_string();
+        assert!(err.contains("email"), "{err}");
+        v["detail"]["payload"]["email"] = json!("a@b.c");
+        v["detail"]["payload"]["surprise"] = json!(1);
+        let err = Event::from_value(v).unwrap_err().to_string();
+        assert!(err.contains("surprise"), "{err}");
+    }
+
+    #[test]
+    fn rejects_unknown_version_type_and_oversize() {
+        let mut v = Event::new("ascent.crm", Actor::system("crm"), Utc::now(), lead()).to_value();
+        v["detail"]["version"] = json!(7);
+        assert!(matches!(
+            Event::from_value(v.clone()),
+            Err(EventError::UnsupportedVersion { version: 7, .. })
+        ));
+        v["detail-type"] = json!("LeadTeleported");
+        assert_eq!(
+            Event::from_value(v).unwrap_err(),
+            EventError::UnknownDetailType("LeadTeleported".into())
+        );
+        let big = vec![b' '; MAX_EVENT_BYTES + 1];
+        assert!(matches!(
+            Event::parse(&big),
+            Err(EventError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            Event::parse(b"{nope"),
+            Err(EventError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn semantic_checks_name_the_field() {
+        let nps = NpsResponse {
+            account_id: "a".into(),
+            respondent: "r".into(),
+            score: 11,
+            comment: None,
+        };
+        let v = Event::new("ascent.surveys", Actor::system("s"), Utc::now(), nps).to_value();
+        let err = Event::from_value(v).unwrap_err();
+        assert!(
+            matches!(err, EventError::Invalid { ref field, .. } if field == "detail.payload.score")
+        );
+    }
+
+    #[test]
+    fn caused_events_keep_correlation_and_have_stable_ids() {
+        let root = Event::new("ascent.crm", Actor::system("crm"), Utc::now(), lead());
+        let a = root.caused("x", Actor::agent("lead-generation"), root.time, 0, lead());
+        let b = root.caused("x", Actor::agent("lead-generation"), root.time, 0, lead());
+        let c = root.caused("x", Actor::agent("lead-generation"), root.time, 1, lead());
+        assert_eq!(a.detail.event_id, b.detail.event_id);
+        assert_ne!(a.detail.event_id, c.detail.event_id);
+        assert_eq!(a.detail.correlation_id, root.detail.correlation_id);
+        assert_eq!(a.detail.causation_id, Some(root.detail.event_id));
+    }
+
+    #[test]
+    fn put_events_entry_detail_is_a_string() {
+        let e = Event::new("ascent.crm", Actor::system("crm"), Utc::now(), lead());
+        let entry = PutEventsEntry::from_event(&e);
+        let back = entry.into_event(Utc::now()).unwrap();
+        assert_eq!(back.detail, e.detail);
+    }
+}

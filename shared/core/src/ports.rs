@@ -1,0 +1,254 @@
+//! Ports: the small traits agent logic and the runtime stand on. AWS adapters and embedded
+//! adapters implement them; domain code never sees which.
+
+use crate::agent::Domain;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+
+/// Name of the one secondary index every domain table has.
+pub const INDEX_GSI1: &str = "gsi1";
+
+/// Secondary-index key of an item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexKey {
+    pub pk: String,
+    pub sk: String,
+}
+
+/// An item of the data lake: DynamoDB's shape (partition key, sort key, attributes).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    pub pk: String,
+    pub sk: String,
+    /// Optional `gsi1` key, for access patterns other than the primary key.
+    #[serde(default)]
+    pub gsi1: Option<IndexKey>,
+    /// Unix seconds after which the item is gone (DynamoDB TTL).
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+    pub data: Value,
+}
+
+impl Item {
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>, data: Value) -> Self {
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+            gsi1: None,
+            expires_at: None,
+            data,
+        }
+    }
+    pub fn with_index(mut self, pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        self.gsi1 = Some(IndexKey {
+            pk: pk.into(),
+            sk: sk.into(),
+        });
+        self
+    }
+    pub fn expiring_at(mut self, unix_seconds: i64) -> Self {
+        self.expires_at = Some(unix_seconds);
+        self
+    }
+    /// Deserialises `data` into a typed record.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, LakeError> {
+        serde_json::from_value(self.data.clone()).map_err(|e| {
+            LakeError::Corrupt(format!("item {}/{} does not parse: {e}", self.pk, self.sk))
+        })
+    }
+    pub fn is_live(&self, now_unix: i64) -> bool {
+        self.expires_at.is_none_or(|t| t > now_unix)
+    }
+}
+
+/// Condition of a conditional write (DynamoDB ConditionExpression subset).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Condition {
+    Always,
+    /// `attribute_not_exists(pk)`.
+    NotExists,
+    /// `attribute_exists(pk)`.
+    Exists,
+    /// The item exists and `data.<field>` equals `value` (optimistic concurrency).
+    FieldEquals {
+        field: String,
+        value: Value,
+    },
+}
+
+/// One write of a transaction.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Write {
+    Put {
+        domain: Domain,
+        item: Item,
+        condition: Condition,
+    },
+    Delete {
+        domain: Domain,
+        pk: String,
+        sk: String,
+        condition: Condition,
+    },
+}
+
+impl Write {
+    pub fn domain(&self) -> Domain {
+        match self {
+            Write::Put { domain, .. } | Write::Delete { domain, .. } => *domain,
+        }
+    }
+    pub fn key(&self) -> (&str, &str) {
+        match self {
+            Write::Put { item, .. } => (&item.pk, &item.sk),
+            Write::Delete { pk, sk, .. } => (pk, sk),
+        }
+    }
+}
+
+/// Sort-key condition of a query.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SortKey {
+    BeginsWith(String),
+    Between(String, String),
+    AtMost(String),
+    AtLeast(String),
+}
+
+/// A query by partition key (table or `gsi1`), optionally narrowed on the sort key.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Query {
+    /// `None` for the table, `Some(INDEX_GSI1)` for the index.
+    pub index: Option<String>,
+    pub pk: String,
+    pub sort: Option<SortKey>,
+    pub limit: Option<usize>,
+    pub descending: bool,
+}
+
+impl Query {
+    pub fn table(pk: impl Into<String>) -> Self {
+        Self {
+            index: None,
+            pk: pk.into(),
+            sort: None,
+            limit: None,
+            descending: false,
+        }
+    }
+    pub fn gsi1(pk: impl Into<String>) -> Self {
+        Self {
+            index: Some(INDEX_GSI1.to_string()),
+            ..Self::table(pk)
+        }
+    }
+    pub fn sort(mut self, s: SortKey) -> Self {
+        self.sort = Some(s);
+        self
+    }
+    pub fn limit(mut self, n: usize) -> Self {
+        self.limit = Some(n);
+        self
+    }
+    pub fn descending(mut self) -> Self {
+        self.descending = true;
+        self
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum LakeError {
+    #[error("condition failed on {domain}/{pk}/{sk}: {condition}")]
+    ConditionFailed {
+        domain: String,
+        pk: String,
+        sk: String,
+        condition: String,
+    },
+    #[error("unknown index `{0}`")]
+    UnknownIndex(String),
+    #[error("data lake unavailable: {0}")]
+    Unavailable(String),
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+}
+
+/// The central data lake: DynamoDB semantics.
+#[async_trait]
+pub trait DataLake: Send + Sync {
+    async fn get(&self, domain: Domain, pk: &str, sk: &str) -> Result<Option<Item>, LakeError>;
+    async fn query(&self, domain: Domain, query: &Query) -> Result<Vec<Item>, LakeError>;
+    /// All-or-nothing writes; the first failing condition aborts the whole transaction.
+    async fn transact(&self, writes: &[Write]) -> Result<(), LakeError>;
+}
+
+/// Time, injectable so flows and tests can move it.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// Wall-clock time.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock moved by hand (tests, simulations).
+#[derive(Clone, Debug)]
+pub struct ManualClock(Arc<Mutex<DateTime<Utc>>>);
+
+impl ManualClock {
+    pub fn new(start: DateTime<Utc>) -> Self {
+        Self(Arc::new(Mutex::new(start)))
+    }
+    pub fn set(&self, t: DateTime<Utc>) {
+        *self.0.lock().expect("clock lock") = t;
+    }
+    pub fn advance(&self, d: chrono::Duration) {
+        let mut t = self.0.lock().expect("clock lock");
+        *t += d;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().expect("clock lock")
+    }
+}
+
+/// An email (approval requests, reminders, proposals).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    #[serde(default)]
+    pub html: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("mail not sent: {0}")]
+pub struct MailError(pub String);
+
+/// Sends email (SES v2 on AWS, `.eml` files in the twin's outbox).
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, from: &str, mail: &Mail) -> Result<String, MailError>;
+}
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("event bus: {0}")]
+pub struct BusError(pub String);
+
+/// Publishes events (EventBridge PutEvents on AWS, the in-process router in the twin).
+#[async_trait]
+pub trait EventBus: Send + Sync {
+    async fn publish(&self, events: &[crate::event::Event]) -> Result<(), BusError>;
+}

@@ -1,0 +1,650 @@
+//! EventBridge-pattern routing from agents' declared subscriptions.
+//!
+//! Matching is done by `quamina` (the automaton matcher designed for EventBridge-style
+//! patterns). Quamina has no `$or`, so a pattern with `$or` is expanded into its branches, each
+//! added under the same rule id. Patterns are validated first: an unknown operator is an error
+//! here, as on AWS (the local AWS emulator would silently match everything).
+
+use crate::agent::{AgentDecl, QueueClass};
+use quamina::Quamina;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+const OPERATORS: &[&str] = &[
+    "prefix",
+    "suffix",
+    "wildcard",
+    "anything-but",
+    "numeric",
+    "exists",
+    "equals-ignore-case",
+    "cidr",
+];
+
+/// A pattern EventBridge would refuse.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid event pattern for {rule}: {problem}")]
+pub struct PatternError {
+    pub rule: String,
+    pub problem: String,
+}
+
+/// One subscription of one agent.
+#[derive(Clone, Debug, Serialize)]
+pub struct Rule {
+    pub agent: &'static str,
+    pub subscription: &'static str,
+    pub queue: QueueClass,
+    pub pattern: Value,
+}
+
+impl Rule {
+    /// `agent/subscription`, also the EventBridge rule's logical name.
+    pub fn name(&self) -> String {
+        format!("{}/{}", self.agent, self.subscription)
+    }
+}
+
+/// Routes events to the agents whose rules match them.
+pub struct Router {
+    matcher: Quamina<u32>,
+    rules: Vec<Rule>,
+    /// Per quamina pattern id: the rule and the leaves quamina cannot evaluate itself.
+    branches: Vec<(u32, Vec<Residual>)>,
+}
+
+/// A leaf with a negated string operator (`anything-but` + prefix/suffix/wildcard/
+/// equals-ignore-case), which quamina lacks: quamina checks the field exists, this checks the rest.
+#[derive(Clone, Debug)]
+struct Residual {
+    path: Vec<String>,
+    matchers: Vec<Value>,
+}
+
+impl Residual {
+    fn holds(&self, event: &Value) -> bool {
+        let mut values = vec![event];
+        for k in &self.path {
+            values = values
+                .into_iter()
+                .flat_map(|v| match v {
+                    Value::Array(a) => a.iter().filter_map(|x| x.get(k)).collect::<Vec<_>>(),
+                    other => other.get(k).into_iter().collect(),
+                })
+                .collect();
+        }
+        let scalars: Vec<&Value> = values
+            .into_iter()
+            .flat_map(|v| match v {
+                Value::Array(a) => a.iter().collect::<Vec<_>>(),
+                other => vec![other],
+            })
+            .collect();
+        scalars
+            .iter()
+            .any(|v| self.matchers.iter().any(|m| leaf_matches(m, v)))
+    }
+}
+
+/// String-level evaluation of one matcher (used only for residual leaves).
+fn leaf_matches(m: &Value, v: &Value) -> bool {
+    let Value::Object(op) = m else {
+        return m == v;
+    };
+    let s = v.as_str();
+    match op.iter().next() {
+        Some((k, arg)) if k == "prefix" => {
+            s.zip(arg.as_str()).is_some_and(|(s, p)| s.starts_with(p))
+        }
+        Some((k, arg)) if k == "suffix" => s.zip(arg.as_str()).is_some_and(|(s, p)| s.ends_with(p)),
+        Some((k, arg)) if k == "wildcard" => s.zip(arg.as_str()).is_some_and(|(s, p)| glob(p, s)),
+        Some((k, arg)) if k == "equals-ignore-case" => s
+            .zip(arg.as_str())
+            .is_some_and(|(s, p)| s.eq_ignore_ascii_case(p)),
+        Some((k, Value::Object(inner))) if k == "anything-but" => {
+            let (ik, iv) = inner.iter().next().expect("validated");
+            let candidates: Vec<&Value> = match iv {
+                Value::Array(a) => a.iter().collect(),
+                one => vec![one],
+            };
+            !candidates.iter().any(|c| {
+                let mut single = Map::new();
+                single.insert(ik.clone(), (*c).clone());
+                leaf_matches(&Value::Object(single), v)
+            })
+        }
+        Some((k, Value::Array(a))) if k == "anything-but" => !a.contains(v),
+        Some((k, other)) if k == "anything-but" => other != v,
+        _ => false,
+    }
+}
+
+/// EventBridge wildcard: `*` matches any run of characters.
+fn glob(pattern: &str, s: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == s;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !s.starts_with(first) || s.len() < first.len() + last.len() || !s.ends_with(last) {
+        return false;
+    }
+    let mut rest = &s[first.len()..s.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Replaces leaves quamina cannot evaluate by `exists: true` and returns them as residuals.
+fn split_residuals(p: &Value, path: &mut Vec<String>, out: &mut Vec<Residual>) -> Value {
+    let Value::Object(m) = p else {
+        return p.clone();
+    };
+    let mut copy = Map::new();
+    for (k, v) in m {
+        path.push(k.clone());
+        let nv = match v {
+            Value::Object(_) => split_residuals(v, path, out),
+            Value::Array(vals) if vals.iter().any(needs_residual) => {
+                out.push(Residual {
+                    path: path.clone(),
+                    matchers: vals.clone(),
+                });
+                serde_json::json!([{"exists": true}])
+            }
+            other => other.clone(),
+        };
+        path.pop();
+        copy.insert(k.clone(), nv);
+    }
+    Value::Object(copy)
+}
+
+fn needs_residual(v: &Value) -> bool {
+    v.get("anything-but").is_some_and(|ab| {
+        ab.as_object().is_some_and(|o| {
+            o.keys().any(|k| {
+                matches!(
+                    k.as_str(),
+                    "prefix" | "suffix" | "wildcard" | "equals-ignore-case"
+                )
+            })
+        })
+    })
+}
+
+/// Checks a pattern's shape and operators.
+pub fn validate_pattern(pattern: &Value) -> Result<(), String> {
+    fn object(m: &Map<String, Value>, path: &str) -> Result<(), String> {
+        if m.is_empty() {
+            return Err(format!("`{path}` is an empty object"));
+        }
+        for (k, v) in m {
+            let here = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if k == "$or" {
+                let Value::Array(alts) = v else {
+                    return Err(format!("`{here}` must be an array of patterns"));
+                };
+                if alts.len() < 2 {
+                    return Err(format!("`{here}` needs at least two alternatives"));
+                }
+                for a in alts {
+                    match a {
+                        Value::Object(o) => object(o, path)?,
+                        _ => return Err(format!("`{here}` alternatives must be objects")),
+                    }
+                }
+                continue;
+            }
+            match v {
+                Value::Object(o) => object(o, &here)?,
+                Value::Array(vals) => {
+                    if vals.is_empty() {
+                        return Err(format!("`{here}` has an empty array"));
+                    }
+                    for val in vals {
+                        if let Value::Object(op) = val {
+                            if op.len() != 1 {
+                                return Err(format!("`{here}`: a matcher object has one operator"));
+                            }
+                            let name = op.keys().next().expect("one key");
+                            if !OPERATORS.contains(&name.as_str()) {
+                                return Err(format!("`{here}`: unknown operator `{name}`"));
+                            }
+                        } else if val.is_array() {
+                            return Err(format!("`{here}`: nested arrays are not allowed"));
+                        }
+                    }
+                }
+                _ => return Err(format!("`{here}` must be an array of values or an object")),
+            }
+        }
+        Ok(())
+    }
+    match pattern {
+        Value::Object(m) => object(m, ""),
+        _ => Err("a pattern must be a JSON object".into()),
+    }
+}
+
+/// Expands every `$or` into separate patterns (their union matches the same events).
+pub fn expand_or(pattern: &Value) -> Vec<Value> {
+    let Value::Object(m) = pattern else {
+        return vec![pattern.clone()];
+    };
+    let mut acc: Vec<Map<String, Value>> = vec![Map::new()];
+    for (k, v) in m {
+        let options: Vec<Map<String, Value>> = if k == "$or" {
+            v.as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(expand_or)
+                .filter_map(|p| p.as_object().cloned())
+                .collect()
+        } else if v.is_object() {
+            expand_or(v)
+                .into_iter()
+                .map(|sub| {
+                    let mut one = Map::new();
+                    one.insert(k.clone(), sub);
+                    one
+                })
+                .collect()
+        } else {
+            let mut one = Map::new();
+            one.insert(k.clone(), v.clone());
+            vec![one]
+        };
+        let mut next = Vec::with_capacity(acc.len() * options.len());
+        for base in &acc {
+            for opt in &options {
+                let mut merged = base.clone();
+                merge(&mut merged, opt);
+                next.push(merged);
+            }
+        }
+        acc = next;
+    }
+    acc.into_iter().map(Value::Object).collect()
+}
+
+fn merge(into: &mut Map<String, Value>, from: &Map<String, Value>) {
+    for (k, v) in from {
+        match (into.get_mut(k), v) {
+            (Some(Value::Object(a)), Value::Object(b)) => merge(a, b),
+            _ => {
+                into.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// One leaf condition of a pattern and whether the event met it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConditionCheck {
+    /// Dotted field path (`detail.payload.to_stage`).
+    pub field: String,
+    /// The pattern's value array for that field.
+    pub condition: Value,
+    /// What the event holds there (`null` when absent).
+    pub actual: Value,
+    pub met: bool,
+}
+
+/// Why a rule did or did not match.
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleExplanation {
+    pub rule: String,
+    pub agent: &'static str,
+    pub matched: bool,
+    /// For a `$or` pattern: one list per branch.
+    pub branches: Vec<Vec<ConditionCheck>>,
+}
+
+impl Router {
+    pub fn new<'a>(decls: impl IntoIterator<Item = &'a AgentDecl>) -> Result<Self, PatternError> {
+        let mut matcher = Quamina::<u32>::new();
+        let mut rules = Vec::new();
+        let mut branches = Vec::new();
+        for d in decls {
+            for s in &d.subscriptions {
+                let rule = Rule {
+                    agent: d.name,
+                    subscription: s.name,
+                    queue: d.queue,
+                    pattern: s.pattern.clone(),
+                };
+                let err = |problem: String| PatternError {
+                    rule: rule.name(),
+                    problem,
+                };
+                validate_pattern(&s.pattern).map_err(err)?;
+                let rule_id = rules.len() as u32;
+                for branch in expand_or(&s.pattern) {
+                    let mut residuals = Vec::new();
+                    let native = split_residuals(&branch, &mut Vec::new(), &mut residuals);
+                    let branch_id = branches.len() as u32;
+                    matcher
+                        .add_pattern(branch_id, &native.to_string())
+                        .map_err(|e| err(e.to_string()))?;
+                    branches.push((rule_id, residuals));
+                }
+                rules.push(rule);
+            }
+        }
+        Ok(Self {
+            matcher,
+            rules,
+            branches,
+        })
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Rules matching an event (one per agent, first declared subscription wins), in
+    /// declaration order.
+    pub fn route(&self, event_json: &[u8]) -> Vec<&Rule> {
+        let mut ids = self.matching_rules(event_json);
+        ids.sort_unstable();
+        ids.dedup();
+        let mut out: Vec<&Rule> = Vec::with_capacity(ids.len());
+        for id in ids {
+            let r = &self.rules[id as usize];
+            if !out.iter().any(|o| o.agent == r.agent) {
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    fn matching_rules(&self, event_json: &[u8]) -> Vec<u32> {
+        let hits = self
+            .matcher
+            .matches_for_event(event_json)
+            .unwrap_or_default();
+        let mut parsed: Option<Value> = None;
+        hits.into_iter()
+            .filter_map(|b| {
+                let (rule, residuals) = &self.branches[b as usize];
+                if residuals.is_empty() {
+                    return Some(*rule);
+                }
+                let event = parsed.get_or_insert_with(|| {
+                    serde_json::from_slice(event_json).unwrap_or(Value::Null)
+                });
+                residuals.iter().all(|r| r.holds(event)).then_some(*rule)
+            })
+            .collect()
+    }
+
+    /// Explains every rule against an event, condition by condition.
+    pub fn explain(&self, event: &Value) -> Vec<RuleExplanation> {
+        let bytes = event.to_string();
+        let matched = self.matching_rules(bytes.as_bytes());
+        self.rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| RuleExplanation {
+                rule: r.name(),
+                agent: r.agent,
+                matched: matched.contains(&(i as u32)),
+                branches: expand_or(&r.pattern)
+                    .iter()
+                    .map(|b| leaves(b, &mut Vec::new()))
+                    .map(|ls| {
+                        ls.into_iter()
+                            .map(|(path, cond)| check_leaf(&path, cond, event, &bytes))
+                            .collect()
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
+fn leaves(p: &Value, path: &mut Vec<String>) -> Vec<(Vec<String>, Value)> {
+    let mut out = Vec::new();
+    if let Value::Object(m) = p {
+        for (k, v) in m {
+            path.push(k.clone());
+            if v.is_object() {
+                out.extend(leaves(v, path));
+            } else {
+                out.push((path.clone(), v.clone()));
+            }
+            path.pop();
+        }
+    }
+    out
+}
+
+fn check_leaf(path: &[String], condition: Value, event: &Value, bytes: &str) -> ConditionCheck {
+    let mut single = condition.clone();
+    for k in path.iter().rev() {
+        let mut m = Map::new();
+        m.insert(k.clone(), single);
+        single = Value::Object(m);
+    }
+    let mut residuals = Vec::new();
+    let native = split_residuals(&single, &mut Vec::new(), &mut residuals);
+    let mut q = Quamina::<u8>::new();
+    let met = q.add_pattern(0, &native.to_string()).is_ok()
+        && q.has_matches(bytes.as_bytes()).unwrap_or(false)
+        && residuals.iter().all(|r| r.holds(event));
+    let mut actual = event;
+    for k in path {
+        actual = actual.get(k).unwrap_or(&Value::Null);
+    }
+    ConditionCheck {
+        field: path.join("."),
+        condition,
+        actual: actual.clone(),
+        met,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::{Department, Subscription};
+    use serde_json::json;
+
+    fn decl(name: &'static str, pattern: Value) -> AgentDecl {
+        AgentDecl {
+            name,
+            department: Department::Sales,
+            queue: QueueClass::Priority,
+            subscriptions: vec![Subscription { name: "s", pattern }],
+            reads: vec![],
+            writes: vec![],
+            emits: vec![],
+            requests_approvals: false,
+            sends_mail: false,
+        }
+    }
+
+    /// Does `pattern` match `event`? Uses the real router.
+    fn matches(pattern: Value, event: Value) -> bool {
+        let d = decl("a", pattern);
+        let r = Router::new([&d]).unwrap();
+        !r.route(event.to_string().as_bytes()).is_empty()
+    }
+
+    // The example event of the EventBridge user guide ("Creating event patterns").
+    fn ec2_event() -> Value {
+        json!({
+            "version": "0",
+            "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+            "detail-type": "EC2 Instance State-change Notification",
+            "source": "aws.ec2",
+            "account": "111122223333",
+            "time": "2017-12-22T18:43:48Z",
+            "region": "us-west-1",
+            "resources": ["arn:aws:ec2:us-west-1:123456789012:instance/i-1234567890abcdef0"],
+            "detail": {
+                "instance-id": "i-1234567890abcdef0",
+                "state": "terminated",
+                "c-count": 5,
+                "d-count": 3,
+                "x-limit": 301.8,
+                "source-ip": "10.0.0.123"
+            }
+        })
+    }
+
+    #[test]
+    fn exact_and_array_values() {
+        assert!(matches(json!({"source": ["aws.ec2"]}), ec2_event()));
+        assert!(matches(
+            json!({"detail": {"state": ["pending", "terminated"]}}),
+            ec2_event()
+        ));
+        assert!(!matches(
+            json!({"detail": {"state": ["running"]}}),
+            ec2_event()
+        ));
+        // Event arrays: match when any element matches.
+        assert!(matches(
+            json!({"resources": ["arn:aws:ec2:us-west-1:123456789012:instance/i-1234567890abcdef0", "other"]}),
+            ec2_event()
+        ));
+    }
+
+    #[test]
+    fn prefix_suffix_wildcard_ignore_case() {
+        assert!(matches(
+            json!({"time": [{"prefix": "2017-12-22"}]}),
+            ec2_event()
+        ));
+        assert!(matches(
+            json!({"source": [{"suffix": ".ec2"}]}),
+            ec2_event()
+        ));
+        assert!(matches(
+            json!({"detail": {"instance-id": [{"wildcard": "i-*0"}]}}),
+            ec2_event()
+        ));
+        assert!(!matches(
+            json!({"detail": {"instance-id": [{"wildcard": "x-*"}]}}),
+            ec2_event()
+        ));
+        assert!(matches(
+            json!({"detail": {"state": [{"equals-ignore-case": "TERMINATED"}]}}),
+            ec2_event()
+        ));
+    }
+
+    #[test]
+    fn anything_but_numeric_exists_cidr() {
+        assert!(matches(
+            json!({"detail": {"state": [{"anything-but": ["running", "stopped"]}]}}),
+            ec2_event()
+        ));
+        assert!(!matches(
+            json!({"detail": {"state": [{"anything-but": "terminated"}]}}),
+            ec2_event()
+        ));
+        assert!(matches(
+            json!({"detail": {"state": [{"anything-but": {"prefix": "run"}}]}}),
+            ec2_event()
+        ));
+        assert!(!matches(
+            json!({"detail": {"state": [{"anything-but": {"prefix": "term"}}]}}),
+            ec2_event()
+        ));
+        assert!(!matches(
+            json!({"detail": {"state": [{"anything-but": {"suffix": "ated"}}]}}),
+            ec2_event()
+        ));
+        assert!(matches(
+            json!({"detail": {"state": [{"anything-but": {"wildcard": "r*g"}}]}}),
+            ec2_event()
+        ));
+        assert!(!matches(
+            json!({"detail": {"state": [{"anything-but": {"equals-ignore-case": ["TERMINATED", "x"]}}]}}),
+            ec2_event()
+        ));
+        assert!(!matches(
+            json!({"detail": {"nope": [{"anything-but": {"prefix": "x"}}]}}),
+            ec2_event()
+        ));
+        assert!(matches(
+            json!({"detail": {"c-count": [{"numeric": [">", 0, "<=", 5]}], "x-limit": [{"numeric": ["<", 302]}]}}),
+            ec2_event()
+        ));
+        assert!(!matches(
+            json!({"detail": {"d-count": [{"numeric": [">", 3]}]}}),
+            ec2_event()
+        ));
+        assert!(matches(
+            json!({"detail": {"state": [{"exists": true}]}}),
+            ec2_event()
+        ));
+        assert!(matches(
+            json!({"detail": {"nope": [{"exists": false}]}}),
+            ec2_event()
+        ));
+        assert!(!matches(
+            json!({"detail": {"state": [{"exists": false}]}}),
+            ec2_event()
+        ));
+        assert!(matches(
+            json!({"detail": {"source-ip": [{"cidr": "10.0.0.0/24"}]}}),
+            ec2_event()
+        ));
+    }
+
+    #[test]
+    fn or_across_fields() {
+        let p =
+            json!({"detail": {"$or": [{"c-count": [{"numeric": [">", 10]}]}, {"d-count": [3]}]}});
+        assert!(matches(p, ec2_event()));
+        let p = json!({"source": ["aws.ec2"], "$or": [{"region": ["eu-west-1"]}, {"detail": {"state": ["stopped"]}}]});
+        assert!(!matches(p, ec2_event()));
+    }
+
+    #[test]
+    fn invalid_patterns_are_refused() {
+        for bad in [
+            json!({"source": "aws.ec2"}),
+            json!({"source": []}),
+            json!({"source": [{"regexish": "x"}]}),
+            json!({"$or": [{"source": ["x"]}]}),
+            json!(["x"]),
+        ] {
+            let d = decl("a", bad.clone());
+            assert!(Router::new([&d]).is_err(), "accepted {bad}");
+        }
+    }
+
+    #[test]
+    fn one_delivery_per_agent_and_explanations() {
+        let mut d = decl("a", json!({"source": ["aws.ec2"]}));
+        d.subscriptions.push(Subscription {
+            name: "t",
+            pattern: json!({"detail": {"state": ["terminated"]}}),
+        });
+        let e = decl("b", json!({"detail": {"state": ["running"]}}));
+        let r = Router::new([&d, &e]).unwrap();
+        let hits = r.route(ec2_event().to_string().as_bytes());
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].subscription, "s");
+        let why = r.explain(&ec2_event());
+        assert_eq!(why.len(), 3);
+        let b = why.iter().find(|w| w.agent == "b").unwrap();
+        assert!(!b.matched);
+        assert_eq!(b.branches[0][0].field, "detail.state");
+        assert_eq!(b.branches[0][0].actual, json!("terminated"));
+        assert!(!b.branches[0][0].met);
+    }
+}
