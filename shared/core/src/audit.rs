@@ -76,9 +76,8 @@ pub struct ChainBreak {
 /// Verifies records in sequence order; returns how many were checked.
 pub fn verify(records: impl IntoIterator<Item = AuditRecord>) -> Result<u64, ChainBreak> {
     let mut prev = GENESIS.to_string();
-    let mut expected_seq = 1u64;
     let mut n = 0;
-    for r in records {
+    for (expected_seq, r) in (1u64..).zip(records) {
         if r.seq != expected_seq {
             return Err(ChainBreak {
                 seq: r.seq,
@@ -98,7 +97,6 @@ pub fn verify(records: impl IntoIterator<Item = AuditRecord>) -> Result<u64, Cha
             });
         }
         prev = r.hash;
-        expected_seq += 1;
         n += 1;
     }
     Ok(n)

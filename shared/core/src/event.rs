@@ -130,15 +130,17 @@ impl Event {
         )
     }
 
-    fn with_ids(
+    /// Builds an event with given ids (scheduled ticks, decisions joining an existing flow).
+    pub fn with_ids(
         source: &str,
         actor: Actor,
         time: DateTime<Utc>,
-        payload: Payload,
+        payload: impl Into<Payload>,
         event_id: Uuid,
         correlation_id: Uuid,
         causation_id: Option<Uuid>,
     ) -> Self {
+        let payload = payload.into();
         let version = catalog::entry(payload.detail_type())
             .map(|e| e.current_version())
             .unwrap_or(1);
@@ -183,7 +185,7 @@ impl Event {
             source,
             actor,
             time,
-            payload.into(),
+            payload,
             id,
             self.detail.correlation_id,
             Some(self.detail.event_id),
@@ -352,6 +354,14 @@ impl Event {
             payload,
         })
     }
+}
+
+/// A stable UUID (v8, SHA-256 based) for a name: the same name always gives the same id.
+pub fn name_uuid(name: &str) -> Uuid {
+    let digest = Sha256::digest(name.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    Uuid::new_v8(bytes)
 }
 
 fn join(prefix: &str, path: &str) -> String {

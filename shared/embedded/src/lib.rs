@@ -2,6 +2,9 @@
 //! (data lake, queues, dead letters, audit chain, outbox), the queue worker with SQS semantics,
 //! the approval flow and the `.eml` outbox. No network and nothing but `cargo` needed.
 
+pub mod outbox;
+pub mod runtime;
 pub mod store;
 
+pub use runtime::{Runtime, TwinConfig, TwinError};
 pub use store::Store;

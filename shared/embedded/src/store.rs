@@ -48,10 +48,11 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 
 CREATE TABLE IF NOT EXISTS events (
-    event_id TEXT PRIMARY KEY, detail_type TEXT NOT NULL, source TEXT NOT NULL,
-    correlation_id TEXT NOT NULL, time TEXT NOT NULL, body TEXT NOT NULL,
+    seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, detail_type TEXT NOT NULL,
+    source TEXT NOT NULL, correlation_id TEXT NOT NULL, time TEXT NOT NULL, body TEXT NOT NULL,
     routed_to TEXT NOT NULL
-) WITHOUT ROWID;
+);
+CREATE INDEX IF NOT EXISTS events_type ON events (detail_type);
 
 CREATE TABLE IF NOT EXISTS mail_outbox (
     id INTEGER PRIMARY KEY, sender TEXT NOT NULL, recipient TEXT NOT NULL,

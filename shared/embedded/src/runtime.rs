@@ -1,0 +1,1178 @@
+//! The local twin's runtime: the event bus (routing by the agents' declared patterns), the
+//! agents' durable queues with SQS semantics, the worker that calls handlers and commits their
+//! effects, the approval flow, dead letters and redrive.
+//!
+//! SQS semantics kept here: a received message is invisible for the visibility timeout; a
+//! failure makes it visible again after a backoff that grows with its receive count; at the
+//! maximum receive count it moves to the dead-letter queue with the failure reason; one failing
+//! message never fails the others of its batch (each is committed in its own savepoint).
+
+use crate::outbox;
+use crate::store::{Store, Tx};
+use ascent_core::agent::{Agent, AgentDecl, Domain, QueueClass};
+use ascent_core::approval::{
+    self, Approval, ApprovalError, ApprovalPolicy, ApprovalStatus, DeadlineOutcome, Decision,
+    LinkError, LinkSigner,
+};
+use ascent_core::audit::AuditEntry;
+use ascent_core::catalog::{ApprovalDecided, ApprovalRequested, EventPayload, ScheduleTick};
+use ascent_core::context::{Ctx, Effects};
+use ascent_core::event::{Actor, Event, name_uuid};
+use ascent_core::ports::{Clock, Condition, Item, LakeError, Mail, Query, SortKey, Write};
+use ascent_core::routing::{PatternError, Router};
+use chrono::{DateTime, Duration, Utc};
+use futures::FutureExt;
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Partition of pending approvals in `gsi1`, sorted by deadline: timers query it, never scan.
+const PENDING_APPROVALS: &str = "approvals#pending";
+/// How long a handled event id is remembered (longer than dead-letter retention).
+const IDEMPOTENCY_DAYS: i64 = 30;
+
+/// Settings of the twin.
+#[derive(Clone, Debug)]
+pub struct TwinConfig {
+    /// Receives before a message is dead-lettered (SQS maxReceiveCount).
+    pub max_receive_count: u32,
+    /// Time a received message stays invisible (SQS VisibilityTimeout).
+    pub visibility_timeout: Duration,
+    /// First retry delay; doubles per receive up to `backoff_max`.
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    pub approvals: ApprovalPolicy,
+    /// HMAC key for approval links.
+    pub link_key: Vec<u8>,
+    /// Base URL the approval links point at.
+    pub base_url: String,
+    pub mail_from: String,
+    /// Where `.eml` files go; `None` keeps mail in the database only.
+    pub outbox_dir: Option<PathBuf>,
+}
+
+impl Default for TwinConfig {
+    fn default() -> Self {
+        Self {
+            max_receive_count: 3,
+            visibility_timeout: Duration::seconds(30),
+            backoff_base: Duration::seconds(2),
+            backoff_max: Duration::minutes(5),
+            approvals: ApprovalPolicy::default(),
+            link_key: b"local-twin-development-key-change-me!".to_vec(),
+            base_url: "http://127.0.0.1:8787".into(),
+            mail_from: "agents@ascent-xr.example".into(),
+            outbox_dir: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TwinError {
+    #[error(transparent)]
+    Pattern(#[from] PatternError),
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Lake(#[from] LakeError),
+    #[error("two agents are named `{0}`")]
+    DuplicateAgent(String),
+}
+
+/// Failure while committing one message's effects (its savepoint is rolled back).
+#[derive(Debug, thiserror::Error)]
+enum CommitError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Lake(#[from] LakeError),
+    #[error(transparent)]
+    Approval(#[from] ApprovalError),
+    #[error("already handled")]
+    Duplicate,
+}
+
+/// Why an approval page or decision was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DeskError {
+    #[error(transparent)]
+    Link(#[from] LinkError),
+    #[error("no approval request `{0}`")]
+    NotFound(String),
+    #[error(transparent)]
+    Rule(#[from] ApprovalError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// A message handed to a handler.
+#[derive(Clone, Debug)]
+struct Received {
+    id: i64,
+    event_id: String,
+    detail_type: String,
+    body: String,
+    receive_count: u32,
+    enqueued_at: i64,
+}
+
+/// Outcome of one message.
+enum Outcome {
+    Done(Effects),
+    Duplicate,
+    Retry {
+        reason: String,
+        denials: Vec<ascent_core::policy::AccessDenied>,
+    },
+    DeadLetter {
+        reason: String,
+        denials: Vec<ascent_core::policy::AccessDenied>,
+    },
+}
+
+/// A dead letter, as listed by `ascent dlq list`.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeadLetter {
+    pub id: i64,
+    pub agent: String,
+    pub queue: String,
+    pub event_id: String,
+    pub detail_type: String,
+    pub receive_count: u32,
+    pub reason: String,
+    pub failed_at: DateTime<Utc>,
+    pub body: String,
+}
+
+/// Per-agent counters and queue depth.
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct AgentStatus {
+    pub agent: String,
+    pub queue: String,
+    pub visible: u64,
+    pub in_flight: u64,
+    pub handled: u64,
+    pub duplicates: u64,
+    pub failures: u64,
+    pub dead_lettered: u64,
+}
+
+/// The twin at a glance (`GET /status`).
+#[derive(Clone, Debug, Serialize)]
+pub struct TwinStatus {
+    pub now: DateTime<Utc>,
+    pub agents: Vec<AgentStatus>,
+    pub dead_letters: u64,
+    pub pending_approvals: Vec<PendingApproval>,
+    pub events_archived: u64,
+    pub events_unrouted: u64,
+    pub audit_records: u64,
+    pub mails: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PendingApproval {
+    pub id: String,
+    pub kind: String,
+    pub subject: String,
+    pub approver: String,
+    pub deadline: DateTime<Utc>,
+}
+
+/// What a batch of ingested events did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct IngestReport {
+    pub accepted: usize,
+    pub deliveries: usize,
+    pub unrouted: usize,
+}
+
+/// An approval request with what the page shows.
+#[derive(Clone, Debug, Serialize)]
+pub struct ApprovalView {
+    pub approval: Approval,
+    /// The approver the link was issued to.
+    pub approver: String,
+}
+
+/// The local twin: bus, queues, worker, approvals, on one [`Store`].
+pub struct Runtime {
+    store: Arc<Store>,
+    router: Router,
+    agents: BTreeMap<&'static str, Arc<dyn Agent>>,
+    clock: Arc<dyn Clock>,
+    config: TwinConfig,
+    signer: LinkSigner,
+}
+
+fn millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+impl Runtime {
+    pub fn new(
+        store: Arc<Store>,
+        agents: Vec<Arc<dyn Agent>>,
+        config: TwinConfig,
+    ) -> Result<Self, TwinError> {
+        let router = Router::new(agents.iter().map(|a| a.declaration()))?;
+        let mut map = BTreeMap::new();
+        for a in agents {
+            let name = a.declaration().name;
+            if map.insert(name, a).is_some() {
+                return Err(TwinError::DuplicateAgent(name.into()));
+            }
+        }
+        let clock = store.clock().clone();
+        let signer = LinkSigner::new(&config.link_key);
+        Ok(Self {
+            store,
+            router,
+            agents: map,
+            clock,
+            config,
+            signer,
+        })
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+    pub fn config(&self) -> &TwinConfig {
+        &self.config
+    }
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+    pub fn declarations(&self) -> Vec<&AgentDecl> {
+        self.agents.values().map(|a| a.declaration()).collect()
+    }
+
+    // ------------------------------------------------------------------ bus
+
+    /// Accepts validated events: archives them and enqueues one delivery per matching agent,
+    /// all in one transaction.
+    pub fn ingest(&self, events: &[Event]) -> Result<IngestReport, TwinError> {
+        let now = self.now();
+        self.store.write_tx(|tx| {
+            let mut report = IngestReport::default();
+            for e in events {
+                let n = self.publish_in(tx, e, now)?;
+                report.accepted += 1;
+                report.deliveries += n;
+                if n == 0 {
+                    report.unrouted += 1;
+                }
+            }
+            Ok::<_, TwinError>(report)
+        })
+    }
+
+    /// Archives `e` and enqueues it for every agent whose rule matches. Returns deliveries.
+    fn publish_in(
+        &self,
+        tx: &mut Tx<'_>,
+        e: &Event,
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<usize> {
+        let body = e.to_json();
+        let rules = self.router.route(body.as_bytes());
+        let routed: Vec<&str> = rules.iter().map(|r| r.agent).collect();
+        let conn = tx.conn();
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO events (event_id, detail_type, source, correlation_id, time, body, routed_to) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            e.detail.event_id.to_string(),
+            e.detail_type(),
+            e.source,
+            e.detail.correlation_id.to_string(),
+            e.time.to_rfc3339(),
+            body,
+            routed.join(","),
+        ])?;
+        let mut insert = conn.prepare_cached(
+            "INSERT INTO queue_messages (agent, class, event_id, detail_type, body, visible_at, enqueued_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        )?;
+        for r in &rules {
+            insert.execute(params![
+                r.agent,
+                r.queue.as_str(),
+                e.detail.event_id.to_string(),
+                e.detail_type(),
+                body,
+                millis(now),
+            ])?;
+        }
+        if rules.is_empty() {
+            tracing::debug!(event_id = %e.detail.event_id, detail_type = e.detail_type(), "no rule matched");
+        }
+        Ok(rules.len())
+    }
+
+    // ------------------------------------------------------------------ worker
+
+    /// Handles one batch for every agent with visible messages (priority queues first).
+    /// Returns the number of messages received.
+    pub async fn step(&self) -> Result<usize, TwinError> {
+        let now = self.now();
+        let mut ready: Vec<(QueueClass, &'static str)> = self
+            .store
+            .read(|c| {
+                let mut st = c.prepare_cached(
+                    "SELECT DISTINCT agent FROM queue_messages WHERE visible_at <= ?1",
+                )?;
+                let names = st
+                    .query_map([millis(now)], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(names)
+            })?
+            .into_iter()
+            .filter_map(|n| {
+                self.agents
+                    .get_key_value(n.as_str())
+                    .map(|(k, a)| (a.declaration().queue, *k))
+            })
+            .collect();
+        ready.sort();
+        let mut total = 0;
+        for (_, name) in ready {
+            total += self.process_next_batch(name).await?;
+        }
+        Ok(total)
+    }
+
+    /// Processes until nothing is visible. With a manual clock, `advance` moves time to the
+    /// next retry so backoffs play out instantly.
+    pub async fn drain(&self, mut advance: impl FnMut(DateTime<Utc>)) -> Result<usize, TwinError> {
+        let mut total = 0;
+        loop {
+            let n = self.step().await?;
+            total += n;
+            if n == 0 {
+                match self.next_visible_at()? {
+                    Some(t) if t > self.now() => advance(t),
+                    Some(_) => continue,
+                    None => break,
+                }
+                if self.next_visible_at()?.is_some_and(|t| t > self.now()) {
+                    break; // the clock did not move (a real clock): come back later
+                }
+            }
+        }
+        Ok(total)
+    }
+
+    /// When the next invisible message becomes visible.
+    pub fn next_visible_at(&self) -> Result<Option<DateTime<Utc>>, TwinError> {
+        let ms: Option<i64> = self.store.read(|c| {
+            c.query_row("SELECT MIN(visible_at) FROM queue_messages", [], |r| {
+                r.get(0)
+            })
+        })?;
+        Ok(ms.and_then(DateTime::from_timestamp_millis))
+    }
+
+    async fn process_next_batch(&self, name: &'static str) -> Result<usize, TwinError> {
+        let agent = self.agents[name].clone();
+        let decl = agent.declaration();
+        let now = self.now();
+        let invisible_until = millis(now + self.config.visibility_timeout);
+        let batch: Vec<(Received, bool)> = self.store.read(|c| {
+            let mut st = c.prepare_cached(
+                "UPDATE queue_messages SET receive_count = receive_count + 1, visible_at = ?1 \
+                 WHERE id IN (SELECT id FROM queue_messages WHERE agent = ?2 AND visible_at <= ?3 ORDER BY id LIMIT ?4) \
+                 RETURNING id, event_id, detail_type, body, receive_count, enqueued_at",
+            )?;
+            let rows = st
+                .query_map(
+                    params![invisible_until, name, millis(now), decl.queue.batch_size() as i64],
+                    |r| {
+                        Ok(Received {
+                            id: r.get(0)?,
+                            event_id: r.get(1)?,
+                            detail_type: r.get(2)?,
+                            body: r.get(3)?,
+                            receive_count: r.get(4)?,
+                            enqueued_at: r.get(5)?,
+                        })
+                    },
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut seen = c.prepare_cached(
+                "SELECT 1 FROM items WHERE domain = 'idempotency' AND pk = ?1 AND sk = ?2",
+            )?;
+            rows.into_iter()
+                .map(|m| {
+                    let dup = seen.exists(params![name, m.event_id])?;
+                    Ok((m, dup))
+                })
+                .collect()
+        })?;
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        // As in a Lambda batch: messages are handled in order and each one's effects are
+        // committed before the next is handled; a failure settles only its own message.
+        let n = batch.len();
+        for (m, dup) in batch {
+            let outcome = if dup {
+                Outcome::Duplicate
+            } else {
+                self.run_handler(&agent, &m, now).await
+            };
+            self.commit_one(decl, m, outcome, now)?;
+        }
+        self.flush_outbox();
+        Ok(n)
+    }
+
+    async fn run_handler(
+        &self,
+        agent: &Arc<dyn Agent>,
+        m: &Received,
+        now: DateTime<Utc>,
+    ) -> Outcome {
+        let decl = agent.declaration();
+        let event = match Event::parse(m.body.as_bytes()) {
+            Ok(e) => e,
+            Err(e) => {
+                return Outcome::DeadLetter {
+                    reason: format!("undeliverable event: {e}"),
+                    denials: vec![],
+                };
+            }
+        };
+        let mut ctx = Ctx::new(decl, self.store.as_ref(), &event, now);
+        let result = AssertUnwindSafe(agent.handle(&event, &mut ctx))
+            .catch_unwind()
+            .await;
+        let effects = ctx.into_effects();
+        match result {
+            Ok(Ok(())) => Outcome::Done(effects),
+            Ok(Err(e)) if e.is_permanent() => Outcome::DeadLetter {
+                reason: e.to_string(),
+                denials: effects.denials,
+            },
+            Ok(Err(e)) => Outcome::Retry {
+                reason: e.to_string(),
+                denials: effects.denials,
+            },
+            Err(panic) => {
+                let msg = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                tracing::error!(agent = decl.name, event_id = %m.event_id, "handler panicked: {msg}");
+                Outcome::Retry {
+                    reason: format!("handler panicked: {msg}"),
+                    denials: effects.denials,
+                }
+            }
+        }
+    }
+
+    fn backoff(&self, receive_count: u32) -> Duration {
+        let factor = 1i32 << receive_count.saturating_sub(1).min(16);
+        (self.config.backoff_base * factor).min(self.config.backoff_max)
+    }
+
+    fn commit_one(
+        &self,
+        decl: &AgentDecl,
+        m: Received,
+        outcome: Outcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), TwinError> {
+        self.store.write_tx(|tx| {
+            {
+                let outcome = match outcome {
+                    Outcome::Done(effects) => {
+                        match tx.savepoint(|tx| self.apply_effects(tx, decl, &m, effects, now)) {
+                            Ok(()) => Outcome::Done(Effects::default()),
+                            Err(CommitError::Duplicate) => Outcome::Duplicate,
+                            Err(CommitError::Approval(e)) => Outcome::DeadLetter {
+                                reason: e.to_string(),
+                                denials: vec![],
+                            },
+                            Err(CommitError::Lake(LakeError::Corrupt(e))) => Outcome::DeadLetter {
+                                reason: e,
+                                denials: vec![],
+                            },
+                            Err(e) => Outcome::Retry {
+                                reason: format!("commit failed: {e}"),
+                                denials: vec![],
+                            },
+                        }
+                    }
+                    other => other,
+                };
+                self.settle(tx, decl, &m, outcome, now)?;
+            }
+            Ok::<_, TwinError>(())
+        })
+    }
+
+    /// Final bookkeeping of one message: delete, retry later, or dead-letter.
+    fn settle(
+        &self,
+        tx: &mut Tx<'_>,
+        decl: &AgentDecl,
+        m: &Received,
+        outcome: Outcome,
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        let stat = |tx: &Tx<'_>, column: &str| -> rusqlite::Result<()> {
+            tx.conn()
+                .prepare_cached(&format!(
+                    "INSERT INTO agent_stats (agent, {column}) VALUES (?1, 1) \
+                     ON CONFLICT(agent) DO UPDATE SET {column} = {column} + 1"
+                ))?
+                .execute([decl.name])?;
+            Ok(())
+        };
+        let delete = |tx: &Tx<'_>| -> rusqlite::Result<()> {
+            tx.conn()
+                .prepare_cached("DELETE FROM queue_messages WHERE id = ?1")?
+                .execute([m.id])?;
+            Ok(())
+        };
+        match outcome {
+            Outcome::Done(_) => {
+                delete(tx)?;
+                stat(tx, "handled")
+            }
+            Outcome::Duplicate => {
+                delete(tx)?;
+                stat(tx, "duplicates")
+            }
+            Outcome::Retry { reason, denials } | Outcome::DeadLetter { reason, denials }
+                if !denials.is_empty() =>
+            {
+                for d in &denials {
+                    tx.audit(AuditEntry {
+                        at: now,
+                        actor: decl.name.into(),
+                        action: "denied".into(),
+                        domain: d.what.clone(),
+                        item: m.event_id.clone(),
+                        correlation_id: None,
+                        detail: d.to_string(),
+                    })?;
+                }
+                self.settle(
+                    tx,
+                    decl,
+                    m,
+                    Outcome::DeadLetter {
+                        reason,
+                        denials: vec![],
+                    },
+                    now,
+                )
+            }
+            Outcome::Retry { reason, .. } if m.receive_count < self.config.max_receive_count => {
+                stat(tx, "failures")?;
+                tracing::warn!(agent = decl.name, event_id = %m.event_id, receive_count = m.receive_count, "handler failed, will retry: {reason}");
+                tx.conn()
+                    .prepare_cached(
+                        "UPDATE queue_messages SET visible_at = ?1, last_error = ?2 WHERE id = ?3",
+                    )?
+                    .execute(params![
+                        millis(now + self.backoff(m.receive_count)),
+                        reason,
+                        m.id
+                    ])?;
+                Ok(())
+            }
+            Outcome::Retry { reason, .. } | Outcome::DeadLetter { reason, .. } => {
+                stat(tx, "failures")?;
+                stat(tx, "dead_lettered")?;
+                tracing::error!(agent = decl.name, event_id = %m.event_id, "dead-lettered: {reason}");
+                tx.conn()
+                    .prepare_cached(
+                        "INSERT INTO dead_letters (agent, class, event_id, detail_type, body, receive_count, reason, failed_at, enqueued_at) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    )?
+                    .execute(params![
+                        decl.name,
+                        decl.queue.as_str(),
+                        m.event_id,
+                        m.detail_type,
+                        m.body,
+                        m.receive_count,
+                        reason,
+                        millis(now),
+                        m.enqueued_at,
+                    ])?;
+                delete(tx)?;
+                tx.audit(AuditEntry {
+                    at: now,
+                    actor: decl.name.into(),
+                    action: "dead-lettered".into(),
+                    domain: "queue".into(),
+                    item: m.event_id.clone(),
+                    correlation_id: None,
+                    detail: reason,
+                })
+            }
+        }
+    }
+
+    fn apply_effects(
+        &self,
+        tx: &mut Tx<'_>,
+        decl: &AgentDecl,
+        m: &Received,
+        effects: Effects,
+        now: DateTime<Utc>,
+    ) -> Result<(), CommitError> {
+        let cause: Event =
+            Event::parse(m.body.as_bytes()).map_err(|e| LakeError::Corrupt(e.to_string()))?;
+        let correlation = Some(cause.detail.correlation_id.to_string());
+        // Idempotency record, in the same transaction as the effects.
+        let seen = Write::Put {
+            domain: Domain::Idempotency,
+            item: Item::new(decl.name, &m.event_id, serde_json::json!({"at": now}))
+                .expiring_at((now + Duration::days(IDEMPOTENCY_DAYS)).timestamp()),
+            condition: Condition::NotExists,
+        };
+        match tx.apply(&seen) {
+            Err(LakeError::ConditionFailed { .. }) => return Err(CommitError::Duplicate),
+            other => other?,
+        }
+        for w in &effects.writes {
+            tx.apply(w)?;
+            let (pk, sk) = w.key();
+            tx.audit(AuditEntry {
+                at: now,
+                actor: decl.name.into(),
+                action: match w {
+                    Write::Put { .. } => "put".into(),
+                    Write::Delete { .. } => "delete".into(),
+                },
+                domain: w.domain().as_str().into(),
+                item: format!("{pk}/{sk}"),
+                correlation_id: correlation.clone(),
+                detail: cause.detail_type().into(),
+            })?;
+        }
+        for e in &effects.emitted {
+            self.publish_in(tx, e, now)?;
+        }
+        for (seq, draft) in effects.approvals.into_iter().enumerate() {
+            let id = approval::approval_id(cause.detail.event_id, decl.name, seq);
+            let approval = self.config.approvals.open(
+                id,
+                decl.name,
+                draft,
+                cause.detail.correlation_id,
+                now,
+            )?;
+            self.open_approval(tx, approval, &cause, now)?;
+        }
+        for mail in &effects.mails {
+            self.queue_mail(tx, mail, now)?;
+        }
+        Ok(())
+    }
+
+    fn queue_mail(&self, tx: &Tx<'_>, mail: &Mail, now: DateTime<Utc>) -> rusqlite::Result<()> {
+        tx.conn()
+            .prepare_cached(
+                "INSERT INTO mail_outbox (sender, recipient, subject, text, html, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                self.config.mail_from,
+                mail.to,
+                mail.subject,
+                mail.text,
+                mail.html,
+                now.to_rfc3339(),
+            ])?;
+        Ok(())
+    }
+
+    /// Writes queued mail to `.eml` files (after the commit that queued it).
+    pub fn flush_outbox(&self) {
+        let Some(dir) = &self.config.outbox_dir else {
+            return;
+        };
+        let pending: rusqlite::Result<Vec<(i64, String, Mail, String)>> = self.store.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, sender, recipient, subject, text, html, created_at FROM mail_outbox WHERE file IS NULL ORDER BY id",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    Mail {
+                        to: r.get(2)?,
+                        subject: r.get(3)?,
+                        text: r.get(4)?,
+                        html: r.get(5)?,
+                    },
+                    r.get(6)?,
+                ))
+            })?;
+            rows.collect()
+        });
+        let Ok(pending) = pending else { return };
+        for (id, sender, mail, created) in pending {
+            let at: DateTime<Utc> = created.parse().unwrap_or_else(|_| self.now());
+            let name = outbox::file_name(id, at);
+            match outbox::write(dir, &name, &outbox::render_eml(&sender, &mail, id, at)) {
+                Ok(path) => {
+                    let _ = self.store.read(|c| {
+                        c.execute(
+                            "UPDATE mail_outbox SET file = ?1 WHERE id = ?2",
+                            params![path.display().to_string(), id],
+                        )
+                    });
+                }
+                Err(e) => tracing::error!("outbox write failed (will retry): {e}"),
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ approvals
+
+    fn approval_item(a: &Approval) -> Item {
+        let mut item = Item::new(
+            format!("approval#{}", a.id),
+            "approval",
+            serde_json::to_value(a).expect("approval serialises"),
+        );
+        if a.status == ApprovalStatus::Pending {
+            item = item.with_index(PENDING_APPROVALS, a.step_deadline.to_rfc3339());
+        }
+        item
+    }
+
+    fn runtime_event(
+        &self,
+        a: &Approval,
+        payload: impl EventPayload,
+        now: DateTime<Utc>,
+        tag: &str,
+    ) -> Event {
+        // Stable id per (approval, step, tag): a retried transaction emits the same event.
+        let id = name_uuid(&format!("{}|{}|{tag}", a.id, a.step));
+        Event::with_ids(
+            "ascent.approvals",
+            Actor::system("approvals"),
+            now,
+            payload,
+            id,
+            a.correlation_id,
+            None,
+        )
+    }
+
+    fn open_approval(
+        &self,
+        tx: &mut Tx<'_>,
+        approval: Approval,
+        _cause: &Event,
+        now: DateTime<Utc>,
+    ) -> Result<(), CommitError> {
+        let put = Write::Put {
+            domain: Domain::Approvals,
+            item: Self::approval_item(&approval),
+            condition: Condition::NotExists,
+        };
+        match tx.apply(&put) {
+            // Already opened by an earlier delivery of the same event.
+            Err(LakeError::ConditionFailed { .. }) => return Ok(()),
+            other => other?,
+        }
+        tx.audit(AuditEntry {
+            at: now,
+            actor: approval.agent.clone(),
+            action: "approval.opened".into(),
+            domain: "approvals".into(),
+            item: approval.id.clone(),
+            correlation_id: Some(approval.correlation_id.to_string()),
+            detail: format!("{} → {}", approval.draft.kind, approval.approver()),
+        })?;
+        self.notify_approver(tx, &approval, now)?;
+        Ok(())
+    }
+
+    fn notify_approver(
+        &self,
+        tx: &mut Tx<'_>,
+        a: &Approval,
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        let requested: ApprovalRequested = a.requested_event();
+        let event = self.runtime_event(a, requested, now, "requested");
+        self.publish_in(tx, &event, now)?;
+        let token = self.signer.token_for(a);
+        self.queue_mail(
+            tx,
+            &approval::approval_mail(a, &token, &self.config.base_url),
+            now,
+        )
+    }
+
+    fn load_approval(&self, id: &str) -> Result<Approval, DeskError> {
+        let item = futures::executor::block_on(ascent_core::ports::DataLake::get(
+            self.store.as_ref(),
+            Domain::Approvals,
+            &format!("approval#{id}"),
+            "approval",
+        ))
+        .map_err(|e| DeskError::Internal(e.to_string()))?
+        .ok_or_else(|| DeskError::NotFound(id.to_string()))?;
+        item.parse().map_err(|e| DeskError::Internal(e.to_string()))
+    }
+
+    /// Opens a link: verifies it and returns what the page shows. Never changes anything.
+    pub fn show_approval(&self, id: &str, token: &str) -> Result<ApprovalView, DeskError> {
+        let now = self.now();
+        let claims = self.signer.verify(token, now)?;
+        if claims.approval_id != id {
+            return Err(LinkError::Forged.into());
+        }
+        let approval = self.load_approval(id)?;
+        approval.check_decider(&claims.approver, claims.step, now)?;
+        Ok(ApprovalView {
+            approval,
+            approver: claims.approver,
+        })
+    }
+
+    /// Decides from the page's POST; emits `ApprovalDecided` in the same transaction.
+    pub fn decide_approval(
+        &self,
+        id: &str,
+        token: &str,
+        decision: Decision,
+        comment: Option<String>,
+    ) -> Result<ApprovalView, DeskError> {
+        let now = self.now();
+        let claims = self.signer.verify(token, now)?;
+        if claims.approval_id != id {
+            return Err(LinkError::Forged.into());
+        }
+        let result = self.store.write_tx(|tx| {
+            let mut a = {
+                let item = tx
+                    .conn()
+                    .query_row(
+                        "SELECT data FROM items WHERE domain = 'approvals' AND pk = ?1 AND sk = 'approval'",
+                        [format!("approval#{id}")],
+                        |r| r.get::<_, String>(0),
+                    )
+                    .optional()?;
+                let Some(item) = item else {
+                    return Ok(Err(DeskError::NotFound(id.into())));
+                };
+                match serde_json::from_str::<Approval>(&item) {
+                    Ok(a) => a,
+                    Err(e) => return Ok(Err(DeskError::Internal(e.to_string()))),
+                }
+            };
+            if let Err(e) = a.decide(&claims.approver, claims.step, decision, comment, now) {
+                return Ok(Err(e.into()));
+            }
+            self.close_approval(tx, &a, now, &claims.approver)?;
+            Ok::<_, TwinError>(Ok(ApprovalView {
+                approval: a,
+                approver: claims.approver.clone(),
+            }))
+        });
+        let view = result.map_err(|e| DeskError::Internal(e.to_string()))??;
+        self.flush_outbox();
+        Ok(view)
+    }
+
+    fn close_approval(
+        &self,
+        tx: &mut Tx<'_>,
+        a: &Approval,
+        now: DateTime<Utc>,
+        actor: &str,
+    ) -> Result<(), TwinError> {
+        tx.apply(&Write::Put {
+            domain: Domain::Approvals,
+            item: Self::approval_item(a),
+            condition: Condition::Exists,
+        })?;
+        tx.audit(AuditEntry {
+            at: now,
+            actor: actor.into(),
+            action: "approval.decided".into(),
+            domain: "approvals".into(),
+            item: a.id.clone(),
+            correlation_id: Some(a.correlation_id.to_string()),
+            detail: a.status_word().into(),
+        })?;
+        let decided: ApprovalDecided = a.decided_event().expect("closed approvals have a decision");
+        let event = self.runtime_event(a, decided, now, "decided");
+        self.publish_in(tx, &event, now)?;
+        Ok(())
+    }
+
+    /// Escalates or expires approvals whose deadline passed (the twin's timer; on AWS the
+    /// state machine's task timeout). Queries the pending index by deadline, never scans.
+    pub fn tick_approvals(&self) -> Result<usize, TwinError> {
+        let now = self.now();
+        let due = futures::executor::block_on(ascent_core::ports::DataLake::query(
+            self.store.as_ref(),
+            Domain::Approvals,
+            &Query::gsi1(PENDING_APPROVALS).sort(SortKey::AtMost(now.to_rfc3339())),
+        ))?;
+        let mut changed = 0;
+        for item in due {
+            let mut a: Approval = item.parse()?;
+            let outcome = a.on_deadline(now, &self.config.approvals);
+            self.store.write_tx(|tx| {
+                match &outcome {
+                    DeadlineOutcome::NotDue => return Ok(()),
+                    DeadlineOutcome::Escalated { to } => {
+                        tx.apply(&Write::Put {
+                            domain: Domain::Approvals,
+                            item: Self::approval_item(&a),
+                            condition: Condition::Exists,
+                        })?;
+                        tx.audit(AuditEntry {
+                            at: now,
+                            actor: "approvals".into(),
+                            action: "approval.escalated".into(),
+                            domain: "approvals".into(),
+                            item: a.id.clone(),
+                            correlation_id: Some(a.correlation_id.to_string()),
+                            detail: format!("no decision by the deadline; now {to}"),
+                        })?;
+                        self.notify_approver(tx, &a, now)?;
+                    }
+                    DeadlineOutcome::Expired => {
+                        self.close_approval(tx, &a, now, "approvals")?;
+                        let mail = Mail {
+                            to: a.draft.requester.clone(),
+                            subject: format!("Approval expired: {}", a.draft.summary),
+                            text: format!(
+                                "Nobody decided on your request in time, so it expired.\n\n{}\nApprovers asked: {}\n",
+                                a.draft.summary,
+                                a.chain.join(", ")
+                            ),
+                            html: None,
+                        };
+                        self.queue_mail(tx, &mail, now)?;
+                    }
+                }
+                changed += 1;
+                Ok::<_, TwinError>(())
+            })?;
+        }
+        self.flush_outbox();
+        Ok(changed)
+    }
+
+    // ------------------------------------------------------------------ schedules
+
+    /// Emits the `ScheduleTick` of a schedule for a time; its id is derived from both, so a
+    /// tick is delivered once even if emitted twice.
+    pub fn schedule_tick(
+        &self,
+        schedule: &str,
+        at: DateTime<Utc>,
+    ) -> Result<IngestReport, TwinError> {
+        let id = name_uuid(&format!("schedule|{schedule}|{}", at.to_rfc3339()));
+        let e = Event::with_ids(
+            "ascent.scheduler",
+            Actor::system("scheduler"),
+            at,
+            ScheduleTick {
+                schedule: schedule.into(),
+                at,
+            },
+            id,
+            id,
+            None,
+        );
+        self.ingest(&[e])
+    }
+
+    // ------------------------------------------------------------------ operations
+
+    pub fn dead_letters(&self) -> Result<Vec<DeadLetter>, TwinError> {
+        Ok(self.store.read(|c| {
+            let mut st = c.prepare(
+                "SELECT id, agent, class, event_id, detail_type, receive_count, reason, failed_at, body \
+                 FROM dead_letters ORDER BY id",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(DeadLetter {
+                    id: r.get(0)?,
+                    agent: r.get(1)?,
+                    queue: r.get(2)?,
+                    event_id: r.get(3)?,
+                    detail_type: r.get(4)?,
+                    receive_count: r.get(5)?,
+                    reason: r.get(6)?,
+                    failed_at: DateTime::from_timestamp_millis(r.get(7)?).unwrap_or_default(),
+                    body: r.get(8)?,
+                })
+            })?;
+            rows.collect()
+        })?)
+    }
+
+    /// Moves dead letters (all, or the given ids) back to their agents' queues.
+    pub fn redrive(&self, ids: Option<&[i64]>, operator: &str) -> Result<usize, TwinError> {
+        let now = self.now();
+        let letters: Vec<DeadLetter> = self
+            .dead_letters()?
+            .into_iter()
+            .filter(|d| ids.is_none_or(|ids| ids.contains(&d.id)))
+            .collect();
+        self.store.write_tx(|tx| {
+            for d in &letters {
+                tx.conn().execute(
+                    "INSERT INTO queue_messages (agent, class, event_id, detail_type, body, visible_at, enqueued_at) \
+                     SELECT agent, class, event_id, detail_type, body, ?1, ?1 FROM dead_letters WHERE id = ?2",
+                    params![millis(now), d.id],
+                )?;
+                tx.conn().execute("DELETE FROM dead_letters WHERE id = ?1", [d.id])?;
+                tx.audit(AuditEntry {
+                    at: now,
+                    actor: operator.into(),
+                    action: "dlq.redrive".into(),
+                    domain: "queue".into(),
+                    item: d.event_id.clone(),
+                    correlation_id: None,
+                    detail: format!("{} (was: {})", d.agent, d.reason),
+                })?;
+            }
+            Ok::<_, TwinError>(letters.len())
+        })
+    }
+
+    pub fn status(&self) -> Result<TwinStatus, TwinError> {
+        let now = self.now();
+        let s = self.store.read(|c| {
+            let mut agents: BTreeMap<String, AgentStatus> = self
+                .agents
+                .values()
+                .map(|a| {
+                    let d = a.declaration();
+                    (
+                        d.name.to_string(),
+                        AgentStatus {
+                            agent: d.name.into(),
+                            queue: d.queue.as_str().into(),
+                            ..Default::default()
+                        },
+                    )
+                })
+                .collect();
+            let mut st = c.prepare(
+                "SELECT agent, SUM(visible_at <= ?1), SUM(visible_at > ?1) FROM queue_messages GROUP BY agent",
+            )?;
+            for row in st.query_map([millis(now)], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+            })? {
+                let (a, v, f) = row?;
+                if let Some(s) = agents.get_mut(&a) {
+                    s.visible = v as u64;
+                    s.in_flight = f as u64;
+                }
+            }
+            let mut st = c.prepare(
+                "SELECT agent, handled, duplicates, failures, dead_lettered FROM agent_stats",
+            )?;
+            for row in st.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            })? {
+                let (a, h, d, f, x) = row?;
+                if let Some(s) = agents.get_mut(&a) {
+                    s.handled = h as u64;
+                    s.duplicates = d as u64;
+                    s.failures = f as u64;
+                    s.dead_lettered = x as u64;
+                }
+            }
+            let count = |q: &str| c.query_row(q, [], |r| r.get::<_, i64>(0)).map(|n| n as u64);
+            let mut st = c.prepare(
+                "SELECT data FROM items WHERE domain = 'approvals' AND gsi1pk = ?1 ORDER BY gsi1sk",
+            )?;
+            let pending = st
+                .query_map([PENDING_APPROVALS], |r| r.get::<_, String>(0))?
+                .filter_map(|d| d.ok())
+                .filter_map(|d| serde_json::from_str::<Approval>(&d).ok())
+                .map(|a| PendingApproval {
+                    approver: a.approver().to_string(),
+                    id: a.id,
+                    kind: a.draft.kind,
+                    subject: a.draft.subject,
+                    deadline: a.step_deadline,
+                })
+                .collect();
+            Ok(TwinStatus {
+                now,
+                agents: agents.into_values().collect(),
+                dead_letters: count("SELECT COUNT(*) FROM dead_letters")?,
+                pending_approvals: pending,
+                events_archived: count("SELECT COUNT(*) FROM events")?,
+                events_unrouted: count("SELECT COUNT(*) FROM events WHERE routed_to = ''")?,
+                audit_records: count("SELECT COUNT(*) FROM audit")?,
+                mails: count("SELECT COUNT(*) FROM mail_outbox")?,
+            })
+        })?;
+        Ok(s)
+    }
+
+    /// Mail queued so far (newest last): recipient, subject, text.
+    pub fn mails(&self) -> Result<Vec<Mail>, TwinError> {
+        Ok(self.store.read(|c| {
+            let mut st =
+                c.prepare("SELECT recipient, subject, text, html FROM mail_outbox ORDER BY id")?;
+            let rows = st.query_map([], |r| {
+                Ok(Mail {
+                    to: r.get(0)?,
+                    subject: r.get(1)?,
+                    text: r.get(2)?,
+                    html: r.get(3)?,
+                })
+            })?;
+            rows.collect()
+        })?)
+    }
+
+    /// Archived events of one detail-type, oldest first (tests, reports).
+    pub fn archived(&self, detail_type: &str) -> Result<Vec<Event>, TwinError> {
+        let bodies: Vec<String> = self.store.read(|c| {
+            let mut st =
+                c.prepare("SELECT body FROM events WHERE detail_type = ?1 ORDER BY seq")?;
+            let rows = st.query_map([detail_type], |r| r.get(0))?;
+            rows.collect()
+        })?;
+        Ok(bodies
+            .iter()
+            .filter_map(|b| Event::parse(b.as_bytes()).ok())
+            .collect())
+    }
+}
+
+#[cfg(test)]
+#[path = "runtime_tests.rs"]
+mod tests;

@@ -1,0 +1,432 @@
+//! Runtime tests with small test-double agents (the real agents are tested in `functions/`
+//! and in the whole-flow tests).
+
+use super::*;
+use ascent_core::agent::{AgentError, Department, Subscription};
+use ascent_core::approval::ApprovalDraft;
+use ascent_core::catalog::{ApprovalOutcome, LeadCreated, LeadGrade, LeadScored, Payload};
+use ascent_core::ports::ManualClock;
+use async_trait::async_trait;
+use futures::executor::block_on;
+use serde_json::json;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+fn t0() -> DateTime<Utc> {
+    "2026-03-02T09:00:00Z".parse().unwrap()
+}
+
+fn lead(id: &str) -> Event {
+    Event::new(
+        "ascent.crm",
+        Actor::system("crm"),
+        t0(),
+        LeadCreated {
+            lead_id: id.into(),
+            email: format!("{id}@example.com"),
+            full_name: "A B".into(),
+            company: "Example".into(),
+            company_size: 100,
+            industry: "manufacturing".into(),
+            role: "CTO".into(),
+            country: None,
+            channel: "web".into(),
+        },
+    )
+}
+
+/// Writes the lead and emits a score; fails while `failures_left` > 0; panics on `lead-panic`;
+/// reads an undeclared domain on `lead-nosy`; asks for an approval on `lead-approve`.
+struct Scorer {
+    decl: AgentDecl,
+    failures_left: AtomicU32,
+}
+
+impl Scorer {
+    fn new(failures: u32) -> Self {
+        Self {
+            decl: AgentDecl {
+                name: "scorer",
+                department: Department::Sales,
+                queue: QueueClass::Priority,
+                subscriptions: vec![Subscription {
+                    name: "lead-created",
+                    pattern: json!({"detail-type": ["LeadCreated"]}),
+                }],
+                reads: vec![],
+                writes: vec![Domain::Customer],
+                emits: vec!["LeadScored"],
+                requests_approvals: true,
+                sends_mail: false,
+            },
+            failures_left: AtomicU32::new(failures),
+        }
+    }
+}
+
+#[async_trait]
+impl Agent for Scorer {
+    fn declaration(&self) -> &AgentDecl {
+        &self.decl
+    }
+    async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError> {
+        let Payload::LeadCreated(l) = event.payload() else {
+            return Err(AgentError::Invalid("not a lead".into()));
+        };
+        match l.lead_id.as_str() {
+            "lead-panic" => panic!("boom on {}", l.lead_id),
+            "lead-nosy" => {
+                ctx.get(Domain::Financial, "x", "y").await?;
+            }
+            "lead-flaky" if self.failures_left.load(Ordering::SeqCst) > 0 => {
+                self.failures_left.fetch_sub(1, Ordering::SeqCst);
+                return Err(AgentError::Transient("crm timeout".into()));
+            }
+            "lead-approve" => ctx.request_approval(ApprovalDraft {
+                kind: "discount".into(),
+                subject: "deal-9".into(),
+                summary: "20% off deal-9".into(),
+                amount: Some(ascent_core::Money::usd(500_000)),
+                requester: "rep@ascent-xr.example".into(),
+                approver_role: "sales-director".into(),
+                reason: "competitive".into(),
+                facts: Default::default(),
+            })?,
+            _ => {}
+        }
+        ctx.put(
+            Domain::Customer,
+            Item::new(
+                format!("lead#{}", l.lead_id),
+                "profile",
+                json!({"email": l.email}),
+            ),
+            Condition::Always,
+        )?;
+        ctx.emit(LeadScored {
+            lead_id: l.lead_id.clone(),
+            score: 80,
+            fit: 80,
+            intent: 80,
+            grade: LeadGrade::Hot,
+            model: "test".into(),
+            reasons: vec![],
+        })
+    }
+}
+
+/// Counts LeadScored and ApprovalDecided deliveries in the performance domain.
+struct Counter {
+    decl: AgentDecl,
+}
+
+impl Counter {
+    fn new() -> Self {
+        Self {
+            decl: AgentDecl {
+                name: "counter",
+                department: Department::Operations,
+                queue: QueueClass::Batch,
+                subscriptions: vec![Subscription {
+                    name: "scores-and-decisions",
+                    pattern: json!({"detail-type": ["LeadScored", "ApprovalDecided"]}),
+                }],
+                reads: vec![],
+                writes: vec![Domain::Performance],
+                emits: vec![],
+                requests_approvals: false,
+                sends_mail: false,
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl Agent for Counter {
+    fn declaration(&self) -> &AgentDecl {
+        &self.decl
+    }
+    async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError> {
+        let key = match event.payload() {
+            Payload::ApprovalDecided(d) => format!("decided#{:?}", d.outcome),
+            other => other.detail_type().to_string(),
+        };
+        let n = ctx
+            .get(Domain::Performance, "count", &key)
+            .await?
+            .and_then(|i| i.data.as_u64())
+            .unwrap_or(0);
+        ctx.put(
+            Domain::Performance,
+            Item::new("count", key, json!(n + 1)),
+            Condition::Always,
+        )?;
+        Ok(())
+    }
+}
+
+fn twin(failures: u32) -> (Runtime, ManualClock) {
+    let clock = ManualClock::new(t0());
+    let store = Arc::new(Store::in_memory(Arc::new(clock.clone())).unwrap());
+    let rt = Runtime::new(
+        store,
+        vec![Arc::new(Scorer::new(failures)), Arc::new(Counter::new())],
+        TwinConfig::default(),
+    )
+    .unwrap();
+    (rt, clock)
+}
+
+fn drain(rt: &Runtime, clock: &ManualClock) -> usize {
+    block_on(rt.drain(|t| clock.set(t))).unwrap()
+}
+
+fn count(rt: &Runtime, key: &str) -> u64 {
+    block_on(ascent_core::ports::DataLake::get(
+        rt.store().as_ref(),
+        Domain::Performance,
+        "count",
+        key,
+    ))
+    .unwrap()
+    .and_then(|i| i.data.as_u64())
+    .unwrap_or(0)
+}
+
+fn agent_status(rt: &Runtime, name: &str) -> AgentStatus {
+    rt.status()
+        .unwrap()
+        .agents
+        .into_iter()
+        .find(|a| a.agent == name)
+        .unwrap()
+}
+
+#[test]
+fn events_flow_through_agents_and_effects_are_audited() {
+    let (rt, clock) = twin(0);
+    let report = rt.ingest(&[lead("lead-1"), lead("lead-2")]).unwrap();
+    assert_eq!(report.deliveries, 2);
+    drain(&rt, &clock);
+    assert_eq!(count(&rt, "LeadScored"), 2);
+    assert_eq!(agent_status(&rt, "scorer").handled, 2);
+    assert_eq!(agent_status(&rt, "counter").handled, 2);
+    // 2 scorer puts + 2 counter puts, all chained.
+    assert_eq!(rt.store().verify_audit(), Ok(4));
+    let scored = rt.archived("LeadScored").unwrap();
+    assert_eq!(scored.len(), 2);
+    assert!(scored[0].detail.causation_id.is_some());
+}
+
+#[test]
+fn duplicate_delivery_has_its_effects_once() {
+    let (rt, clock) = twin(0);
+    let e = lead("lead-1");
+    rt.ingest(std::slice::from_ref(&e)).unwrap();
+    drain(&rt, &clock);
+    rt.ingest(&[e.clone(), e]).unwrap();
+    drain(&rt, &clock);
+    assert_eq!(count(&rt, "LeadScored"), 1);
+    let s = agent_status(&rt, "scorer");
+    assert_eq!((s.handled, s.duplicates), (1, 2));
+}
+
+#[test]
+fn transient_failures_retry_with_backoff_then_succeed() {
+    let (rt, clock) = twin(2);
+    rt.ingest(&[lead("lead-flaky")]).unwrap();
+    assert_eq!(block_on(rt.step()).unwrap(), 1);
+    // Invisible during the backoff.
+    assert_eq!(block_on(rt.step()).unwrap(), 0);
+    let next = rt.next_visible_at().unwrap().unwrap();
+    assert_eq!(next, t0() + Duration::seconds(2));
+    drain(&rt, &clock);
+    assert_eq!(count(&rt, "LeadScored"), 1);
+    let s = agent_status(&rt, "scorer");
+    assert_eq!((s.handled, s.failures, s.dead_lettered), (1, 2, 0));
+    // Backoff doubled: 2 s then 4 s.
+    assert_eq!(clock.now(), t0() + Duration::seconds(6));
+}
+
+#[test]
+fn a_failing_message_is_dead_lettered_with_its_reason_and_redriven() {
+    let (rt, clock) = twin(5);
+    rt.ingest(&[lead("lead-flaky"), lead("lead-ok")]).unwrap();
+    drain(&rt, &clock);
+    // The good message of the same batch went through.
+    assert_eq!(count(&rt, "LeadScored"), 1);
+    let dl = rt.dead_letters().unwrap();
+    assert_eq!(dl.len(), 1);
+    assert_eq!(dl[0].receive_count, 3);
+    assert_eq!(dl[0].reason, "crm timeout");
+    assert_eq!(dl[0].agent, "scorer");
+    // Fixed (2 failures left are used up on redrive? no: 2 more failures, then success).
+    assert_eq!(rt.redrive(None, "ops@ascent").unwrap(), 1);
+    drain(&rt, &clock);
+    assert_eq!(count(&rt, "LeadScored"), 2);
+    assert!(rt.dead_letters().unwrap().is_empty());
+    assert!(rt.store().verify_audit().is_ok());
+}
+
+#[test]
+fn a_panicking_handler_never_loses_the_event() {
+    let (rt, clock) = twin(0);
+    rt.ingest(&[lead("lead-panic"), lead("lead-ok")]).unwrap();
+    drain(&rt, &clock);
+    assert_eq!(count(&rt, "LeadScored"), 1);
+    let dl = rt.dead_letters().unwrap();
+    assert_eq!(dl.len(), 1);
+    assert!(
+        dl[0].reason.contains("panicked: boom on lead-panic"),
+        "{}",
+        dl[0].reason
+    );
+    let body = Event::parse(dl[0].body.as_bytes()).unwrap();
+    assert_eq!(body.detail_type(), "LeadCreated");
+}
+
+#[test]
+fn undeclared_access_is_denied_audited_and_dead_lettered_at_once() {
+    let (rt, clock) = twin(0);
+    rt.ingest(&[lead("lead-nosy")]).unwrap();
+    drain(&rt, &clock);
+    let dl = rt.dead_letters().unwrap();
+    assert_eq!(dl[0].receive_count, 1, "permanent errors are not retried");
+    assert_eq!(
+        dl[0].reason,
+        "access denied: agent `scorer` may not read domain financial"
+    );
+    let audit = rt.store().audit_records().unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.entry.action == "denied" && r.entry.actor == "scorer")
+    );
+    assert_eq!(count(&rt, "LeadScored"), 0);
+}
+
+fn link_token(mail: &Mail) -> (String, String) {
+    let line = mail
+        .text
+        .lines()
+        .find(|l| l.starts_with("Approve: "))
+        .unwrap();
+    let url = line.trim_start_matches("Approve: ");
+    let id = url
+        .split("/approvals/")
+        .nth(1)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap();
+    let token = url.split("t=").nth(1).unwrap().split('&').next().unwrap();
+    (id.to_string(), token.to_string())
+}
+
+#[test]
+fn approvals_are_mailed_decided_once_and_announced() {
+    let (rt, clock) = twin(0);
+    rt.ingest(&[lead("lead-approve")]).unwrap();
+    drain(&rt, &clock);
+    let mails = rt.mails().unwrap();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, "sales.director@ascent-xr.example");
+    let (id, token) = link_token(&mails[0]);
+    assert!(!token.contains("task"), "no raw task token in links");
+    // Opening the page (GET) changes nothing.
+    let view = rt.show_approval(&id, &token).unwrap();
+    assert_eq!(view.approval.status, ApprovalStatus::Pending);
+    assert_eq!(rt.status().unwrap().pending_approvals.len(), 1);
+    // Forged: token of another id, tampered token.
+    assert!(matches!(
+        rt.show_approval("apr-other", &token),
+        Err(DeskError::Link(LinkError::Forged))
+    ));
+    let tampered = format!("x{token}");
+    assert!(matches!(
+        rt.decide_approval(&id, &tampered, Decision::Approve, None),
+        Err(DeskError::Link(_))
+    ));
+    rt.decide_approval(&id, &token, Decision::Approve, Some("fine".into()))
+        .unwrap();
+    // Replay: the link is single-use.
+    let again = rt.decide_approval(&id, &token, Decision::Reject, None);
+    assert_eq!(
+        again.unwrap_err(),
+        DeskError::Rule(ApprovalError::AlreadyClosed("approved".into()))
+    );
+    drain(&rt, &clock);
+    assert_eq!(count(&rt, "decided#Approved"), 1);
+    let decided = rt.archived("ApprovalDecided").unwrap();
+    let Payload::ApprovalDecided(d) = decided[0].payload() else {
+        panic!()
+    };
+    assert_eq!(d.outcome, ApprovalOutcome::Approved);
+    assert_eq!(
+        d.decided_by.as_deref(),
+        Some("sales.director@ascent-xr.example")
+    );
+    assert_eq!(d.requested_by_agent, "scorer");
+    // Same flow: correlation id of the lead.
+    let requested = rt.archived("ApprovalRequested").unwrap();
+    assert_eq!(
+        decided[0].detail.correlation_id,
+        requested[0].detail.correlation_id
+    );
+    assert!(rt.status().unwrap().pending_approvals.is_empty());
+    assert!(rt.store().verify_audit().is_ok());
+}
+
+#[test]
+fn silent_approvers_escalate_then_the_request_expires_and_the_requester_is_told() {
+    let (rt, clock) = twin(0);
+    rt.ingest(&[lead("lead-approve")]).unwrap();
+    drain(&rt, &clock);
+    let (id, first_token) = link_token(&rt.mails().unwrap()[0]);
+    clock.advance(Duration::hours(49));
+    assert_eq!(rt.tick_approvals().unwrap(), 1);
+    let mails = rt.mails().unwrap();
+    assert_eq!(mails[1].to, "cro@ascent-xr.example");
+    // The first approver's link no longer works (expired with its step).
+    assert!(rt.show_approval(&id, &first_token).is_err());
+    let (_, second_token) = link_token(&mails[1]);
+    assert!(rt.show_approval(&id, &second_token).is_ok());
+    clock.advance(Duration::hours(49));
+    assert_eq!(rt.tick_approvals().unwrap(), 1);
+    let mails = rt.mails().unwrap();
+    assert_eq!(mails[2].to, "rep@ascent-xr.example");
+    assert!(mails[2].subject.starts_with("Approval expired"));
+    drain(&rt, &clock);
+    assert_eq!(count(&rt, "decided#Expired"), 1);
+    assert!(matches!(
+        rt.decide_approval(&id, &second_token, Decision::Approve, None),
+        Err(DeskError::Link(LinkError::Expired))
+    ));
+    assert_eq!(rt.tick_approvals().unwrap(), 0);
+}
+
+#[test]
+fn schedule_ticks_are_idempotent_by_time() {
+    let (rt, _clock) = twin(0);
+    rt.schedule_tick("daily", t0()).unwrap();
+    rt.schedule_tick("daily", t0()).unwrap();
+    assert_eq!(rt.status().unwrap().events_archived, 1);
+}
+
+#[test]
+fn outbox_files_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(t0());
+    let store = Arc::new(Store::in_memory(Arc::new(clock.clone())).unwrap());
+    let config = TwinConfig {
+        outbox_dir: Some(dir.path().to_path_buf()),
+        ..TwinConfig::default()
+    };
+    let rt = Runtime::new(store, vec![Arc::new(Scorer::new(0))], config).unwrap();
+    rt.ingest(&[lead("lead-approve")]).unwrap();
+    drain(&rt, &clock);
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(files.len(), 1);
+    let eml = std::fs::read_to_string(files[0].as_ref().unwrap().path()).unwrap();
+    assert!(eml.contains("To: sales.director@ascent-xr.example"));
+    assert!(eml.contains("/approvals/apr-"));
+}
