@@ -5,6 +5,7 @@
 pub mod outbox;
 pub mod runtime;
 pub mod store;
+pub mod testkit;
 
 pub use runtime::{Runtime, TwinConfig, TwinError};
 pub use store::Store;

@@ -1,0 +1,514 @@
+//! # Lead Generation agent
+//!
+//! Listens to `LeadCreated` and `InteractionRecorded`. For a new lead it deduplicates by
+//! normalised email and by person at the same company domain, scores fit and intent, stores
+//! the lead in the customer domain, emits `LeadScored`, and hands hot leads to the sales
+//! team of their territory with `LeadRouted`. Interactions are kept in the interaction
+//! domain; one arriving for a known lead re-scores it.
+
+pub mod dedupe;
+pub mod scoring;
+
+use ascent_core::agent::{
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+};
+use ascent_core::catalog::{
+    InteractionKind, InteractionRecorded, LeadCreated, LeadDuplicateDetected, LeadGrade,
+    LeadRouted, LeadScored, Payload,
+};
+use ascent_core::context::Ctx;
+use ascent_core::event::Event;
+use ascent_core::ports::{Condition, Item, Query, SortKey};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use scoring::{LeadFacts, LeadScore, ScoringModel};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+pub const NAME: &str = "lead-generation";
+
+/// The agent's declaration: the one source of truth for its rules, queue and permissions.
+pub fn declaration() -> AgentDecl {
+    AgentDecl {
+        name: NAME,
+        department: Department::Sales,
+        queue: QueueClass::Priority,
+        subscriptions: vec![
+            Subscription {
+                name: "lead-created",
+                pattern: json!({"detail-type": ["LeadCreated"]}),
+            },
+            Subscription {
+                name: "interaction-recorded",
+                pattern: json!({"detail-type": ["InteractionRecorded"]}),
+            },
+        ],
+        reads: vec![Domain::Customer, Domain::Interaction],
+        writes: vec![Domain::Customer, Domain::Interaction],
+        emits: vec!["LeadScored", "LeadDuplicateDetected", "LeadRouted"],
+        requests_approvals: false,
+        sends_mail: false,
+    }
+}
+
+/// A lead as stored in the customer domain (`lead#<id>` / `profile`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LeadRecord {
+    pub lead: LeadCreated,
+    pub email: String,
+    pub domain: Option<String>,
+    pub score: LeadScore,
+    pub model: String,
+    pub routed_to: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The Lead Generation agent.
+pub struct LeadGeneration {
+    decl: AgentDecl,
+    model: ScoringModel,
+}
+
+impl Default for LeadGeneration {
+    fn default() -> Self {
+        Self::new(ScoringModel::default())
+    }
+}
+
+/// Sales team by territory, from the lead's country.
+pub fn territory(country: Option<&str>) -> &'static str {
+    match country.map(|c| c.to_ascii_uppercase()).as_deref() {
+        Some("US" | "CA" | "MX" | "BR" | "AR" | "CL" | "CO") => "sales-americas",
+        Some("JP" | "KR" | "CN" | "SG" | "AU" | "NZ" | "IN" | "HK" | "TW") => "sales-apac",
+        Some(_) => "sales-emea",
+        None => "sales-americas",
+    }
+}
+
+fn lead_pk(id: &str) -> String {
+    format!("lead#{id}")
+}
+fn email_pk(email: &str) -> String {
+    format!("email#{email}")
+}
+fn contact_pk(email: &str) -> String {
+    format!("contact#{email}")
+}
+
+impl LeadGeneration {
+    pub fn new(model: ScoringModel) -> Self {
+        Self {
+            decl: declaration(),
+            model,
+        }
+    }
+
+    async fn interactions(
+        &self,
+        ctx: &mut Ctx<'_>,
+        email: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<(InteractionKind, DateTime<Utc>)>, AgentError> {
+        let from = at - Duration::days(self.model.intent_window_days);
+        let q = Query::table(contact_pk(email)).sort(SortKey::Between(
+            format!("interaction#{}", from.to_rfc3339()),
+            format!("interaction#{}~", at.to_rfc3339()),
+        ));
+        ctx.query(Domain::Interaction, &q)
+            .await?
+            .iter()
+            .map(|i| {
+                let r: InteractionRecorded = i.parse()?;
+                Ok((r.kind, r.occurred_at))
+            })
+            .collect()
+    }
+
+    async fn on_lead(
+        &self,
+        ctx: &mut Ctx<'_>,
+        lead: &LeadCreated,
+        at: DateTime<Utc>,
+    ) -> Result<(), AgentError> {
+        let email = dedupe::normalise_email(&lead.email).ok_or_else(|| {
+            AgentError::Invalid(format!(
+                "lead {}: `{}` is not a usable email",
+                lead.lead_id, lead.email
+            ))
+        })?;
+        let domain = dedupe::company_domain(&email).map(str::to_string);
+
+        // Duplicate by email.
+        if let Some(owner) = ctx.get(Domain::Customer, &email_pk(&email), "lead").await? {
+            let existing = owner.data["lead_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if existing != lead.lead_id {
+                return ctx.emit(LeadDuplicateDetected {
+                    lead_id: lead.lead_id.clone(),
+                    duplicate_of: existing,
+                    matched_on: "email".into(),
+                });
+            }
+        }
+        // Duplicate by the same person at the same company domain (other address).
+        let person = domain
+            .as_ref()
+            .map(|d| (format!("person#{d}"), dedupe::person_key(&lead.full_name)));
+        if let Some((pk, sk)) = &person
+            && let Some(owner) = ctx.get(Domain::Customer, pk, sk).await?
+        {
+            let existing = owner.data["lead_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if existing != lead.lead_id {
+                return ctx.emit(LeadDuplicateDetected {
+                    lead_id: lead.lead_id.clone(),
+                    duplicate_of: existing,
+                    matched_on: "name_and_domain".into(),
+                });
+            }
+        }
+
+        let interactions = self.interactions(ctx, &email, at).await?;
+        let score = self.model.score(
+            &LeadFacts {
+                company_size: lead.company_size,
+                industry: &lead.industry,
+                role: &lead.role,
+                interactions: &interactions,
+            },
+            at,
+        );
+        // Index items are claimed with a condition: two leads racing for one email cannot both win.
+        let claim = |lead_id: &str| json!({"lead_id": lead_id});
+        ctx.put(
+            Domain::Customer,
+            Item::new(email_pk(&email), "lead", claim(&lead.lead_id)),
+            Condition::Always,
+        )?;
+        if let Some((pk, sk)) = person {
+            ctx.put(
+                Domain::Customer,
+                Item::new(pk, sk, claim(&lead.lead_id)),
+                Condition::Always,
+            )?;
+        }
+        let record = LeadRecord {
+            lead: lead.clone(),
+            email,
+            domain,
+            score: score.clone(),
+            model: self.model.name.clone(),
+            routed_to: None,
+            created_at: at,
+        };
+        self.save_and_announce(ctx, record, None).await
+    }
+
+    /// Stores the record, emits `LeadScored` and, for a newly hot lead, `LeadRouted`.
+    async fn save_and_announce(
+        &self,
+        ctx: &mut Ctx<'_>,
+        mut record: LeadRecord,
+        previous: Option<&LeadScore>,
+    ) -> Result<(), AgentError> {
+        let lead_id = record.lead.lead_id.clone();
+        let changed = previous.is_none_or(|p| p.score != record.score.score);
+        let route = record.score.grade == LeadGrade::Hot && record.routed_to.is_none();
+        if route {
+            record.routed_to = Some(territory(record.lead.country.as_deref()).to_string());
+        }
+        let index = record
+            .domain
+            .as_ref()
+            .map(|d| (format!("company#{d}"), lead_pk(&lead_id)));
+        ctx.put_record(
+            Domain::Customer,
+            &lead_pk(&lead_id),
+            "profile",
+            &record,
+            index,
+            Condition::Always,
+        )?;
+        if changed {
+            ctx.emit(LeadScored {
+                lead_id: lead_id.clone(),
+                score: record.score.score,
+                fit: record.score.fit,
+                intent: record.score.intent,
+                grade: record.score.grade,
+                model: record.model.clone(),
+                reasons: record.score.reasons.clone(),
+            })?;
+        }
+        if route {
+            ctx.emit(LeadRouted {
+                lead_id,
+                team: record.routed_to.clone().unwrap_or_default(),
+                score: record.score.score,
+                grade: record.score.grade,
+            })?;
+        }
+        Ok(())
+    }
+
+    async fn on_interaction(
+        &self,
+        ctx: &mut Ctx<'_>,
+        i: &InteractionRecorded,
+    ) -> Result<(), AgentError> {
+        let email = dedupe::normalise_email(&i.email).ok_or_else(|| {
+            AgentError::Invalid(format!(
+                "interaction {}: `{}` is not a usable email",
+                i.interaction_id, i.email
+            ))
+        })?;
+        ctx.put_record(
+            Domain::Interaction,
+            &contact_pk(&email),
+            &format!(
+                "interaction#{}#{}",
+                i.occurred_at.to_rfc3339(),
+                i.interaction_id
+            ),
+            i,
+            None,
+            Condition::Always,
+        )?;
+        let Some(owner) = ctx.get(Domain::Customer, &email_pk(&email), "lead").await? else {
+            return Ok(()); // not a lead (yet): the interaction counts when it becomes one
+        };
+        let lead_id = owner.data["lead_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let Some(mut record) = ctx
+            .get_as::<LeadRecord>(Domain::Customer, &lead_pk(&lead_id), "profile")
+            .await?
+        else {
+            return Ok(());
+        };
+        let at = i.occurred_at.max(record.created_at);
+        let mut interactions = self.interactions(ctx, &email, at).await?;
+        // The interaction just written is not committed yet: count it here.
+        interactions.push((i.kind, i.occurred_at));
+        let previous = record.score.clone();
+        record.score = self.model.score(
+            &LeadFacts {
+                company_size: record.lead.company_size,
+                industry: &record.lead.industry,
+                role: &record.lead.role,
+                interactions: &interactions,
+            },
+            at,
+        );
+        record.model = self.model.name.clone();
+        self.save_and_announce(ctx, record, Some(&previous)).await
+    }
+}
+
+#[async_trait]
+impl Agent for LeadGeneration {
+    fn declaration(&self) -> &AgentDecl {
+        &self.decl
+    }
+
+    async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError> {
+        match event.payload() {
+            Payload::LeadCreated(l) => self.on_lead(ctx, l, event.time).await,
+            Payload::InteractionRecorded(i) => self.on_interaction(ctx, i).await,
+            other => Err(AgentError::Invalid(format!(
+                "{NAME} does not handle {}",
+                other.detail_type()
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ascent_embedded::testkit::TestTwin;
+    use std::sync::Arc;
+
+    fn t0() -> DateTime<Utc> {
+        "2026-03-02T09:00:00Z".parse().unwrap()
+    }
+
+    fn twin() -> TestTwin {
+        TestTwin::new(vec![Arc::new(LeadGeneration::default())], t0())
+    }
+
+    fn lead(id: &str, email: &str, name: &str) -> LeadCreated {
+        LeadCreated {
+            lead_id: id.into(),
+            email: email.into(),
+            full_name: name.into(),
+            company: "Boreal Aero".into(),
+            company_size: 2_000,
+            industry: "Aerospace".into(),
+            role: "VP Engineering".into(),
+            country: Some("DE".into()),
+            channel: "web".into(),
+        }
+    }
+
+    fn interaction(
+        email: &str,
+        kind: InteractionKind,
+        at: DateTime<Utc>,
+        id: &str,
+    ) -> InteractionRecorded {
+        InteractionRecorded {
+            interaction_id: id.into(),
+            email: email.into(),
+            kind,
+            occurred_at: at,
+        }
+    }
+
+    fn scored(t: &TestTwin) -> Vec<LeadScored> {
+        t.emitted("LeadScored")
+            .into_iter()
+            .map(|e| match e.payload() {
+                Payload::LeadScored(s) => s.clone(),
+                _ => unreachable!(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn scores_a_new_lead_with_prior_intent_and_routes_it_when_hot() {
+        let t = twin();
+        t.emit(
+            "ascent.web",
+            interaction(
+                "ana@boreal.aero",
+                InteractionKind::DemoRequested,
+                t0() - Duration::days(1),
+                "i1",
+            ),
+        );
+        t.emit(
+            "ascent.web",
+            interaction(
+                "ANA@boreal.aero",
+                InteractionKind::PricingPageVisit,
+                t0() - Duration::days(3),
+                "i2",
+            ),
+        );
+        t.emit("ascent.crm", lead("L1", "Ana@Boreal.aero", "Ana Ruiz"));
+        let s = scored(&t);
+        assert_eq!(s.len(), 1);
+        assert_eq!(
+            (s[0].score, s[0].grade, s[0].model.as_str()),
+            (86, LeadGrade::Hot, "rules-v1")
+        );
+        let routed = t.emitted("LeadRouted");
+        let Payload::LeadRouted(r) = routed[0].payload() else {
+            panic!()
+        };
+        assert_eq!(r.team, "sales-emea");
+        let rec = t.get(Domain::Customer, "lead#L1", "profile").unwrap();
+        assert_eq!(rec["email"], "ana@boreal.aero");
+        assert_eq!(rec["routed_to"], "sales-emea");
+    }
+
+    #[test]
+    fn duplicates_by_email_and_by_person_at_domain_are_flagged_not_scored() {
+        let t = twin();
+        t.emit("ascent.crm", lead("L1", "ana@boreal.aero", "Ana Ruiz"));
+        t.emit(
+            "ascent.crm",
+            lead("L2", " ANA+events@boreal.aero", "A. Ruiz"),
+        );
+        t.emit("ascent.crm", lead("L3", "a.ruiz@boreal.aero", "Ana  Ruiz"));
+        // Same name at a free-mail domain is not a duplicate.
+        t.emit("ascent.crm", lead("L4", "ana.ruiz@gmail.com", "Ana Ruiz"));
+        let dups: Vec<(String, String)> = t
+            .emitted("LeadDuplicateDetected")
+            .iter()
+            .map(|e| match e.payload() {
+                Payload::LeadDuplicateDetected(d) => (d.lead_id.clone(), d.matched_on.clone()),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(
+            dups,
+            vec![
+                ("L2".into(), "email".into()),
+                ("L3".into(), "name_and_domain".into())
+            ]
+        );
+        assert_eq!(
+            scored(&t)
+                .iter()
+                .map(|s| s.lead_id.as_str())
+                .collect::<Vec<_>>(),
+            vec!["L1", "L4"]
+        );
+    }
+
+    #[test]
+    fn redelivery_of_the_same_lead_is_not_a_duplicate_and_scores_once() {
+        let t = twin();
+        let e = t.emit("ascent.crm", lead("L1", "ana@boreal.aero", "Ana Ruiz"));
+        t.runtime.ingest(&[e]).unwrap();
+        t.drain();
+        assert_eq!(scored(&t).len(), 1);
+        assert!(t.emitted("LeadDuplicateDetected").is_empty());
+    }
+
+    #[test]
+    fn later_intent_rescores_and_routes_once() {
+        let t = twin();
+        t.emit("ascent.crm", lead("L1", "ana@boreal.aero", "Ana Ruiz"));
+        assert_eq!(scored(&t)[0].grade, LeadGrade::Warm);
+        t.clock.advance(Duration::days(1));
+        t.emit(
+            "ascent.web",
+            interaction(
+                "ana@boreal.aero",
+                InteractionKind::DemoRequested,
+                t0() + Duration::days(1),
+                "i1",
+            ),
+        );
+        t.emit(
+            "ascent.web",
+            interaction(
+                "ana@boreal.aero",
+                InteractionKind::WebsiteVisit,
+                t0() + Duration::days(1),
+                "i2",
+            ),
+        );
+        let s = scored(&t);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s[1].grade, LeadGrade::Hot);
+        assert_eq!(t.emitted("LeadRouted").len(), 1, "routed once");
+    }
+
+    #[test]
+    fn unusable_email_is_dead_lettered_with_the_reason() {
+        let t = twin();
+        t.emit("ascent.crm", lead("L9", "ana@localhost", "Ana"));
+        let dl = t.runtime.dead_letters().unwrap();
+        assert_eq!(dl.len(), 1);
+        assert_eq!(
+            dl[0].reason,
+            "invalid input: lead L9: `ana@localhost` is not a usable email"
+        );
+    }
+
+    #[test]
+    fn territories() {
+        assert_eq!(territory(Some("us")), "sales-americas");
+        assert_eq!(territory(Some("JP")), "sales-apac");
+        assert_eq!(territory(Some("FR")), "sales-emea");
+    }
+}

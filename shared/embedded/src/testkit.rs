@@ -1,0 +1,62 @@
+//! A twin in memory with a hand-moved clock, for agent tests and whole-flow tests.
+
+use crate::{Runtime, Store, TwinConfig};
+use ascent_core::agent::{Agent, Domain};
+use ascent_core::catalog::EventPayload;
+use ascent_core::event::{Actor, Event};
+use ascent_core::ports::{Clock, DataLake, ManualClock};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// An in-memory twin with a manual clock.
+pub struct TestTwin {
+    pub runtime: Runtime,
+    pub clock: ManualClock,
+}
+
+impl TestTwin {
+    pub fn new(agents: Vec<Arc<dyn Agent>>, start: DateTime<Utc>) -> Self {
+        Self::with_config(agents, start, TwinConfig::default())
+    }
+
+    pub fn with_config(
+        agents: Vec<Arc<dyn Agent>>,
+        start: DateTime<Utc>,
+        config: TwinConfig,
+    ) -> Self {
+        let clock = ManualClock::new(start);
+        let store = Arc::new(Store::in_memory(Arc::new(clock.clone())).expect("in-memory store"));
+        let runtime = Runtime::new(store, agents, config).expect("valid agent declarations");
+        Self { runtime, clock }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Emits a business event from `source` at the current time and drains all queues.
+    pub fn emit<P: EventPayload>(&self, source: &str, payload: P) -> Event {
+        let e = Event::new(source, Actor::system(source), self.now(), payload);
+        self.runtime
+            .ingest(std::slice::from_ref(&e))
+            .expect("ingest");
+        self.drain();
+        e
+    }
+
+    /// Processes every queue until idle, moving the clock through retry backoffs.
+    pub fn drain(&self) -> usize {
+        futures::executor::block_on(self.runtime.drain(|t| self.clock.set(t))).expect("drain")
+    }
+
+    pub fn get(&self, domain: Domain, pk: &str, sk: &str) -> Option<serde_json::Value> {
+        futures::executor::block_on(self.runtime.store().get(domain, pk, sk))
+            .expect("get")
+            .map(|i| i.data)
+    }
+
+    /// Payloads of archived events of one type, oldest first.
+    pub fn emitted(&self, detail_type: &str) -> Vec<Event> {
+        self.runtime.archived(detail_type).expect("archive")
+    }
+}
