@@ -1,0 +1,184 @@
+//! The price book: list prices per SKU with volume tiers (all units priced at the tier the
+//! total quantity reaches).
+
+use ascent_core::catalog::{DealLine, PricedLine};
+use ascent_core::money::Money;
+use serde::{Deserialize, Serialize};
+
+/// A volume tier: from `min_quantity` units up, `discount_bp` off list (basis points).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tier {
+    pub min_quantity: u32,
+    pub discount_bp: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Product {
+    pub sku: String,
+    pub description: String,
+    /// List price per unit in minor units.
+    pub list_price_minor: i64,
+    /// Ascending by `min_quantity`.
+    pub tiers: Vec<Tier>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PriceBook {
+    pub currency: String,
+    pub products: Vec<Product>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PricingError {
+    #[error("SKU `{0}` is not in the price book")]
+    UnknownSku(String),
+    #[error("line for `{0}` has quantity 0")]
+    ZeroQuantity(String),
+    #[error("the price book is in {book}; the deal is in {deal}")]
+    Currency { book: String, deal: String },
+    #[error("a proposal needs at least one line")]
+    NoLines,
+}
+
+fn tier(min_quantity: u32, discount_bp: i64) -> Tier {
+    Tier {
+        min_quantity,
+        discount_bp,
+    }
+}
+
+impl Default for PriceBook {
+    fn default() -> Self {
+        let p = |sku: &str, description: &str, list: i64, tiers: Vec<Tier>| Product {
+            sku: sku.into(),
+            description: description.into(),
+            list_price_minor: list,
+            tiers,
+        };
+        Self {
+            currency: "USD".into(),
+            products: vec![
+                p(
+                    "XR-STUDIO-SEAT",
+                    "Ascent Studio seat, annual",
+                    120_000,
+                    vec![tier(10, 1_000), tier(50, 2_000), tier(200, 3_000)],
+                ),
+                p(
+                    "XR-HEADSET",
+                    "Managed XR headset, annual",
+                    89_900,
+                    vec![tier(25, 500), tier(100, 1_000)],
+                ),
+                p("ONBOARDING", "Onboarding package", 500_000, vec![]),
+                p(
+                    "SUPPORT-PREMIUM",
+                    "Premium support, annual",
+                    960_000,
+                    vec![],
+                ),
+            ],
+        }
+    }
+}
+
+impl PriceBook {
+    pub fn product(&self, sku: &str) -> Option<&Product> {
+        self.products.iter().find(|p| p.sku == sku)
+    }
+
+    /// Prices deal lines at their volume tier.
+    pub fn price(
+        &self,
+        lines: &[DealLine],
+        currency: &str,
+    ) -> Result<Vec<PricedLine>, PricingError> {
+        if currency != self.currency {
+            return Err(PricingError::Currency {
+                book: self.currency.clone(),
+                deal: currency.into(),
+            });
+        }
+        if lines.is_empty() {
+            return Err(PricingError::NoLines);
+        }
+        lines
+            .iter()
+            .map(|l| {
+                let p = self
+                    .product(&l.sku)
+                    .ok_or_else(|| PricingError::UnknownSku(l.sku.clone()))?;
+                if l.quantity == 0 {
+                    return Err(PricingError::ZeroQuantity(l.sku.clone()));
+                }
+                let discount_bp = p
+                    .tiers
+                    .iter()
+                    .filter(|t| l.quantity >= t.min_quantity)
+                    .map(|t| t.discount_bp)
+                    .next_back()
+                    .unwrap_or(0);
+                let list = Money::new(p.list_price_minor, &self.currency);
+                let unit = list.percent_bp(10_000 - discount_bp);
+                Ok(PricedLine {
+                    sku: p.sku.clone(),
+                    description: p.description.clone(),
+                    quantity: l.quantity,
+                    amount: Money::new(unit.amount_minor * l.quantity as i64, &self.currency),
+                    unit_price: unit,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(sku: &str, q: u32) -> DealLine {
+        DealLine {
+            sku: sku.into(),
+            quantity: q,
+        }
+    }
+
+    #[test]
+    fn volume_tiers_apply_to_all_units() {
+        let b = PriceBook::default();
+        let priced = b
+            .price(
+                &[
+                    line("XR-STUDIO-SEAT", 9),
+                    line("XR-STUDIO-SEAT", 10),
+                    line("XR-STUDIO-SEAT", 250),
+                ],
+                "USD",
+            )
+            .unwrap();
+        assert_eq!(priced[0].unit_price.amount_minor, 120_000);
+        assert_eq!(priced[1].unit_price.amount_minor, 108_000);
+        assert_eq!(priced[1].amount.amount_minor, 1_080_000);
+        assert_eq!(priced[2].unit_price.amount_minor, 84_000);
+        let h = b.price(&[line("XR-HEADSET", 25)], "USD").unwrap();
+        assert_eq!(h[0].unit_price.amount_minor, 85_405); // 899.00 * 0.95
+    }
+
+    #[test]
+    fn bad_lines_are_named() {
+        let b = PriceBook::default();
+        assert_eq!(
+            b.price(&[line("XR-HOLODECK", 1)], "USD"),
+            Err(PricingError::UnknownSku("XR-HOLODECK".into()))
+        );
+        assert_eq!(
+            b.price(&[line("ONBOARDING", 0)], "USD"),
+            Err(PricingError::ZeroQuantity("ONBOARDING".into()))
+        );
+        assert!(matches!(
+            b.price(&[line("ONBOARDING", 1)], "EUR"),
+            Err(PricingError::Currency { .. })
+        ));
+        assert_eq!(b.price(&[], "USD"), Err(PricingError::NoLines));
+    }
+}
