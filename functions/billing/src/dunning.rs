@@ -1,0 +1,67 @@
+//! The dunning schedule: which step an overdue invoice is due for.
+
+use ascent_core::catalog::DunningAction;
+use serde::{Deserialize, Serialize};
+
+/// Reminders at configurable days overdue, then escalation to collections.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DunningSchedule {
+    /// Days overdue for each reminder, ascending.
+    pub reminder_days: Vec<u32>,
+    /// Days overdue for the escalation (the last step).
+    pub escalation_day: u32,
+}
+
+impl Default for DunningSchedule {
+    fn default() -> Self {
+        Self {
+            reminder_days: vec![3, 10, 20],
+            escalation_day: 30,
+        }
+    }
+}
+
+impl DunningSchedule {
+    /// Steps as (1-based step, day, action).
+    pub fn steps(&self) -> Vec<(u32, u32, DunningAction)> {
+        let mut steps: Vec<(u32, u32, DunningAction)> = self
+            .reminder_days
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (i as u32 + 1, *d, DunningAction::Reminder))
+            .collect();
+        steps.push((
+            steps.len() as u32 + 1,
+            self.escalation_day,
+            DunningAction::Escalation,
+        ));
+        steps
+    }
+
+    /// The step due at `days_overdue` when `done` steps were taken: the latest step whose day
+    /// has come (missed earlier steps are skipped, never sent late in a burst).
+    pub fn due_step(&self, days_overdue: u32, done: u32) -> Option<(u32, DunningAction)> {
+        self.steps()
+            .into_iter()
+            .filter(|(step, day, _)| *step > done && days_overdue >= *day)
+            .map(|(step, _, action)| (step, action))
+            .next_back()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_in_order_and_skips_missed_ones() {
+        let s = DunningSchedule::default();
+        assert_eq!(s.due_step(2, 0), None);
+        assert_eq!(s.due_step(3, 0), Some((1, DunningAction::Reminder)));
+        assert_eq!(s.due_step(4, 1), None);
+        assert_eq!(s.due_step(10, 1), Some((2, DunningAction::Reminder)));
+        assert_eq!(s.due_step(25, 1), Some((3, DunningAction::Reminder)));
+        assert_eq!(s.due_step(31, 3), Some((4, DunningAction::Escalation)));
+        assert_eq!(s.due_step(90, 4), None);
+    }
+}

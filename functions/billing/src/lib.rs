@@ -1,0 +1,547 @@
+//! # Billing agent
+//!
+//! Keeps billing profiles from `CustomerSignedUp`; invoices a won deal (lines from the
+//! accepted proposal, tax by region, due date from payment terms) and emits `InvoiceIssued`;
+//! applies payments (partial, duplicate and over-payments handled) and emits `InvoicePaid`
+//! once paid in full; on the daily schedule runs dunning on overdue invoices: reminders at
+//! configured days, then escalation to collections (`ExceptionRaised`).
+
+pub mod dunning;
+pub mod tax;
+
+use ascent_core::agent::{
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+};
+use ascent_core::catalog::{
+    CustomerSignedUp, DealClosedWon, DunningAction, DunningStepTaken, ExceptionRaised,
+    InvoiceIssued, InvoicePaid, Payload, PaymentFailed, PaymentReceived, PricedLine, ScheduleTick,
+    Severity,
+};
+use ascent_core::context::Ctx;
+use ascent_core::event::Event;
+use ascent_core::money::Money;
+use ascent_core::ports::{Condition, Mail, Query, SortKey};
+use async_trait::async_trait;
+use chrono::{Duration, NaiveDate};
+use dunning::DunningSchedule;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tax::TaxTable;
+
+pub const NAME: &str = "billing";
+/// `gsi1` partition of unpaid invoices, sorted by `<due date>#<invoice id>`.
+pub const OPEN_INVOICES: &str = "invoices#open";
+
+pub fn declaration() -> AgentDecl {
+    AgentDecl {
+        name: NAME,
+        department: Department::Finance,
+        queue: QueueClass::Priority,
+        subscriptions: vec![
+            Subscription {
+                name: "customer-signed-up",
+                pattern: json!({"detail-type": ["CustomerSignedUp"]}),
+            },
+            Subscription {
+                name: "deal-won",
+                pattern: json!({"detail-type": ["DealClosedWon"]}),
+            },
+            Subscription {
+                name: "payments",
+                pattern: json!({"detail-type": ["PaymentReceived", "PaymentFailed"]}),
+            },
+            Subscription {
+                name: "daily-dunning",
+                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["daily"]}}}),
+            },
+        ],
+        reads: vec![Domain::Customer, Domain::Financial],
+        writes: vec![Domain::Financial],
+        emits: vec![
+            "InvoiceIssued",
+            "InvoicePaid",
+            "DunningStepTaken",
+            "ExceptionRaised",
+        ],
+        requests_approvals: false,
+        sends_mail: true,
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BillingConfig {
+    pub tax: TaxTable,
+    pub dunning: DunningSchedule,
+    pub default_terms_days: u32,
+}
+
+impl Default for BillingConfig {
+    fn default() -> Self {
+        Self {
+            tax: TaxTable::default(),
+            dunning: DunningSchedule::default(),
+            default_terms_days: 30,
+        }
+    }
+}
+
+/// Billing details of an account (`account#<id>` / `billing-profile`, financial domain).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BillingProfile {
+    pub account_id: String,
+    pub company: String,
+    pub tax_region: String,
+    pub billing_email: String,
+    pub payment_terms_days: u32,
+    pub currency: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceStatus {
+    Open,
+    PartiallyPaid,
+    Paid,
+}
+
+/// An invoice (`invoice#<id>` / `invoice`, financial domain).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Invoice {
+    pub invoice_id: String,
+    pub account_id: String,
+    pub deal_id: Option<String>,
+    pub lines: Vec<PricedLine>,
+    pub subtotal: Money,
+    pub tax_rate_bp: i64,
+    pub tax: Money,
+    pub total: Money,
+    pub paid: Money,
+    pub status: InvoiceStatus,
+    pub issued_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub payment_terms_days: u32,
+    pub billing_email: Option<String>,
+    /// Dunning steps taken so far.
+    pub dunning_step: u32,
+    /// Optimistic-concurrency version: every update is conditional on it.
+    pub version: u64,
+}
+
+impl Invoice {
+    pub fn outstanding(&self) -> Money {
+        Money::new(
+            self.total.amount_minor - self.paid.amount_minor,
+            &self.total.currency,
+        )
+    }
+}
+
+/// The accepted proposal as Closing stores it (the fields Billing needs).
+#[derive(Deserialize)]
+struct AcceptedProposal {
+    proposal_id: String,
+    lines: Vec<PricedLine>,
+    discount_pct: f64,
+    discount: Money,
+    total: Money,
+    status: String,
+}
+
+pub struct Billing {
+    decl: AgentDecl,
+    config: BillingConfig,
+}
+
+impl Default for Billing {
+    fn default() -> Self {
+        Self::new(BillingConfig::default())
+    }
+}
+
+fn invoice_pk(id: &str) -> String {
+    format!("invoice#{id}")
+}
+
+impl Billing {
+    pub fn new(config: BillingConfig) -> Self {
+        Self {
+            decl: declaration(),
+            config,
+        }
+    }
+
+    fn save(
+        &self,
+        ctx: &mut Ctx<'_>,
+        mut inv: Invoice,
+        previous_version: Option<u64>,
+    ) -> Result<(), AgentError> {
+        let condition = match previous_version {
+            None => Condition::NotExists,
+            Some(v) => Condition::FieldEquals {
+                field: "version".into(),
+                value: json!(v),
+            },
+        };
+        inv.version = previous_version.map_or(1, |v| v + 1);
+        let index = (inv.status != InvoiceStatus::Paid).then(|| {
+            (
+                OPEN_INVOICES.to_string(),
+                format!("{}#{}", inv.due_on, inv.invoice_id),
+            )
+        });
+        ctx.put_record(
+            Domain::Financial,
+            &invoice_pk(&inv.invoice_id),
+            "invoice",
+            &inv,
+            index,
+            condition,
+        )
+    }
+
+    fn on_signup(&self, ctx: &mut Ctx<'_>, c: &CustomerSignedUp) -> Result<(), AgentError> {
+        let profile = BillingProfile {
+            account_id: c.account_id.clone(),
+            company: c.company.clone(),
+            tax_region: c.tax_region.clone(),
+            billing_email: c.billing_email.clone(),
+            payment_terms_days: c.payment_terms_days,
+            currency: c.currency.clone(),
+        };
+        ctx.put_record(
+            Domain::Financial,
+            &format!("account#{}", c.account_id),
+            "billing-profile",
+            &profile,
+            None,
+            Condition::Always,
+        )
+    }
+
+    async fn on_won(
+        &self,
+        ctx: &mut Ctx<'_>,
+        d: &DealClosedWon,
+        issued_on: NaiveDate,
+    ) -> Result<(), AgentError> {
+        let invoice_id = format!("inv-{}", d.deal_id);
+        if ctx
+            .get(Domain::Financial, &invoice_pk(&invoice_id), "invoice")
+            .await?
+            .is_some()
+        {
+            return Ok(()); // the CRM announced this win twice: one invoice per deal
+        }
+        let currency = d.amount.currency.clone();
+        let profile: Option<BillingProfile> = ctx
+            .get_as(
+                Domain::Financial,
+                &format!("account#{}", d.account_id),
+                "billing-profile",
+            )
+            .await?;
+        if profile.is_none() {
+            ctx.emit(ExceptionRaised {
+                agent: NAME.into(),
+                subject: invoice_id.clone(),
+                reason: format!(
+                    "no billing profile for account {}: invoiced with net-{} terms, no tax, and no email sent",
+                    d.account_id, self.config.default_terms_days
+                ),
+                severity: Severity::Medium,
+            })?;
+        }
+        if let Some(p) = &profile
+            && p.currency != currency
+        {
+            return Err(AgentError::Invalid(format!(
+                "deal {} is in {currency} but account {} is billed in {}",
+                d.deal_id, d.account_id, p.currency
+            )));
+        }
+        let proposal: Option<AcceptedProposal> = match &d.proposal_id {
+            Some(pid) => ctx
+                .get_as::<AcceptedProposal>(
+                    Domain::Customer,
+                    &format!("deal#{}", d.deal_id),
+                    "proposal",
+                )
+                .await?
+                .filter(|p| &p.proposal_id == pid && p.status == "sent"),
+            None => None,
+        };
+        let (lines, subtotal) = match proposal {
+            Some(p) => {
+                let mut lines = p.lines;
+                if p.discount.amount_minor > 0 {
+                    let neg = Money::new(-p.discount.amount_minor, &currency);
+                    lines.push(PricedLine {
+                        sku: "DISCOUNT".into(),
+                        description: format!("Discount {}%", p.discount_pct),
+                        quantity: 1,
+                        unit_price: neg.clone(),
+                        amount: neg,
+                    });
+                }
+                if p.total != d.amount {
+                    ctx.emit(ExceptionRaised {
+                        agent: NAME.into(),
+                        subject: invoice_id.clone(),
+                        reason: format!(
+                            "deal {} won at {} but its accepted proposal totals {}: invoiced per proposal",
+                            d.deal_id, d.amount, p.total
+                        ),
+                        severity: Severity::Medium,
+                    })?;
+                }
+                (lines, p.total)
+            }
+            None => (
+                vec![PricedLine {
+                    sku: "DEAL".into(),
+                    description: format!("Deal {}", d.deal_id),
+                    quantity: 1,
+                    unit_price: d.amount.clone(),
+                    amount: d.amount.clone(),
+                }],
+                d.amount.clone(),
+            ),
+        };
+        let rate = profile
+            .as_ref()
+            .map_or(0, |p| self.config.tax.rate_bp(&p.tax_region));
+        let tax = subtotal.percent_bp(rate);
+        let total = Money::new(subtotal.amount_minor + tax.amount_minor, &currency);
+        let terms = profile
+            .as_ref()
+            .map_or(self.config.default_terms_days, |p| p.payment_terms_days);
+        let inv = Invoice {
+            invoice_id: invoice_id.clone(),
+            account_id: d.account_id.clone(),
+            deal_id: Some(d.deal_id.clone()),
+            lines,
+            subtotal,
+            tax_rate_bp: rate,
+            tax,
+            total,
+            paid: Money::zero(&currency),
+            status: InvoiceStatus::Open,
+            issued_on,
+            due_on: issued_on + Duration::days(terms as i64),
+            payment_terms_days: terms,
+            billing_email: profile.as_ref().map(|p| p.billing_email.clone()),
+            dunning_step: 0,
+            version: 0,
+        };
+        ctx.emit(InvoiceIssued {
+            invoice_id: inv.invoice_id.clone(),
+            account_id: inv.account_id.clone(),
+            deal_id: inv.deal_id.clone(),
+            lines: inv.lines.clone(),
+            subtotal: inv.subtotal.clone(),
+            tax: inv.tax.clone(),
+            total: inv.total.clone(),
+            issued_on: inv.issued_on,
+            due_on: inv.due_on,
+            payment_terms_days: inv.payment_terms_days,
+        })?;
+        if let Some(to) = &inv.billing_email {
+            ctx.send_mail(Mail {
+                to: to.clone(),
+                subject: format!(
+                    "Invoice {} from Ascent XR: {} due {}",
+                    inv.invoice_id, inv.total, inv.due_on
+                ),
+                text: format!(
+                    "Invoice {}\nSubtotal: {}\nTax: {}\nTotal: {}\nDue: {} (net {})\n",
+                    inv.invoice_id,
+                    inv.subtotal,
+                    inv.tax,
+                    inv.total,
+                    inv.due_on,
+                    inv.payment_terms_days
+                ),
+                html: None,
+            })?;
+        }
+        self.save(ctx, inv, None)
+    }
+
+    async fn load(&self, ctx: &mut Ctx<'_>, invoice_id: &str) -> Result<Invoice, AgentError> {
+        ctx.get_as::<Invoice>(Domain::Financial, &invoice_pk(invoice_id), "invoice")
+            .await?
+            // Payments can overtake the invoice: retry, then dead-letter with this reason.
+            .ok_or_else(|| AgentError::Transient(format!("invoice {invoice_id} not found (yet)")))
+    }
+
+    async fn on_payment(&self, ctx: &mut Ctx<'_>, p: &PaymentReceived) -> Result<(), AgentError> {
+        let mut inv = self.load(ctx, &p.invoice_id).await?;
+        if p.amount.currency != inv.total.currency {
+            return Err(AgentError::Invalid(format!(
+                "payment {} is in {} but invoice {} is in {}",
+                p.payment_id, p.amount.currency, inv.invoice_id, inv.total.currency
+            )));
+        }
+        let payment_sk = format!("payment#{}", p.payment_id);
+        if ctx
+            .get(Domain::Financial, &invoice_pk(&inv.invoice_id), &payment_sk)
+            .await?
+            .is_some()
+        {
+            return Ok(()); // the processor reported this payment twice
+        }
+        ctx.put_record(
+            Domain::Financial,
+            &invoice_pk(&inv.invoice_id),
+            &payment_sk,
+            p,
+            None,
+            Condition::NotExists,
+        )?;
+        let was_paid = inv.status == InvoiceStatus::Paid;
+        inv.paid = Money::new(
+            inv.paid.amount_minor + p.amount.amount_minor,
+            &inv.total.currency,
+        );
+        inv.status = if inv.paid.amount_minor >= inv.total.amount_minor {
+            InvoiceStatus::Paid
+        } else {
+            InvoiceStatus::PartiallyPaid
+        };
+        if inv.status == InvoiceStatus::Paid && !was_paid {
+            ctx.emit(InvoicePaid {
+                invoice_id: inv.invoice_id.clone(),
+                account_id: inv.account_id.clone(),
+                total: inv.total.clone(),
+                paid_on: p.received_at.date_naive(),
+            })?;
+        }
+        if inv.paid.amount_minor > inv.total.amount_minor {
+            ctx.emit(ExceptionRaised {
+                agent: NAME.into(),
+                subject: inv.invoice_id.clone(),
+                reason: format!(
+                    "over-paid by {}: credit or refund needed",
+                    Money::new(
+                        inv.paid.amount_minor - inv.total.amount_minor,
+                        &inv.total.currency
+                    )
+                ),
+                severity: Severity::Low,
+            })?;
+        }
+        let v = inv.version;
+        self.save(ctx, inv, Some(v))
+    }
+
+    async fn on_payment_failed(
+        &self,
+        ctx: &mut Ctx<'_>,
+        p: &PaymentFailed,
+    ) -> Result<(), AgentError> {
+        let inv = self.load(ctx, &p.invoice_id).await?;
+        ctx.put_record(
+            Domain::Financial,
+            &invoice_pk(&inv.invoice_id),
+            &format!("payment-failure#{}", p.payment_id),
+            p,
+            None,
+            Condition::Always,
+        )?;
+        if let Some(to) = &inv.billing_email {
+            ctx.send_mail(Mail {
+                to: to.clone(),
+                subject: format!("Payment for invoice {} did not go through", inv.invoice_id),
+                text: format!(
+                    "A payment of {} for invoice {} failed ({}). {} is still due on {}.\n",
+                    p.amount,
+                    inv.invoice_id,
+                    p.reason,
+                    inv.outstanding(),
+                    inv.due_on
+                ),
+                html: None,
+            })?;
+        }
+        Ok(())
+    }
+
+    async fn on_daily(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
+        let today = tick.at.date_naive();
+        let yesterday = today - Duration::days(1);
+        // Overdue = due before today: a range query on the open-invoice index.
+        let q = Query::gsi1(OPEN_INVOICES).sort(SortKey::AtMost(format!("{yesterday}#~")));
+        for item in ctx.query(Domain::Financial, &q).await? {
+            let mut inv: Invoice = item.parse()?;
+            let days_overdue = (today - inv.due_on).num_days().max(0) as u32;
+            let Some((step, action)) = self.config.dunning.due_step(days_overdue, inv.dunning_step)
+            else {
+                continue;
+            };
+            let outstanding = inv.outstanding();
+            ctx.emit(DunningStepTaken {
+                invoice_id: inv.invoice_id.clone(),
+                account_id: inv.account_id.clone(),
+                step,
+                days_overdue,
+                action,
+                outstanding: outstanding.clone(),
+            })?;
+            match action {
+                DunningAction::Reminder => {
+                    if let Some(to) = &inv.billing_email {
+                        ctx.send_mail(Mail {
+                            to: to.clone(),
+                            subject: format!("Reminder: invoice {} is {days_overdue} days overdue", inv.invoice_id),
+                            text: format!(
+                                "Invoice {} was due on {}. {} is outstanding. Please pay at your earliest convenience.\n",
+                                inv.invoice_id, inv.due_on, outstanding
+                            ),
+                            html: None,
+                        })?;
+                    }
+                }
+                DunningAction::Escalation => {
+                    ctx.emit(ExceptionRaised {
+                        agent: NAME.into(),
+                        subject: inv.invoice_id.clone(),
+                        reason: format!(
+                            "invoice {days_overdue} days overdue with {outstanding} outstanding after {} reminders: hand to collections",
+                            step - 1
+                        ),
+                        severity: Severity::High,
+                    })?;
+                }
+            }
+            inv.dunning_step = step;
+            let v = inv.version;
+            self.save(ctx, inv, Some(v))?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Agent for Billing {
+    fn declaration(&self) -> &AgentDecl {
+        &self.decl
+    }
+
+    async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError> {
+        match event.payload() {
+            Payload::CustomerSignedUp(c) => self.on_signup(ctx, c),
+            Payload::DealClosedWon(d) => self.on_won(ctx, d, event.time.date_naive()).await,
+            Payload::PaymentReceived(p) => self.on_payment(ctx, p).await,
+            Payload::PaymentFailed(p) => self.on_payment_failed(ctx, p).await,
+            Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
+            other => Err(AgentError::Invalid(format!(
+                "{NAME} does not handle {}",
+                other.detail_type()
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,241 @@
+//! Billing tests, driven through an in-memory twin.
+
+use super::*;
+use ascent_core::catalog::{DealLine, DealStage, DealStageChanged};
+use ascent_embedded::testkit::TestTwin;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+fn t0() -> DateTime<Utc> {
+    "2026-03-02T09:00:00Z".parse().unwrap()
+}
+
+fn twin() -> TestTwin {
+    TestTwin::new(
+        vec![
+            Arc::new(Billing::default()),
+            Arc::new(closing::Closing::default()),
+        ],
+        t0(),
+    )
+}
+
+fn signup(account: &str, region: &str, terms: u32) -> CustomerSignedUp {
+    CustomerSignedUp {
+        account_id: account.into(),
+        company: "Boreal Aero".into(),
+        plan: "enterprise".into(),
+        seats: 50,
+        tax_region: region.into(),
+        billing_email: "ap@boreal.aero".into(),
+        payment_terms_days: terms,
+        currency: "USD".into(),
+    }
+}
+
+fn won(deal: &str, account: &str, amount: i64, proposal: Option<String>) -> DealClosedWon {
+    DealClosedWon {
+        deal_id: deal.into(),
+        account_id: account.into(),
+        owner: "rep@ascent-xr.example".into(),
+        amount: Money::usd(amount),
+        proposal_id: proposal,
+    }
+}
+
+fn pay(id: &str, invoice: &str, amount: i64) -> PaymentReceived {
+    PaymentReceived {
+        payment_id: id.into(),
+        invoice_id: invoice.into(),
+        amount: Money::usd(amount),
+        received_at: t0(),
+        method: "card".into(),
+    }
+}
+
+fn invoice(t: &TestTwin, id: &str) -> Invoice {
+    serde_json::from_value(
+        t.get(Domain::Financial, &format!("invoice#{id}"), "invoice")
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+fn payloads(t: &TestTwin, detail_type: &str) -> Vec<Payload> {
+    t.emitted(detail_type)
+        .iter()
+        .map(|e| e.payload().clone())
+        .collect()
+}
+
+#[test]
+fn invoices_a_won_deal_with_tax_and_terms() {
+    let t = twin();
+    t.emit("ascent.platform", signup("A1", "US-CA", 45));
+    t.emit("ascent.crm", won("D1", "A1", 1_000_000, None));
+    let inv = invoice(&t, "inv-D1");
+    assert_eq!(inv.subtotal, Money::usd(1_000_000));
+    assert_eq!(inv.tax, Money::usd(72_500));
+    assert_eq!(inv.total, Money::usd(1_072_500));
+    assert_eq!(inv.due_on, "2026-04-16".parse::<NaiveDate>().unwrap());
+    assert_eq!(payloads(&t, "InvoiceIssued").len(), 1);
+    let mails = t.runtime.mails().unwrap();
+    assert_eq!(mails[0].to, "ap@boreal.aero");
+}
+
+#[test]
+fn invoice_lines_come_from_the_accepted_proposal() {
+    let t = twin();
+    t.emit("ascent.platform", signup("A1", "DE", 30));
+    t.emit(
+        "ascent.crm",
+        DealStageChanged {
+            deal_id: "D2".into(),
+            account_id: "A1".into(),
+            owner: "rep@ascent-xr.example".into(),
+            from_stage: None,
+            to_stage: DealStage::Proposal,
+            lines: vec![DealLine {
+                sku: "XR-STUDIO-SEAT".into(),
+                quantity: 10,
+            }],
+            requested_discount_pct: 10.0,
+            currency: "USD".into(),
+        },
+    );
+    let Payload::ProposalSent(p) = &payloads(&t, "ProposalSent")[0] else {
+        panic!()
+    };
+    t.emit(
+        "ascent.crm",
+        won(
+            "D2",
+            "A1",
+            p.total.amount_minor,
+            Some(p.proposal_id.clone()),
+        ),
+    );
+    let inv = invoice(&t, "inv-D2");
+    // 10 seats at 1,080.00 = 10,800.00, 10% off = 9,720.00, DE VAT 19% = 1,846.80.
+    assert_eq!(inv.lines.len(), 2);
+    assert_eq!(inv.lines[1].amount, Money::usd(-108_000));
+    assert_eq!(inv.subtotal, Money::usd(972_000));
+    assert_eq!(inv.tax, Money::usd(184_680));
+    assert_eq!(inv.total, Money::usd(1_156_680));
+    assert!(payloads(&t, "ExceptionRaised").is_empty());
+}
+
+#[test]
+fn a_win_announced_twice_is_invoiced_once() {
+    let t = twin();
+    t.emit("ascent.platform", signup("A1", "US-OR", 30));
+    t.emit("ascent.crm", won("D1", "A1", 500_000, None));
+    t.emit("ascent.crm", won("D1", "A1", 500_000, None));
+    assert_eq!(payloads(&t, "InvoiceIssued").len(), 1);
+}
+
+#[test]
+fn missing_profile_raises_an_exception_and_bad_currency_is_refused() {
+    let t = twin();
+    t.emit("ascent.crm", won("D1", "A-unknown", 500_000, None));
+    let Payload::ExceptionRaised(x) = &payloads(&t, "ExceptionRaised")[0] else {
+        panic!()
+    };
+    assert!(
+        x.reason
+            .contains("no billing profile for account A-unknown")
+    );
+    assert_eq!(invoice(&t, "inv-D1").tax, Money::usd(0));
+
+    t.emit("ascent.platform", signup("A2", "US-CA", 30));
+    let mut w = won("D9", "A2", 100, None);
+    w.amount.currency = "EUR".into();
+    t.emit("ascent.crm", w);
+    let dl = t.runtime.dead_letters().unwrap();
+    assert_eq!(
+        dl[0].reason,
+        "invalid input: deal D9 is in EUR but account A2 is billed in USD"
+    );
+}
+
+#[test]
+fn partial_duplicate_and_final_payments() {
+    let t = twin();
+    t.emit("ascent.platform", signup("A1", "US-OR", 30));
+    t.emit("ascent.crm", won("D1", "A1", 1_000_000, None));
+    t.emit("ascent.payments", pay("P1", "inv-D1", 400_000));
+    t.emit("ascent.payments", pay("P1", "inv-D1", 400_000)); // same payment reported twice
+    let inv = invoice(&t, "inv-D1");
+    assert_eq!(
+        (inv.status, inv.paid.amount_minor),
+        (InvoiceStatus::PartiallyPaid, 400_000)
+    );
+    t.emit("ascent.payments", pay("P2", "inv-D1", 600_000));
+    let inv = invoice(&t, "inv-D1");
+    assert_eq!(inv.status, InvoiceStatus::Paid);
+    assert_eq!(payloads(&t, "InvoicePaid").len(), 1);
+    t.emit("ascent.payments", pay("P3", "inv-D1", 100));
+    let Payload::ExceptionRaised(x) = payloads(&t, "ExceptionRaised").pop().unwrap() else {
+        panic!()
+    };
+    assert!(x.reason.starts_with("over-paid by 1.00 USD"));
+    assert_eq!(payloads(&t, "InvoicePaid").len(), 1);
+}
+
+#[test]
+fn a_payment_before_its_invoice_is_kept_and_applies_after_redrive() {
+    let t = twin();
+    t.emit("ascent.payments", pay("P1", "inv-D1", 500_000));
+    let dl = t.runtime.dead_letters().unwrap();
+    assert_eq!(dl[0].reason, "invoice inv-D1 not found (yet)");
+    assert_eq!(dl[0].receive_count, 3);
+    t.emit("ascent.platform", signup("A1", "US-OR", 30));
+    t.emit("ascent.crm", won("D1", "A1", 500_000, None));
+    t.runtime.redrive(None, "ops").unwrap();
+    t.drain();
+    assert_eq!(invoice(&t, "inv-D1").status, InvoiceStatus::Paid);
+}
+
+#[test]
+fn dunning_reminds_then_escalates_and_spares_paid_invoices() {
+    let t = twin();
+    t.emit("ascent.platform", signup("A1", "US-OR", 30));
+    t.emit("ascent.crm", won("D1", "A1", 500_000, None));
+    t.emit("ascent.crm", won("D2", "A1", 700_000, None));
+    t.emit("ascent.payments", pay("P1", "inv-D2", 700_000));
+    // Due 2026-04-01; run the daily schedule for 70 days.
+    for day in 1..=70 {
+        let at = t0() + Duration::days(day);
+        t.clock.set(at);
+        t.runtime.schedule_tick("daily", at).unwrap();
+        t.drain();
+    }
+    let steps: Vec<(String, u32, u32, DunningAction)> = payloads(&t, "DunningStepTaken")
+        .into_iter()
+        .map(|p| match p {
+            Payload::DunningStepTaken(d) => (d.invoice_id, d.step, d.days_overdue, d.action),
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            ("inv-D1".into(), 1, 3, DunningAction::Reminder),
+            ("inv-D1".into(), 2, 10, DunningAction::Reminder),
+            ("inv-D1".into(), 3, 20, DunningAction::Reminder),
+            ("inv-D1".into(), 4, 30, DunningAction::Escalation),
+        ]
+    );
+    let Payload::ExceptionRaised(x) = payloads(&t, "ExceptionRaised").pop().unwrap() else {
+        panic!()
+    };
+    assert!(x.reason.contains("hand to collections"));
+    let reminders = t
+        .runtime
+        .mails()
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.subject.starts_with("Reminder"))
+        .count();
+    assert_eq!(reminders, 3);
+}
