@@ -405,6 +405,40 @@ impl LinkSigner {
     }
 }
 
+/// Why an approval page or decision was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DeskError {
+    #[error(transparent)]
+    Link(#[from] LinkError),
+    #[error("no approval request `{0}`")]
+    NotFound(String),
+    #[error(transparent)]
+    Rule(#[from] ApprovalError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// An approval request as the page shows it, with the approver the link was issued to.
+#[derive(Clone, Debug, Serialize)]
+pub struct ApprovalView {
+    pub approval: Approval,
+    pub approver: String,
+}
+
+/// Where approval pages get requests and send decisions: the twin's runtime locally,
+/// DynamoDB + Step Functions on AWS. Showing never changes anything; deciding is the POST.
+#[async_trait::async_trait]
+pub trait ApprovalDesk: Send + Sync {
+    async fn show(&self, id: &str, token: &str) -> Result<ApprovalView, DeskError>;
+    async fn decide(
+        &self,
+        id: &str,
+        token: &str,
+        decision: Decision,
+        comment: Option<String>,
+    ) -> Result<ApprovalView, DeskError>;
+}
+
 /// The approval email for the current approver, with approve and reject links to the page.
 pub fn approval_mail(a: &Approval, token: &str, base_url: &str) -> crate::ports::Mail {
     let base = base_url.trim_end_matches('/');

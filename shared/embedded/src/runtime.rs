@@ -11,8 +11,8 @@ use crate::outbox;
 use crate::store::{Store, Tx};
 use ascent_core::agent::{Agent, AgentDecl, Domain, QueueClass};
 use ascent_core::approval::{
-    self, Approval, ApprovalError, ApprovalPolicy, ApprovalStatus, DeadlineOutcome, Decision,
-    LinkError, LinkSigner,
+    self, Approval, ApprovalDesk, ApprovalError, ApprovalPolicy, ApprovalStatus, ApprovalView,
+    DeadlineOutcome, Decision, DeskError, LinkError, LinkSigner,
 };
 use ascent_core::audit::AuditEntry;
 use ascent_core::catalog::{ApprovalDecided, ApprovalRequested, EventPayload, ScheduleTick};
@@ -95,19 +95,6 @@ enum CommitError {
     Duplicate,
 }
 
-/// Why an approval page or decision was refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum DeskError {
-    #[error(transparent)]
-    Link(#[from] LinkError),
-    #[error("no approval request `{0}`")]
-    NotFound(String),
-    #[error(transparent)]
-    Rule(#[from] ApprovalError),
-    #[error("internal error: {0}")]
-    Internal(String),
-}
-
 /// A message handed to a handler.
 #[derive(Clone, Debug)]
 struct Received {
@@ -188,14 +175,6 @@ pub struct IngestReport {
     pub accepted: usize,
     pub deliveries: usize,
     pub unrouted: usize,
-}
-
-/// An approval request with what the page shows.
-#[derive(Clone, Debug, Serialize)]
-pub struct ApprovalView {
-    pub approval: Approval,
-    /// The approver the link was issued to.
-    pub approver: String,
 }
 
 /// The local twin: bus, queues, worker, approvals, on one [`Store`].
@@ -1170,6 +1149,22 @@ impl Runtime {
             .iter()
             .filter_map(|b| Event::parse(b.as_bytes()).ok())
             .collect())
+    }
+}
+
+#[async_trait::async_trait]
+impl ApprovalDesk for Runtime {
+    async fn show(&self, id: &str, token: &str) -> Result<ApprovalView, DeskError> {
+        self.show_approval(id, token)
+    }
+    async fn decide(
+        &self,
+        id: &str,
+        token: &str,
+        decision: Decision,
+        comment: Option<String>,
+    ) -> Result<ApprovalView, DeskError> {
+        self.decide_approval(id, token, decision, comment)
     }
 }
 
