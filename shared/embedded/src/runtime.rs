@@ -1137,6 +1137,46 @@ impl Runtime {
         })?)
     }
 
+    /// Archived events of one detail-type after archive position `after`, with positions.
+    pub fn archived_after(
+        &self,
+        detail_type: &str,
+        after: i64,
+    ) -> Result<Vec<(i64, Event)>, TwinError> {
+        let rows: Vec<(i64, String)> = self.store.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT seq, body FROM events WHERE detail_type = ?1 AND seq > ?2 ORDER BY seq",
+            )?;
+            let rows = st.query_map(params![detail_type, after], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        })?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(seq, b)| Event::parse(b.as_bytes()).ok().map(|e| (seq, e)))
+            .collect())
+    }
+
+    /// Mail queued after outbox position `after`, with positions.
+    pub fn mails_after(&self, after: i64) -> Result<Vec<(i64, Mail)>, TwinError> {
+        Ok(self.store.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, recipient, subject, text, html FROM mail_outbox WHERE id > ?1 ORDER BY id",
+            )?;
+            let rows = st.query_map([after], |r| {
+                Ok((
+                    r.get(0)?,
+                    Mail {
+                        to: r.get(1)?,
+                        subject: r.get(2)?,
+                        text: r.get(3)?,
+                        html: r.get(4)?,
+                    },
+                ))
+            })?;
+            rows.collect()
+        })?)
+    }
+
     /// Archived events of one detail-type, oldest first (tests, reports).
     pub fn archived(&self, detail_type: &str) -> Result<Vec<Event>, TwinError> {
         let bodies: Vec<String> = self.store.read(|c| {

@@ -1,0 +1,23 @@
+//! The agents the twin runs. Adding an agent to the ecosystem means adding it here (and its
+//! Lambda in `infra/`); its declaration does the rest.
+
+use ascent_core::agent::{Agent, AgentDecl};
+use std::sync::Arc;
+
+/// Every agent with its default configuration.
+pub fn all() -> Vec<Arc<dyn Agent>> {
+    vec![
+        Arc::new(lead_generation::LeadGeneration::default()),
+        Arc::new(closing::Closing::default()),
+        Arc::new(billing::Billing::default()),
+    ]
+}
+
+/// Every agent's declaration.
+pub fn declarations() -> Vec<AgentDecl> {
+    vec![
+        lead_generation::declaration(),
+        closing::declaration(),
+        billing::declaration(),
+    ]
+}

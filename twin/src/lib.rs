@@ -1,0 +1,28 @@
+//! The local twin of the Ascent agents ecosystem (`ascent` binary): wires the agents to the
+//! embedded adapters, serves events, status and approval pages, and runs simulations.
+
+pub mod agents;
+pub mod server;
+pub mod settings;
+pub mod simulate;
+pub mod synthetic;
+
+use anyhow::Context;
+use ascent_embedded::{Runtime, Store};
+use settings::Settings;
+use std::sync::Arc;
+
+/// Opens the twin on its SQLite file with every agent.
+pub fn open(settings: &Settings) -> anyhow::Result<Arc<Runtime>> {
+    let clock: Arc<dyn ascent_core::ports::Clock> = Arc::new(ascent_core::ports::SystemClock);
+    let store = Store::open(&settings.db_path(), clock)
+        .with_context(|| format!("opening {}", settings.db_path().display()))?;
+    let config = settings
+        .twin_config()
+        .context("preparing the approval link key")?;
+    Ok(Arc::new(Runtime::new(
+        Arc::new(store),
+        agents::all(),
+        config,
+    )?))
+}

@@ -1,0 +1,322 @@
+//! `ascent`: run the local twin, send it events, simulate a company, debug routing, operate
+//! dead letters and verify the audit chain.
+
+use anyhow::{Context, bail};
+use ascent::settings::Settings;
+use ascent_core::event::{Event, PutEventsEntry};
+use ascent_core::routing::Router;
+use clap::{Parser, Subcommand};
+use serde_json::Value;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "ascent",
+    version,
+    about = "The Ascent agents ecosystem on one machine"
+)]
+struct Cli {
+    /// State folder: SQLite data lake, queues, audit log, outbox.
+    #[arg(
+        long,
+        global = true,
+        env = "ASCENT_DATA_DIR",
+        default_value = ".ascent"
+    )]
+    data_dir: PathBuf,
+    /// Port of the twin on 127.0.0.1.
+    #[arg(long, global = true, env = "ASCENT_PORT", default_value_t = 8787)]
+    port: u16,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the twin: event ingestion, approval pages, status, agents' workers.
+    Up,
+    /// Send event files (one event or an array of events each) to a running twin.
+    Emit {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Generate a synthetic company and run it through every agent, then report.
+    Simulate {
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// New leads per business day.
+        #[arg(long, default_value_t = 200)]
+        leads_per_day: u32,
+        /// Do not draw the progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Show which agents' rules an event file matches, condition by condition.
+    Route { file: PathBuf },
+    /// Dead-letter queue: list or redrive.
+    Dlq {
+        #[command(subcommand)]
+        action: DlqAction,
+    },
+    /// Audit log.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum DlqAction {
+    /// List dead letters with their reasons.
+    List,
+    /// Move dead letters back to their queues (all, or by id).
+    Redrive {
+        #[arg(long = "id")]
+        ids: Vec<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Verify the hash chain of the audit log.
+    Verify,
+}
+
+fn read_events(path: &PathBuf) -> anyhow::Result<Vec<Value>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let v: Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    Ok(match v {
+        Value::Array(items) => items,
+        one => vec![one],
+    })
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::new(&cli.data_dir, cli.port);
+    match cli.command {
+        Command::Up => up(settings),
+        Command::Emit { files } => emit(&settings, &files),
+        Command::Simulate {
+            days,
+            seed,
+            leads_per_day,
+            quiet,
+        } => {
+            let report = ascent::simulate::run(&ascent::simulate::SimulationOptions {
+                days,
+                seed,
+                leads_per_day,
+                data_dir: settings.data_dir.clone(),
+                progress: !quiet,
+            })?;
+            print!("{report}");
+            Ok(())
+        }
+        Command::Route { file } => route(&file),
+        Command::Dlq { action } => {
+            let rt = ascent::open(&settings)?;
+            match action {
+                DlqAction::List => {
+                    let letters = rt.dead_letters()?;
+                    if letters.is_empty() {
+                        println!("the dead-letter queue is empty");
+                    }
+                    for d in letters {
+                        println!(
+                            "#{} {} [{}] {} event {} after {} receive(s) at {}\n    reason: {}",
+                            d.id,
+                            d.agent,
+                            d.queue,
+                            d.detail_type,
+                            d.event_id,
+                            d.receive_count,
+                            d.failed_at,
+                            d.reason
+                        );
+                    }
+                    Ok(())
+                }
+                DlqAction::Redrive { ids } => {
+                    let n = rt.redrive((!ids.is_empty()).then_some(ids.as_slice()), "operator")?;
+                    println!("redrove {n} message(s); a running twin processes them now");
+                    Ok(())
+                }
+            }
+        }
+        Command::Audit {
+            action: AuditAction::Verify,
+        } => {
+            let rt = ascent::open(&settings)?;
+            match rt.store().verify_audit() {
+                Ok(n) => {
+                    println!("audit chain intact: {n} record(s) verified");
+                    Ok(())
+                }
+                Err(e) => bail!("{e}"),
+            }
+        }
+    }
+}
+
+fn up(settings: Settings) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_current_span(false)
+        .init();
+    let rt = ascent::open(&settings)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let addr = format!("{}:{}", settings.host, settings.port);
+        let listener = tokio::net::TcpListener::bind(&addr)
+            .await
+            .with_context(|| format!("binding {addr} (is another twin running? use --port)"))?;
+        let base = settings.base_url();
+        println!("Ascent local twin is up");
+        println!("  events     POST {base}/events   (or: cargo run --release -- emit events/LeadCreated.json)");
+        println!("  status     {base}/status");
+        println!("  approvals  {base}/approvals/<id>   links arrive as .eml in {}", settings.outbox_dir().display());
+        println!("  data lake  {}", settings.db_path().display());
+        for d in rt.declarations() {
+            let rules: Vec<&str> = d.subscriptions.iter().map(|s| s.name).collect();
+            println!("  agent      {:<18} {:<8} {}", d.name, d.queue.as_str(), rules.join(", "));
+        }
+        println!("Ctrl-C stops it; queued work stays in the data lake for next time.");
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(ascent::server::run_worker(rt.clone(), stop_rx));
+        axum::serve(listener, ascent::server::router(rt))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        let _ = stop_tx.send(true);
+        let _ = worker.await;
+        Ok(())
+    })
+}
+
+fn emit(settings: &Settings, files: &[PathBuf]) -> anyhow::Result<()> {
+    let url = format!("{}/events", settings.base_url());
+    let mut failed = 0;
+    for file in files {
+        let events = read_events(file)?;
+        for chunk in events.chunks(ascent::server::MAX_ENTRIES) {
+            let entries: Vec<Value> = chunk
+                .iter()
+                .map(|v| match Event::from_value(v.clone()) {
+                    // Valid here: send it as EventBridge would receive it.
+                    Ok(e) => serde_json::to_value(PutEventsEntry::from_event(&e))
+                        .expect("entry serialises"),
+                    // Let the twin name the problem.
+                    Err(_) => v.clone(),
+                })
+                .collect();
+            let body = serde_json::json!({ "Entries": entries });
+            let mut res = ureq::post(&url)
+                .config()
+                .http_status_as_error(false)
+                .build()
+                .send_json(&body)
+                .with_context(|| {
+                    format!("sending to {url} (is the twin up? cargo run --release -- up)")
+                })?;
+            let v: Value = res
+                .body_mut()
+                .read_json()
+                .context("reading the twin's answer")?;
+            if let Some(err) = v.get("error") {
+                failed += chunk.len();
+                println!(
+                    "{}: refused: {}",
+                    file.display(),
+                    err.as_str().unwrap_or_default()
+                );
+                continue;
+            }
+            for r in v["Entries"].as_array().into_iter().flatten() {
+                match r.get("EventId") {
+                    Some(id) => println!(
+                        "{}: accepted {}",
+                        file.display(),
+                        id.as_str().unwrap_or_default()
+                    ),
+                    None => {
+                        failed += 1;
+                        println!(
+                            "{}: refused: {}",
+                            file.display(),
+                            r["ErrorMessage"].as_str().unwrap_or_default()
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} event(s) refused");
+    }
+    Ok(())
+}
+
+fn route(file: &PathBuf) -> anyhow::Result<()> {
+    let decls = ascent::agents::declarations();
+    let router = Router::new(&decls)?;
+    for v in read_events(file)? {
+        let event = match Event::from_value(v.clone()) {
+            Ok(e) => e,
+            Err(e) => {
+                println!("invalid event: {e}");
+                continue;
+            }
+        };
+        println!(
+            "{} {} (event {})",
+            event.source,
+            event.detail_type(),
+            event.id
+        );
+        let envelope = event.to_value();
+        let explanations = router.explain(&envelope);
+        let matched: Vec<&str> = explanations
+            .iter()
+            .filter(|x| x.matched)
+            .map(|x| x.agent)
+            .collect();
+        println!(
+            "  delivered to: {}",
+            if matched.is_empty() {
+                "nobody (no rule matches)".to_string()
+            } else {
+                matched.join(", ")
+            }
+        );
+        for x in explanations {
+            println!("  {} {}", if x.matched { "MATCH" } else { "  -  " }, x.rule);
+            for (i, branch) in x.branches.iter().enumerate() {
+                if x.branches.len() > 1 {
+                    println!("      $or branch {}", i + 1);
+                }
+                for c in branch {
+                    println!(
+                        "      {} {} {} (event has {})",
+                        if c.met { "ok  " } else { "FAIL" },
+                        c.field,
+                        c.condition,
+                        c.actual
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}

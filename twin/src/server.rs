@@ -1,0 +1,300 @@
+//! The twin's HTTP side and worker: `POST /events` (PutEvents entry shape, up to 10 per
+//! request as on EventBridge), `GET /status`, the approval pages, and the loop that drains
+//! queues, runs approval timers, the daily schedule and the TTL sweeper.
+
+use ascent_core::event::{Event, EventError, PutEventsEntry};
+use ascent_embedded::Runtime;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{NaiveTime, Utc};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// EventBridge's PutEvents limit.
+pub const MAX_ENTRIES: usize = 10;
+
+/// The whole twin router: ingestion, status and approval pages.
+pub fn router(rt: Arc<Runtime>) -> Router {
+    let desk: Arc<dyn ascent_core::approval::ApprovalDesk> = rt.clone();
+    Router::new()
+        .route("/", get(index))
+        .route("/health", get(|| async { "ok" }))
+        .route("/events", post(put_events))
+        .route("/status", get(status))
+        .with_state(rt)
+        .merge(ascent_web::approval_router(desk))
+}
+
+/// Turns one request entry into an event: PutEvents entry shape, or a whole EventBridge
+/// event as in `events/*.json`.
+fn entry_to_event(v: Value, now: chrono::DateTime<Utc>) -> Result<Event, EventError> {
+    if v.get("detail-type").is_some() {
+        return Event::from_value(v);
+    }
+    let entry: PutEventsEntry = serde_json::from_value(v).map_err(|e| EventError::Invalid {
+        field: "entry".into(),
+        problem: format!("not a PutEvents entry (Source, DetailType, Detail): {e}"),
+    })?;
+    entry.into_event(now)
+}
+
+fn bad_request(message: String) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({"error": message}))).into_response()
+}
+
+async fn put_events(State(rt): State<Arc<Runtime>>, body: axum::body::Bytes) -> Response {
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return bad_request(format!("malformed JSON: {e}")),
+    };
+    let entries: Vec<Value> = match value {
+        Value::Object(mut m) if m.contains_key("Entries") => match m.remove("Entries") {
+            Some(Value::Array(a)) => a,
+            _ => return bad_request("`Entries` must be an array".into()),
+        },
+        Value::Array(a) => a,
+        one @ Value::Object(_) => vec![one],
+        _ => {
+            return bad_request(
+                "the body must be a PutEvents request, an entry, or an array of entries".into(),
+            );
+        }
+    };
+    if entries.is_empty() {
+        return bad_request("no entries".into());
+    }
+    if entries.len() > MAX_ENTRIES {
+        return bad_request(format!(
+            "{} entries: at most {MAX_ENTRIES} per request (EventBridge PutEvents limit)",
+            entries.len()
+        ));
+    }
+    let now = rt.now();
+    let mut results = Vec::with_capacity(entries.len());
+    let mut accepted = Vec::new();
+    for v in entries {
+        match entry_to_event(v, now) {
+            Ok(e) => {
+                results.push(json!({"EventId": e.id}));
+                accepted.push(e);
+            }
+            Err(e) => {
+                let code = match e {
+                    EventError::Malformed(_) | EventError::TooLarge { .. } => "MalformedDetail",
+                    _ => "InvalidArgument",
+                };
+                tracing::warn!(error = %e, "event refused");
+                results.push(json!({"ErrorCode": code, "ErrorMessage": e.to_string()}));
+            }
+        }
+    }
+    let failed = results.len() - accepted.len();
+    if !accepted.is_empty()
+        && let Err(e) = rt.ingest(&accepted)
+    {
+        tracing::error!(error = %e, "ingest failed");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"error": e.to_string()})),
+        )
+            .into_response();
+    }
+    let status = if accepted.is_empty() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        Json(json!({"FailedEntryCount": failed, "Entries": results})),
+    )
+        .into_response()
+}
+
+async fn status(State(rt): State<Arc<Runtime>>) -> Response {
+    match rt.status() {
+        Ok(s) => Json(s).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+async fn index(State(rt): State<Arc<Runtime>>) -> Html<String> {
+    let rows: String = rt
+        .declarations()
+        .iter()
+        .map(|d| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                d.name,
+                d.queue.as_str(),
+                d.subscriptions
+                    .iter()
+                    .map(|s| s.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .collect();
+    Html(format!(
+        "<!doctype html><meta charset=utf-8><title>Ascent twin</title>\
+         <h1>Ascent local twin</h1><p><a href=\"/status\">status (JSON)</a> · POST events to <code>/events</code></p>\
+         <table><tr><th>agent</th><th>queue</th><th>rules</th></tr>{rows}</table>"
+    ))
+}
+
+/// Drains queues and runs timers until `stop` turns true.
+pub async fn run_worker(rt: Arc<Runtime>, mut stop: watch::Receiver<bool>) {
+    let mut last_timers = Instant::now() - Duration::from_secs(60);
+    let mut last_purge = Instant::now();
+    let daily_at = NaiveTime::from_hms_opt(6, 0, 0).expect("valid time");
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let handled = match rt.step().await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(error = %e, "worker step failed");
+                0
+            }
+        };
+        if last_timers.elapsed() >= Duration::from_secs(1) {
+            last_timers = Instant::now();
+            if let Err(e) = rt.tick_approvals() {
+                tracing::error!(error = %e, "approval timers failed");
+            }
+            let now = rt.now();
+            if now.time() >= daily_at {
+                let at = now.date_naive().and_time(daily_at).and_utc();
+                if let Err(e) = rt.schedule_tick("daily", at) {
+                    tracing::error!(error = %e, "daily schedule failed");
+                }
+            }
+            if last_purge.elapsed() >= Duration::from_secs(600) {
+                last_purge = Instant::now();
+                let _ = rt.store().purge_expired();
+            }
+        }
+        if handled == 0 {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ascent_core::ports::ManualClock;
+    use ascent_embedded::{Store, TwinConfig};
+    use axum::body::{Body, to_bytes};
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    fn rt() -> Arc<Runtime> {
+        let clock = ManualClock::new("2026-03-02T09:00:00Z".parse().unwrap());
+        let store = Arc::new(Store::in_memory(Arc::new(clock)).unwrap());
+        Arc::new(Runtime::new(store, crate::agents::all(), TwinConfig::default()).unwrap())
+    }
+
+    async fn post(r: &Router, body: &str) -> (StatusCode, Value) {
+        let res = r
+            .clone()
+            .oneshot(
+                Request::post("/events")
+                    .body(Body::from(body.to_string()))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let s = res.status();
+        let b = to_bytes(res.into_body(), 1 << 20).await.unwrap();
+        (s, serde_json::from_slice(&b).unwrap())
+    }
+
+    fn entry(detail_type: &str, payload: Value) -> Value {
+        let detail = json!({
+            "version": 1,
+            "event_id": uuid::Uuid::new_v4(),
+            "correlation_id": uuid::Uuid::new_v4(),
+            "actor": {"kind": "system", "id": "crm"},
+            "payload": payload
+        });
+        json!({"Source": "ascent.crm", "DetailType": detail_type, "Detail": detail.to_string()})
+    }
+
+    fn lead() -> Value {
+        json!({"lead_id": "L1", "email": "a@b.example", "full_name": "A B", "company": "B",
+               "company_size": 10, "industry": "retail", "role": "CTO", "channel": "web"})
+    }
+
+    #[tokio::test]
+    async fn accepts_put_events_batches_and_reports_each_bad_entry() {
+        let r = router(rt());
+        let mut bad = lead();
+        bad["company_size"] = json!(-5);
+        let body = json!({"Entries": [entry("LeadCreated", lead()), entry("LeadCreated", bad), entry("LeadTeleported", lead())]});
+        let (s, v) = post(&r, &body.to_string()).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(v["FailedEntryCount"], 2);
+        assert!(v["Entries"][0]["EventId"].is_string());
+        assert_eq!(v["Entries"][1]["ErrorCode"], "InvalidArgument");
+        assert!(
+            v["Entries"][1]["ErrorMessage"]
+                .as_str()
+                .unwrap()
+                .contains("detail.payload.company_size")
+        );
+        assert!(
+            v["Entries"][2]["ErrorMessage"]
+                .as_str()
+                .unwrap()
+                .contains("unknown detail-type `LeadTeleported`")
+        );
+    }
+
+    #[tokio::test]
+    async fn refuses_malformed_bodies_and_oversized_batches() {
+        let r = router(rt());
+        let (s, v) = post(&r, "{not json").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert!(v["error"].as_str().unwrap().starts_with("malformed JSON"));
+        let many: Vec<Value> = (0..11).map(|_| entry("LeadCreated", lead())).collect();
+        let (s, v) = post(&r, &Value::Array(many).to_string()).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert!(v["error"].as_str().unwrap().contains("at most 10"));
+        let mut huge = lead();
+        huge["company"] = json!("x".repeat(300 * 1024));
+        let (s, v) = post(&r, &entry("LeadCreated", huge).to_string()).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(v["Entries"][0]["ErrorCode"], "MalformedDetail");
+    }
+
+    #[tokio::test]
+    async fn status_lists_agents_and_queue_depths() {
+        let rt = rt();
+        let r = router(rt.clone());
+        post(&r, &entry("LeadCreated", lead()).to_string()).await;
+        let res = r
+            .oneshot(Request::get("/status").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let v: Value =
+            serde_json::from_slice(&to_bytes(res.into_body(), 1 << 20).await.unwrap()).unwrap();
+        let lg = v["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["agent"] == "lead-generation")
+            .unwrap();
+        assert_eq!(lg["visible"], 1);
+        assert_eq!(lg["queue"], "priority");
+    }
+}
