@@ -193,14 +193,22 @@ fn up(settings: Settings) -> anyhow::Result<()> {
         }
         println!("Ctrl-C stops it; queued work stays in the data lake for next time.");
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(ascent::server::run_worker(rt.clone(), stop_rx));
+        // A step holds the store for its unit of work across handler awaits: the worker has
+        // its own thread and single-threaded runtime.
+        let worker_rt = rt.clone();
+        let worker = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map(|r| r.block_on(ascent::server::run_worker(worker_rt, stop_rx)))
+        });
         axum::serve(listener, ascent::server::router(rt))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await?;
         let _ = stop_tx.send(true);
-        let _ = worker.await;
+        let _ = worker.join();
         Ok(())
     })
 }

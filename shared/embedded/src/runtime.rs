@@ -108,7 +108,7 @@ struct Received {
 
 /// Outcome of one message.
 enum Outcome {
-    Done(Effects),
+    Done(Box<Event>, Effects),
     Duplicate,
     Retry {
         reason: String,
@@ -299,33 +299,39 @@ impl Runtime {
 
     // ------------------------------------------------------------------ worker
 
-    /// Handles one batch for every agent with visible messages (priority queues first).
-    /// Returns the number of messages received.
+    /// Handles one batch for every agent with visible messages (priority queues first), all
+    /// in one unit of work: one commit for the step, a savepoint per message. Returns the
+    /// number of messages received. The future is not `Send`: run the worker on one thread.
     pub async fn step(&self) -> Result<usize, TwinError> {
         let now = self.now();
-        let mut ready: Vec<(QueueClass, &'static str)> = self
-            .store
-            .read(|c| {
-                let mut st = c.prepare_cached(
-                    "SELECT DISTINCT agent FROM queue_messages WHERE visible_at <= ?1",
-                )?;
-                let names = st
-                    .query_map([millis(now)], |r| r.get::<_, String>(0))?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                Ok(names)
-            })?
-            .into_iter()
-            .filter_map(|n| {
-                self.agents
-                    .get_key_value(n.as_str())
-                    .map(|(k, a)| (a.declaration().queue, *k))
-            })
-            .collect();
-        ready.sort();
-        let mut total = 0;
-        for (_, name) in ready {
-            total += self.process_next_batch(name).await?;
+        let mut ready: Vec<(QueueClass, &'static str)> = Vec::new();
+        self.store.read(|c| {
+            // One index seek per agent, never a scan of the queue.
+            let mut st = c.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM queue_messages WHERE agent = ?1 AND visible_at <= ?2)",
+            )?;
+            for (name, a) in &self.agents {
+                if st.query_row(params![name, millis(now)], |r| r.get::<_, bool>(0))? {
+                    ready.push((a.declaration().queue, *name));
+                }
+            }
+            Ok(())
+        })?;
+        if ready.is_empty() {
+            return Ok(0);
         }
+        ready.sort();
+        let total = self
+            .store
+            .unit_of_work(async {
+                let mut total = 0;
+                for (_, name) in ready {
+                    total += self.process_next_batch(name).await?;
+                }
+                Ok::<_, TwinError>(total)
+            })
+            .await?;
+        self.flush_outbox();
         Ok(total)
     }
 
@@ -410,7 +416,6 @@ impl Runtime {
             };
             self.commit_one(decl, m, outcome, now)?;
         }
-        self.flush_outbox();
         Ok(n)
     }
 
@@ -436,7 +441,7 @@ impl Runtime {
             .await;
         let effects = ctx.into_effects();
         match result {
-            Ok(Ok(())) => Outcome::Done(effects),
+            Ok(Ok(())) => Outcome::Done(Box::new(event), effects),
             Ok(Err(e)) if e.is_permanent() => Outcome::DeadLetter {
                 reason: e.to_string(),
                 denials: effects.denials,
@@ -475,9 +480,11 @@ impl Runtime {
         self.store.write_tx(|tx| {
             {
                 let outcome = match outcome {
-                    Outcome::Done(effects) => {
-                        match tx.savepoint(|tx| self.apply_effects(tx, decl, &m, effects, now)) {
-                            Ok(()) => Outcome::Done(Effects::default()),
+                    Outcome::Done(event, effects) => {
+                        match tx
+                            .savepoint(|tx| self.apply_effects(tx, decl, &m, &event, effects, now))
+                        {
+                            Ok(()) => Outcome::Done(event, Effects::default()),
                             Err(CommitError::Duplicate) => Outcome::Duplicate,
                             Err(CommitError::Approval(e)) => Outcome::DeadLetter {
                                 reason: e.to_string(),
@@ -526,7 +533,7 @@ impl Runtime {
             Ok(())
         };
         match outcome {
-            Outcome::Done(_) => {
+            Outcome::Done(..) => {
                 delete(tx)?;
                 stat(tx, "handled")
             }
@@ -612,11 +619,10 @@ impl Runtime {
         tx: &mut Tx<'_>,
         decl: &AgentDecl,
         m: &Received,
+        cause: &Event,
         effects: Effects,
         now: DateTime<Utc>,
     ) -> Result<(), CommitError> {
-        let cause: Event =
-            Event::parse(m.body.as_bytes()).map_err(|e| LakeError::Corrupt(e.to_string()))?;
         let correlation = Some(cause.detail.correlation_id.to_string());
         // Idempotency record, in the same transaction as the effects.
         let seen = Write::Put {
@@ -657,7 +663,7 @@ impl Runtime {
                 cause.detail.correlation_id,
                 now,
             )?;
-            self.open_approval(tx, approval, &cause, now)?;
+            self.open_approval(tx, approval, now)?;
         }
         for mail in &effects.mails {
             self.queue_mail(tx, mail, now)?;
@@ -762,7 +768,6 @@ impl Runtime {
         &self,
         tx: &mut Tx<'_>,
         approval: Approval,
-        _cause: &Event,
         now: DateTime<Utc>,
     ) -> Result<(), CommitError> {
         let put = Write::Put {

@@ -9,9 +9,12 @@ use ascent_core::ports::{
     Clock, Condition, DataLake, INDEX_GSI1, IndexKey, Item, LakeError, Query, SortKey, Write,
 };
 use async_trait::async_trait;
+use parking_lot::{Mutex, ReentrantMutex, ReentrantMutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
+use std::cell::RefCell;
+use std::future::Future;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS items (
@@ -29,6 +32,7 @@ CREATE TABLE IF NOT EXISTS queue_messages (
     enqueued_at INTEGER NOT NULL, last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS queue_visible ON queue_messages (agent, visible_at);
+CREATE INDEX IF NOT EXISTS queue_next ON queue_messages (visible_at);
 
 CREATE TABLE IF NOT EXISTS dead_letters (
     id INTEGER PRIMARY KEY, agent TEXT NOT NULL, class TEXT NOT NULL,
@@ -96,10 +100,31 @@ pub(crate) struct AuditHead {
 }
 
 /// SQLite-backed store (file or in-memory).
+///
+/// The connection sits behind a re-entrant lock: a unit of work ([`Store::unit_of_work`])
+/// holds it for a whole batch in one transaction, and the handlers it runs read through the
+/// same connection on the same thread, seeing the batch's earlier effects. Other threads
+/// (HTTP ingestion) wait for the commit.
 pub struct Store {
-    conn: Mutex<Connection>,
+    conn: ReentrantMutex<RefCell<Connection>>,
     clock: Arc<dyn Clock>,
     head: Mutex<AuditHead>,
+}
+
+/// Rolls an unfinished unit of work back if it is dropped (error or panic).
+struct OpenUnit<'a> {
+    store: &'a Store,
+    done: bool,
+}
+
+impl Drop for OpenUnit<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let guard = self.store.lock();
+            let _ = guard.borrow().execute_batch("ROLLBACK");
+            self.store.reload_head();
+        }
+    }
 }
 
 impl Store {
@@ -127,7 +152,16 @@ impl Store {
         conn.pragma_update(None, "busy_timeout", 5000)?;
         conn.set_prepared_statement_cache_capacity(64);
         conn.execute_batch(SCHEMA)?;
-        let head = conn
+        let head = Self::read_head(&conn)?;
+        Ok(Self {
+            conn: ReentrantMutex::new(RefCell::new(conn)),
+            clock,
+            head: Mutex::new(head),
+        })
+    }
+
+    fn read_head(conn: &Connection) -> rusqlite::Result<AuditHead> {
+        Ok(conn
             .query_row(
                 "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
                 [],
@@ -142,33 +176,58 @@ impl Store {
             .unwrap_or(AuditHead {
                 seq: 0,
                 hash: audit::GENESIS.to_string(),
-            });
-        Ok(Self {
-            conn: Mutex::new(conn),
-            clock,
-            head: Mutex::new(head),
-        })
+            }))
+    }
+
+    fn reload_head(&self) {
+        let guard = self.lock();
+        if let Ok(h) = Self::read_head(&guard.borrow()) {
+            *self.head.lock() = h;
+        }
+    }
+
+    /// Runs `work` inside one transaction holding the store for this thread: everything
+    /// written through the store meanwhile commits together (or not at all if `work` fails).
+    /// The returned future is not `Send`: run it on one thread.
+    pub async fn unit_of_work<T, E: From<rusqlite::Error>>(
+        &self,
+        work: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        let guard = self.lock();
+        guard
+            .borrow()
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(E::from)?;
+        let mut unit = OpenUnit {
+            store: self,
+            done: false,
+        };
+        let out = work.await?;
+        guard.borrow().execute_batch("COMMIT").map_err(E::from)?;
+        unit.done = true;
+        Ok(out)
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    pub(crate) fn lock(&self) -> ReentrantMutexGuard<'_, RefCell<Connection>> {
+        self.conn.lock()
     }
 
-    /// Runs `f` in one transaction with audit appends; commits only if `f` succeeds.
-    /// The in-memory audit head follows the commit (or is restored on failure).
+    /// Runs `f` atomically with audit appends: its own transaction, or a savepoint of the
+    /// enclosing unit of work. The in-memory audit head follows only on success.
     pub fn write_tx<T, E: From<rusqlite::Error>>(
         &self,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
-        let mut conn = self.lock();
-        let mut head_guard = self.head.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = conn.transaction().map_err(E::from)?;
+        let guard = self.lock();
+        let mut conn = guard.borrow_mut();
+        let mut head_guard = self.head.lock();
+        let sp = conn.savepoint().map_err(E::from)?;
         let mut t = Tx {
-            tx,
+            tx: sp,
             head: head_guard.clone(),
         };
         let out = f(&mut t)?;
@@ -183,12 +242,15 @@ impl Store {
         &self,
         f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> rusqlite::Result<T> {
-        f(&self.lock())
+        let guard = self.lock();
+        let conn = guard.borrow();
+        f(&conn)
     }
 
     /// Every audit record in order.
     pub fn audit_records(&self) -> rusqlite::Result<Vec<AuditRecord>> {
-        let conn = self.lock();
+        let guard = self.lock();
+        let conn = guard.borrow();
         let mut st = conn.prepare(
             "SELECT seq, at, actor, action, domain, item, correlation_id, detail, prev_hash, hash \
              FROM audit ORDER BY seq",
@@ -222,16 +284,18 @@ impl Store {
     /// Deletes items whose TTL passed (DynamoDB's TTL sweeper).
     pub fn purge_expired(&self) -> rusqlite::Result<usize> {
         let now = self.clock.now().timestamp();
-        self.lock().execute(
-            "DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?1",
-            [now],
-        )
+        self.read(|c| {
+            c.execute(
+                "DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?1",
+                [now],
+            )
+        })
     }
 }
 
-/// An open write transaction.
+/// An open write transaction (a savepoint, so it nests inside a unit of work).
 pub struct Tx<'c> {
-    tx: rusqlite::Transaction<'c>,
+    tx: rusqlite::Savepoint<'c>,
     head: AuditHead,
 }
 
@@ -472,18 +536,21 @@ pub(crate) fn run_query(
 impl DataLake for Store {
     async fn get(&self, domain: Domain, pk: &str, sk: &str) -> Result<Option<Item>, LakeError> {
         let now = self.clock.now().timestamp();
-        let item = read_item(&self.lock(), domain, pk, sk).map_err(sql)?;
+        let item = self.read(|c| read_item(c, domain, pk, sk)).map_err(sql)?;
         Ok(item.filter(|i| i.is_live(now)))
     }
 
     async fn query(&self, domain: Domain, query: &Query) -> Result<Vec<Item>, LakeError> {
         let now = self.clock.now().timestamp();
-        run_query(&self.lock(), domain, query, now)
+        let guard = self.lock();
+        let conn = guard.borrow();
+        run_query(&conn, domain, query, now)
     }
 
     async fn transact(&self, writes: &[Write]) -> Result<(), LakeError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction().map_err(sql)?;
+        let guard = self.lock();
+        let mut conn = guard.borrow_mut();
+        let tx = conn.savepoint().map_err(sql)?;
         for w in writes {
             apply_write(&tx, w)?;
         }
