@@ -335,12 +335,28 @@ impl Runtime {
         Ok(total)
     }
 
-    /// Processes until nothing is visible. With a manual clock, `advance` moves time to the
-    /// next retry so backoffs play out instantly.
+    /// Processes until nothing is visible, committing about every `UNIT_MESSAGES` messages.
+    /// With a manual clock, `advance` moves time to the next retry so backoffs play out
+    /// instantly; with a real clock it returns when only delayed retries are left.
     pub async fn drain(&self, mut advance: impl FnMut(DateTime<Utc>)) -> Result<usize, TwinError> {
+        const UNIT_MESSAGES: usize = 2_000;
         let mut total = 0;
         loop {
-            let n = self.step().await?;
+            let n = self
+                .store
+                .unit_of_work(async {
+                    let mut n = 0;
+                    while n < UNIT_MESSAGES {
+                        let k = self.step().await?;
+                        if k == 0 {
+                            break;
+                        }
+                        n += k;
+                    }
+                    Ok::<_, TwinError>(n)
+                })
+                .await?;
+            self.flush_outbox();
             total += n;
             if n == 0 {
                 match self.next_visible_at()? {
