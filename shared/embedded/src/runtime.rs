@@ -179,6 +179,9 @@ pub struct IngestReport {
 
 /// The local twin: bus, queues, worker, approvals, on one [`Store`].
 pub struct Runtime {
+    /// Counters (handled, duplicates, failures, dead-lettered) not yet written: flushed once
+    /// per step, inside its unit of work, instead of one upsert per message.
+    pending_stats: parking_lot::Mutex<BTreeMap<&'static str, [i64; 4]>>,
     store: Arc<Store>,
     router: Router,
     agents: BTreeMap<&'static str, Arc<dyn Agent>>,
@@ -208,6 +211,7 @@ impl Runtime {
         let clock = store.clock().clone();
         let signer = LinkSigner::new(&config.link_key);
         Ok(Self {
+            pending_stats: parking_lot::Mutex::new(BTreeMap::new()),
             store,
             router,
             agents: map,
@@ -265,7 +269,7 @@ impl Runtime {
         let routed: Vec<&str> = rules.iter().map(|r| r.agent).collect();
         let conn = tx.conn();
         conn.prepare_cached(
-            "INSERT OR IGNORE INTO events (event_id, detail_type, source, correlation_id, time, body, routed_to) \
+            "INSERT INTO events (event_id, detail_type, source, correlation_id, time, body, routed_to) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
         .execute(params![
@@ -328,6 +332,7 @@ impl Runtime {
                 for (_, name) in ready {
                     total += self.process_next_batch(name).await?;
                 }
+                self.flush_stats()?;
                 Ok::<_, TwinError>(total)
             })
             .await?;
@@ -370,6 +375,22 @@ impl Runtime {
             }
         }
         Ok(total)
+    }
+
+    fn flush_stats(&self) -> rusqlite::Result<()> {
+        let counters = std::mem::take(&mut *self.pending_stats.lock());
+        self.store.read(|c| {
+            let mut st = c.prepare_cached(
+                "INSERT INTO agent_stats (agent, handled, duplicates, failures, dead_lettered) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(agent) DO UPDATE SET \
+                 handled = handled + ?2, duplicates = duplicates + ?3, \
+                 failures = failures + ?4, dead_lettered = dead_lettered + ?5",
+            )?;
+            for (agent, [h, d, f, x]) in counters {
+                st.execute(params![agent, h, d, f, x])?;
+            }
+            Ok(())
+        })
     }
 
     /// When the next invisible message becomes visible.
@@ -533,13 +554,15 @@ impl Runtime {
         outcome: Outcome,
         now: DateTime<Utc>,
     ) -> rusqlite::Result<()> {
-        let stat = |tx: &Tx<'_>, column: &str| -> rusqlite::Result<()> {
-            tx.conn()
-                .prepare_cached(&format!(
-                    "INSERT INTO agent_stats (agent, {column}) VALUES (?1, 1) \
-                     ON CONFLICT(agent) DO UPDATE SET {column} = {column} + 1"
-                ))?
-                .execute([decl.name])?;
+        let stat = |_: &Tx<'_>, column: &str| -> rusqlite::Result<()> {
+            let mut counters = self.pending_stats.lock();
+            let c = counters.entry(decl.name).or_default();
+            match column {
+                "handled" => c[0] += 1,
+                "duplicates" => c[1] += 1,
+                "failures" => c[2] += 1,
+                _ => c[3] += 1,
+            }
             Ok(())
         };
         let delete = |tx: &Tx<'_>| -> rusqlite::Result<()> {
@@ -1166,7 +1189,7 @@ impl Runtime {
     ) -> Result<Vec<(i64, Event)>, TwinError> {
         let rows: Vec<(i64, String)> = self.store.read(|c| {
             let mut st = c.prepare_cached(
-                "SELECT seq, body FROM events WHERE detail_type = ?1 AND seq > ?2 ORDER BY seq",
+                "SELECT seq, body FROM events WHERE seq > ?2 AND detail_type = ?1 ORDER BY seq",
             )?;
             let rows = st.query_map(params![detail_type, after], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect()

@@ -409,7 +409,12 @@ fn schedule_ticks_are_idempotent_by_time() {
     let (rt, _clock) = twin(0);
     rt.schedule_tick("daily", t0()).unwrap();
     rt.schedule_tick("daily", t0()).unwrap();
-    assert_eq!(rt.status().unwrap().events_archived, 1);
+    rt.schedule_tick("daily", t0() + Duration::days(1)).unwrap();
+    let ticks = rt.archived("ScheduleTick").unwrap();
+    assert_eq!(ticks.len(), 3, "the archive logs every arrival");
+    // The same schedule and time always has the same id: handlers' idempotency absorbs it.
+    assert_eq!(ticks[0].detail.event_id, ticks[1].detail.event_id);
+    assert_ne!(ticks[0].detail.event_id, ticks[2].detail.event_id);
 }
 
 #[test]

@@ -51,12 +51,12 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 
+-- The bus archive: append-only in arrival order (a redelivered event appears again).
 CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, detail_type TEXT NOT NULL,
+    seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, detail_type TEXT NOT NULL,
     source TEXT NOT NULL, correlation_id TEXT NOT NULL, time TEXT NOT NULL, body TEXT NOT NULL,
     routed_to TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS events_type ON events (detail_type);
 
 CREATE TABLE IF NOT EXISTS mail_outbox (
     id INTEGER PRIMARY KEY, sender TEXT NOT NULL, recipient TEXT NOT NULL,
@@ -139,6 +139,8 @@ impl Store {
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Checkpoint every ~40 MB of WAL instead of 4 MB: fewer fsyncs under load.
+        conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         Self::init(conn, clock)
     }
 
