@@ -514,7 +514,7 @@ impl Runtime {
         outcome: Outcome,
         now: DateTime<Utc>,
     ) -> Result<(), TwinError> {
-        self.store.write_tx(|tx| {
+        self.store.within_unit(|tx| {
             {
                 let outcome = match outcome {
                     Outcome::Done(event, effects) => {

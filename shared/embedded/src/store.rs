@@ -269,6 +269,29 @@ impl Store {
         }
     }
 
+    /// Runs `f` directly in the open unit of work of this thread, without a savepoint of its
+    /// own: an error from `f` must abort the unit (propagate it out of `unit_of_work`).
+    /// Outside a unit it behaves as [`Store::write_tx`].
+    pub fn within_unit<T, E: From<rusqlite::Error>>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let guard = self.lock();
+        if guard.borrow().is_autocommit() {
+            drop(guard);
+            return self.write_tx(f);
+        }
+        let conn = guard.borrow();
+        let mut head_guard = self.head.lock();
+        let mut t = Tx {
+            tx: &conn,
+            head: head_guard.clone(),
+        };
+        let out = f(&mut t)?;
+        *head_guard = t.head;
+        Ok(out)
+    }
+
     /// Reads with the connection (status, listings).
     pub fn read<T>(
         &self,
