@@ -1,0 +1,279 @@
+//! The event catalog on disk: one sample per event type in `events/`, one JSON Schema per
+//! event type in `events/schemas/` generated from the Rust types (schemars), scenarios in
+//! `events/scenarios/`. Proves samples parse and validate, and schemas are up to date.
+//!
+//! `ASCENT_UPDATE_EVENTS=1 cargo test -p ascent-flows --test catalog` rewrites the schemas
+//! and writes samples for event types that have none yet.
+
+use ascent_core::catalog::{CATALOG, Category};
+use ascent_core::event::Event;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn updating() -> bool {
+    std::env::var("ASCENT_UPDATE_EVENTS").is_ok_and(|v| v == "1")
+}
+
+fn schema_path(detail_type: &str, version: u32) -> PathBuf {
+    root().join(format!(
+        "events/schemas/{detail_type}.v{version}.schema.json"
+    ))
+}
+
+fn sample_path(detail_type: &str) -> PathBuf {
+    root().join(format!("events/{detail_type}.json"))
+}
+
+/// A realistic payload per event type (used to write missing samples).
+fn sample_payload(detail_type: &str) -> Value {
+    let usd = |m: i64| json!({"amount_minor": m, "currency": "USD"});
+    let line = json!({"sku": "XR-STUDIO-SEAT", "description": "Ascent Studio seat, annual", "quantity": 50,
+                      "unit_price": usd(96_000), "amount": usd(4_800_000)});
+    match detail_type {
+        "LeadCreated" => {
+            json!({"lead_id": "L000123", "email": "ana.ruiz@boreal-aero.example", "full_name": "Ana Ruiz",
+            "company": "Boreal Aero", "company_size": 2000, "industry": "Aerospace", "role": "VP Engineering",
+            "country": "DE", "channel": "web"})
+        }
+        "LeadScored" => {
+            json!({"lead_id": "L000123", "score": 86, "fit": 100, "intent": 66, "grade": "hot",
+            "model": "rules-v1", "reasons": ["company size 2000 (100 pts)", "recent DemoRequested (+48 intent)"]})
+        }
+        "LeadDuplicateDetected" => {
+            json!({"lead_id": "L000124", "duplicate_of": "L000123", "matched_on": "email"})
+        }
+        "LeadRouted" => {
+            json!({"lead_id": "L000123", "team": "sales-emea", "score": 86, "grade": "hot"})
+        }
+        "InteractionRecorded" => {
+            json!({"interaction_id": "I-9001", "email": "ana.ruiz@boreal-aero.example",
+            "kind": "demo_requested", "occurred_at": "2026-03-01T10:15:00Z"})
+        }
+        "DealStageChanged" => {
+            json!({"deal_id": "D00042", "account_id": "A00042", "owner": "ava.rep@ascent-xr.example",
+            "from_stage": "demo", "to_stage": "proposal",
+            "lines": [{"sku": "XR-STUDIO-SEAT", "quantity": 50}, {"sku": "ONBOARDING", "quantity": 1}],
+            "requested_discount_pct": 20.0, "currency": "USD"})
+        }
+        "ProposalSent" => {
+            json!({"proposal_id": "prop-D00042-1a2b3c4d", "deal_id": "D00042", "account_id": "A00042",
+            "lines": [line], "subtotal": usd(4_800_000), "discount_pct": 10.0, "discount": usd(480_000),
+            "total": usd(4_320_000), "approval_id": null, "valid_until": "2026-04-01"})
+        }
+        "DealClosedWon" => {
+            json!({"deal_id": "D00042", "account_id": "A00042", "owner": "ava.rep@ascent-xr.example",
+            "amount": usd(4_320_000), "proposal_id": "prop-D00042-1a2b3c4d"})
+        }
+        "DealClosedLost" => {
+            json!({"deal_id": "D00043", "account_id": "A00043", "owner": "ava.rep@ascent-xr.example",
+            "reason": "budget"})
+        }
+        "InvoiceIssued" => {
+            json!({"invoice_id": "inv-D00042", "account_id": "A00042", "deal_id": "D00042",
+            "lines": [line], "subtotal": usd(4_800_000), "tax": usd(348_000), "total": usd(5_148_000),
+            "issued_on": "2026-03-02", "due_on": "2026-04-01", "payment_terms_days": 30})
+        }
+        "PaymentReceived" => {
+            json!({"payment_id": "P000777", "invoice_id": "inv-D00042", "amount": usd(5_148_000),
+            "received_at": "2026-03-28T12:00:00Z", "method": "ach"})
+        }
+        "PaymentFailed" => {
+            json!({"payment_id": "P000778", "invoice_id": "inv-D00042", "amount": usd(5_148_000),
+            "reason": "insufficient funds"})
+        }
+        "InvoicePaid" => {
+            json!({"invoice_id": "inv-D00042", "account_id": "A00042", "total": usd(5_148_000),
+            "paid_on": "2026-03-28"})
+        }
+        "DunningStepTaken" => {
+            json!({"invoice_id": "inv-D00042", "account_id": "A00042", "step": 1, "days_overdue": 3,
+            "action": "reminder", "outstanding": usd(5_148_000)})
+        }
+        "ExpenseSubmitted" => {
+            json!({"expense_id": "E-3001", "employee": "li.wei@ascent-xr.example",
+            "department": "sales", "category": "travel", "amount": usd(48_250), "incurred_on": "2026-02-27",
+            "merchant": "Lufthansa", "receipt_attached": true})
+        }
+        "TicketOpened" => json!({"ticket_id": "T-5001", "account_id": "A00042",
+            "subject": "Headsets do not pair after update", "body": "Since 2.4 our Quest headsets fail to pair.",
+            "channel": "email"}),
+        "TicketResolved" => json!({"ticket_id": "T-5001", "account_id": "A00042",
+            "resolution": "Rolled back the pairing service; fixed in 2.4.1"}),
+        "CustomerSignedUp" => {
+            json!({"account_id": "A00042", "company": "Boreal Aero", "plan": "enterprise",
+            "seats": 50, "tax_region": "US-CA", "billing_email": "ap@boreal-aero.example",
+            "payment_terms_days": 30, "currency": "USD"})
+        }
+        "UsageReported" => {
+            json!({"account_id": "A00042", "metric": "xr_sessions", "quantity": 312.0,
+            "period_start": "2026-03-01T00:00:00Z", "period_end": "2026-03-02T00:00:00Z"})
+        }
+        "NpsResponse" => {
+            json!({"account_id": "A00042", "respondent": "ops.lead@boreal-aero.example", "score": 9,
+            "comment": "Training time halved."})
+        }
+        "CampaignLaunched" => {
+            json!({"campaign_id": "C-2026-Q2-AERO", "name": "XR for aerospace MRO",
+            "channel": "email", "budget": usd(2_500_000), "starts_on": "2026-04-01", "ends_on": "2026-06-30"})
+        }
+        "TaskCompleted" => json!({"agent": "billing", "task": "invoice", "subject": "inv-D00042",
+            "outcome": "issued"}),
+        "ExceptionRaised" => json!({"agent": "billing", "subject": "inv-D00042",
+            "reason": "invoice 30 days overdue: hand to collections", "severity": "high"}),
+        "ApprovalRequested" => {
+            json!({"approval_id": "apr-0123456789abcdef0123", "kind": "discount",
+            "subject": "D00042", "summary": "20% discount on deal D00042", "amount": usd(1_060_000),
+            "requester": "ava.rep@ascent-xr.example", "approver": "sales.director@ascent-xr.example",
+            "step": 0, "deadline": "2026-03-04T09:00:00Z"})
+        }
+        "ApprovalDecided" => json!({"approval_id": "apr-0123456789abcdef0123", "kind": "discount",
+            "subject": "D00042", "requested_by_agent": "closing", "outcome": "approved",
+            "decided_by": "sales.director@ascent-xr.example", "comment": "Strategic logo",
+            "requester": "ava.rep@ascent-xr.example"}),
+        "DataSyncCompleted" => json!({"system": "hubspot", "records": 1842,
+            "started_at": "2026-03-02T02:00:00Z", "finished_at": "2026-03-02T02:03:10Z"}),
+        "ErrorOccurred" => {
+            json!({"component": "webhook-ingest", "message": "Stripe signature mismatch",
+            "event_id": null})
+        }
+        "ThresholdCrossed" => json!({"metric": "dead_letters", "value": 12.0, "threshold": 10.0,
+            "direction": "above"}),
+        "ScheduleTick" => json!({"schedule": "daily", "at": "2026-03-02T06:00:00Z"}),
+        other => panic!("no sample payload for {other}: add one to tests/catalog.rs"),
+    }
+}
+
+fn sample_event(detail_type: &str, source: &str, n: usize) -> Value {
+    json!({
+        "version": "0",
+        "id": format!("00000000-0000-4000-8000-{n:012}"),
+        "detail-type": detail_type,
+        "source": source,
+        "time": "2026-03-02T09:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {
+            "version": 1,
+            "event_id": format!("00000000-0000-4000-8000-{n:012}"),
+            "correlation_id": "00000000-0000-4000-9000-000000000001",
+            "causation_id": null,
+            "actor": {"kind": if source.starts_with("ascent.agent") { "agent" } else { "system" },
+                      "id": source.rsplit('.').next().unwrap_or(source)},
+            "payload": sample_payload(detail_type)
+        }
+    })
+}
+
+fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap() + "\n"
+}
+
+#[test]
+fn committed_schemas_match_the_types() {
+    let mut stale = Vec::new();
+    for e in CATALOG {
+        let schema = serde_json::to_value((e.schema)()).unwrap();
+        let path = schema_path(e.detail_type, e.current_version());
+        let want = pretty(&schema);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(want.as_str()) {
+            if updating() {
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, want).unwrap();
+            } else {
+                stale.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "schemas out of date with the Rust types (run ASCENT_UPDATE_EVENTS=1 cargo test -p ascent-flows --test catalog): {stale:?}"
+    );
+}
+
+#[test]
+fn every_event_type_has_a_sample_that_parses_and_validates_against_its_schema() {
+    let mut problems = Vec::new();
+    for (n, e) in CATALOG.iter().enumerate() {
+        let path = sample_path(e.detail_type);
+        if !path.exists() && updating() {
+            std::fs::write(
+                &path,
+                pretty(&sample_event(e.detail_type, e.default_source, n + 1)),
+            )
+            .unwrap();
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            problems.push(format!("{}: missing", path.display()));
+            continue;
+        };
+        let value: Value = serde_json::from_str(&text).unwrap();
+        if let Err(err) = Event::parse(text.as_bytes()) {
+            problems.push(format!("{}: {err}", path.display()));
+        }
+        let schema = serde_json::to_value((e.schema)()).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        for err in validator.iter_errors(&value) {
+            problems.push(format!(
+                "{}: {} at {}",
+                path.display(),
+                err,
+                err.instance_path()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn schemas_reject_what_the_parser_rejects() {
+    // A schema is only useful to business systems if it catches the same mistakes.
+    let e = CATALOG
+        .iter()
+        .find(|e| e.detail_type == "LeadCreated")
+        .unwrap();
+    let schema = serde_json::to_value((e.schema)()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let mut bad = sample_event("LeadCreated", "ascent.crm", 1);
+    bad["detail"]["payload"]["company_size"] = json!("big");
+    assert!(!validator.is_valid(&bad));
+    assert!(Event::from_value(bad).is_err());
+    let mut extra = sample_event("LeadCreated", "ascent.crm", 1);
+    extra["detail"]["payload"]["surprise"] = json!(true);
+    assert!(!validator.is_valid(&extra));
+    assert!(Event::from_value(extra).is_err());
+}
+
+#[test]
+fn scenarios_are_valid_event_streams() {
+    let dir = root().join("events/scenarios");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for (i, e) in v
+            .as_array()
+            .expect("a scenario is an array of events")
+            .iter()
+            .enumerate()
+        {
+            Event::from_value(e.clone())
+                .unwrap_or_else(|err| panic!("{} event {i}: {err}", path.display()));
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "no scenario events in {}", dir.display());
+}
+
+#[test]
+fn every_category_is_represented() {
+    for c in [Category::Business, Category::Agent, Category::System] {
+        assert!(CATALOG.iter().any(|e| e.category == c));
+    }
+}
