@@ -173,44 +173,32 @@ fn up(settings: Settings) -> anyhow::Result<()> {
         .with_current_span(false)
         .init();
     let rt = ascent::open(&settings)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async move {
-        let addr = format!("{}:{}", settings.host, settings.port);
-        let listener = tokio::net::TcpListener::bind(&addr)
-            .await
-            .with_context(|| format!("binding {addr} (is another twin running? use --port)"))?;
-        let base = settings.base_url();
-        println!("Ascent local twin is up");
-        println!("  events     POST {base}/events   (or: cargo run --release -- emit events/LeadCreated.json)");
-        println!("  status     {base}/status");
-        println!("  approvals  {base}/approvals/<id>   links arrive as .eml in {}", settings.outbox_dir().display());
-        println!("  data lake  {}", settings.db_path().display());
-        for d in rt.declarations() {
-            let rules: Vec<&str> = d.subscriptions.iter().map(|s| s.name).collect();
-            println!("  agent      {:<18} {:<8} {}", d.name, d.queue.as_str(), rules.join(", "));
-        }
-        println!("Ctrl-C stops it; queued work stays in the data lake for next time.");
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        // A step holds the store for its unit of work across handler awaits: the worker has
-        // its own thread and single-threaded runtime.
-        let worker_rt = rt.clone();
-        let worker = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map(|r| r.block_on(ascent::server::run_worker(worker_rt, stop_rx)))
-        });
-        axum::serve(listener, ascent::server::router(rt))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
-        let _ = stop_tx.send(true);
-        let _ = worker.join();
-        Ok(())
-    })
+    let addr = format!("{}:{}", settings.host, settings.port);
+    let listener = std::net::TcpListener::bind(&addr)
+        .with_context(|| format!("binding {addr} (is another twin running? use --port)"))?;
+    let base = settings.base_url();
+    println!("Ascent local twin is up");
+    println!(
+        "  events     POST {base}/events   (or: cargo run --release -- emit events/LeadCreated.json)"
+    );
+    println!("  status     {base}/status");
+    println!(
+        "  approvals  {base}/approvals/<id>   links arrive as .eml in {}",
+        settings.outbox_dir().display()
+    );
+    println!("  data lake  {}", settings.db_path().display());
+    for d in rt.declarations() {
+        let rules: Vec<&str> = d.subscriptions.iter().map(|s| s.name).collect();
+        println!(
+            "  agent      {:<18} {:<8} {}",
+            d.name,
+            d.queue.as_str(),
+            rules.join(", ")
+        );
+    }
+    println!("Ctrl-C stops it; queued work stays in the data lake for next time.");
+    ascent::server::start(rt, listener)?.wait_for_ctrl_c();
+    Ok(())
 }
 
 fn emit(settings: &Settings, files: &[PathBuf]) -> anyhow::Result<()> {

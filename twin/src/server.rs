@@ -189,6 +189,89 @@ pub async fn run_worker(rt: Arc<Runtime>, mut stop: watch::Receiver<bool>) {
     }
 }
 
+/// A twin serving HTTP and running its worker in background threads.
+pub struct Running {
+    pub base_url: String,
+    stop: watch::Sender<bool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops the worker and the server and waits for them.
+    pub fn stop(self) {
+        let _ = self.stop.send(true);
+        for t in self.threads {
+            let _ = t.join();
+        }
+    }
+
+    /// Blocks until Ctrl-C, then stops.
+    pub fn wait_for_ctrl_c(self) {
+        if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            rt.block_on(async {
+                let _ = tokio::signal::ctrl_c().await;
+            });
+        }
+        self.stop();
+    }
+}
+
+/// Starts the server on `listener` and the worker, each on its own thread. The worker has a
+/// single-threaded runtime: a step holds the store for its unit of work across handler awaits.
+pub fn start(rt: Arc<Runtime>, listener: std::net::TcpListener) -> std::io::Result<Running> {
+    let addr = listener.local_addr()?;
+    listener.set_nonblocking(true)?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let worker_rt = rt.clone();
+    let worker_stop = stop_rx.clone();
+    let worker = std::thread::Builder::new()
+        .name("twin-worker".into())
+        .spawn(move || {
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r.block_on(run_worker(worker_rt, worker_stop)),
+                Err(e) => tracing::error!("worker runtime: {e}"),
+            }
+        })?;
+    let mut server_stop = stop_rx;
+    let server = std::thread::Builder::new()
+        .name("twin-http".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r,
+                Err(e) => return tracing::error!("server runtime: {e}"),
+            };
+            runtime.block_on(async move {
+                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                    return tracing::error!("listener could not join the runtime");
+                };
+                let shutdown = async move {
+                    let _ = server_stop.wait_for(|s| *s).await;
+                };
+                if let Err(e) = axum::serve(listener, router(rt))
+                    .with_graceful_shutdown(shutdown)
+                    .await
+                {
+                    tracing::error!("server: {e}");
+                }
+            });
+        })?;
+    Ok(Running {
+        base_url: format!("http://{addr}"),
+        stop: stop_tx,
+        threads: vec![worker, server],
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -361,7 +361,7 @@ fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
 
 impl Tx<'_> {
     pub fn conn(&self) -> &Connection {
-        &self.tx
+        self.tx
     }
 
     /// Runs `f` inside a savepoint: on error its writes (and audit records) are undone.
@@ -415,7 +415,7 @@ impl Tx<'_> {
 
     /// Applies one data-lake write, checking its condition.
     pub fn apply(&self, w: &Write) -> Result<(), LakeError> {
-        apply_write(&self.tx, w)
+        apply_write(self.tx, w)
     }
 }
 
