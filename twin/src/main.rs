@@ -95,8 +95,17 @@ fn read_events(path: &PathBuf) -> anyhow::Result<Vec<Value>> {
     })
 }
 
-fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::new(&cli.data_dir, cli.port);
     match cli.command {
         Command::Up => up(settings),

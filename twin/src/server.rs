@@ -152,6 +152,8 @@ pub async fn run_worker(rt: Arc<Runtime>, mut stop: watch::Receiver<bool>) {
     let mut last_timers = Instant::now() - Duration::from_secs(60);
     let mut last_purge = Instant::now();
     let daily_at = NaiveTime::from_hms_opt(6, 0, 0).expect("valid time");
+    // Once per day per process; the tick's id (from its time) also dedupes across restarts.
+    let mut last_daily = None;
     loop {
         if *stop.borrow() {
             break;
@@ -169,7 +171,8 @@ pub async fn run_worker(rt: Arc<Runtime>, mut stop: watch::Receiver<bool>) {
                 tracing::error!(error = %e, "approval timers failed");
             }
             let now = rt.now();
-            if now.time() >= daily_at {
+            if now.time() >= daily_at && last_daily != Some(now.date_naive()) {
+                last_daily = Some(now.date_naive());
                 let at = now.date_naive().and_time(daily_at).and_utc();
                 if let Err(e) = rt.schedule_tick("daily", at) {
                     tracing::error!(error = %e, "daily schedule failed");
