@@ -1,0 +1,111 @@
+//! What every agent's `main.rs` calls: JSON logs, AWS clients built once per cold start (on
+//! the first event, not at init), and the Lambda runtime loop.
+
+use crate::dynamo::{DynamoLake, Tables};
+use crate::eventbridge::EventBridgeBus;
+use crate::host::{AgentHost, ApprovalStarter};
+use crate::ses::SesMailer;
+use crate::sfn::StepFunctionsApprovals;
+use ascent_core::agent::Agent;
+use ascent_core::approval::ApprovalPolicy;
+use aws_config::BehaviorVersion;
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use std::sync::Arc;
+use tokio::sync::OnceCell;
+
+/// The SDK behaviour version is pinned: an SDK upgrade never changes retries or defaults
+/// silently.
+pub fn behavior_version() -> BehaviorVersion {
+    BehaviorVersion::v2026_01_12()
+}
+
+/// JSON log lines (CloudWatch), level from `RUST_LOG` (default info). Every line of a handled
+/// event carries the agent, event id and correlation id (span fields); payloads are never logged.
+pub fn init_logging() {
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_target(false)
+        .without_time() // CloudWatch timestamps every line
+        .try_init();
+}
+
+/// Builds a host from the environment: `ASCENT_EVENT_BUS`, `ASCENT_TABLE_PREFIX`,
+/// `ASCENT_MAIL_FROM`, `ASCENT_APPROVAL_STATE_MACHINE_ARN` (optional),
+/// `ASCENT_APPROVAL_STEP_TIMEOUT_HOURS` (default 48). `AWS_ENDPOINT_URL` points the clients at
+/// an emulator.
+pub async fn host_from_env(agent: Arc<dyn Agent>) -> AgentHost {
+    let config = aws_config::defaults(behavior_version()).load().await;
+    let lake = DynamoLake::new(aws_sdk_dynamodb::Client::new(&config), Tables::from_env());
+    let bus = EventBridgeBus::new(
+        aws_sdk_eventbridge::Client::new(&config),
+        std::env::var("ASCENT_EVENT_BUS").unwrap_or_else(|_| "ascent".into()),
+    );
+    let mut policy = ApprovalPolicy::default();
+    if let Some(h) = std::env::var("ASCENT_APPROVAL_STEP_TIMEOUT_HOURS")
+        .ok()
+        .and_then(|h| h.parse().ok())
+    {
+        policy.step_timeout_hours = h;
+    }
+    let approvals = std::env::var("ASCENT_APPROVAL_STATE_MACHINE_ARN")
+        .ok()
+        .map(|arn| {
+            Arc::new(StepFunctionsApprovals::new(
+                aws_sdk_sfn::Client::new(&config),
+                arn,
+                policy.step_timeout_hours * 3600,
+            )) as Arc<dyn ApprovalStarter>
+        });
+    AgentHost {
+        agent,
+        lake: Arc::new(lake),
+        bus: Arc::new(bus),
+        mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&config))),
+        approvals,
+        policy,
+        mail_from: std::env::var("ASCENT_MAIL_FROM")
+            .unwrap_or_else(|_| "agents@ascent-xr.example".into()),
+    }
+}
+
+/// Runs an agent behind its SQS queue (event source mapping with ReportBatchItemFailures).
+pub async fn run_sqs_agent(agent: impl Agent + 'static) -> Result<(), Error> {
+    init_logging();
+    let agent: Arc<dyn Agent> = Arc::new(agent);
+    let host: Arc<OnceCell<AgentHost>> = Arc::new(OnceCell::new());
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+        let agent = agent.clone();
+        let host = host.clone();
+        async move {
+            let host = host.get_or_init(|| host_from_env(agent)).await;
+            Ok::<SqsBatchResponse, Error>(host.handle_sqs(event.payload).await)
+        }
+    }))
+    .await
+}
+
+/// Runs an agent as a direct EventBridge target.
+pub async fn run_eventbridge_agent(agent: impl Agent + 'static) -> Result<(), Error> {
+    init_logging();
+    let agent: Arc<dyn Agent> = Arc::new(agent);
+    let host: Arc<OnceCell<AgentHost>> = Arc::new(OnceCell::new());
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
+        let agent = agent.clone();
+        let host = host.clone();
+        async move {
+            let host = host.get_or_init(|| host_from_env(agent)).await;
+            host.handle_eventbridge(event.payload)
+                .await
+                .map(|d| format!("{d:?}"))
+                .map_err(Error::from)
+        }
+    }))
+    .await
+}

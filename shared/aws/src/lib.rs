@@ -1,0 +1,18 @@
+//! AWS adapters of the Ascent ports and the Lambda entry points.
+//!
+//! - [`dynamo::DynamoLake`]: the data lake on DynamoDB (conditional writes, queries, batch
+//!   writes with unprocessed-item retry, transactions).
+//! - [`eventbridge::EventBridgeBus`]: PutEvents within the 10-entry / 256 KB limits, retrying
+//!   only failed entries.
+//! - [`ses::SesMailer`], [`sfn::StepFunctionsApprovals`].
+//! - [`host::AgentHost`]: the SQS-batch and EventBridge entry points with idempotency.
+//! - [`lambda`]: what an agent's `main.rs` calls.
+
+pub mod dynamo;
+pub mod eventbridge;
+pub mod host;
+pub mod lambda;
+pub mod ses;
+pub mod sfn;
+
+pub use lambda::{run_eventbridge_agent, run_sqs_agent};

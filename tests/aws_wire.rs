@@ -1,0 +1,490 @@
+//! The AWS side on the real wire protocol, against moto: EventBridge rules built from the
+//! agent's declaration deliver to its SQS queue; the Lambda's SQS entry point handles the
+//! received batch; results land in DynamoDB and emitted events on the bus; a poison message
+//! is reported as a partial batch failure, dead-lettered after the max receive count with its
+//! reason kept, and redriven after the fix. (moto runs no Lambda code: the test calls the
+//! handler with exactly what SQS holds, as the event source mapping would.)
+
+#[path = "support/moto.rs"]
+mod moto;
+
+use ascent_aws::dynamo::{DynamoLake, Tables};
+use ascent_aws::eventbridge::EventBridgeBus;
+use ascent_aws::host::AgentHost;
+use ascent_aws::ses::SesMailer;
+use ascent_core::agent::{Agent, AgentDecl, Domain};
+use ascent_core::approval::ApprovalPolicy;
+use ascent_core::catalog::{CustomerSignedUp, DealClosedWon, PaymentReceived};
+use ascent_core::event::{Actor, Event};
+use ascent_core::money::Money;
+use aws_lambda_events::event::sqs::SqsEvent;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
+};
+use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use moto::Moto;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+const BUS: &str = "ascent-test";
+const PREFIX: &str = "ascent-test-";
+const MAIL_FROM: &str = "agents@ascent-xr.example";
+
+struct Aws {
+    ddb: aws_sdk_dynamodb::Client,
+    sqs: aws_sdk_sqs::Client,
+    eb: aws_sdk_eventbridge::Client,
+    queue_url: String,
+    dlq_url: String,
+    tap_url: String,
+    host: AgentHost,
+}
+
+async fn create_tables(ddb: &aws_sdk_dynamodb::Client) {
+    let attr = |n: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(n)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    let key = |n: &str, t: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(n)
+            .key_type(t)
+            .build()
+            .unwrap()
+    };
+    for d in Domain::ALL {
+        ddb.create_table()
+            .table_name(format!("{PREFIX}{}", d.as_str()))
+            .billing_mode(BillingMode::PayPerRequest)
+            .set_attribute_definitions(Some(vec![
+                attr("pk"),
+                attr("sk"),
+                attr("gsi1pk"),
+                attr("gsi1sk"),
+            ]))
+            .set_key_schema(Some(vec![
+                key("pk", KeyType::Hash),
+                key("sk", KeyType::Range),
+            ]))
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name("gsi1")
+                    .set_key_schema(Some(vec![
+                        key("gsi1pk", KeyType::Hash),
+                        key("gsi1sk", KeyType::Range),
+                    ]))
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::All)
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+async fn queue(sqs: &aws_sdk_sqs::Client, name: &str, dlq_arn: Option<&str>) -> (String, String) {
+    let mut req = sqs
+        .create_queue()
+        .queue_name(name)
+        .attributes(QueueAttributeName::VisibilityTimeout, "1");
+    if let Some(arn) = dlq_arn {
+        req = req.attributes(
+            QueueAttributeName::RedrivePolicy,
+            json!({"deadLetterTargetArn": arn, "maxReceiveCount": "3"}).to_string(),
+        );
+    }
+    let url = req.send().await.unwrap().queue_url.unwrap();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&QueueAttributeName::QueueArn]
+        .clone();
+    (url, arn)
+}
+
+/// Builds what `infra/` declares for one agent: tables, its queue + DLQ, one rule per
+/// subscription (patterns straight from the declaration), a tap queue for emitted events.
+async fn provision(moto: &Moto, agent: Arc<dyn Agent>) -> Aws {
+    let config = moto.config().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&config);
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let eb = aws_sdk_eventbridge::Client::new(&config);
+    let ses = aws_sdk_sesv2::Client::new(&config);
+    create_tables(&ddb).await;
+    let decl: &AgentDecl = agent.declaration();
+    let (dlq_url, dlq_arn) = queue(&sqs, &format!("{}-dlq", decl.name), None).await;
+    let (queue_url, queue_arn) = queue(&sqs, decl.name, Some(&dlq_arn)).await;
+    let (tap_url, tap_arn) = queue(&sqs, "bus-tap", None).await;
+    eb.create_event_bus().name(BUS).send().await.unwrap();
+    let mut rules: Vec<(String, Value, String)> = decl
+        .subscriptions
+        .iter()
+        .map(|s| {
+            (
+                format!("{}-{}", decl.name, s.name),
+                s.pattern.clone(),
+                queue_arn.clone(),
+            )
+        })
+        .collect();
+    rules.push((
+        "tap".into(),
+        json!({"source": [{"prefix": "ascent.agent."}]}),
+        tap_arn,
+    ));
+    for (name, pattern, arn) in rules {
+        eb.put_rule()
+            .name(&name)
+            .event_bus_name(BUS)
+            .event_pattern(pattern.to_string())
+            .send()
+            .await
+            .unwrap();
+        eb.put_targets()
+            .rule(&name)
+            .event_bus_name(BUS)
+            .targets(
+                aws_sdk_eventbridge::types::Target::builder()
+                    .id("q")
+                    .arn(arn)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    ses.create_email_identity()
+        .email_identity(MAIL_FROM)
+        .send()
+        .await
+        .unwrap();
+    let host = AgentHost {
+        agent,
+        lake: Arc::new(DynamoLake::new(
+            ddb.clone(),
+            Tables {
+                prefix: PREFIX.into(),
+            },
+        )),
+        bus: Arc::new(EventBridgeBus::new(eb.clone(), BUS)),
+        mailer: Arc::new(SesMailer::new(ses)),
+        approvals: None,
+        policy: ApprovalPolicy::default(),
+        mail_from: MAIL_FROM.into(),
+    };
+    Aws {
+        ddb,
+        sqs,
+        eb,
+        queue_url,
+        dlq_url,
+        tap_url,
+        host,
+    }
+}
+
+/// Receives up to `want` messages (waiting up to ~5 s), as the event source mapping does.
+async fn receive(
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+    want: usize,
+) -> Vec<aws_sdk_sqs::types::Message> {
+    let mut got = Vec::new();
+    for _ in 0..25 {
+        let out = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .send()
+            .await
+            .unwrap();
+        got.extend(out.messages.unwrap_or_default());
+        if got.len() >= want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    got
+}
+
+/// The Lambda SQS event for received messages.
+fn sqs_event(messages: &[aws_sdk_sqs::types::Message]) -> SqsEvent {
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|m| {
+            let attrs: serde_json::Map<String, Value> = m
+                .attributes
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (k.as_str().to_string(), Value::from(v)))
+                .collect();
+            json!({"messageId": m.message_id, "receiptHandle": m.receipt_handle, "body": m.body,
+                   "attributes": attrs, "messageAttributes": {}, "eventSource": "aws:sqs"})
+        })
+        .collect();
+    serde_json::from_value(json!({ "Records": records })).unwrap()
+}
+
+/// What Lambda does after the handler: delete the messages not reported as failed.
+async fn delete_succeeded(aws: &Aws, messages: &[aws_sdk_sqs::types::Message], failed: &[String]) {
+    for m in messages {
+        if !failed.contains(m.message_id.as_ref().unwrap()) {
+            aws.sqs
+                .delete_message()
+                .queue_url(&aws.queue_url)
+                .receipt_handle(m.receipt_handle.clone().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+}
+
+fn business(source: &str, payload: impl Into<ascent_core::catalog::Payload>) -> Event {
+    Event::new(source, Actor::system(source), chrono::Utc::now(), payload)
+}
+
+fn signup(account: &str) -> Event {
+    business(
+        "ascent.platform",
+        CustomerSignedUp {
+            account_id: account.into(),
+            company: "Boreal Aero".into(),
+            plan: "enterprise".into(),
+            seats: 50,
+            tax_region: "US-CA".into(),
+            billing_email: "ap@boreal-aero.example".into(),
+            payment_terms_days: 30,
+            currency: "USD".into(),
+        },
+    )
+}
+
+fn won(deal: &str, account: &str) -> Event {
+    business(
+        "ascent.crm",
+        DealClosedWon {
+            deal_id: deal.into(),
+            account_id: account.into(),
+            owner: "ava.rep@ascent-xr.example".into(),
+            amount: Money::usd(1_000_000),
+            proposal_id: None,
+        },
+    )
+}
+
+fn payment(invoice: &str, amount: i64) -> Event {
+    business(
+        "ascent.payments",
+        PaymentReceived {
+            payment_id: format!("P-{invoice}"),
+            invoice_id: invoice.into(),
+            amount: Money::usd(amount),
+            received_at: chrono::Utc::now(),
+            method: "ach".into(),
+        },
+    )
+}
+
+/// Receives and handles everything expected on the agent's queue; returns the failures.
+async fn deliver(aws: &Aws, want: usize) -> (Vec<aws_sdk_sqs::types::Message>, Vec<String>) {
+    let messages = receive(&aws.sqs, &aws.queue_url, want).await;
+    assert_eq!(messages.len(), want, "messages on the agent's queue");
+    let response = aws.host.handle_sqs(sqs_event(&messages)).await;
+    let failed: Vec<String> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    delete_succeeded(aws, &messages, &failed).await;
+    (messages, failed)
+}
+
+async fn invoice(aws: &Aws, id: &str) -> Option<Value> {
+    aws.host
+        .lake
+        .get(Domain::Financial, &format!("invoice#{id}"), "invoice")
+        .await
+        .unwrap()
+        .map(|i| i.data)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eventbridge_to_sqs_to_the_agent_to_dynamodb_and_back_to_the_bus() {
+    let moto = Moto::start();
+    let aws = provision(&moto, Arc::new(billing::Billing::default())).await;
+    // Business systems put events on the bus (through the adapter: the real PutEvents call).
+    aws.host
+        .bus
+        .publish(&[signup("A1"), won("D1", "A1")])
+        .await
+        .unwrap();
+    let (messages, failed) = deliver(&aws, 2).await;
+    assert!(failed.is_empty(), "{failed:?}");
+
+    let inv = invoice(&aws, "inv-D1").await.expect("invoice in DynamoDB");
+    assert_eq!(inv["total"]["amount_minor"], 1_072_500); // 10,000.00 + 7.25% CA tax
+    assert_eq!(inv["status"], "open");
+    // The open-invoice index on the real GSI.
+    let open = aws
+        .host
+        .lake
+        .query(
+            Domain::Financial,
+            &ascent_core::ports::Query::gsi1(billing::OPEN_INVOICES),
+        )
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 1);
+
+    // The emitted InvoiceIssued went to EventBridge and, through the tap rule, to SQS.
+    let tapped = receive(&aws.sqs, &aws.tap_url, 1).await;
+    let issued: Vec<Event> = tapped
+        .iter()
+        .map(|m| Event::parse(m.body.as_deref().unwrap().as_bytes()).unwrap())
+        .collect();
+    assert_eq!(issued.len(), 1);
+    assert_eq!(issued[0].detail_type(), "InvoiceIssued");
+    assert_eq!(issued[0].source, "ascent.agent.billing");
+
+    // The invoice email went out through SES.
+    let sent: Value = ureq::get(&format!("{}/moto-api/data.json", moto.url))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    assert!(
+        sent["ses"].to_string().contains("ap@boreal-aero.example"),
+        "{}",
+        sent["ses"]
+    );
+
+    // Redelivery of the same batch: no second invoice, nothing emitted again.
+    let again = aws.host.handle_sqs(sqs_event(&messages)).await;
+    assert!(again.batch_item_failures.is_empty());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let more = aws
+        .sqs
+        .receive_message()
+        .queue_url(&aws.tap_url)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        more.messages.unwrap_or_default().is_empty(),
+        "a duplicate was emitted"
+    );
+    let _ = (&aws.ddb, &aws.eb);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poison_message_fails_alone_is_dead_lettered_with_its_reason_and_redriven() {
+    let moto = Moto::start();
+    let aws = provision(&moto, Arc::new(billing::Billing::default())).await;
+    let early_payment = payment("inv-D7", 1_072_500);
+    let payment_event_id = early_payment.detail.event_id.to_string();
+    aws.host
+        .bus
+        .publish(&[early_payment, signup("A7")])
+        .await
+        .unwrap();
+
+    // One batch, one bad message: exactly that one is reported.
+    let (messages, failed) = deliver(&aws, 2).await;
+    let bad = messages
+        .iter()
+        .find(|m| m.body.as_deref().unwrap().contains("PaymentReceived"))
+        .unwrap();
+    assert_eq!(failed, vec![bad.message_id.clone().unwrap()]);
+
+    // Redelivered after the visibility timeout, failing again: receives 2 and 3.
+    for _ in 0..2 {
+        tokio::time::sleep(Duration::from_millis(1_100)).await;
+        let (_, failed) = deliver(&aws, 1).await;
+        assert_eq!(failed.len(), 1);
+    }
+    // Past maxReceiveCount, SQS moves it to the dead-letter queue.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let _ = aws
+        .sqs
+        .receive_message()
+        .queue_url(&aws.queue_url)
+        .send()
+        .await
+        .unwrap();
+    let dead = receive(&aws.sqs, &aws.dlq_url, 1).await;
+    assert_eq!(dead.len(), 1, "the poison message is in the DLQ");
+    // Its reason is kept, by event id.
+    assert_eq!(
+        aws.host.failure_reason(&payment_event_id).await.as_deref(),
+        Some("invoice inv-D7 not found (yet)")
+    );
+
+    // The fix: the deal is won and invoiced. Then the redrive.
+    aws.host.bus.publish(&[won("D7", "A7")]).await.unwrap();
+    let (_, failed) = deliver(&aws, 1).await;
+    assert!(failed.is_empty());
+    for m in &dead {
+        aws.sqs
+            .send_message()
+            .queue_url(&aws.queue_url)
+            .message_body(m.body.clone().unwrap())
+            .send()
+            .await
+            .unwrap();
+        aws.sqs
+            .delete_message()
+            .queue_url(&aws.dlq_url)
+            .receipt_handle(m.receipt_handle.clone().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    let (_, failed) = deliver(&aws, 1).await;
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(invoice(&aws, "inv-D7").await.unwrap()["status"], "paid");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_bodies_are_reported_not_dropped() {
+    let moto = Moto::start();
+    let aws = provision(&moto, Arc::new(billing::Billing::default())).await;
+    let event: SqsEvent = serde_json::from_value(json!({"Records": [
+        {"messageId": "m-1", "body": "{not json", "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}},
+        {"messageId": "m-2", "body": signup("A9").to_json(), "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}}
+    ]}))
+    .unwrap();
+    let response = aws.host.handle_sqs(event).await;
+    let failed: Vec<&str> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(failed, vec!["m-1"]);
+    assert!(
+        aws.host
+            .failure_reason("m-1")
+            .await
+            .unwrap()
+            .starts_with("undeliverable event: malformed JSON")
+    );
+}
