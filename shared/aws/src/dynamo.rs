@@ -110,10 +110,11 @@ pub fn from_attrs(mut a: Attrs) -> Result<Item, LakeError> {
     })
 }
 
+/// A condition expression with its attribute names and values.
+type ConditionExpr = (String, Option<HashMap<String, String>>, Option<Attrs>);
+
 /// A condition as (expression, names, values).
-fn condition_expr(
-    c: &Condition,
-) -> Result<Option<(String, Option<HashMap<String, String>>, Option<Attrs>)>, LakeError> {
+fn condition_expr(c: &Condition) -> Result<Option<ConditionExpr>, LakeError> {
     Ok(match c {
         Condition::Always => None,
         Condition::NotExists => Some(("attribute_not_exists(pk)".into(), None, None)),
