@@ -2,6 +2,7 @@
 //! embedded adapters, serves events, status and approval pages, and runs simulations.
 
 pub mod agents;
+pub mod infra;
 pub mod server;
 pub mod settings;
 pub mod simulate;

@@ -53,6 +53,8 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Print the SAM template generated from the agents' declarations (infra/template.yaml).
+    Infra,
     /// Show which agents' rules an event file matches, condition by condition.
     Route { file: PathBuf },
     /// Dead-letter queue: list or redrive.
@@ -127,6 +129,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Route { file } => route(&file),
+        Command::Infra => {
+            print!(
+                "{}",
+                ascent::infra::to_yaml(&ascent::infra::template(&ascent::agents::declarations()))
+            );
+            Ok(())
+        }
         Command::Dlq { action } => {
             let rt = ascent::open(&settings)?;
             match action {

@@ -1,0 +1,503 @@
+//! `infra/template.yaml` (AWS SAM) from the agents' declarations: one source of truth for
+//! rules, queues, tables and IAM. `ascent infra` prints it; a test proves the committed file
+//! is what the declarations produce, and that every role grants only what its agent declares.
+
+use ascent_core::agent::{AgentDecl, Domain, QueueClass};
+use serde_json::{Map, Value, json};
+
+/// Receives before SQS dead-letters a message (the twin uses the same).
+pub const MAX_RECEIVE_COUNT: u32 = 3;
+/// Function timeout; queue visibility is six times it, as AWS recommends.
+pub const FUNCTION_TIMEOUT_SECONDS: u32 = 30;
+
+/// `lead-generation` → `LeadGeneration` (CloudFormation logical ids).
+pub fn logical(name: &str) -> String {
+    name.split(['-', '_'])
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn sub(s: &str) -> Value {
+    json!({"Fn::Sub": s})
+}
+fn get_att(resource: &str, attr: &str) -> Value {
+    json!({"Fn::GetAtt": [resource, attr]})
+}
+fn reference(name: &str) -> Value {
+    json!({"Ref": name})
+}
+
+fn table_id(d: Domain) -> String {
+    format!("{}Table", logical(d.as_str()))
+}
+
+fn table(d: Domain) -> Value {
+    let attr = |n: &str| json!({"AttributeName": n, "AttributeType": "S"});
+    json!({
+        "Type": "AWS::DynamoDB::Table",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "TableName": sub(&format!("ascent-${{Stage}}-{}", d.as_str())),
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [attr("pk"), attr("sk"), attr("gsi1pk"), attr("gsi1sk")],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            "GlobalSecondaryIndexes": [{
+                "IndexName": "gsi1",
+                "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"}, {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"}
+            }],
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true},
+            "SSESpecification": {"SSEEnabled": true},
+            "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": true}
+        }
+    })
+}
+
+/// The IAM statements an agent's declaration allows, and nothing more.
+pub fn statements(d: &AgentDecl) -> Vec<Value> {
+    let id = logical(d.name);
+    let mut reads: Vec<Domain> = d.reads.iter().chain(d.writes.iter()).copied().collect();
+    reads.push(Domain::Idempotency);
+    reads.sort();
+    reads.dedup();
+    let mut writes: Vec<Domain> = d.writes.clone();
+    writes.push(Domain::Idempotency);
+    writes.sort();
+    writes.dedup();
+    let mut read_resources = Vec::new();
+    for t in &reads {
+        read_resources.push(get_att(&table_id(*t), "Arn"));
+        read_resources.push(sub(&format!("${{{}.Arn}}/index/gsi1", table_id(*t))));
+    }
+    let mut out = vec![
+        json!({"Sid": "OwnLogs", "Effect": "Allow",
+               "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+               "Resource": sub(&format!("arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/ascent-${{Stage}}-{}:*", d.name))}),
+        json!({"Sid": "OwnQueue", "Effect": "Allow",
+               "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+               "Resource": get_att(&format!("{id}Queue"), "Arn")}),
+        json!({"Sid": "ReadDeclaredDomains", "Effect": "Allow",
+               "Action": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"],
+               "Resource": read_resources}),
+        json!({"Sid": "WriteDeclaredDomains", "Effect": "Allow",
+               "Action": ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"],
+               "Resource": writes.iter().map(|t| get_att(&table_id(*t), "Arn")).collect::<Vec<_>>()}),
+    ];
+    if !d.emits.is_empty() {
+        out.push(json!({"Sid": "EmitDeclaredEvents", "Effect": "Allow", "Action": ["events:PutEvents"],
+            "Resource": get_att("EventBus", "Arn"),
+            "Condition": {"StringEquals": {"events:source": [d.source()], "events:detail-type": d.emits}}}));
+    }
+    if d.sends_mail {
+        out.push(json!({"Sid": "SendMail", "Effect": "Allow", "Action": ["ses:SendEmail"],
+            "Resource": sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${MailDomain}")}));
+    }
+    out
+}
+
+fn agent_resources(d: &AgentDecl, r: &mut Map<String, Value>) {
+    let id = logical(d.name);
+    let (batch_size, window) = match d.queue {
+        QueueClass::Priority => (10, 0),
+        QueueClass::Batch => (100, 30),
+    };
+    r.insert(
+        format!("{id}ErrorQueue"),
+        json!({
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": sub(&format!("ascent-${{Stage}}-{}-errors", d.name)),
+                "MessageRetentionPeriod": 1_209_600,
+                "SqsManagedSseEnabled": true
+            }
+        }),
+    );
+    r.insert(format!("{id}Queue"), json!({
+        "Type": "AWS::SQS::Queue",
+        "Properties": {
+            "QueueName": sub(&format!("ascent-${{Stage}}-{}-{}", d.name, d.queue.as_str())),
+            "VisibilityTimeout": FUNCTION_TIMEOUT_SECONDS * 6,
+            "MessageRetentionPeriod": 345_600,
+            "SqsManagedSseEnabled": true,
+            "RedrivePolicy": {"deadLetterTargetArn": get_att(&format!("{id}ErrorQueue"), "Arn"), "maxReceiveCount": MAX_RECEIVE_COUNT}
+        }
+    }));
+    let mut rule_arns = Vec::new();
+    for s in &d.subscriptions {
+        let rule = format!("{id}{}Rule", logical(s.name));
+        rule_arns.push(get_att(&rule, "Arn"));
+        r.insert(rule, json!({
+            "Type": "AWS::Events::Rule",
+            "Properties": {
+                "Description": format!("{}/{}", d.name, s.name),
+                "EventBusName": reference("EventBus"),
+                "EventPattern": s.pattern,
+                "State": "ENABLED",
+                "Targets": [{
+                    "Id": "queue",
+                    "Arn": get_att(&format!("{id}Queue"), "Arn"),
+                    "DeadLetterConfig": {"Arn": get_att("UndeliveredEventsQueue", "Arn")},
+                    "RetryPolicy": {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86_400}
+                }]
+            }
+        }));
+    }
+    r.insert(
+        format!("{id}QueuePolicy"),
+        json!({
+            "Type": "AWS::SQS::QueuePolicy",
+            "Properties": {
+                "Queues": [reference(&format!("{id}Queue"))],
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                    "Sid": "RulesDeliver", "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": get_att(&format!("{id}Queue"), "Arn"),
+                    "Condition": {"ArnEquals": {"aws:SourceArn": rule_arns}}
+                }]}
+            }
+        }),
+    );
+    r.insert(format!("{id}LogGroup"), json!({
+        "Type": "AWS::Logs::LogGroup",
+        "Properties": {"LogGroupName": sub(&format!("/aws/lambda/ascent-${{Stage}}-{}", d.name)), "RetentionInDays": 30}
+    }));
+    r.insert(format!("{id}Role"), json!({
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "Policies": [{"PolicyName": d.name, "PolicyDocument": {"Version": "2012-10-17", "Statement": statements(d)}}]
+        }
+    }));
+    r.insert(
+        format!("{id}Function"),
+        json!({
+            "Type": "AWS::Serverless::Function",
+            "DependsOn": [format!("{id}LogGroup")],
+            "Metadata": {"BuildMethod": "rust-cargolambda", "BuildProperties": {"Binary": d.name}},
+            "Properties": {
+                "FunctionName": sub(&format!("ascent-${{Stage}}-{}", d.name)),
+                "Description": format!("{} agent ({} queue)", d.name, d.queue.as_str()),
+                "CodeUri": "..",
+                "Role": get_att(&format!("{id}Role"), "Arn"),
+                "Events": {"Queue": {"Type": "SQS", "Properties": {
+                    "Queue": get_att(&format!("{id}Queue"), "Arn"),
+                    "BatchSize": batch_size,
+                    "MaximumBatchingWindowInSeconds": window,
+                    "FunctionResponseTypes": ["ReportBatchItemFailures"]
+                }}}
+            }
+        }),
+    );
+    r.insert(format!("{id}DeadLettersAlarm"), json!({
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmDescription": format!("{}: messages in the dead-letter queue (list and redrive them)", d.name),
+            "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [{"Name": "QueueName", "Value": get_att(&format!("{id}ErrorQueue"), "QueueName")}],
+            "Statistic": "Maximum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 0,
+            "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching"
+        }
+    }));
+    r.insert(format!("{id}ErrorsAlarm"), json!({
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmDescription": format!("{}: function errors", d.name),
+            "Namespace": "AWS/Lambda", "MetricName": "Errors",
+            "Dimensions": [{"Name": "FunctionName", "Value": reference(&format!("{id}Function"))}],
+            "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 0,
+            "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching"
+        }
+    }));
+}
+
+/// The whole SAM template.
+pub fn template(decls: &[AgentDecl]) -> Value {
+    let mut r = Map::new();
+    r.insert(
+        "EventBus".into(),
+        json!({"Type": "AWS::Events::EventBus", "Properties": {"Name": sub("ascent-${Stage}")}}),
+    );
+    r.insert("UndeliveredEventsQueue".into(), json!({
+        "Type": "AWS::SQS::Queue",
+        "Properties": {"QueueName": sub("ascent-${Stage}-undelivered-events"), "MessageRetentionPeriod": 1_209_600, "SqsManagedSseEnabled": true}
+    }));
+    let rule_arns: Vec<Value> = decls
+        .iter()
+        .flat_map(|d| {
+            d.subscriptions.iter().map(move |s| {
+                get_att(
+                    &format!("{}{}Rule", logical(d.name), logical(s.name)),
+                    "Arn",
+                )
+            })
+        })
+        .collect();
+    r.insert("UndeliveredEventsQueuePolicy".into(), json!({
+        "Type": "AWS::SQS::QueuePolicy",
+        "Properties": {
+            "Queues": [reference("UndeliveredEventsQueue")],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Sid": "RulesDeadLetter", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sqs:SendMessage", "Resource": get_att("UndeliveredEventsQueue", "Arn"),
+                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arns}}}]}
+        }
+    }));
+    for d in Domain::ALL {
+        r.insert(table_id(d), table(d));
+    }
+    for d in decls {
+        agent_resources(d, &mut r);
+    }
+    json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Description": "Ascent agents: event bus, rules from each agent's declaration, priority/batch queues with dead-letter queues, DynamoDB data lake, one least-privilege role per function. Generated by `ascent infra` from the agents' declarations; do not edit by hand.",
+        "Parameters": {
+            "Stage": {"Type": "String", "Default": "prod", "AllowedPattern": "^[a-z0-9-]+$",
+                      "Description": "Suffix of every name (prod, staging, …)"},
+            "MailFromAddress": {"Type": "String", "Default": "agents@ascent-xr.example",
+                                "Description": "Sender of agents' email (an SES-verified identity)"},
+            "MailDomain": {"Type": "String", "Default": "ascent-xr.example",
+                           "Description": "SES-verified domain the agents send from"}
+        },
+        "Globals": {"Function": {
+            "Runtime": "provided.al2023",
+            "Architectures": ["arm64"],
+            "Handler": "bootstrap",
+            "MemorySize": 256,
+            "Timeout": FUNCTION_TIMEOUT_SECONDS,
+            "Environment": {"Variables": {
+                "ASCENT_EVENT_BUS": reference("EventBus"),
+                "ASCENT_TABLE_PREFIX": sub("ascent-${Stage}-"),
+                "ASCENT_MAIL_FROM": reference("MailFromAddress"),
+                "RUST_LOG": "info"
+            }}
+        }},
+        "Resources": r,
+        "Outputs": {
+            "EventBusName": {"Description": "Put business events here", "Value": reference("EventBus")},
+            "EventBusArn": {"Value": get_att("EventBus", "Arn")}
+        }
+    })
+}
+
+/// Renders JSON as block YAML (strings double-quoted with JSON escapes, valid YAML).
+pub fn to_yaml(v: &Value) -> String {
+    fn key(k: &str) -> String {
+        if !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            k.to_string()
+        } else {
+            Value::from(k).to_string()
+        }
+    }
+    fn scalar(v: &Value) -> Option<String> {
+        match v {
+            Value::Object(m) if m.is_empty() => Some("{}".into()),
+            Value::Array(a) if a.is_empty() => Some("[]".into()),
+            Value::Object(_) | Value::Array(_) => None,
+            other => Some(other.to_string()),
+        }
+    }
+    fn write(v: &Value, indent: usize, out: &mut String) {
+        let pad = " ".repeat(indent);
+        match v {
+            Value::Object(m) => {
+                for (k, val) in m {
+                    match scalar(val) {
+                        Some(s) => out.push_str(&format!("{pad}{}: {s}\n", key(k))),
+                        None => {
+                            out.push_str(&format!("{pad}{}:\n", key(k)));
+                            write(val, indent + 2, out);
+                        }
+                    }
+                }
+            }
+            Value::Array(a) => {
+                for item in a {
+                    match scalar(item) {
+                        Some(s) => out.push_str(&format!("{pad}- {s}\n")),
+                        None => {
+                            let mut inner = String::new();
+                            write(item, indent + 2, &mut inner);
+                            // First line joins the dash.
+                            let trimmed = inner.trim_start_matches(' ');
+                            out.push_str(&format!("{pad}- {trimmed}"));
+                        }
+                    }
+                }
+            }
+            other => out.push_str(&format!("{pad}{other}\n")),
+        }
+    }
+    let mut out = String::from(
+        "# Generated by `cargo run -p ascent -- infra > infra/template.yaml` from the agents'\n# declarations (one source of truth). A test fails when this file is stale.\n",
+    );
+    write(v, 0, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generated() -> Value {
+        template(&crate::agents::declarations())
+    }
+
+    #[test]
+    fn committed_template_is_what_the_declarations_produce() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml");
+        let want = to_yaml(&generated());
+        if std::env::var("ASCENT_UPDATE_INFRA").is_ok_and(|v| v == "1") {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "infra/template.yaml is stale: run `cargo run -p ascent -- infra > infra/template.yaml` \
+             (or ASCENT_UPDATE_INFRA=1 cargo test -p ascent infra)"
+        );
+    }
+
+    fn walk<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
+        out.push(v);
+        match v {
+            Value::Object(m) => m.values().for_each(|x| walk(x, out)),
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+
+    fn strings(v: &Value) -> Vec<String> {
+        let mut all = Vec::new();
+        walk(v, &mut all);
+        all.into_iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect()
+    }
+
+    #[test]
+    fn every_role_grants_only_what_its_agent_declares() {
+        let t = generated();
+        for d in crate::agents::declarations() {
+            let role = &t["Resources"][format!("{}Role", logical(d.name))];
+            let stmts = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+                .as_array()
+                .unwrap();
+            for s in stmts {
+                // No wildcard action, no wildcard resource; the only `*` allowed is the
+                // log-stream part of the function's own log group.
+                for a in strings(&s["Action"]) {
+                    assert!(!a.contains('*'), "{}: wildcard action {a}", d.name);
+                }
+                for r in strings(&s["Resource"]) {
+                    let own_logs =
+                        r.ends_with(&format!("/aws/lambda/ascent-${{Stage}}-{}:*", d.name));
+                    assert!(
+                        !r.contains('*') || own_logs,
+                        "{}: wildcard resource {r}",
+                        d.name
+                    );
+                }
+            }
+            // Tables: exactly the declared domains (+ idempotency), never another.
+            let granted: Vec<String> = stmts
+                .iter()
+                .flat_map(|s| {
+                    let mut v = Vec::new();
+                    walk(&s["Resource"], &mut v);
+                    v.into_iter()
+                        .filter_map(|x| x["Fn::GetAtt"][0].as_str().map(str::to_string))
+                        .collect::<Vec<_>>()
+                })
+                .filter(|r| r.ends_with("Table"))
+                .collect();
+            for domain in Domain::ALL {
+                let declared = d.may_read(domain) || domain == Domain::Idempotency;
+                let has = granted.contains(&table_id(domain));
+                assert_eq!(
+                    has,
+                    declared,
+                    "{}: table {} granted={has} declared={declared}",
+                    d.name,
+                    domain.as_str()
+                );
+            }
+            let writes = stmts
+                .iter()
+                .find(|s| s["Sid"] == "WriteDeclaredDomains")
+                .unwrap();
+            for domain in Domain::BUSINESS {
+                let has = writes["Resource"]
+                    .to_string()
+                    .contains(&format!("\"{}\"", table_id(domain)));
+                assert_eq!(
+                    has,
+                    d.may_write(domain),
+                    "{}: write on {}",
+                    d.name,
+                    domain.as_str()
+                );
+            }
+            // Events: only its own source and declared detail-types.
+            if let Some(emit) = stmts.iter().find(|s| s["Sid"] == "EmitDeclaredEvents") {
+                let cond = &emit["Condition"]["StringEquals"];
+                assert_eq!(cond["events:source"][0], d.source());
+                assert_eq!(cond["events:detail-type"], json!(d.emits));
+            }
+        }
+    }
+
+    #[test]
+    fn one_rule_per_subscription_with_the_declared_pattern_and_queue_class() {
+        let t = generated();
+        for d in crate::agents::declarations() {
+            for s in &d.subscriptions {
+                let rule = &t["Resources"][format!("{}{}Rule", logical(d.name), logical(s.name))];
+                assert_eq!(rule["Properties"]["EventPattern"], s.pattern);
+                assert_eq!(
+                    rule["Properties"]["Targets"][0]["Arn"]["Fn::GetAtt"][0],
+                    format!("{}Queue", logical(d.name))
+                );
+            }
+            let f = &t["Resources"][format!("{}Function", logical(d.name))];
+            let mapping = &f["Properties"]["Events"]["Queue"]["Properties"];
+            assert_eq!(
+                mapping["FunctionResponseTypes"][0],
+                "ReportBatchItemFailures"
+            );
+            assert_eq!(
+                mapping["BatchSize"],
+                if d.queue == QueueClass::Priority {
+                    10
+                } else {
+                    100
+                }
+            );
+            assert_eq!(f["Metadata"]["BuildMethod"], "rust-cargolambda");
+            let q = &t["Resources"][format!("{}Queue", logical(d.name))]["Properties"];
+            assert_eq!(q["RedrivePolicy"]["maxReceiveCount"], MAX_RECEIVE_COUNT);
+            assert_eq!(q["SqsManagedSseEnabled"], true);
+        }
+    }
+
+    #[test]
+    fn yaml_rendering() {
+        let v = json!({"A": {"B": [1, {"c": "x:y", "d": []}], "Fn::Sub": "s"}, "e": "q\"uote"});
+        assert_eq!(
+            to_yaml(&v).lines().skip(2).collect::<Vec<_>>().join("\n"),
+            "A:\n  B:\n    - 1\n    - c: \"x:y\"\n      d: []\n  \"Fn::Sub\": \"s\"\ne: \"q\\\"uote\""
+        );
+    }
+}
