@@ -109,3 +109,53 @@ pub async fn run_eventbridge_agent(agent: impl Agent + 'static) -> Result<(), Er
     }))
     .await
 }
+
+/// The approval notifier from the environment: `ASCENT_APPROVAL_BASE_URL` (the approval API's
+/// URL), the link key, tables and sender as for agents.
+pub async fn notifier_from_env() -> Result<crate::approvals::ApprovalNotifier, Error> {
+    let config = aws_config::defaults(behavior_version()).load().await;
+    let key = crate::approvals::link_key(&config).await?;
+    Ok(crate::approvals::ApprovalNotifier {
+        lake: Arc::new(DynamoLake::new(
+            aws_sdk_dynamodb::Client::new(&config),
+            Tables::from_env(),
+        )),
+        mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&config))),
+        signer: ascent_core::approval::LinkSigner::new(&key),
+        base_url: std::env::var("ASCENT_APPROVAL_BASE_URL")
+            .map_err(|_| "set ASCENT_APPROVAL_BASE_URL")?,
+        mail_from: std::env::var("ASCENT_MAIL_FROM")
+            .unwrap_or_else(|_| "agents@ascent-xr.example".into()),
+    })
+}
+
+/// Runs the approval notifier behind the approval-requests queue.
+pub async fn run_approval_notifier() -> Result<(), Error> {
+    init_logging();
+    let notifier: Arc<OnceCell<crate::approvals::ApprovalNotifier>> = Arc::new(OnceCell::new());
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+        let notifier = notifier.clone();
+        async move {
+            let n = notifier.get_or_try_init(notifier_from_env).await?;
+            Ok::<SqsBatchResponse, Error>(n.handle_sqs(event.payload).await)
+        }
+    }))
+    .await
+}
+
+/// The approval API's desk from the environment (the link key is needed by every request, so
+/// it is read once at start).
+pub async fn approval_desk_from_env() -> Result<crate::approvals::StepFunctionsDesk, Error> {
+    let config = aws_config::defaults(behavior_version()).load().await;
+    let key = crate::approvals::link_key(&config).await?;
+    Ok(crate::approvals::StepFunctionsDesk {
+        lake: Arc::new(DynamoLake::new(
+            aws_sdk_dynamodb::Client::new(&config),
+            Tables::from_env(),
+        )),
+        tasks: Arc::new(crate::approvals::StepFunctionsTasks {
+            client: aws_sdk_sfn::Client::new(&config),
+        }),
+        signer: ascent_core::approval::LinkSigner::new(&key),
+    })
+}

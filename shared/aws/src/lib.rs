@@ -8,6 +8,7 @@
 //! - [`host::AgentHost`]: the SQS-batch and EventBridge entry points with idempotency.
 //! - [`lambda`]: what an agent's `main.rs` calls.
 
+pub mod approvals;
 pub mod dynamo;
 pub mod eventbridge;
 pub mod host;
