@@ -76,9 +76,7 @@ pub fn statements(d: &AgentDecl) -> Vec<Value> {
         read_resources.push(sub(&format!("${{{}.Arn}}/index/gsi1", table_id(*t))));
     }
     let mut out = vec![
-        json!({"Sid": "OwnLogs", "Effect": "Allow",
-               "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-               "Resource": sub(&format!("arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/ascent-${{Stage}}-{}:*", d.name))}),
+        own_logs(d.name),
         json!({"Sid": "OwnQueue", "Effect": "Allow",
                "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
                "Resource": get_att(&format!("{id}Queue"), "Arn")}),
@@ -95,10 +93,201 @@ pub fn statements(d: &AgentDecl) -> Vec<Value> {
             "Condition": {"StringEquals": {"events:source": [d.source()], "events:detail-type": d.emits}}}));
     }
     if d.sends_mail {
-        out.push(json!({"Sid": "SendMail", "Effect": "Allow", "Action": ["ses:SendEmail"],
-            "Resource": sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${MailDomain}")}));
+        out.push(send_mail());
+    }
+    if d.requests_approvals {
+        out.push(
+            json!({"Sid": "StartApprovals", "Effect": "Allow", "Action": ["states:StartExecution"],
+            "Resource": reference("ApprovalStateMachine")}),
+        );
     }
     out
+}
+
+fn send_mail() -> Value {
+    json!({"Sid": "SendMail", "Effect": "Allow", "Action": ["ses:SendEmail"],
+        "Resource": sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${MailDomain}")})
+}
+
+fn own_logs(function: &str) -> Value {
+    json!({"Sid": "OwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": sub(&format!("arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/ascent-${{Stage}}-{function}:*"))})
+}
+
+fn read_link_key() -> Value {
+    json!({"Sid": "ReadLinkKey", "Effect": "Allow", "Action": ["ssm:GetParameter"],
+        "Resource": sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${LinkKeyParameterName}")})
+}
+
+fn role(name: &str, principal: &str, statements: Vec<Value>) -> Value {
+    json!({
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": principal}, "Action": "sts:AssumeRole"}]},
+            "Policies": [{"PolicyName": name, "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}]
+        }
+    })
+}
+
+fn alarms(r: &mut Map<String, Value>, id: &str, name: &str, error_queue: &str, function: &str) {
+    r.insert(format!("{id}DeadLettersAlarm"), json!({
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmDescription": format!("{name}: messages in the dead-letter queue (list and redrive them)"),
+            "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [{"Name": "QueueName", "Value": get_att(error_queue, "QueueName")}],
+            "Statistic": "Maximum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 0,
+            "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching"
+        }
+    }));
+    r.insert(
+        format!("{id}ErrorsAlarm"),
+        json!({
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmDescription": format!("{name}: function errors"),
+                "Namespace": "AWS/Lambda", "MetricName": "Errors",
+                "Dimensions": [{"Name": "FunctionName", "Value": reference(function)}],
+                "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 0,
+                "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching"
+            }
+        }),
+    );
+}
+
+/// The approval workflow: state machine, requests queue, notifier and API.
+fn approval_resources(r: &mut Map<String, Value>) {
+    let approvals_table = get_att(&table_id(Domain::Approvals), "Arn");
+    r.insert("ApprovalRequestsErrorQueue".into(), json!({
+        "Type": "AWS::SQS::Queue",
+        "Properties": {"QueueName": sub("ascent-${Stage}-approval-requests-errors"), "MessageRetentionPeriod": 1_209_600, "SqsManagedSseEnabled": true}
+    }));
+    r.insert("ApprovalRequestsQueue".into(), json!({
+        "Type": "AWS::SQS::Queue",
+        "Properties": {
+            "QueueName": sub("ascent-${Stage}-approval-requests"),
+            "VisibilityTimeout": FUNCTION_TIMEOUT_SECONDS * 6,
+            "SqsManagedSseEnabled": true,
+            "RedrivePolicy": {"deadLetterTargetArn": get_att("ApprovalRequestsErrorQueue", "Arn"), "maxReceiveCount": MAX_RECEIVE_COUNT}
+        }
+    }));
+    r.insert("ApprovalStateMachineRole".into(), role("approval-state-machine", "states.amazonaws.com", vec![
+        json!({"Sid": "HandOverTaskTokens", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": get_att("ApprovalRequestsQueue", "Arn")}),
+        json!({"Sid": "AnnounceDecisions", "Effect": "Allow", "Action": ["events:PutEvents"], "Resource": get_att("EventBus", "Arn"),
+               "Condition": {"StringEquals": {"events:source": ["ascent.approvals"], "events:detail-type": ["ApprovalDecided"]}}}),
+    ]));
+    r.insert(
+        "ApprovalStateMachine".into(),
+        json!({
+            "Type": "AWS::Serverless::StateMachine",
+            "Properties": {
+                "Name": sub("ascent-${Stage}-approval"),
+                "Type": "STANDARD",
+                "DefinitionUri": "statemachines/approval.asl.json",
+                "DefinitionSubstitutions": {
+                    "ApprovalRequestsQueueUrl": reference("ApprovalRequestsQueue"),
+                    "EventBusName": reference("EventBus")
+                },
+                "Role": get_att("ApprovalStateMachineRole", "Arn")
+            }
+        }),
+    );
+    for (id, name) in [
+        ("ApprovalNotifier", "approval-notifier"),
+        ("ApprovalApi", "approval-api"),
+    ] {
+        r.insert(format!("{id}LogGroup"), json!({
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {"LogGroupName": sub(&format!("/aws/lambda/ascent-${{Stage}}-{name}")), "RetentionInDays": 30}
+        }));
+    }
+    r.insert("ApprovalNotifierRole".into(), role("approval-notifier", "lambda.amazonaws.com", vec![
+        own_logs("approval-notifier"),
+        json!({"Sid": "OwnQueue", "Effect": "Allow",
+               "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+               "Resource": get_att("ApprovalRequestsQueue", "Arn")}),
+        json!({"Sid": "ApprovalRecords", "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Resource": approvals_table.clone()}),
+        send_mail(),
+        read_link_key(),
+    ]));
+    r.insert("ApprovalNotifierFunction".into(), json!({
+        "Type": "AWS::Serverless::Function",
+        "DependsOn": ["ApprovalNotifierLogGroup"],
+        "Metadata": {"BuildMethod": "rust-cargolambda", "BuildProperties": {"Binary": "approval-notifier"}},
+        "Properties": {
+            "FunctionName": sub("ascent-${Stage}-approval-notifier"),
+            "Description": "Emails signed approval links; keeps task tokens in DynamoDB",
+            "CodeUri": "..",
+            "Role": get_att("ApprovalNotifierRole", "Arn"),
+            "Environment": {"Variables": {
+                "ASCENT_EVENT_BUS": reference("EventBus"),
+                "ASCENT_TABLE_PREFIX": sub("ascent-${Stage}-"),
+                "ASCENT_MAIL_FROM": reference("MailFromAddress"),
+                "ASCENT_LINK_KEY_PARAMETER": reference("LinkKeyParameterName"),
+                "ASCENT_APPROVAL_BASE_URL": get_att("ApprovalApiFunctionUrl", "FunctionUrl"),
+                "RUST_LOG": "info"
+            }},
+            "Events": {"Requests": {"Type": "SQS", "Properties": {
+                "Queue": get_att("ApprovalRequestsQueue", "Arn"), "BatchSize": 10,
+                "FunctionResponseTypes": ["ReportBatchItemFailures"]}}}
+        }
+    }));
+    r.insert("ApprovalApiRole".into(), role("approval-api", "lambda.amazonaws.com", vec![
+        own_logs("approval-api"),
+        json!({"Sid": "ApprovalRecords", "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Resource": approvals_table}),
+        json!({"Sid": "ResumeWorkflow", "Effect": "Allow", "Action": ["states:SendTaskSuccess"], "Resource": reference("ApprovalStateMachine")}),
+        read_link_key(),
+    ]));
+    r.insert("ApprovalApiFunction".into(), json!({
+        "Type": "AWS::Serverless::Function",
+        "DependsOn": ["ApprovalApiLogGroup"],
+        "Metadata": {"BuildMethod": "rust-cargolambda", "BuildProperties": {"Binary": "approval-api"}},
+        "Properties": {
+            "FunctionName": sub("ascent-${Stage}-approval-api"),
+            "Description": "Approval pages: GET shows a request, POST decides it",
+            "CodeUri": "..",
+            "Role": get_att("ApprovalApiRole", "Arn"),
+            "FunctionUrlConfig": {"AuthType": "NONE"},
+            "Environment": {"Variables": {
+                "ASCENT_EVENT_BUS": reference("EventBus"),
+                "ASCENT_TABLE_PREFIX": sub("ascent-${Stage}-"),
+                "ASCENT_MAIL_FROM": reference("MailFromAddress"),
+                "ASCENT_LINK_KEY_PARAMETER": reference("LinkKeyParameterName"),
+                "RUST_LOG": "info"
+            }}
+        }
+    }));
+    alarms(
+        r,
+        "ApprovalNotifier",
+        "approval-notifier",
+        "ApprovalRequestsErrorQueue",
+        "ApprovalNotifierFunction",
+    );
+    r.insert("ApprovalStateMachineFailuresAlarm".into(), json!({
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmDescription": "approval workflow: failed executions",
+            "Namespace": "AWS/States", "MetricName": "ExecutionsFailed",
+            "Dimensions": [{"Name": "StateMachineArn", "Value": reference("ApprovalStateMachine")}],
+            "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 0,
+            "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching"
+        }
+    }));
+}
+
+fn agent_environment(d: &AgentDecl) -> Value {
+    let mut env = json!({
+        "ASCENT_EVENT_BUS": reference("EventBus"),
+        "ASCENT_TABLE_PREFIX": sub("ascent-${Stage}-"),
+        "ASCENT_MAIL_FROM": reference("MailFromAddress"),
+        "RUST_LOG": "info"
+    });
+    if d.requests_approvals {
+        env["ASCENT_APPROVAL_STATE_MACHINE_ARN"] = reference("ApprovalStateMachine");
+    }
+    env
 }
 
 fn agent_resources(d: &AgentDecl, r: &mut Map<String, Value>) {
@@ -187,6 +376,7 @@ fn agent_resources(d: &AgentDecl, r: &mut Map<String, Value>) {
                 "Description": format!("{} agent ({} queue)", d.name, d.queue.as_str()),
                 "CodeUri": "..",
                 "Role": get_att(&format!("{id}Role"), "Arn"),
+            "Environment": {"Variables": agent_environment(d)},
                 "Events": {"Queue": {"Type": "SQS", "Properties": {
                     "Queue": get_att(&format!("{id}Queue"), "Arn"),
                     "BatchSize": batch_size,
@@ -196,26 +386,13 @@ fn agent_resources(d: &AgentDecl, r: &mut Map<String, Value>) {
             }
         }),
     );
-    r.insert(format!("{id}DeadLettersAlarm"), json!({
-        "Type": "AWS::CloudWatch::Alarm",
-        "Properties": {
-            "AlarmDescription": format!("{}: messages in the dead-letter queue (list and redrive them)", d.name),
-            "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
-            "Dimensions": [{"Name": "QueueName", "Value": get_att(&format!("{id}ErrorQueue"), "QueueName")}],
-            "Statistic": "Maximum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 0,
-            "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching"
-        }
-    }));
-    r.insert(format!("{id}ErrorsAlarm"), json!({
-        "Type": "AWS::CloudWatch::Alarm",
-        "Properties": {
-            "AlarmDescription": format!("{}: function errors", d.name),
-            "Namespace": "AWS/Lambda", "MetricName": "Errors",
-            "Dimensions": [{"Name": "FunctionName", "Value": reference(&format!("{id}Function"))}],
-            "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 0,
-            "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching"
-        }
-    }));
+    alarms(
+        r,
+        &id,
+        d.name,
+        &format!("{id}ErrorQueue"),
+        &format!("{id}Function"),
+    );
 }
 
 /// The whole SAM template.
@@ -256,6 +433,7 @@ pub fn template(decls: &[AgentDecl]) -> Value {
     for d in decls {
         agent_resources(d, &mut r);
     }
+    approval_resources(&mut r);
     json!({
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
@@ -266,25 +444,23 @@ pub fn template(decls: &[AgentDecl]) -> Value {
             "MailFromAddress": {"Type": "String", "Default": "agents@ascent-xr.example",
                                 "Description": "Sender of agents' email (an SES-verified identity)"},
             "MailDomain": {"Type": "String", "Default": "ascent-xr.example",
-                           "Description": "SES-verified domain the agents send from"}
+                           "Description": "SES-verified domain the agents send from"},
+            "LinkKeyParameterName": {"Type": "String", "Default": "/ascent/approval-link-key",
+                           "AllowedPattern": "^/[A-Za-z0-9/_.-]+$",
+                           "Description": "SSM SecureString holding the HMAC key of approval links (32+ characters)"}
         },
         "Globals": {"Function": {
             "Runtime": "provided.al2023",
             "Architectures": ["arm64"],
             "Handler": "bootstrap",
             "MemorySize": 256,
-            "Timeout": FUNCTION_TIMEOUT_SECONDS,
-            "Environment": {"Variables": {
-                "ASCENT_EVENT_BUS": reference("EventBus"),
-                "ASCENT_TABLE_PREFIX": sub("ascent-${Stage}-"),
-                "ASCENT_MAIL_FROM": reference("MailFromAddress"),
-                "RUST_LOG": "info"
-            }}
+            "Timeout": FUNCTION_TIMEOUT_SECONDS
         }},
         "Resources": r,
         "Outputs": {
             "EventBusName": {"Description": "Put business events here", "Value": reference("EventBus")},
-            "EventBusArn": {"Value": get_att("EventBus", "Arn")}
+            "EventBusArn": {"Value": get_att("EventBus", "Arn")},
+            "ApprovalApiUrl": {"Description": "Where approval links point", "Value": get_att("ApprovalApiFunctionUrl", "FunctionUrl")}
         }
     })
 }
@@ -456,6 +632,42 @@ mod tests {
                 assert_eq!(cond["events:source"][0], d.source());
                 assert_eq!(cond["events:detail-type"], json!(d.emits));
             }
+        }
+    }
+
+    #[test]
+    fn no_role_in_the_template_has_a_wildcard() {
+        let t = generated();
+        for (name, r) in t["Resources"].as_object().unwrap() {
+            if r["Type"] != "AWS::IAM::Role" {
+                continue;
+            }
+            for s in r["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+                .as_array()
+                .unwrap()
+            {
+                for a in strings(&s["Action"]) {
+                    assert!(!a.contains('*'), "{name}: wildcard action {a}");
+                }
+                for res in strings(&s["Resource"]) {
+                    let own_log_streams = res.contains(":log-group:/aws/lambda/ascent-${Stage}-")
+                        && res.ends_with(":*");
+                    assert!(
+                        !res.contains('*') || own_log_streams,
+                        "{name}: wildcard resource {res}"
+                    );
+                }
+            }
+        }
+        // Only agents that declare approvals may start them.
+        for d in crate::agents::declarations() {
+            let role = t["Resources"][format!("{}Role", logical(d.name))].to_string();
+            assert_eq!(
+                role.contains("states:StartExecution"),
+                d.requests_approvals,
+                "{}",
+                d.name
+            );
         }
     }
 
