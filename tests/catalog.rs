@@ -277,3 +277,56 @@ fn every_category_is_represented() {
         assert!(CATALOG.iter().any(|e| e.category == c));
     }
 }
+
+/// `events/sqs/<agent>.json`: the SQS event a function receives, with one record per sample
+/// event its rules match (for `cargo lambda invoke <agent> --data-file …`).
+#[test]
+fn every_agent_has_an_sqs_batch_sample_of_the_events_it_subscribes_to() {
+    let decls = ascent::agents::declarations();
+    let router = ascent_core::routing::Router::new(&decls).unwrap();
+    let mut samples: Vec<(String, String)> = Vec::new();
+    for e in CATALOG {
+        let text = std::fs::read_to_string(sample_path(e.detail_type)).unwrap();
+        let event = Event::parse(text.as_bytes()).unwrap();
+        samples.push((e.detail_type.to_string(), event.to_json()));
+    }
+    for d in &decls {
+        let records: Vec<Value> = samples
+            .iter()
+            .filter(|(_, body)| router.route(body.as_bytes()).iter().any(|r| r.agent == d.name))
+            .enumerate()
+            .map(|(i, (_, body))| {
+                json!({
+                    "messageId": format!("00000000-0000-4000-a000-{i:012}"),
+                    "receiptHandle": "local",
+                    "body": body,
+                    "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1772442000000"},
+                    "messageAttributes": {},
+                    "md5OfBody": "",
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": format!("arn:aws:sqs:us-east-1:123456789012:ascent-prod-{}-{}", d.name, d.queue.as_str()),
+                    "awsRegion": "us-east-1"
+                })
+            })
+            .collect();
+        assert!(
+            !records.is_empty(),
+            "{}: no sample event matches its rules",
+            d.name
+        );
+        let want = pretty(&json!({ "Records": records }));
+        let path = root().join(format!("events/sqs/{}.json", d.name));
+        if updating() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "{} is stale (ASCENT_UPDATE_EVENTS=1 cargo test -p ascent-flows --test catalog)",
+            path.display()
+        );
+        let parsed: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&have).unwrap();
+        assert_eq!(parsed.records.len(), records.len());
+    }
+}
