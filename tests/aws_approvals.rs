@@ -194,6 +194,7 @@ async fn setup() -> Setup {
             client: sfn.clone(),
         }),
         signer: LinkSigner::new(KEY),
+        step_timeout: chrono::Duration::hours(1),
     });
     Setup {
         _moto: moto,
@@ -209,11 +210,15 @@ async fn setup() -> Setup {
 }
 
 async fn start(s: &Setup, timeout_seconds: i64) -> String {
+    start_for(s, timeout_seconds, 1_060_000).await
+}
+
+async fn start_for(s: &Setup, timeout_seconds: i64, amount_minor: i64) -> String {
     let draft = ApprovalDraft {
         kind: "discount".into(),
         subject: "D00042".into(),
         summary: "20% discount on deal D00042".into(),
-        amount: Some(Money::usd(1_060_000)),
+        amount: Some(Money::usd(amount_minor)),
         requester: "ava.rep@ascent-xr.example".into(),
         approver_role: "sales-director".into(),
         reason: "above the 15% threshold".into(),
@@ -466,4 +471,51 @@ async fn timeout_path_escalates_then_expires_and_tells_the_requester() {
     assert!(sent[2].subject.starts_with("Approval expired"));
     assert_eq!(decision_event(&s).await.outcome, ApprovalOutcome::Expired);
     assert_eq!(execution_status(&s, &id).await, "SUCCEEDED");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn above_the_two_person_amount_the_workflow_waits_for_a_second_distinct_approver() {
+    let s = setup().await;
+    let id = start_for(&s, 3600, 6_000_000).await; // 60,000.00: above the 50,000.00 limit
+    notify(&s, 1).await;
+    let (_, director) = last_link(&s);
+    let (code, html) = api(
+        &s,
+        "POST",
+        &format!("/approvals/{id}"),
+        Some(format!("t={director}&decision=approve")),
+    )
+    .await;
+    assert_eq!(code, 200, "{html}");
+    // The workflow asks the CRO; nothing is decided yet.
+    notify(&s, 1).await;
+    assert_eq!(
+        s.mailer.sent.lock().unwrap().last().unwrap().to,
+        "cro@ascent-xr.example"
+    );
+    assert_eq!(execution_status(&s, &id).await, "RUNNING");
+    // The director's link cannot give the second approval.
+    let (code, _) = api(
+        &s,
+        "POST",
+        &format!("/approvals/{id}"),
+        Some(format!("t={director}&decision=approve")),
+    )
+    .await;
+    assert_ne!(code, 200);
+    let (_, cro) = last_link(&s);
+    let (code, _) = api(
+        &s,
+        "POST",
+        &format!("/approvals/{id}"),
+        Some(format!("t={cro}&decision=approve")),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let d = decision_event(&s).await;
+    assert_eq!(d.outcome, ApprovalOutcome::Approved);
+    assert_eq!(
+        d.decided_by.as_deref(),
+        Some("sales.director@ascent-xr.example, cro@ascent-xr.example")
+    );
 }

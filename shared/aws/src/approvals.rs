@@ -9,8 +9,8 @@
 
 use ascent_core::agent::Domain;
 use ascent_core::approval::{
-    self, Approval, ApprovalDesk, ApprovalError, ApprovalStatus, ApprovalView, Decision, DeskError,
-    LinkError, LinkSigner,
+    self, Approval, ApprovalDesk, ApprovalError, ApprovalStatus, ApprovalView, Decision,
+    DecisionOutcome, DeskError, LinkError, LinkSigner,
 };
 use ascent_core::ports::{Condition, DataLake, Item, LakeError, Mail, Mailer, Write};
 use async_trait::async_trait;
@@ -77,7 +77,17 @@ impl ApprovalNotifier {
                 approval,
                 task_token,
             } => {
-                let mut a = *approval;
+                // The stored record knows earlier approvals of this request; the execution's
+                // input does not.
+                let mut a = match self
+                    .lake
+                    .get(Domain::Approvals, &record_pk(&approval_id), "approval")
+                    .await
+                {
+                    Ok(Some(item)) => item.parse::<Approval>().unwrap_or(*approval),
+                    Ok(None) => *approval,
+                    Err(e) => return Err(e.to_string()),
+                };
                 a.step = step;
                 a.step_deadline = now + Duration::seconds(timeout_seconds);
                 if a.approver() != approver {
@@ -208,6 +218,8 @@ pub struct StepFunctionsDesk {
     pub lake: Arc<dyn DataLake>,
     pub tasks: Arc<dyn TaskResumer>,
     pub signer: LinkSigner,
+    /// Time the second approver gets (the state machine's step timeout).
+    pub step_timeout: Duration,
 }
 
 #[async_trait]
@@ -239,7 +251,14 @@ impl ApprovalDesk for StepFunctionsDesk {
             return Err(LinkError::Forged.into());
         }
         let mut a = load(self.lake.as_ref(), id).await?;
-        a.decide(&claims.approver, claims.step, decision, comment, now)?;
+        let outcome = a.decide(
+            &claims.approver,
+            claims.step,
+            decision,
+            comment,
+            now,
+            self.step_timeout,
+        )?;
         let task = self
             .lake
             .get(Domain::Approvals, &record_pk(id), &task_sk(claims.step))
@@ -249,11 +268,13 @@ impl ApprovalDesk for StepFunctionsDesk {
             .ok_or_else(|| {
                 DeskError::Internal(format!("no task waiting for {id} step {}", claims.step))
             })?;
-        let output = json!({
-            "outcome": match decision { Decision::Approve => "approved", Decision::Reject => "rejected" },
-            "decided_by": a.decided_by,
-            "comment": a.comment,
-        });
+        let word = match (outcome, a.status) {
+            (DecisionOutcome::NeedsAnother { .. }, _) => "needs_another",
+            (_, ApprovalStatus::Approved) => "approved",
+            (_, ApprovalStatus::Rejected) => "rejected",
+            _ => "expired",
+        };
+        let output = json!({"outcome": word, "decided_by": a.decided_by, "comment": a.comment});
         // Resume first: if the workflow no longer waits, nothing is recorded as decided.
         if !self
             .tasks

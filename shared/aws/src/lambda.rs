@@ -157,5 +157,11 @@ pub async fn approval_desk_from_env() -> Result<crate::approvals::StepFunctionsD
             client: aws_sdk_sfn::Client::new(&config),
         }),
         signer: ascent_core::approval::LinkSigner::new(&key),
+        step_timeout: chrono::Duration::hours(
+            std::env::var("ASCENT_APPROVAL_STEP_TIMEOUT_HOURS")
+                .ok()
+                .and_then(|h| h.parse().ok())
+                .unwrap_or(48),
+        ),
     })
 }

@@ -78,6 +78,25 @@ pub struct Approval {
     pub decided_at: Option<DateTime<Utc>>,
     pub comment: Option<String>,
     pub correlation_id: Uuid,
+    /// Distinct approvals needed (2 above the policy's two-person amount).
+    #[serde(default = "one")]
+    pub required_approvals: u32,
+    /// Who approved so far, in order.
+    #[serde(default)]
+    pub approved_by: Vec<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// What a recorded decision did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DecisionOutcome {
+    /// Approved, rejected, or expired for want of another approver.
+    Closed,
+    /// Approved once; a second, distinct approver must approve too (segregation of duties).
+    NeedsAnother { next: String },
 }
 
 /// Why an approval could not be opened or decided.
@@ -87,6 +106,12 @@ pub enum ApprovalError {
     UnknownRole(String),
     #[error("nobody but the requester `{0}` could approve this; configure another approver")]
     NoEligibleApprover(String),
+    #[error(
+        "this request needs {required} distinct approvers besides the requester, but the chain has {available}"
+    )]
+    NotEnoughApprovers { required: u32, available: u32 },
+    #[error("`{0}` already approved this request; a second approver must be someone else")]
+    AlreadyApprovedBy(String),
     #[error("this request was already {0}")]
     AlreadyClosed(String),
     #[error("this link belongs to an earlier approver; the request has moved on")]
@@ -106,6 +131,10 @@ pub struct ApprovalPolicy {
     pub chains: BTreeMap<String, Vec<String>>,
     /// Time each approver has before escalation, in hours.
     pub step_timeout_hours: i64,
+    /// Above this amount (minor units, any currency) two distinct approvers must approve
+    /// (SOX segregation of duties); `None` never requires two.
+    #[serde(default)]
+    pub two_person_above_minor: Option<i64>,
 }
 
 impl Default for ApprovalPolicy {
@@ -128,6 +157,7 @@ impl Default for ApprovalPolicy {
         Self {
             chains,
             step_timeout_hours: 48,
+            two_person_above_minor: Some(5_000_000),
         }
     }
 }
@@ -163,16 +193,28 @@ impl ApprovalPolicy {
         correlation_id: Uuid,
         now: DateTime<Utc>,
     ) -> Result<Approval, ApprovalError> {
-        let chain: Vec<String> = self
+        let mut chain: Vec<String> = Vec::new();
+        for a in self
             .chains
             .get(&draft.approver_role)
             .ok_or_else(|| ApprovalError::UnknownRole(draft.approver_role.clone()))?
-            .iter()
-            .filter(|a| !same_person(a, &draft.requester))
-            .cloned()
-            .collect();
+        {
+            if !same_person(a, &draft.requester) && !chain.iter().any(|c| same_person(c, a)) {
+                chain.push(a.clone());
+            }
+        }
         if chain.is_empty() {
             return Err(ApprovalError::NoEligibleApprover(draft.requester.clone()));
+        }
+        let required = match (&draft.amount, self.two_person_above_minor) {
+            (Some(m), Some(limit)) if m.amount_minor > limit => 2,
+            _ => 1,
+        };
+        if (chain.len() as u32) < required {
+            return Err(ApprovalError::NotEnoughApprovers {
+                required,
+                available: chain.len() as u32,
+            });
         }
         Ok(Approval {
             id,
@@ -187,6 +229,8 @@ impl ApprovalPolicy {
             decided_at: None,
             comment: None,
             correlation_id,
+            required_approvals: required,
+            approved_by: Vec::new(),
         })
     }
 }
@@ -222,6 +266,9 @@ impl Approval {
         if same_person(approver, &self.draft.requester) {
             return Err(ApprovalError::SelfApproval);
         }
+        if let Some(p) = self.approved_by.iter().find(|p| same_person(p, approver)) {
+            return Err(ApprovalError::AlreadyApprovedBy(p.clone()));
+        }
         if step != self.step {
             return Err(ApprovalError::Superseded);
         }
@@ -234,7 +281,9 @@ impl Approval {
         Ok(())
     }
 
-    /// Records a decision after [`Approval::check_decider`] rules.
+    /// Records a decision after [`Approval::check_decider`] rules. A rejection closes the
+    /// request; an approval closes it once `required_approvals` distinct people approved,
+    /// otherwise the next approver of the chain gets `step_timeout` to decide too.
     pub fn decide(
         &mut self,
         approver: &str,
@@ -242,16 +291,39 @@ impl Approval {
         decision: Decision,
         comment: Option<String>,
         now: DateTime<Utc>,
-    ) -> Result<(), ApprovalError> {
+        step_timeout: Duration,
+    ) -> Result<DecisionOutcome, ApprovalError> {
         self.check_decider(approver, step, now)?;
-        self.status = match decision {
-            Decision::Approve => ApprovalStatus::Approved,
-            Decision::Reject => ApprovalStatus::Rejected,
-        };
-        self.decided_by = Some(approver.to_string());
+        if let Some(c) = comment.filter(|c| !c.trim().is_empty()) {
+            self.comment = Some(match self.comment.take() {
+                Some(earlier) => format!("{earlier}\n{approver}: {c}"),
+                None => c,
+            });
+        }
+        if decision == Decision::Reject {
+            self.status = ApprovalStatus::Rejected;
+            self.decided_by = Some(approver.to_string());
+            self.decided_at = Some(now);
+            return Ok(DecisionOutcome::Closed);
+        }
+        self.approved_by.push(approver.to_string());
+        if self.approved_by.len() as u32 >= self.required_approvals {
+            self.status = ApprovalStatus::Approved;
+            self.decided_by = Some(self.approved_by.join(", "));
+            self.decided_at = Some(now);
+            return Ok(DecisionOutcome::Closed);
+        }
+        if (self.step as usize) + 1 < self.chain.len() {
+            self.step += 1;
+            self.step_deadline = now + step_timeout;
+            return Ok(DecisionOutcome::NeedsAnother {
+                next: self.approver().to_string(),
+            });
+        }
+        // Escalations used up the chain: nobody is left to give the second approval.
+        self.status = ApprovalStatus::Expired;
         self.decided_at = Some(now);
-        self.comment = comment.filter(|c| !c.trim().is_empty());
-        Ok(())
+        Ok(DecisionOutcome::Closed)
     }
 
     /// Escalates to the next approver or expires when the deadline has passed.
@@ -506,11 +578,25 @@ mod tests {
             .open("a2".into(), "closing", draft("rep@x"), Uuid::nil(), t0())
             .unwrap();
         assert_eq!(
-            a.decide("rep@x", 0, Decision::Approve, None, t0()),
+            a.decide(
+                "rep@x",
+                0,
+                Decision::Approve,
+                None,
+                t0(),
+                Duration::hours(48)
+            ),
             Err(ApprovalError::SelfApproval)
         );
         assert_eq!(
-            a.decide("intruder@x", 0, Decision::Approve, None, t0()),
+            a.decide(
+                "intruder@x",
+                0,
+                Decision::Approve,
+                None,
+                t0(),
+                Duration::hours(48)
+            ),
             Err(ApprovalError::NotTheApprover("intruder@x".into()))
         );
         a.decide(
@@ -519,6 +605,7 @@ mod tests {
             Decision::Approve,
             Some("ok".into()),
             t0(),
+            Duration::hours(48),
         )
         .unwrap();
         assert_eq!(a.status, ApprovalStatus::Approved);
@@ -528,10 +615,69 @@ mod tests {
                 0,
                 Decision::Reject,
                 None,
-                t0()
+                t0(),
+                Duration::hours(48)
             ),
             Err(ApprovalError::AlreadyClosed("approved".into()))
         );
+    }
+
+    #[test]
+    fn above_the_two_person_amount_two_distinct_approvers_must_approve() {
+        let p = ApprovalPolicy::default();
+        let mut big = draft("rep@x");
+        big.amount = Some(Money::usd(6_000_000));
+        let mut a = p
+            .open("a".into(), "closing", big.clone(), Uuid::nil(), t0())
+            .unwrap();
+        assert_eq!(a.required_approvals, 2);
+        let h = Duration::hours(48);
+        let first = a.decide(
+            "sales.director@ascent-xr.example",
+            0,
+            Decision::Approve,
+            Some("fine".into()),
+            t0(),
+            h,
+        );
+        assert_eq!(
+            first,
+            Ok(DecisionOutcome::NeedsAnother {
+                next: "cro@ascent-xr.example".into()
+            })
+        );
+        assert_eq!(a.status, ApprovalStatus::Pending);
+        // The first approver cannot approve a second time, even with the new step.
+        assert_eq!(
+            a.check_decider("sales.director@ascent-xr.example", 1, t0()),
+            Err(ApprovalError::AlreadyApprovedBy(
+                "sales.director@ascent-xr.example".into()
+            ))
+        );
+        assert_eq!(
+            a.decide("cro@ascent-xr.example", 1, Decision::Approve, None, t0(), h),
+            Ok(DecisionOutcome::Closed)
+        );
+        assert_eq!(a.status, ApprovalStatus::Approved);
+        assert_eq!(
+            a.decided_by.as_deref(),
+            Some("sales.director@ascent-xr.example, cro@ascent-xr.example")
+        );
+        // With the director as requester only the CRO is left: not enough for two.
+        big.requester = "sales.director@ascent-xr.example".into();
+        assert_eq!(
+            p.open("b".into(), "closing", big, Uuid::nil(), t0())
+                .unwrap_err(),
+            ApprovalError::NotEnoughApprovers {
+                required: 2,
+                available: 1
+            }
+        );
+        // Below the amount one approval is enough.
+        let small = p
+            .open("c".into(), "closing", draft("rep@x"), Uuid::nil(), t0())
+            .unwrap();
+        assert_eq!(small.required_approvals, 1);
     }
 
     #[test]

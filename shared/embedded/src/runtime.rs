@@ -12,7 +12,7 @@ use crate::store::{Store, Tx};
 use ascent_core::agent::{Agent, AgentDecl, Domain, QueueClass};
 use ascent_core::approval::{
     self, Approval, ApprovalDesk, ApprovalError, ApprovalPolicy, ApprovalStatus, ApprovalView,
-    DeadlineOutcome, Decision, DeskError, LinkError, LinkSigner,
+    DeadlineOutcome, Decision, DecisionOutcome, DeskError, LinkError, LinkSigner,
 };
 use ascent_core::audit::AuditEntry;
 use ascent_core::catalog::{ApprovalDecided, ApprovalRequested, EventPayload, ScheduleTick};
@@ -907,10 +907,29 @@ impl Runtime {
                     Err(e) => return Ok(Err(DeskError::Internal(e.to_string()))),
                 }
             };
-            if let Err(e) = a.decide(&claims.approver, claims.step, decision, comment, now) {
-                return Ok(Err(e.into()));
+            let step_timeout = self.config.approvals.step_timeout();
+            match a.decide(&claims.approver, claims.step, decision, comment, now, step_timeout) {
+                Err(e) => return Ok(Err(e.into())),
+                Ok(DecisionOutcome::Closed) => self.close_approval(tx, &a, now, &claims.approver)?,
+                Ok(DecisionOutcome::NeedsAnother { next }) => {
+                    // Segregation of duties: a second, distinct approver must approve too.
+                    tx.apply(&Write::Put {
+                        domain: Domain::Approvals,
+                        item: Self::approval_item(&a),
+                        condition: Condition::Exists,
+                    })?;
+                    tx.audit(AuditEntry {
+                        at: now,
+                        actor: claims.approver.clone(),
+                        action: "approval.approved-once".into(),
+                        domain: "approvals".into(),
+                        item: a.id.clone(),
+                        correlation_id: Some(a.correlation_id.to_string()),
+                        detail: format!("second approval needed from {next}"),
+                    })?;
+                    self.notify_approver(tx, &a, now)?;
+                }
             }
-            self.close_approval(tx, &a, now, &claims.approver)?;
             Ok::<_, TwinError>(Ok(ApprovalView {
                 approval: a,
                 approver: claims.approver.clone(),

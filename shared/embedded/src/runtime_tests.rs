@@ -405,6 +405,51 @@ fn silent_approvers_escalate_then_the_request_expires_and_the_requester_is_told(
 }
 
 #[test]
+fn above_the_two_person_amount_a_second_distinct_approver_must_approve() {
+    let clock = ManualClock::new(t0());
+    let store = Arc::new(Store::in_memory(Arc::new(clock.clone())).unwrap());
+    let mut config = TwinConfig::default();
+    // The test agent asks for 5,000.00: make that "large".
+    config.approvals.two_person_above_minor = Some(100_000);
+    let rt = Runtime::new(
+        store,
+        vec![Arc::new(Scorer::new(0)), Arc::new(Counter::new())],
+        config,
+    )
+    .unwrap();
+    rt.ingest(&[lead("lead-approve")]).unwrap();
+    drain(&rt, &clock);
+    let (id, director_token) = link_token(&rt.mails().unwrap()[0]);
+    let view = rt
+        .decide_approval(&id, &director_token, Decision::Approve, None)
+        .unwrap();
+    assert_eq!(view.approval.status, ApprovalStatus::Pending);
+    // The CRO is asked next; the director cannot approve again.
+    let mails = rt.mails().unwrap();
+    assert_eq!(mails[1].to, "cro@ascent-xr.example");
+    assert!(
+        rt.decide_approval(&id, &director_token, Decision::Approve, None)
+            .is_err()
+    );
+    drain(&rt, &clock);
+    assert_eq!(count(&rt, "decided#Approved"), 0);
+    let (_, cro_token) = link_token(&mails[1]);
+    rt.decide_approval(&id, &cro_token, Decision::Approve, None)
+        .unwrap();
+    drain(&rt, &clock);
+    assert_eq!(count(&rt, "decided#Approved"), 1);
+    let decided = rt.archived("ApprovalDecided").unwrap();
+    let Payload::ApprovalDecided(d) = decided[0].payload() else {
+        panic!()
+    };
+    assert_eq!(
+        d.decided_by.as_deref(),
+        Some("sales.director@ascent-xr.example, cro@ascent-xr.example")
+    );
+    assert!(rt.store().verify_audit().is_ok());
+}
+
+#[test]
 fn schedule_ticks_are_idempotent_by_time() {
     let (rt, _clock) = twin(0);
     rt.schedule_tick("daily", t0()).unwrap();

@@ -40,7 +40,14 @@ impl ApprovalDesk for MemoryDesk {
         if c.approval_id != id {
             return Err(DeskError::Link(LinkError::Forged));
         }
-        a.decide(&c.approver, c.step, d, comment, Utc::now())?;
+        a.decide(
+            &c.approver,
+            c.step,
+            d,
+            comment,
+            Utc::now(),
+            chrono::Duration::hours(48),
+        )?;
         Ok(ApprovalView {
             approval: a.clone(),
             approver: c.approver,
