@@ -12,7 +12,7 @@ use ascent_core::approval::{
     self, Approval, ApprovalDesk, ApprovalError, ApprovalStatus, ApprovalView, Decision,
     DecisionOutcome, DeskError, LinkError, LinkSigner,
 };
-use ascent_core::ports::{Condition, DataLake, Item, LakeError, Mail, Mailer, Write};
+use ascent_core::ports::{Condition, DataLake, Item, LakeError, Mailer, Write};
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{Duration, Utc};
@@ -140,16 +140,7 @@ impl ApprovalNotifier {
                     }])
                     .await
                     .map_err(|e| e.to_string())?;
-                let mail = Mail {
-                    to: a.draft.requester.clone(),
-                    subject: format!("Approval expired: {}", a.draft.summary),
-                    text: format!(
-                        "Nobody decided on your request in time, so it expired.\n\n{}\nApprovers asked: {}\n",
-                        a.draft.summary,
-                        a.chain.join(", ")
-                    ),
-                    html: None,
-                };
+                let mail = approval::expired_mail(&a);
                 self.mailer
                     .send(&self.mail_from, &mail)
                     .await

@@ -511,6 +511,20 @@ pub trait ApprovalDesk: Send + Sync {
     ) -> Result<ApprovalView, DeskError>;
 }
 
+/// The email telling the requester that nobody decided in time.
+pub fn expired_mail(a: &Approval) -> crate::ports::Mail {
+    crate::ports::Mail {
+        to: a.draft.requester.clone(),
+        subject: format!("Approval expired: {}", a.draft.summary),
+        text: format!(
+            "Nobody decided on your request in time, so it expired.\n\n{}\nApprovers asked: {}\n",
+            a.draft.summary,
+            a.chain.join(", ")
+        ),
+        html: None,
+    }
+}
+
 /// The approval email for the current approver, with approve and reject links to the page.
 pub fn approval_mail(a: &Approval, token: &str, base_url: &str) -> crate::ports::Mail {
     let base = base_url.trim_end_matches('/');

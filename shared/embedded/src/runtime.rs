@@ -1002,16 +1002,7 @@ impl Runtime {
                     }
                     DeadlineOutcome::Expired => {
                         self.close_approval(tx, &a, now, "approvals")?;
-                        let mail = Mail {
-                            to: a.draft.requester.clone(),
-                            subject: format!("Approval expired: {}", a.draft.summary),
-                            text: format!(
-                                "Nobody decided on your request in time, so it expired.\n\n{}\nApprovers asked: {}\n",
-                                a.draft.summary,
-                                a.chain.join(", ")
-                            ),
-                            html: None,
-                        };
+                        let mail = approval::expired_mail(&a);
                         self.queue_mail(tx, &mail, now)?;
                     }
                 }
