@@ -251,38 +251,52 @@ impl AgentHost {
                 .cloned()
                 .unwrap_or_default();
             let body = record.body.unwrap_or_default();
-            let outcome = match Event::parse(body.as_bytes()) {
-                Err(e) => Err((String::new(), HostError::Undeliverable(e.to_string()))),
-                Ok(event) => {
-                    let span = tracing::info_span!(
-                        "event",
-                        agent = self.name(),
-                        event_id = %event.detail.event_id,
-                        correlation_id = %event.detail.correlation_id,
-                        detail_type = event.detail_type(),
-                    );
-                    let id = event.detail.event_id.to_string();
-                    self.handle_event(&event)
-                        .instrument(span)
-                        .await
-                        .map_err(|e| (id, e))
+            let parsed = Event::parse(body.as_bytes());
+            // Every line about this record carries the agent and, once known, the event and
+            // correlation ids.
+            let span = match &parsed {
+                Ok(event) => tracing::info_span!(
+                    "event",
+                    agent = self.name(),
+                    message_id = %message_id,
+                    event_id = %event.detail.event_id,
+                    correlation_id = %event.detail.correlation_id,
+                    detail_type = event.detail_type(),
+                ),
+                Err(_) => {
+                    tracing::info_span!("event", agent = self.name(), message_id = %message_id)
                 }
             };
-            match outcome {
-                Ok(d) => {
-                    tracing::info!(agent = self.name(), message_id, disposition = ?d, "handled")
+            let failed = async {
+                let outcome = match parsed {
+                    Err(e) => Err((String::new(), HostError::Undeliverable(e.to_string()))),
+                    Ok(event) => {
+                        let id = event.detail.event_id.to_string();
+                        self.handle_event(&event).await.map_err(|e| (id, e))
+                    }
+                };
+                match outcome {
+                    Ok(d) => {
+                        tracing::info!(disposition = ?d, "handled");
+                        false
+                    }
+                    Err((event_id, e)) => {
+                        tracing::error!(receive_count, error = %e, "failed");
+                        let key = if event_id.is_empty() {
+                            message_id.clone()
+                        } else {
+                            event_id
+                        };
+                        self.record_failure(&key, &message_id, &receive_count, &e.to_string())
+                            .await;
+                        true
+                    }
                 }
-                Err((event_id, e)) => {
-                    tracing::error!(agent = self.name(), message_id, event_id, receive_count, error = %e, "failed");
-                    let key = if event_id.is_empty() {
-                        message_id.clone()
-                    } else {
-                        event_id
-                    };
-                    self.record_failure(&key, &message_id, &receive_count, &e.to_string())
-                        .await;
-                    response.add_failure(message_id);
-                }
+            }
+            .instrument(span)
+            .await;
+            if failed {
+                response.add_failure(message_id);
             }
         }
         response
