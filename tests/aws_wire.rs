@@ -355,6 +355,22 @@ async fn eventbridge_to_sqs_to_the_agent_to_dynamodb_and_back_to_the_bus() {
         .unwrap();
     assert_eq!(open.len(), 1);
 
+    // Every write is in the audit table, with agent, item and the flow's correlation id.
+    let today = format!("audit#{}", chrono::Utc::now().date_naive());
+    let audit = aws
+        .host
+        .lake
+        .query(Domain::Audit, &ascent_core::ports::Query::table(&today))
+        .await
+        .unwrap();
+    let invoice_audit = audit
+        .iter()
+        .find(|i| i.data["item"] == "invoice#inv-D1/invoice")
+        .unwrap_or_else(|| panic!("the invoice write is not audited: {audit:?}"));
+    assert_eq!(invoice_audit.data["actor"], "billing");
+    assert_eq!(invoice_audit.data["action"], "put");
+    assert!(invoice_audit.data["correlation_id"].is_string());
+
     // The emitted InvoiceIssued went to EventBridge and, through the tap rule, to SQS.
     let tapped = receive(&aws.sqs, &aws.tap_url, 1).await;
     let issued: Vec<Event> = tapped

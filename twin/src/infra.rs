@@ -87,6 +87,10 @@ pub fn statements(d: &AgentDecl) -> Vec<Value> {
                "Action": ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"],
                "Resource": writes.iter().map(|t| get_att(&table_id(*t), "Arn")).collect::<Vec<_>>()}),
     ];
+    out.push(
+        json!({"Sid": "AppendAudit", "Effect": "Allow", "Action": ["dynamodb:PutItem"],
+        "Resource": get_att(&table_id(Domain::Audit), "Arn")}),
+    );
     if !d.emits.is_empty() {
         out.push(json!({"Sid": "EmitDeclaredEvents", "Effect": "Allow", "Action": ["events:PutEvents"],
             "Resource": get_att("EventBus", "Arn"),
@@ -599,8 +603,12 @@ mod tests {
                 })
                 .filter(|r| r.ends_with("Table"))
                 .collect();
+            // The audit table: append only (PutItem), for every agent.
+            let audit = stmts.iter().find(|s| s["Sid"] == "AppendAudit").unwrap();
+            assert_eq!(audit["Action"], json!(["dynamodb:PutItem"]));
             for domain in Domain::ALL {
-                let declared = d.may_read(domain) || domain == Domain::Idempotency;
+                let declared =
+                    d.may_read(domain) || domain == Domain::Idempotency || domain == Domain::Audit;
                 let has = granted.contains(&table_id(domain));
                 assert_eq!(
                     has,

@@ -65,6 +65,43 @@ pub enum HostError {
     SideEffect(String),
 }
 
+/// The audit item of one write: partition per day, sorted by time; never updated or deleted
+/// (the functions' roles may only put items in the audit table).
+pub fn audit_write(
+    agent: &str,
+    cause: &Event,
+    w: &Write,
+    index: usize,
+    now: chrono::DateTime<Utc>,
+) -> Write {
+    let (pk, sk) = w.key();
+    let action = match w {
+        Write::Put { .. } => "put",
+        Write::Delete { .. } => "delete",
+    };
+    Write::Put {
+        domain: Domain::Audit,
+        item: Item::new(
+            format!("audit#{}", now.date_naive()),
+            format!(
+                "{}#{}#{index}",
+                now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                cause.detail.event_id
+            ),
+            serde_json::json!({
+                "at": now,
+                "actor": agent,
+                "action": action,
+                "domain": w.domain().as_str(),
+                "item": format!("{pk}/{sk}"),
+                "correlation_id": cause.detail.correlation_id,
+                "cause": cause.detail_type(),
+            }),
+        ),
+        condition: Condition::NotExists,
+    }
+}
+
 /// An agent with the ports it runs on.
 pub struct AgentHost {
     pub agent: Arc<dyn Agent>,
@@ -135,7 +172,15 @@ impl AgentHost {
             .expiring_at((now + Duration::days(IDEMPOTENCY_DAYS)).timestamp()),
             condition: Condition::NotExists,
         }];
+        // Every write is audited in the same transaction: who, what, when, which flow.
+        let audit: Vec<Write> = effects
+            .writes
+            .iter()
+            .enumerate()
+            .map(|(i, w)| audit_write(name, event, w, i, now))
+            .collect();
         writes.extend(effects.writes);
+        writes.extend(audit);
         match self.lake.transact(&writes).await {
             Ok(()) => {}
             Err(LakeError::ConditionFailed { domain, pk, .. })

@@ -64,6 +64,8 @@ pub enum Domain {
     Approvals,
     /// Platform: handled event ids per agent.
     Idempotency,
+    /// Platform: the append-only audit trail on AWS (the twin keeps a hash-chained log).
+    Audit,
 }
 
 impl Domain {
@@ -73,13 +75,14 @@ impl Domain {
         Domain::Performance,
         Domain::Financial,
     ];
-    pub const ALL: [Domain; 6] = [
+    pub const ALL: [Domain; 7] = [
         Domain::Customer,
         Domain::Interaction,
         Domain::Performance,
         Domain::Financial,
         Domain::Approvals,
         Domain::Idempotency,
+        Domain::Audit,
     ];
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -89,6 +92,7 @@ impl Domain {
             Domain::Financial => "financial",
             Domain::Approvals => "approvals",
             Domain::Idempotency => "idempotency",
+            Domain::Audit => "audit",
         }
     }
     pub fn parse(s: &str) -> Option<Domain> {
