@@ -484,13 +484,17 @@ pub(crate) fn apply_write(conn: &Connection, w: &Write) -> Result<(), LakeError>
             item,
             condition,
         } => {
-            check_condition(conn, *domain, &item.pk, &item.sk, condition)?;
-            conn.prepare_cached(
+            // `NotExists` is the insert itself failing on the primary key: one statement instead
+            // of a read and a write. As in DynamoDB, an expired item not yet swept still exists.
+            let sql_text = if *condition == Condition::NotExists {
+                "INSERT INTO items (domain, pk, sk, gsi1pk, gsi1sk, expires_at, data) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+            } else {
+                check_condition(conn, *domain, &item.pk, &item.sk, condition)?;
                 "INSERT OR REPLACE INTO items (domain, pk, sk, gsi1pk, gsi1sk, expires_at, data) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )
-            .map_err(sql)?
-            .execute(params![
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+            };
+            let result = conn.prepare_cached(sql_text).map_err(sql)?.execute(params![
                 domain.as_str(),
                 item.pk,
                 item.sk,
@@ -498,8 +502,21 @@ pub(crate) fn apply_write(conn: &Connection, w: &Write) -> Result<(), LakeError>
                 item.gsi1.as_ref().map(|g| g.sk.as_str()),
                 item.expires_at,
                 item.data.to_string(),
-            ])
-            .map_err(sql)?;
+            ]);
+            match result {
+                Ok(_) => {}
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    return Err(LakeError::ConditionFailed {
+                        domain: domain.as_str().into(),
+                        pk: item.pk.clone(),
+                        sk: item.sk.clone(),
+                        condition: format!("{condition:?}"),
+                    });
+                }
+                Err(e) => return Err(sql(e)),
+            }
         }
         Write::Delete {
             domain,
