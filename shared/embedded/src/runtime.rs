@@ -336,7 +336,10 @@ impl Runtime {
                 Ok::<_, TwinError>(total)
             })
             .await?;
-        self.flush_outbox();
+        // Mail leaves only once committed: inside an enclosing unit, its commit flushes.
+        if !self.store.in_unit_of_work() {
+            self.flush_outbox();
+        }
         Ok(total)
     }
 

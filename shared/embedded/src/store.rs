@@ -224,6 +224,11 @@ impl Store {
         Ok(out)
     }
 
+    /// Whether this thread is inside a unit of work (nothing it wrote is committed yet).
+    pub fn in_unit_of_work(&self) -> bool {
+        !self.lock().borrow().is_autocommit()
+    }
+
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
     }
