@@ -7,6 +7,7 @@
 //! configured days, then escalation to collections (`ExceptionRaised`).
 
 pub mod dunning;
+pub mod stripe;
 pub mod tax;
 
 use ascent_core::agent::{

@@ -1,0 +1,278 @@
+//! Stripe payment webhooks: verifying the `Stripe-Signature` header and turning the payment
+//! events Billing cares about into catalog events.
+//!
+//! Stripe signs `"{t}.{raw body}"` with HMAC-SHA256 under the endpoint's signing secret and
+//! sends `t=<unix time>,v1=<hex signature>[,v1=…]`. A delivery is accepted only if one `v1`
+//! matches (constant-time) and `t` is within the tolerance of now: an altered body, another
+//! secret or a replay of an old delivery is refused with the reason named.
+
+use ascent_core::catalog::{Payload, PaymentFailed, PaymentReceived};
+use ascent_core::money::Money;
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+
+/// Stripe's default tolerance: five minutes.
+pub const DEFAULT_TOLERANCE_SECONDS: i64 = 300;
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WebhookError {
+    #[error("the Stripe-Signature header is missing `{0}`")]
+    MalformedHeader(&'static str),
+    #[error("no signature matches: the body was altered or signed with another secret")]
+    Forged,
+    #[error("the delivery is {age} s old (tolerance {tolerance} s): a replay or a stale retry")]
+    Stale { age: i64, tolerance: i64 },
+    #[error("not a Stripe event: {0}")]
+    Malformed(String),
+    #[error("Stripe event {event}: field `{field}` {problem}")]
+    Invalid {
+        event: String,
+        field: String,
+        problem: String,
+    },
+}
+
+/// Verifies a delivery; returns the signed timestamp.
+pub fn verify(
+    body: &[u8],
+    header: &str,
+    secret: &str,
+    now: DateTime<Utc>,
+    tolerance: i64,
+) -> Result<i64, WebhookError> {
+    let mut timestamp = None;
+    let mut signatures = Vec::new();
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", v)) => timestamp = v.parse::<i64>().ok(),
+            Some(("v1", v)) => signatures.push(v.to_string()),
+            _ => {}
+        }
+    }
+    let t = timestamp.ok_or(WebhookError::MalformedHeader("t"))?;
+    if signatures.is_empty() {
+        return Err(WebhookError::MalformedHeader("v1"));
+    }
+    let matches = signatures.iter().any(|sig| {
+        let Ok(expected) = hex::decode(sig) else {
+            return false;
+        };
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
+            .expect("HMAC takes any key");
+        mac.update(t.to_string().as_bytes());
+        mac.update(b".");
+        mac.update(body);
+        mac.verify_slice(&expected).is_ok()
+    });
+    if !matches {
+        return Err(WebhookError::Forged);
+    }
+    let age = (now.timestamp() - t).abs();
+    if age > tolerance {
+        return Err(WebhookError::Stale { age, tolerance });
+    }
+    Ok(t)
+}
+
+/// The signature Stripe would send (tests, local tooling).
+pub fn sign(body: &[u8], secret: &str, t: i64) -> String {
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
+    mac.update(t.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// The catalog event for a verified Stripe event, or `None` for types Billing ignores.
+/// The invoice is found through the PaymentIntent's `metadata.invoice_id`.
+pub fn to_payload(body: &[u8]) -> Result<Option<Payload>, WebhookError> {
+    let v: Value =
+        serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(e.to_string()))?;
+    let event_id = v["id"].as_str().unwrap_or_default().to_string();
+    let kind = v["type"]
+        .as_str()
+        .ok_or_else(|| WebhookError::Malformed("no `type`".into()))?;
+    let object = &v["data"]["object"];
+    let field = |name: &str| -> Result<&Value, WebhookError> {
+        let f = &object[name];
+        if f.is_null() {
+            Err(WebhookError::Invalid {
+                event: event_id.clone(),
+                field: format!("data.object.{name}"),
+                problem: "is missing".into(),
+            })
+        } else {
+            Ok(f)
+        }
+    };
+    let invoice_id = || -> Result<String, WebhookError> {
+        object["metadata"]["invoice_id"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| WebhookError::Invalid {
+                event: event_id.clone(),
+                field: "data.object.metadata.invoice_id".into(),
+                problem: "is missing: Billing cannot tell which invoice was paid".into(),
+            })
+    };
+    let money = |amount_field: &str| -> Result<Money, WebhookError> {
+        let amount = field(amount_field)?
+            .as_i64()
+            .ok_or_else(|| WebhookError::Invalid {
+                event: event_id.clone(),
+                field: format!("data.object.{amount_field}"),
+                problem: "is not an integer amount in minor units".into(),
+            })?;
+        let currency = field("currency")?
+            .as_str()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        let m = Money::new(amount, &currency);
+        m.check_non_negative()
+            .map_err(|problem| WebhookError::Invalid {
+                event: event_id.clone(),
+                field: "data.object.amount".into(),
+                problem,
+            })?;
+        Ok(m)
+    };
+    let payment_id = field("id")?.as_str().unwrap_or_default().to_string();
+    Ok(match kind {
+        "payment_intent.succeeded" => {
+            let created = v["created"].as_i64().unwrap_or_default();
+            Some(Payload::PaymentReceived(PaymentReceived {
+                payment_id,
+                invoice_id: invoice_id()?,
+                amount: money("amount_received")?,
+                received_at: DateTime::from_timestamp(created, 0).unwrap_or_default(),
+                method: "card".into(),
+            }))
+        }
+        "payment_intent.payment_failed" => Some(Payload::PaymentFailed(PaymentFailed {
+            payment_id,
+            invoice_id: invoice_id()?,
+            amount: money("amount")?,
+            reason: object["last_payment_error"]["message"]
+                .as_str()
+                .unwrap_or("declined")
+                .to_string(),
+        })),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SECRET: &str = "whsec_test_0123456789abcdef";
+
+    fn now() -> DateTime<Utc> {
+        "2026-03-20T12:00:00Z".parse().unwrap()
+    }
+
+    fn body(kind: &str) -> Vec<u8> {
+        json!({
+            "id": "evt_1", "type": kind, "created": now().timestamp(),
+            "data": {"object": {"id": "pi_1", "amount": 4_547_400, "amount_received": 4_547_400, "currency": "usd",
+                "metadata": {"invoice_id": "inv-D00042"}, "last_payment_error": {"message": "Your card was declined."}}}
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    #[test]
+    fn a_genuine_delivery_is_accepted() {
+        let b = body("payment_intent.succeeded");
+        let header = sign(&b, SECRET, now().timestamp() - 10);
+        assert_eq!(
+            verify(&b, &header, SECRET, now(), DEFAULT_TOLERANCE_SECONDS),
+            Ok(now().timestamp() - 10)
+        );
+        // Several v1 signatures (secret rotation): one match is enough.
+        let rotated = format!("{header},v1=00ff");
+        assert!(verify(&b, &rotated, SECRET, now(), DEFAULT_TOLERANCE_SECONDS).is_ok());
+    }
+
+    #[test]
+    fn forged_replayed_and_malformed_deliveries_are_refused() {
+        let b = body("payment_intent.succeeded");
+        let t = now().timestamp();
+        let header = sign(&b, SECRET, t);
+        let mut altered = b.clone();
+        altered[10] ^= 1;
+        assert_eq!(
+            verify(&altered, &header, SECRET, now(), 300),
+            Err(WebhookError::Forged)
+        );
+        assert_eq!(
+            verify(&b, &header, "whsec_other", now(), 300),
+            Err(WebhookError::Forged)
+        );
+        // The same signature with another timestamp does not verify either.
+        let moved = header.replace(&format!("t={t}"), &format!("t={}", t + 1));
+        assert_eq!(
+            verify(&b, &moved, SECRET, now(), 300),
+            Err(WebhookError::Forged)
+        );
+        let old = sign(&b, SECRET, t - 3_600);
+        assert_eq!(
+            verify(&b, &old, SECRET, now(), 300),
+            Err(WebhookError::Stale {
+                age: 3_600,
+                tolerance: 300
+            })
+        );
+        assert_eq!(
+            verify(&b, "v1=abc", SECRET, now(), 300),
+            Err(WebhookError::MalformedHeader("t"))
+        );
+        assert_eq!(
+            verify(&b, &format!("t={t}"), SECRET, now(), 300),
+            Err(WebhookError::MalformedHeader("v1"))
+        );
+    }
+
+    #[test]
+    fn payment_events_become_catalog_events() {
+        let Some(Payload::PaymentReceived(p)) =
+            to_payload(&body("payment_intent.succeeded")).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (p.invoice_id.as_str(), p.amount.clone()),
+            ("inv-D00042", Money::usd(4_547_400))
+        );
+        let Some(Payload::PaymentFailed(f)) =
+            to_payload(&body("payment_intent.payment_failed")).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(f.reason, "Your card was declined.");
+        assert_eq!(to_payload(&body("customer.created")).unwrap(), None);
+    }
+
+    #[test]
+    fn bad_payment_events_name_the_field() {
+        let mut v: Value = serde_json::from_slice(&body("payment_intent.succeeded")).unwrap();
+        v["data"]["object"]["metadata"] = json!({});
+        let err = to_payload(v.to_string().as_bytes()).unwrap_err();
+        assert!(
+            err.to_string().contains("data.object.metadata.invoice_id"),
+            "{err}"
+        );
+        v["data"]["object"]["metadata"] = json!({"invoice_id": "inv-1"});
+        v["data"]["object"]["amount_received"] = json!(-5);
+        let err = to_payload(v.to_string().as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("negative"), "{err}");
+        assert!(matches!(
+            to_payload(b"{oops"),
+            Err(WebhookError::Malformed(_))
+        ));
+    }
+}
