@@ -6,6 +6,7 @@
 //! once paid in full; on the daily schedule runs dunning on overdue invoices: reminders at
 //! configured days, then escalation to collections (`ExceptionRaised`).
 
+pub mod ageing;
 pub mod dunning;
 pub mod stripe;
 pub mod tax;
@@ -470,6 +471,22 @@ impl Billing {
 
     async fn on_daily(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
         let today = tick.at.date_naive();
+        // The day's AR ageing snapshot, from the open-invoice index (never a table scan).
+        let open: Vec<Invoice> = ctx
+            .query(Domain::Financial, &Query::gsi1(OPEN_INVOICES))
+            .await?
+            .iter()
+            .map(|i| i.parse())
+            .collect::<Result<_, _>>()?;
+        let snapshot = ageing::ageing(today, &open);
+        ctx.put_record(
+            Domain::Financial,
+            "report#ar-ageing",
+            &today.to_string(),
+            &snapshot,
+            None,
+            Condition::Always,
+        )?;
         let yesterday = today - Duration::days(1);
         // Overdue = due before today: a range query on the open-invoice index.
         let q = Query::gsi1(OPEN_INVOICES).sort(SortKey::AtMost(format!("{yesterday}#~")));

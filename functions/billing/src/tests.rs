@@ -230,6 +230,13 @@ fn dunning_reminds_then_escalates_and_spares_paid_invoices() {
         panic!()
     };
     assert!(x.reason.contains("hand to collections"));
+    // The daily AR ageing snapshot: inv-D1 (5,000.00, issued 2026-03-02) is 70 days old.
+    let last_day = (t0() + Duration::days(70)).date_naive().to_string();
+    let snapshot = t
+        .get(Domain::Financial, "report#ar-ageing", &last_day)
+        .unwrap();
+    assert_eq!(snapshot["by_currency"]["USD"]["days_61_90"], 500_000);
+    assert_eq!(snapshot["by_currency"]["USD"]["invoices"], 1);
     let reminders = t
         .runtime
         .mails()
