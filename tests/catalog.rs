@@ -85,6 +85,18 @@ fn sample_payload(detail_type: &str) -> Value {
             json!({"payment_id": "P000778", "invoice_id": "inv-D00042", "amount": usd(5_148_000),
             "reason": "insufficient funds"})
         }
+        "CreditNoteRequested" => {
+            json!({"request_id": "CR-77", "invoice_id": "inv-D00042", "amount": usd(250_000),
+            "reason": "two headsets arrived damaged", "requested_by": "support.lead@ascent-xr.example"})
+        }
+        "CreditNoteIssued" => {
+            json!({"credit_note_id": "cn-CR-77", "invoice_id": "inv-D00042", "account_id": "A00042",
+            "amount": usd(250_000), "reason": "two headsets arrived damaged", "outstanding": usd(4_297_400)})
+        }
+        "PaymentRefunded" => {
+            json!({"refund_id": "re_1", "payment_id": "P000777", "invoice_id": "inv-D00042",
+            "amount": usd(100_000), "reason": "requested_by_customer"})
+        }
         "InvoicePaid" => {
             json!({"invoice_id": "inv-D00042", "account_id": "A00042", "total": usd(5_148_000),
             "paid_on": "2026-03-28"})

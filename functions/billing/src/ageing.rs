@@ -87,6 +87,7 @@ mod tests {
             due_on: issued_on + chrono::Duration::days(30),
             payment_terms_days: 30,
             billing_email: None,
+            credited_minor: 0,
             dunning_step: 0,
             version: 1,
         }

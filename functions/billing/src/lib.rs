@@ -15,9 +15,9 @@ use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
 };
 use ascent_core::catalog::{
-    CustomerSignedUp, DealClosedWon, DunningAction, DunningStepTaken, ExceptionRaised,
-    InvoiceIssued, InvoicePaid, Payload, PaymentFailed, PaymentReceived, PricedLine, ScheduleTick,
-    Severity,
+    CreditNoteIssued, CreditNoteRequested, CustomerSignedUp, DealClosedWon, DunningAction,
+    DunningStepTaken, ExceptionRaised, InvoiceIssued, InvoicePaid, Payload, PaymentFailed,
+    PaymentReceived, PaymentRefunded, PricedLine, ScheduleTick, Severity,
 };
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
@@ -53,6 +53,10 @@ pub fn declaration() -> AgentDecl {
                 pattern: json!({"detail-type": ["PaymentReceived", "PaymentFailed"]}),
             },
             Subscription {
+                name: "credits-and-refunds",
+                pattern: json!({"detail-type": ["CreditNoteRequested", "PaymentRefunded"]}),
+            },
+            Subscription {
                 name: "daily-dunning",
                 pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["daily"]}}}),
             },
@@ -62,6 +66,7 @@ pub fn declaration() -> AgentDecl {
         emits: vec![
             "InvoiceIssued",
             "InvoicePaid",
+            "CreditNoteIssued",
             "DunningStepTaken",
             "ExceptionRaised",
         ],
@@ -123,6 +128,9 @@ pub struct Invoice {
     pub due_on: NaiveDate,
     pub payment_terms_days: u32,
     pub billing_email: Option<String>,
+    /// Credit notes against the invoice, in minor units of its currency.
+    #[serde(default)]
+    pub credited_minor: i64,
     /// Dunning steps taken so far.
     pub dunning_step: u32,
     /// Optimistic-concurrency version: every update is conditional on it.
@@ -130,11 +138,24 @@ pub struct Invoice {
 }
 
 impl Invoice {
+    /// What is still owed: total less payments and credit notes.
     pub fn outstanding(&self) -> Money {
         Money::new(
-            self.total.amount_minor - self.paid.amount_minor,
+            self.total.amount_minor - self.paid.amount_minor - self.credited_minor,
             &self.total.currency,
         )
+    }
+
+    /// Status from payments and credits: settled, partly settled, or open.
+    pub fn settle(&mut self) {
+        let settled = self.paid.amount_minor + self.credited_minor;
+        self.status = if settled >= self.total.amount_minor {
+            InvoiceStatus::Paid
+        } else if settled > 0 {
+            InvoiceStatus::PartiallyPaid
+        } else {
+            InvoiceStatus::Open
+        };
     }
 }
 
@@ -333,6 +354,7 @@ impl Billing {
             due_on: issued_on + Duration::days(terms as i64),
             payment_terms_days: terms,
             billing_email: profile.as_ref().map(|p| p.billing_email.clone()),
+            credited_minor: 0,
             dunning_step: 0,
             version: 0,
         };
@@ -406,11 +428,7 @@ impl Billing {
             inv.paid.amount_minor + p.amount.amount_minor,
             &inv.total.currency,
         );
-        inv.status = if inv.paid.amount_minor >= inv.total.amount_minor {
-            InvoiceStatus::Paid
-        } else {
-            InvoiceStatus::PartiallyPaid
-        };
+        inv.settle();
         if inv.status == InvoiceStatus::Paid && !was_paid {
             ctx.emit(InvoicePaid {
                 invoice_id: inv.invoice_id.clone(),
@@ -419,20 +437,135 @@ impl Billing {
                 paid_on: p.received_at.date_naive(),
             })?;
         }
-        if inv.paid.amount_minor > inv.total.amount_minor {
+        if inv.outstanding().amount_minor < 0 {
             ctx.emit(ExceptionRaised {
                 agent: NAME.into(),
                 subject: inv.invoice_id.clone(),
                 reason: format!(
                     "over-paid by {}: credit or refund needed",
-                    Money::new(
-                        inv.paid.amount_minor - inv.total.amount_minor,
-                        &inv.total.currency
-                    )
+                    Money::new(-inv.outstanding().amount_minor, &inv.total.currency)
                 ),
                 severity: Severity::Low,
             })?;
         }
+        let v = inv.version;
+        self.save(ctx, inv, Some(v))
+    }
+
+    async fn on_credit(
+        &self,
+        ctx: &mut Ctx<'_>,
+        c: &CreditNoteRequested,
+    ) -> Result<(), AgentError> {
+        let mut inv = self.load(ctx, &c.invoice_id).await?;
+        if c.amount.currency != inv.total.currency {
+            return Err(AgentError::Invalid(format!(
+                "credit {} is in {} but invoice {} is in {}",
+                c.request_id, c.amount.currency, inv.invoice_id, inv.total.currency
+            )));
+        }
+        let sk = format!("credit#{}", c.request_id);
+        if ctx
+            .get(Domain::Financial, &invoice_pk(&inv.invoice_id), &sk)
+            .await?
+            .is_some()
+        {
+            return Ok(()); // asked twice
+        }
+        let creditable = inv.total.amount_minor - inv.credited_minor;
+        if c.amount.amount_minor > creditable {
+            return Err(AgentError::Invalid(format!(
+                "credit {} of {} exceeds what invoice {} can still be credited ({})",
+                c.request_id,
+                c.amount,
+                inv.invoice_id,
+                Money::new(creditable, &inv.total.currency)
+            )));
+        }
+        ctx.put_record(
+            Domain::Financial,
+            &invoice_pk(&inv.invoice_id),
+            &sk,
+            c,
+            None,
+            Condition::NotExists,
+        )?;
+        let was_paid = inv.status == InvoiceStatus::Paid;
+        inv.credited_minor += c.amount.amount_minor;
+        inv.settle();
+        ctx.emit(CreditNoteIssued {
+            credit_note_id: format!("cn-{}", c.request_id),
+            invoice_id: inv.invoice_id.clone(),
+            account_id: inv.account_id.clone(),
+            amount: c.amount.clone(),
+            reason: c.reason.clone(),
+            outstanding: inv.outstanding(),
+        })?;
+        if inv.status == InvoiceStatus::Paid && !was_paid {
+            ctx.emit(InvoicePaid {
+                invoice_id: inv.invoice_id.clone(),
+                account_id: inv.account_id.clone(),
+                total: inv.total.clone(),
+                paid_on: ctx.now().date_naive(),
+            })?;
+        }
+        if let Some(to) = &inv.billing_email {
+            ctx.send_mail(Mail {
+                to: to.clone(),
+                subject: format!(
+                    "Credit note cn-{} on invoice {}",
+                    c.request_id, inv.invoice_id
+                ),
+                text: format!(
+                    "We credited {} on invoice {} ({}). Still due: {}.\n",
+                    c.amount,
+                    inv.invoice_id,
+                    c.reason,
+                    inv.outstanding()
+                ),
+                html: None,
+            })?;
+        }
+        let v = inv.version;
+        self.save(ctx, inv, Some(v))
+    }
+
+    async fn on_refund(&self, ctx: &mut Ctx<'_>, r: &PaymentRefunded) -> Result<(), AgentError> {
+        let mut inv = self.load(ctx, &r.invoice_id).await?;
+        if r.amount.currency != inv.total.currency {
+            return Err(AgentError::Invalid(format!(
+                "refund {} is in {} but invoice {} is in {}",
+                r.refund_id, r.amount.currency, inv.invoice_id, inv.total.currency
+            )));
+        }
+        let sk = format!("refund#{}", r.refund_id);
+        if ctx
+            .get(Domain::Financial, &invoice_pk(&inv.invoice_id), &sk)
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        if r.amount.amount_minor > inv.paid.amount_minor {
+            return Err(AgentError::Invalid(format!(
+                "refund {} of {} exceeds what was paid on invoice {} ({})",
+                r.refund_id, r.amount, inv.invoice_id, inv.paid
+            )));
+        }
+        ctx.put_record(
+            Domain::Financial,
+            &invoice_pk(&inv.invoice_id),
+            &sk,
+            r,
+            None,
+            Condition::NotExists,
+        )?;
+        inv.paid = Money::new(
+            inv.paid.amount_minor - r.amount.amount_minor,
+            &inv.total.currency,
+        );
+        // A refund can reopen the invoice: it is back on the open index, and in dunning.
+        inv.settle();
         let v = inv.version;
         self.save(ctx, inv, Some(v))
     }
@@ -552,6 +685,8 @@ impl Agent for Billing {
             Payload::DealClosedWon(d) => self.on_won(ctx, d, event.time.date_naive()).await,
             Payload::PaymentReceived(p) => self.on_payment(ctx, p).await,
             Payload::PaymentFailed(p) => self.on_payment_failed(ctx, p).await,
+            Payload::CreditNoteRequested(c) => self.on_credit(ctx, c).await,
+            Payload::PaymentRefunded(r) => self.on_refund(ctx, r).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
             other => Err(AgentError::Invalid(format!(
                 "{NAME} does not handle {}",

@@ -6,7 +6,7 @@
 //! matches (constant-time) and `t` is within the tolerance of now: an altered body, another
 //! secret or a replay of an old delivery is refused with the reason named.
 
-use ascent_core::catalog::{Payload, PaymentFailed, PaymentReceived};
+use ascent_core::catalog::{Payload, PaymentFailed, PaymentReceived, PaymentRefunded};
 use ascent_core::money::Money;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
@@ -160,6 +160,22 @@ pub fn to_payload(body: &[u8]) -> Result<Option<Payload>, WebhookError> {
                 .unwrap_or("declined")
                 .to_string(),
         })),
+        "charge.refunded" => Some(Payload::PaymentRefunded(PaymentRefunded {
+            refund_id: object["refunds"]["data"][0]["id"]
+                .as_str()
+                .unwrap_or(&event_id)
+                .to_string(),
+            payment_id: object["payment_intent"]
+                .as_str()
+                .unwrap_or(&payment_id)
+                .to_string(),
+            invoice_id: invoice_id()?,
+            amount: money("amount_refunded")?,
+            reason: object["refunds"]["data"][0]["reason"]
+                .as_str()
+                .unwrap_or("refund")
+                .to_string(),
+        })),
         _ => None,
     })
 }
@@ -255,6 +271,20 @@ mod tests {
         };
         assert_eq!(f.reason, "Your card was declined.");
         assert_eq!(to_payload(&body("customer.created")).unwrap(), None);
+        let mut refunded: Value = serde_json::from_slice(&body("charge.refunded")).unwrap();
+        refunded["data"]["object"]["amount_refunded"] = json!(100_000);
+        refunded["data"]["object"]["payment_intent"] = json!("pi_1");
+        refunded["data"]["object"]["refunds"] =
+            json!({"data": [{"id": "re_1", "reason": "requested_by_customer"}]});
+        let Some(Payload::PaymentRefunded(r)) =
+            to_payload(refunded.to_string().as_bytes()).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (r.refund_id.as_str(), r.amount.amount_minor),
+            ("re_1", 100_000)
+        );
     }
 
     #[test]

@@ -246,3 +246,102 @@ fn dunning_reminds_then_escalates_and_spares_paid_invoices() {
         .count();
     assert_eq!(reminders, 3);
 }
+
+fn credit(request: &str, invoice: &str, amount: i64) -> ascent_core::catalog::CreditNoteRequested {
+    ascent_core::catalog::CreditNoteRequested {
+        request_id: request.into(),
+        invoice_id: invoice.into(),
+        amount: Money::usd(amount),
+        reason: "two headsets arrived damaged".into(),
+        requested_by: "support.lead@ascent-xr.example".into(),
+    }
+}
+
+#[test]
+fn credit_notes_reduce_what_is_owed_and_can_settle_an_invoice() {
+    let t = twin();
+    t.emit("ascent.platform", signup("A1", "US-OR", 30));
+    t.emit("ascent.crm", won("D1", "A1", 1_000_000, None));
+    t.emit("ascent.payments", pay("P1", "inv-D1", 700_000));
+    t.emit("ascent.crm", credit("CR-1", "inv-D1", 300_000));
+    t.emit("ascent.crm", credit("CR-1", "inv-D1", 300_000)); // asked twice
+    assert!(
+        t.runtime.dead_letters().unwrap().is_empty(),
+        "{:?}",
+        t.runtime
+            .dead_letters()
+            .unwrap()
+            .iter()
+            .map(|d| d.reason.clone())
+            .collect::<Vec<_>>()
+    );
+    let inv = invoice(&t, "inv-D1");
+    assert_eq!(
+        (inv.credited_minor, inv.status),
+        (300_000, InvoiceStatus::Paid)
+    );
+    assert_eq!(inv.outstanding(), Money::usd(0));
+    let issued = payloads(&t, "CreditNoteIssued");
+    assert_eq!(issued.len(), 1);
+    let Payload::CreditNoteIssued(c) = &issued[0] else {
+        panic!()
+    };
+    assert_eq!(
+        (c.credit_note_id.as_str(), c.outstanding.amount_minor),
+        ("cn-CR-1", 0)
+    );
+    assert_eq!(
+        payloads(&t, "InvoicePaid").len(),
+        1,
+        "settled by the credit"
+    );
+    // More credit than the invoice: refused, with the amounts named.
+    t.emit("ascent.crm", credit("CR-2", "inv-D1", 800_000));
+    let dl = t.runtime.dead_letters().unwrap();
+    assert!(
+        dl[0]
+            .reason
+            .contains("exceeds what invoice inv-D1 can still be credited (7000.00 USD)"),
+        "{}",
+        dl[0].reason
+    );
+}
+
+#[test]
+fn a_refund_reopens_the_invoice_and_dunning_resumes() {
+    let t = twin();
+    t.emit("ascent.platform", signup("A1", "US-OR", 30));
+    t.emit("ascent.crm", won("D1", "A1", 1_000_000, None));
+    t.emit("ascent.payments", pay("P1", "inv-D1", 1_000_000));
+    assert_eq!(invoice(&t, "inv-D1").status, InvoiceStatus::Paid);
+    let refund = |id: &str, amount: i64| ascent_core::catalog::PaymentRefunded {
+        refund_id: id.into(),
+        payment_id: "P1".into(),
+        invoice_id: "inv-D1".into(),
+        amount: Money::usd(amount),
+        reason: "requested_by_customer".into(),
+    };
+    t.emit("ascent.payments", refund("re_1", 400_000));
+    t.emit("ascent.payments", refund("re_1", 400_000)); // reported twice
+    let inv = invoice(&t, "inv-D1");
+    assert_eq!(
+        (inv.paid.amount_minor, inv.status),
+        (600_000, InvoiceStatus::PartiallyPaid)
+    );
+    // Back in dunning: 3 days after the due date (2026-04-01) a reminder goes out.
+    let at = "2026-04-04T06:00:00Z".parse().unwrap();
+    t.clock.set(at);
+    t.runtime.schedule_tick("daily", at).unwrap();
+    t.drain();
+    let Payload::DunningStepTaken(d) = payloads(&t, "DunningStepTaken").pop().unwrap() else {
+        panic!()
+    };
+    assert_eq!((d.step, d.outstanding.amount_minor), (1, 400_000));
+    // A refund larger than what was paid is refused.
+    t.emit("ascent.payments", refund("re_2", 700_000));
+    assert!(
+        t.runtime.dead_letters().unwrap()[0]
+            .reason
+            .contains("exceeds what was paid")
+    );
+}

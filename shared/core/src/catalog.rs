@@ -146,6 +146,12 @@ catalog! {
     PaymentFailed: Business, "ascent.payments", [1];
     /// An invoice is fully paid.
     InvoicePaid: Business, "ascent.agent.billing", [1];
+    /// Someone (CRM, support, finance) asks for a credit on an invoice.
+    CreditNoteRequested: Business, "ascent.crm", [1];
+    /// Billing issued a credit note against an invoice.
+    CreditNoteIssued: Business, "ascent.agent.billing", [1];
+    /// A payment was refunded (payment processor).
+    PaymentRefunded: Business, "ascent.payments", [1];
     /// Billing took a dunning step on an overdue invoice.
     DunningStepTaken: Business, "ascent.agent.billing", [1];
     /// An employee submitted an expense.
@@ -397,6 +403,38 @@ pub struct InvoicePaid {
     pub account_id: String,
     pub total: Money,
     pub paid_on: NaiveDate,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreditNoteRequested {
+    pub request_id: String,
+    pub invoice_id: String,
+    pub amount: Money,
+    pub reason: String,
+    pub requested_by: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreditNoteIssued {
+    pub credit_note_id: String,
+    pub invoice_id: String,
+    pub account_id: String,
+    pub amount: Money,
+    pub reason: String,
+    /// What is still owed on the invoice after the credit.
+    pub outstanding: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentRefunded {
+    pub refund_id: String,
+    pub payment_id: String,
+    pub invoice_id: String,
+    pub amount: Money,
+    pub reason: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -662,6 +700,14 @@ pub(crate) fn check_payload(p: &Payload) -> Result<(), (String, String)> {
             Ok(())
         }
         Payload::PaymentFailed(p) => money("amount", &p.amount),
+        Payload::CreditNoteRequested(c) => {
+            money("amount", &c.amount)?;
+            if c.amount.amount_minor == 0 {
+                return Err(("amount".into(), "a credit of zero".into()));
+            }
+            Ok(())
+        }
+        Payload::PaymentRefunded(r) => money("amount", &r.amount),
         Payload::ExpenseSubmitted(e) => money("amount", &e.amount),
         Payload::CampaignLaunched(c) => money("budget", &c.budget),
         Payload::CustomerSignedUp(c) => money("currency", &Money::zero(&c.currency)),
