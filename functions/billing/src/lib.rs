@@ -399,22 +399,42 @@ impl Billing {
             .ok_or_else(|| AgentError::Transient(format!("invoice {invoice_id} not found (yet)")))
     }
 
-    async fn on_payment(&self, ctx: &mut Ctx<'_>, p: &PaymentReceived) -> Result<(), AgentError> {
-        let mut inv = self.load(ctx, &p.invoice_id).await?;
-        if p.amount.currency != inv.total.currency {
+    /// The invoice a money movement (payment, credit, refund) applies to, with the key of the
+    /// movement's record; `None` when that movement was already applied. A movement in
+    /// another currency than the invoice's is refused.
+    async fn invoice_for_movement(
+        &self,
+        ctx: &mut Ctx<'_>,
+        invoice_id: &str,
+        kind: &str,
+        movement_id: &str,
+        amount: &Money,
+    ) -> Result<Option<(Invoice, String)>, AgentError> {
+        let inv = self.load(ctx, invoice_id).await?;
+        if amount.currency != inv.total.currency {
             return Err(AgentError::Invalid(format!(
-                "payment {} is in {} but invoice {} is in {}",
-                p.payment_id, p.amount.currency, inv.invoice_id, inv.total.currency
+                "{kind} {movement_id} is in {} but invoice {} is in {}",
+                amount.currency, inv.invoice_id, inv.total.currency
             )));
         }
-        let payment_sk = format!("payment#{}", p.payment_id);
+        let sk = format!("{kind}#{movement_id}");
         if ctx
-            .get(Domain::Financial, &invoice_pk(&inv.invoice_id), &payment_sk)
+            .get(Domain::Financial, &invoice_pk(&inv.invoice_id), &sk)
             .await?
             .is_some()
         {
-            return Ok(()); // the processor reported this payment twice
+            return Ok(None); // reported twice
         }
+        Ok(Some((inv, sk)))
+    }
+
+    async fn on_payment(&self, ctx: &mut Ctx<'_>, p: &PaymentReceived) -> Result<(), AgentError> {
+        let Some((mut inv, payment_sk)) = self
+            .invoice_for_movement(ctx, &p.invoice_id, "payment", &p.payment_id, &p.amount)
+            .await?
+        else {
+            return Ok(()); // the processor reported this payment twice
+        };
         ctx.put_record(
             Domain::Financial,
             &invoice_pk(&inv.invoice_id),
@@ -457,21 +477,12 @@ impl Billing {
         ctx: &mut Ctx<'_>,
         c: &CreditNoteRequested,
     ) -> Result<(), AgentError> {
-        let mut inv = self.load(ctx, &c.invoice_id).await?;
-        if c.amount.currency != inv.total.currency {
-            return Err(AgentError::Invalid(format!(
-                "credit {} is in {} but invoice {} is in {}",
-                c.request_id, c.amount.currency, inv.invoice_id, inv.total.currency
-            )));
-        }
-        let sk = format!("credit#{}", c.request_id);
-        if ctx
-            .get(Domain::Financial, &invoice_pk(&inv.invoice_id), &sk)
+        let Some((mut inv, sk)) = self
+            .invoice_for_movement(ctx, &c.invoice_id, "credit", &c.request_id, &c.amount)
             .await?
-            .is_some()
-        {
+        else {
             return Ok(()); // asked twice
-        }
+        };
         let creditable = inv.total.amount_minor - inv.credited_minor;
         if c.amount.amount_minor > creditable {
             return Err(AgentError::Invalid(format!(
@@ -531,21 +542,12 @@ impl Billing {
     }
 
     async fn on_refund(&self, ctx: &mut Ctx<'_>, r: &PaymentRefunded) -> Result<(), AgentError> {
-        let mut inv = self.load(ctx, &r.invoice_id).await?;
-        if r.amount.currency != inv.total.currency {
-            return Err(AgentError::Invalid(format!(
-                "refund {} is in {} but invoice {} is in {}",
-                r.refund_id, r.amount.currency, inv.invoice_id, inv.total.currency
-            )));
-        }
-        let sk = format!("refund#{}", r.refund_id);
-        if ctx
-            .get(Domain::Financial, &invoice_pk(&inv.invoice_id), &sk)
+        let Some((mut inv, sk)) = self
+            .invoice_for_movement(ctx, &r.invoice_id, "refund", &r.refund_id, &r.amount)
             .await?
-            .is_some()
-        {
-            return Ok(());
-        }
+        else {
+            return Ok(()); // reported twice
+        };
         if r.amount.amount_minor > inv.paid.amount_minor {
             return Err(AgentError::Invalid(format!(
                 "refund {} of {} exceeds what was paid on invoice {} ({})",
