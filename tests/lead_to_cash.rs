@@ -61,16 +61,26 @@ fn wait_idle(base: &str) -> Value {
     }
 }
 
+/// Waits for the approval email (the outbox is written just after the commit that queued the
+/// mail, so it can lag the queues being idle) and returns its approve link.
 fn approval_link(outbox: &Path) -> String {
-    for entry in std::fs::read_dir(outbox).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        if text.contains("Subject: Approval needed") {
-            assert!(text.contains("To: sales.director@ascent-xr.example"));
-            let line = text.lines().find(|l| l.starts_with("Approve: ")).unwrap();
-            return line.trim_start_matches("Approve: ").trim().to_string();
+    let started = Instant::now();
+    loop {
+        for entry in std::fs::read_dir(outbox).into_iter().flatten() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            if text.contains("Subject: Approval needed") {
+                assert!(text.contains("To: sales.director@ascent-xr.example"));
+                let line = text.lines().find(|l| l.starts_with("Approve: ")).unwrap();
+                return line.trim_start_matches("Approve: ").trim().to_string();
+            }
         }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no approval email in {}",
+            outbox.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("no approval email in {}", outbox.display());
 }
 
 /// GET without following redirects; returns status and body.
