@@ -1177,21 +1177,9 @@ impl Runtime {
         Ok(s)
     }
 
-    /// Mail queued so far (newest last): recipient, subject, text.
+    /// Mail queued so far (newest last).
     pub fn mails(&self) -> Result<Vec<Mail>, TwinError> {
-        Ok(self.store.read(|c| {
-            let mut st =
-                c.prepare("SELECT recipient, subject, text, html FROM mail_outbox ORDER BY id")?;
-            let rows = st.query_map([], |r| {
-                Ok(Mail {
-                    to: r.get(0)?,
-                    subject: r.get(1)?,
-                    text: r.get(2)?,
-                    html: r.get(3)?,
-                })
-            })?;
-            rows.collect()
-        })?)
+        Ok(self.mails_after(0)?.into_iter().map(|(_, m)| m).collect())
     }
 
     /// Archived events of one detail-type after archive position `after`, with positions.
@@ -1236,15 +1224,10 @@ impl Runtime {
 
     /// Archived events of one detail-type, oldest first (tests, reports).
     pub fn archived(&self, detail_type: &str) -> Result<Vec<Event>, TwinError> {
-        let bodies: Vec<String> = self.store.read(|c| {
-            let mut st =
-                c.prepare("SELECT body FROM events WHERE detail_type = ?1 ORDER BY seq")?;
-            let rows = st.query_map([detail_type], |r| r.get(0))?;
-            rows.collect()
-        })?;
-        Ok(bodies
-            .iter()
-            .filter_map(|b| Event::parse(b.as_bytes()).ok())
+        Ok(self
+            .archived_after(detail_type, 0)?
+            .into_iter()
+            .map(|(_, e)| e)
             .collect())
     }
 }
