@@ -221,6 +221,7 @@ async fn start_for(s: &Setup, timeout_seconds: i64, amount_minor: i64) -> String
         amount: Some(Money::usd(amount_minor)),
         requester: "ava.rep@ascent-xr.example".into(),
         approver_role: "sales-director".into(),
+        first_approver: None,
         reason: "above the 15% threshold".into(),
         facts: Default::default(),
     };

@@ -108,7 +108,20 @@ fn sample_payload(detail_type: &str) -> Value {
         "ExpenseSubmitted" => {
             json!({"expense_id": "E-3001", "employee": "li.wei@ascent-xr.example",
             "department": "sales", "category": "travel", "amount": usd(48_250), "incurred_on": "2026-02-27",
-            "merchant": "Lufthansa", "receipt_attached": true})
+            "merchant": "Lufthansa", "receipt_attached": true,
+            "receipt_text": "LUFTHANSA\nBooking LH-8XK2Q\nDate: 2026-02-27\nFRA-SFO economy\nTOTAL USD 482.50",
+            "manager": "mara.head@ascent-xr.example", "description": "Customer visit, Boreal Aero"})
+        }
+        "ExpenseDecided" => {
+            json!({"expense_id": "E-3001", "employee": "li.wei@ascent-xr.example", "department": "sales",
+            "category": "travel", "amount": usd(48_250), "amount_base": usd(48_250),
+            "incurred_on": "2026-02-27", "outcome": "approved", "decided_by": "mara.head@ascent-xr.example",
+            "reasons": ["over the auto-approval amount of USD 75.00"], "approval_id": "apr-3c5e0f7e2b9d14a6c801"})
+        }
+        "ReimbursementBatchCreated" => {
+            json!({"batch_id": "reimb-2026-03-06", "created_on": "2026-03-06",
+            "reimbursements": [{"employee": "li.wei@ascent-xr.example", "amount": usd(48_250), "expense_ids": ["E-3001"]}],
+            "totals": [usd(48_250)]})
         }
         "TicketOpened" => json!({"ticket_id": "T-5001", "account_id": "A00042",
             "subject": "Headsets do not pair after update", "body": "Since 2.4 our Quest headsets fail to pair.",

@@ -10,6 +10,7 @@ pub fn all() -> Vec<Arc<dyn Agent>> {
         Arc::new(lead_generation::LeadGeneration::default()),
         Arc::new(closing::Closing::default()),
         Arc::new(billing::Billing::default()),
+        Arc::new(expense_management::ExpenseManagement::default()),
     ]
 }
 
@@ -19,5 +20,6 @@ pub fn declarations() -> Vec<AgentDecl> {
         lead_generation::declaration(),
         closing::declaration(),
         billing::declaration(),
+        expense_management::declaration(),
     ]
 }

@@ -202,6 +202,7 @@ impl Closing {
                 amount: Some(proposal.discount.clone()),
                 requester: d.owner.clone(),
                 approver_role: self.config.approver_role.clone(),
+                first_approver: None,
                 reason: format!(
                     "discount above the {}% threshold",
                     self.config.discount_threshold_pct
@@ -380,30 +381,8 @@ mod tests {
 
     /// Approves or rejects through the twin's approval desk, using the emailed link.
     fn decide(t: &TestTwin, decision: Decision) {
-        let mail = t
-            .runtime
-            .mails()
-            .unwrap()
-            .into_iter()
-            .find(|m| m.subject.starts_with("Approval needed"))
+        t.decide_from_mail("sales.director@ascent-xr.example", decision, None)
             .unwrap();
-        let url = mail
-            .text
-            .lines()
-            .find_map(|l| l.strip_prefix("Approve: "))
-            .unwrap();
-        let id = url
-            .split("/approvals/")
-            .nth(1)
-            .unwrap()
-            .split('?')
-            .next()
-            .unwrap();
-        let token = url.split("t=").nth(1).unwrap().split('&').next().unwrap();
-        t.runtime
-            .decide_approval(id, token, decision, None)
-            .unwrap();
-        t.drain();
     }
 
     #[test]

@@ -27,6 +27,10 @@ pub struct ApprovalDraft {
     pub requester: String,
     /// Role whose approver chain decides (`sales-director`).
     pub approver_role: String,
+    /// A person asked before the role's chain (the submitter's manager); the role's chain
+    /// is then the escalation path.
+    #[serde(default)]
+    pub first_approver: Option<String>,
     /// Why the approval is needed.
     pub reason: String,
     /// Facts shown on the approval page (label → value).
@@ -194,11 +198,11 @@ impl ApprovalPolicy {
         now: DateTime<Utc>,
     ) -> Result<Approval, ApprovalError> {
         let mut chain: Vec<String> = Vec::new();
-        for a in self
+        let role_chain = self
             .chains
             .get(&draft.approver_role)
-            .ok_or_else(|| ApprovalError::UnknownRole(draft.approver_role.clone()))?
-        {
+            .ok_or_else(|| ApprovalError::UnknownRole(draft.approver_role.clone()))?;
+        for a in draft.first_approver.iter().chain(role_chain) {
             if !same_person(a, &draft.requester) && !chain.iter().any(|c| same_person(c, a)) {
                 chain.push(a.clone());
             }
@@ -371,6 +375,7 @@ impl Approval {
             kind: self.draft.kind.clone(),
             subject: self.draft.subject.clone(),
             requested_by_agent: self.agent.clone(),
+            amount: self.draft.amount.clone(),
             outcome,
             decided_by: self.decided_by.clone(),
             comment: self.comment.clone(),
@@ -566,6 +571,7 @@ mod tests {
             amount: Some(Money::usd(100_000)),
             requester: requester.into(),
             approver_role: "sales-director".into(),
+            first_approver: None,
             reason: "competitive".into(),
             facts: BTreeMap::new(),
         }

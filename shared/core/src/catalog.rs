@@ -156,6 +156,10 @@ catalog! {
     DunningStepTaken: Business, "ascent.agent.billing", [1];
     /// An employee submitted an expense.
     ExpenseSubmitted: Business, "ascent.expenses", [1];
+    /// Expense Management approved or rejected an expense (by policy or by a person).
+    ExpenseDecided: Business, "ascent.agent.expense-management", [1];
+    /// Expense Management grouped approved expenses into a reimbursement batch.
+    ReimbursementBatchCreated: Business, "ascent.agent.expense-management", [1];
     /// A support ticket was opened.
     TicketOpened: Business, "ascent.support", [1];
     /// A support ticket was resolved.
@@ -468,6 +472,63 @@ pub struct ExpenseSubmitted {
     pub incurred_on: NaiveDate,
     pub merchant: String,
     pub receipt_attached: bool,
+    /// Text of the receipt (OCR or e-receipt); merchant, date and amount are checked against it.
+    #[serde(default)]
+    pub receipt_text: Option<String>,
+    /// Email of the employee's manager, the first approver.
+    #[serde(default)]
+    pub manager: Option<String>,
+    /// Why the expense was incurred (shown to the approver).
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpenseOutcome {
+    Approved,
+    Rejected,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpenseDecided {
+    pub expense_id: String,
+    pub employee: String,
+    pub department: String,
+    pub category: String,
+    /// As claimed.
+    pub amount: Money,
+    /// In the company's base currency (what budgets are kept in).
+    pub amount_base: Money,
+    pub incurred_on: NaiveDate,
+    pub outcome: ExpenseOutcome,
+    /// `policy` when decided automatically, else who decided.
+    pub decided_by: String,
+    /// Policy findings and the decision's reasons.
+    pub reasons: Vec<String>,
+    #[serde(default)]
+    pub approval_id: Option<String>,
+}
+
+/// What one employee is paid in a reimbursement batch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reimbursement {
+    pub employee: String,
+    pub amount: Money,
+    pub expense_ids: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReimbursementBatchCreated {
+    pub batch_id: String,
+    pub created_on: NaiveDate,
+    /// One line per employee and currency.
+    pub reimbursements: Vec<Reimbursement>,
+    /// Total per currency.
+    pub totals: Vec<Money>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -605,6 +666,9 @@ pub struct ApprovalDecided {
     pub subject: String,
     /// Agent that asked for the approval.
     pub requested_by_agent: String,
+    /// The amount the decision was about, when it had one (SOX checks use it).
+    #[serde(default)]
+    pub amount: Option<Money>,
     pub outcome: ApprovalOutcome,
     #[serde(default)]
     pub decided_by: Option<String>,
@@ -708,7 +772,20 @@ pub(crate) fn check_payload(p: &Payload) -> Result<(), (String, String)> {
             Ok(())
         }
         Payload::PaymentRefunded(r) => money("amount", &r.amount),
-        Payload::ExpenseSubmitted(e) => money("amount", &e.amount),
+        Payload::ExpenseSubmitted(e) => {
+            non_empty("expense_id", &e.expense_id)?;
+            money("amount", &e.amount)?;
+            if e.amount.amount_minor == 0 {
+                return Err(("amount".into(), "an expense of zero".into()));
+            }
+            if !e.employee.contains('@') {
+                return Err((
+                    "employee".into(),
+                    format!("`{}` is not an email address", e.employee),
+                ));
+            }
+            Ok(())
+        }
         Payload::CampaignLaunched(c) => money("budget", &c.budget),
         Payload::CustomerSignedUp(c) => money("currency", &Money::zero(&c.currency)),
         Payload::NpsResponse(n) if n.score > 10 => {

@@ -88,6 +88,7 @@ impl Agent for Scorer {
                 amount: Some(ascent_core::Money::usd(500_000)),
                 requester: "rep@ascent-xr.example".into(),
                 approver_role: "sales-director".into(),
+                first_approver: None,
                 reason: "competitive".into(),
                 facts: Default::default(),
             })?,

@@ -2,6 +2,7 @@
 
 use crate::{Runtime, Store, TwinConfig};
 use ascent_core::agent::{Agent, Domain};
+use ascent_core::approval::{ApprovalView, Decision, DeskError};
 use ascent_core::catalog::EventPayload;
 use ascent_core::event::{Actor, Event};
 use ascent_core::ports::{Clock, DataLake, ManualClock};
@@ -58,5 +59,45 @@ impl TestTwin {
     /// Payloads of archived events of one type, oldest first.
     pub fn emitted(&self, detail_type: &str) -> Vec<Event> {
         self.runtime.archived(detail_type).expect("archive")
+    }
+
+    /// Decides the latest approval emailed to `approver` through its link, as the approval
+    /// page's POST would, then drains the queues.
+    pub fn decide_from_mail(
+        &self,
+        approver: &str,
+        decision: Decision,
+        comment: Option<&str>,
+    ) -> Result<ApprovalView, DeskError> {
+        let mail = self
+            .runtime
+            .mails()
+            .expect("outbox")
+            .into_iter()
+            .rev()
+            .find(|m| {
+                m.to.eq_ignore_ascii_case(approver) && m.subject.starts_with("Approval needed")
+            })
+            .unwrap_or_else(|| panic!("no approval email to {approver}"));
+        let url = mail
+            .text
+            .lines()
+            .find_map(|l| l.strip_prefix("Approve: "))
+            .expect("approval link in the email");
+        let id = url
+            .split("/approvals/")
+            .nth(1)
+            .and_then(|r| r.split('?').next())
+            .expect("approval id in the link");
+        let token = url
+            .split("t=")
+            .nth(1)
+            .and_then(|r| r.split('&').next())
+            .expect("token in the link");
+        let view =
+            self.runtime
+                .decide_approval(id, token, decision, comment.map(str::to_string))?;
+        self.drain();
+        Ok(view)
     }
 }

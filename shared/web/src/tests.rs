@@ -63,6 +63,7 @@ fn desk() -> (Arc<MemoryDesk>, String) {
         amount: Some(Money::usd(100_000)),
         requester: "rep@x".into(),
         approver_role: "sales-director".into(),
+        first_approver: None,
         reason: "competitive".into(),
         facts: Default::default(),
     };

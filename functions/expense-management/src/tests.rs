@@ -1,0 +1,283 @@
+//! Expense Management tests, driven through an in-memory twin.
+
+use super::*;
+use ascent_core::approval::Decision;
+use ascent_embedded::testkit::TestTwin;
+use chrono::Duration;
+use std::sync::Arc;
+
+const MANAGER: &str = "mara.head@ascent-xr.example";
+const EMPLOYEE: &str = "li.wei@ascent-xr.example";
+const CONTROLLER: &str = "finance.controller@ascent-xr.example";
+
+fn t0() -> DateTime<Utc> {
+    "2026-03-03T09:00:00Z".parse().unwrap() // Tuesday
+}
+
+fn twin() -> TestTwin {
+    TestTwin::new(vec![Arc::new(ExpenseManagement::default())], t0())
+}
+
+fn claim(id: &str, category: &str, amount: Money, on: &str) -> ExpenseSubmitted {
+    ExpenseSubmitted {
+        expense_id: id.into(),
+        employee: EMPLOYEE.into(),
+        department: "sales".into(),
+        category: category.into(),
+        amount,
+        incurred_on: on.parse().unwrap(),
+        merchant: "Lufthansa".into(),
+        receipt_attached: true,
+        receipt_text: None,
+        manager: Some(MANAGER.into()),
+        description: Some("Customer visit, Boreal Aero".into()),
+    }
+}
+
+fn expense(t: &TestTwin, id: &str) -> Expense {
+    serde_json::from_value(
+        t.get(Domain::Financial, &format!("expense#{id}"), "expense")
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+fn decisions(t: &TestTwin) -> Vec<ExpenseDecided> {
+    t.emitted("ExpenseDecided")
+        .iter()
+        .map(|e| match e.payload() {
+            Payload::ExpenseDecided(d) => d.clone(),
+            _ => unreachable!(),
+        })
+        .collect()
+}
+
+#[test]
+fn small_clean_claim_is_approved_by_policy() {
+    let t = twin();
+    t.emit(
+        "ascent.expenses",
+        claim("E1", "meals", Money::usd(3_850), "2026-03-02"),
+    );
+    let d = decisions(&t);
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].outcome, ExpenseOutcome::Approved);
+    assert_eq!(d[0].decided_by, "policy");
+    assert_eq!(expense(&t, "E1").status, ExpenseStatus::Approved);
+    assert!(t.runtime.status().unwrap().pending_approvals.is_empty());
+}
+
+#[test]
+fn manager_approves_a_larger_claim_shown_with_its_receipt() {
+    let t = twin();
+    let mut e = claim("E2", "travel", Money::usd(48_250), "2026-03-02");
+    e.receipt_text = Some("LUFTHANSA\nBooking LH-8XK2Q\nDate: 2026-03-02\nTOTAL USD 482.50".into());
+    t.emit("ascent.expenses", e);
+    let pending = t.runtime.status().unwrap().pending_approvals;
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].approver, MANAGER);
+    assert_eq!(expense(&t, "E2").status, ExpenseStatus::AwaitingApproval);
+    // The approval page shows what the receipt says.
+    let mail = t.runtime.mails().unwrap();
+    let ask = mail.iter().find(|m| m.to == MANAGER).unwrap();
+    assert!(ask.text.contains("482.50 USD"), "{}", ask.text);
+
+    t.decide_from_mail(MANAGER, Decision::Approve, Some("ok"))
+        .unwrap();
+    let d = decisions(&t);
+    assert_eq!(d[0].outcome, ExpenseOutcome::Approved);
+    assert_eq!(d[0].decided_by, MANAGER);
+    assert_eq!(expense(&t, "E2").status, ExpenseStatus::Approved);
+}
+
+#[test]
+fn a_manager_submitting_their_own_claim_goes_to_the_controller() {
+    let t = twin();
+    let mut e = claim("E3", "travel", Money::usd(20_000), "2026-03-02");
+    e.employee = MANAGER.into();
+    t.emit("ascent.expenses", e);
+    let pending = t.runtime.status().unwrap().pending_approvals;
+    assert_eq!(pending[0].approver, CONTROLLER);
+}
+
+#[test]
+fn above_the_controller_threshold_the_finance_controller_decides() {
+    let t = twin();
+    t.emit(
+        "ascent.expenses",
+        claim("E4", "equipment", Money::new(150_000, "EUR"), "2026-03-02"),
+    );
+    let pending = t.runtime.status().unwrap().pending_approvals;
+    assert_eq!(pending[0].approver, CONTROLLER);
+    assert_eq!(expense(&t, "E4").amount_base, Money::usd(162_000));
+    t.decide_from_mail(CONTROLLER, Decision::Reject, Some("buy through IT"))
+        .unwrap();
+    let d = decisions(&t);
+    assert_eq!(d[0].outcome, ExpenseOutcome::Rejected);
+    assert!(d[0].reasons.last().unwrap().contains("buy through IT"));
+    let mails = t.runtime.mails().unwrap();
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.to == EMPLOYEE && m.subject.contains("not approved"))
+    );
+}
+
+#[test]
+fn hard_rules_reject_without_asking_anyone() {
+    let t = twin();
+    let mut e = claim("E5", "meals", Money::usd(12_000), "2026-03-02");
+    e.receipt_attached = false;
+    t.emit("ascent.expenses", e);
+    let d = decisions(&t);
+    assert_eq!(d[0].outcome, ExpenseOutcome::Rejected);
+    assert_eq!(d[0].reasons, ["a receipt is required above 75.00 USD"]);
+    assert!(t.runtime.status().unwrap().pending_approvals.is_empty());
+}
+
+#[test]
+fn duplicates_are_rejected_but_a_resubmission_of_the_same_claim_is_ignored() {
+    let t = twin();
+    t.emit(
+        "ascent.expenses",
+        claim("E6", "meals", Money::usd(2_000), "2026-03-02"),
+    );
+    // The same claim delivered again by the expense tool: one decision.
+    t.emit(
+        "ascent.expenses",
+        claim("E6", "meals", Money::usd(2_000), "2026-03-02"),
+    );
+    assert_eq!(decisions(&t).len(), 1);
+    // Another claim for the same day and amount is a duplicate.
+    t.emit(
+        "ascent.expenses",
+        claim("E7", "meals", Money::usd(2_000), "2026-03-02"),
+    );
+    let d = decisions(&t);
+    assert_eq!(d[1].outcome, ExpenseOutcome::Rejected);
+    assert_eq!(
+        d[1].reasons,
+        ["same employee, day and amount as expense E6"]
+    );
+}
+
+#[test]
+fn flagged_small_claims_still_need_a_person() {
+    let t = twin();
+    // Saturday: flagged, so even a small claim goes to the manager.
+    t.emit(
+        "ascent.expenses",
+        claim("E8", "meals", Money::usd(2_500), "2026-02-28"),
+    );
+    let pending = t.runtime.status().unwrap().pending_approvals;
+    assert_eq!(pending.len(), 1);
+    assert!(expense(&t, "E8").reasons[0].contains("weekend"));
+}
+
+#[test]
+fn bad_claims_are_refused_with_the_reason() {
+    let t = twin();
+    t.emit(
+        "ascent.expenses",
+        claim("E9", "meals", Money::new(2_000, "JPY"), "2026-03-02"),
+    );
+    t.emit(
+        "ascent.expenses",
+        claim("E10", "meals", Money::usd(2_000), "2026-03-09"),
+    );
+    let dead = t.runtime.dead_letters().unwrap();
+    assert_eq!(dead.len(), 2);
+    assert!(
+        dead.iter()
+            .any(|d| d.reason.contains("currency JPY is not accepted"))
+    );
+    assert!(dead.iter().any(|d| d.reason.contains("in the future")));
+    assert!(decisions(&t).is_empty());
+}
+
+#[test]
+fn an_expired_approval_rejects_the_claim() {
+    let t = twin();
+    t.emit(
+        "ascent.expenses",
+        claim("E11", "travel", Money::usd(30_000), "2026-03-02"),
+    );
+    for _ in 0..3 {
+        t.clock.advance(Duration::hours(49));
+        t.runtime.tick_approvals().unwrap();
+        t.drain();
+    }
+    let d = decisions(&t);
+    assert_eq!(d[0].outcome, ExpenseOutcome::Rejected);
+    assert!(d[0].reasons.last().unwrap().contains("nobody decided"));
+}
+
+#[test]
+fn weekly_batch_pays_each_employee_once_per_currency_with_a_csv() {
+    let t = twin();
+    t.emit(
+        "ascent.expenses",
+        claim("E12", "meals", Money::usd(3_000), "2026-03-02"),
+    );
+    t.emit(
+        "ascent.expenses",
+        claim("E13", "office", Money::usd(1_250), "2026-03-03"),
+    );
+    t.emit(
+        "ascent.expenses",
+        claim("E14", "meals", Money::new(2_000, "EUR"), "2026-03-03"),
+    );
+    let mut other = claim("E15", "meals", Money::usd(4_000), "2026-03-02");
+    other.employee = "sam.ops@ascent-xr.example".into();
+    t.emit("ascent.expenses", other);
+    // Thursday: not batch day.
+    t.runtime
+        .schedule_tick("daily", "2026-03-05T06:00:00Z".parse().unwrap())
+        .unwrap();
+    t.drain();
+    assert!(t.emitted("ReimbursementBatchCreated").is_empty());
+    // Friday: one batch, twice announced = once.
+    for _ in 0..2 {
+        t.runtime
+            .schedule_tick("daily", "2026-03-06T06:00:00Z".parse().unwrap())
+            .unwrap();
+        t.drain();
+    }
+    let batches = t.emitted("ReimbursementBatchCreated");
+    assert_eq!(batches.len(), 1);
+    let Payload::ReimbursementBatchCreated(b) = batches[0].payload() else {
+        unreachable!()
+    };
+    assert_eq!(b.reimbursements.len(), 3);
+    let li_usd = b
+        .reimbursements
+        .iter()
+        .find(|r| r.employee == EMPLOYEE && r.amount.currency == "USD")
+        .unwrap();
+    assert_eq!(li_usd.amount, Money::usd(4_250));
+    assert_eq!(b.totals, vec![Money::new(2_000, "EUR"), Money::usd(8_250)]);
+    assert_eq!(expense(&t, "E12").status, ExpenseStatus::Reimbursed);
+    let stored: ReimbursementBatch = serde_json::from_value(
+        t.get(Domain::Financial, "reimbursement#reimb-2026-03-06", "batch")
+            .unwrap(),
+    )
+    .unwrap();
+    let lines: Vec<&str> = stored.csv.lines().collect();
+    assert_eq!(lines.len(), 5);
+    assert!(lines.contains(
+        &"reimb-2026-03-06,E14,li.wei@ascent-xr.example,sales,meals,Lufthansa,2026-03-03,20.00,EUR,21.60,USD"
+    ));
+    // The next Friday has nothing new to pay.
+    t.runtime
+        .schedule_tick("daily", "2026-03-13T06:00:00Z".parse().unwrap())
+        .unwrap();
+    t.drain();
+    assert_eq!(t.emitted("ReimbursementBatchCreated").len(), 1);
+}
+
+#[test]
+fn csv_fields_are_quoted_when_needed() {
+    assert_eq!(csv_field("Smith, Jones & Co"), "\"Smith, Jones & Co\"");
+    assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    assert_eq!(decimal(-1_205), "-12.05");
+}
