@@ -118,6 +118,11 @@ fn sample_payload(detail_type: &str) -> Value {
             "incurred_on": "2026-02-27", "outcome": "approved", "decided_by": "mara.head@ascent-xr.example",
             "reasons": ["over the auto-approval amount of USD 75.00"], "approval_id": "apr-3c5e0f7e2b9d14a6c801"})
         }
+        "MonthClosed" => {
+            json!({"period": "2026-03", "revenue_invoiced": [usd(9_540_000)], "collected": [usd(5_148_000)],
+            "expenses": usd(1_284_400), "receivables": [usd(5_093_820)], "departments_over_budget": ["sales"],
+            "controls_checked": 14, "controls_failed": 0, "journal_lines": 46})
+        }
         "ReimbursementBatchCreated" => {
             json!({"batch_id": "reimb-2026-03-06", "created_on": "2026-03-06",
             "reimbursements": [{"employee": "li.wei@ascent-xr.example", "amount": usd(48_250), "expense_ids": ["E-3001"]}],

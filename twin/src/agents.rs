@@ -11,6 +11,7 @@ pub fn all() -> Vec<Arc<dyn Agent>> {
         Arc::new(closing::Closing::default()),
         Arc::new(billing::Billing::default()),
         Arc::new(expense_management::ExpenseManagement::default()),
+        Arc::new(finance_controller::FinanceController::default()),
     ]
 }
 
@@ -21,5 +22,6 @@ pub fn declarations() -> Vec<AgentDecl> {
         closing::declaration(),
         billing::declaration(),
         expense_management::declaration(),
+        finance_controller::declaration(),
     ]
 }

@@ -295,7 +295,7 @@ impl ExpenseManagement {
                 "within policy and at most {}",
                 Money::new(
                     self.policy.auto_approve_up_to_minor,
-                    &self.policy.base_currency
+                    self.policy.base_currency()
                 )
             ));
             self.save(ctx, &x)?;
@@ -314,7 +314,7 @@ impl ExpenseManagement {
                 "above {}: the Finance Controller decides",
                 Money::new(
                     self.policy.controller_above_minor,
-                    &self.policy.base_currency
+                    self.policy.base_currency()
                 )
             ));
         } else if amount_base.amount_minor > self.policy.auto_approve_up_to_minor {
@@ -322,7 +322,7 @@ impl ExpenseManagement {
                 "above the auto-approval amount of {}",
                 Money::new(
                     self.policy.auto_approve_up_to_minor,
-                    &self.policy.base_currency
+                    self.policy.base_currency()
                 )
             ));
         }

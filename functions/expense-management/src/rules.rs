@@ -4,7 +4,7 @@
 
 use crate::receipt::{DateOrder, ReceiptFacts};
 use ascent_core::catalog::ExpenseSubmitted;
-use ascent_core::money::Money;
+use ascent_core::money::{FxRates, Money};
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -24,11 +24,9 @@ pub enum RuleAction {
 /// The company's expense policy.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExpensePolicy {
-    /// Currency of budgets, limits and thresholds.
-    pub base_currency: String,
-    /// Accepted claim currencies: base-currency micro-units per unit (USD 1.08 per EUR →
-    /// `EUR: 1_080_000`). A claim in a currency not listed is refused.
-    pub fx_to_base_ppm: BTreeMap<String, i64>,
+    /// Accepted claim currencies and their rates into the base currency of budgets, limits
+    /// and thresholds. A claim in a currency not listed is refused.
+    pub fx: FxRates,
     /// Largest claim per category, base-currency minor units. Unknown categories are rejected.
     pub category_limits_minor: BTreeMap<String, i64>,
     pub over_limit: RuleAction,
@@ -57,7 +55,6 @@ pub struct ExpensePolicy {
 
 impl Default for ExpensePolicy {
     fn default() -> Self {
-        let fx = [("USD", 1_000_000), ("EUR", 1_080_000), ("GBP", 1_270_000)];
         let limits = [
             ("travel", 250_000),
             ("lodging", 150_000),
@@ -69,8 +66,7 @@ impl Default for ExpensePolicy {
             ("office", 30_000),
         ];
         Self {
-            base_currency: "USD".into(),
-            fx_to_base_ppm: fx.iter().map(|(c, r)| (c.to_string(), *r)).collect(),
+            fx: FxRates::default(),
             category_limits_minor: limits.iter().map(|(c, l)| (c.to_string(), *l)).collect(),
             over_limit: RuleAction::Flag,
             receipt_required_above_minor: 7_500,
@@ -131,8 +127,8 @@ impl Evaluation {
 /// Why a claim cannot even be evaluated (bad data, not a policy matter).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ClaimError {
-    #[error("currency {0} is not accepted for expenses (accepted: {1})")]
-    Currency(String, String),
+    #[error("{0}")]
+    Currency(String),
     #[error("incurred_on {0} is in the future (today is {1})")]
     FutureDate(NaiveDate, NaiveDate),
 }
@@ -140,22 +136,15 @@ pub enum ClaimError {
 impl ExpensePolicy {
     /// Converts a claim to the base currency, rounding half up.
     pub fn to_base(&self, m: &Money) -> Result<Money, ClaimError> {
-        let rate = self.fx_to_base_ppm.get(&m.currency).ok_or_else(|| {
-            ClaimError::Currency(
-                m.currency.clone(),
-                self.fx_to_base_ppm
-                    .keys()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            )
-        })?;
-        let base = (m.amount_minor as i128 * *rate as i128 + 500_000) / 1_000_000;
-        Ok(Money::new(base as i64, &self.base_currency))
+        self.fx.to_base(m).map_err(ClaimError::Currency)
+    }
+
+    pub fn base_currency(&self) -> &str {
+        &self.fx.base
     }
 
     fn base_text(&self, minor: i64) -> String {
-        Money::new(minor, &self.base_currency).to_string()
+        Money::new(minor, &self.fx.base).to_string()
     }
 
     /// Evaluates a claim. `today` is the submission day; `duplicate_of` is an earlier claim
@@ -385,7 +374,7 @@ mod tests {
         let e = claim("travel", Money::new(1_000, "JPY"), "2026-03-04");
         assert!(matches!(
             p.evaluate(&e, None, today(), None),
-            Err(ClaimError::Currency(..))
+            Err(ClaimError::Currency(_))
         ));
         let e = claim("travel", Money::usd(1_000), "2026-03-09");
         assert!(matches!(

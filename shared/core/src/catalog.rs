@@ -154,6 +154,8 @@ catalog! {
     PaymentRefunded: Business, "ascent.payments", [1];
     /// Billing took a dunning step on an overdue invoice.
     DunningStepTaken: Business, "ascent.agent.billing", [1];
+    /// The Finance Controller closed a month: its close report is ready.
+    MonthClosed: Business, "ascent.agent.finance-controller", [1];
     /// An employee submitted an expense.
     ExpenseSubmitted: Business, "ascent.expenses", [1];
     /// Expense Management approved or rejected an expense (by policy or by a person).
@@ -481,6 +483,28 @@ pub struct ExpenseSubmitted {
     /// Why the expense was incurred (shown to the approver).
     #[serde(default)]
     pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MonthClosed {
+    /// `YYYY-MM`.
+    pub period: String,
+    /// Revenue invoiced (subtotals, before tax), per currency.
+    pub revenue_invoiced: Vec<Money>,
+    /// Cash collected on invoices less refunds, per currency.
+    pub collected: Vec<Money>,
+    /// Approved expenses, in the base currency.
+    pub expenses: Money,
+    /// Outstanding receivables at month end, per currency.
+    pub receivables: Vec<Money>,
+    /// Departments over their budget for the month.
+    pub departments_over_budget: Vec<String>,
+    /// SOX control checks run on the month's financial approvals, and how many failed.
+    pub controls_checked: u32,
+    pub controls_failed: u32,
+    /// Balanced journal entries exported for the month.
+    pub journal_lines: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

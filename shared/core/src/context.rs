@@ -127,12 +127,42 @@ impl<'a> Ctx<'a> {
         condition: Condition,
     ) -> Result<(), AgentError> {
         self.allow(domain, Access::Write)?;
-        self.effects.writes.push(Write::Put {
+        self.buffer(Write::Put {
             domain,
             item,
             condition,
         });
         Ok(())
+    }
+
+    /// Buffers a write. A second write to the same item replaces the first (a DynamoDB
+    /// transaction may touch an item only once) and keeps the first one's condition, which
+    /// is about the committed item.
+    fn buffer(&mut self, mut write: Write) {
+        let key = (
+            write.domain(),
+            write.key().0.to_string(),
+            write.key().1.to_string(),
+        );
+        let earlier = self.effects.writes.iter().position(|w| {
+            (w.domain(), w.key().0, w.key().1) == (key.0, key.1.as_str(), key.2.as_str())
+        });
+        match earlier {
+            Some(i) => {
+                let first = match &self.effects.writes[i] {
+                    Write::Put { condition, .. } | Write::Delete { condition, .. } => {
+                        condition.clone()
+                    }
+                };
+                match &mut write {
+                    Write::Put { condition, .. } | Write::Delete { condition, .. } => {
+                        *condition = first
+                    }
+                }
+                self.effects.writes[i] = write;
+            }
+            None => self.effects.writes.push(write),
+        }
     }
 
     /// Serialises `record` as an item's data and buffers the put.
@@ -156,7 +186,7 @@ impl<'a> Ctx<'a> {
 
     pub fn delete(&mut self, domain: Domain, pk: &str, sk: &str) -> Result<(), AgentError> {
         self.allow(domain, Access::Write)?;
-        self.effects.writes.push(Write::Delete {
+        self.buffer(Write::Delete {
             domain,
             pk: pk.into(),
             sk: sk.into(),
@@ -218,5 +248,78 @@ impl<'a> Ctx<'a> {
 
     pub fn into_effects(self) -> Effects {
         self.effects
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::{Department, QueueClass};
+    use crate::catalog::TaskCompleted;
+    use crate::ports::{LakeError, Query};
+    use async_trait::async_trait;
+    use serde_json::json;
+
+    struct EmptyLake;
+
+    #[async_trait]
+    impl DataLake for EmptyLake {
+        async fn get(&self, _: Domain, _: &str, _: &str) -> Result<Option<Item>, LakeError> {
+            Ok(None)
+        }
+        async fn query(&self, _: Domain, _: &Query) -> Result<Vec<Item>, LakeError> {
+            Ok(vec![])
+        }
+        async fn transact(&self, _: &[Write]) -> Result<(), LakeError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_second_write_to_an_item_replaces_the_first_and_keeps_its_condition() {
+        let decl = AgentDecl {
+            name: "t",
+            department: Department::Finance,
+            queue: QueueClass::Batch,
+            subscriptions: vec![],
+            reads: vec![],
+            writes: vec![Domain::Financial],
+            emits: vec![],
+            requests_approvals: false,
+            sends_mail: false,
+        };
+        let cause = Event::new(
+            "test",
+            Actor::system("test"),
+            Utc::now(),
+            TaskCompleted {
+                agent: "t".into(),
+                task: "t".into(),
+                subject: "s".into(),
+                outcome: "o".into(),
+            },
+        );
+        let mut ctx = Ctx::new(&decl, &EmptyLake, &cause, Utc::now());
+        let item = |v| Item::new("p", "s", json!({"v": v}));
+        ctx.put(Domain::Financial, item(1), Condition::NotExists)
+            .unwrap();
+        ctx.put(
+            Domain::Financial,
+            Item::new("p", "other", json!({})),
+            Condition::Always,
+        )
+        .unwrap();
+        ctx.put(Domain::Financial, item(2), Condition::Always)
+            .unwrap();
+        let w = &ctx.effects().writes;
+        assert_eq!(w.len(), 2);
+        assert_eq!(
+            w[0],
+            Write::Put {
+                domain: Domain::Financial,
+                item: item(2),
+                condition: Condition::NotExists
+            }
+        );
     }
 }

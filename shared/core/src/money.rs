@@ -2,6 +2,7 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// An amount of money in minor units (e.g. cents) of one currency.
@@ -75,6 +76,42 @@ impl Money {
     }
 }
 
+/// Fixed conversion rates into a base currency (budgets, limits and reports are kept in it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FxRates {
+    pub base: String,
+    /// Base-currency micro-units per unit of each accepted currency (USD 1.08 per EUR →
+    /// `EUR: 1_080_000`). The base itself must be listed at 1_000_000.
+    pub ppm: BTreeMap<String, i64>,
+}
+
+impl Default for FxRates {
+    fn default() -> Self {
+        Self {
+            base: "USD".into(),
+            ppm: [("USD", 1_000_000), ("EUR", 1_080_000), ("GBP", 1_270_000)]
+                .iter()
+                .map(|(c, r)| (c.to_string(), *r))
+                .collect(),
+        }
+    }
+}
+
+impl FxRates {
+    /// Converts into the base currency, rounding half up; `Err` names the unknown currency.
+    pub fn to_base(&self, m: &Money) -> Result<Money, String> {
+        let rate = self.ppm.get(&m.currency).ok_or_else(|| {
+            format!(
+                "currency {} is not accepted (accepted: {})",
+                m.currency,
+                self.ppm.keys().cloned().collect::<Vec<_>>().join(", ")
+            )
+        })?;
+        let base = (m.amount_minor as i128 * *rate as i128 + 500_000).div_euclid(1_000_000);
+        Ok(Money::new(base as i64, &self.base))
+    }
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.amount_minor < 0 { "-" } else { "" };
@@ -100,6 +137,18 @@ mod tests {
         assert!(Money::new(1, "US").check().is_err());
         assert!(Money::usd(-1).check_non_negative().is_err());
         assert!(Money::usd(0).check_non_negative().is_ok());
+    }
+
+    #[test]
+    fn converts_to_base() {
+        let fx = FxRates::default();
+        assert_eq!(fx.to_base(&Money::new(1_000, "EUR")), Ok(Money::usd(1_080)));
+        assert_eq!(fx.to_base(&Money::new(1, "EUR")), Ok(Money::usd(1)));
+        assert!(
+            fx.to_base(&Money::new(1, "JPY"))
+                .unwrap_err()
+                .contains("JPY")
+        );
     }
 
     #[test]

@@ -1,0 +1,848 @@
+//! # Finance Controller agent
+//!
+//! Keeps the books and the controls:
+//! - posts a balanced double-entry journal entry for every financial event (invoice issued,
+//!   payment, refund, credit note, approved expense, reimbursement batch) into the month the
+//!   event belongs to, or into the open month when that one is already closed;
+//! - tracks actual spend per department and month against the budget and raises
+//!   `ThresholdCrossed` when a department reaches the warning level and when it goes over;
+//! - checks every financial approval against SOX controls ([`controls`]) and keeps the
+//!   evidence; a failed control raises a critical `ExceptionRaised`;
+//! - on the close day (default: the 3rd) closes the previous month: the close report (revenue
+//!   invoiced and collected, receivables with their ageing, expenses by category, budget vs
+//!   actual, controls) with the month's journal as a QuickBooks-importable CSV, mailed to the
+//!   CFO and announced as `MonthClosed`. A closed month takes no more postings.
+
+pub mod controls;
+pub mod journal;
+
+use ascent_core::agent::{
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+};
+use ascent_core::catalog::{
+    ApprovalDecided, CreditNoteIssued, Direction, ExceptionRaised, ExpenseDecided, ExpenseOutcome,
+    InvoiceIssued, MonthClosed, Payload, PaymentReceived, PaymentRefunded,
+    ReimbursementBatchCreated, ScheduleTick, Severity, ThresholdCrossed,
+};
+use ascent_core::context::Ctx;
+use ascent_core::event::Event;
+use ascent_core::money::{FxRates, Money};
+use ascent_core::ports::{Condition, Mail, Query, SortKey};
+use async_trait::async_trait;
+use chrono::{Datelike, Months, NaiveDate};
+use controls::{ApprovalLimits, ControlCheck};
+use journal::{ChartOfAccounts, JournalEntry, JournalLine};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+pub const NAME: &str = "finance-controller";
+
+/// Approval kinds that move money (the SOX scope).
+pub const FINANCIAL_KINDS: [&str; 5] = [
+    "expense",
+    "discount",
+    "credit_note",
+    "refund",
+    "contract_terms",
+];
+
+pub fn declaration() -> AgentDecl {
+    AgentDecl {
+        name: NAME,
+        department: Department::Finance,
+        queue: QueueClass::Batch,
+        subscriptions: vec![
+            Subscription {
+                name: "receivables",
+                pattern: json!({"detail-type": ["InvoiceIssued", "PaymentReceived", "PaymentRefunded", "CreditNoteIssued"]}),
+            },
+            Subscription {
+                name: "expenses",
+                pattern: json!({"$or": [
+                    {"detail-type": ["ExpenseDecided"], "detail": {"payload": {"outcome": ["approved"]}}},
+                    {"detail-type": ["ReimbursementBatchCreated"]}
+                ]}),
+            },
+            Subscription {
+                name: "financial-approvals",
+                pattern: json!({"detail-type": ["ApprovalDecided"], "detail": {"payload": {"kind": FINANCIAL_KINDS}}}),
+            },
+            Subscription {
+                name: "daily-close",
+                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["daily"]}}}),
+            },
+        ],
+        reads: vec![Domain::Financial],
+        writes: vec![Domain::Financial],
+        emits: vec!["ThresholdCrossed", "ExceptionRaised", "MonthClosed"],
+        requests_approvals: false,
+        sends_mail: true,
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FinanceConfig {
+    pub fx: FxRates,
+    pub chart: ChartOfAccounts,
+    pub limits: ApprovalLimits,
+    /// Department → monthly budget, base-currency minor units.
+    pub budgets: BTreeMap<String, i64>,
+    /// Warn when a department has spent this share of its month's budget.
+    pub warn_at_pct: i64,
+    /// Day of the month the previous month is closed.
+    pub close_day: u32,
+    /// Who receives the close report.
+    pub report_to: String,
+}
+
+impl Default for FinanceConfig {
+    fn default() -> Self {
+        let budgets = [
+            ("marketing", 1_500_000),
+            ("sales", 2_000_000),
+            ("operations", 800_000),
+            ("finance", 400_000),
+            ("customer-success", 600_000),
+            ("engineering", 1_200_000),
+        ];
+        Self {
+            fx: FxRates::default(),
+            chart: ChartOfAccounts::default(),
+            limits: ApprovalLimits::default(),
+            budgets: budgets.iter().map(|(d, b)| (d.to_string(), *b)).collect(),
+            warn_at_pct: 90,
+            close_day: 3,
+            report_to: "cfo@ascent-xr.example".into(),
+        }
+    }
+}
+
+/// Running totals of a month (`period#<YYYY-MM>` / `summary`), updated with each posting.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PeriodSummary {
+    pub period: String,
+    /// Per currency, minor units.
+    pub revenue_invoiced: BTreeMap<String, i64>,
+    pub tax_invoiced: BTreeMap<String, i64>,
+    pub collected: BTreeMap<String, i64>,
+    pub refunded: BTreeMap<String, i64>,
+    pub credited: BTreeMap<String, i64>,
+    /// Net change of receivables.
+    pub ar_movement: BTreeMap<String, i64>,
+    /// Base currency, minor units.
+    pub expenses_by_category: BTreeMap<String, i64>,
+    pub expenses_by_department: BTreeMap<String, i64>,
+    /// Budget alerts already raised (`sales@90`, `sales@100`).
+    pub alerts: Vec<String>,
+    pub controls_checked: u32,
+    pub controls_failed: u32,
+    pub entries: u32,
+    pub journal_lines: u32,
+    pub closed: bool,
+    pub version: u64,
+}
+
+/// Budget against actual for one department.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BudgetLine {
+    pub department: String,
+    pub budget: Money,
+    pub actual: Money,
+    /// actual − budget (positive = over).
+    pub variance: Money,
+    /// actual / budget in percent, one decimal; `None` without a budget.
+    pub used_pct: Option<f64>,
+}
+
+/// The monthly close report (`close-report#<YYYY-MM>` / `report`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CloseReport {
+    pub period: String,
+    pub closed_on: NaiveDate,
+    pub revenue_invoiced: Vec<Money>,
+    pub tax_invoiced: Vec<Money>,
+    /// Payments less refunds.
+    pub collected: Vec<Money>,
+    pub credited: Vec<Money>,
+    /// Outstanding receivables at month end (previous close + this month's movement).
+    pub receivables: Vec<Money>,
+    /// Billing's AR ageing snapshot as of the first day after the month, when there is one.
+    pub ar_ageing: Option<Value>,
+    pub expenses_by_category: BTreeMap<String, Money>,
+    pub expenses_total: Money,
+    pub budget_vs_actual: Vec<BudgetLine>,
+    pub controls_checked: u32,
+    pub controls_failed: u32,
+    pub control_failures: Vec<String>,
+    pub journal_lines: u32,
+    /// The month's journal in the QuickBooks Online import layout.
+    pub journal_csv: String,
+}
+
+fn period_of(d: NaiveDate) -> String {
+    d.format("%Y-%m").to_string()
+}
+
+fn moneys(m: &BTreeMap<String, i64>) -> Vec<Money> {
+    m.iter().map(|(c, v)| Money::new(*v, c)).collect()
+}
+
+fn add(m: &mut BTreeMap<String, i64>, key: &str, v: i64) {
+    *m.entry(key.to_string()).or_default() += v;
+}
+
+pub struct FinanceController {
+    decl: AgentDecl,
+    config: FinanceConfig,
+}
+
+impl Default for FinanceController {
+    fn default() -> Self {
+        Self::new(FinanceConfig::default())
+    }
+}
+
+impl FinanceController {
+    pub fn new(config: FinanceConfig) -> Self {
+        Self {
+            decl: declaration(),
+            config,
+        }
+    }
+
+    async fn summary(&self, ctx: &mut Ctx<'_>, period: &str) -> Result<PeriodSummary, AgentError> {
+        Ok(ctx
+            .get_as::<PeriodSummary>(Domain::Financial, &format!("period#{period}"), "summary")
+            .await?
+            .unwrap_or_else(|| PeriodSummary {
+                period: period.to_string(),
+                ..Default::default()
+            }))
+    }
+
+    fn save_summary(&self, ctx: &mut Ctx<'_>, mut s: PeriodSummary) -> Result<(), AgentError> {
+        let condition = if s.version == 0 {
+            Condition::NotExists
+        } else {
+            Condition::FieldEquals {
+                field: "version".into(),
+                value: json!(s.version),
+            }
+        };
+        s.version += 1;
+        ctx.put_record(
+            Domain::Financial,
+            &format!("period#{}", s.period),
+            "summary",
+            &s,
+            None,
+            condition,
+        )
+    }
+
+    /// Posts `entries` and applies `apply` to the summary of the month of `date`, or of the
+    /// open month when that one is closed. `source` makes a business fact post once even when
+    /// it is announced twice. Returns the updated summary for the caller to save once (a
+    /// transaction writes an item at most once), `None` when already posted.
+    async fn post(
+        &self,
+        ctx: &mut Ctx<'_>,
+        source: &str,
+        date: NaiveDate,
+        entries: Vec<JournalEntry>,
+        apply: impl FnOnce(&mut PeriodSummary),
+    ) -> Result<Option<PeriodSummary>, AgentError> {
+        let marker = format!("posted#{source}");
+        if ctx
+            .get(Domain::Financial, &marker, "posted")
+            .await?
+            .is_some()
+        {
+            return Ok(None);
+        }
+        let mut summary = self.summary(ctx, &period_of(date)).await?;
+        let mut late = None;
+        if summary.closed {
+            late = Some(summary.period.clone());
+            summary = self
+                .summary(ctx, &period_of(ctx.now().date_naive()))
+                .await?;
+            if summary.closed {
+                return Err(AgentError::Transient(format!(
+                    "period {} is closed and so is the current one",
+                    summary.period
+                )));
+            }
+        }
+        for mut e in entries {
+            if !e.is_balanced() {
+                return Err(AgentError::Invalid(format!(
+                    "{source}: the journal entry does not balance (or is zero)"
+                )));
+            }
+            summary.entries += 1;
+            e.entry_no = format!("{}-{:04}", summary.period, summary.entries);
+            if let Some(closed) = &late {
+                e.memo = format!("{} (belongs to closed period {closed})", e.memo);
+                e.date = ctx.now().date_naive();
+            }
+            summary.journal_lines += e.lines.len() as u32;
+            ctx.put_record(
+                Domain::Financial,
+                &format!("journal#{}", summary.period),
+                &format!("{}#{}", e.date, e.entry_no),
+                &e,
+                None,
+                Condition::NotExists,
+            )?;
+        }
+        apply(&mut summary);
+        ctx.put_record(
+            Domain::Financial,
+            &marker,
+            "posted",
+            &json!({"period": summary.period}),
+            None,
+            Condition::NotExists,
+        )?;
+        Ok(Some(summary))
+    }
+
+    /// Posts and saves the summary.
+    async fn post_and_save(
+        &self,
+        ctx: &mut Ctx<'_>,
+        source: &str,
+        date: NaiveDate,
+        entries: Vec<JournalEntry>,
+        apply: impl FnOnce(&mut PeriodSummary),
+    ) -> Result<(), AgentError> {
+        match self.post(ctx, source, date, entries, apply).await? {
+            Some(s) => self.save_summary(ctx, s),
+            None => Ok(()),
+        }
+    }
+
+    async fn on_invoice(&self, ctx: &mut Ctx<'_>, i: &InvoiceIssued) -> Result<(), AgentError> {
+        let c = &self.config.chart;
+        let cur = i.total.currency.clone();
+        let line = |account: &str, debit: i64, credit: i64| JournalLine {
+            account: account.into(),
+            debit_minor: debit,
+            credit_minor: credit,
+            name: i.account_id.clone(),
+        };
+        let mut lines = vec![
+            line(&c.receivables, i.total.amount_minor, 0),
+            line(&c.revenue, 0, i.subtotal.amount_minor),
+        ];
+        if i.tax.amount_minor != 0 {
+            lines.push(line(&c.sales_tax, 0, i.tax.amount_minor));
+        }
+        let entry = JournalEntry {
+            entry_no: String::new(),
+            date: i.issued_on,
+            currency: cur.clone(),
+            memo: format!("Invoice {}", i.invoice_id),
+            source: format!("invoice {}", i.invoice_id),
+            lines,
+        };
+        self.post_and_save(
+            ctx,
+            &format!("invoice#{}", i.invoice_id),
+            i.issued_on,
+            vec![entry],
+            |s| {
+                add(&mut s.revenue_invoiced, &cur, i.subtotal.amount_minor);
+                add(&mut s.tax_invoiced, &cur, i.tax.amount_minor);
+                add(&mut s.ar_movement, &cur, i.total.amount_minor);
+            },
+        )
+        .await
+    }
+
+    async fn on_payment(&self, ctx: &mut Ctx<'_>, p: &PaymentReceived) -> Result<(), AgentError> {
+        let c = &self.config.chart;
+        let date = p.received_at.date_naive();
+        let entry = JournalEntry::simple(
+            date,
+            &p.amount,
+            &c.cash,
+            &c.receivables,
+            &p.invoice_id,
+            format!(
+                "Payment {} on {} ({})",
+                p.payment_id, p.invoice_id, p.method
+            ),
+            format!("payment {}", p.payment_id),
+        );
+        let cur = p.amount.currency.clone();
+        self.post_and_save(
+            ctx,
+            &format!("payment#{}", p.payment_id),
+            date,
+            vec![entry],
+            |s| {
+                add(&mut s.collected, &cur, p.amount.amount_minor);
+                add(&mut s.ar_movement, &cur, -p.amount.amount_minor);
+            },
+        )
+        .await
+    }
+
+    async fn on_refund(&self, ctx: &mut Ctx<'_>, r: &PaymentRefunded) -> Result<(), AgentError> {
+        let c = &self.config.chart;
+        let date = ctx.now().date_naive();
+        let entry = JournalEntry::simple(
+            date,
+            &r.amount,
+            &c.receivables,
+            &c.cash,
+            &r.invoice_id,
+            format!(
+                "Refund {} of payment {} ({})",
+                r.refund_id, r.payment_id, r.reason
+            ),
+            format!("refund {}", r.refund_id),
+        );
+        let cur = r.amount.currency.clone();
+        self.post_and_save(
+            ctx,
+            &format!("refund#{}", r.refund_id),
+            date,
+            vec![entry],
+            |s| {
+                add(&mut s.refunded, &cur, r.amount.amount_minor);
+                add(&mut s.ar_movement, &cur, r.amount.amount_minor);
+            },
+        )
+        .await
+    }
+
+    async fn on_credit(&self, ctx: &mut Ctx<'_>, n: &CreditNoteIssued) -> Result<(), AgentError> {
+        let c = &self.config.chart;
+        let date = ctx.now().date_naive();
+        let entry = JournalEntry::simple(
+            date,
+            &n.amount,
+            &c.returns,
+            &c.receivables,
+            &n.account_id,
+            format!(
+                "Credit note {} on {}: {}",
+                n.credit_note_id, n.invoice_id, n.reason
+            ),
+            format!("credit note {}", n.credit_note_id),
+        );
+        let cur = n.amount.currency.clone();
+        self.post_and_save(
+            ctx,
+            &format!("credit#{}", n.credit_note_id),
+            date,
+            vec![entry],
+            |s| {
+                add(&mut s.credited, &cur, n.amount.amount_minor);
+                add(&mut s.ar_movement, &cur, -n.amount.amount_minor);
+            },
+        )
+        .await
+    }
+
+    async fn on_expense(&self, ctx: &mut Ctx<'_>, x: &ExpenseDecided) -> Result<(), AgentError> {
+        if x.outcome != ExpenseOutcome::Approved {
+            return Ok(());
+        }
+        if x.amount_base.currency != self.config.fx.base {
+            return Err(AgentError::Invalid(format!(
+                "expense {} is valued in {} but budgets are kept in {}",
+                x.expense_id, x.amount_base.currency, self.config.fx.base
+            )));
+        }
+        let c = &self.config.chart;
+        let entry = JournalEntry::simple(
+            x.incurred_on,
+            &x.amount,
+            c.expense_account(&x.category),
+            &c.reimbursements_payable,
+            &x.employee,
+            format!(
+                "Expense {} ({}, {})",
+                x.expense_id, x.category, x.department
+            ),
+            format!("expense {}", x.expense_id),
+        );
+        let Some(mut summary) = self
+            .post(
+                ctx,
+                &format!("expense#{}", x.expense_id),
+                x.incurred_on,
+                vec![entry],
+                |s| {
+                    add(
+                        &mut s.expenses_by_category,
+                        &x.category,
+                        x.amount_base.amount_minor,
+                    );
+                    add(
+                        &mut s.expenses_by_department,
+                        &x.department,
+                        x.amount_base.amount_minor,
+                    );
+                },
+            )
+            .await?
+        else {
+            return Ok(());
+        };
+        self.budget_alerts(ctx, &mut summary, &x.department)?;
+        self.save_summary(ctx, summary)
+    }
+
+    /// Raises each budget level (warning, over) once per department and month.
+    fn budget_alerts(
+        &self,
+        ctx: &mut Ctx<'_>,
+        summary: &mut PeriodSummary,
+        department: &str,
+    ) -> Result<(), AgentError> {
+        let Some(budget) = self.config.budgets.get(department).copied() else {
+            return Ok(());
+        };
+        let actual = summary
+            .expenses_by_department
+            .get(department)
+            .copied()
+            .unwrap_or(0);
+        for pct in [self.config.warn_at_pct, 100] {
+            let key = format!("{department}@{pct}");
+            if actual >= budget * pct / 100 && !summary.alerts.contains(&key) {
+                summary.alerts.push(key);
+                ctx.emit(ThresholdCrossed {
+                    metric: format!("budget.{department}.{}.used_pct", summary.period),
+                    value: (actual as f64 * 1000.0 / budget as f64).round() / 10.0,
+                    threshold: pct as f64,
+                    direction: Direction::Above,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn on_reimbursement(
+        &self,
+        ctx: &mut Ctx<'_>,
+        b: &ReimbursementBatchCreated,
+    ) -> Result<(), AgentError> {
+        let c = &self.config.chart;
+        let entries = b
+            .totals
+            .iter()
+            .map(|total| {
+                JournalEntry::simple(
+                    b.created_on,
+                    total,
+                    &c.reimbursements_payable,
+                    &c.bank,
+                    "",
+                    format!("Reimbursement batch {} ({})", b.batch_id, total.currency),
+                    format!("reimbursement {}", b.batch_id),
+                )
+            })
+            .collect();
+        self.post_and_save(
+            ctx,
+            &format!("reimbursement#{}", b.batch_id),
+            b.created_on,
+            entries,
+            |_| {},
+        )
+        .await
+    }
+
+    async fn on_approval(&self, ctx: &mut Ctx<'_>, d: &ApprovalDecided) -> Result<(), AgentError> {
+        let check: ControlCheck = self.config.limits.check(d, &self.config.fx);
+        let today = ctx.now().date_naive();
+        let passed = check.passed();
+        let Some(summary) = self
+            .post(
+                ctx,
+                &format!("control#{}", d.approval_id),
+                today,
+                vec![],
+                |s| {
+                    s.controls_checked += 1;
+                    if !passed {
+                        s.controls_failed += 1;
+                    }
+                },
+            )
+            .await?
+        else {
+            return Ok(());
+        };
+        ctx.put_record(
+            Domain::Financial,
+            &format!("controls#{}", summary.period),
+            &d.approval_id,
+            &check,
+            None,
+            Condition::Always,
+        )?;
+        self.save_summary(ctx, summary)?;
+        if !passed {
+            ctx.emit(ExceptionRaised {
+                agent: NAME.into(),
+                subject: format!("{} {}", d.kind, d.subject),
+                reason: format!(
+                    "SOX control failed on approval {}: {}",
+                    d.approval_id,
+                    check.failures.join("; ")
+                ),
+                severity: Severity::Critical,
+            })?;
+        }
+        Ok(())
+    }
+
+    async fn on_daily(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
+        let today = tick.at.date_naive();
+        if today.day() != self.config.close_day {
+            return Ok(());
+        }
+        let first_of_month = today.with_day(1).expect("day 1 exists");
+        let month_start = first_of_month - Months::new(1);
+        self.close(ctx, month_start, today).await
+    }
+
+    /// Closes the month starting on `month_start`.
+    pub async fn close(
+        &self,
+        ctx: &mut Ctx<'_>,
+        month_start: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<(), AgentError> {
+        let period = period_of(month_start);
+        let mut summary = self.summary(ctx, &period).await?;
+        if summary.closed {
+            return Ok(());
+        }
+        let base = self.config.fx.base.clone();
+        let next_month = month_start + Months::new(1);
+        let entries: Vec<JournalEntry> = ctx
+            .query(
+                Domain::Financial,
+                &Query::table(format!("journal#{period}")),
+            )
+            .await?
+            .iter()
+            .map(|i| i.parse())
+            .collect::<Result<_, _>>()?;
+        let previous = period_of(month_start - Months::new(1));
+        let mut receivables: BTreeMap<String, i64> = match ctx
+            .get_as::<CloseReport>(
+                Domain::Financial,
+                &format!("close-report#{previous}"),
+                "report",
+            )
+            .await?
+        {
+            Some(r) => r
+                .receivables
+                .iter()
+                .map(|m| (m.currency.clone(), m.amount_minor))
+                .collect(),
+            None => BTreeMap::new(),
+        };
+        for (cur, v) in &summary.ar_movement {
+            add(&mut receivables, cur, *v);
+        }
+        let ar_ageing = ctx
+            .query(
+                Domain::Financial,
+                &Query::table("report#ar-ageing")
+                    .sort(SortKey::AtMost(next_month.to_string()))
+                    .descending()
+                    .limit(1),
+            )
+            .await?
+            .into_iter()
+            .next()
+            .filter(|i| i.sk.as_str() >= month_start.to_string().as_str())
+            .map(|i| i.data);
+        let mut collected = summary.collected.clone();
+        for (cur, v) in &summary.refunded {
+            add(&mut collected, cur, -v);
+        }
+        let mut departments: Vec<String> = self.config.budgets.keys().cloned().collect();
+        for d in summary.expenses_by_department.keys() {
+            if !departments.contains(d) {
+                departments.push(d.clone());
+            }
+        }
+        let budget_vs_actual: Vec<BudgetLine> = departments
+            .iter()
+            .map(|d| {
+                let budget = self.config.budgets.get(d).copied().unwrap_or(0);
+                let actual = summary.expenses_by_department.get(d).copied().unwrap_or(0);
+                BudgetLine {
+                    department: d.clone(),
+                    budget: Money::new(budget, &base),
+                    actual: Money::new(actual, &base),
+                    variance: Money::new(actual - budget, &base),
+                    used_pct: (budget > 0)
+                        .then(|| (actual as f64 * 1000.0 / budget as f64).round() / 10.0),
+                }
+            })
+            .collect();
+        let control_failures: Vec<String> = ctx
+            .query(
+                Domain::Financial,
+                &Query::table(format!("controls#{period}")),
+            )
+            .await?
+            .iter()
+            .map(|i| i.parse::<ControlCheck>())
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flat_map(|c| {
+                c.failures
+                    .into_iter()
+                    .map(move |f| format!("{} ({} {}): {f}", c.approval_id, c.kind, c.subject))
+            })
+            .collect();
+        let expenses_total: i64 = summary.expenses_by_category.values().sum();
+        let report = CloseReport {
+            period: period.clone(),
+            closed_on: today,
+            revenue_invoiced: moneys(&summary.revenue_invoiced),
+            tax_invoiced: moneys(&summary.tax_invoiced),
+            collected: moneys(&collected),
+            credited: moneys(&summary.credited),
+            receivables: moneys(&receivables),
+            ar_ageing,
+            expenses_by_category: summary
+                .expenses_by_category
+                .iter()
+                .map(|(c, v)| (c.clone(), Money::new(*v, &base)))
+                .collect(),
+            expenses_total: Money::new(expenses_total, &base),
+            budget_vs_actual,
+            controls_checked: summary.controls_checked,
+            controls_failed: summary.controls_failed,
+            control_failures,
+            journal_lines: entries.iter().map(|e| e.lines.len() as u32).sum(),
+            journal_csv: journal::quickbooks_csv(&entries),
+        };
+        ctx.put_record(
+            Domain::Financial,
+            &format!("close-report#{period}"),
+            "report",
+            &report,
+            None,
+            Condition::NotExists,
+        )?;
+        ctx.send_mail(Mail {
+            to: self.config.report_to.clone(),
+            subject: format!("Month closed: {period}"),
+            text: render(&report),
+            html: None,
+        })?;
+        ctx.emit(MonthClosed {
+            period: period.clone(),
+            revenue_invoiced: report.revenue_invoiced.clone(),
+            collected: report.collected.clone(),
+            expenses: report.expenses_total.clone(),
+            receivables: report.receivables.clone(),
+            departments_over_budget: report
+                .budget_vs_actual
+                .iter()
+                .filter(|b| b.variance.amount_minor > 0 && b.budget.amount_minor > 0)
+                .map(|b| b.department.clone())
+                .collect(),
+            controls_checked: report.controls_checked,
+            controls_failed: report.controls_failed,
+            journal_lines: report.journal_lines,
+        })?;
+        summary.closed = true;
+        self.save_summary(ctx, summary)
+    }
+}
+
+fn list(ms: &[Money]) -> String {
+    if ms.is_empty() {
+        "none".into()
+    } else {
+        ms.iter()
+            .map(|m| m.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The close report as the text of the CFO's email.
+pub fn render(r: &CloseReport) -> String {
+    let mut out = format!("Close report {} (closed {})\n\n", r.period, r.closed_on);
+    out.push_str(&format!(
+        "Revenue invoiced: {}\n",
+        list(&r.revenue_invoiced)
+    ));
+    out.push_str(&format!("Tax invoiced:     {}\n", list(&r.tax_invoiced)));
+    out.push_str(&format!("Collected (net):  {}\n", list(&r.collected)));
+    out.push_str(&format!("Credit notes:     {}\n", list(&r.credited)));
+    out.push_str(&format!("Receivables:      {}\n\n", list(&r.receivables)));
+    out.push_str(&format!("Expenses: {}\n", r.expenses_total));
+    for (c, m) in &r.expenses_by_category {
+        out.push_str(&format!("  {c}: {m}\n"));
+    }
+    out.push_str("\nBudget vs actual:\n");
+    for b in &r.budget_vs_actual {
+        out.push_str(&format!(
+            "  {}: {} of {} ({}), variance {}\n",
+            b.department,
+            b.actual,
+            b.budget,
+            b.used_pct.map_or("no budget".into(), |p| format!("{p}%")),
+            b.variance
+        ));
+    }
+    out.push_str(&format!(
+        "\nSOX controls: {} checked, {} failed\n",
+        r.controls_checked, r.controls_failed
+    ));
+    for f in &r.control_failures {
+        out.push_str(&format!("  FAILED {f}\n"));
+    }
+    out.push_str(&format!(
+        "\nJournal: {} lines, QuickBooks CSV attached to the report record close-report#{}\n",
+        r.journal_lines, r.period
+    ));
+    out
+}
+
+#[async_trait]
+impl Agent for FinanceController {
+    fn declaration(&self) -> &AgentDecl {
+        &self.decl
+    }
+
+    async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError> {
+        match event.payload() {
+            Payload::InvoiceIssued(i) => self.on_invoice(ctx, i).await,
+            Payload::PaymentReceived(p) => self.on_payment(ctx, p).await,
+            Payload::PaymentRefunded(r) => self.on_refund(ctx, r).await,
+            Payload::CreditNoteIssued(n) => self.on_credit(ctx, n).await,
+            Payload::ExpenseDecided(x) => self.on_expense(ctx, x).await,
+            Payload::ReimbursementBatchCreated(b) => self.on_reimbursement(ctx, b).await,
+            Payload::ApprovalDecided(d) => self.on_approval(ctx, d).await,
+            Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
+            other => Err(AgentError::Invalid(format!(
+                "{NAME} does not handle {}",
+                other.detail_type()
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

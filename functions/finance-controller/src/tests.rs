@@ -1,0 +1,282 @@
+//! Finance Controller tests: financial events in, journal, budget alerts, controls and the
+//! close report out, through an in-memory twin.
+
+use super::*;
+use ascent_core::catalog::{ApprovalOutcome, PricedLine};
+use ascent_embedded::testkit::TestTwin;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+fn twin() -> TestTwin {
+    let mut config = FinanceConfig::default();
+    config.budgets.insert("sales".into(), 100_000); // 1,000.00 USD a month
+    TestTwin::new(
+        vec![Arc::new(FinanceController::new(config))],
+        at("2026-03-02T09:00:00Z"),
+    )
+}
+
+fn invoice(id: &str, subtotal: i64, tax: i64, issued_on: &str) -> InvoiceIssued {
+    InvoiceIssued {
+        invoice_id: id.into(),
+        account_id: "A1".into(),
+        deal_id: None,
+        lines: vec![PricedLine {
+            sku: "XR-STUDIO-SEAT".into(),
+            description: "Seat".into(),
+            quantity: 1,
+            unit_price: Money::usd(subtotal),
+            amount: Money::usd(subtotal),
+        }],
+        subtotal: Money::usd(subtotal),
+        tax: Money::usd(tax),
+        total: Money::usd(subtotal + tax),
+        issued_on: issued_on.parse().unwrap(),
+        due_on: issued_on.parse::<NaiveDate>().unwrap() + chrono::Duration::days(30),
+        payment_terms_days: 30,
+    }
+}
+
+fn payment(id: &str, invoice: &str, amount: i64, when: &str) -> PaymentReceived {
+    PaymentReceived {
+        payment_id: id.into(),
+        invoice_id: invoice.into(),
+        amount: Money::usd(amount),
+        received_at: at(when),
+        method: "card".into(),
+    }
+}
+
+fn expense(id: &str, department: &str, base: i64, on: &str) -> ExpenseDecided {
+    ExpenseDecided {
+        expense_id: id.into(),
+        employee: "li.wei@ascent-xr.example".into(),
+        department: department.into(),
+        category: "travel".into(),
+        amount: Money::usd(base),
+        amount_base: Money::usd(base),
+        incurred_on: on.parse().unwrap(),
+        outcome: ExpenseOutcome::Approved,
+        decided_by: "mara.head@ascent-xr.example".into(),
+        reasons: vec![],
+        approval_id: None,
+    }
+}
+
+fn close(t: &TestTwin, day: &str) {
+    t.runtime
+        .schedule_tick("daily", at(&format!("{day}T06:00:00Z")))
+        .unwrap();
+    t.drain();
+}
+
+fn report(t: &TestTwin, period: &str) -> CloseReport {
+    serde_json::from_value(
+        t.get(
+            Domain::Financial,
+            &format!("close-report#{period}"),
+            "report",
+        )
+        .unwrap_or_else(|| panic!("no close report for {period}")),
+    )
+    .unwrap()
+}
+
+fn summary(t: &TestTwin, period: &str) -> PeriodSummary {
+    serde_json::from_value(
+        t.get(Domain::Financial, &format!("period#{period}"), "summary")
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn invoices_and_payments_post_balanced_entries_and_close_the_month() {
+    let t = twin();
+    let src = "ascent.agent.billing";
+    t.emit(src, invoice("inv-1", 1_000_000, 72_500, "2026-03-02"));
+    t.emit(src, invoice("inv-2", 500_000, 0, "2026-03-20"));
+    t.emit(
+        "ascent.payments",
+        payment("P1", "inv-1", 1_072_500, "2026-03-25T10:00:00Z"),
+    );
+    t.emit(
+        "ascent.payments",
+        payment("P2", "inv-2", 200_000, "2026-03-30T10:00:00Z"),
+    );
+    // Announced twice by the payment processor: posted once.
+    t.emit(
+        "ascent.payments",
+        payment("P2", "inv-2", 200_000, "2026-03-30T10:00:00Z"),
+    );
+    t.emit(
+        "ascent.agent.expense-management",
+        expense("E1", "marketing", 45_000, "2026-03-10"),
+    );
+
+    let s = summary(&t, "2026-03");
+    assert_eq!(s.entries, 5);
+    assert_eq!(
+        s.ar_movement["USD"],
+        1_072_500 + 500_000 - 1_072_500 - 200_000
+    );
+
+    close(&t, "2026-04-02"); // not the close day
+    assert!(t.emitted("MonthClosed").is_empty());
+    close(&t, "2026-04-03");
+    close(&t, "2026-04-03");
+    assert_eq!(t.emitted("MonthClosed").len(), 1);
+    let r = report(&t, "2026-03");
+    assert_eq!(r.revenue_invoiced, vec![Money::usd(1_500_000)]);
+    assert_eq!(r.tax_invoiced, vec![Money::usd(72_500)]);
+    assert_eq!(r.collected, vec![Money::usd(1_272_500)]);
+    assert_eq!(r.receivables, vec![Money::usd(300_000)]);
+    assert_eq!(r.expenses_total, Money::usd(45_000));
+    assert_eq!(r.expenses_by_category["travel"], Money::usd(45_000));
+    let marketing = r
+        .budget_vs_actual
+        .iter()
+        .find(|b| b.department == "marketing")
+        .unwrap();
+    assert_eq!(marketing.variance, Money::usd(45_000 - 1_500_000));
+    assert_eq!(marketing.used_pct, Some(3.0));
+    // The journal: 3 + 2 + 2 + 2 + 2 lines, balanced, QuickBooks layout.
+    assert_eq!(r.journal_lines, 11);
+    let rows: Vec<&str> = r.journal_csv.lines().collect();
+    assert_eq!(rows.len(), 12);
+    assert!(rows.contains(
+        &"2026-03-0001,03/02/2026,USD,Accounts Receivable (A/R),10725.00,,Invoice inv-1,A1"
+    ));
+    assert!(
+        rows.contains(&"2026-03-0001,03/02/2026,USD,Sales Tax Payable,,725.00,Invoice inv-1,A1")
+    );
+    let mail = t.runtime.mails().unwrap();
+    let cfo = mail
+        .iter()
+        .find(|m| m.to == "cfo@ascent-xr.example")
+        .unwrap();
+    assert!(
+        cfo.text.contains("Receivables:      3000.00 USD"),
+        "{}",
+        cfo.text
+    );
+}
+
+#[test]
+fn receivables_carry_over_and_late_postings_go_to_the_open_month() {
+    let t = twin();
+    t.emit(
+        "ascent.agent.billing",
+        invoice("inv-1", 1_000_000, 0, "2026-03-02"),
+    );
+    t.clock.set(at("2026-04-03T06:00:00Z"));
+    close(&t, "2026-04-03");
+    // A March payment reported after March closed is booked in April, saying so.
+    t.emit(
+        "ascent.payments",
+        payment("P1", "inv-1", 400_000, "2026-03-31T18:00:00Z"),
+    );
+    let april = summary(&t, "2026-04");
+    assert_eq!(april.collected["USD"], 400_000);
+    close(&t, "2026-05-03");
+    let r = report(&t, "2026-04");
+    assert_eq!(r.receivables, vec![Money::usd(600_000)]);
+    assert!(r.journal_csv.contains("belongs to closed period 2026-03"));
+}
+
+#[test]
+fn budget_warning_then_over_budget_once_each() {
+    let t = twin();
+    let src = "ascent.agent.expense-management";
+    t.emit(src, expense("E1", "sales", 50_000, "2026-03-02"));
+    assert!(t.emitted("ThresholdCrossed").is_empty());
+    t.emit(src, expense("E2", "sales", 45_000, "2026-03-03")); // 95%
+    t.emit(src, expense("E3", "sales", 10_000, "2026-03-04")); // 105%
+    t.emit(src, expense("E4", "sales", 10_000, "2026-03-05")); // still over: no new alert
+    let alerts: Vec<ThresholdCrossed> = t
+        .emitted("ThresholdCrossed")
+        .iter()
+        .map(|e| match e.payload() {
+            Payload::ThresholdCrossed(x) => x.clone(),
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(alerts.len(), 2);
+    assert_eq!(alerts[0].metric, "budget.sales.2026-03.used_pct");
+    assert_eq!((alerts[0].threshold, alerts[0].value), (90.0, 95.0));
+    assert_eq!((alerts[1].threshold, alerts[1].value), (100.0, 105.0));
+    close(&t, "2026-04-03");
+    let Payload::MonthClosed(m) = t.emitted("MonthClosed")[0].payload().clone() else {
+        unreachable!()
+    };
+    assert_eq!(m.departments_over_budget, ["sales"]);
+    assert_eq!(m.expenses, Money::usd(115_000));
+}
+
+#[test]
+fn sox_controls_are_checked_on_every_financial_approval() {
+    let t = twin();
+    let decided = |id: &str, by: &str, amount: i64| ApprovalDecided {
+        approval_id: id.into(),
+        kind: "expense".into(),
+        subject: "E1".into(),
+        requested_by_agent: "expense-management".into(),
+        amount: Some(Money::usd(amount)),
+        outcome: ApprovalOutcome::Approved,
+        decided_by: Some(by.into()),
+        comment: None,
+        requester: "li.wei@ascent-xr.example".into(),
+    };
+    t.emit(
+        "ascent.approvals",
+        decided("apr-1", "mara.head@ascent-xr.example", 48_250),
+    );
+    t.emit(
+        "ascent.approvals",
+        decided("apr-2", "mara.head@ascent-xr.example", 250_000),
+    );
+    t.emit(
+        "ascent.approvals",
+        decided("apr-2", "mara.head@ascent-xr.example", 250_000),
+    );
+    let exceptions = t.emitted("ExceptionRaised");
+    assert_eq!(exceptions.len(), 1);
+    let Payload::ExceptionRaised(x) = exceptions[0].payload() else {
+        unreachable!()
+    };
+    assert_eq!(x.severity, Severity::Critical);
+    assert!(x.reason.contains("approval limit"), "{}", x.reason);
+    close(&t, "2026-04-03");
+    let r = report(&t, "2026-03");
+    assert_eq!((r.controls_checked, r.controls_failed), (2, 1));
+    assert!(r.control_failures[0].starts_with("apr-2 (expense E1): approval limit"));
+}
+
+#[test]
+fn an_expense_not_valued_in_the_base_currency_is_refused() {
+    let t = twin();
+    let mut x = expense("E1", "sales", 1_000, "2026-03-02");
+    x.amount_base = Money::new(1_000, "EUR");
+    t.emit("ascent.agent.expense-management", x);
+    let dead = t.runtime.dead_letters().unwrap();
+    assert_eq!(dead.len(), 1);
+    assert!(
+        dead[0].reason.contains("budgets are kept in USD"),
+        "{}",
+        dead[0].reason
+    );
+}
+
+#[test]
+fn an_empty_month_still_closes_with_zeroes() {
+    let t = twin();
+    close(&t, "2026-03-03");
+    let r = report(&t, "2026-02");
+    assert!(r.revenue_invoiced.is_empty());
+    assert_eq!(r.expenses_total, Money::usd(0));
+    assert_eq!(r.journal_lines, 0);
+}
