@@ -57,7 +57,8 @@ fn sample_payload(detail_type: &str) -> Value {
             json!({"deal_id": "D00042", "account_id": "A00042", "owner": "ava.rep@ascent-xr.example",
             "from_stage": "demo", "to_stage": "proposal",
             "lines": [{"sku": "XR-STUDIO-SEAT", "quantity": 50}, {"sku": "ONBOARDING", "quantity": 1}],
-            "requested_discount_pct": 20.0, "currency": "USD"})
+            "requested_discount_pct": 20.0, "currency": "USD",
+            "amount": usd(5_300_000)})
         }
         "ProposalSent" => {
             json!({"proposal_id": "prop-D00042-1a2b3c4d", "deal_id": "D00042", "account_id": "A00042",
@@ -92,6 +93,13 @@ fn sample_payload(detail_type: &str) -> Value {
         "CreditNoteIssued" => {
             json!({"credit_note_id": "cn-CR-77", "invoice_id": "inv-D00042", "account_id": "A00042",
             "amount": usd(250_000), "reason": "two headsets arrived damaged", "outstanding": usd(4_297_400)})
+        }
+        "LeadAssigned" => {
+            json!({"lead_id": "L000123", "rep": "ava.rep@ascent-xr.example", "territory": "sales-emea", "score": 86})
+        }
+        "DealStalled" => {
+            json!({"deal_id": "D00042", "account_id": "A00042", "owner": "ava.rep@ascent-xr.example",
+            "stage": "proposal", "days_inactive": 15})
         }
         "PaymentRefunded" => {
             json!({"refund_id": "re_1", "payment_id": "P000777", "invoice_id": "inv-D00042",

@@ -8,6 +8,7 @@ use std::sync::Arc;
 pub fn all() -> Vec<Arc<dyn Agent>> {
     vec![
         Arc::new(lead_generation::LeadGeneration::default()),
+        Arc::new(sales_director::SalesDirector::default()),
         Arc::new(closing::Closing::default()),
         Arc::new(billing::Billing::default()),
         Arc::new(expense_management::ExpenseManagement::default()),
@@ -19,6 +20,7 @@ pub fn all() -> Vec<Arc<dyn Agent>> {
 pub fn declarations() -> Vec<AgentDecl> {
     vec![
         lead_generation::declaration(),
+        sales_director::declaration(),
         closing::declaration(),
         billing::declaration(),
         expense_management::declaration(),

@@ -322,6 +322,7 @@ impl Company {
             lines,
             requested_discount_pct: discount,
             currency: "USD".into(),
+            amount: None,
         };
         let q = day + self.rng.range(2, 5) as u32;
         let d = q + self.rng.range(3, 7) as u32;

@@ -101,6 +101,7 @@ fn invoice_lines_come_from_the_accepted_proposal() {
             }],
             requested_discount_pct: 10.0,
             currency: "USD".into(),
+            amount: None,
         },
     );
     let Payload::ProposalSent(p) = &payloads(&t, "ProposalSent")[0] else {

@@ -366,6 +366,7 @@ mod tests {
             ],
             requested_discount_pct: discount,
             currency: "USD".into(),
+            amount: None,
         }
     }
 

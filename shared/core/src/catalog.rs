@@ -132,6 +132,10 @@ catalog! {
     InteractionRecorded: Business, "ascent.web", [1];
     /// A deal moved between pipeline stages in the CRM.
     DealStageChanged: Business, "ascent.crm", [1];
+    /// The Sales Director assigned a qualified lead to a rep of its territory.
+    LeadAssigned: Business, "ascent.agent.sales-director", [1];
+    /// A deal had no activity for longer than the stall limit.
+    DealStalled: Business, "ascent.agent.sales-director", [1];
     /// Closing sent a proposal (after approval when the discount needed one).
     ProposalSent: Business, "ascent.agent.closing", [1];
     /// A deal was won.
@@ -315,6 +319,29 @@ pub struct DealStageChanged {
     #[serde(default)]
     pub requested_discount_pct: f64,
     pub currency: String,
+    /// The deal's expected value, when the CRM has one (pipeline and forecast use it).
+    #[serde(default)]
+    pub amount: Option<Money>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeadAssigned {
+    pub lead_id: String,
+    /// Email of the rep who owns the lead now.
+    pub rep: String,
+    pub territory: String,
+    pub score: u8,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DealStalled {
+    pub deal_id: String,
+    pub account_id: String,
+    pub owner: String,
+    pub stage: DealStage,
+    pub days_inactive: u32,
 }
 
 /// A priced line of a proposal or invoice.
@@ -776,6 +803,15 @@ pub(crate) fn check_payload(p: &Payload) -> Result<(), (String, String)> {
                     "requested_discount_pct".into(),
                     format!("{} is outside 0–100", d.requested_discount_pct),
                 ));
+            }
+            if let Some(a) = &d.amount {
+                money("amount", a)?;
+                if a.currency != d.currency {
+                    return Err((
+                        "amount.currency".into(),
+                        format!("{} differs from the deal's currency {}", a.currency, d.currency),
+                    ));
+                }
             }
             Ok(())
         }

@@ -1,0 +1,638 @@
+//! # Sales Director agent
+//!
+//! Leads the sales team:
+//! - assigns each qualified lead (`LeadRouted`) to a rep of its territory by weighted round
+//!   robin on capacity ([`assignment`]) and announces `LeadAssigned`;
+//! - follows every deal through its stages (`DealStageChanged`, `ProposalSent`, won/lost),
+//!   keeping its stage history and last activity;
+//! - learns stage win probabilities, conversion and velocity from closed deals
+//!   ([`forecast`]), with a default table as the prior;
+//! - every day writes the pipeline report (by stage, rep and territory; weighted forecast;
+//!   commit and won vs quarterly quota per rep; conversion and velocity) and alerts the owner
+//!   of each deal with no activity for `stall_days` (`DealStalled`, once per stall).
+//!
+//! It is also the approver of discounts above Closing's threshold: the `sales-director` role
+//! of the approval policy (the Sales Director, escalating to the CRO).
+
+pub mod assignment;
+pub mod forecast;
+
+use ascent_core::agent::{
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+};
+use ascent_core::catalog::{
+    DealClosedLost, DealClosedWon, DealStage, DealStageChanged, DealStalled, ExceptionRaised,
+    LeadAssigned, LeadRouted, Payload, ProposalSent, ScheduleTick, Severity,
+};
+use ascent_core::context::Ctx;
+use ascent_core::event::Event;
+use ascent_core::money::{FxRates, Money};
+use ascent_core::ports::{Condition, Mail, Query};
+use assignment::Rep;
+use async_trait::async_trait;
+use chrono::{DateTime, Datelike, Utc};
+use forecast::{OPEN_STAGES, StageDefaults, StageStats, StageVisit, stage_name};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+pub const NAME: &str = "sales-director";
+/// `gsi1` partition of open deals.
+pub const OPEN_DEALS: &str = "deals#open";
+
+pub fn declaration() -> AgentDecl {
+    AgentDecl {
+        name: NAME,
+        department: Department::Sales,
+        queue: QueueClass::Batch,
+        subscriptions: vec![
+            Subscription {
+                name: "lead-routed",
+                pattern: json!({"detail-type": ["LeadRouted"]}),
+            },
+            Subscription {
+                name: "deal-activity",
+                pattern: json!({"detail-type": ["DealStageChanged", "ProposalSent", "DealClosedWon", "DealClosedLost"]}),
+            },
+            Subscription {
+                name: "daily-pipeline",
+                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["daily"]}}}),
+            },
+        ],
+        reads: vec![Domain::Customer, Domain::Performance],
+        writes: vec![Domain::Customer, Domain::Performance],
+        emits: vec!["LeadAssigned", "DealStalled", "ExceptionRaised"],
+        requests_approvals: false,
+        sends_mail: true,
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SalesConfig {
+    pub reps: Vec<Rep>,
+    /// Who gets leads of a territory without reps (and is told).
+    pub fallback_rep: String,
+    pub stall_days: i64,
+    pub defaults: StageDefaults,
+    pub fx: FxRates,
+}
+
+impl Default for SalesConfig {
+    fn default() -> Self {
+        let rep = |email: &str, territory: &str, capacity, quota_minor| Rep {
+            email: email.into(),
+            territory: territory.into(),
+            capacity,
+            quota_minor,
+        };
+        Self {
+            reps: vec![
+                rep(
+                    "ava.rep@ascent-xr.example",
+                    "sales-americas",
+                    10,
+                    30_000_000,
+                ),
+                rep(
+                    "ben.rep@ascent-xr.example",
+                    "sales-americas",
+                    10,
+                    30_000_000,
+                ),
+                rep(
+                    "chloe.rep@ascent-xr.example",
+                    "sales-americas",
+                    5,
+                    15_000_000,
+                ),
+                rep("dario.rep@ascent-xr.example", "sales-emea", 10, 25_000_000),
+                rep("eva.rep@ascent-xr.example", "sales-emea", 10, 25_000_000),
+                rep("kenji.rep@ascent-xr.example", "sales-apac", 10, 20_000_000),
+            ],
+            fallback_rep: "sales.director@ascent-xr.example".into(),
+            stall_days: 14,
+            defaults: StageDefaults::default(),
+            fx: FxRates::default(),
+        }
+    }
+}
+
+/// A deal as the Sales Director follows it (`deal#<id>` / `pipeline`, customer domain).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PipelineDeal {
+    pub deal_id: String,
+    pub account_id: String,
+    pub owner: String,
+    pub territory: String,
+    pub stage: DealStage,
+    /// Expected value in the base currency, when known.
+    pub amount_base: Option<Money>,
+    pub history: Vec<StageVisit>,
+    pub last_activity: DateTime<Utc>,
+    pub stall_alerted: bool,
+}
+
+/// Won business per rep in a quarter (`quota#<YYYY-Qn>` / `<rep>`, performance domain).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RepQuarter {
+    pub rep: String,
+    pub won_minor: i64,
+    pub deals_won: u32,
+    pub deals_lost: u32,
+}
+
+/// Count and value of a slice of the pipeline.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Slice {
+    pub deals: u32,
+    pub amount_minor: i64,
+    pub weighted_minor: i64,
+}
+
+/// Commit and attainment of one rep for the quarter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RepForecast {
+    pub rep: String,
+    pub quota: Money,
+    pub won: Money,
+    /// Won plus open deals in negotiation.
+    pub commit: Money,
+    /// Won plus the weighted value of everything open.
+    pub forecast: Money,
+    pub attainment_pct: Option<f64>,
+}
+
+/// The daily pipeline report (`report#pipeline` / `<date>`, performance domain).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PipelineReport {
+    pub date: chrono::NaiveDate,
+    pub quarter: String,
+    pub currency: String,
+    pub by_stage: BTreeMap<String, Slice>,
+    pub by_rep: BTreeMap<String, Slice>,
+    pub by_territory: BTreeMap<String, Slice>,
+    pub weighted_forecast_minor: i64,
+    pub probabilities: BTreeMap<String, f64>,
+    pub conversion: BTreeMap<String, f64>,
+    pub velocity_days: BTreeMap<String, f64>,
+    pub reps: Vec<RepForecast>,
+    pub stalled: Vec<String>,
+}
+
+pub fn quarter_of(t: DateTime<Utc>) -> String {
+    format!("{}-Q{}", t.year(), (t.month() - 1) / 3 + 1)
+}
+
+fn deal_pk(id: &str) -> String {
+    format!("deal#{id}")
+}
+
+pub struct SalesDirector {
+    decl: AgentDecl,
+    config: SalesConfig,
+}
+
+impl Default for SalesDirector {
+    fn default() -> Self {
+        Self::new(SalesConfig::default())
+    }
+}
+
+impl SalesDirector {
+    pub fn new(config: SalesConfig) -> Self {
+        Self {
+            decl: declaration(),
+            config,
+        }
+    }
+
+    fn territory_of(&self, rep: &str) -> String {
+        self.config
+            .reps
+            .iter()
+            .find(|r| r.email.eq_ignore_ascii_case(rep))
+            .map_or_else(|| "unassigned".to_string(), |r| r.territory.clone())
+    }
+
+    async fn on_routed(&self, ctx: &mut Ctx<'_>, l: &LeadRouted) -> Result<(), AgentError> {
+        let key = format!("lead#{}", l.lead_id);
+        if ctx
+            .get(Domain::Customer, &key, "assignment")
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        let quarter = quarter_of(ctx.now());
+        let rotation_pk = format!("rotation#{}#{quarter}", l.team);
+        let rotation: Option<BTreeMap<String, u32>> = ctx
+            .get_as(Domain::Performance, &rotation_pk, "counts")
+            .await?;
+        let version_condition = match &rotation {
+            Some(_) => Condition::Exists,
+            None => Condition::NotExists,
+        };
+        let mut counts = rotation.unwrap_or_default();
+        let rep = match assignment::pick(&self.config.reps, &l.team, &counts) {
+            Some(r) => r.email.clone(),
+            None => {
+                ctx.emit(ExceptionRaised {
+                    agent: NAME.into(),
+                    subject: l.lead_id.clone(),
+                    reason: format!(
+                        "no rep with capacity in territory {}: lead given to {}",
+                        l.team, self.config.fallback_rep
+                    ),
+                    severity: Severity::Medium,
+                })?;
+                self.config.fallback_rep.clone()
+            }
+        };
+        *counts.entry(rep.clone()).or_default() += 1;
+        ctx.put_record(
+            Domain::Performance,
+            &rotation_pk,
+            "counts",
+            &counts,
+            None,
+            version_condition,
+        )?;
+        ctx.put_record(
+            Domain::Customer,
+            &key,
+            "assignment",
+            &json!({"rep": rep, "territory": l.team, "assigned_at": ctx.now()}),
+            None,
+            Condition::NotExists,
+        )?;
+        ctx.send_mail(Mail {
+            to: rep.clone(),
+            subject: format!(
+                "New {} lead {} (score {})",
+                format!("{:?}", l.grade).to_lowercase(),
+                l.lead_id,
+                l.score
+            ),
+            text: format!(
+                "Lead {} in {} is yours: score {} ({:?}). Outreach starts its sequence now.\n",
+                l.lead_id, l.team, l.score, l.grade
+            ),
+            html: None,
+        })?;
+        ctx.emit(LeadAssigned {
+            lead_id: l.lead_id.clone(),
+            rep,
+            territory: l.team.clone(),
+            score: l.score,
+        })
+    }
+
+    async fn load(
+        &self,
+        ctx: &mut Ctx<'_>,
+        deal_id: &str,
+    ) -> Result<Option<PipelineDeal>, AgentError> {
+        ctx.get_as(Domain::Customer, &deal_pk(deal_id), "pipeline")
+            .await
+    }
+
+    fn save(&self, ctx: &mut Ctx<'_>, d: &PipelineDeal) -> Result<(), AgentError> {
+        let open = OPEN_STAGES.contains(&d.stage);
+        ctx.put_record(
+            Domain::Customer,
+            &deal_pk(&d.deal_id),
+            "pipeline",
+            d,
+            open.then(|| (OPEN_DEALS.to_string(), d.deal_id.clone())),
+            Condition::Always,
+        )
+    }
+
+    fn base(&self, m: &Money) -> Result<Money, AgentError> {
+        self.config.fx.to_base(m).map_err(AgentError::Invalid)
+    }
+
+    async fn on_stage(
+        &self,
+        ctx: &mut Ctx<'_>,
+        c: &DealStageChanged,
+        at: DateTime<Utc>,
+    ) -> Result<(), AgentError> {
+        let amount = c.amount.as_ref().map(|a| self.base(a)).transpose()?;
+        let mut d = match self.load(ctx, &c.deal_id).await? {
+            Some(d) => d,
+            None => PipelineDeal {
+                deal_id: c.deal_id.clone(),
+                account_id: c.account_id.clone(),
+                owner: c.owner.clone(),
+                territory: self.territory_of(&c.owner),
+                stage: c.to_stage,
+                amount_base: None,
+                history: Vec::new(),
+                last_activity: at,
+                stall_alerted: false,
+            },
+        };
+        if !OPEN_STAGES.contains(&d.stage) && !d.history.is_empty() {
+            return Ok(()); // closed already; a late stage change changes nothing
+        }
+        if d.history.last().is_none_or(|v| v.stage != c.to_stage) {
+            d.history.push(StageVisit {
+                stage: c.to_stage,
+                entered_at: at,
+            });
+        }
+        d.stage = c.to_stage;
+        d.owner = c.owner.clone();
+        d.territory = self.territory_of(&c.owner);
+        if amount.is_some() {
+            d.amount_base = amount;
+        }
+        d.last_activity = d.last_activity.max(at);
+        d.stall_alerted = false;
+        match c.to_stage {
+            DealStage::ClosedWon => self.closed(ctx, d, true, None).await,
+            DealStage::ClosedLost => self.closed(ctx, d, false, None).await,
+            _ => self.save(ctx, &d),
+        }
+    }
+
+    async fn on_proposal(
+        &self,
+        ctx: &mut Ctx<'_>,
+        p: &ProposalSent,
+        at: DateTime<Utc>,
+    ) -> Result<(), AgentError> {
+        let Some(mut d) = self.load(ctx, &p.deal_id).await? else {
+            return Ok(()); // a proposal for a deal the pipeline never saw: nothing to follow
+        };
+        if !OPEN_STAGES.contains(&d.stage) {
+            return Ok(());
+        }
+        d.amount_base = Some(self.base(&p.total)?);
+        d.last_activity = d.last_activity.max(at);
+        d.stall_alerted = false;
+        self.save(ctx, &d)
+    }
+
+    async fn on_closed(
+        &self,
+        ctx: &mut Ctx<'_>,
+        deal_id: &str,
+        account_id: &str,
+        owner: &str,
+        won: Option<Money>,
+        at: DateTime<Utc>,
+    ) -> Result<(), AgentError> {
+        let d = match self.load(ctx, deal_id).await? {
+            Some(d) => d,
+            None => PipelineDeal {
+                deal_id: deal_id.into(),
+                account_id: account_id.into(),
+                owner: owner.into(),
+                territory: self.territory_of(owner),
+                stage: DealStage::Prospecting,
+                amount_base: None,
+                history: Vec::new(),
+                last_activity: at,
+                stall_alerted: false,
+            },
+        };
+        if !OPEN_STAGES.contains(&d.stage) && !d.history.is_empty() {
+            return Ok(()); // already closed (the CRM sends both a stage change and a close)
+        }
+        let mut d = d;
+        d.last_activity = at;
+        let is_won = won.is_some();
+        d.stage = if is_won {
+            DealStage::ClosedWon
+        } else {
+            DealStage::ClosedLost
+        };
+        d.history.push(StageVisit {
+            stage: d.stage,
+            entered_at: at,
+        });
+        self.closed(ctx, d, is_won, won).await
+    }
+
+    /// Learns from a closed deal and books it against the owner's quarter.
+    async fn closed(
+        &self,
+        ctx: &mut Ctx<'_>,
+        d: PipelineDeal,
+        won: bool,
+        amount: Option<Money>,
+    ) -> Result<(), AgentError> {
+        let closed_at = d.history.last().map_or(d.last_activity, |v| v.entered_at);
+        let mut stats: StageStats = ctx
+            .get_as(Domain::Performance, "stats#stages", "all")
+            .await?
+            .unwrap_or_default();
+        stats.learn(&d.history, won, closed_at);
+        ctx.put_record(
+            Domain::Performance,
+            "stats#stages",
+            "all",
+            &stats,
+            None,
+            Condition::Always,
+        )?;
+        let quarter = quarter_of(closed_at);
+        let qpk = format!("quota#{quarter}");
+        let mut rq: RepQuarter = ctx
+            .get_as(Domain::Performance, &qpk, &d.owner)
+            .await?
+            .unwrap_or_else(|| RepQuarter {
+                rep: d.owner.clone(),
+                ..Default::default()
+            });
+        if won {
+            let value = match amount {
+                Some(a) => Some(self.base(&a)?),
+                None => d.amount_base.clone(),
+            };
+            rq.won_minor += value.map_or(0, |v| v.amount_minor);
+            rq.deals_won += 1;
+        } else {
+            rq.deals_lost += 1;
+        }
+        ctx.put_record(
+            Domain::Performance,
+            &qpk,
+            &d.owner,
+            &rq,
+            None,
+            Condition::Always,
+        )?;
+        self.save(ctx, &d)
+    }
+
+    async fn on_daily(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
+        let now = tick.at;
+        let today = now.date_naive();
+        let quarter = quarter_of(now);
+        let stats: StageStats = ctx
+            .get_as(Domain::Performance, "stats#stages", "all")
+            .await?
+            .unwrap_or_default();
+        let open: Vec<PipelineDeal> = ctx
+            .query(Domain::Customer, &Query::gsi1(OPEN_DEALS))
+            .await?
+            .iter()
+            .map(|i| i.parse())
+            .collect::<Result<_, _>>()?;
+        let mut probabilities = BTreeMap::new();
+        let mut conversion = BTreeMap::new();
+        let mut velocity_days = BTreeMap::new();
+        for s in OPEN_STAGES {
+            probabilities.insert(
+                stage_name(s).to_string(),
+                stats.probability(s, &self.config.defaults),
+            );
+            if let Some(c) = stats.conversion(s) {
+                conversion.insert(stage_name(s).to_string(), c);
+            }
+            if let Some(v) = stats.velocity_days(s) {
+                velocity_days.insert(stage_name(s).to_string(), (v * 10.0).round() / 10.0);
+            }
+        }
+        let mut report = PipelineReport {
+            date: today,
+            quarter: quarter.clone(),
+            currency: self.config.fx.base.clone(),
+            by_stage: BTreeMap::new(),
+            by_rep: BTreeMap::new(),
+            by_territory: BTreeMap::new(),
+            weighted_forecast_minor: 0,
+            probabilities,
+            conversion,
+            velocity_days,
+            reps: Vec::new(),
+            stalled: Vec::new(),
+        };
+        let mut commit_open: BTreeMap<String, i64> = BTreeMap::new();
+        for mut d in open {
+            let amount = d.amount_base.as_ref().map_or(0, |a| a.amount_minor);
+            let p = report.probabilities[stage_name(d.stage)];
+            let weighted = (amount as f64 * p).round() as i64;
+            for slice in [
+                report
+                    .by_stage
+                    .entry(stage_name(d.stage).to_string())
+                    .or_default(),
+                report.by_rep.entry(d.owner.clone()).or_default(),
+                report.by_territory.entry(d.territory.clone()).or_default(),
+            ] {
+                slice.deals += 1;
+                slice.amount_minor += amount;
+                slice.weighted_minor += weighted;
+            }
+            report.weighted_forecast_minor += weighted;
+            if d.stage == DealStage::Negotiation {
+                *commit_open.entry(d.owner.clone()).or_default() += amount;
+            }
+            let inactive = (now - d.last_activity).num_days();
+            if inactive >= self.config.stall_days && !d.stall_alerted {
+                report.stalled.push(d.deal_id.clone());
+                ctx.emit(DealStalled {
+                    deal_id: d.deal_id.clone(),
+                    account_id: d.account_id.clone(),
+                    owner: d.owner.clone(),
+                    stage: d.stage,
+                    days_inactive: inactive as u32,
+                })?;
+                ctx.send_mail(Mail {
+                    to: d.owner.clone(),
+                    subject: format!("Deal {} has had no activity for {inactive} days", d.deal_id),
+                    text: format!(
+                        "Deal {} ({}) has been in {} with no activity since {}. Next step?\n",
+                        d.deal_id,
+                        d.account_id,
+                        stage_name(d.stage),
+                        d.last_activity.date_naive()
+                    ),
+                    html: None,
+                })?;
+                d.stall_alerted = true;
+                self.save(ctx, &d)?;
+            }
+        }
+        let base = self.config.fx.base.clone();
+        let qpk = format!("quota#{quarter}");
+        for rep in &self.config.reps {
+            let rq: RepQuarter = ctx
+                .get_as(Domain::Performance, &qpk, &rep.email)
+                .await?
+                .unwrap_or_default();
+            let weighted = report
+                .by_rep
+                .get(&rep.email)
+                .map_or(0, |s| s.weighted_minor);
+            report.reps.push(RepForecast {
+                rep: rep.email.clone(),
+                quota: Money::new(rep.quota_minor, &base),
+                won: Money::new(rq.won_minor, &base),
+                commit: Money::new(
+                    rq.won_minor + commit_open.get(&rep.email).copied().unwrap_or(0),
+                    &base,
+                ),
+                forecast: Money::new(rq.won_minor + weighted, &base),
+                attainment_pct: (rep.quota_minor > 0).then(|| {
+                    (rq.won_minor as f64 * 1000.0 / rep.quota_minor as f64).round() / 10.0
+                }),
+            });
+        }
+        ctx.put_record(
+            Domain::Performance,
+            "report#pipeline",
+            &today.to_string(),
+            &report,
+            None,
+            Condition::Always,
+        )
+    }
+}
+
+#[async_trait]
+impl Agent for SalesDirector {
+    fn declaration(&self) -> &AgentDecl {
+        &self.decl
+    }
+
+    async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError> {
+        let at = event.time;
+        match event.payload() {
+            Payload::LeadRouted(l) => self.on_routed(ctx, l).await,
+            Payload::DealStageChanged(c) => self.on_stage(ctx, c, at).await,
+            Payload::ProposalSent(p) => self.on_proposal(ctx, p, at).await,
+            Payload::DealClosedWon(DealClosedWon {
+                deal_id,
+                account_id,
+                owner,
+                amount,
+                ..
+            }) => {
+                self.on_closed(ctx, deal_id, account_id, owner, Some(amount.clone()), at)
+                    .await
+            }
+            Payload::DealClosedLost(DealClosedLost {
+                deal_id,
+                account_id,
+                owner,
+                ..
+            }) => {
+                self.on_closed(ctx, deal_id, account_id, owner, None, at)
+                    .await
+            }
+            Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
+            other => Err(AgentError::Invalid(format!(
+                "{NAME} does not handle {}",
+                other.detail_type()
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

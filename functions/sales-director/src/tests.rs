@@ -1,0 +1,209 @@
+//! Sales Director tests through an in-memory twin.
+
+use super::*;
+use ascent_core::catalog::LeadGrade;
+use ascent_embedded::testkit::TestTwin;
+use chrono::Duration;
+use std::sync::Arc;
+
+const AVA: &str = "ava.rep@ascent-xr.example";
+const DARIO: &str = "dario.rep@ascent-xr.example";
+
+fn t0() -> DateTime<Utc> {
+    "2026-04-01T09:00:00Z".parse().unwrap()
+}
+
+fn twin() -> TestTwin {
+    TestTwin::new(vec![Arc::new(SalesDirector::default())], t0())
+}
+
+fn routed(id: &str, team: &str) -> LeadRouted {
+    LeadRouted {
+        lead_id: id.into(),
+        team: team.into(),
+        score: 82,
+        grade: LeadGrade::Hot,
+    }
+}
+
+fn stage(deal: &str, owner: &str, to: DealStage, amount: Option<i64>) -> DealStageChanged {
+    DealStageChanged {
+        deal_id: deal.into(),
+        account_id: format!("A-{deal}"),
+        owner: owner.into(),
+        from_stage: None,
+        to_stage: to,
+        lines: vec![],
+        requested_discount_pct: 0.0,
+        currency: "USD".into(),
+        amount: amount.map(Money::usd),
+    }
+}
+
+fn won(deal: &str, owner: &str, amount: i64) -> DealClosedWon {
+    DealClosedWon {
+        deal_id: deal.into(),
+        account_id: format!("A-{deal}"),
+        owner: owner.into(),
+        amount: Money::usd(amount),
+        proposal_id: None,
+    }
+}
+
+fn daily(t: &TestTwin) -> PipelineReport {
+    t.runtime.schedule_tick("daily", t.now()).unwrap();
+    t.drain();
+    serde_json::from_value(
+        t.get(
+            Domain::Performance,
+            "report#pipeline",
+            &t.now().date_naive().to_string(),
+        )
+        .unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn qualified_leads_are_shared_by_capacity_within_the_territory() {
+    let t = twin();
+    for i in 0..5 {
+        t.emit(
+            "ascent.agent.lead-generation",
+            routed(&format!("L{i}"), "sales-americas"),
+        );
+    }
+    // The same lead routed twice is assigned once.
+    t.emit(
+        "ascent.agent.lead-generation",
+        routed("L0", "sales-americas"),
+    );
+    let reps: Vec<String> = t
+        .emitted("LeadAssigned")
+        .iter()
+        .map(|e| match e.payload() {
+            Payload::LeadAssigned(a) => a.rep.clone(),
+            _ => unreachable!(),
+        })
+        .collect();
+    // Capacities 10 / 10 / 5: ava, ben, chloe, ava, ben.
+    assert_eq!(
+        reps,
+        [
+            AVA,
+            "ben.rep@ascent-xr.example",
+            "chloe.rep@ascent-xr.example",
+            AVA,
+            "ben.rep@ascent-xr.example"
+        ]
+    );
+    let mails = t.runtime.mails().unwrap();
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.to == AVA && m.subject == "New hot lead L0 (score 82)")
+    );
+}
+
+#[test]
+fn a_territory_without_reps_falls_back_to_the_director_and_says_so() {
+    let t = twin();
+    t.emit("ascent.agent.lead-generation", routed("L9", "sales-mars"));
+    let Payload::LeadAssigned(a) = t.emitted("LeadAssigned")[0].payload().clone() else {
+        unreachable!()
+    };
+    assert_eq!(a.rep, "sales.director@ascent-xr.example");
+    assert_eq!(t.emitted("ExceptionRaised").len(), 1);
+}
+
+#[test]
+fn pipeline_by_stage_rep_and_territory_with_a_weighted_forecast() {
+    let t = twin();
+    let crm = "ascent.crm";
+    t.emit(crm, stage("D1", AVA, DealStage::Proposal, Some(1_000_000)));
+    t.emit(
+        crm,
+        stage("D2", AVA, DealStage::Negotiation, Some(2_000_000)),
+    );
+    t.emit(crm, stage("D3", DARIO, DealStage::Demo, Some(500_000)));
+    t.emit(crm, stage("D4", DARIO, DealStage::Demo, None));
+    let r = daily(&t);
+    assert_eq!(r.by_stage["proposal"].amount_minor, 1_000_000);
+    assert_eq!(r.by_stage["demo"].deals, 2);
+    assert_eq!(r.by_territory["sales-emea"].amount_minor, 500_000);
+    assert_eq!(r.by_rep[AVA].deals, 2);
+    // 0.4 × 10,000 + 0.6 × 20,000 + 0.2 × 5,000 = 17,000.00 with the default table.
+    assert_eq!(r.weighted_forecast_minor, 1_700_000);
+    let ava = r.reps.iter().find(|f| f.rep == AVA).unwrap();
+    assert_eq!(ava.commit, Money::usd(2_000_000));
+    assert_eq!(ava.won, Money::usd(0));
+}
+
+#[test]
+fn closed_deals_teach_probabilities_and_count_against_quota() {
+    let t = twin();
+    let crm = "ascent.crm";
+    for i in 0..10 {
+        let id = format!("W{i}");
+        t.emit(crm, stage(&id, AVA, DealStage::Demo, Some(100_000)));
+        t.clock.advance(Duration::days(2));
+        t.emit(crm, stage(&id, AVA, DealStage::Proposal, None));
+        t.clock.advance(Duration::days(3));
+        if i < 8 {
+            t.emit(crm, won(&id, AVA, 100_000));
+            // The CRM also moves the stage: not counted twice.
+            t.emit(crm, stage(&id, AVA, DealStage::ClosedWon, None));
+        } else {
+            t.emit(crm, stage(&id, AVA, DealStage::ClosedLost, None));
+        }
+    }
+    let r = daily(&t);
+    // (8 + 0.4 × 10) / (10 + 10) = 0.6 at proposal; (8 + 0.2 × 10) / 20 = 0.5 at demo.
+    assert!((r.probabilities["proposal"] - 0.6).abs() < 1e-9);
+    assert!((r.probabilities["demo"] - 0.5).abs() < 1e-9);
+    assert_eq!(r.conversion["proposal"], 0.8);
+    assert_eq!(r.velocity_days["demo"], 2.0);
+    assert_eq!(r.velocity_days["proposal"], 3.0);
+    let ava = r.reps.iter().find(|f| f.rep == AVA).unwrap();
+    assert_eq!(ava.won, Money::usd(800_000));
+    assert_eq!(ava.attainment_pct, Some(2.7)); // 8,000 of 300,000
+    assert!(r.by_stage.is_empty(), "nothing is open");
+}
+
+#[test]
+fn stalled_deals_are_flagged_once_until_there_is_activity() {
+    let t = twin();
+    t.emit(
+        "ascent.crm",
+        stage("D1", AVA, DealStage::Proposal, Some(1_000_000)),
+    );
+    t.clock.advance(Duration::days(13));
+    assert!(daily(&t).stalled.is_empty());
+    t.clock.advance(Duration::days(2));
+    assert_eq!(daily(&t).stalled, ["D1"]);
+    t.clock.advance(Duration::days(1));
+    assert!(daily(&t).stalled.is_empty(), "alerted once");
+    let Payload::DealStalled(s) = t.emitted("DealStalled")[0].payload().clone() else {
+        unreachable!()
+    };
+    assert_eq!((s.days_inactive, s.stage), (15, DealStage::Proposal));
+    // Activity resets the clock.
+    t.emit("ascent.crm", stage("D1", AVA, DealStage::Negotiation, None));
+    t.clock.advance(Duration::days(14));
+    assert_eq!(daily(&t).stalled, ["D1"]);
+}
+
+#[test]
+fn an_amount_in_an_unknown_currency_is_refused() {
+    let t = twin();
+    let mut c = stage("D1", AVA, DealStage::Demo, None);
+    c.currency = "JPY".into();
+    c.amount = Some(Money::new(100, "JPY"));
+    t.emit("ascent.crm", c);
+    let dead = t.runtime.dead_letters().unwrap();
+    assert!(
+        dead[0].reason.contains("currency JPY is not accepted"),
+        "{}",
+        dead[0].reason
+    );
+}
