@@ -94,6 +94,28 @@ fn sample_payload(detail_type: &str) -> Value {
             json!({"credit_note_id": "cn-CR-77", "invoice_id": "inv-D00042", "account_id": "A00042",
             "amount": usd(250_000), "reason": "two headsets arrived damaged", "outstanding": usd(4_297_400)})
         }
+        "DemoRequested" => {
+            json!({"request_id": "DR-7001", "lead_id": "L000123", "deal_id": "D00042",
+            "prospect_email": "ana.ruiz@boreal-aero.example", "prospect_name": "Ana Ruiz",
+            "prospect_time_zone": "Europe/Berlin", "rep": "dario.rep@ascent-xr.example",
+            "duration_minutes": 60, "headsets": 2, "sandbox": true,
+            "qualification": {"budget": usd(5_000_000), "authority": true,
+                "need": "Cut assembly training time for the A400 line", "timeline_days": 90}})
+        }
+        "DemoScheduled" => {
+            json!({"demo_id": "demo-DR-7001-1", "request_id": "DR-7001", "deal_id": "D00042",
+            "prospect_email": "ana.ruiz@boreal-aero.example", "rep": "dario.rep@ascent-xr.example",
+            "starts_at": "2026-03-04T09:00:00Z", "ends_at": "2026-03-04T10:00:00Z",
+            "prospect_local_start": "2026-03-04 10:00 CET", "resources": ["headset x2", "sandbox"]})
+        }
+        "DemoCancelled" => {
+            json!({"demo_id": "demo-DR-7001-1", "cancelled_by": "prospect", "reason": "Board meeting moved",
+            "reschedule": true})
+        }
+        "DemoQualificationFailed" => {
+            json!({"request_id": "DR-7002", "lead_id": "L000130", "prospect_email": "intern@example.org",
+            "gaps": ["authority: the contact cannot decide", "timeline: none given"]})
+        }
         "LeadAssigned" => {
             json!({"lead_id": "L000123", "rep": "ava.rep@ascent-xr.example", "territory": "sales-emea", "score": 86})
         }

@@ -9,6 +9,7 @@ pub fn all() -> Vec<Arc<dyn Agent>> {
     vec![
         Arc::new(lead_generation::LeadGeneration::default()),
         Arc::new(sales_director::SalesDirector::default()),
+        Arc::new(demo_scheduling::DemoScheduling::default()),
         Arc::new(closing::Closing::default()),
         Arc::new(billing::Billing::default()),
         Arc::new(expense_management::ExpenseManagement::default()),
@@ -21,6 +22,7 @@ pub fn declarations() -> Vec<AgentDecl> {
     vec![
         lead_generation::declaration(),
         sales_director::declaration(),
+        demo_scheduling::declaration(),
         closing::declaration(),
         billing::declaration(),
         expense_management::declaration(),

@@ -136,6 +136,14 @@ catalog! {
     LeadAssigned: Business, "ascent.agent.sales-director", [1];
     /// A deal had no activity for longer than the stall limit.
     DealStalled: Business, "ascent.agent.sales-director", [1];
+    /// A prospect asked for a demo (web form, rep, CRM), with the qualification gathered so far.
+    DemoRequested: Business, "ascent.crm", [1];
+    /// Demo Scheduling booked a demo: prospect, rep and resources are free, buffers kept.
+    DemoScheduled: Business, "ascent.agent.demo-scheduling", [1];
+    /// A booked demo was cancelled (by the prospect or the rep).
+    DemoCancelled: Business, "ascent.crm", [1];
+    /// A demo request failed qualification (BANT); the lead goes back to nurture.
+    DemoQualificationFailed: Business, "ascent.agent.demo-scheduling", [1];
     /// Closing sent a proposal (after approval when the discount needed one).
     ProposalSent: Business, "ascent.agent.closing", [1];
     /// A deal was won.
@@ -342,6 +350,90 @@ pub struct DealStalled {
     pub owner: String,
     pub stage: DealStage,
     pub days_inactive: u32,
+}
+
+/// Budget, authority, need and timeline as the rep or the form gathered them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Qualification {
+    /// Budget the prospect has for this, if known.
+    #[serde(default)]
+    pub budget: Option<Money>,
+    /// Whether the contact can decide or sign.
+    #[serde(default)]
+    pub authority: Option<bool>,
+    /// The problem they want solved.
+    #[serde(default)]
+    pub need: Option<String>,
+    /// Days until they want to be live.
+    #[serde(default)]
+    pub timeline_days: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DemoRequested {
+    pub request_id: String,
+    #[serde(default)]
+    pub lead_id: Option<String>,
+    #[serde(default)]
+    pub deal_id: Option<String>,
+    pub prospect_email: String,
+    pub prospect_name: String,
+    /// IANA time zone of the prospect (`America/New_York`).
+    pub prospect_time_zone: String,
+    /// Email of the rep who gives the demo.
+    pub rep: String,
+    pub duration_minutes: u32,
+    /// XR headsets needed on site / shipped for the demo.
+    #[serde(default)]
+    pub headsets: u32,
+    /// Whether a sandbox environment is needed.
+    #[serde(default)]
+    pub sandbox: bool,
+    pub qualification: Qualification,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DemoScheduled {
+    pub demo_id: String,
+    pub request_id: String,
+    #[serde(default)]
+    pub deal_id: Option<String>,
+    pub prospect_email: String,
+    pub rep: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// Start in the prospect's time zone, as shown to them (`2026-03-10 10:00 EDT`).
+    pub prospect_local_start: String,
+    /// Resources held (`headset x2`, `sandbox`).
+    pub resources: Vec<String>,
+    /// The demo this one replaces after a cancellation.
+    #[serde(default)]
+    pub rescheduled_from: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DemoCancelled {
+    pub demo_id: String,
+    /// `prospect` or `rep`.
+    pub cancelled_by: String,
+    pub reason: String,
+    /// Find a new slot (true) or drop the demo (false).
+    pub reschedule: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DemoQualificationFailed {
+    pub request_id: String,
+    #[serde(default)]
+    pub lead_id: Option<String>,
+    pub prospect_email: String,
+    /// What is missing or out of bounds (`budget`, `authority`, …), with why.
+    pub gaps: Vec<String>,
 }
 
 /// A priced line of a proposal or invoice.
@@ -809,13 +901,35 @@ pub(crate) fn check_payload(p: &Payload) -> Result<(), (String, String)> {
                 if a.currency != d.currency {
                     return Err((
                         "amount.currency".into(),
-                        format!("{} differs from the deal's currency {}", a.currency, d.currency),
+                        format!(
+                            "{} differs from the deal's currency {}",
+                            a.currency, d.currency
+                        ),
                     ));
                 }
             }
             Ok(())
         }
         Payload::DealClosedWon(d) => money("amount", &d.amount),
+        Payload::DemoRequested(d) => {
+            non_empty("request_id", &d.request_id)?;
+            if d.prospect_time_zone.parse::<chrono_tz::Tz>().is_err() {
+                return Err((
+                    "prospect_time_zone".into(),
+                    format!("`{}` is not an IANA time zone", d.prospect_time_zone),
+                ));
+            }
+            if !(15..=240).contains(&d.duration_minutes) {
+                return Err((
+                    "duration_minutes".into(),
+                    format!("{} is outside 15–240", d.duration_minutes),
+                ));
+            }
+            if let Some(b) = &d.qualification.budget {
+                money("qualification.budget", b)?;
+            }
+            Ok(())
+        }
         Payload::PaymentReceived(p) => {
             money("amount", &p.amount)?;
             if p.amount.amount_minor == 0 {

@@ -1,0 +1,624 @@
+//! # Demo Scheduling agent
+//!
+//! On `DemoRequested` first qualifies the prospect (budget, authority, need, timeline): an
+//! explicit no (authority false, budget below the minimum, timeline beyond the horizon) or
+//! two unknowns send the lead back to nurture (`DemoQualificationFailed`, the rep is told).
+//! A qualified request gets the first slot ([`slots`]) at least `min_lead_hours` ahead where
+//! the prospect (business hours, their time zone) and the rep (working hours, theirs) are
+//! free, with buffers around the rep's other demos, and the XR headsets and sandbox
+//! environments it needs are free too. The booking holds the rep's calendar and the
+//! resources; `DemoScheduled` goes out, the prospect gets the invitation in their local time
+//! with the prep material, the rep the qualification notes. The daily schedule sends
+//! reminders for demos in the next 36 hours. `DemoCancelled` frees everything and, when
+//! asked, books the next free slot.
+
+pub mod slots;
+
+use ascent_core::agent::{
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+};
+use ascent_core::catalog::{
+    DemoCancelled, DemoQualificationFailed, DemoRequested, DemoScheduled, ExceptionRaised, Payload,
+    Qualification, ScheduleTick, Severity,
+};
+use ascent_core::context::Ctx;
+use ascent_core::event::Event;
+use ascent_core::money::{FxRates, Money};
+use ascent_core::ports::{Condition, Mail, Query, SortKey};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, NaiveTime, SecondsFormat, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use slots::{Hours, Interval, Search};
+use std::collections::BTreeMap;
+
+pub const NAME: &str = "demo-scheduling";
+/// `gsi1` partition of scheduled demos, sorted by start.
+pub const UPCOMING: &str = "demos#upcoming";
+
+pub fn declaration() -> AgentDecl {
+    AgentDecl {
+        name: NAME,
+        department: Department::Sales,
+        queue: QueueClass::Priority,
+        subscriptions: vec![
+            Subscription {
+                name: "demo-requests",
+                pattern: json!({"detail-type": ["DemoRequested", "DemoCancelled"]}),
+            },
+            Subscription {
+                name: "daily-reminders",
+                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["daily"]}}}),
+            },
+        ],
+        reads: vec![Domain::Customer],
+        writes: vec![Domain::Customer],
+        emits: vec![
+            "DemoScheduled",
+            "DemoQualificationFailed",
+            "ExceptionRaised",
+        ],
+        requests_approvals: false,
+        sends_mail: true,
+    }
+}
+
+/// A rep's working hours.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RepHours {
+    pub time_zone: String,
+    pub from: NaiveTime,
+    pub to: NaiveTime,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DemoConfig {
+    /// Rep email → working hours; reps not listed work `default_rep_hours`.
+    pub reps: BTreeMap<String, RepHours>,
+    pub default_rep_hours: RepHours,
+    /// Prospect business hours, in their own time zone.
+    pub prospect_from: NaiveTime,
+    pub prospect_to: NaiveTime,
+    pub buffer_minutes: i64,
+    pub step_minutes: i64,
+    pub min_lead_hours: i64,
+    pub search_days: i64,
+    /// Pool sizes of demo resources.
+    pub headsets: u32,
+    pub sandboxes: u32,
+    /// Smallest budget worth a demo (base currency) and the furthest timeline.
+    pub min_budget: Money,
+    pub max_timeline_days: u32,
+    pub fx: FxRates,
+    pub prep_material: String,
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        let h = |tz: &str| RepHours {
+            time_zone: tz.into(),
+            from: NaiveTime::from_hms_opt(9, 0, 0).expect("valid"),
+            to: NaiveTime::from_hms_opt(17, 30, 0).expect("valid"),
+        };
+        let reps = [
+            ("ava.rep@ascent-xr.example", "America/New_York"),
+            ("ben.rep@ascent-xr.example", "America/Chicago"),
+            ("chloe.rep@ascent-xr.example", "America/Los_Angeles"),
+            ("dario.rep@ascent-xr.example", "Europe/Berlin"),
+            ("eva.rep@ascent-xr.example", "Europe/London"),
+            ("kenji.rep@ascent-xr.example", "Asia/Tokyo"),
+        ];
+        Self {
+            reps: reps.iter().map(|(r, tz)| (r.to_string(), h(tz))).collect(),
+            default_rep_hours: h("America/New_York"),
+            prospect_from: NaiveTime::from_hms_opt(9, 0, 0).expect("valid"),
+            prospect_to: NaiveTime::from_hms_opt(18, 0, 0).expect("valid"),
+            buffer_minutes: 15,
+            step_minutes: 30,
+            min_lead_hours: 24,
+            search_days: 14,
+            headsets: 8,
+            sandboxes: 2,
+            min_budget: Money::usd(1_000_000),
+            max_timeline_days: 365,
+            fx: FxRates::default(),
+            prep_material:
+                "https://ascent-xr.example/demo-prep (headset fit guide, agenda, sandbox login)"
+                    .into(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DemoStatus {
+    Scheduled,
+    Cancelled,
+}
+
+/// A booked demo (`demo#<id>` / `demo`, customer domain).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Demo {
+    pub demo_id: String,
+    pub attempt: u32,
+    pub request: DemoRequested,
+    pub slot: Interval,
+    pub status: DemoStatus,
+    pub reminded: bool,
+    pub resources: Vec<String>,
+}
+
+/// A hold on a calendar or resource pool (`calendar#<rep>` or `resource#<kind>` /
+/// `<start>#<demo id>`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Hold {
+    demo_id: String,
+    slot: Interval,
+    units: u32,
+}
+
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// What stands between a request and a demo; empty = qualified.
+pub fn qualification_gaps(q: &Qualification, config: &DemoConfig) -> (Vec<String>, bool) {
+    let mut gaps = Vec::new();
+    let mut unknown = 0;
+    let mut hard = false;
+    match &q.budget {
+        None => {
+            unknown += 1;
+            gaps.push("budget: unknown".to_string());
+        }
+        Some(b) => match (config.fx.to_base(b), config.fx.to_base(&config.min_budget)) {
+            (Ok(have), Ok(min)) if have.amount_minor < min.amount_minor => {
+                hard = true;
+                gaps.push(format!(
+                    "budget: {b} is below the minimum {}",
+                    config.min_budget
+                ));
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                hard = true;
+                gaps.push(format!("budget: {e}"));
+            }
+            _ => {}
+        },
+    }
+    match q.authority {
+        None => {
+            unknown += 1;
+            gaps.push("authority: unknown".into());
+        }
+        Some(false) => {
+            hard = true;
+            gaps.push("authority: the contact cannot decide".into());
+        }
+        Some(true) => {}
+    }
+    if q.need.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        unknown += 1;
+        gaps.push("need: none stated".into());
+    }
+    match q.timeline_days {
+        None => {
+            unknown += 1;
+            gaps.push("timeline: none given".into());
+        }
+        Some(d) if d > config.max_timeline_days => {
+            hard = true;
+            gaps.push(format!(
+                "timeline: {d} days is beyond {} days",
+                config.max_timeline_days
+            ));
+        }
+        Some(_) => {}
+    }
+    let qualified = !hard && unknown < 2;
+    (gaps, qualified)
+}
+
+pub struct DemoScheduling {
+    decl: AgentDecl,
+    config: DemoConfig,
+}
+
+impl Default for DemoScheduling {
+    fn default() -> Self {
+        Self::new(DemoConfig::default())
+    }
+}
+
+impl DemoScheduling {
+    pub fn new(config: DemoConfig) -> Self {
+        Self {
+            decl: declaration(),
+            config,
+        }
+    }
+
+    fn rep_hours(&self, rep: &str) -> Result<Hours, AgentError> {
+        let h = self
+            .config
+            .reps
+            .iter()
+            .find(|(r, _)| r.eq_ignore_ascii_case(rep))
+            .map_or(&self.config.default_rep_hours, |(_, h)| h);
+        Ok(Hours {
+            zone: h.time_zone.parse::<Tz>().map_err(|_| {
+                AgentError::Invalid(format!("rep {rep}: `{}` is not a time zone", h.time_zone))
+            })?,
+            from: h.from,
+            to: h.to,
+        })
+    }
+
+    async fn holds(
+        &self,
+        ctx: &mut Ctx<'_>,
+        pk: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Hold>, AgentError> {
+        // A hold starting up to a day before the window can still overlap it.
+        let q = Query::table(pk).sort(SortKey::Between(
+            stamp(from - Duration::days(1)),
+            format!("{}~", stamp(until)),
+        ));
+        ctx.query(Domain::Customer, &q)
+            .await?
+            .iter()
+            .map(|i| i.parse().map_err(AgentError::from))
+            .collect()
+    }
+
+    /// Books the first free slot from `from`; `None` when nothing fits in the search window.
+    async fn book(
+        &self,
+        ctx: &mut Ctx<'_>,
+        r: &DemoRequested,
+        attempt: u32,
+        from: DateTime<Utc>,
+        rescheduled_from: Option<String>,
+    ) -> Result<Option<Demo>, AgentError> {
+        let prospect_zone: Tz = r.prospect_time_zone.parse().map_err(|_| {
+            AgentError::Invalid(format!("`{}` is not a time zone", r.prospect_time_zone))
+        })?;
+        let rep = self.rep_hours(&r.rep)?;
+        let prospect = Hours {
+            zone: prospect_zone,
+            from: self.config.prospect_from,
+            to: self.config.prospect_to,
+        };
+        let until = from + Duration::days(self.config.search_days);
+        let rep_pk = format!("calendar#{}", r.rep.to_lowercase());
+        // Earlier bookings of this same request are being released: they do not count.
+        let own = format!("demo-{}-", r.request_id);
+        let busy: Vec<Interval> = self
+            .holds(ctx, &rep_pk, from, until)
+            .await?
+            .into_iter()
+            .filter(|h| !h.demo_id.starts_with(&own))
+            .map(|h| h.slot)
+            .collect();
+        let mut headsets = if r.headsets > 0 {
+            self.holds(ctx, "resource#headset", from, until).await?
+        } else {
+            Vec::new()
+        };
+        let mut sandboxes = if r.sandbox {
+            self.holds(ctx, "resource#sandbox", from, until).await?
+        } else {
+            Vec::new()
+        };
+        headsets.retain(|h| !h.demo_id.starts_with(&own));
+        sandboxes.retain(|h| !h.demo_id.starts_with(&own));
+        if r.headsets > self.config.headsets {
+            return Err(AgentError::Invalid(format!(
+                "request {} needs {} headsets; the pool has {}",
+                r.request_id, r.headsets, self.config.headsets
+            )));
+        }
+        let in_use = |holds: &[Hold], i: &Interval| -> u32 {
+            holds
+                .iter()
+                .filter(|h| h.slot.overlaps(i))
+                .map(|h| h.units)
+                .sum()
+        };
+        let search = Search {
+            from,
+            until,
+            step: Duration::minutes(self.config.step_minutes),
+            length: Duration::minutes(r.duration_minutes as i64),
+            buffer: Duration::minutes(self.config.buffer_minutes),
+            rep: &rep,
+            prospect: &prospect,
+            busy: &busy,
+        };
+        let Some(slot) = slots::first_free(&search, |i| {
+            (r.headsets == 0 || in_use(&headsets, i) + r.headsets <= self.config.headsets)
+                && (!r.sandbox || in_use(&sandboxes, i) < self.config.sandboxes)
+        }) else {
+            return Ok(None);
+        };
+        let demo_id = format!("demo-{}-{attempt}", r.request_id);
+        let sk = format!("{}#{demo_id}", stamp(slot.start));
+        let mut resources = Vec::new();
+        let hold = |units| Hold {
+            demo_id: demo_id.clone(),
+            slot,
+            units,
+        };
+        ctx.put_record(
+            Domain::Customer,
+            &rep_pk,
+            &sk,
+            &hold(1),
+            None,
+            Condition::NotExists,
+        )?;
+        if r.headsets > 0 {
+            ctx.put_record(
+                Domain::Customer,
+                "resource#headset",
+                &sk,
+                &hold(r.headsets),
+                None,
+                Condition::NotExists,
+            )?;
+            resources.push(format!("headset x{}", r.headsets));
+        }
+        if r.sandbox {
+            ctx.put_record(
+                Domain::Customer,
+                "resource#sandbox",
+                &sk,
+                &hold(1),
+                None,
+                Condition::NotExists,
+            )?;
+            resources.push("sandbox".into());
+        }
+        let demo = Demo {
+            demo_id: demo_id.clone(),
+            attempt,
+            request: r.clone(),
+            slot,
+            status: DemoStatus::Scheduled,
+            reminded: false,
+            resources: resources.clone(),
+        };
+        self.save(ctx, &demo)?;
+        ctx.put_record(
+            Domain::Customer,
+            &format!("demo-request#{}", r.request_id),
+            "current",
+            &json!({"demo_id": demo_id, "attempt": attempt}),
+            None,
+            Condition::Always,
+        )?;
+        let prospect_local = slots::local_label(slot.start, prospect_zone);
+        let rep_local = slots::local_label(slot.start, rep.zone);
+        ctx.send_mail(Mail {
+            to: r.prospect_email.clone(),
+            subject: format!("Your Ascent XR demo: {prospect_local}"),
+            text: format!(
+                "Hello {},\n\nyour demo with {} is booked for {prospect_local} ({} minutes).\n\
+                 Before we meet: {}\n",
+                r.prospect_name, r.rep, r.duration_minutes, self.config.prep_material
+            ),
+            html: None,
+        })?;
+        let q = &r.qualification;
+        ctx.send_mail(Mail {
+            to: r.rep.clone(),
+            subject: format!("Demo booked with {}: {rep_local}", r.prospect_name),
+            text: format!(
+                "{} <{}> at {rep_local} (their time {prospect_local}).\nResources: {}\n\
+                 Budget: {}\nAuthority: {}\nNeed: {}\nTimeline: {}\n",
+                r.prospect_name,
+                r.prospect_email,
+                if resources.is_empty() {
+                    "none".into()
+                } else {
+                    resources.join(", ")
+                },
+                q.budget
+                    .as_ref()
+                    .map_or("unknown".into(), |b| b.to_string()),
+                q.authority.map_or("unknown".into(), |a| if a {
+                    "yes".into()
+                } else {
+                    "no".to_string()
+                }),
+                q.need.as_deref().unwrap_or("unknown"),
+                q.timeline_days
+                    .map_or("unknown".into(), |d| format!("{d} days")),
+            ),
+            html: None,
+        })?;
+        ctx.emit(DemoScheduled {
+            demo_id,
+            request_id: r.request_id.clone(),
+            deal_id: r.deal_id.clone(),
+            prospect_email: r.prospect_email.clone(),
+            rep: r.rep.clone(),
+            starts_at: slot.start,
+            ends_at: slot.end,
+            prospect_local_start: prospect_local,
+            resources,
+            rescheduled_from,
+        })?;
+        Ok(Some(demo))
+    }
+
+    fn save(&self, ctx: &mut Ctx<'_>, d: &Demo) -> Result<(), AgentError> {
+        let index = (d.status == DemoStatus::Scheduled).then(|| {
+            (
+                UPCOMING.to_string(),
+                format!("{}#{}", stamp(d.slot.start), d.demo_id),
+            )
+        });
+        ctx.put_record(
+            Domain::Customer,
+            &format!("demo#{}", d.demo_id),
+            "demo",
+            d,
+            index,
+            Condition::Always,
+        )
+    }
+
+    async fn on_requested(&self, ctx: &mut Ctx<'_>, r: &DemoRequested) -> Result<(), AgentError> {
+        let key = format!("demo-request#{}", r.request_id);
+        if ctx.get(Domain::Customer, &key, "current").await?.is_some()
+            || ctx.get(Domain::Customer, &key, "declined").await?.is_some()
+        {
+            return Ok(()); // requested twice
+        }
+        let (gaps, qualified) = qualification_gaps(&r.qualification, &self.config);
+        if !qualified {
+            ctx.put_record(
+                Domain::Customer,
+                &key,
+                "declined",
+                &json!({"gaps": gaps}),
+                None,
+                Condition::NotExists,
+            )?;
+            ctx.send_mail(Mail {
+                to: r.rep.clone(),
+                subject: format!("No demo for {} yet: back to nurture", r.prospect_name),
+                text: format!(
+                    "{} <{}> asked for a demo but is not qualified yet:\n- {}\n",
+                    r.prospect_name,
+                    r.prospect_email,
+                    gaps.join("\n- ")
+                ),
+                html: None,
+            })?;
+            return ctx.emit(DemoQualificationFailed {
+                request_id: r.request_id.clone(),
+                lead_id: r.lead_id.clone(),
+                prospect_email: r.prospect_email.clone(),
+                gaps,
+            });
+        }
+        let from = ctx.now() + Duration::hours(self.config.min_lead_hours);
+        if self.book(ctx, r, 1, from, None).await?.is_none() {
+            self.no_slot(ctx, r)?;
+        }
+        Ok(())
+    }
+
+    fn no_slot(&self, ctx: &mut Ctx<'_>, r: &DemoRequested) -> Result<(), AgentError> {
+        ctx.emit(ExceptionRaised {
+            agent: NAME.into(),
+            subject: r.request_id.clone(),
+            reason: format!(
+                "no slot in the next {} days fits {} ({}), {} and the resources: book by hand",
+                self.config.search_days, r.prospect_name, r.prospect_time_zone, r.rep
+            ),
+            severity: Severity::Medium,
+        })
+    }
+
+    async fn on_cancelled(&self, ctx: &mut Ctx<'_>, c: &DemoCancelled) -> Result<(), AgentError> {
+        let Some(mut demo) = ctx
+            .get_as::<Demo>(Domain::Customer, &format!("demo#{}", c.demo_id), "demo")
+            .await?
+        else {
+            return Err(AgentError::Invalid(format!(
+                "demo {} does not exist",
+                c.demo_id
+            )));
+        };
+        if demo.status == DemoStatus::Cancelled {
+            return Ok(());
+        }
+        demo.status = DemoStatus::Cancelled;
+        let sk = format!("{}#{}", stamp(demo.slot.start), demo.demo_id);
+        ctx.delete(
+            Domain::Customer,
+            &format!("calendar#{}", demo.request.rep.to_lowercase()),
+            &sk,
+        )?;
+        ctx.delete(Domain::Customer, "resource#headset", &sk)?;
+        ctx.delete(Domain::Customer, "resource#sandbox", &sk)?;
+        self.save(ctx, &demo)?;
+        let r = demo.request.clone();
+        if !c.reschedule {
+            return ctx.send_mail(Mail {
+                to: r.rep.clone(),
+                subject: format!("Demo with {} cancelled", r.prospect_name),
+                text: format!("Cancelled by the {}: {}\n", c.cancelled_by, c.reason),
+                html: None,
+            });
+        }
+        // The next free slot, after the cancelled one when the cancellation is last-minute.
+        let from = (ctx.now() + Duration::hours(self.config.min_lead_hours)).max(demo.slot.end);
+        if self
+            .book(ctx, &r, demo.attempt + 1, from, Some(demo.demo_id.clone()))
+            .await?
+            .is_none()
+        {
+            self.no_slot(ctx, &r)?;
+        }
+        Ok(())
+    }
+
+    async fn on_daily(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
+        let q = Query::gsi1(UPCOMING).sort(SortKey::Between(
+            stamp(tick.at),
+            format!("{}~", stamp(tick.at + Duration::hours(36))),
+        ));
+        for item in ctx.query(Domain::Customer, &q).await? {
+            let mut d: Demo = item.parse()?;
+            if d.reminded || d.status != DemoStatus::Scheduled {
+                continue;
+            }
+            let r = &d.request;
+            let zone: Tz = r.prospect_time_zone.parse().unwrap_or(Tz::UTC);
+            let local = slots::local_label(d.slot.start, zone);
+            for to in [&r.prospect_email, &r.rep] {
+                ctx.send_mail(Mail {
+                    to: to.clone(),
+                    subject: format!("Reminder: Ascent XR demo {local}"),
+                    text: format!(
+                        "Demo {} with {} and {} starts {local}. Prep: {}\n",
+                        d.demo_id, r.prospect_name, r.rep, self.config.prep_material
+                    ),
+                    html: None,
+                })?;
+            }
+            d.reminded = true;
+            self.save(ctx, &d)?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Agent for DemoScheduling {
+    fn declaration(&self) -> &AgentDecl {
+        &self.decl
+    }
+
+    async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError> {
+        match event.payload() {
+            Payload::DemoRequested(r) => self.on_requested(ctx, r).await,
+            Payload::DemoCancelled(c) => self.on_cancelled(ctx, c).await,
+            Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
+            other => Err(AgentError::Invalid(format!(
+                "{NAME} does not handle {}",
+                other.detail_type()
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
