@@ -287,6 +287,7 @@ fn won(deal: &str, account: &str) -> Event {
             owner: "ava.rep@ascent-xr.example".into(),
             amount: Money::usd(1_000_000),
             proposal_id: None,
+            reason: None,
         },
     )
 }

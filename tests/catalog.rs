@@ -116,6 +116,23 @@ fn sample_payload(detail_type: &str) -> Value {
             json!({"request_id": "DR-7002", "lead_id": "L000130", "prospect_email": "intern@example.org",
             "gaps": ["authority: the contact cannot decide", "timeline: none given"]})
         }
+        "ProposalAccepted" => {
+            json!({"proposal_id": "prop-D00042-3f2a9c1b", "deal_id": "D00042", "accepted_by": "cfo@boreal-aero.example",
+            "terms": {"payment_terms_days": 60, "term_months": 24, "auto_renew": true, "liability_cap_multiple": 1.0,
+                "governing_law": "DE", "custom_clauses": ["Source code escrow for the XR runtime"]}})
+        }
+        "ContractIssued" => {
+            json!({"contract_id": "ctr-D00042", "deal_id": "D00042", "account_id": "A00042",
+            "proposal_id": "prop-D00042-3f2a9c1b", "total": usd(4_240_000),
+            "terms": {"payment_terms_days": 60, "term_months": 24, "auto_renew": true, "liability_cap_multiple": 1.0,
+                "governing_law": "DE", "custom_clauses": ["Source code escrow for the XR runtime"]},
+            "deviations": ["payment terms 60 days (standard at most 45)", "custom clause: Source code escrow for the XR runtime"],
+            "legal_approval_id": "apr-5b1c9e0d7a3f24e6b810"})
+        }
+        "ObjectionLogged" => {
+            json!({"objection_id": "OBJ-88", "deal_id": "D00042", "category": "security",
+            "note": "Needs SOC 2 Type II report before signing", "logged_by": "ava.rep@ascent-xr.example"})
+        }
         "LeadAssigned" => {
             json!({"lead_id": "L000123", "rep": "ava.rep@ascent-xr.example", "territory": "sales-emea", "score": 86})
         }

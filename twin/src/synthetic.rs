@@ -412,6 +412,7 @@ impl Company {
                     owner,
                     amount: p.total.clone(),
                     proposal_id: Some(p.proposal_id.clone()),
+                    reason: None,
                 },
             );
             self.accounts.push(account);

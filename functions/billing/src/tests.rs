@@ -40,6 +40,7 @@ fn won(deal: &str, account: &str, amount: i64, proposal: Option<String>) -> Deal
         owner: "rep@ascent-xr.example".into(),
         amount: Money::usd(amount),
         proposal_id: proposal,
+        reason: None,
     }
 }
 

@@ -6,7 +6,16 @@
 //! the director by email. Approved → the proposal goes out as asked; rejected or expired →
 //! it is re-priced at the threshold and goes out. Sending is `ProposalSent` plus an email to
 //! the deal owner; the proposal is kept in the customer domain for Billing.
+//!
+//! When the prospect accepts (`ProposalAccepted`), drafts the contract from the proposal and
+//! the requested terms: standard terms ([`contract::StandardTerms`]) are issued at once
+//! (`ContractIssued`); non-standard ones (long payment terms, short or long term, higher
+//! liability cap, other governing law, custom clauses) wait for Legal's approval. Objections
+//! a rep logs (`ObjectionLogged`) are kept on the deal; when the deal is won or lost the
+//! outcome is recorded with its reason (normalised to the configured categories) and the
+//! objections raised, and tallied per quarter for win/loss analysis.
 
+pub mod contract;
 pub mod price_book;
 
 use ascent_core::agent::{
@@ -14,15 +23,17 @@ use ascent_core::agent::{
 };
 use ascent_core::approval::{self, ApprovalDraft};
 use ascent_core::catalog::{
-    ApprovalDecided, ApprovalOutcome, DealStage, DealStageChanged, Payload, PricedLine,
+    ApprovalDecided, ApprovalOutcome, ContractIssued, ContractTerms, DealClosedLost, DealClosedWon,
+    DealStage, DealStageChanged, ObjectionLogged, Payload, PricedLine, ProposalAccepted,
     ProposalSent,
 };
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use ascent_core::money::Money;
-use ascent_core::ports::{Condition, Mail};
+use ascent_core::ports::{Condition, Mail, Query, SortKey};
 use async_trait::async_trait;
 use chrono::{Duration, NaiveDate};
+use contract::StandardTerms;
 use price_book::PriceBook;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -47,13 +58,21 @@ pub fn declaration() -> AgentDecl {
                 name: "discount-decided",
                 pattern: json!({
                     "detail-type": ["ApprovalDecided"],
-                    "detail": {"payload": {"requested_by_agent": [NAME], "kind": ["discount"]}}
+                    "detail": {"payload": {"requested_by_agent": [NAME], "kind": ["discount", "contract_terms"]}}
                 }),
             },
+            Subscription {
+                name: "proposal-accepted",
+                pattern: json!({"detail-type": ["ProposalAccepted"]}),
+            },
+            Subscription {
+                name: "objections-and-outcomes",
+                pattern: json!({"detail-type": ["ObjectionLogged", "DealClosedWon", "DealClosedLost"]}),
+            },
         ],
-        reads: vec![Domain::Customer],
-        writes: vec![Domain::Customer],
-        emits: vec!["ProposalSent"],
+        reads: vec![Domain::Customer, Domain::Performance],
+        writes: vec![Domain::Customer, Domain::Performance],
+        emits: vec!["ProposalSent", "ContractIssued"],
         requests_approvals: true,
         sends_mail: true,
     }
@@ -68,6 +87,12 @@ pub struct ClosingConfig {
     /// Role whose approver chain decides discounts.
     pub approver_role: String,
     pub validity_days: i64,
+    /// What sales may sign without Legal.
+    pub standard_terms: StandardTerms,
+    /// Role whose approver chain decides non-standard contract terms.
+    pub legal_role: String,
+    /// Categories win and loss reasons are normalised to (anything else is `other`).
+    pub outcome_reasons: Vec<String>,
 }
 
 impl Default for ClosingConfig {
@@ -77,6 +102,22 @@ impl Default for ClosingConfig {
             discount_threshold_pct: 15.0,
             approver_role: "sales-director".into(),
             validity_days: 30,
+            standard_terms: StandardTerms::default(),
+            legal_role: "legal".into(),
+            outcome_reasons: [
+                "price",
+                "competitor",
+                "no_decision",
+                "timing",
+                "features",
+                "budget",
+                "relationship",
+                "product_fit",
+                "security",
+            ]
+            .iter()
+            .map(|r| r.to_string())
+            .collect(),
         }
     }
 }
@@ -119,6 +160,55 @@ impl Proposal {
         );
         self
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractStatus {
+    AwaitingLegal,
+    Issued,
+    RejectedByLegal,
+}
+
+/// A contract (`deal#<id>` / `contract`, customer domain).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Contract {
+    pub contract_id: String,
+    pub deal_id: String,
+    pub account_id: String,
+    pub proposal_id: String,
+    pub owner: String,
+    pub accepted_by: String,
+    pub total: Money,
+    pub terms: ContractTerms,
+    pub deviations: Vec<String>,
+    pub status: ContractStatus,
+    pub approval_id: Option<String>,
+    pub note: Option<String>,
+}
+
+/// How a deal ended (`deal#<id>` / `outcome`, customer domain).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DealOutcome {
+    pub deal_id: String,
+    pub won: bool,
+    /// Normalised category.
+    pub reason: String,
+    /// As the rep wrote it.
+    pub reason_text: Option<String>,
+    /// Objection categories raised during the deal.
+    pub objections: Vec<String>,
+}
+
+/// Win/loss tallies of a quarter (`win-loss#<YYYY-Qn>` / `tally`, performance domain).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WinLossTally {
+    pub won: BTreeMap<String, u32>,
+    pub lost: BTreeMap<String, u32>,
+    /// Objection categories seen in lost deals.
+    pub objections_in_lost: BTreeMap<String, u32>,
+    pub objections_in_won: BTreeMap<String, u32>,
+    pub version: u64,
 }
 
 pub struct Closing {
@@ -261,6 +351,262 @@ impl Closing {
         self.send(ctx, proposal)
     }
 
+    async fn on_accepted(&self, ctx: &mut Ctx<'_>, a: &ProposalAccepted) -> Result<(), AgentError> {
+        let pk = deal_pk(&a.deal_id);
+        if ctx.get(Domain::Customer, &pk, "contract").await?.is_some() {
+            return Ok(()); // accepted twice: one contract
+        }
+        let p: Proposal = ctx
+            .get_as(Domain::Customer, &pk, "proposal")
+            .await?
+            .ok_or_else(|| AgentError::Invalid(format!("deal {} has no proposal", a.deal_id)))?;
+        if p.proposal_id != a.proposal_id || p.status != ProposalStatus::Sent {
+            return Err(AgentError::Invalid(format!(
+                "proposal {} is not the one sent on deal {} ({})",
+                a.proposal_id, a.deal_id, p.proposal_id
+            )));
+        }
+        if ctx.now().date_naive() > p.valid_until {
+            return Err(AgentError::Invalid(format!(
+                "proposal {} expired on {}; send a new one",
+                p.proposal_id, p.valid_until
+            )));
+        }
+        let deviations = self.config.standard_terms.deviations(&a.terms);
+        let mut c = Contract {
+            contract_id: format!("ctr-{}", a.deal_id),
+            deal_id: a.deal_id.clone(),
+            account_id: p.account_id.clone(),
+            proposal_id: p.proposal_id.clone(),
+            owner: p.owner.clone(),
+            accepted_by: a.accepted_by.clone(),
+            total: p.total.clone(),
+            terms: a.terms.clone(),
+            deviations: deviations.clone(),
+            status: ContractStatus::AwaitingLegal,
+            approval_id: None,
+            note: None,
+        };
+        if deviations.is_empty() {
+            return self.issue(ctx, c);
+        }
+        let approval_id = approval::approval_id(ctx.cause().detail.event_id, NAME, 0);
+        let mut facts = BTreeMap::new();
+        facts.insert("Deal".into(), a.deal_id.clone());
+        facts.insert("Account".into(), p.account_id.clone());
+        facts.insert("Contract value".into(), p.total.to_string());
+        facts.insert("Signed by".into(), a.accepted_by.clone());
+        for (i, d) in deviations.iter().enumerate() {
+            facts.insert(format!("Deviation {}", i + 1), d.clone());
+        }
+        ctx.request_approval(ApprovalDraft {
+            kind: "contract_terms".into(),
+            subject: a.deal_id.clone(),
+            summary: format!(
+                "{} non-standard term(s) in the {} contract for deal {}",
+                deviations.len(),
+                p.total,
+                a.deal_id
+            ),
+            amount: None,
+            requester: p.owner.clone(),
+            approver_role: self.config.legal_role.clone(),
+            first_approver: None,
+            reason: deviations.join("; "),
+            facts,
+        })?;
+        c.approval_id = Some(approval_id);
+        self.save_contract(ctx, &c)
+    }
+
+    fn save_contract(&self, ctx: &mut Ctx<'_>, c: &Contract) -> Result<(), AgentError> {
+        ctx.put_record(
+            Domain::Customer,
+            &deal_pk(&c.deal_id),
+            "contract",
+            c,
+            None,
+            Condition::Always,
+        )
+    }
+
+    fn issue(&self, ctx: &mut Ctx<'_>, mut c: Contract) -> Result<(), AgentError> {
+        c.status = ContractStatus::Issued;
+        ctx.emit(ContractIssued {
+            contract_id: c.contract_id.clone(),
+            deal_id: c.deal_id.clone(),
+            account_id: c.account_id.clone(),
+            proposal_id: c.proposal_id.clone(),
+            total: c.total.clone(),
+            terms: c.terms.clone(),
+            deviations: c.deviations.clone(),
+            legal_approval_id: c.approval_id.clone(),
+        })?;
+        ctx.send_mail(Mail {
+            to: c.owner.clone(),
+            subject: format!("Contract {} ready for countersignature", c.contract_id),
+            text: format!(
+                "Deal {} ({}), signed by {}: {} over {} months, net {} days, governing law {}.
+{}",
+                c.deal_id,
+                c.account_id,
+                c.accepted_by,
+                c.total,
+                c.terms.term_months,
+                c.terms.payment_terms_days,
+                c.terms.governing_law,
+                if c.deviations.is_empty() {
+                    "Standard terms.".to_string()
+                } else {
+                    format!("Approved deviations:\n- {}", c.deviations.join("\n- "))
+                }
+            ),
+            html: None,
+        })?;
+        self.save_contract(ctx, &c)
+    }
+
+    async fn on_legal_decision(
+        &self,
+        ctx: &mut Ctx<'_>,
+        a: &ApprovalDecided,
+    ) -> Result<(), AgentError> {
+        let Some(mut c) = ctx
+            .get_as::<Contract>(Domain::Customer, &deal_pk(&a.subject), "contract")
+            .await?
+        else {
+            return Err(AgentError::Invalid(format!(
+                "no contract for deal {}",
+                a.subject
+            )));
+        };
+        if c.status != ContractStatus::AwaitingLegal
+            || c.approval_id.as_deref() != Some(a.approval_id.as_str())
+        {
+            return Ok(());
+        }
+        if a.outcome == ApprovalOutcome::Approved {
+            return self.issue(ctx, c);
+        }
+        c.status = ContractStatus::RejectedByLegal;
+        c.note = Some(match a.outcome {
+            ApprovalOutcome::Rejected => format!(
+                "rejected by {}{}",
+                a.decided_by.as_deref().unwrap_or("legal"),
+                a.comment
+                    .as_deref()
+                    .map(|x| format!(": {x}"))
+                    .unwrap_or_default()
+            ),
+            _ => "legal did not decide in time".into(),
+        });
+        ctx.send_mail(Mail {
+            to: c.owner.clone(),
+            subject: format!("Contract terms for deal {} not approved", c.deal_id),
+            text: format!(
+                "Legal {}. Renegotiate these terms or offer the standard contract:\n- {}\n",
+                c.note.as_deref().unwrap_or(""),
+                c.deviations.join("\n- ")
+            ),
+            html: None,
+        })?;
+        self.save_contract(ctx, &c)
+    }
+
+    fn on_objection(&self, ctx: &mut Ctx<'_>, o: &ObjectionLogged) -> Result<(), AgentError> {
+        ctx.put_record(
+            Domain::Customer,
+            &deal_pk(&o.deal_id),
+            &format!("objection#{}", o.objection_id),
+            o,
+            None,
+            Condition::Always,
+        )
+    }
+
+    fn normalise(&self, reason: Option<&str>) -> String {
+        let Some(r) = reason else {
+            return "unstated".into();
+        };
+        let key = r.trim().to_lowercase().replace([' ', '-'], "_");
+        self.config
+            .outcome_reasons
+            .iter()
+            .find(|c| {
+                key == **c || key.starts_with(&format!("{c}_")) || key.starts_with(&format!("{c}:"))
+            })
+            .cloned()
+            .unwrap_or_else(|| "other".into())
+    }
+
+    async fn on_outcome(
+        &self,
+        ctx: &mut Ctx<'_>,
+        deal_id: &str,
+        won: bool,
+        reason: Option<&str>,
+    ) -> Result<(), AgentError> {
+        let pk = deal_pk(deal_id);
+        if ctx.get(Domain::Customer, &pk, "outcome").await?.is_some() {
+            return Ok(());
+        }
+        let mut objections: Vec<String> = ctx
+            .query(
+                Domain::Customer,
+                &Query::table(&pk).sort(SortKey::BeginsWith("objection#".into())),
+            )
+            .await?
+            .iter()
+            .map(|i| i.parse::<ObjectionLogged>().map(|o| o.category))
+            .collect::<Result<_, _>>()?;
+        objections.sort();
+        objections.dedup();
+        let outcome = DealOutcome {
+            deal_id: deal_id.into(),
+            won,
+            reason: self.normalise(reason),
+            reason_text: reason.map(str::to_string),
+            objections: objections.clone(),
+        };
+        ctx.put_record(
+            Domain::Customer,
+            &pk,
+            "outcome",
+            &outcome,
+            None,
+            Condition::NotExists,
+        )?;
+        let now = ctx.now();
+        let qpk = format!(
+            "win-loss#{}-Q{}",
+            chrono::Datelike::year(&now),
+            (chrono::Datelike::month(&now) - 1) / 3 + 1
+        );
+        let mut tally: WinLossTally = ctx
+            .get_as(Domain::Performance, &qpk, "tally")
+            .await?
+            .unwrap_or_default();
+        let condition = if tally.version == 0 {
+            Condition::NotExists
+        } else {
+            Condition::FieldEquals {
+                field: "version".into(),
+                value: json!(tally.version),
+            }
+        };
+        let (reasons, seen) = if won {
+            (&mut tally.won, &mut tally.objections_in_won)
+        } else {
+            (&mut tally.lost, &mut tally.objections_in_lost)
+        };
+        *reasons.entry(outcome.reason.clone()).or_default() += 1;
+        for o in objections {
+            *seen.entry(o).or_default() += 1;
+        }
+        tally.version += 1;
+        ctx.put_record(Domain::Performance, &qpk, "tally", &tally, None, condition)
+    }
+
     fn send(&self, ctx: &mut Ctx<'_>, mut p: Proposal) -> Result<(), AgentError> {
         p.status = ProposalStatus::Sent;
         ctx.put_record(
@@ -321,7 +667,18 @@ impl Agent for Closing {
             Payload::DealStageChanged(d) if d.to_stage == DealStage::Proposal => {
                 self.on_proposal_stage(ctx, d).await
             }
+            Payload::ApprovalDecided(a) if a.kind == "contract_terms" => {
+                self.on_legal_decision(ctx, a).await
+            }
             Payload::ApprovalDecided(a) => self.on_decision(ctx, a).await,
+            Payload::ProposalAccepted(a) => self.on_accepted(ctx, a).await,
+            Payload::ObjectionLogged(o) => self.on_objection(ctx, o),
+            Payload::DealClosedWon(DealClosedWon {
+                deal_id, reason, ..
+            }) => self.on_outcome(ctx, deal_id, true, reason.as_deref()).await,
+            Payload::DealClosedLost(DealClosedLost {
+                deal_id, reason, ..
+            }) => self.on_outcome(ctx, deal_id, false, Some(reason)).await,
             other => Err(AgentError::Invalid(format!(
                 "{NAME} does not handle {}",
                 other.detail_type()
@@ -469,5 +826,174 @@ mod tests {
         d.to_stage = DealStage::Negotiation;
         t.emit("ascent.crm", d);
         assert_eq!(t.runtime.status().unwrap().events_unrouted, 1);
+    }
+
+    fn terms(payment_days: u32, clauses: &[&str]) -> ContractTerms {
+        ContractTerms {
+            payment_terms_days: payment_days,
+            term_months: 24,
+            auto_renew: true,
+            liability_cap_multiple: 1.0,
+            governing_law: "US-DE".into(),
+            custom_clauses: clauses.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    fn accept(t: &TestTwin, terms: ContractTerms) {
+        let p = &sent(t)[0];
+        t.emit(
+            "ascent.crm",
+            ProposalAccepted {
+                proposal_id: p.proposal_id.clone(),
+                deal_id: p.deal_id.clone(),
+                accepted_by: "cfo@boreal.aero".into(),
+                terms,
+            },
+        );
+    }
+
+    fn contracts(t: &TestTwin) -> Vec<ContractIssued> {
+        t.emitted("ContractIssued")
+            .iter()
+            .map(|e| match e.payload() {
+                Payload::ContractIssued(c) => c.clone(),
+                _ => unreachable!(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn standard_terms_are_contracted_at_once() {
+        let t = twin();
+        t.emit("ascent.crm", deal("D1", 10.0));
+        accept(&t, terms(30, &[]));
+        accept(&t, terms(30, &[])); // signed twice: one contract
+        let c = contracts(&t);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].total, Money::usd(4_770_000));
+        assert!(c[0].deviations.is_empty());
+        assert!(t.runtime.status().unwrap().pending_approvals.is_empty());
+    }
+
+    #[test]
+    fn non_standard_terms_wait_for_legal() {
+        let t = twin();
+        t.emit("ascent.crm", deal("D1", 10.0));
+        accept(&t, terms(60, &["Source code escrow"]));
+        assert!(contracts(&t).is_empty());
+        let pending = t.runtime.status().unwrap().pending_approvals;
+        assert_eq!(pending[0].approver, "legal.counsel@ascent-xr.example");
+        t.decide_from_mail("legal.counsel@ascent-xr.example", Decision::Approve, None)
+            .unwrap();
+        let c = contracts(&t);
+        assert_eq!(
+            c[0].deviations,
+            [
+                "payment terms 60 days (standard at most 45)",
+                "custom clause: Source code escrow"
+            ]
+        );
+        assert!(c[0].legal_approval_id.is_some());
+    }
+
+    #[test]
+    fn legal_rejection_tells_the_owner_and_issues_nothing() {
+        let t = twin();
+        t.emit("ascent.crm", deal("D1", 10.0));
+        accept(&t, terms(90, &[]));
+        t.decide_from_mail(
+            "legal.counsel@ascent-xr.example",
+            Decision::Reject,
+            Some("net 90 is off the table"),
+        )
+        .unwrap();
+        assert!(contracts(&t).is_empty());
+        let c: Contract =
+            serde_json::from_value(t.get(Domain::Customer, "deal#D1", "contract").unwrap())
+                .unwrap();
+        assert_eq!(c.status, ContractStatus::RejectedByLegal);
+        let mails = t.runtime.mails().unwrap();
+        assert!(
+            mails
+                .iter()
+                .any(|m| m.subject == "Contract terms for deal D1 not approved"
+                    && m.text.contains("net 90 is off the table"))
+        );
+    }
+
+    #[test]
+    fn accepting_an_unknown_or_expired_proposal_is_refused() {
+        let t = twin();
+        t.emit("ascent.crm", deal("D1", 10.0));
+        t.emit(
+            "ascent.crm",
+            ProposalAccepted {
+                proposal_id: "prop-forged".into(),
+                deal_id: "D1".into(),
+                accepted_by: "cfo@boreal.aero".into(),
+                terms: terms(30, &[]),
+            },
+        );
+        t.clock.advance(chrono::Duration::days(31));
+        accept(&t, terms(30, &[]));
+        let dead = t.runtime.dead_letters().unwrap();
+        assert_eq!(dead.len(), 2);
+        assert!(dead[0].reason.contains("is not the one sent"));
+        assert!(dead[1].reason.contains("expired on"));
+    }
+
+    #[test]
+    fn outcomes_record_reasons_and_objections_per_quarter() {
+        let t = twin();
+        let objection = |id: &str, deal: &str, category: &str| ObjectionLogged {
+            objection_id: id.into(),
+            deal_id: deal.into(),
+            category: category.into(),
+            note: "…".into(),
+            logged_by: "rep@ascent-xr.example".into(),
+        };
+        t.emit("ascent.crm", objection("O1", "D1", "price"));
+        t.emit("ascent.crm", objection("O2", "D1", "security"));
+        t.emit("ascent.crm", objection("O3", "D2", "price"));
+        let lost = |deal: &str, reason: &str| DealClosedLost {
+            deal_id: deal.into(),
+            account_id: "A1".into(),
+            owner: "rep@ascent-xr.example".into(),
+            reason: reason.into(),
+        };
+        t.emit(
+            "ascent.crm",
+            lost("D1", "Price: went with cheaper headsets"),
+        );
+        t.emit("ascent.crm", lost("D1", "price")); // reported twice
+        t.emit(
+            "ascent.crm",
+            DealClosedWon {
+                deal_id: "D2".into(),
+                account_id: "A2".into(),
+                owner: "rep@ascent-xr.example".into(),
+                amount: Money::usd(100_000),
+                proposal_id: None,
+                reason: Some("product fit".into()),
+            },
+        );
+        t.emit("ascent.crm", lost("D3", "CEO left"));
+        let tally: WinLossTally = serde_json::from_value(
+            t.get(Domain::Performance, "win-loss#2026-Q1", "tally")
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(tally.lost["price"], 1);
+        assert_eq!(tally.lost["other"], 1);
+        assert_eq!(tally.won["product_fit"], 1);
+        assert_eq!(tally.objections_in_lost["security"], 1);
+        assert_eq!(tally.objections_in_won["price"], 1);
+        let o: DealOutcome =
+            serde_json::from_value(t.get(Domain::Customer, "deal#D1", "outcome").unwrap()).unwrap();
+        assert_eq!(o.objections, ["price", "security"]);
+        assert_eq!(
+            o.reason_text.as_deref(),
+            Some("Price: went with cheaper headsets")
+        );
     }
 }

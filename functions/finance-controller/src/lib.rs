@@ -38,14 +38,9 @@ use std::collections::BTreeMap;
 
 pub const NAME: &str = "finance-controller";
 
-/// Approval kinds that move money (the SOX scope).
-pub const FINANCIAL_KINDS: [&str; 5] = [
-    "expense",
-    "discount",
-    "credit_note",
-    "refund",
-    "contract_terms",
-];
+/// Approval kinds that move money (the SOX scope). Legal approval of contract terms is
+/// not a spending authority and is out of it.
+pub const FINANCIAL_KINDS: [&str; 4] = ["expense", "discount", "credit_note", "refund"];
 
 pub fn declaration() -> AgentDecl {
     AgentDecl {

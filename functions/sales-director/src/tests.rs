@@ -47,6 +47,7 @@ fn won(deal: &str, owner: &str, amount: i64) -> DealClosedWon {
         owner: owner.into(),
         amount: Money::usd(amount),
         proposal_id: None,
+        reason: None,
     }
 }
 

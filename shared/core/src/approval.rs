@@ -152,6 +152,13 @@ impl Default for ApprovalPolicy {
             ],
         );
         chains.insert(
+            "legal".into(),
+            vec![
+                "legal.counsel@ascent-xr.example".into(),
+                "general.counsel@ascent-xr.example".into(),
+            ],
+        );
+        chains.insert(
             "finance-controller".into(),
             vec![
                 "finance.controller@ascent-xr.example".into(),

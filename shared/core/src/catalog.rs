@@ -146,6 +146,13 @@ catalog! {
     DemoQualificationFailed: Business, "ascent.agent.demo-scheduling", [1];
     /// Closing sent a proposal (after approval when the discount needed one).
     ProposalSent: Business, "ascent.agent.closing", [1];
+    /// The prospect accepted a proposal (e-signature or CRM), with the terms they ask for.
+    ProposalAccepted: Business, "ascent.crm", [1];
+    /// Closing issued the contract for an accepted proposal (after legal approval of
+    /// non-standard terms).
+    ContractIssued: Business, "ascent.agent.closing", [1];
+    /// A rep logged a prospect's objection on a deal.
+    ObjectionLogged: Business, "ascent.crm", [1];
     /// A deal was won.
     DealClosedWon: Business, "ascent.crm", [1];
     /// A deal was lost, with the reason.
@@ -474,6 +481,61 @@ pub struct DealClosedWon {
     /// The accepted proposal, when there was one.
     #[serde(default)]
     pub proposal_id: Option<String>,
+    /// Why the prospect chose us, when the rep recorded it.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Contract terms a prospect asks for; anything off the standard needs legal approval.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContractTerms {
+    pub payment_terms_days: u32,
+    pub term_months: u32,
+    pub auto_renew: bool,
+    /// Liability cap as a multiple of annual fees.
+    pub liability_cap_multiple: f64,
+    /// `US-DE`, `GB`, `DE`, …
+    pub governing_law: String,
+    /// Clauses beyond the standard agreement, as written by the prospect.
+    #[serde(default)]
+    pub custom_clauses: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalAccepted {
+    pub proposal_id: String,
+    pub deal_id: String,
+    /// Email of the person who signed.
+    pub accepted_by: String,
+    pub terms: ContractTerms,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContractIssued {
+    pub contract_id: String,
+    pub deal_id: String,
+    pub account_id: String,
+    pub proposal_id: String,
+    pub total: Money,
+    pub terms: ContractTerms,
+    /// Non-standard terms and who approved them.
+    pub deviations: Vec<String>,
+    #[serde(default)]
+    pub legal_approval_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectionLogged {
+    pub objection_id: String,
+    pub deal_id: String,
+    /// price, timing, competitor, security, features, authority, other
+    pub category: String,
+    pub note: String,
+    pub logged_by: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
