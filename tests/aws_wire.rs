@@ -288,6 +288,7 @@ fn won(deal: &str, account: &str) -> Event {
             amount: Money::usd(1_000_000),
             proposal_id: None,
             reason: None,
+            lead_id: None,
         },
     )
 }

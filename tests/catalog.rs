@@ -46,8 +46,29 @@ fn sample_payload(detail_type: &str) -> Value {
         "LeadDuplicateDetected" => {
             json!({"lead_id": "L000124", "duplicate_of": "L000123", "matched_on": "email"})
         }
+        "LeadFlagged" => {
+            json!({"lead_id": "L000131", "problems": ["company size missing (0 employees)", "industry missing"]})
+        }
         "LeadRouted" => {
             json!({"lead_id": "L000123", "team": "sales-emea", "score": 86, "grade": "hot"})
+        }
+        "ContactPreferenceChanged" => {
+            json!({"email": "ana.ruiz@boreal-aero.example", "change": "call_consent_given", "phone": "+4930901820",
+            "evidence": "demo request form 2026-03-01, consent checkbox ticked"})
+        }
+        "EmailBounced" => {
+            json!({"email": "old.address@boreal-aero.example", "bounce": "hard", "diagnostic": "550 5.1.1 user unknown"})
+        }
+        "OutreachStepTaken" => {
+            json!({"lead_id": "L000123", "sequence": "xr-intro", "step": 3, "channel": "call", "outcome": "task_created",
+            "rep": "dario.rep@ascent-xr.example", "summary": "Call Ana Ruiz (Boreal Aero): follow up on the intro email",
+            "window_start": "2026-03-04T07:00:00Z", "window_end": "2026-03-04T20:00:00Z"})
+        }
+        "OutreachStopped" => {
+            json!({"lead_id": "L000123", "sequence": "xr-intro", "reason": "replied", "steps_taken": 2})
+        }
+        "OutreachStepDue" => {
+            json!({"lead_id": "L000123", "step": 2, "due_at": "2026-03-03T06:00:00Z"})
         }
         "InteractionRecorded" => {
             json!({"interaction_id": "I-9001", "email": "ana.ruiz@boreal-aero.example",

@@ -9,6 +9,12 @@ pub fn all() -> Vec<Arc<dyn Agent>> {
     vec![
         Arc::new(lead_generation::LeadGeneration::default()),
         Arc::new(sales_director::SalesDirector::default()),
+        // Unsubscribe links and the postal address from the environment (ASCENT_UNSUBSCRIBE_URL,
+        // ASCENT_POSTAL_ADDRESS); text from the templates.
+        Arc::new(outreach::Outreach::new(
+            outreach::OutreachConfig::from_env(),
+            Arc::new(ascent_core::writer::TemplateWriter),
+        )),
         Arc::new(demo_scheduling::DemoScheduling::default()),
         Arc::new(closing::Closing::default()),
         Arc::new(billing::Billing::default()),
@@ -22,6 +28,7 @@ pub fn declarations() -> Vec<AgentDecl> {
     vec![
         lead_generation::declaration(),
         sales_director::declaration(),
+        outreach::declaration(),
         demo_scheduling::declaration(),
         closing::declaration(),
         billing::declaration(),

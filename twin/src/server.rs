@@ -18,9 +18,19 @@ use tokio::sync::watch;
 /// EventBridge's PutEvents limit.
 pub const MAX_ENTRIES: usize = 10;
 
-/// The whole twin router: ingestion, status and approval pages.
+/// The whole twin router: ingestion, status, approval and unsubscribe pages, webhooks.
 pub fn router(rt: Arc<Runtime>) -> Router {
     let desk: Arc<dyn ascent_core::approval::ApprovalDesk> = rt.clone();
+    let unsubscribes = Arc::new(ascent_core::compliance::LakeUnsubscribeDesk {
+        lake: rt.store().clone(),
+        bus: rt.clone(),
+        clock: rt.clock().clone(),
+    });
+    let webhooks = Arc::new(webhook_ingest::Webhooks {
+        bus: rt.clone(),
+        clock: rt.clock().clone(),
+        stripe_secret: std::env::var("ASCENT_STRIPE_WEBHOOK_SECRET").ok(),
+    });
     Router::new()
         .route("/", get(index))
         .route("/health", get(|| async { "ok" }))
@@ -28,6 +38,8 @@ pub fn router(rt: Arc<Runtime>) -> Router {
         .route("/status", get(status))
         .with_state(rt)
         .merge(ascent_web::approval_router(desk))
+        .merge(ascent_web::unsubscribe_router(unsubscribes))
+        .merge(webhook_ingest::router(webhooks))
 }
 
 /// Turns one request entry into an event: PutEvents entry shape, or a whole EventBridge

@@ -121,8 +121,8 @@ pub struct Company {
     next_payment: u64,
     /// Planned events by day.
     plan: BTreeMap<u32, Vec<Event>>,
-    /// deal id → (account, owner).
-    deals: BTreeMap<String, (String, String)>,
+    /// deal id → (account, owner, the lead it came from).
+    deals: BTreeMap<String, (String, String, String)>,
     accounts: Vec<String>,
     recent_emails: Vec<String>,
 }
@@ -286,7 +286,7 @@ impl Company {
             day,
             "ascent.crm",
             LeadCreated {
-                lead_id: id,
+                lead_id: id.clone(),
                 email,
                 full_name,
                 company: "Company".into(),
@@ -295,21 +295,26 @@ impl Company {
                 role,
                 country,
                 channel,
+                // One lead in three leaves a number (a test range, never a real line).
+                phone: self.next_lead.is_multiple_of(3).then(|| format!("+1555{:07}", self.next_lead)),
+                time_zone: None,
             },
         );
         // About one lead in eight turns into a deal.
         if self.rng.chance(0.125) {
-            self.new_deal(day);
+            self.new_deal(day, id);
         }
     }
 
-    fn new_deal(&mut self, day: u32) {
+    fn new_deal(&mut self, day: u32, lead_id: String) {
         self.next_deal += 1;
         let deal_id = format!("D{:05}", self.next_deal);
         let account_id = format!("A{:05}", self.next_deal);
         let owner = (*self.rng.pick(REPS)).to_string();
-        self.deals
-            .insert(deal_id.clone(), (account_id.clone(), owner.clone()));
+        self.deals.insert(
+            deal_id.clone(),
+            (account_id.clone(), owner.clone(), lead_id),
+        );
         let stage = |from: Option<DealStage>,
                      to: DealStage,
                      lines: Vec<DealLine>,
@@ -376,7 +381,7 @@ impl Company {
 
     /// The CRM's answer to a sent proposal: won (with a sign-up) or lost, some days later.
     pub fn on_proposal(&mut self, p: &ProposalSent, today: u32) {
-        let Some((account, owner)) = self.deals.get(&p.deal_id).cloned() else {
+        let Some((account, owner, lead_id)) = self.deals.get(&p.deal_id).cloned() else {
             return;
         };
         let day = today + self.rng.range(3, 15) as u32;
@@ -413,6 +418,7 @@ impl Company {
                     amount: p.total.clone(),
                     proposal_id: Some(p.proposal_id.clone()),
                     reason: None,
+                    lead_id: Some(lead_id),
                 },
             );
             self.accounts.push(account);
@@ -429,6 +435,7 @@ impl Company {
                     account_id: account,
                     owner,
                     reason,
+                    lead_id: Some(lead_id),
                 },
             );
         }

@@ -180,6 +180,37 @@ pub fn to_payload(body: &[u8]) -> Result<Option<Payload>, WebhookError> {
     })
 }
 
+/// A verified delivery as the catalog event to put on the bus (`None` for types Billing
+/// ignores). The event id is derived from Stripe's event id, so Stripe's retries of one
+/// delivery are one event.
+pub fn to_event(
+    body: &[u8],
+    header: &str,
+    secret: &str,
+    now: DateTime<Utc>,
+    tolerance: i64,
+) -> Result<Option<ascent_core::event::Event>, WebhookError> {
+    verify(body, header, secret, now, tolerance)?;
+    let Some(payload) = to_payload(body)? else {
+        return Ok(None);
+    };
+    let v: Value =
+        serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(e.to_string()))?;
+    let stripe_id = v["id"]
+        .as_str()
+        .ok_or_else(|| WebhookError::Malformed("no `id`".into()))?;
+    let id = ascent_core::event::name_uuid(&format!("stripe|{stripe_id}"));
+    Ok(Some(ascent_core::event::Event::with_ids(
+        "ascent.payments",
+        ascent_core::event::Actor::system("stripe"),
+        now,
+        payload,
+        id,
+        id,
+        None,
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,6 +41,7 @@ fn won(deal: &str, account: &str, amount: i64, proposal: Option<String>) -> Deal
         amount: Money::usd(amount),
         proposal_id: proposal,
         reason: None,
+        lead_id: None,
     }
 }
 

@@ -960,6 +960,7 @@ mod tests {
             account_id: "A1".into(),
             owner: "rep@ascent-xr.example".into(),
             reason: reason.into(),
+            lead_id: None,
         };
         t.emit(
             "ascent.crm",
@@ -975,6 +976,7 @@ mod tests {
                 amount: Money::usd(100_000),
                 proposal_id: None,
                 reason: Some("product fit".into()),
+                lead_id: None,
             },
         );
         t.emit("ascent.crm", lost("D3", "CEO left"));

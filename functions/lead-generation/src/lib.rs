@@ -5,22 +5,29 @@
 //! the lead in the customer domain, emits `LeadScored`, and hands hot leads to the sales
 //! team of their territory with `LeadRouted`. Interactions are kept in the interaction
 //! domain; one arriving for a known lead re-scores it.
+//!
+//! A lead missing what scoring needs (company size, industry, role, company) is flagged
+//! (`LeadFlagged`) for a person instead of being scored on guesses. Won and lost deals that
+//! name their lead teach the score ([`learning`]): once enough outcomes are in, the learned
+//! logistic model scores, and every score names the model version that produced it.
 
 pub mod dedupe;
+pub mod learning;
 pub mod scoring;
 
 use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
 };
 use ascent_core::catalog::{
-    InteractionKind, InteractionRecorded, LeadCreated, LeadDuplicateDetected, LeadGrade,
-    LeadRouted, LeadScored, Payload,
+    InteractionKind, InteractionRecorded, LeadCreated, LeadDuplicateDetected, LeadFlagged,
+    LeadGrade, LeadRouted, LeadScored, Payload,
 };
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use ascent_core::ports::{Condition, Item, Query, SortKey};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
+use learning::LogisticModel;
 use scoring::{LeadFacts, LeadScore, ScoringModel};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -42,10 +49,19 @@ pub fn declaration() -> AgentDecl {
                 name: "interaction-recorded",
                 pattern: json!({"detail-type": ["InteractionRecorded"]}),
             },
+            Subscription {
+                name: "deal-outcomes",
+                pattern: json!({"detail-type": ["DealClosedWon", "DealClosedLost"]}),
+            },
         ],
-        reads: vec![Domain::Customer, Domain::Interaction],
-        writes: vec![Domain::Customer, Domain::Interaction],
-        emits: vec!["LeadScored", "LeadDuplicateDetected", "LeadRouted"],
+        reads: vec![Domain::Customer, Domain::Interaction, Domain::Performance],
+        writes: vec![Domain::Customer, Domain::Interaction, Domain::Performance],
+        emits: vec![
+            "LeadScored",
+            "LeadDuplicateDetected",
+            "LeadRouted",
+            "LeadFlagged",
+        ],
         requests_approvals: false,
         sends_mail: false,
     }
@@ -67,6 +83,57 @@ pub struct LeadRecord {
 pub struct LeadGeneration {
     decl: AgentDecl,
     model: ScoringModel,
+    /// Outcomes the learned model needs before it replaces the rules.
+    learn_after: u32,
+}
+
+/// Where the learned model lives (performance domain).
+pub const MODEL_PK: &str = "model#lead-score";
+
+/// Domains of personal mailboxes: a company lead from one needs a person to check it.
+const PERSONAL_MAIL: [&str; 8] = [
+    "gmail.com",
+    "yahoo.com",
+    "hotmail.com",
+    "outlook.com",
+    "icloud.com",
+    "gmx.de",
+    "web.de",
+    "aol.com",
+];
+
+/// What makes a lead unscorable, one entry per problem.
+pub fn lead_problems(l: &LeadCreated) -> Vec<String> {
+    let blank = |s: &str| {
+        let t = s.trim().to_ascii_lowercase();
+        t.is_empty() || ["unknown", "n/a", "na", "-", "none", "?"].contains(&t.as_str())
+    };
+    let mut p = Vec::new();
+    if l.company_size == 0 {
+        p.push("company size missing (0 employees)".to_string());
+    }
+    if blank(&l.industry) {
+        p.push("industry missing".into());
+    }
+    if blank(&l.role) {
+        p.push("role missing".into());
+    }
+    if blank(&l.company) {
+        p.push("company missing".into());
+    }
+    let domain = l
+        .email
+        .rsplit('@')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if PERSONAL_MAIL.contains(&domain.as_str()) && l.company_size >= 50 {
+        p.push(format!(
+            "personal address ({domain}) for a {}-employee company: confirm the person",
+            l.company_size
+        ));
+    }
+    p
 }
 
 impl Default for LeadGeneration {
@@ -96,10 +163,127 @@ fn contact_pk(email: &str) -> String {
 }
 
 impl LeadGeneration {
+    /// Sets how many outcomes the learned model needs before it scores.
+    pub fn learning_after(mut self, outcomes: u32) -> Self {
+        self.learn_after = outcomes;
+        self
+    }
+
+    /// Scores with the rules, or with the learned model once it has learned enough.
+    async fn score(
+        &self,
+        ctx: &mut Ctx<'_>,
+        lead: &LeadCreated,
+        interactions: &[(InteractionKind, DateTime<Utc>)],
+        at: DateTime<Utc>,
+    ) -> Result<(LeadScore, String), AgentError> {
+        let mut score = self.model.score(
+            &LeadFacts {
+                company_size: lead.company_size,
+                industry: &lead.industry,
+                role: &lead.role,
+                interactions,
+            },
+            at,
+        );
+        let learned: Option<LogisticModel> =
+            ctx.get_as(Domain::Performance, MODEL_PK, "current").await?;
+        match learned.filter(|m| m.outcomes >= self.learn_after) {
+            Some(m) => {
+                let x = self.features(lead, score.intent);
+                score.score = (m.predict(&x) * 100.0).round().clamp(0.0, 100.0) as u8;
+                score.grade = self.model.grade(score.score);
+                let weights: Vec<String> = m
+                    .explain()
+                    .iter()
+                    .map(|(n, w)| format!("{n} {w:+}"))
+                    .collect();
+                score.reasons.push(format!(
+                    "learned from {} outcomes: {}",
+                    m.outcomes,
+                    weights.join(", ")
+                ));
+                Ok((score, m.name()))
+            }
+            None => Ok((score, self.model.name.clone())),
+        }
+    }
+
+    fn features(&self, lead: &LeadCreated, intent: u8) -> [f64; 5] {
+        learning::features(
+            scoring::size_points(lead.company_size),
+            scoring::industry_points(&lead.industry),
+            scoring::role_points(&lead.role),
+            intent,
+        )
+    }
+
+    /// Learns from a deal outcome that names its lead.
+    async fn on_outcome(
+        &self,
+        ctx: &mut Ctx<'_>,
+        lead_id: Option<&str>,
+        won: bool,
+    ) -> Result<(), AgentError> {
+        let Some(lead_id) = lead_id else {
+            return Ok(()); // a deal without a lead teaches nothing about leads
+        };
+        let Some(record) = ctx
+            .get_as::<LeadRecord>(Domain::Customer, &lead_pk(lead_id), "profile")
+            .await?
+        else {
+            return Ok(()); // a lead from before this system, or flagged and never scored
+        };
+        if ctx
+            .get(Domain::Customer, &lead_pk(lead_id), "outcome")
+            .await?
+            .is_some()
+        {
+            return Ok(()); // its outcome was learned already
+        }
+        let current: Option<LogisticModel> =
+            ctx.get_as(Domain::Performance, MODEL_PK, "current").await?;
+        let condition = match &current {
+            Some(m) => Condition::FieldEquals {
+                field: "version".into(),
+                value: json!(m.version),
+            },
+            None => Condition::NotExists,
+        };
+        let next = current
+            .unwrap_or_default()
+            .learn(&self.features(&record.lead, record.score.intent), won);
+        ctx.put_record(
+            Domain::Performance,
+            MODEL_PK,
+            "current",
+            &next,
+            None,
+            condition,
+        )?;
+        ctx.put_record(
+            Domain::Performance,
+            MODEL_PK,
+            &format!("v{:06}", next.version),
+            &next,
+            None,
+            Condition::NotExists,
+        )?;
+        ctx.put_record(
+            Domain::Customer,
+            &lead_pk(lead_id),
+            "outcome",
+            &json!({"won": won, "learned_into": next.name()}),
+            None,
+            Condition::NotExists,
+        )
+    }
+
     pub fn new(model: ScoringModel) -> Self {
         Self {
             decl: declaration(),
             model,
+            learn_after: 20,
         }
     }
 
@@ -172,16 +356,23 @@ impl LeadGeneration {
             }
         }
 
+        let problems = lead_problems(lead);
+        if !problems.is_empty() {
+            ctx.put_record(
+                Domain::Customer,
+                &lead_pk(&lead.lead_id),
+                "flagged",
+                &json!({"lead": lead, "problems": problems, "flagged_at": at}),
+                None,
+                Condition::Always,
+            )?;
+            return ctx.emit(LeadFlagged {
+                lead_id: lead.lead_id.clone(),
+                problems,
+            });
+        }
         let interactions = self.interactions(ctx, &email, at).await?;
-        let score = self.model.score(
-            &LeadFacts {
-                company_size: lead.company_size,
-                industry: &lead.industry,
-                role: &lead.role,
-                interactions: &interactions,
-            },
-            at,
-        );
+        let (score, model) = self.score(ctx, lead, &interactions, at).await?;
         // Index items are claimed with a condition: two leads racing for one email cannot both win.
         let claim = |lead_id: &str| json!({"lead_id": lead_id});
         ctx.put(
@@ -201,7 +392,7 @@ impl LeadGeneration {
             email,
             domain,
             score: score.clone(),
-            model: self.model.name.clone(),
+            model,
             routed_to: None,
             created_at: at,
         };
@@ -296,16 +487,8 @@ impl LeadGeneration {
         // The interaction just written is not committed yet: count it here.
         interactions.push((i.kind, i.occurred_at));
         let previous = record.score.clone();
-        record.score = self.model.score(
-            &LeadFacts {
-                company_size: record.lead.company_size,
-                industry: &record.lead.industry,
-                role: &record.lead.role,
-                interactions: &interactions,
-            },
-            at,
-        );
-        record.model = self.model.name.clone();
+        let lead = record.lead.clone();
+        (record.score, record.model) = self.score(ctx, &lead, &interactions, at).await?;
         self.save_and_announce(ctx, record, Some(&previous)).await
     }
 }
@@ -320,6 +503,8 @@ impl Agent for LeadGeneration {
         match event.payload() {
             Payload::LeadCreated(l) => self.on_lead(ctx, l, event.time).await,
             Payload::InteractionRecorded(i) => self.on_interaction(ctx, i).await,
+            Payload::DealClosedWon(d) => self.on_outcome(ctx, d.lead_id.as_deref(), true).await,
+            Payload::DealClosedLost(d) => self.on_outcome(ctx, d.lead_id.as_deref(), false).await,
             other => Err(AgentError::Invalid(format!(
                 "{NAME} does not handle {}",
                 other.detail_type()
@@ -353,6 +538,8 @@ mod tests {
             role: "VP Engineering".into(),
             country: Some("DE".into()),
             channel: "web".into(),
+            phone: None,
+            time_zone: None,
         }
     }
 
@@ -427,8 +614,10 @@ mod tests {
             lead("L2", " ANA+events@boreal.aero", "A. Ruiz"),
         );
         t.emit("ascent.crm", lead("L3", "a.ruiz@boreal.aero", "Ana  Ruiz"));
-        // Same name at a free-mail domain is not a duplicate.
-        t.emit("ascent.crm", lead("L4", "ana.ruiz@gmail.com", "Ana Ruiz"));
+        // Same name at a free-mail domain is not a duplicate (a small company: plausible).
+        let mut l4 = lead("L4", "ana.ruiz@gmail.com", "Ana Ruiz");
+        l4.company_size = 12;
+        t.emit("ascent.crm", l4);
         let dups: Vec<(String, String)> = t
             .emitted("LeadDuplicateDetected")
             .iter()
@@ -510,5 +699,113 @@ mod tests {
         assert_eq!(territory(Some("us")), "sales-americas");
         assert_eq!(territory(Some("JP")), "sales-apac");
         assert_eq!(territory(Some("FR")), "sales-emea");
+    }
+
+    #[test]
+    fn incomplete_leads_are_flagged_not_scored() {
+        let t = twin();
+        let mut l = lead("L1", "ana@gmail.com", "Ana Ruiz");
+        l.industry = "n/a".into();
+        l.company_size = 0;
+        t.emit("ascent.crm", l);
+        assert!(scored(&t).is_empty());
+        let Payload::LeadFlagged(f) = t.emitted("LeadFlagged")[0].payload().clone() else {
+            unreachable!()
+        };
+        assert_eq!(
+            f.problems,
+            ["company size missing (0 employees)", "industry missing"]
+        );
+        let mut big = lead("L2", "bo@gmail.com", "Bo Lind");
+        big.company_size = 5_000;
+        t.emit("ascent.crm", big);
+        let Payload::LeadFlagged(f) = t.emitted("LeadFlagged")[1].payload().clone() else {
+            unreachable!()
+        };
+        assert!(f.problems[0].starts_with("personal address (gmail.com)"));
+    }
+
+    #[test]
+    fn outcomes_teach_the_score_and_scores_name_the_model_version() {
+        let t = TestTwin::new(
+            vec![Arc::new(LeadGeneration::default().learning_after(30))],
+            t0(),
+        );
+        // History: small aerospace companies never buy; large ones always do.
+        for i in 0..30 {
+            let big = i % 2 == 0;
+            let mut l = lead(
+                &format!("H{i}"),
+                &format!("p{i}@co{i}.example"),
+                &format!("P {i}"),
+            );
+            l.company_size = if big { 2_000 } else { 20 };
+            t.emit("ascent.crm", l);
+            let deal = format!("D{i}");
+            if big {
+                t.emit(
+                    "ascent.crm",
+                    ascent_core::catalog::DealClosedWon {
+                        deal_id: deal,
+                        account_id: format!("A{i}"),
+                        owner: "ava.rep@ascent-xr.example".into(),
+                        amount: ascent_core::money::Money::usd(1_000_000),
+                        proposal_id: None,
+                        reason: None,
+                        lead_id: Some(format!("H{i}")),
+                    },
+                );
+            } else {
+                t.emit(
+                    "ascent.crm",
+                    ascent_core::catalog::DealClosedLost {
+                        deal_id: deal,
+                        account_id: format!("A{i}"),
+                        owner: "ava.rep@ascent-xr.example".into(),
+                        reason: "budget".into(),
+                        lead_id: Some(format!("H{i}")),
+                    },
+                );
+            }
+        }
+        // Learned once each, even when the CRM repeats itself.
+        t.emit(
+            "ascent.crm",
+            ascent_core::catalog::DealClosedLost {
+                deal_id: "D1".into(),
+                account_id: "A1".into(),
+                owner: "ava.rep@ascent-xr.example".into(),
+                reason: "budget".into(),
+                lead_id: Some("H1".into()),
+            },
+        );
+        let m: LogisticModel =
+            serde_json::from_value(t.get(Domain::Performance, MODEL_PK, "current").unwrap())
+                .unwrap();
+        assert_eq!((m.version, m.outcomes), (30, 30));
+        assert!(t.get(Domain::Performance, MODEL_PK, "v000017").is_some());
+        // Before the 30th outcome the rules scored; now the learned model does.
+        let before = scored(&t);
+        assert!(before.iter().all(|s| s.model == "rules-v1"));
+        let mut small = lead("N1", "new@small.example", "New Small");
+        small.company_size = 20;
+        t.emit("ascent.crm", small);
+        t.emit("ascent.crm", lead("N2", "new@big.example", "New Big"));
+        let after = scored(&t);
+        let (s_small, s_big) = (&after[after.len() - 2], &after[after.len() - 1]);
+        assert_eq!(s_small.model, "logit-v30");
+        assert!(
+            s_big.score > s_small.score + 20,
+            "{} vs {}",
+            s_big.score,
+            s_small.score
+        );
+        assert!(
+            s_big
+                .reasons
+                .last()
+                .unwrap()
+                .starts_with("learned from 30 outcomes")
+        );
     }
 }

@@ -145,6 +145,17 @@ pub struct LeadFacts<'a> {
 }
 
 impl ScoringModel {
+    /// Hot, warm or cold by the thresholds.
+    pub fn grade(&self, score: u8) -> LeadGrade {
+        if score >= self.hot_threshold {
+            LeadGrade::Hot
+        } else if score >= self.warm_threshold {
+            LeadGrade::Warm
+        } else {
+            LeadGrade::Cold
+        }
+    }
+
     /// Scores a lead as of `at`.
     pub fn score(&self, facts: &LeadFacts<'_>, at: DateTime<Utc>) -> LeadScore {
         let size = size_points(facts.company_size);
@@ -172,13 +183,7 @@ impl ScoringModel {
         let score = (self.fit_weight * fit as f64 + (1.0 - self.fit_weight) * intent as f64)
             .round()
             .clamp(0.0, 100.0) as u8;
-        let grade = if score >= self.hot_threshold {
-            LeadGrade::Hot
-        } else if score >= self.warm_threshold {
-            LeadGrade::Warm
-        } else {
-            LeadGrade::Cold
-        };
+        let grade = self.grade(score);
 
         let mut reasons = vec![
             (

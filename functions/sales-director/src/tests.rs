@@ -48,6 +48,7 @@ fn won(deal: &str, owner: &str, amount: i64) -> DealClosedWon {
         amount: Money::usd(amount),
         proposal_id: None,
         reason: None,
+        lead_id: None,
     }
 }
 

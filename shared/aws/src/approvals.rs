@@ -292,12 +292,24 @@ impl ApprovalDesk for StepFunctionsDesk {
 
 /// The link key: `ASCENT_LINK_KEY`, or the SSM SecureString named by `ASCENT_LINK_KEY_PARAMETER`.
 pub async fn link_key(config: &aws_config::SdkConfig) -> Result<Vec<u8>, String> {
-    if let Ok(k) = std::env::var("ASCENT_LINK_KEY") {
-        return Ok(k.into_bytes());
+    secret(config, "ASCENT_LINK_KEY", "ASCENT_LINK_KEY_PARAMETER", 32)
+        .await
+        .map(String::into_bytes)
+}
+
+/// A secret from the environment variable `value_var` (local runs), or else from the SSM
+/// SecureString named by `parameter_var`; refused when shorter than `min_len`.
+pub async fn secret(
+    config: &aws_config::SdkConfig,
+    value_var: &str,
+    parameter_var: &str,
+    min_len: usize,
+) -> Result<String, String> {
+    if let Ok(k) = std::env::var(value_var) {
+        return Ok(k);
     }
-    let name = std::env::var("ASCENT_LINK_KEY_PARAMETER").map_err(|_| {
-        "set ASCENT_LINK_KEY_PARAMETER (an SSM SecureString) or ASCENT_LINK_KEY".to_string()
-    })?;
+    let name = std::env::var(parameter_var)
+        .map_err(|_| format!("set {parameter_var} (an SSM SecureString) or {value_var}"))?;
     let out = aws_sdk_ssm::Client::new(config)
         .get_parameter()
         .name(&name)
@@ -305,11 +317,11 @@ pub async fn link_key(config: &aws_config::SdkConfig) -> Result<Vec<u8>, String>
         .send()
         .await
         .map_err(|e| aws_sdk_ssm::error::DisplayErrorContext(e).to_string())?;
-    let key = out.parameter.and_then(|p| p.value).unwrap_or_default();
-    if key.len() < 32 {
+    let value = out.parameter.and_then(|p| p.value).unwrap_or_default();
+    if value.len() < min_len {
         return Err(format!(
-            "the link key in {name} must be at least 32 characters"
+            "the secret in {name} must be at least {min_len} characters"
         ));
     }
-    Ok(key.into_bytes())
+    Ok(value)
 }

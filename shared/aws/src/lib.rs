@@ -4,11 +4,13 @@
 //!   writes with unprocessed-item retry, transactions).
 //! - [`eventbridge::EventBridgeBus`]: PutEvents within the 10-entry / 256 KB limits, retrying
 //!   only failed entries.
-//! - [`ses::SesMailer`], [`sfn::StepFunctionsApprovals`].
+//! - [`ses::SesMailer`], [`sfn::StepFunctionsApprovals`], [`bedrock::BedrockWriter`] (the
+//!   text-writer port on the Bedrock Converse API, behind `ASCENT_TEXT_WRITER=bedrock`).
 //! - [`host::AgentHost`]: the SQS-batch and EventBridge entry points with idempotency.
 //! - [`lambda`]: what an agent's `main.rs` calls.
 
 pub mod approvals;
+pub mod bedrock;
 pub mod dynamo;
 pub mod eventbridge;
 pub mod host;

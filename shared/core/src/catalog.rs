@@ -126,10 +126,22 @@ catalog! {
     LeadScored: Business, "ascent.agent.lead-generation", [1];
     /// A lead turned out to be a duplicate of a known one (same normalised email or person at the same domain).
     LeadDuplicateDetected: Business, "ascent.agent.lead-generation", [1];
+    /// A lead is incomplete or implausible: flagged for a person instead of scored on guesses.
+    LeadFlagged: Business, "ascent.agent.lead-generation", [1];
     /// A hot lead was handed to a sales team.
     LeadRouted: Business, "ascent.agent.lead-generation", [1];
     /// A prospect or customer interacted (site visit, download, webinar, email reply, demo request).
     InteractionRecorded: Business, "ascent.web", [1];
+    /// A contact's communication preference changed (unsubscribe, call consent, do-not-call).
+    ContactPreferenceChanged: Business, "ascent.crm", [1];
+    /// An email could not be delivered (SES bounce notification).
+    EmailBounced: Business, "ascent.mail", [1];
+    /// Outreach took a step of a lead's sequence: an email sent, or a call or LinkedIn task for the rep.
+    OutreachStepTaken: Business, "ascent.agent.outreach", [1];
+    /// Outreach stopped a lead's sequence (reply, meeting, unsubscribe, bounce, or all steps done).
+    OutreachStopped: Business, "ascent.agent.outreach", [1];
+    /// Outreach's own hand-off: a sequence step is due (one per enrollment, so one bad one never holds up the rest).
+    OutreachStepDue: Business, "ascent.agent.outreach", [1];
     /// A deal moved between pipeline stages in the CRM.
     DealStageChanged: Business, "ascent.crm", [1];
     /// The Sales Director assigned a qualified lead to a rep of its territory.
@@ -230,6 +242,132 @@ pub struct LeadCreated {
     pub country: Option<String>,
     /// Where the lead came from (web, event, referral, paid, outbound).
     pub channel: String,
+    /// Phone number in E.164 (`+4930123456`), when the lead gave one.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// IANA time zone of the lead (`Europe/Berlin`), when known; calls need it (TCPA hours).
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+/// A change of what a contact agreed to receive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactPreference {
+    /// No more commercial email (CAN-SPAM opt-out): the address joins the suppression list.
+    Unsubscribed,
+    /// Prior express consent to calls and texts was recorded (TCPA).
+    CallConsentGiven,
+    CallConsentWithdrawn,
+    /// The number is on a do-not-call list (national or our own).
+    DoNotCall,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactPreferenceChanged {
+    pub email: String,
+    pub change: ContactPreference,
+    /// The phone number a call consent or do-not-call entry is about (E.164).
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Where and how it was recorded (form, call recording id, list import), kept as evidence.
+    pub evidence: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BounceKind {
+    /// Permanent: the address joins the suppression list.
+    Hard,
+    /// Transient (mailbox full): the sequence stops, the address stays usable.
+    Soft,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailBounced {
+    pub email: String,
+    pub bounce: BounceKind,
+    /// The receiving server's diagnostic.
+    pub diagnostic: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutreachChannel {
+    Email,
+    Call,
+    Linkedin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StepOutcome {
+    /// The email went out.
+    Sent,
+    /// A task for the rep was created (call, LinkedIn).
+    TaskCreated,
+    /// The step was not allowed (no call consent, do-not-call, unknown time zone) and skipped.
+    Skipped,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutreachStepTaken {
+    pub lead_id: String,
+    pub sequence: String,
+    /// 1-based step of the sequence.
+    pub step: u32,
+    pub channel: OutreachChannel,
+    pub outcome: StepOutcome,
+    /// The rep who owns the lead (and the task).
+    pub rep: String,
+    /// Subject of the email, or what the task is about.
+    pub summary: String,
+    /// When a call task may be worked: 8:00–21:00 in the recipient's time zone (TCPA).
+    #[serde(default)]
+    pub window_start: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub window_end: Option<DateTime<Utc>>,
+    /// Why a step was skipped.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// What wrote the text (`template`, `bedrock:<model>`).
+    #[serde(default)]
+    pub written_by: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutreachStopReason {
+    Replied,
+    MeetingBooked,
+    Unsubscribed,
+    Bounced,
+    /// The address is on the suppression list: never enrolled.
+    Suppressed,
+    /// Every step was taken.
+    Completed,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutreachStopped {
+    pub lead_id: String,
+    pub sequence: String,
+    pub reason: OutreachStopReason,
+    /// Steps taken before the stop.
+    pub steps_taken: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutreachStepDue {
+    pub lead_id: String,
+    /// 1-based step that is due.
+    pub step: u32,
+    pub due_at: DateTime<Utc>,
 }
 
 /// Temperature of a lead.
@@ -265,6 +403,14 @@ pub struct LeadDuplicateDetected {
     pub duplicate_of: String,
     /// `email` or `name_and_domain`.
     pub matched_on: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeadFlagged {
+    pub lead_id: String,
+    /// What is missing or implausible, one entry per problem.
+    pub problems: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -484,6 +630,9 @@ pub struct DealClosedWon {
     /// Why the prospect chose us, when the rep recorded it.
     #[serde(default)]
     pub reason: Option<String>,
+    /// The lead the deal came from, when the CRM converted one (lead scoring learns from it).
+    #[serde(default)]
+    pub lead_id: Option<String>,
 }
 
 /// Contract terms a prospect asks for; anything off the standard needs legal approval.
@@ -545,6 +694,9 @@ pub struct DealClosedLost {
     pub account_id: String,
     pub owner: String,
     pub reason: String,
+    /// The lead the deal came from, when the CRM converted one (lead scoring learns from it).
+    #[serde(default)]
+    pub lead_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -439,6 +439,8 @@ mod tests {
             role: "VP Operations".into(),
             country: Some("US".into()),
             channel: "web".into(),
+            phone: None,
+            time_zone: None,
         }
     }
 

@@ -1,7 +1,8 @@
 //! Domain core of the Ascent agents ecosystem.
 //!
 //! Events and their catalog, the agent contract (declaration + handler), ports (data lake,
-//! event bus, mailer, clock), the handler context that buffers effects, routing with
+//! event bus, mailer, clock, text writer), communication compliance (suppression list, call
+//! consent and hours), the handler context that buffers effects, routing with
 //! EventBridge pattern semantics, access policy, approval rules and links, and the audit chain.
 //! Nothing here names an AWS SDK type or a storage engine.
 
@@ -9,12 +10,14 @@ pub mod agent;
 pub mod approval;
 pub mod audit;
 pub mod catalog;
+pub mod compliance;
 pub mod context;
 pub mod event;
 pub mod money;
 pub mod policy;
 pub mod ports;
 pub mod routing;
+pub mod writer;
 
 pub use agent::{Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription};
 pub use context::{Ctx, Effects};

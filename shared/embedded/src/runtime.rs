@@ -233,6 +233,9 @@ impl Runtime {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
     pub fn declarations(&self) -> Vec<&AgentDecl> {
         self.agents.values().map(|a| a.declaration()).collect()
     }
@@ -1251,3 +1254,14 @@ impl ApprovalDesk for Runtime {
 #[cfg(test)]
 #[path = "runtime_tests.rs"]
 mod tests;
+
+/// The twin's bus as the [`EventBus`](ascent_core::ports::EventBus) port: published events are
+/// ingested (stored and routed) like those a business system sends.
+#[async_trait::async_trait]
+impl ascent_core::ports::EventBus for Runtime {
+    async fn publish(&self, events: &[Event]) -> Result<(), ascent_core::ports::BusError> {
+        self.ingest(events)
+            .map(|_| ())
+            .map_err(|e| ascent_core::ports::BusError(e.to_string()))
+    }
+}

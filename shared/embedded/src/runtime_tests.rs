@@ -30,6 +30,8 @@ fn lead(id: &str) -> Event {
             role: "CTO".into(),
             country: None,
             channel: "web".into(),
+            phone: None,
+            time_zone: None,
         },
     )
 }

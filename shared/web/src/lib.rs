@@ -230,3 +230,71 @@ async fn decide(
 
 #[cfg(test)]
 mod tests;
+
+/// Routes: `GET /unsubscribe/{token}` (a page with one button; a prefetch changes nothing) and
+/// `POST /unsubscribe/{token}` (the opt-out; also what RFC 8058 one-click clients send).
+pub fn unsubscribe_router(desk: Arc<dyn ascent_core::compliance::UnsubscribeDesk>) -> Router {
+    Router::new()
+        .route(
+            "/unsubscribe/{token}",
+            get(unsubscribe_page).post(unsubscribe_now),
+        )
+        .with_state(desk)
+}
+
+fn unsubscribe_error(e: ascent_core::compliance::UnsubscribeError) -> Response {
+    use ascent_core::compliance::UnsubscribeError::*;
+    match e {
+        UnknownLink => page(
+            StatusCode::NOT_FOUND,
+            "Link not recognised",
+            "<p>This unsubscribe link is not one of ours, or it was cut short. \
+             Reply to any of our emails with “unsubscribe” and we will stop.</p>",
+        ),
+        Unavailable(why) => {
+            tracing::error!(error = %why, "unsubscribe page failed");
+            page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Please try again",
+                "<p>We could not record that just now. Please try again in a minute.</p>",
+            )
+        }
+    }
+}
+
+async fn unsubscribe_page(
+    State(desk): State<Arc<dyn ascent_core::compliance::UnsubscribeDesk>>,
+    Path(token): Path<String>,
+) -> Response {
+    match desk.address(&token).await {
+        Ok(email) => page(
+            StatusCode::OK,
+            "Unsubscribe",
+            &format!(
+                "<p>Stop sales and marketing email from Ascent XR to <b>{}</b>?</p>\
+                 <form method=\"post\" action=\"/unsubscribe/{}\">\
+                 <button class=\"reject\" type=\"submit\">Unsubscribe</button></form>",
+                escape(&email),
+                escape(&token)
+            ),
+        ),
+        Err(e) => unsubscribe_error(e),
+    }
+}
+
+async fn unsubscribe_now(
+    State(desk): State<Arc<dyn ascent_core::compliance::UnsubscribeDesk>>,
+    Path(token): Path<String>,
+) -> Response {
+    match desk.unsubscribe(&token).await {
+        Ok(email) => page(
+            StatusCode::OK,
+            "You are unsubscribed",
+            &format!(
+                "<p>We will not send sales or marketing email to <b>{}</b> again.</p>",
+                escape(&email)
+            ),
+        ),
+        Err(e) => unsubscribe_error(e),
+    }
+}

@@ -1,0 +1,690 @@
+//! # Outreach agent
+//!
+//! Keeps the contact details of every new lead (`LeadCreated`) and, when the Sales Director
+//! assigns a lead to a rep (`LeadAssigned`), enrolls it in a [`sequence`]: emails sent in the
+//! rep's name, LinkedIn and call tasks for the rep, each after a wait. The daily schedule
+//! hands every due enrollment its own `OutreachStepDue` event, so each step is a unit of work
+//! of its own (one bad enrollment never holds up the others).
+//!
+//! A sequence stops on a reply (`InteractionRecorded` `email_replied`), a booked meeting
+//! (`DemoScheduled`), an unsubscribe (`ContactPreferenceChanged`) or a bounce
+//! (`EmailBounced`), and after its last step.
+//!
+//! Text comes from the [`TextWriter`] port (templates locally; Bedrock on AWS behind a
+//! setting); the compliance footer is added after it, so no writer can drop it.
+//! - CAN-SPAM: every email carries an unsubscribe link and the sender's postal address;
+//!   unsubscribed and hard-bounced addresses join the shared suppression list
+//!   ([`ascent_core::compliance`]), checked before every email.
+//! - TCPA: a call task is only created with recorded consent for the number, never for a
+//!   number on the do-not-call list, and only with a window of 8:00–21:00 in the recipient's
+//!   time zone (from the lead, or its country when that has one zone); without one the call
+//!   step is skipped with the reason.
+
+pub mod sequence;
+
+use ascent_core::agent::{
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+};
+use ascent_core::catalog::{
+    BounceKind, ContactPreference, ContactPreferenceChanged, EmailBounced, InteractionKind,
+    LeadAssigned, LeadCreated, OutreachChannel, OutreachStepDue, OutreachStepTaken,
+    OutreachStopReason, OutreachStopped, Payload, ScheduleTick, StepOutcome,
+};
+use ascent_core::compliance::{self, ListEntry, UnsubscribeLink, unsubscribe_pk};
+use ascent_core::context::Ctx;
+use ascent_core::event::Event;
+use ascent_core::ports::{Condition, Mail, Query, SortKey};
+use ascent_core::writer::{Brief, TemplateWriter, TextWriter};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono_tz::Tz;
+use sequence::Sequence;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub const NAME: &str = "outreach";
+/// `gsi1` partition of active enrollments, sorted by when their next step is due.
+pub const DUE: &str = "outreach#due";
+
+pub fn declaration() -> AgentDecl {
+    AgentDecl {
+        name: NAME,
+        department: Department::Sales,
+        queue: QueueClass::Priority,
+        subscriptions: vec![
+            Subscription {
+                name: "leads",
+                pattern: json!({"detail-type": ["LeadCreated", "LeadAssigned"]}),
+            },
+            Subscription {
+                name: "stop-signals",
+                pattern: json!({"detail-type": ["DemoScheduled", "ContactPreferenceChanged", "EmailBounced"]}),
+            },
+            Subscription {
+                name: "replies",
+                pattern: json!({"detail-type": ["InteractionRecorded"], "detail": {"payload": {"kind": ["email_replied"]}}}),
+            },
+            Subscription {
+                name: "steps-due",
+                pattern: json!({"source": ["ascent.agent.outreach"], "detail-type": ["OutreachStepDue"]}),
+            },
+            Subscription {
+                name: "daily-steps",
+                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["daily"]}}}),
+            },
+        ],
+        reads: vec![Domain::Customer, Domain::Interaction],
+        writes: vec![Domain::Customer, Domain::Interaction],
+        emits: vec!["OutreachStepTaken", "OutreachStopped", "OutreachStepDue"],
+        requests_approvals: false,
+        sends_mail: true,
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OutreachConfig {
+    pub sequence: Sequence,
+    /// The sender's physical postal address, in every email (CAN-SPAM).
+    pub postal_address: String,
+    /// Base of the unsubscribe links (`<base>/<token>`): the twin's or the approval API's
+    /// `/unsubscribe` page.
+    pub unsubscribe_url: String,
+    /// Due steps one daily tick hands out at most (the rest the next day).
+    pub max_due_per_tick: usize,
+}
+
+impl Default for OutreachConfig {
+    fn default() -> Self {
+        Self {
+            sequence: Sequence::xr_intro(),
+            postal_address: "Ascent XR Inc., 548 Market St #41200, San Francisco, CA 94104, USA"
+                .into(),
+            unsubscribe_url: "http://127.0.0.1:8787/unsubscribe".into(),
+            max_due_per_tick: 250,
+        }
+    }
+}
+
+impl OutreachConfig {
+    /// The defaults, with `ASCENT_POSTAL_ADDRESS` and `ASCENT_UNSUBSCRIBE_URL` when set.
+    pub fn from_env() -> Self {
+        let mut c = Self::default();
+        if let Ok(a) = std::env::var("ASCENT_POSTAL_ADDRESS") {
+            c.postal_address = a;
+        }
+        if let Ok(u) = std::env::var("ASCENT_UNSUBSCRIBE_URL") {
+            c.unsubscribe_url = u;
+        }
+        c
+    }
+}
+
+/// What Outreach keeps about a lead (`outreach-contact#<email>` / `contact`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    pub lead_id: String,
+    pub email: String,
+    pub full_name: String,
+    pub company: String,
+    pub industry: String,
+    pub role: String,
+    pub country: Option<String>,
+    pub phone: Option<String>,
+    pub time_zone: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum EnrollmentState {
+    Active,
+    Stopped { reason: OutreachStopReason },
+}
+
+/// A lead's run through a sequence (`outreach#<lead id>` / `enrollment`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Enrollment {
+    pub lead_id: String,
+    pub email: String,
+    pub rep: String,
+    pub sequence: String,
+    /// 1-based step to take next.
+    pub next_step: u32,
+    pub next_due: DateTime<Utc>,
+    pub steps_taken: u32,
+    pub state: EnrollmentState,
+    /// Secret of the unsubscribe link (`unsubscribe#<token>` points back to the address).
+    pub unsubscribe_token: String,
+    pub version: u32,
+}
+
+fn contact_pk(email: &str) -> String {
+    format!("outreach-contact#{}", compliance::normalise_email(email))
+}
+fn enrollment_pk(lead_id: &str) -> String {
+    format!("outreach#{lead_id}")
+}
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// "dario.rep@ascent-xr.example" → "Dario".
+fn rep_name(rep: &str) -> String {
+    let local = rep.split(['@', '.']).next().unwrap_or(rep);
+    let mut c = local.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+pub struct Outreach {
+    decl: AgentDecl,
+    config: OutreachConfig,
+    writer: Arc<dyn TextWriter>,
+}
+
+impl Default for Outreach {
+    fn default() -> Self {
+        Self::new(OutreachConfig::default(), Arc::new(TemplateWriter))
+    }
+}
+
+impl Outreach {
+    pub fn new(config: OutreachConfig, writer: Arc<dyn TextWriter>) -> Self {
+        Self {
+            decl: declaration(),
+            config,
+            writer,
+        }
+    }
+
+    async fn contact(&self, ctx: &mut Ctx<'_>, email: &str) -> Result<Option<Contact>, AgentError> {
+        ctx.get_as(Domain::Customer, &contact_pk(email), "contact")
+            .await
+    }
+
+    async fn enrollment(
+        &self,
+        ctx: &mut Ctx<'_>,
+        lead_id: &str,
+    ) -> Result<Option<Enrollment>, AgentError> {
+        ctx.get_as(Domain::Customer, &enrollment_pk(lead_id), "enrollment")
+            .await
+    }
+
+    /// Saves an enrollment; `previous` is the version read (`None` for a new one).
+    fn save(
+        &self,
+        ctx: &mut Ctx<'_>,
+        e: &Enrollment,
+        previous: Option<u32>,
+    ) -> Result<(), AgentError> {
+        let index = matches!(e.state, EnrollmentState::Active).then(|| {
+            (
+                DUE.to_string(),
+                format!("{}#{}", stamp(e.next_due), e.lead_id),
+            )
+        });
+        let condition = match previous {
+            Some(v) => Condition::FieldEquals {
+                field: "version".into(),
+                value: json!(v),
+            },
+            None => Condition::NotExists,
+        };
+        ctx.put_record(
+            Domain::Customer,
+            &enrollment_pk(&e.lead_id),
+            "enrollment",
+            e,
+            index,
+            condition,
+        )
+    }
+
+    async fn on_lead(&self, ctx: &mut Ctx<'_>, l: &LeadCreated) -> Result<(), AgentError> {
+        if !l.email.contains('@') {
+            return Err(AgentError::Invalid(format!(
+                "lead {}: `{}` is not an email address",
+                l.lead_id, l.email
+            )));
+        }
+        if let Some(zone) = &l.time_zone {
+            zone.parse::<Tz>().map_err(|_| {
+                AgentError::Invalid(format!(
+                    "lead {}: time_zone `{zone}` is not an IANA time zone",
+                    l.lead_id
+                ))
+            })?;
+        }
+        if self.contact(ctx, &l.email).await?.is_some() {
+            return Ok(()); // the first lead of an address keeps it (later ones are duplicates)
+        }
+        let contact = Contact {
+            lead_id: l.lead_id.clone(),
+            email: compliance::normalise_email(&l.email),
+            full_name: l.full_name.trim().to_string(),
+            company: l.company.trim().to_string(),
+            industry: l.industry.trim().to_string(),
+            role: l.role.trim().to_string(),
+            country: l.country.clone(),
+            phone: l.phone.as_deref().map(compliance::normalise_phone),
+            time_zone: l.time_zone.clone(),
+        };
+        ctx.put_record(
+            Domain::Customer,
+            &contact_pk(&l.email),
+            "contact",
+            &contact,
+            Some((format!("outreach-lead#{}", l.lead_id), "contact".into())),
+            Condition::NotExists,
+        )
+    }
+
+    async fn contact_of_lead(
+        &self,
+        ctx: &mut Ctx<'_>,
+        lead_id: &str,
+    ) -> Result<Option<Contact>, AgentError> {
+        let q = Query::gsi1(format!("outreach-lead#{lead_id}")).limit(1);
+        match ctx.query(Domain::Customer, &q).await?.first() {
+            Some(item) => Ok(Some(item.parse()?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn on_assigned(&self, ctx: &mut Ctx<'_>, a: &LeadAssigned) -> Result<(), AgentError> {
+        if self.enrollment(ctx, &a.lead_id).await?.is_some() {
+            return Ok(()); // enrolled once, even if reassigned
+        }
+        let Some(contact) = self.contact_of_lead(ctx, &a.lead_id).await? else {
+            // The LeadCreated may still be on its way (queues do not keep order): retried.
+            return Err(AgentError::Transient(format!(
+                "lead {} is not known to outreach yet",
+                a.lead_id
+            )));
+        };
+        let now = ctx.now();
+        let token = {
+            let digest = Sha256::digest(format!("unsubscribe|{}", ctx.cause().detail.event_id));
+            hex::encode(&digest[..16])
+        };
+        let mut e = Enrollment {
+            lead_id: a.lead_id.clone(),
+            email: contact.email.clone(),
+            rep: a.rep.clone(),
+            sequence: self.config.sequence.name.clone(),
+            next_step: 1,
+            next_due: now,
+            steps_taken: 0,
+            state: EnrollmentState::Active,
+            unsubscribe_token: token.clone(),
+            version: 0,
+        };
+        if compliance::is_suppressed(ctx, &contact.email).await? {
+            e.state = EnrollmentState::Stopped {
+                reason: OutreachStopReason::Suppressed,
+            };
+            self.save(ctx, &e, None)?;
+            return ctx.emit(OutreachStopped {
+                lead_id: e.lead_id,
+                sequence: e.sequence,
+                reason: OutreachStopReason::Suppressed,
+                steps_taken: 0,
+            });
+        }
+        ctx.put_record(
+            Domain::Customer,
+            &unsubscribe_pk(&token),
+            "link",
+            &UnsubscribeLink {
+                email: contact.email.clone(),
+                lead_id: a.lead_id.clone(),
+            },
+            None,
+            Condition::NotExists,
+        )?;
+        self.take_step(ctx, e, None, &contact).await
+    }
+
+    fn facts(&self, c: &Contact, rep: &str) -> BTreeMap<String, String> {
+        let first = c.full_name.split_whitespace().next().unwrap_or("there");
+        [
+            ("first_name", first),
+            ("full_name", &c.full_name),
+            ("company", &c.company),
+            ("industry", &c.industry),
+            ("role", &c.role),
+            ("rep_name", &rep_name(rep)),
+            ("rep_email", rep),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    /// Takes the enrollment's next step, records the touch, and moves on (or finishes).
+    async fn take_step(
+        &self,
+        ctx: &mut Ctx<'_>,
+        mut e: Enrollment,
+        previous: Option<u32>,
+        contact: &Contact,
+    ) -> Result<(), AgentError> {
+        let now = ctx.now();
+        let Some(step) = self.config.sequence.step(e.next_step).cloned() else {
+            return Err(AgentError::Invalid(format!(
+                "enrollment of {} is at step {}, which sequence {} does not have",
+                e.lead_id, e.next_step, e.sequence
+            )));
+        };
+        let brief = Brief {
+            purpose: step.purpose.clone(),
+            subject_template: step.subject.clone(),
+            body_template: step.body.clone(),
+            facts: self.facts(contact, &e.rep),
+        };
+        // A writer that fails (Bedrock throttled, an answer refused) never stops the sequence:
+        // the template writes the text instead, and the touch says so.
+        let draft = match self.writer.write(&brief).await {
+            Ok(d) => d,
+            Err(err) => {
+                let mut d = TemplateWriter.write(&brief).await.map_err(|bad| {
+                    AgentError::Invalid(format!(
+                        "sequence {} step {}: {bad}",
+                        e.sequence, e.next_step
+                    ))
+                })?;
+                d.written_by = format!("template (writer failed: {err})");
+                d
+            }
+        };
+        let mut taken = OutreachStepTaken {
+            lead_id: e.lead_id.clone(),
+            sequence: e.sequence.clone(),
+            step: e.next_step,
+            channel: step.channel,
+            outcome: StepOutcome::Sent,
+            rep: e.rep.clone(),
+            summary: draft.subject.clone(),
+            window_start: None,
+            window_end: None,
+            note: None,
+            written_by: Some(draft.written_by.clone()),
+        };
+        match step.channel {
+            OutreachChannel::Email => {
+                if compliance::is_suppressed(ctx, &e.email).await? {
+                    return self.stop(ctx, e, previous, OutreachStopReason::Unsubscribed);
+                }
+                let footer = format!(
+                    "\n\n--\nYou receive this because you asked Ascent XR about XR training. \
+                     To stop these emails: {}/{}\n{}\n",
+                    self.config.unsubscribe_url, e.unsubscribe_token, self.config.postal_address
+                );
+                ctx.send_mail(Mail {
+                    to: e.email.clone(),
+                    subject: draft.subject.clone(),
+                    text: format!("{}{footer}", draft.body.trim_end()),
+                    html: None,
+                })?;
+            }
+            OutreachChannel::Call => match self.call_window(ctx, contact, now).await? {
+                Ok((start, end, zone)) => {
+                    taken.outcome = StepOutcome::TaskCreated;
+                    taken.window_start = Some(start);
+                    taken.window_end = Some(end);
+                    let local =
+                        |t: DateTime<Utc>| t.with_timezone(&zone).format("%Y-%m-%d %H:%M %Z");
+                    ctx.send_mail(Mail {
+                        to: e.rep.clone(),
+                        subject: format!("Call task: {}", draft.subject),
+                        text: format!(
+                            "{}\nNumber: {}\nCall only between {} and {} (their time; TCPA).\n\n{}\n",
+                            draft.subject,
+                            contact.phone.as_deref().unwrap_or_default(),
+                            local(start),
+                            local(end),
+                            draft.body
+                        ),
+                        html: None,
+                    })?;
+                }
+                Err(reason) => {
+                    taken.outcome = StepOutcome::Skipped;
+                    taken.note = Some(reason);
+                }
+            },
+            OutreachChannel::Linkedin => {
+                taken.outcome = StepOutcome::TaskCreated;
+                ctx.send_mail(Mail {
+                    to: e.rep.clone(),
+                    subject: format!("LinkedIn task: {}", draft.subject),
+                    text: format!("{}\n\n{}\n", draft.subject, draft.body),
+                    html: None,
+                })?;
+            }
+        }
+        // Every touch is an interaction of the contact.
+        ctx.put_record(
+            Domain::Interaction,
+            &format!("touch#{}", e.email),
+            &format!("{}#{}#{}", stamp(now), e.sequence, e.next_step),
+            &taken,
+            None,
+            Condition::Always,
+        )?;
+        if taken.outcome != StepOutcome::Skipped {
+            e.steps_taken += 1;
+        }
+        ctx.emit(taken)?;
+        e.next_step += 1;
+        match self.config.sequence.step(e.next_step) {
+            Some(next) => {
+                // Waits are calendar days: due from the start of that day (UTC), taken by
+                // that day's schedule run.
+                e.next_due = (now.date_naive() + Duration::days(next.wait_days))
+                    .and_time(chrono::NaiveTime::MIN)
+                    .and_utc();
+                e.version += 1;
+                self.save(ctx, &e, previous)
+            }
+            None => self.stop(ctx, e, previous, OutreachStopReason::Completed),
+        }
+    }
+
+    /// When a call may happen, or why it may not.
+    async fn call_window(
+        &self,
+        ctx: &mut Ctx<'_>,
+        c: &Contact,
+        now: DateTime<Utc>,
+    ) -> Result<Result<(DateTime<Utc>, DateTime<Utc>, Tz), String>, AgentError> {
+        let Some(phone) = &c.phone else {
+            return Ok(Err("no phone number".into()));
+        };
+        if let Err(reason) = compliance::may_call(ctx, phone).await? {
+            return Ok(Err(reason));
+        }
+        let zone = match &c.time_zone {
+            Some(z) => z.parse::<Tz>().ok(),
+            None => c.country.as_deref().and_then(compliance::single_zone_of),
+        };
+        let Some(zone) = zone else {
+            return Ok(Err(
+                "time zone unknown: calls are only allowed 8:00-21:00 the recipient's time".into(),
+            ));
+        };
+        let (start, end) = compliance::call_window(now, zone);
+        Ok(Ok((start, end, zone)))
+    }
+
+    fn stop(
+        &self,
+        ctx: &mut Ctx<'_>,
+        mut e: Enrollment,
+        previous: Option<u32>,
+        reason: OutreachStopReason,
+    ) -> Result<(), AgentError> {
+        e.state = EnrollmentState::Stopped { reason };
+        e.version += 1;
+        self.save(ctx, &e, previous)?;
+        ctx.emit(OutreachStopped {
+            lead_id: e.lead_id,
+            sequence: e.sequence,
+            reason,
+            steps_taken: e.steps_taken,
+        })
+    }
+
+    /// Stops the active enrollment of an address, if it has one.
+    async fn stop_for(
+        &self,
+        ctx: &mut Ctx<'_>,
+        email: &str,
+        reason: OutreachStopReason,
+    ) -> Result<(), AgentError> {
+        let Some(contact) = self.contact(ctx, email).await? else {
+            return Ok(()); // not someone outreach writes to
+        };
+        match self.enrollment(ctx, &contact.lead_id).await? {
+            Some(e) if e.state == EnrollmentState::Active => {
+                let v = e.version;
+                self.stop(ctx, e, Some(v), reason)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    async fn on_preference(
+        &self,
+        ctx: &mut Ctx<'_>,
+        p: &ContactPreferenceChanged,
+    ) -> Result<(), AgentError> {
+        let entry = ListEntry {
+            reason: format!("{:?}", p.change).to_lowercase(),
+            evidence: p.evidence.clone(),
+            since: ctx.cause().time,
+        };
+        let phone = match (&p.phone, p.change) {
+            (_, ContactPreference::Unsubscribed) => None,
+            (Some(phone), _) => Some(phone.clone()),
+            (None, _) => Some(
+                self.contact(ctx, &p.email)
+                    .await?
+                    .and_then(|c| c.phone)
+                    .ok_or_else(|| {
+                        AgentError::Invalid(format!(
+                            "{:?} for {} names no phone number and no lead of that address has one",
+                            p.change, p.email
+                        ))
+                    })?,
+            ),
+        };
+        match (p.change, phone) {
+            (ContactPreference::Unsubscribed, _) => {
+                compliance::suppress(ctx, &p.email, &entry)?;
+                self.stop_for(ctx, &p.email, OutreachStopReason::Unsubscribed)
+                    .await
+            }
+            (ContactPreference::CallConsentGiven, Some(phone)) => {
+                compliance::set_call_consent(ctx, &phone, Some(&entry))
+            }
+            (ContactPreference::CallConsentWithdrawn, Some(phone)) => {
+                compliance::set_call_consent(ctx, &phone, None)
+            }
+            (ContactPreference::DoNotCall, Some(phone)) => {
+                compliance::add_do_not_call(ctx, &phone, &entry)
+            }
+            (_, None) => unreachable!("every phone change has a number by now"),
+        }
+    }
+
+    async fn on_bounce(&self, ctx: &mut Ctx<'_>, b: &EmailBounced) -> Result<(), AgentError> {
+        if b.bounce == BounceKind::Hard {
+            compliance::suppress(
+                ctx,
+                &b.email,
+                &ListEntry {
+                    reason: "hard bounce".into(),
+                    evidence: b.diagnostic.clone(),
+                    since: ctx.cause().time,
+                },
+            )?;
+        }
+        self.stop_for(ctx, &b.email, OutreachStopReason::Bounced)
+            .await
+    }
+
+    /// The daily schedule: one `OutreachStepDue` per enrollment whose step is due.
+    async fn on_daily(&self, ctx: &mut Ctx<'_>, t: &ScheduleTick) -> Result<(), AgentError> {
+        let q = Query::gsi1(DUE)
+            .sort(SortKey::AtMost(format!("{}~", stamp(t.at))))
+            .limit(self.config.max_due_per_tick);
+        for item in ctx.query(Domain::Customer, &q).await? {
+            let e: Enrollment = item.parse()?;
+            ctx.emit(OutreachStepDue {
+                lead_id: e.lead_id,
+                step: e.next_step,
+                due_at: e.next_due,
+            })?;
+        }
+        Ok(())
+    }
+
+    async fn on_due(&self, ctx: &mut Ctx<'_>, d: &OutreachStepDue) -> Result<(), AgentError> {
+        let Some(e) = self.enrollment(ctx, &d.lead_id).await? else {
+            return Err(AgentError::Invalid(format!(
+                "step due for {}, which has no enrollment",
+                d.lead_id
+            )));
+        };
+        if e.state != EnrollmentState::Active || e.next_step != d.step {
+            return Ok(()); // stopped meanwhile, or this step was taken already
+        }
+        let Some(contact) = self.contact(ctx, &e.email).await? else {
+            return Err(AgentError::Invalid(format!(
+                "enrollment of {} has no contact record",
+                e.lead_id
+            )));
+        };
+        let v = e.version;
+        self.take_step(ctx, e, Some(v), &contact).await
+    }
+}
+
+#[async_trait]
+impl Agent for Outreach {
+    fn declaration(&self) -> &AgentDecl {
+        &self.decl
+    }
+
+    async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError> {
+        match event.payload() {
+            Payload::LeadCreated(l) => self.on_lead(ctx, l).await,
+            Payload::LeadAssigned(a) => self.on_assigned(ctx, a).await,
+            Payload::InteractionRecorded(i) if i.kind == InteractionKind::EmailReplied => {
+                self.stop_for(ctx, &i.email, OutreachStopReason::Replied)
+                    .await
+            }
+            Payload::InteractionRecorded(_) => Ok(()), // only replies stop a sequence
+            Payload::DemoScheduled(d) => {
+                self.stop_for(ctx, &d.prospect_email, OutreachStopReason::MeetingBooked)
+                    .await
+            }
+            Payload::ContactPreferenceChanged(p) => self.on_preference(ctx, p).await,
+            Payload::EmailBounced(b) => self.on_bounce(ctx, b).await,
+            Payload::OutreachStepDue(d) => self.on_due(ctx, d).await,
+            Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
+            other => Err(AgentError::Invalid(format!(
+                "{NAME} does not handle {}",
+                other.detail_type()
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

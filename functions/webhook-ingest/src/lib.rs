@@ -1,0 +1,194 @@
+//! # Webhook ingest
+//!
+//! Inbound webhooks from business systems become catalog events on the bus, only after their
+//! signature is verified. `POST /webhooks/stripe`: the `Stripe-Signature` header is checked
+//! (HMAC-SHA256 over `t.body`, 5-minute tolerance; [`billing::stripe`]); a forged, altered or
+//! replayed delivery gets `400` with the reason, which Stripe's dashboard shows. Payment
+//! events Billing uses (`payment_intent.succeeded`, `payment_intent.payment_failed`,
+//! `charge.refunded`) are put on the bus with an id derived from Stripe's event id, so a
+//! Stripe retry is the same event; other types are acknowledged and ignored. The answer is
+//! sent only after the bus accepted the event: on a bus failure Stripe gets `503` and retries.
+
+use ascent_core::ports::{Clock, EventBus};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::json;
+use std::sync::Arc;
+
+/// Largest webhook body accepted (Stripe's events are a few KB).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// What the webhook routes need.
+pub struct Webhooks {
+    pub bus: Arc<dyn EventBus>,
+    pub clock: Arc<dyn Clock>,
+    /// The Stripe endpoint's signing secret (`whsec_…`); `None` refuses Stripe deliveries.
+    pub stripe_secret: Option<String>,
+}
+
+/// `POST /webhooks/stripe`.
+pub fn router(webhooks: Arc<Webhooks>) -> Router {
+    Router::new()
+        .route("/webhooks/stripe", post(stripe))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(webhooks)
+}
+
+fn answer(status: StatusCode, body: serde_json::Value) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+async fn stripe(State(w): State<Arc<Webhooks>>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(secret) = &w.stripe_secret else {
+        return answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"error": "Stripe webhooks are not configured: set ASCENT_STRIPE_WEBHOOK_SECRET"}),
+        );
+    };
+    let Some(signature) = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok())
+    else {
+        return answer(
+            StatusCode::BAD_REQUEST,
+            json!({"error": "the Stripe-Signature header is missing"}),
+        );
+    };
+    let now = w.clock.now();
+    match billing::stripe::to_event(
+        &body,
+        signature,
+        secret,
+        now,
+        billing::stripe::DEFAULT_TOLERANCE_SECONDS,
+    ) {
+        Err(e) => {
+            tracing::warn!(error = %e, "Stripe delivery refused");
+            answer(StatusCode::BAD_REQUEST, json!({"error": e.to_string()}))
+        }
+        Ok(None) => answer(StatusCode::OK, json!({"ignored": true})),
+        Ok(Some(event)) => match w.bus.publish(std::slice::from_ref(&event)).await {
+            Ok(()) => answer(
+                StatusCode::OK,
+                json!({"event_id": event.detail.event_id, "detail_type": event.detail_type()}),
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "Stripe event not put on the bus");
+                answer(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    json!({"error": "the event bus did not take the event; retry"}),
+                )
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ascent_core::event::Event;
+    use ascent_core::ports::{BusError, ManualClock};
+    use axum::body::Body;
+    use axum::http::Request;
+    use std::sync::Mutex;
+    use tower::ServiceExt;
+
+    const SECRET: &str = "whsec_test_0123456789abcdef";
+
+    #[derive(Default)]
+    struct Recorded(Mutex<Vec<Event>>, bool);
+
+    #[async_trait::async_trait]
+    impl EventBus for Recorded {
+        async fn publish(&self, events: &[Event]) -> Result<(), BusError> {
+            if self.1 {
+                return Err(BusError("throttled".into()));
+            }
+            self.0.lock().unwrap().extend_from_slice(events);
+            Ok(())
+        }
+    }
+
+    fn now() -> chrono::DateTime<chrono::Utc> {
+        "2026-03-20T12:00:00Z".parse().unwrap()
+    }
+
+    fn body(kind: &str) -> String {
+        json!({"id": "evt_1", "type": kind, "created": now().timestamp(),
+            "data": {"object": {"id": "pi_1", "amount": 4_547_400, "amount_received": 4_547_400,
+            "currency": "usd", "metadata": {"invoice_id": "inv-D00042"}}}})
+        .to_string()
+    }
+
+    async fn post(bus: Arc<Recorded>, body: &str, sig: Option<String>) -> (StatusCode, String) {
+        let app = router(Arc::new(Webhooks {
+            bus,
+            clock: Arc::new(ManualClock::new(now())),
+            stripe_secret: Some(SECRET.into()),
+        }));
+        let mut req = Request::post("/webhooks/stripe");
+        if let Some(s) = sig {
+            req = req.header("stripe-signature", s);
+        }
+        let res = app
+            .oneshot(req.body(Body::from(body.to_string())).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[tokio::test]
+    async fn a_signed_payment_goes_on_the_bus_once_per_stripe_event() {
+        let bus = Arc::new(Recorded::default());
+        let b = body("payment_intent.succeeded");
+        let sig = billing::stripe::sign(b.as_bytes(), SECRET, now().timestamp());
+        let (s1, r1) = post(bus.clone(), &b, Some(sig.clone())).await;
+        let (s2, r2) = post(bus.clone(), &b, Some(sig)).await;
+        assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK));
+        assert_eq!(r1, r2, "a Stripe retry is the same event");
+        let events = bus.0.lock().unwrap().clone();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].detail.event_id, events[1].detail.event_id);
+        assert_eq!(events[0].detail_type(), "PaymentReceived");
+        assert_eq!(events[0].source, "ascent.payments");
+    }
+
+    #[tokio::test]
+    async fn forged_replayed_unsigned_and_unknown_deliveries() {
+        let bus = Arc::new(Recorded::default());
+        let b = body("payment_intent.succeeded");
+        let forged = billing::stripe::sign(b.as_bytes(), "whsec_someone_else", now().timestamp());
+        let (s, r) = post(bus.clone(), &b, Some(forged)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert!(r.contains("no signature matches"), "{r}");
+        let old = billing::stripe::sign(b.as_bytes(), SECRET, now().timestamp() - 3_600);
+        let (s, r) = post(bus.clone(), &b, Some(old)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert!(r.contains("3600 s old"), "{r}");
+        let (s, r) = post(bus.clone(), &b, None).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert!(r.contains("Stripe-Signature header is missing"));
+        let other = body("customer.created");
+        let sig = billing::stripe::sign(other.as_bytes(), SECRET, now().timestamp());
+        let (s, r) = post(bus.clone(), &other, Some(sig)).await;
+        assert_eq!((s, r.as_str()), (StatusCode::OK, "{\"ignored\":true}"));
+        assert!(bus.0.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_bus_failure_asks_stripe_to_retry() {
+        let bus = Arc::new(Recorded(Mutex::default(), true));
+        let b = body("payment_intent.payment_failed");
+        let sig = billing::stripe::sign(b.as_bytes(), SECRET, now().timestamp());
+        let (s, _) = post(bus, &b, Some(sig)).await;
+        assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    }
+}
