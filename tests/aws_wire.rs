@@ -506,3 +506,124 @@ async fn malformed_bodies_are_reported_not_dropped() {
             .starts_with("undeliverable event: malformed JSON")
     );
 }
+
+/// Records the approvals the host starts (the workflow itself is executed in `aws_approvals`).
+#[derive(Default)]
+struct StartedApprovals(std::sync::Mutex<Vec<ascent_core::approval::Approval>>);
+
+#[async_trait::async_trait]
+impl ascent_aws::host::ApprovalStarter for StartedApprovals {
+    async fn start(&self, a: &ascent_core::approval::Approval) -> Result<(), String> {
+        self.0.lock().unwrap().push(a.clone());
+        Ok(())
+    }
+}
+
+fn expense_claim(id: &str, category: &str, amount: i64, on: chrono::NaiveDate) -> Event {
+    business(
+        "ascent.expenses",
+        ascent_core::catalog::ExpenseSubmitted {
+            expense_id: id.into(),
+            employee: "li.wei@ascent-xr.example".into(),
+            department: "sales".into(),
+            category: category.into(),
+            amount: Money::usd(amount),
+            incurred_on: on,
+            merchant: "Lufthansa".into(),
+            receipt_attached: true,
+            receipt_text: None,
+            manager: Some("mara.head@ascent-xr.example".into()),
+            description: Some("Customer visit, Boreal Aero".into()),
+        },
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expense_claims_through_eventbridge_sqs_and_dynamodb_to_a_reimbursement_batch() {
+    use chrono::{Datelike, Weekday};
+    let moto = Moto::start();
+    let mut aws = provision(
+        &moto,
+        Arc::new(expense_management::ExpenseManagement::default()),
+    )
+    .await;
+    let started = Arc::new(StartedApprovals::default());
+    aws.host.approvals = Some(started.clone());
+    // A recent weekday (weekend claims are flagged for a person).
+    let mut day = chrono::Utc::now().date_naive() - chrono::Duration::days(2);
+    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+        day -= chrono::Duration::days(1);
+    }
+    aws.host
+        .bus
+        .publish(&[
+            expense_claim("E1", "meals", 3_850, day),
+            expense_claim("E2", "travel", 42_000, day),
+            expense_claim("E3", "meals", 4_000, day - chrono::Duration::days(200)),
+        ])
+        .await
+        .unwrap();
+    let (messages, failed) = deliver(&aws, 3).await;
+    assert!(failed.is_empty(), "{failed:?}");
+    let status = |v: Option<Value>| v.expect("expense in DynamoDB")["status"].clone();
+    let get = |id: &str| {
+        let lake = aws.host.lake.clone();
+        let pk = format!("expense#{id}");
+        async move {
+            lake.get(Domain::Financial, &pk, "expense")
+                .await
+                .unwrap()
+                .map(|i| i.data)
+        }
+    };
+    assert_eq!(status(get("E1").await), "approved");
+    assert_eq!(status(get("E2").await), "awaiting_approval");
+    assert_eq!(status(get("E3").await), "rejected");
+    // The manager's approval was started through the host, once.
+    let approvals = started.0.lock().unwrap().clone();
+    assert_eq!(approvals.len(), 1);
+    assert_eq!(approvals[0].chain[0], "mara.head@ascent-xr.example");
+    assert_eq!(approvals[0].draft.subject, "E2");
+    // Redelivery of the batch: nothing started or emitted twice.
+    let again = aws.host.handle_sqs(sqs_event(&messages)).await;
+    assert!(again.batch_item_failures.is_empty());
+    assert_eq!(started.0.lock().unwrap().len(), 1);
+    let decided: Vec<Event> = receive(&aws.sqs, &aws.tap_url, 2)
+        .await
+        .iter()
+        .map(|m| Event::parse(m.body.as_deref().unwrap().as_bytes()).unwrap())
+        .collect();
+    let mut types: Vec<&str> = decided.iter().map(|e| e.detail_type()).collect();
+    types.sort();
+    assert_eq!(types, ["ExpenseDecided", "ExpenseDecided"]);
+
+    // The weekly reimbursement run (Friday's daily tick) pays the approved claim.
+    let mut friday = chrono::Utc::now().date_naive();
+    while friday.weekday() != Weekday::Fri {
+        friday += chrono::Duration::days(1);
+    }
+    let at = friday.and_hms_opt(6, 0, 0).unwrap().and_utc();
+    let tick = Event::new(
+        "ascent.scheduler",
+        Actor::system("scheduler"),
+        at,
+        ascent_core::catalog::ScheduleTick {
+            schedule: "daily".into(),
+            at,
+        },
+    );
+    aws.host.bus.publish(&[tick]).await.unwrap();
+    let (_, failed) = deliver(&aws, 1).await;
+    assert!(failed.is_empty());
+    let batch = receive(&aws.sqs, &aws.tap_url, 1)
+        .await
+        .iter()
+        .map(|m| Event::parse(m.body.as_deref().unwrap().as_bytes()).unwrap())
+        .find(|e| e.detail_type() == "ReimbursementBatchCreated")
+        .expect("a reimbursement batch on the bus");
+    let ascent_core::catalog::Payload::ReimbursementBatchCreated(b) = batch.payload() else {
+        unreachable!()
+    };
+    assert_eq!(b.totals, vec![Money::usd(3_850)], "{b:?}");
+    assert_eq!(b.reimbursements.len(), 1);
+}

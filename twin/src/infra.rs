@@ -99,6 +99,11 @@ pub fn statements(d: &AgentDecl) -> Vec<Value> {
     if d.sends_mail {
         out.push(send_mail());
     }
+    if d.writes_text {
+        out.push(json!({"Sid": "WriteWithBedrock", "Effect": "Allow",
+            "Action": ["bedrock:InvokeModel"],
+            "Resource": sub("arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/${BedrockModelId}")}));
+    }
     if d.requests_approvals {
         out.push(
             json!({"Sid": "StartApprovals", "Effect": "Allow", "Action": ["states:StartExecution"],
@@ -240,6 +245,9 @@ fn approval_resources(r: &mut Map<String, Value>) {
     r.insert("ApprovalApiRole".into(), role("approval-api", "lambda.amazonaws.com", vec![
         own_logs("approval-api"),
         json!({"Sid": "ApprovalRecords", "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Resource": approvals_table}),
+        json!({"Sid": "UnsubscribeLinks", "Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": get_att(&table_id(Domain::Customer), "Arn")}),
+        json!({"Sid": "AnnounceOptOuts", "Effect": "Allow", "Action": ["events:PutEvents"], "Resource": get_att("EventBus", "Arn"),
+               "Condition": {"StringEquals": {"events:source": ["ascent.web"], "events:detail-type": ["ContactPreferenceChanged"]}}}),
         json!({"Sid": "ResumeWorkflow", "Effect": "Allow", "Action": ["states:SendTaskSuccess"], "Resource": reference("ApprovalStateMachine")}),
         read_link_key(),
     ]));
@@ -262,6 +270,7 @@ fn approval_resources(r: &mut Map<String, Value>) {
             }}
         }
     }));
+    webhook_resources(r);
     alarms(
         r,
         "ApprovalNotifier",
@@ -281,6 +290,49 @@ fn approval_resources(r: &mut Map<String, Value>) {
     }));
 }
 
+/// The webhook ingest: a Function URL taking verified Stripe deliveries onto the bus.
+fn webhook_resources(r: &mut Map<String, Value>) {
+    r.insert("WebhookIngestLogGroup".into(), json!({
+        "Type": "AWS::Logs::LogGroup",
+        "Properties": {"LogGroupName": sub("/aws/lambda/ascent-${Stage}-webhook-ingest"), "RetentionInDays": 30}
+    }));
+    r.insert("WebhookIngestRole".into(), role("webhook-ingest", "lambda.amazonaws.com", vec![
+        own_logs("webhook-ingest"),
+        json!({"Sid": "PutPaymentEvents", "Effect": "Allow", "Action": ["events:PutEvents"], "Resource": get_att("EventBus", "Arn"),
+               "Condition": {"StringEquals": {"events:source": ["ascent.payments"],
+                             "events:detail-type": ["PaymentReceived", "PaymentFailed", "PaymentRefunded"]}}}),
+        json!({"Sid": "ReadStripeSecret", "Effect": "Allow", "Action": ["ssm:GetParameter"],
+               "Resource": sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${StripeSecretParameterName}")}),
+    ]));
+    r.insert("WebhookIngestFunction".into(), json!({
+        "Type": "AWS::Serverless::Function",
+        "DependsOn": ["WebhookIngestLogGroup"],
+        "Metadata": {"BuildMethod": "rust-cargolambda", "BuildProperties": {"Binary": "webhook-ingest"}},
+        "Properties": {
+            "FunctionName": sub("ascent-${Stage}-webhook-ingest"),
+            "Description": "Verified webhooks (Stripe-Signature) to business events on the bus",
+            "CodeUri": "..",
+            "Role": get_att("WebhookIngestRole", "Arn"),
+            "FunctionUrlConfig": {"AuthType": "NONE"},
+            "Environment": {"Variables": {
+                "ASCENT_EVENT_BUS": reference("EventBus"),
+                "ASCENT_STRIPE_SECRET_PARAMETER": reference("StripeSecretParameterName"),
+                "RUST_LOG": "info"
+            }}
+        }
+    }));
+    r.insert("WebhookIngestErrorsAlarm".into(), json!({
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmDescription": "webhook-ingest: function errors",
+            "Namespace": "AWS/Lambda", "MetricName": "Errors",
+            "Dimensions": [{"Name": "FunctionName", "Value": reference("WebhookIngestFunction")}],
+            "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 0,
+            "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching"
+        }
+    }));
+}
+
 fn agent_environment(d: &AgentDecl) -> Value {
     let mut env = json!({
         "ASCENT_EVENT_BUS": reference("EventBus"),
@@ -290,6 +342,16 @@ fn agent_environment(d: &AgentDecl) -> Value {
     });
     if d.requests_approvals {
         env["ASCENT_APPROVAL_STATE_MACHINE_ARN"] = reference("ApprovalStateMachine");
+    }
+    if d.writes_text {
+        env["ASCENT_TEXT_WRITER"] = reference("TextWriter");
+        env["ASCENT_BEDROCK_MODEL_ID"] = reference("BedrockModelId");
+    }
+    if d.sends_mail {
+        // Commercial email carries the postal address and an unsubscribe link (CAN-SPAM);
+        // the approval API serves the unsubscribe page.
+        env["ASCENT_POSTAL_ADDRESS"] = reference("PostalAddress");
+        env["ASCENT_UNSUBSCRIBE_URL"] = sub("${ApprovalApiFunctionUrl.FunctionUrl}unsubscribe");
     }
     env
 }
@@ -451,7 +513,16 @@ pub fn template(decls: &[AgentDecl]) -> Value {
                            "Description": "SES-verified domain the agents send from"},
             "LinkKeyParameterName": {"Type": "String", "Default": "/ascent/approval-link-key",
                            "AllowedPattern": "^/[A-Za-z0-9/_.-]+$",
-                           "Description": "SSM SecureString holding the HMAC key of approval links (32+ characters)"}
+                           "Description": "SSM SecureString holding the HMAC key of approval links (32+ characters)"},
+            "StripeSecretParameterName": {"Type": "String", "Default": "/ascent/stripe-webhook-secret",
+                           "AllowedPattern": "^/[A-Za-z0-9/_.-]+$",
+                           "Description": "SSM SecureString holding the Stripe endpoint's signing secret (whsec_...)"},
+            "PostalAddress": {"Type": "String", "Default": "Ascent XR Inc., 548 Market St #41200, San Francisco, CA 94104, USA",
+                           "Description": "Sender postal address in every commercial email (CAN-SPAM)"},
+            "TextWriter": {"Type": "String", "Default": "template", "AllowedValues": ["template", "bedrock"],
+                           "Description": "What writes outreach text: the templates, or a Bedrock model"},
+            "BedrockModelId": {"Type": "String", "Default": "amazon.nova-lite-v1:0",
+                           "Description": "Bedrock model for the text writer (when TextWriter is bedrock)"}
         },
         "Globals": {"Function": {
             "Runtime": "provided.al2023",
@@ -464,7 +535,8 @@ pub fn template(decls: &[AgentDecl]) -> Value {
         "Outputs": {
             "EventBusName": {"Description": "Put business events here", "Value": reference("EventBus")},
             "EventBusArn": {"Value": get_att("EventBus", "Arn")},
-            "ApprovalApiUrl": {"Description": "Where approval links point", "Value": get_att("ApprovalApiFunctionUrl", "FunctionUrl")}
+            "ApprovalApiUrl": {"Description": "Where approval links point", "Value": get_att("ApprovalApiFunctionUrl", "FunctionUrl")},
+            "StripeWebhookUrl": {"Description": "Stripe endpoint URL (append webhooks/stripe)", "Value": get_att("WebhookIngestFunctionUrl", "FunctionUrl")}
         }
     })
 }

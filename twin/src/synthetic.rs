@@ -296,7 +296,10 @@ impl Company {
                 country,
                 channel,
                 // One lead in three leaves a number (a test range, never a real line).
-                phone: self.next_lead.is_multiple_of(3).then(|| format!("+1555{:07}", self.next_lead)),
+                phone: self
+                    .next_lead
+                    .is_multiple_of(3)
+                    .then(|| format!("+1555{:07}", self.next_lead)),
                 time_zone: None,
             },
         );

@@ -75,6 +75,7 @@ pub fn declaration() -> AgentDecl {
         emits: vec!["ProposalSent", "ContractIssued"],
         requests_approvals: true,
         sends_mail: true,
+        writes_text: false,
     }
 }
 

@@ -61,6 +61,7 @@ pub fn declaration() -> AgentDecl {
         ],
         requests_approvals: false,
         sends_mail: true,
+        writes_text: false,
     }
 }
 

@@ -65,6 +65,7 @@ pub fn declaration() -> AgentDecl {
         emits: vec!["ExpenseDecided", "ReimbursementBatchCreated"],
         requests_approvals: true,
         sends_mail: true,
+        writes_text: false,
     }
 }
 

@@ -73,6 +73,7 @@ pub fn declaration() -> AgentDecl {
         emits: vec!["ThresholdCrossed", "ExceptionRaised", "MonthClosed"],
         requests_approvals: false,
         sends_mail: true,
+        writes_text: false,
     }
 }
 

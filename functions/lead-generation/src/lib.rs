@@ -64,6 +64,7 @@ pub fn declaration() -> AgentDecl {
         ],
         requests_approvals: false,
         sends_mail: false,
+        writes_text: false,
     }
 }
 

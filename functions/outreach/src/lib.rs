@@ -81,6 +81,7 @@ pub fn declaration() -> AgentDecl {
         emits: vec!["OutreachStepTaken", "OutreachStopped", "OutreachStepDue"],
         requests_approvals: false,
         sends_mail: true,
+        writes_text: true,
     }
 }
 

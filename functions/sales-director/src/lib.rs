@@ -64,6 +64,7 @@ pub fn declaration() -> AgentDecl {
         emits: vec!["LeadAssigned", "DealStalled", "ExceptionRaised"],
         requests_approvals: false,
         sends_mail: true,
+        writes_text: false,
     }
 }
 

@@ -165,3 +165,19 @@ pub async fn approval_desk_from_env() -> Result<crate::approvals::StepFunctionsD
         ),
     })
 }
+
+/// The unsubscribe page's desk: links in the customer table, opt-outs onto the bus.
+pub async fn unsubscribe_desk_from_env() -> ascent_core::compliance::LakeUnsubscribeDesk {
+    let config = aws_config::defaults(behavior_version()).load().await;
+    ascent_core::compliance::LakeUnsubscribeDesk {
+        lake: Arc::new(DynamoLake::new(
+            aws_sdk_dynamodb::Client::new(&config),
+            Tables::from_env(),
+        )),
+        bus: Arc::new(EventBridgeBus::new(
+            aws_sdk_eventbridge::Client::new(&config),
+            std::env::var("ASCENT_EVENT_BUS").unwrap_or_else(|_| "ascent".into()),
+        )),
+        clock: Arc::new(ascent_core::ports::SystemClock),
+    }
+}

@@ -125,6 +125,9 @@ pub struct AgentDecl {
     pub requests_approvals: bool,
     /// Whether the agent sends email (reminders, proposals) through the mailer.
     pub sends_mail: bool,
+    /// Whether the agent writes text through the text-writer port (on AWS it may then call
+    /// the configured Bedrock model).
+    pub writes_text: bool,
 }
 
 impl AgentDecl {

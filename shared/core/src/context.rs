@@ -287,6 +287,7 @@ mod tests {
             emits: vec![],
             requests_approvals: false,
             sends_mail: false,
+            writes_text: false,
         };
         let cause = Event::new(
             "test",

@@ -74,6 +74,7 @@ mod tests {
             emits: vec!["InvoiceIssued"],
             requests_approvals: false,
             sends_mail: true,
+            writes_text: false,
         }
     }
 

@@ -470,6 +470,7 @@ mod tests {
             emits: vec![],
             requests_approvals: false,
             sends_mail: false,
+            writes_text: false,
         }
     }
 

@@ -59,6 +59,7 @@ impl Scorer {
                 emits: vec!["LeadScored"],
                 requests_approvals: true,
                 sends_mail: false,
+                writes_text: false,
             },
             failures_left: AtomicU32::new(failures),
         }
@@ -138,6 +139,7 @@ impl Counter {
                 emits: vec![],
                 requests_approvals: false,
                 sends_mail: false,
+                writes_text: false,
             },
         }
     }
