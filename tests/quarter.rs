@@ -1,0 +1,423 @@
+//! A quarter (January to March 2026) of a small company through the twin with every agent:
+//! leads are scored, flagged, assigned and written to; a demo is booked (which stops the
+//! outreach); two proposals go out, one after the Sales Director approved its 20% discount by
+//! the emailed link; won deals are invoiced; Stripe payments arrive signed and verified; an
+//! unpaid invoice goes through dunning to collections and is then paid in two parts; expenses
+//! are approved by policy and by the manager and reimbursed on Fridays; the Finance Controller
+//! closes each month. The close reports' numbers are checked against figures computed by hand
+//! (in the comments), and the audit chain verifies at the end.
+
+use ascent_core::agent::Domain;
+use ascent_core::approval::Decision;
+use ascent_core::catalog::{
+    CustomerSignedUp, DealClosedWon, DealLine, DealStage, DealStageChanged, DemoRequested,
+    ExpenseSubmitted, InteractionKind, InteractionRecorded, LeadCreated, Payload, Qualification,
+};
+use ascent_core::event::Event;
+use ascent_core::money::Money;
+use ascent_embedded::testkit::TestTwin;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde_json::{Value, json};
+
+const STRIPE_SECRET: &str = "whsec_quarter_test_secret";
+const AVA: &str = "ava.rep@ascent-xr.example";
+const MANAGER: &str = "mara.head@ascent-xr.example";
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// Moves the twin through every day up to `date` 09:00: each night the approval timers and
+/// the daily schedule at 06:00 run, as `ascent up` does.
+fn until(t: &TestTwin, date: &str) {
+    let target: NaiveDate = date.parse().unwrap();
+    while t.now().date_naive() < target {
+        let next = (t.now().date_naive() + Duration::days(1))
+            .and_hms_opt(6, 0, 0)
+            .unwrap()
+            .and_utc();
+        t.clock.set(next);
+        t.runtime.tick_approvals().unwrap();
+        t.runtime.schedule_tick("daily", next).unwrap();
+        t.drain();
+    }
+    t.clock.set(target.and_hms_opt(9, 0, 0).unwrap().and_utc());
+}
+
+fn lead(id: &str, email: &str, name: &str, size: u32) -> LeadCreated {
+    LeadCreated {
+        lead_id: id.into(),
+        email: email.into(),
+        full_name: name.into(),
+        company: "Boreal Aero".into(),
+        company_size: size,
+        industry: "Aerospace".into(),
+        role: "VP Engineering".into(),
+        country: Some("US".into()),
+        channel: "web".into(),
+        phone: None,
+        time_zone: Some("America/New_York".into()),
+    }
+}
+
+fn proposal(deal: &str, account: &str, lines: Vec<(&str, u32)>, discount: f64) -> DealStageChanged {
+    DealStageChanged {
+        deal_id: deal.into(),
+        account_id: account.into(),
+        owner: AVA.into(),
+        from_stage: Some(DealStage::Demo),
+        to_stage: DealStage::Proposal,
+        lines: lines
+            .into_iter()
+            .map(|(sku, quantity)| DealLine {
+                sku: sku.into(),
+                quantity,
+            })
+            .collect(),
+        requested_discount_pct: discount,
+        currency: "USD".into(),
+        amount: None,
+    }
+}
+
+fn signup(account: &str, region: &str, terms: u32) -> CustomerSignedUp {
+    CustomerSignedUp {
+        account_id: account.into(),
+        company: format!("Customer {account}"),
+        plan: "enterprise".into(),
+        seats: 10,
+        tax_region: region.into(),
+        billing_email: format!("ap@{}.example", account.to_lowercase()),
+        payment_terms_days: terms,
+        currency: "USD".into(),
+    }
+}
+
+fn expense(id: &str, category: &str, minor: i64, on: &str) -> ExpenseSubmitted {
+    ExpenseSubmitted {
+        expense_id: id.into(),
+        employee: "li.wei@ascent-xr.example".into(),
+        department: "sales".into(),
+        category: category.into(),
+        amount: Money::usd(minor),
+        incurred_on: on.parse().unwrap(),
+        merchant: "Lufthansa".into(),
+        receipt_attached: true,
+        receipt_text: None,
+        manager: Some(MANAGER.into()),
+        description: Some("Customer visit, Boreal Aero".into()),
+    }
+}
+
+/// A Stripe `payment_intent.succeeded` delivery, signed as Stripe signs it, verified and
+/// turned into its catalog event by the same code the webhook endpoint runs.
+fn stripe_payment(t: &TestTwin, event_id: &str, invoice: &str, minor: i64) {
+    let body = json!({
+        "id": event_id, "type": "payment_intent.succeeded", "created": t.now().timestamp(),
+        "data": {"object": {"id": format!("pi_{event_id}"), "amount": minor, "amount_received": minor,
+            "currency": "usd", "metadata": {"invoice_id": invoice}}}
+    })
+    .to_string();
+    let signature = billing::stripe::sign(body.as_bytes(), STRIPE_SECRET, t.now().timestamp());
+    let event = billing::stripe::to_event(
+        body.as_bytes(),
+        &signature,
+        STRIPE_SECRET,
+        t.now(),
+        billing::stripe::DEFAULT_TOLERANCE_SECONDS,
+    )
+    .unwrap()
+    .expect("a payment event");
+    // Stripe retries a delivery it got no answer for: the same event, handled once.
+    t.runtime.ingest(&[event.clone(), event]).unwrap();
+    t.drain();
+}
+
+fn payloads(t: &TestTwin, detail_type: &str) -> Vec<Payload> {
+    t.emitted(detail_type)
+        .iter()
+        .map(|e: &Event| e.payload().clone())
+        .collect()
+}
+
+fn usd(v: &Value) -> i64 {
+    let list = v.as_array().expect("a list of amounts");
+    match list.as_slice() {
+        [] => 0,
+        [m] => {
+            assert_eq!(m["currency"], "USD");
+            m["amount_minor"].as_i64().unwrap()
+        }
+        more => panic!("one currency expected: {more:?}"),
+    }
+}
+
+fn report(t: &TestTwin, period: &str) -> Value {
+    t.get(
+        Domain::Financial,
+        &format!("close-report#{period}"),
+        "report",
+    )
+    .unwrap_or_else(|| panic!("no close report for {period}"))
+}
+
+#[test]
+fn a_quarter_of_a_small_company_closes_to_the_hand_computed_numbers() {
+    let t = TestTwin::new(ascent::agents::all(), at("2026-01-05T09:00:00Z"));
+
+    // ---- January: leads, a demo, proposals, approvals, invoices, a Stripe payment.
+    t.emit(
+        "ascent.web",
+        InteractionRecorded {
+            interaction_id: "I1".into(),
+            email: "ana.ruiz@boreal-aero.example".into(),
+            kind: InteractionKind::PricingPageVisit,
+            occurred_at: t.now() - Duration::hours(1),
+        },
+    );
+    t.emit(
+        "ascent.web",
+        InteractionRecorded {
+            interaction_id: "I2".into(),
+            email: "ana.ruiz@boreal-aero.example".into(),
+            kind: InteractionKind::DemoRequested,
+            occurred_at: t.now() - Duration::minutes(30),
+        },
+    );
+    t.emit(
+        "ascent.crm",
+        lead("L1", "ana.ruiz@boreal-aero.example", "Ana Ruiz", 2_000),
+    );
+    t.emit(
+        "ascent.crm",
+        lead("L2", "someone@boreal-aero.example", "Some One", 0),
+    );
+    assert!(
+        matches!(&payloads(&t, "LeadScored")[..], [Payload::LeadScored(s)] if s.lead_id == "L1")
+    );
+    assert!(
+        matches!(&payloads(&t, "LeadFlagged")[..], [Payload::LeadFlagged(f)] if f.lead_id == "L2")
+    );
+    let assigned = payloads(&t, "LeadAssigned");
+    assert_eq!(assigned.len(), 1, "the hot lead is assigned to a rep");
+    let outreach_first = payloads(&t, "OutreachStepTaken");
+    assert_eq!(outreach_first.len(), 1, "and outreach wrote to her");
+
+    t.clock.set(at("2026-01-05T10:00:00Z"));
+    t.emit(
+        "ascent.crm",
+        DemoRequested {
+            request_id: "DR1".into(),
+            lead_id: Some("L1".into()),
+            deal_id: Some("D1".into()),
+            prospect_email: "ana.ruiz@boreal-aero.example".into(),
+            prospect_name: "Ana Ruiz".into(),
+            prospect_time_zone: "America/New_York".into(),
+            rep: AVA.into(),
+            duration_minutes: 60,
+            headsets: 2,
+            sandbox: true,
+            qualification: Qualification {
+                budget: Some(Money::usd(5_000_000)),
+                authority: Some(true),
+                need: Some("Cut assembly training time".into()),
+                timeline_days: Some(60),
+            },
+        },
+    );
+    assert_eq!(t.emitted("DemoScheduled").len(), 1);
+    let stopped = payloads(&t, "OutreachStopped");
+    assert!(
+        matches!(&stopped[..], [Payload::OutreachStopped(s)] if s.reason == ascent_core::catalog::OutreachStopReason::MeetingBooked),
+        "{stopped:?}"
+    );
+
+    until(&t, "2026-01-06");
+    // D1: 50 seats at the 50+ tier (1,200.00 − 20% = 960.00) = 48,000.00 + onboarding 5,000.00
+    // = 53,000.00; 20% off asks the Sales Director.
+    t.emit(
+        "ascent.crm",
+        proposal(
+            "D1",
+            "A1",
+            vec![("XR-STUDIO-SEAT", 50), ("ONBOARDING", 1)],
+            20.0,
+        ),
+    );
+    assert!(
+        t.emitted("ProposalSent").is_empty(),
+        "waits for the approval"
+    );
+    t.decide_from_mail("sales.director@ascent-xr.example", Decision::Approve, None)
+        .unwrap();
+    // D2: 10 seats at the 10+ tier (1,080.00) = 10,800.00, no discount asked.
+    t.emit(
+        "ascent.crm",
+        proposal("D2", "A2", vec![("XR-STUDIO-SEAT", 10)], 0.0),
+    );
+    let sent: Vec<(String, i64)> = payloads(&t, "ProposalSent")
+        .into_iter()
+        .map(|p| match p {
+            Payload::ProposalSent(p) => (p.deal_id, p.total.amount_minor),
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        vec![("D1".into(), 4_240_000), ("D2".into(), 1_080_000)]
+    );
+
+    until(&t, "2026-01-08");
+    t.emit("ascent.platform", signup("A1", "US-CA", 30));
+    t.emit(
+        "ascent.crm",
+        DealClosedWon {
+            deal_id: "D1".into(),
+            account_id: "A1".into(),
+            owner: AVA.into(),
+            amount: Money::usd(4_240_000),
+            proposal_id: None,
+            reason: Some("training time".into()),
+            lead_id: Some("L1".into()),
+        },
+    );
+    until(&t, "2026-01-09");
+    t.emit("ascent.platform", signup("A2", "US-TX", 15));
+    t.emit(
+        "ascent.crm",
+        DealClosedWon {
+            deal_id: "D2".into(),
+            account_id: "A2".into(),
+            owner: AVA.into(),
+            amount: Money::usd(1_080_000),
+            proposal_id: None,
+            reason: None,
+            lead_id: None,
+        },
+    );
+    let invoices: Vec<(String, i64, NaiveDate)> = payloads(&t, "InvoiceIssued")
+        .into_iter()
+        .map(|p| match p {
+            Payload::InvoiceIssued(i) => (i.invoice_id, i.total.amount_minor, i.due_on),
+            _ => unreachable!(),
+        })
+        .collect();
+    // inv-D1: 42,400.00 + 7.25% CA tax 3,074.00 = 45,474.00, due in 30 days.
+    // inv-D2: 10,800.00 + 6.25% TX tax 675.00 = 11,475.00, due in 15 days (24 January).
+    assert_eq!(
+        invoices,
+        vec![
+            ("inv-D1".into(), 4_547_400, "2026-02-07".parse().unwrap()),
+            ("inv-D2".into(), 1_147_500, "2026-01-24".parse().unwrap()),
+        ]
+    );
+
+    // Expenses: 38.50 of meals is approved by policy; 420.00 of travel by the manager.
+    until(&t, "2026-01-13");
+    t.emit(
+        "ascent.expenses",
+        expense("E1", "meals", 3_850, "2026-01-12"),
+    );
+    t.emit(
+        "ascent.expenses",
+        expense("E2", "travel", 42_000, "2026-01-12"),
+    );
+    t.decide_from_mail(MANAGER, Decision::Approve, None)
+        .unwrap();
+    until(&t, "2026-01-20");
+    stripe_payment(&t, "evt_Q1_1", "inv-D1", 4_547_400);
+    let paid: Vec<String> = payloads(&t, "InvoicePaid")
+        .into_iter()
+        .map(|p| match p {
+            Payload::InvoicePaid(p) => p.invoice_id,
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(paid, ["inv-D1"]);
+
+    // ---- February: January closes on the 3rd; inv-D2 is dunned; a part payment; an expense.
+    until(&t, "2026-02-04");
+    let jan = report(&t, "2026-01");
+    assert_eq!(usd(&jan["revenue_invoiced"]), 5_320_000); // 42,400.00 + 10,800.00
+    assert_eq!(usd(&jan["tax_invoiced"]), 374_900); // 3,074.00 + 675.00
+    assert_eq!(usd(&jan["collected"]), 4_547_400); // inv-D1 in full
+    assert_eq!(usd(&jan["receivables"]), 1_147_500); // inv-D2 open
+    assert_eq!(jan["expenses_by_category"]["meals"]["amount_minor"], 3_850);
+    assert_eq!(
+        jan["expenses_by_category"]["travel"]["amount_minor"],
+        42_000
+    );
+    assert_eq!(jan["expenses_total"]["amount_minor"], 45_850);
+    assert_eq!(jan["closed_on"], "2026-02-03");
+
+    until(&t, "2026-02-10");
+    t.emit(
+        "ascent.expenses",
+        expense("E3", "lodging", 80_000, "2026-02-09"),
+    );
+    t.decide_from_mail(MANAGER, Decision::Approve, None)
+        .unwrap();
+    until(&t, "2026-02-16");
+    stripe_payment(&t, "evt_Q1_2", "inv-D2", 500_000);
+
+    // ---- March: February closes; the rest of inv-D2 arrives.
+    until(&t, "2026-03-10");
+    stripe_payment(&t, "evt_Q1_3", "inv-D2", 647_500);
+    let feb = report(&t, "2026-02");
+    assert_eq!(usd(&feb["revenue_invoiced"]), 0);
+    assert_eq!(usd(&feb["collected"]), 500_000);
+    assert_eq!(usd(&feb["receivables"]), 647_500); // 11,475.00 − 5,000.00
+    assert_eq!(feb["expenses_total"]["amount_minor"], 80_000);
+
+    // Dunning of inv-D2 (due 24 January): reminders 3, 10 and 20 days overdue, then collections
+    // at 30 days; the part payment does not stop it, inv-D1 (paid early) is never dunned.
+    let dunning: Vec<(String, u32, DateTime<Utc>)> = t
+        .emitted("DunningStepTaken")
+        .iter()
+        .map(|e| match e.payload() {
+            Payload::DunningStepTaken(d) => (d.invoice_id.clone(), d.step, e.time),
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(
+        dunning,
+        vec![
+            ("inv-D2".into(), 1, at("2026-01-27T06:00:00Z")),
+            ("inv-D2".into(), 2, at("2026-02-03T06:00:00Z")),
+            ("inv-D2".into(), 3, at("2026-02-13T06:00:00Z")),
+            ("inv-D2".into(), 4, at("2026-02-23T06:00:00Z")),
+        ]
+    );
+
+    until(&t, "2026-04-04");
+    let mar = report(&t, "2026-03");
+    assert_eq!(usd(&mar["collected"]), 647_500);
+    assert_eq!(usd(&mar["receivables"]), 0);
+    assert_eq!(mar["expenses_total"]["amount_minor"], 0);
+
+    // Over the quarter: invoiced 53,200.00, collected the same (45,474.00 + 5,000.00 + 6,475.00
+    // = 56,949.00 with tax), expenses 1,258.50 reimbursed on Fridays.
+    let collected: i64 = [&jan, &feb, &mar]
+        .iter()
+        .map(|r| usd(&r["collected"]))
+        .sum();
+    assert_eq!(collected, 5_694_900);
+    let reimbursed: i64 = payloads(&t, "ReimbursementBatchCreated")
+        .into_iter()
+        .map(|p| match p {
+            Payload::ReimbursementBatchCreated(b) => {
+                b.totals.iter().map(|m| m.amount_minor).sum::<i64>()
+            }
+            _ => unreachable!(),
+        })
+        .sum();
+    assert_eq!(reimbursed, 125_850);
+    assert_eq!(t.emitted("MonthClosed").len(), 3);
+    assert!(
+        t.runtime.dead_letters().unwrap().is_empty(),
+        "{:?}",
+        t.runtime.dead_letters().unwrap()
+    );
+    let records = t.runtime.store().verify_audit().unwrap();
+    assert!(records > 100, "{records} audit records");
+}
