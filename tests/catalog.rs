@@ -72,7 +72,7 @@ fn sample_payload(detail_type: &str) -> Value {
         }
         "InteractionRecorded" => {
             json!({"interaction_id": "I-9001", "email": "ana.ruiz@boreal-aero.example",
-            "kind": "demo_requested", "occurred_at": "2026-03-01T10:15:00Z"})
+            "kind": "email_replied", "occurred_at": "2026-03-01T10:15:00Z"})
         }
         "DealStageChanged" => {
             json!({"deal_id": "D00042", "account_id": "A00042", "owner": "ava.rep@ascent-xr.example",
@@ -308,22 +308,53 @@ fn every_event_type_has_a_sample_that_parses_and_validates_against_its_schema() 
             problems.push(format!("{}: missing", path.display()));
             continue;
         };
-        let value: Value = serde_json::from_str(&text).unwrap();
-        if let Err(err) = Event::parse(text.as_bytes()) {
-            problems.push(format!("{}: {err}", path.display()));
-        }
         let schema = serde_json::to_value((e.schema)()).unwrap();
         let validator = jsonschema::validator_for(&schema).unwrap();
-        for err in validator.iter_errors(&value) {
-            problems.push(format!(
-                "{}: {} at {}",
-                path.display(),
-                err,
-                err.instance_path()
-            ));
+        // The sample, and its variants (`<Type>.<variant>.json`, for subscriptions that
+        // filter on a field).
+        let mut files = vec![(path, text)];
+        for variant in variants(e.detail_type) {
+            let text = std::fs::read_to_string(&variant).unwrap();
+            files.push((variant, text));
+        }
+        for (path, text) in files {
+            let value: Value = serde_json::from_str(&text).unwrap();
+            match Event::parse(text.as_bytes()) {
+                Err(err) => problems.push(format!("{}: {err}", path.display())),
+                Ok(ev) if ev.detail_type() != e.detail_type => problems.push(format!(
+                    "{}: is a {}, not a {}",
+                    path.display(),
+                    ev.detail_type(),
+                    e.detail_type
+                )),
+                Ok(_) => {}
+            }
+            for err in validator.iter_errors(&value) {
+                problems.push(format!(
+                    "{}: {} at {}",
+                    path.display(),
+                    err,
+                    err.instance_path()
+                ));
+            }
         }
     }
     assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// `events/<Type>.<variant>.json` files of a type, sorted.
+fn variants(detail_type: &str) -> Vec<PathBuf> {
+    let prefix = format!("{detail_type}.");
+    let mut out: Vec<PathBuf> = std::fs::read_dir(root().join("events"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with(&prefix) && name.ends_with(".json") && name.matches('.').count() == 2
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 #[test]
@@ -384,9 +415,13 @@ fn every_agent_has_an_sqs_batch_sample_of_the_events_it_subscribes_to() {
     let router = ascent_core::routing::Router::new(&decls).unwrap();
     let mut samples: Vec<(String, String)> = Vec::new();
     for e in CATALOG {
-        let text = std::fs::read_to_string(sample_path(e.detail_type)).unwrap();
-        let event = Event::parse(text.as_bytes()).unwrap();
-        samples.push((e.detail_type.to_string(), event.to_json()));
+        let mut files = vec![sample_path(e.detail_type)];
+        files.extend(variants(e.detail_type));
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let event = Event::parse(text.as_bytes()).unwrap();
+            samples.push((e.detail_type.to_string(), event.to_json()));
+        }
     }
     for d in &decls {
         let records: Vec<Value> = samples
@@ -412,6 +447,18 @@ fn every_agent_has_an_sqs_batch_sample_of_the_events_it_subscribes_to() {
             "{}: no sample event matches its rules",
             d.name
         );
+        // Every subscription has a sample of its own.
+        for sub in &d.subscriptions {
+            assert!(
+                samples.iter().any(|(_, body)| router
+                    .route(body.as_bytes())
+                    .iter()
+                    .any(|r| r.agent == d.name && r.subscription == sub.name)),
+                "{}/{}: no sample event in events/ matches this subscription",
+                d.name,
+                sub.name
+            );
+        }
         let want = pretty(&json!({ "Records": records }));
         let path = root().join(format!("events/sqs/{}.json", d.name));
         if updating() {
