@@ -271,6 +271,7 @@ fn approval_resources(r: &mut Map<String, Value>) {
         }
     }));
     webhook_resources(r);
+    schedule_resources(r);
     alarms(
         r,
         "ApprovalNotifier",
@@ -286,6 +287,52 @@ fn approval_resources(r: &mut Map<String, Value>) {
             "Dimensions": [{"Name": "StateMachineArn", "Value": reference("ApprovalStateMachine")}],
             "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 0,
             "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching"
+        }
+    }));
+}
+
+/// The daily schedule: EventBridge Scheduler invokes `schedule-tick` at 06:00 UTC, which puts
+/// the `ScheduleTick` on the bus (the agents' daily rules match it).
+fn schedule_resources(r: &mut Map<String, Value>) {
+    r.insert("ScheduleTickLogGroup".into(), json!({
+        "Type": "AWS::Logs::LogGroup",
+        "Properties": {"LogGroupName": sub("/aws/lambda/ascent-${Stage}-schedule-tick"), "RetentionInDays": 30}
+    }));
+    r.insert("ScheduleTickRole".into(), role("schedule-tick", "lambda.amazonaws.com", vec![
+        own_logs("schedule-tick"),
+        json!({"Sid": "PutTicks", "Effect": "Allow", "Action": ["events:PutEvents"], "Resource": get_att("EventBus", "Arn"),
+               "Condition": {"StringEquals": {"events:source": ["ascent.scheduler"], "events:detail-type": ["ScheduleTick"]}}}),
+    ]));
+    r.insert("ScheduleTickFunction".into(), json!({
+        "Type": "AWS::Serverless::Function",
+        "DependsOn": ["ScheduleTickLogGroup"],
+        "Metadata": {"BuildMethod": "rust-cargolambda", "BuildProperties": {"Binary": "schedule-tick"}},
+        "Properties": {
+            "FunctionName": sub("ascent-${Stage}-schedule-tick"),
+            "Description": "Puts the daily ScheduleTick on the bus (invoked by EventBridge Scheduler)",
+            "CodeUri": "..",
+            "Role": get_att("ScheduleTickRole", "Arn"),
+            "Environment": {"Variables": {"ASCENT_EVENT_BUS": reference("EventBus"), "RUST_LOG": "info"}}
+        }
+    }));
+    r.insert("SchedulerRole".into(), role("scheduler", "scheduler.amazonaws.com", vec![
+        json!({"Sid": "InvokeScheduleTick", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+               "Resource": get_att("ScheduleTickFunction", "Arn")}),
+    ]));
+    r.insert("DailySchedule".into(), json!({
+        "Type": "AWS::Scheduler::Schedule",
+        "Properties": {
+            "Name": sub("ascent-${Stage}-daily"),
+            "Description": "The agents' daily run (dunning, reminders, outreach steps, reimbursements, month close)",
+            "ScheduleExpression": "cron(0 6 * * ? *)",
+            "ScheduleExpressionTimezone": "UTC",
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "Target": {
+                "Arn": get_att("ScheduleTickFunction", "Arn"),
+                "RoleArn": get_att("SchedulerRole", "Arn"),
+                "Input": "{\"schedule\": \"daily\", \"at\": \"<aws.scheduler.scheduled-time>\"}",
+                "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 3600}
+            }
         }
     }));
 }

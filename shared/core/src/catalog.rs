@@ -1078,6 +1078,26 @@ pub struct ScheduleTick {
     pub at: DateTime<Utc>,
 }
 
+impl ScheduleTick {
+    /// The tick of a schedule for a time as an event from `ascent.scheduler`; its id is derived
+    /// from both, so a tick fired twice (a scheduler retry, a restart) is delivered once.
+    pub fn event(schedule: &str, at: DateTime<Utc>) -> crate::event::Event {
+        let id = crate::event::name_uuid(&format!("schedule|{schedule}|{}", at.to_rfc3339()));
+        crate::event::Event::with_ids(
+            "ascent.scheduler",
+            crate::event::Actor::system("scheduler"),
+            at,
+            ScheduleTick {
+                schedule: schedule.into(),
+                at,
+            },
+            id,
+            id,
+            None,
+        )
+    }
+}
+
 /// Semantic checks serde cannot express; the error is `(field path, problem)`.
 pub(crate) fn check_payload(p: &Payload) -> Result<(), (String, String)> {
     fn money(path: &str, m: &Money) -> Result<(), (String, String)> {

@@ -1029,19 +1029,7 @@ impl Runtime {
         schedule: &str,
         at: DateTime<Utc>,
     ) -> Result<IngestReport, TwinError> {
-        let id = name_uuid(&format!("schedule|{schedule}|{}", at.to_rfc3339()));
-        let e = Event::with_ids(
-            "ascent.scheduler",
-            Actor::system("scheduler"),
-            at,
-            ScheduleTick {
-                schedule: schedule.into(),
-                at,
-            },
-            id,
-            id,
-            None,
-        );
+        let e = ScheduleTick::event(schedule, at);
         self.ingest(&[e])
     }
 
