@@ -70,6 +70,82 @@ fn sample_payload(detail_type: &str) -> Value {
         "OutreachStepDue" => {
             json!({"lead_id": "L000123", "step": 2, "due_at": "2026-03-03T06:00:00Z"})
         }
+        "TicketTriaged" => {
+            json!({"ticket_id": "T-4711", "account_id": "A00042", "priority": "high", "category": "hardware",
+            "team": "support-hardware", "sentiment": -20, "first_response_due": "2026-03-10T18:00:00Z",
+            "resolution_due": "2026-03-12T18:00:00Z", "suggested_articles": ["KB-1"],
+            "reasons": ["high by keywords: fails", "category hardware: headset, pair"]})
+        }
+        "TicketResponded" => {
+            json!({"ticket_id": "T-4711", "account_id": "A00042", "responder": "sam.support@ascent-xr.example",
+            "responded_at": "2026-03-10T15:20:00Z"})
+        }
+        "SlaBreached" => {
+            json!({"ticket_id": "T-4711", "account_id": "A00042", "timer": "first_response", "priority": "high",
+            "due_at": "2026-03-10T18:00:00Z", "escalated_to": "lead.support-hardware@ascent-xr.example"})
+        }
+        "TicketMerged" => {
+            json!({"ticket_id": "T-4712", "into_ticket_id": "T-4711", "account_id": "A00042"})
+        }
+        "KnowledgeArticlePublished" => {
+            json!({"article_id": "KB-1", "title": "Pairing a headset with Ascent Studio",
+            "body": "Open Studio, choose Devices, hold the headset power button until it pairs.",
+            "tags": ["hardware", "headset"], "version": 3})
+        }
+        "WebinarScheduled" => {
+            json!({"webinar_id": "W-12", "title": "Headset fleet management", "topic": "headset pairing fleet",
+            "starts_at": "2026-03-19T16:00:00Z", "duration_minutes": 45, "capacity": 200, "presenter": "Lea Berg"})
+        }
+        "WebinarRegistrationRequested" => {
+            json!({"webinar_id": "W-12", "email": "ops@boreal-aero.example", "name": "Omar Said", "account_id": "A00042"})
+        }
+        "WebinarRegistered" => {
+            json!({"webinar_id": "W-12", "email": "ops@boreal-aero.example", "status": "registered"})
+        }
+        "TrainingRecommended" => {
+            json!({"account_id": "A00042", "ticket_id": "T-4711", "articles": ["KB-1"], "webinars": ["W-12"]})
+        }
+        "KnowledgeGapFound" => {
+            json!({"topic": "invoice number vat", "ticket_ids": ["T-5001", "T-5007"]})
+        }
+        "OnboardingMilestoneReached" => {
+            json!({"account_id": "A00042", "milestone": "first_xr_session", "reached_at": "2026-03-06T14:00:00Z",
+            "due_on": "2026-03-16", "on_time": true})
+        }
+        "OnboardingStalled" => {
+            json!({"account_id": "A00042", "milestone": "team_invited", "due_on": "2026-04-01",
+            "assigned_to": "csm.enterprise@ascent-xr.example"})
+        }
+        "OnboardingCompleted" => {
+            json!({"account_id": "A00042", "plan": "enterprise", "days_taken": 41, "late_milestones": ["team_invited"]})
+        }
+        "HealthScored" => {
+            json!({"account_id": "A00042", "score": 82, "tier": "healthy", "model": "default-v1",
+            "components": [{"name": "usage_trend", "score": 100, "weight": 0.3, "detail": "120 XR sessions in 30 days vs 90 before (+33%)"},
+                           {"name": "tickets", "score": 85, "weight": 0.2, "detail": "1 tickets in 30 days (severity penalty 15)"},
+                           {"name": "nps", "score": 90, "weight": 0.15, "detail": "NPS answer 9 on 2026-03-01"},
+                           {"name": "payments", "score": 100, "weight": 0.2, "detail": "no overdue invoice"},
+                           {"name": "engagement", "score": 100, "weight": 0.15, "detail": "last active 1 days ago"}],
+            "arr": usd(4_240_000), "renews_on": "2027-03-05"})
+        }
+        "InterventionPlanned" => {
+            json!({"account_id": "A00077", "playbook": "training_offer", "owner": "csm.team@ascent-xr.example",
+            "reason": "health 58 (Watch); weakest: usage_trend — 12 XR sessions in 30 days vs 60 before (-80%)"})
+        }
+        "RenewalApproaching" => {
+            json!({"account_id": "A00042", "renews_on": "2027-03-05", "days_left": 90, "arr": usd(4_240_000), "tier": "healthy"})
+        }
+        "AccountRenewed" => {
+            json!({"account_id": "A00042", "renewed_on": "2027-03-01", "arr": usd(4_800_000)})
+        }
+        "AccountChurned" => {
+            json!({"account_id": "A00077", "churned_on": "2027-02-14", "reason": "no adoption after the pilot"})
+        }
+        "CsReportPublished" => {
+            json!({"week_of": "2026-03-09", "accounts": 42, "healthy": 30, "watch": 8, "at_risk": 4, "nps": 38,
+            "arr_up_for_renewal": usd(18_500_000), "arr_at_risk": usd(2_100_000), "arr_expected": usd(16_350_000),
+            "upsell_candidates": ["A00042", "A00051"]})
+        }
         "InteractionRecorded" => {
             json!({"interaction_id": "I-9001", "email": "ana.ruiz@boreal-aero.example",
             "kind": "email_replied", "occurred_at": "2026-03-01T10:15:00Z"})

@@ -20,6 +20,11 @@ pub fn all() -> Vec<Arc<dyn Agent>> {
         Arc::new(billing::Billing::default()),
         Arc::new(expense_management::ExpenseManagement::default()),
         Arc::new(finance_controller::FinanceController::default()),
+        Arc::new(customer_success_director::CustomerSuccessDirector::default()),
+        Arc::new(onboarding::Onboarding::default()),
+        Arc::new(training::Training::default()),
+        Arc::new(support::Support::default()),
+        Arc::new(retention::Retention::default()),
     ]
 }
 
@@ -34,5 +39,10 @@ pub fn declarations() -> Vec<AgentDecl> {
         billing::declaration(),
         expense_management::declaration(),
         finance_controller::declaration(),
+        customer_success_director::declaration(),
+        onboarding::declaration(),
+        training::declaration(),
+        support::declaration(),
+        retention::declaration(),
     ]
 }

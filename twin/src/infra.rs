@@ -319,6 +319,22 @@ fn schedule_resources(r: &mut Map<String, Value>) {
         json!({"Sid": "InvokeScheduleTick", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
                "Resource": get_att("ScheduleTickFunction", "Arn")}),
     ]));
+    r.insert("HourlySchedule".into(), json!({
+        "Type": "AWS::Scheduler::Schedule",
+        "Properties": {
+            "Name": sub("ascent-${Stage}-hourly"),
+            "Description": "The agents' hourly run (support SLA timers)",
+            "ScheduleExpression": "cron(0 * * * ? *)",
+            "ScheduleExpressionTimezone": "UTC",
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "Target": {
+                "Arn": get_att("ScheduleTickFunction", "Arn"),
+                "RoleArn": get_att("SchedulerRole", "Arn"),
+                "Input": "{\"schedule\": \"hourly\", \"at\": \"<aws.scheduler.scheduled-time>\"}",
+                "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 1800}
+            }
+        }
+    }));
     r.insert("DailySchedule".into(), json!({
         "Type": "AWS::Scheduler::Schedule",
         "Properties": {
@@ -348,8 +364,14 @@ fn webhook_resources(r: &mut Map<String, Value>) {
         json!({"Sid": "PutPaymentEvents", "Effect": "Allow", "Action": ["events:PutEvents"], "Resource": get_att("EventBus", "Arn"),
                "Condition": {"StringEquals": {"events:source": ["ascent.payments"],
                              "events:detail-type": ["PaymentReceived", "PaymentFailed", "PaymentRefunded"]}}}),
-        json!({"Sid": "ReadStripeSecret", "Effect": "Allow", "Action": ["ssm:GetParameter"],
-               "Resource": sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${StripeSecretParameterName}")}),
+        json!({"Sid": "PutTickets", "Effect": "Allow", "Action": ["events:PutEvents"], "Resource": get_att("EventBus", "Arn"),
+               "Condition": {"StringEquals": {"events:source": ["ascent.support"], "events:detail-type": ["TicketOpened"]}}}),
+        json!({"Sid": "ReadWebhookSecrets", "Effect": "Allow", "Action": ["ssm:GetParameter"],
+               "Resource": [
+                   sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${StripeSecretParameterName}"),
+                   sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ZendeskSecretParameterName}"),
+                   sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${IntercomSecretParameterName}")
+               ]}),
     ]));
     r.insert("WebhookIngestFunction".into(), json!({
         "Type": "AWS::Serverless::Function",
@@ -364,6 +386,8 @@ fn webhook_resources(r: &mut Map<String, Value>) {
             "Environment": {"Variables": {
                 "ASCENT_EVENT_BUS": reference("EventBus"),
                 "ASCENT_STRIPE_SECRET_PARAMETER": reference("StripeSecretParameterName"),
+                "ASCENT_ZENDESK_SECRET_PARAMETER": reference("ZendeskSecretParameterName"),
+                "ASCENT_INTERCOM_SECRET_PARAMETER": reference("IntercomSecretParameterName"),
                 "RUST_LOG": "info"
             }}
         }
@@ -564,6 +588,12 @@ pub fn template(decls: &[AgentDecl]) -> Value {
             "StripeSecretParameterName": {"Type": "String", "Default": "/ascent/stripe-webhook-secret",
                            "AllowedPattern": "^/[A-Za-z0-9/_.-]+$",
                            "Description": "SSM SecureString holding the Stripe endpoint's signing secret (whsec_...)"},
+            "ZendeskSecretParameterName": {"Type": "String", "Default": "/ascent/zendesk-webhook-secret",
+                           "AllowedPattern": "^/[A-Za-z0-9/_.-]+$",
+                           "Description": "SSM SecureString holding the Zendesk webhook signing secret"},
+            "IntercomSecretParameterName": {"Type": "String", "Default": "/ascent/intercom-client-secret",
+                           "AllowedPattern": "^/[A-Za-z0-9/_.-]+$",
+                           "Description": "SSM SecureString holding the Intercom app's client secret"},
             "PostalAddress": {"Type": "String", "Default": "Ascent XR Inc., 548 Market St #41200, San Francisco, CA 94104, USA",
                            "Description": "Sender postal address in every commercial email (CAN-SPAM)"},
             "TextWriter": {"Type": "String", "Default": "template", "AllowedValues": ["template", "bedrock"],

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{NaiveTime, Utc};
+use chrono::{NaiveTime, Timelike, Utc};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,6 +30,8 @@ pub fn router(rt: Arc<Runtime>) -> Router {
         bus: rt.clone(),
         clock: rt.clock().clone(),
         stripe_secret: std::env::var("ASCENT_STRIPE_WEBHOOK_SECRET").ok(),
+        zendesk_secret: std::env::var("ASCENT_ZENDESK_WEBHOOK_SECRET").ok(),
+        intercom_secret: std::env::var("ASCENT_INTERCOM_CLIENT_SECRET").ok(),
     });
     Router::new()
         .route("/", get(index))
@@ -166,6 +168,7 @@ pub async fn run_worker(rt: Arc<Runtime>, mut stop: watch::Receiver<bool>) {
     let daily_at = NaiveTime::from_hms_opt(6, 0, 0).expect("valid time");
     // Once per day per process; the tick's id (from its time) also dedupes across restarts.
     let mut last_daily = None;
+    let mut last_hourly = None;
     loop {
         if *stop.borrow() {
             break;
@@ -183,6 +186,18 @@ pub async fn run_worker(rt: Arc<Runtime>, mut stop: watch::Receiver<bool>) {
                 tracing::error!(error = %e, "approval timers failed");
             }
             let now = rt.now();
+            // The hourly schedule (SLA timers), on the hour; the tick's id dedupes restarts.
+            let hour = now
+                .date_naive()
+                .and_hms_opt(now.hour(), 0, 0)
+                .expect("valid hour")
+                .and_utc();
+            if last_hourly != Some(hour) {
+                last_hourly = Some(hour);
+                if let Err(e) = rt.schedule_tick("hourly", hour) {
+                    tracing::error!(error = %e, "hourly schedule failed");
+                }
+            }
             if now.time() >= daily_at && last_daily != Some(now.date_naive()) {
                 last_daily = Some(now.date_naive());
                 let at = now.date_naive().and_time(daily_at).and_utc();

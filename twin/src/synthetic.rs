@@ -208,6 +208,7 @@ impl Company {
                         subject: "Headset does not pair with the studio".into(),
                         body: "Since the last update our headsets fail to pair.".into(),
                         channel: "email".into(),
+                        requester: None,
                     },
                 );
             }

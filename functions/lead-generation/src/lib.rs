@@ -210,7 +210,7 @@ impl LeadGeneration {
         }
     }
 
-    fn features(&self, lead: &LeadCreated, intent: u8) -> [f64; 5] {
+    fn features(&self, lead: &LeadCreated, intent: u8) -> [f64; 4] {
         learning::features(
             scoring::size_points(lead.company_size),
             scoring::industry_points(&lead.industry),
@@ -252,7 +252,7 @@ impl LeadGeneration {
             None => Condition::NotExists,
         };
         let next = current
-            .unwrap_or_default()
+            .unwrap_or_else(learning::prior)
             .learn(&self.features(&record.lead, record.score.intent), won);
         ctx.put_record(
             Domain::Performance,

@@ -28,12 +28,18 @@ pub struct Webhooks {
     pub clock: Arc<dyn Clock>,
     /// The Stripe endpoint's signing secret (`whsec_…`); `None` refuses Stripe deliveries.
     pub stripe_secret: Option<String>,
+    /// Zendesk webhook signing secret; `None` refuses Zendesk deliveries.
+    pub zendesk_secret: Option<String>,
+    /// Intercom app client secret; `None` refuses Intercom deliveries.
+    pub intercom_secret: Option<String>,
 }
 
-/// `POST /webhooks/stripe`.
+/// `POST /webhooks/stripe`, `POST /webhooks/zendesk`, `POST /webhooks/intercom`.
 pub fn router(webhooks: Arc<Webhooks>) -> Router {
     Router::new()
         .route("/webhooks/stripe", post(stripe))
+        .route("/webhooks/zendesk", post(zendesk))
+        .route("/webhooks/intercom", post(intercom))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(webhooks)
 }
@@ -87,6 +93,73 @@ async fn stripe(State(w): State<Arc<Webhooks>>, headers: HeaderMap, body: Bytes)
     }
 }
 
+fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn put(w: &Webhooks, event: ascent_core::event::Event) -> Response {
+    match w.bus.publish(std::slice::from_ref(&event)).await {
+        Ok(()) => answer(
+            StatusCode::OK,
+            json!({"event_id": event.detail.event_id, "detail_type": event.detail_type()}),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "webhook event not put on the bus");
+            answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"error": "the event bus did not take the event; retry"}),
+            )
+        }
+    }
+}
+
+fn not_configured(what: &str, var: &str) -> Response {
+    answer(
+        StatusCode::SERVICE_UNAVAILABLE,
+        json!({"error": format!("{what} webhooks are not configured: set {var}")}),
+    )
+}
+
+/// Zendesk: a new ticket (see [`support::inbound`] for the body the webhook sends).
+async fn zendesk(State(w): State<Arc<Webhooks>>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(secret) = &w.zendesk_secret else {
+        return not_configured("Zendesk", "ASCENT_ZENDESK_WEBHOOK_SECRET");
+    };
+    match support::inbound::zendesk(
+        &body,
+        header(&headers, "x-zendesk-webhook-signature"),
+        header(&headers, "x-zendesk-webhook-signature-timestamp"),
+        secret,
+        w.clock.now(),
+    ) {
+        Ok(event) => put(&w, event).await,
+        Err(e) => {
+            tracing::warn!(error = %e, "Zendesk delivery refused");
+            answer(StatusCode::BAD_REQUEST, json!({"error": e.to_string()}))
+        }
+    }
+}
+
+/// Intercom: a conversation a user started becomes a ticket; other topics are acknowledged.
+async fn intercom(State(w): State<Arc<Webhooks>>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(secret) = &w.intercom_secret else {
+        return not_configured("Intercom", "ASCENT_INTERCOM_CLIENT_SECRET");
+    };
+    match support::inbound::intercom(
+        &body,
+        header(&headers, "x-hub-signature"),
+        secret,
+        w.clock.now(),
+    ) {
+        Ok(Some(event)) => put(&w, event).await,
+        Ok(None) => answer(StatusCode::OK, json!({"ignored": true})),
+        Err(e) => {
+            tracing::warn!(error = %e, "Intercom delivery refused");
+            answer(StatusCode::BAD_REQUEST, json!({"error": e.to_string()}))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +202,8 @@ mod tests {
             bus,
             clock: Arc::new(ManualClock::new(now())),
             stripe_secret: Some(SECRET.into()),
+            zendesk_secret: Some(SECRET.into()),
+            intercom_secret: None,
         }));
         let mut req = Request::post("/webhooks/stripe");
         if let Some(s) = sig {
@@ -190,5 +265,43 @@ mod tests {
         let sig = billing::stripe::sign(b.as_bytes(), SECRET, now().timestamp());
         let (s, _) = post(bus, &b, Some(sig)).await;
         assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[tokio::test]
+    async fn zendesk_tickets_are_verified_and_intercom_needs_its_secret() {
+        let bus = Arc::new(Recorded::default());
+        let app = router(Arc::new(Webhooks {
+            bus: bus.clone(),
+            clock: Arc::new(ManualClock::new(now())),
+            stripe_secret: None,
+            zendesk_secret: Some(SECRET.into()),
+            intercom_secret: None,
+        }));
+        let body = json!({"ticket": {"id": 7, "subject": "Headset", "description": "does not pair",
+            "organization": {"external_id": "A1"}}})
+        .to_string();
+        let ts = "2026-03-20T11:59:50Z";
+        let sig = support::inbound::zendesk_signature(body.as_bytes(), ts, SECRET);
+        let send = |sig: String| {
+            Request::post("/webhooks/zendesk")
+                .header("x-zendesk-webhook-signature", sig)
+                .header("x-zendesk-webhook-signature-timestamp", ts)
+                .body(Body::from(body.clone()))
+                .unwrap()
+        };
+        let ok = app.clone().oneshot(send(sig)).await.unwrap();
+        assert_eq!(ok.status(), StatusCode::OK);
+        let forged = app.clone().oneshot(send("AAAA".into())).await.unwrap();
+        assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(bus.0.lock().unwrap()[0].detail_type(), "TicketOpened");
+        let ic = app
+            .oneshot(
+                Request::post("/webhooks/intercom")
+                    .body(Body::from("{}"))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(ic.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
 }

@@ -21,10 +21,32 @@ async fn main() -> Result<(), lambda_http::Error> {
         aws_sdk_eventbridge::Client::new(&config),
         std::env::var("ASCENT_EVENT_BUS").unwrap_or_else(|_| "ascent".into()),
     );
+    // The support desks are optional: configured when their parameter (or value) is set.
+    let optional = |value: &'static str, parameter: &'static str| {
+        let config = config.clone();
+        async move {
+            if std::env::var(value).is_err() && std::env::var(parameter).is_err() {
+                return Ok::<_, String>(None);
+            }
+            ascent_aws::approvals::secret(&config, value, parameter, 8)
+                .await
+                .map(Some)
+        }
+    };
     let webhooks = webhook_ingest::Webhooks {
         bus: Arc::new(bus),
         clock: Arc::new(ascent_core::ports::SystemClock),
         stripe_secret: Some(secret),
+        zendesk_secret: optional(
+            "ASCENT_ZENDESK_WEBHOOK_SECRET",
+            "ASCENT_ZENDESK_SECRET_PARAMETER",
+        )
+        .await?,
+        intercom_secret: optional(
+            "ASCENT_INTERCOM_CLIENT_SECRET",
+            "ASCENT_INTERCOM_SECRET_PARAMETER",
+        )
+        .await?,
     };
     lambda_http::run(webhook_ingest::router(Arc::new(webhooks))).await
 }

@@ -60,6 +60,8 @@ pub enum Domain {
     Performance,
     /// Revenue, invoices, payments, expenses, forecasts.
     Financial,
+    /// The knowledge base: help articles with their versions, webinars.
+    Knowledge,
     /// Platform: approval requests and their state.
     Approvals,
     /// Platform: handled event ids per agent.
@@ -69,17 +71,19 @@ pub enum Domain {
 }
 
 impl Domain {
-    pub const BUSINESS: [Domain; 4] = [
+    pub const BUSINESS: [Domain; 5] = [
         Domain::Customer,
         Domain::Interaction,
         Domain::Performance,
         Domain::Financial,
+        Domain::Knowledge,
     ];
-    pub const ALL: [Domain; 7] = [
+    pub const ALL: [Domain; 8] = [
         Domain::Customer,
         Domain::Interaction,
         Domain::Performance,
         Domain::Financial,
+        Domain::Knowledge,
         Domain::Approvals,
         Domain::Idempotency,
         Domain::Audit,
@@ -90,6 +94,7 @@ impl Domain {
             Domain::Interaction => "interaction",
             Domain::Performance => "performance",
             Domain::Financial => "financial",
+            Domain::Knowledge => "knowledge",
             Domain::Approvals => "approvals",
             Domain::Idempotency => "idempotency",
             Domain::Audit => "audit",

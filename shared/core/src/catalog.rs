@@ -195,6 +195,44 @@ catalog! {
     ReimbursementBatchCreated: Business, "ascent.agent.expense-management", [1];
     /// A support ticket was opened.
     TicketOpened: Business, "ascent.support", [1];
+    /// Support triaged a ticket: priority, category, team, SLA deadlines, suggested articles.
+    TicketTriaged: Business, "ascent.agent.support", [1];
+    /// A person answered a ticket for the first time (stops the first-response timer).
+    TicketResponded: Business, "ascent.support", [1];
+    /// A ticket missed its first-response or resolution deadline and was escalated.
+    SlaBreached: Business, "ascent.agent.support", [1];
+    /// A ticket was merged into an open duplicate from the same customer.
+    TicketMerged: Business, "ascent.agent.support", [1];
+    /// A help article was published or revised (CMS).
+    KnowledgeArticlePublished: Business, "ascent.cms", [1];
+    /// A webinar was put on the calendar.
+    WebinarScheduled: Business, "ascent.cms", [1];
+    /// Someone asked to attend a webinar (web form).
+    WebinarRegistrationRequested: Business, "ascent.web", [1];
+    /// Training registered (or waitlisted) someone for a webinar.
+    WebinarRegistered: Business, "ascent.agent.training", [1];
+    /// Training recommended tutorials to a customer from a ticket's topic.
+    TrainingRecommended: Business, "ascent.agent.training", [1];
+    /// Tickets ask about something no article answers.
+    KnowledgeGapFound: Business, "ascent.agent.training", [1];
+    /// An onboarding milestone was reached.
+    OnboardingMilestoneReached: Business, "ascent.agent.onboarding", [1];
+    /// An onboarding milestone is past its due date: an intervention task was created.
+    OnboardingStalled: Business, "ascent.agent.onboarding", [1];
+    /// Every onboarding milestone is reached: the account moves to steady-state success.
+    OnboardingCompleted: Business, "ascent.agent.onboarding", [1];
+    /// Retention scored an account's health, component by component.
+    HealthScored: Business, "ascent.agent.retention", [1];
+    /// Retention planned an intervention playbook for an account.
+    InterventionPlanned: Business, "ascent.agent.retention", [1];
+    /// A renewal is 90, 60 or 30 days away.
+    RenewalApproaching: Business, "ascent.agent.retention", [1];
+    /// A customer renewed (CRM).
+    AccountRenewed: Business, "ascent.crm", [1];
+    /// A customer did not renew (CRM).
+    AccountChurned: Business, "ascent.crm", [1];
+    /// The Customer Success Director published the weekly CS report.
+    CsReportPublished: Business, "ascent.agent.customer-success-director", [1];
     /// A support ticket was resolved.
     TicketResolved: Business, "ascent.support", [1];
     /// A customer signed up (account, plan, billing details).
@@ -897,6 +935,286 @@ pub struct TicketOpened {
     pub body: String,
     /// email, chat, phone, web
     pub channel: String,
+    /// Who asked (email), when the support desk sends it.
+    #[serde(default)]
+    pub requester: Option<String>,
+}
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketPriority {
+    Urgent,
+    High,
+    Normal,
+    Low,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketTriaged {
+    pub ticket_id: String,
+    pub account_id: String,
+    pub priority: TicketPriority,
+    /// billing, hardware, access, performance, bug, how_to
+    pub category: String,
+    pub team: String,
+    /// Sentiment of the text, −100 (angry) to 100 (happy).
+    pub sentiment: i32,
+    pub first_response_due: DateTime<Utc>,
+    pub resolution_due: DateTime<Utc>,
+    /// Knowledge-base articles that may answer it, best first.
+    pub suggested_articles: Vec<String>,
+    /// Why this priority and category.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketResponded {
+    pub ticket_id: String,
+    pub account_id: String,
+    pub responder: String,
+    pub responded_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaTimer {
+    FirstResponse,
+    Resolution,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlaBreached {
+    pub ticket_id: String,
+    pub account_id: String,
+    pub timer: SlaTimer,
+    pub priority: TicketPriority,
+    pub due_at: DateTime<Utc>,
+    /// Who was told (the team lead).
+    pub escalated_to: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketMerged {
+    pub ticket_id: String,
+    pub into_ticket_id: String,
+    pub account_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KnowledgeArticlePublished {
+    pub article_id: String,
+    pub title: String,
+    pub body: String,
+    pub tags: Vec<String>,
+    /// Revision, counting from 1; an older revision than the stored one is ignored.
+    pub version: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebinarScheduled {
+    pub webinar_id: String,
+    pub title: String,
+    /// Words the webinar is about (matched against ticket topics).
+    pub topic: String,
+    pub starts_at: DateTime<Utc>,
+    pub duration_minutes: u32,
+    pub capacity: u32,
+    pub presenter: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebinarRegistrationRequested {
+    pub webinar_id: String,
+    pub email: String,
+    pub name: String,
+    #[serde(default)]
+    pub account_id: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationStatus {
+    Registered,
+    /// The webinar is full; a seat is offered if someone cancels.
+    Waitlisted,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebinarRegistered {
+    pub webinar_id: String,
+    pub email: String,
+    pub status: RegistrationStatus,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingRecommended {
+    pub account_id: String,
+    pub ticket_id: String,
+    /// Article ids, best first.
+    pub articles: Vec<String>,
+    /// Upcoming webinars on the topic.
+    #[serde(default)]
+    pub webinars: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KnowledgeGapFound {
+    /// The topic's key terms.
+    pub topic: String,
+    pub ticket_ids: Vec<String>,
+}
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OnboardingMilestone {
+    AccountSetUp,
+    FirstXrSession,
+    TeamInvited,
+    FirstProjectShipped,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnboardingMilestoneReached {
+    pub account_id: String,
+    pub milestone: OnboardingMilestone,
+    pub reached_at: DateTime<Utc>,
+    pub due_on: NaiveDate,
+    pub on_time: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnboardingStalled {
+    pub account_id: String,
+    pub milestone: OnboardingMilestone,
+    pub due_on: NaiveDate,
+    /// Who got the intervention task.
+    pub assigned_to: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnboardingCompleted {
+    pub account_id: String,
+    pub plan: String,
+    pub days_taken: u32,
+    /// Milestones reached after their due date.
+    pub late_milestones: Vec<OnboardingMilestone>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthTier {
+    Healthy,
+    Watch,
+    AtRisk,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HealthComponent {
+    /// usage_trend, tickets, nps, payments, engagement
+    pub name: String,
+    /// 0–100.
+    pub score: u8,
+    /// Weight in the total, 0–1.
+    pub weight: f64,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HealthScored {
+    pub account_id: String,
+    /// 0–100.
+    pub score: u8,
+    pub tier: HealthTier,
+    pub components: Vec<HealthComponent>,
+    /// The weights' version (`default-v1`, `logit-v12`).
+    pub model: String,
+    /// Annual recurring revenue of the account, when invoiced.
+    #[serde(default)]
+    pub arr: Option<Money>,
+    #[serde(default)]
+    pub renews_on: Option<NaiveDate>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Playbook {
+    ExecutiveOutreach,
+    TrainingOffer,
+    SuccessPlan,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InterventionPlanned {
+    pub account_id: String,
+    pub playbook: Playbook,
+    pub reason: String,
+    pub owner: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenewalApproaching {
+    pub account_id: String,
+    pub renews_on: NaiveDate,
+    /// 90, 60 or 30.
+    pub days_left: u32,
+    pub arr: Money,
+    pub tier: HealthTier,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountRenewed {
+    pub account_id: String,
+    pub renewed_on: NaiveDate,
+    pub arr: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountChurned {
+    pub account_id: String,
+    pub churned_on: NaiveDate,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CsReportPublished {
+    /// Monday of the week reported.
+    pub week_of: NaiveDate,
+    pub accounts: u32,
+    pub healthy: u32,
+    pub watch: u32,
+    pub at_risk: u32,
+    /// Promoters minus detractors, −100..100, over the last 90 days; `None` without answers.
+    #[serde(default)]
+    pub nps: Option<i32>,
+    /// ARR renewing in the next 90 days, of it at risk, and expected to renew.
+    pub arr_up_for_renewal: Money,
+    pub arr_at_risk: Money,
+    pub arr_expected: Money,
+    pub upsell_candidates: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod compliance;
 pub mod context;
 pub mod event;
+pub mod learning;
 pub mod money;
 pub mod policy;
 pub mod ports;

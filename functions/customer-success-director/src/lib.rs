@@ -1,0 +1,489 @@
+//! # Customer Success Director agent
+//!
+//! Keeps the portfolio (`csd#accounts` / `<account>`: plan, seats, seats in use, the latest
+//! health score and tier, ARR and renewal date from Retention's `HealthScored`) and every NPS
+//! answer. Every Monday's daily run publishes the weekly CS report: accounts per health tier;
+//! NPS (promoters 9–10 minus detractors 0–6, in percent) over the last 90 days, per segment
+//! (plan) and its trend against the 90 days before; the renewal forecast for the next 90
+//! days (ARR up for renewal, of it at risk, and expected: ARR weighted by the tier's renewal
+//! rate); upsell candidates (healthy accounts using 90% or more of their seats). The report is
+//! kept at `cs-report#<week>`, mailed to the director and announced as `CsReportPublished`.
+
+use ascent_core::agent::{
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+};
+use ascent_core::catalog::{
+    CsReportPublished, HealthScored, HealthTier, NpsResponse, Payload, ScheduleTick,
+};
+use ascent_core::context::Ctx;
+use ascent_core::event::Event;
+use ascent_core::money::Money;
+use ascent_core::ports::{Condition, Mail, Query, SortKey};
+use async_trait::async_trait;
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+pub const NAME: &str = "customer-success-director";
+pub const ACCOUNTS: &str = "csd#accounts";
+pub const NPS: &str = "csd#nps";
+pub const DIRECTOR: &str = "cs.director@ascent-xr.example";
+
+pub fn declaration() -> AgentDecl {
+    AgentDecl {
+        name: NAME,
+        department: Department::CustomerSuccess,
+        queue: QueueClass::Batch,
+        subscriptions: vec![
+            Subscription {
+                name: "portfolio",
+                pattern: json!({"detail-type": ["CustomerSignedUp", "HealthScored", "NpsResponse", "AccountChurned"]}),
+            },
+            Subscription {
+                name: "seat-usage",
+                pattern: json!({"detail-type": ["UsageReported"], "detail": {"payload": {"metric": ["active_seats"]}}}),
+            },
+            Subscription {
+                name: "weekly-report",
+                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["daily"]}}}),
+            },
+        ],
+        reads: vec![Domain::Customer, Domain::Performance],
+        writes: vec![Domain::Customer, Domain::Performance],
+        emits: vec!["CsReportPublished"],
+        requests_approvals: false,
+        sends_mail: true,
+        writes_text: false,
+    }
+}
+
+/// One account of the portfolio.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PortfolioAccount {
+    pub account_id: String,
+    pub plan: String,
+    pub seats: u32,
+    pub seats_in_use: u32,
+    pub health: Option<u8>,
+    pub tier: Option<HealthTier>,
+    pub arr: Option<Money>,
+    pub renews_on: Option<NaiveDate>,
+    pub churned: bool,
+}
+
+/// Renewal rate assumed per tier for the expected ARR.
+pub fn renewal_rate(tier: Option<HealthTier>) -> f64 {
+    match tier {
+        Some(HealthTier::Healthy) => 0.95,
+        Some(HealthTier::Watch) | None => 0.75,
+        Some(HealthTier::AtRisk) => 0.40,
+    }
+}
+
+/// Promoters minus detractors, in percent; `None` without answers.
+pub fn nps(scores: &[u8]) -> Option<i32> {
+    if scores.is_empty() {
+        return None;
+    }
+    let promoters = scores.iter().filter(|s| **s >= 9).count() as f64;
+    let detractors = scores.iter().filter(|s| **s <= 6).count() as f64;
+    Some(((promoters - detractors) * 100.0 / scores.len() as f64).round() as i32)
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct NpsAnswer {
+    account_id: String,
+    plan: String,
+    score: u8,
+}
+
+/// The stored weekly report (`cs-report#<Monday>` / `report`, performance domain).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WeeklyReport {
+    pub summary: CsReportPublished,
+    pub nps_by_segment: BTreeMap<String, i32>,
+    /// NPS of the 90 days before the reported 90.
+    pub nps_previous: Option<i32>,
+}
+
+pub struct CustomerSuccessDirector {
+    decl: AgentDecl,
+}
+
+impl Default for CustomerSuccessDirector {
+    fn default() -> Self {
+        Self {
+            decl: declaration(),
+        }
+    }
+}
+
+impl CustomerSuccessDirector {
+    async fn update(
+        &self,
+        ctx: &mut Ctx<'_>,
+        account: &str,
+        change: impl FnOnce(&mut PortfolioAccount),
+    ) -> Result<(), AgentError> {
+        let mut a: PortfolioAccount = ctx
+            .get_as(Domain::Customer, ACCOUNTS, account)
+            .await?
+            .unwrap_or_else(|| PortfolioAccount {
+                account_id: account.into(),
+                ..Default::default()
+            });
+        change(&mut a);
+        ctx.put_record(
+            Domain::Customer,
+            ACCOUNTS,
+            account,
+            &a,
+            None,
+            Condition::Always,
+        )
+    }
+
+    async fn on_nps(&self, ctx: &mut Ctx<'_>, n: &NpsResponse) -> Result<(), AgentError> {
+        let plan = ctx
+            .get_as::<PortfolioAccount>(Domain::Customer, ACCOUNTS, &n.account_id)
+            .await?
+            .map(|a| a.plan)
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "unknown".into());
+        let day = ctx.cause().time.date_naive();
+        ctx.put_record(
+            Domain::Customer,
+            NPS,
+            &format!("{day}#{}#{}", n.account_id, n.respondent.to_lowercase()),
+            &NpsAnswer {
+                account_id: n.account_id.clone(),
+                plan,
+                score: n.score,
+            },
+            None,
+            Condition::Always,
+        )
+    }
+
+    async fn answers(
+        &self,
+        ctx: &mut Ctx<'_>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<NpsAnswer>, AgentError> {
+        let q = Query::table(NPS).sort(SortKey::Between(from.to_string(), format!("{to}~")));
+        ctx.query(Domain::Customer, &q)
+            .await?
+            .iter()
+            .map(|i| i.parse().map_err(AgentError::from))
+            .collect()
+    }
+
+    /// The report for the week starting `monday`.
+    pub async fn report(
+        &self,
+        ctx: &mut Ctx<'_>,
+        monday: NaiveDate,
+    ) -> Result<WeeklyReport, AgentError> {
+        let accounts: Vec<PortfolioAccount> = ctx
+            .query(Domain::Customer, &Query::table(ACCOUNTS))
+            .await?
+            .iter()
+            .map(|i| i.parse())
+            .collect::<Result<Vec<PortfolioAccount>, _>>()?
+            .into_iter()
+            .filter(|a| !a.churned)
+            .collect();
+        let count = |t: HealthTier| accounts.iter().filter(|a| a.tier == Some(t)).count() as u32;
+        let last = monday - Duration::days(1);
+        let recent = self.answers(ctx, monday - Duration::days(90), last).await?;
+        let previous = self
+            .answers(
+                ctx,
+                monday - Duration::days(180),
+                monday - Duration::days(91),
+            )
+            .await?;
+        let mut by_segment: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        for a in &recent {
+            by_segment.entry(a.plan.clone()).or_default().push(a.score);
+        }
+        let renewing: Vec<&PortfolioAccount> = accounts
+            .iter()
+            .filter(|a| {
+                a.renews_on
+                    .is_some_and(|r| r >= monday && r <= monday + Duration::days(90))
+            })
+            .collect();
+        let minor = |a: &PortfolioAccount| a.arr.as_ref().map_or(0, |m| m.amount_minor);
+        let up: i64 = renewing.iter().map(|a| minor(a)).sum();
+        let at_risk: i64 = renewing
+            .iter()
+            .filter(|a| a.tier == Some(HealthTier::AtRisk))
+            .map(|a| minor(a))
+            .sum();
+        let expected: i64 = renewing
+            .iter()
+            .map(|a| (minor(a) as f64 * renewal_rate(a.tier)).round() as i64)
+            .sum();
+        let upsell: Vec<String> = accounts
+            .iter()
+            .filter(|a| {
+                a.tier == Some(HealthTier::Healthy)
+                    && a.seats > 0
+                    && a.seats_in_use * 10 >= a.seats * 9
+            })
+            .map(|a| a.account_id.clone())
+            .collect();
+        let summary = CsReportPublished {
+            week_of: monday,
+            accounts: accounts.len() as u32,
+            healthy: count(HealthTier::Healthy),
+            watch: count(HealthTier::Watch),
+            at_risk: count(HealthTier::AtRisk),
+            nps: nps(&recent.iter().map(|a| a.score).collect::<Vec<_>>()),
+            arr_up_for_renewal: Money::usd(up),
+            arr_at_risk: Money::usd(at_risk),
+            arr_expected: Money::usd(expected),
+            upsell_candidates: upsell,
+        };
+        Ok(WeeklyReport {
+            summary,
+            nps_by_segment: by_segment
+                .iter()
+                .filter_map(|(k, v)| nps(v).map(|n| (k.clone(), n)))
+                .collect(),
+            nps_previous: nps(&previous.iter().map(|a| a.score).collect::<Vec<_>>()),
+        })
+    }
+
+    async fn on_daily(&self, ctx: &mut Ctx<'_>, t: &ScheduleTick) -> Result<(), AgentError> {
+        let today = t.at.date_naive();
+        if today.weekday() != Weekday::Mon {
+            return Ok(());
+        }
+        let pk = format!("cs-report#{today}");
+        if ctx.get(Domain::Performance, &pk, "report").await?.is_some() {
+            return Ok(());
+        }
+        let r = self.report(ctx, today).await?;
+        ctx.put_record(
+            Domain::Performance,
+            &pk,
+            "report",
+            &r,
+            None,
+            Condition::NotExists,
+        )?;
+        let s = &r.summary;
+        let segments: String = r
+            .nps_by_segment
+            .iter()
+            .map(|(k, v)| format!("{k} {v:+}; "))
+            .collect();
+        ctx.send_mail(Mail {
+            to: DIRECTOR.into(),
+            subject: format!("CS weekly report, week of {today}"),
+            text: format!(
+                "Accounts {}: healthy {}, watch {}, at risk {}.\nNPS (90 days): {} (before: {}); by segment: {segments}\n\
+                 Renewals next 90 days: {} up, {} at risk, {} expected.\nUpsell candidates: {}\n",
+                s.accounts,
+                s.healthy,
+                s.watch,
+                s.at_risk,
+                s.nps.map_or("no answers".into(), |n| format!("{n:+}")),
+                r.nps_previous.map_or("no answers".into(), |n| format!("{n:+}")),
+                s.arr_up_for_renewal,
+                s.arr_at_risk,
+                s.arr_expected,
+                if s.upsell_candidates.is_empty() { "none".into() } else { s.upsell_candidates.join(", ") }
+            ),
+            html: None,
+        })?;
+        ctx.emit(r.summary)
+    }
+}
+
+#[async_trait]
+impl Agent for CustomerSuccessDirector {
+    fn declaration(&self) -> &AgentDecl {
+        &self.decl
+    }
+
+    async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError> {
+        match event.payload() {
+            Payload::CustomerSignedUp(c) => {
+                let (plan, seats) = (c.plan.trim().to_ascii_lowercase(), c.seats);
+                self.update(ctx, &c.account_id, |a| {
+                    a.plan = plan;
+                    a.seats = seats;
+                })
+                .await
+            }
+            Payload::HealthScored(h) => {
+                let h: HealthScored = h.clone();
+                self.update(ctx, &h.account_id, |a| {
+                    a.health = Some(h.score);
+                    a.tier = Some(h.tier);
+                    a.arr = h.arr.or(a.arr.take());
+                    a.renews_on = h.renews_on.or(a.renews_on);
+                })
+                .await
+            }
+            Payload::UsageReported(u) => {
+                if !u.quantity.is_finite() || u.quantity < 0.0 {
+                    return Err(AgentError::Invalid(format!(
+                        "active_seats for {}: {} is not a count",
+                        u.account_id, u.quantity
+                    )));
+                }
+                let n = u.quantity as u32;
+                self.update(ctx, &u.account_id, |a| a.seats_in_use = n)
+                    .await
+            }
+            Payload::AccountChurned(c) => {
+                self.update(ctx, &c.account_id, |a| a.churned = true).await
+            }
+            Payload::NpsResponse(n) => self.on_nps(ctx, n).await,
+            Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
+            other => Err(AgentError::Invalid(format!(
+                "{NAME} does not handle {}",
+                other.detail_type()
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ascent_core::catalog::{CustomerSignedUp, HealthComponent, UsageReported};
+    use ascent_embedded::testkit::TestTwin;
+    use chrono::{DateTime, Utc};
+    use std::sync::Arc;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn signup(a: &str, plan: &str, seats: u32) -> CustomerSignedUp {
+        CustomerSignedUp {
+            account_id: a.into(),
+            company: a.into(),
+            plan: plan.into(),
+            seats,
+            tax_region: "US-CA".into(),
+            billing_email: "ap@x.example".into(),
+            payment_terms_days: 30,
+            currency: "USD".into(),
+        }
+    }
+
+    fn health(a: &str, score: u8, tier: HealthTier, arr: i64, renews: &str) -> HealthScored {
+        HealthScored {
+            account_id: a.into(),
+            score,
+            tier,
+            components: vec![HealthComponent {
+                name: "usage_trend".into(),
+                score,
+                weight: 1.0,
+                detail: String::new(),
+            }],
+            model: "default-v1".into(),
+            arr: Some(Money::usd(arr)),
+            renews_on: Some(renews.parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn the_weekly_report_adds_up_portfolio_nps_renewals_and_upsell() {
+        let t = TestTwin::new(
+            vec![Arc::new(CustomerSuccessDirector::default())],
+            at("2026-03-02T09:00:00Z"),
+        );
+        t.emit("ascent.platform", signup("A1", "enterprise", 50));
+        t.emit("ascent.platform", signup("A2", "team", 10));
+        t.emit("ascent.platform", signup("A3", "team", 10));
+        t.emit(
+            "ascent.agent.retention",
+            health("A1", 88, HealthTier::Healthy, 4_240_000, "2026-04-15"),
+        );
+        t.emit(
+            "ascent.agent.retention",
+            health("A2", 55, HealthTier::Watch, 1_080_000, "2026-05-01"),
+        );
+        t.emit(
+            "ascent.agent.retention",
+            health("A3", 30, HealthTier::AtRisk, 500_000, "2026-05-20"),
+        );
+        t.emit(
+            "ascent.platform",
+            UsageReported {
+                account_id: "A1".into(),
+                metric: "active_seats".into(),
+                quantity: 47.0,
+                period_start: t.now(),
+                period_end: t.now(),
+            },
+        );
+        for (a, r, s) in [
+            ("A1", "x", 10),
+            ("A1", "y", 9),
+            ("A2", "z", 7),
+            ("A3", "w", 3),
+        ] {
+            t.emit(
+                "ascent.surveys",
+                NpsResponse {
+                    account_id: a.into(),
+                    respondent: r.into(),
+                    score: s,
+                    comment: None,
+                },
+            );
+        }
+        // Monday 9 March.
+        t.clock.set(at("2026-03-09T06:00:00Z"));
+        t.runtime
+            .schedule_tick("daily", at("2026-03-09T06:00:00Z"))
+            .unwrap();
+        t.drain();
+        let published = t.emitted("CsReportPublished");
+        assert_eq!(published.len(), 1);
+        let Payload::CsReportPublished(r) = published[0].payload() else {
+            unreachable!()
+        };
+        assert_eq!((r.accounts, r.healthy, r.watch, r.at_risk), (3, 1, 1, 1));
+        // 2 promoters, 1 passive, 1 detractor of 4: (2 − 1) / 4 = +25.
+        assert_eq!(r.nps, Some(25));
+        // A1 and A2 renew within 90 days (A3 on 20 May is day 72: also in).
+        assert_eq!(r.arr_up_for_renewal, Money::usd(5_820_000));
+        assert_eq!(r.arr_at_risk, Money::usd(500_000));
+        // 42,400 × .95 + 10,800 × .75 + 5,000 × .40 = 40,280 + 8,100 + 2,000 = 50,380.
+        assert_eq!(r.arr_expected, Money::usd(5_038_000));
+        assert_eq!(r.upsell_candidates, ["A1"]);
+        let stored = t
+            .get(Domain::Performance, "cs-report#2026-03-09", "report")
+            .unwrap();
+        assert_eq!(stored["nps_by_segment"]["enterprise"], 100);
+        assert_eq!(stored["nps_by_segment"]["team"], -50); // a passive and a detractor
+        // Only on Mondays, once.
+        t.runtime
+            .schedule_tick("daily", at("2026-03-10T06:00:00Z"))
+            .unwrap();
+        t.runtime
+            .schedule_tick("daily", at("2026-03-09T07:00:00Z"))
+            .unwrap();
+        t.drain();
+        assert_eq!(t.emitted("CsReportPublished").len(), 1);
+    }
+
+    #[test]
+    fn nps_is_promoters_minus_detractors() {
+        assert_eq!(nps(&[]), None);
+        assert_eq!(nps(&[10, 10, 0]), Some(33));
+        assert_eq!(nps(&[7, 8]), Some(0));
+    }
+}

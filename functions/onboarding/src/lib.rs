@@ -1,0 +1,584 @@
+//! # Onboarding agent
+//!
+//! On `CustomerSignedUp` lays out the milestone plan of the account's plan tier (account set
+//! up, first XR session, team invited, first project shipped, each with a due date) and sends
+//! the welcome email with it. Usage reports (`UsageReported`) mark milestones reached; each
+//! one reached sends the next step. Every day, a milestone past its due date raises
+//! `OnboardingStalled` once and gives the customer-success manager an intervention task.
+//! When all four are reached, `OnboardingCompleted` hands the account to steady-state
+//! success (Retention and the CS Director).
+
+use ascent_core::agent::{
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+};
+use ascent_core::catalog::{
+    CustomerSignedUp, OnboardingCompleted, OnboardingMilestone, OnboardingMilestoneReached,
+    OnboardingStalled, Payload, ScheduleTick, UsageReported,
+};
+use ascent_core::context::Ctx;
+use ascent_core::event::Event;
+use ascent_core::ports::{Condition, Mail, Query, SortKey};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+pub const NAME: &str = "onboarding";
+/// `gsi1` partition of plans in progress, sorted by their earliest open due date.
+pub const IN_PROGRESS: &str = "onboarding#in-progress";
+
+pub fn declaration() -> AgentDecl {
+    AgentDecl {
+        name: NAME,
+        department: Department::CustomerSuccess,
+        queue: QueueClass::Priority,
+        subscriptions: vec![
+            Subscription {
+                name: "sign-ups",
+                pattern: json!({"detail-type": ["CustomerSignedUp"]}),
+            },
+            Subscription {
+                name: "usage",
+                pattern: json!({"detail-type": ["UsageReported"]}),
+            },
+            Subscription {
+                name: "daily-check",
+                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["daily"]}}}),
+            },
+        ],
+        reads: vec![Domain::Customer],
+        writes: vec![Domain::Customer],
+        emits: vec![
+            "OnboardingMilestoneReached",
+            "OnboardingStalled",
+            "OnboardingCompleted",
+        ],
+        requests_approvals: false,
+        sends_mail: true,
+        writes_text: false,
+    }
+}
+
+pub const MILESTONES: [OnboardingMilestone; 4] = [
+    OnboardingMilestone::AccountSetUp,
+    OnboardingMilestone::FirstXrSession,
+    OnboardingMilestone::TeamInvited,
+    OnboardingMilestone::FirstProjectShipped,
+];
+
+fn label(m: OnboardingMilestone) -> &'static str {
+    match m {
+        OnboardingMilestone::AccountSetUp => "set up your account (first seat active)",
+        OnboardingMilestone::FirstXrSession => "run your first XR session",
+        OnboardingMilestone::TeamInvited => "invite your team",
+        OnboardingMilestone::FirstProjectShipped => "ship your first project",
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OnboardingConfig {
+    /// Plan tier → days after sign-up each milestone is due, in [`MILESTONES`] order.
+    pub due_days: BTreeMap<String, [i64; 4]>,
+    /// Plan tier → customer-success manager who gets intervention tasks.
+    pub managers: BTreeMap<String, String>,
+    /// Active seats that count as "team invited" (or all seats, when fewer).
+    pub team_seats: u32,
+}
+
+impl Default for OnboardingConfig {
+    fn default() -> Self {
+        Self {
+            due_days: [
+                ("starter", [2, 5, 10, 21]),
+                ("team", [3, 7, 14, 30]),
+                ("enterprise", [7, 14, 30, 60]),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+            managers: [
+                ("starter", "csm.digital@ascent-xr.example"),
+                ("team", "csm.team@ascent-xr.example"),
+                ("enterprise", "csm.enterprise@ascent-xr.example"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+            team_seats: 3,
+        }
+    }
+}
+
+/// One milestone of a plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MilestoneState {
+    pub milestone: OnboardingMilestone,
+    pub due_on: NaiveDate,
+    pub reached_at: Option<DateTime<Utc>>,
+    pub stalled: bool,
+}
+
+/// An account's onboarding (`onboarding#<account>` / `plan`, customer domain).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OnboardingPlan {
+    pub account_id: String,
+    pub plan: String,
+    pub seats: u32,
+    pub contact: String,
+    pub manager: String,
+    pub started_at: DateTime<Utc>,
+    pub milestones: Vec<MilestoneState>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub version: u32,
+}
+
+impl OnboardingPlan {
+    fn open_due(&self) -> Option<NaiveDate> {
+        self.milestones
+            .iter()
+            .filter(|m| m.reached_at.is_none() && !m.stalled)
+            .map(|m| m.due_on)
+            .min()
+    }
+}
+
+fn pk(account: &str) -> String {
+    format!("onboarding#{account}")
+}
+
+pub struct Onboarding {
+    decl: AgentDecl,
+    config: OnboardingConfig,
+}
+
+impl Default for Onboarding {
+    fn default() -> Self {
+        Self::new(OnboardingConfig::default())
+    }
+}
+
+impl Onboarding {
+    pub fn new(config: OnboardingConfig) -> Self {
+        Self {
+            decl: declaration(),
+            config,
+        }
+    }
+
+    fn save(
+        &self,
+        ctx: &mut Ctx<'_>,
+        p: &OnboardingPlan,
+        previous: Option<u32>,
+    ) -> Result<(), AgentError> {
+        // Indexed while something is still open and not yet flagged as stalled.
+        let index = match (p.completed_at, p.open_due()) {
+            (None, Some(due)) => Some((IN_PROGRESS.to_string(), format!("{due}#{}", p.account_id))),
+            _ => None,
+        };
+        let condition = match previous {
+            Some(v) => Condition::FieldEquals {
+                field: "version".into(),
+                value: json!(v),
+            },
+            None => Condition::NotExists,
+        };
+        ctx.put_record(
+            Domain::Customer,
+            &pk(&p.account_id),
+            "plan",
+            p,
+            index,
+            condition,
+        )
+    }
+
+    async fn on_signup(&self, ctx: &mut Ctx<'_>, s: &CustomerSignedUp) -> Result<(), AgentError> {
+        if ctx
+            .get(Domain::Customer, &pk(&s.account_id), "plan")
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        let tier = s.plan.trim().to_ascii_lowercase();
+        let Some(days) = self.config.due_days.get(&tier) else {
+            return Err(AgentError::Invalid(format!(
+                "account {}: plan `{}` has no onboarding plan (known: {})",
+                s.account_id,
+                s.plan,
+                self.config
+                    .due_days
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        };
+        let now = ctx.now();
+        let start = now.date_naive();
+        let plan = OnboardingPlan {
+            account_id: s.account_id.clone(),
+            plan: tier.clone(),
+            seats: s.seats,
+            contact: s.billing_email.clone(),
+            manager: self
+                .config
+                .managers
+                .get(&tier)
+                .cloned()
+                .unwrap_or_else(|| "csm.team@ascent-xr.example".into()),
+            started_at: now,
+            milestones: MILESTONES
+                .iter()
+                .zip(days)
+                .map(|(m, d)| MilestoneState {
+                    milestone: *m,
+                    due_on: start + Duration::days(*d),
+                    reached_at: None,
+                    stalled: false,
+                })
+                .collect(),
+            completed_at: None,
+            version: 0,
+        };
+        let steps: String = plan
+            .milestones
+            .iter()
+            .map(|m| format!("- by {}: {}\n", m.due_on, label(m.milestone)))
+            .collect();
+        ctx.send_mail(Mail {
+            to: plan.contact.clone(),
+            subject: format!("Welcome to Ascent XR, {}", s.company),
+            text: format!(
+                "Welcome aboard! Your onboarding plan ({tier}):\n{steps}\nYour customer-success \
+                 manager is {}; reply to this email any time.\n",
+                plan.manager
+            ),
+            html: None,
+        })?;
+        self.save(ctx, &plan, None)
+    }
+
+    async fn on_usage(&self, ctx: &mut Ctx<'_>, u: &UsageReported) -> Result<(), AgentError> {
+        if !u.quantity.is_finite() || u.quantity < 0.0 {
+            return Err(AgentError::Invalid(format!(
+                "usage of {} for {}: quantity {} is not a count",
+                u.metric, u.account_id, u.quantity
+            )));
+        }
+        let Some(mut plan) = ctx
+            .get_as::<OnboardingPlan>(Domain::Customer, &pk(&u.account_id), "plan")
+            .await?
+        else {
+            return Ok(()); // an account from before onboarding existed
+        };
+        if plan.completed_at.is_some() {
+            return Ok(());
+        }
+        let team = self.config.team_seats.min(plan.seats.max(1)) as f64;
+        let reached: Vec<OnboardingMilestone> = match u.metric.as_str() {
+            "active_seats" if u.quantity >= team => vec![
+                OnboardingMilestone::AccountSetUp,
+                OnboardingMilestone::TeamInvited,
+            ],
+            "active_seats" if u.quantity >= 1.0 => vec![OnboardingMilestone::AccountSetUp],
+            "xr_sessions" if u.quantity >= 1.0 => vec![OnboardingMilestone::FirstXrSession],
+            "projects_published" if u.quantity >= 1.0 => {
+                vec![OnboardingMilestone::FirstProjectShipped]
+            }
+            _ => vec![],
+        };
+        let at = u.period_end.min(ctx.now());
+        let previous = plan.version;
+        let mut changed = false;
+        for m in reached {
+            let state = plan
+                .milestones
+                .iter_mut()
+                .find(|s| s.milestone == m)
+                .expect("every milestone is in the plan");
+            if state.reached_at.is_some() {
+                continue;
+            }
+            state.reached_at = Some(at);
+            changed = true;
+            let on_time = at.date_naive() <= state.due_on;
+            let due_on = state.due_on;
+            ctx.emit(OnboardingMilestoneReached {
+                account_id: plan.account_id.clone(),
+                milestone: m,
+                reached_at: at,
+                due_on,
+                on_time,
+            })?;
+        }
+        if !changed {
+            return Ok(());
+        }
+        plan.version += 1;
+        let open: Vec<&MilestoneState> = plan
+            .milestones
+            .iter()
+            .filter(|m| m.reached_at.is_none())
+            .collect();
+        match open.first() {
+            Some(next) => ctx.send_mail(Mail {
+                to: plan.contact.clone(),
+                subject: "Nice progress: your next onboarding step".into(),
+                text: format!("Next: {} (by {}).\n", label(next.milestone), next.due_on),
+                html: None,
+            })?,
+            None => {
+                plan.completed_at = Some(at);
+                let late: Vec<OnboardingMilestone> = plan
+                    .milestones
+                    .iter()
+                    .filter(|m| m.reached_at.is_some_and(|r| r.date_naive() > m.due_on))
+                    .map(|m| m.milestone)
+                    .collect();
+                let days = (at - plan.started_at).num_days().max(0) as u32;
+                ctx.send_mail(Mail {
+                    to: plan.manager.clone(),
+                    subject: format!("Onboarding complete: {}", plan.account_id),
+                    text: format!(
+                        "{} finished onboarding in {days} days; the account moves to steady-state success.\n",
+                        plan.account_id
+                    ),
+                    html: None,
+                })?;
+                ctx.emit(OnboardingCompleted {
+                    account_id: plan.account_id.clone(),
+                    plan: plan.plan.clone(),
+                    days_taken: days,
+                    late_milestones: late,
+                })?;
+            }
+        }
+        self.save(ctx, &plan, Some(previous))
+    }
+
+    async fn on_daily(&self, ctx: &mut Ctx<'_>, t: &ScheduleTick) -> Result<(), AgentError> {
+        let today = t.at.date_naive();
+        // Due before today and still open (the due date itself is the last day).
+        let q = Query::gsi1(IN_PROGRESS)
+            .sort(SortKey::AtMost(format!("{}~", today - Duration::days(1))))
+            .limit(40);
+        for item in ctx.query(Domain::Customer, &q).await? {
+            let mut plan: OnboardingPlan = item.parse()?;
+            let previous = plan.version;
+            let mut stalled = Vec::new();
+            for m in plan.milestones.iter_mut() {
+                if m.reached_at.is_none() && !m.stalled && m.due_on < today {
+                    m.stalled = true;
+                    stalled.push((m.milestone, m.due_on));
+                }
+            }
+            if stalled.is_empty() {
+                continue;
+            }
+            for (milestone, due_on) in stalled {
+                ctx.send_mail(Mail {
+                    to: plan.manager.clone(),
+                    subject: format!("Intervention: {} is stuck on onboarding", plan.account_id),
+                    text: format!(
+                        "{} has not managed to {} (due {due_on}). Call {} this week and offer a \
+                         guided session.\n",
+                        plan.account_id,
+                        label(milestone),
+                        plan.contact
+                    ),
+                    html: None,
+                })?;
+                ctx.emit(OnboardingStalled {
+                    account_id: plan.account_id.clone(),
+                    milestone,
+                    due_on,
+                    assigned_to: plan.manager.clone(),
+                })?;
+            }
+            plan.version += 1;
+            self.save(ctx, &plan, Some(previous))?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Agent for Onboarding {
+    fn declaration(&self) -> &AgentDecl {
+        &self.decl
+    }
+
+    async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError> {
+        match event.payload() {
+            Payload::CustomerSignedUp(s) => self.on_signup(ctx, s).await,
+            Payload::UsageReported(u) => self.on_usage(ctx, u).await,
+            Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
+            other => Err(AgentError::Invalid(format!(
+                "{NAME} does not handle {}",
+                other.detail_type()
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ascent_embedded::testkit::TestTwin;
+    use std::sync::Arc;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn twin() -> TestTwin {
+        TestTwin::new(
+            vec![Arc::new(Onboarding::default())],
+            at("2026-03-02T09:00:00Z"),
+        )
+    }
+
+    fn signup(account: &str, plan: &str, seats: u32) -> CustomerSignedUp {
+        CustomerSignedUp {
+            account_id: account.into(),
+            company: format!("Customer {account}"),
+            plan: plan.into(),
+            seats,
+            tax_region: "US-CA".into(),
+            billing_email: format!("admin@{}.example", account.to_lowercase()),
+            payment_terms_days: 30,
+            currency: "USD".into(),
+        }
+    }
+
+    fn usage(t: &TestTwin, account: &str, metric: &str, q: f64) -> UsageReported {
+        UsageReported {
+            account_id: account.into(),
+            metric: metric.into(),
+            quantity: q,
+            period_start: t.now() - Duration::days(1),
+            period_end: t.now(),
+        }
+    }
+
+    fn days(t: &TestTwin, n: i64) {
+        for _ in 0..n {
+            let next = (t.now().date_naive() + Duration::days(1))
+                .and_hms_opt(6, 0, 0)
+                .unwrap()
+                .and_utc();
+            t.clock.set(next);
+            t.runtime.schedule_tick("daily", next).unwrap();
+            t.drain();
+        }
+    }
+
+    #[test]
+    fn milestones_from_usage_complete_onboarding_and_stalls_raise_interventions() {
+        let t = twin();
+        t.emit("ascent.platform", signup("A1", "team", 10));
+        t.emit("ascent.platform", signup("A2", "starter", 2));
+        let welcome = t.runtime.mails().unwrap();
+        assert!(
+            welcome[0]
+                .text
+                .contains("- by 2026-03-05: set up your account")
+        );
+        assert!(
+            welcome[0]
+                .text
+                .contains("- by 2026-04-01: ship your first project")
+        );
+        // A1 thrives.
+        t.emit("ascent.platform", usage(&t, "A1", "active_seats", 1.0));
+        t.emit("ascent.platform", usage(&t, "A1", "xr_sessions", 4.0));
+        t.emit("ascent.platform", usage(&t, "A1", "active_seats", 6.0));
+        days(&t, 4);
+        t.emit(
+            "ascent.platform",
+            usage(&t, "A1", "projects_published", 1.0),
+        );
+        let reached = t.emitted("OnboardingMilestoneReached");
+        assert_eq!(reached.len(), 4);
+        let done = t.emitted("OnboardingCompleted");
+        let Payload::OnboardingCompleted(c) = done[0].payload() else {
+            unreachable!()
+        };
+        assert_eq!(
+            (c.account_id.as_str(), c.days_taken, c.late_milestones.len()),
+            ("A1", 3, 0)
+        );
+        // A2 (starter: set-up due in 2 days) never starts: stalled once, its manager tasked.
+        let stalled = t.emitted("OnboardingStalled");
+        assert_eq!(
+            stalled.len(),
+            1,
+            "set-up (due 03-04); the first session (due 03-07) not yet"
+        );
+        let Payload::OnboardingStalled(s) = stalled[0].payload() else {
+            unreachable!()
+        };
+        assert_eq!(s.account_id, "A2");
+        assert_eq!(s.milestone, OnboardingMilestone::AccountSetUp);
+        assert_eq!(s.assigned_to, "csm.digital@ascent-xr.example");
+        days(&t, 3);
+        assert_eq!(
+            t.emitted("OnboardingStalled").len(),
+            2,
+            "each milestone stalls once"
+        );
+        assert!(
+            t.runtime
+                .mails()
+                .unwrap()
+                .iter()
+                .any(|m| m.to == "csm.digital@ascent-xr.example"
+                    && m.subject.starts_with("Intervention"))
+        );
+        // Late progress still counts, and is marked late.
+        t.emit("ascent.platform", usage(&t, "A2", "active_seats", 2.0));
+        let r = t.emitted("OnboardingMilestoneReached");
+        let a2: Vec<(OnboardingMilestone, bool)> = r
+            .iter()
+            .filter_map(|e| match e.payload() {
+                Payload::OnboardingMilestoneReached(m) if m.account_id == "A2" => {
+                    Some((m.milestone, m.on_time))
+                }
+                _ => None,
+            })
+            .collect();
+        // Two active seats of two: set up (late) and the whole team invited (on time).
+        assert_eq!(
+            a2,
+            vec![
+                (OnboardingMilestone::AccountSetUp, false),
+                (OnboardingMilestone::TeamInvited, true)
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_plans_and_bad_quantities_are_refused_and_repeats_are_harmless() {
+        let t = twin();
+        t.emit("ascent.platform", signup("A1", "platinum", 5));
+        t.emit("ascent.platform", signup("A2", "team", 5));
+        t.emit("ascent.platform", usage(&t, "A2", "xr_sessions", -3.0));
+        t.emit("ascent.platform", usage(&t, "A2", "xr_sessions", 1.0));
+        t.emit("ascent.platform", usage(&t, "A2", "xr_sessions", 5.0));
+        t.emit("ascent.platform", usage(&t, "A9", "xr_sessions", 5.0)); // unknown account
+        let reasons: Vec<String> = t
+            .runtime
+            .dead_letters()
+            .unwrap()
+            .into_iter()
+            .map(|d| d.reason)
+            .collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(reasons[0].contains("plan `platinum` has no onboarding plan"));
+        assert!(reasons[1].contains("quantity -3 is not a count"));
+        assert_eq!(t.emitted("OnboardingMilestoneReached").len(), 1);
+    }
+}

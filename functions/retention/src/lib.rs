@@ -1,0 +1,393 @@
+//! # Retention agent
+//!
+//! Keeps the signals of every customer account (usage, tickets, NPS, payments, activity) and
+//! every day scores its health, component by component ([`health`]), so a score always
+//! explains itself. Accounts fall into tiers (healthy, watch, at risk); moving into watch or
+//! at risk plans an intervention playbook (executive outreach, training offer, success plan)
+//! as a task for its owner. Renewals (a year after sign-up) get reminders 90, 60 and 30 days
+//! ahead. Renewals and churn (`AccountRenewed`, `AccountChurned`) teach the score: after
+//! enough outcomes a logistic regression over the components, refit online and versioned,
+//! replaces the default weights, and every `HealthScored` names its model.
+
+pub mod health;
+
+use ascent_core::agent::{
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+};
+use ascent_core::catalog::{
+    HealthScored, HealthTier, InterventionPlanned, Payload, Playbook, RenewalApproaching,
+    ScheduleTick, TicketPriority,
+};
+use ascent_core::context::Ctx;
+use ascent_core::event::Event;
+use ascent_core::learning::Logistic;
+use ascent_core::money::Money;
+use ascent_core::ports::{Condition, Mail, Query};
+use async_trait::async_trait;
+use chrono::{Duration, NaiveDate};
+use health::Signals;
+use serde_json::json;
+
+pub const NAME: &str = "retention";
+/// `gsi1` partition of every account Retention follows.
+pub const ACCOUNTS: &str = "retention#accounts";
+pub const MODEL_PK: &str = "model#health";
+/// Who runs executive outreach.
+pub const EXECUTIVE: &str = "vp.customer-success@ascent-xr.example";
+/// Renewal reminders, days ahead.
+pub const REMINDERS: [u32; 3] = [90, 60, 30];
+
+pub fn declaration() -> AgentDecl {
+    AgentDecl {
+        name: NAME,
+        department: Department::CustomerSuccess,
+        queue: QueueClass::Batch,
+        subscriptions: vec![
+            Subscription {
+                name: "account-signals",
+                pattern: json!({"detail-type": ["CustomerSignedUp", "UsageReported", "TicketTriaged", "NpsResponse",
+                                                "InvoiceIssued", "DunningStepTaken", "InvoicePaid"]}),
+            },
+            Subscription {
+                name: "outcomes",
+                pattern: json!({"detail-type": ["AccountRenewed", "AccountChurned"]}),
+            },
+            Subscription {
+                name: "daily-health",
+                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["daily"]}}}),
+            },
+        ],
+        reads: vec![Domain::Customer, Domain::Performance],
+        writes: vec![Domain::Customer, Domain::Performance],
+        emits: vec!["HealthScored", "InterventionPlanned", "RenewalApproaching"],
+        requests_approvals: false,
+        sends_mail: true,
+        writes_text: false,
+    }
+}
+
+fn pk(account: &str) -> String {
+    format!("retention#{account}")
+}
+
+pub struct Retention {
+    decl: AgentDecl,
+    /// Outcomes the learned model needs before it replaces the default weights.
+    pub learn_after: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            decl: declaration(),
+            learn_after: 10,
+        }
+    }
+}
+
+impl Retention {
+    async fn signals(
+        &self,
+        ctx: &mut Ctx<'_>,
+        account: &str,
+    ) -> Result<Option<Signals>, AgentError> {
+        ctx.get_as(Domain::Customer, &pk(account), "signals").await
+    }
+
+    fn save(
+        &self,
+        ctx: &mut Ctx<'_>,
+        s: &Signals,
+        previous: Option<u32>,
+    ) -> Result<(), AgentError> {
+        let condition = match previous {
+            Some(v) => Condition::FieldEquals {
+                field: "version".into(),
+                value: json!(v),
+            },
+            None => Condition::NotExists,
+        };
+        ctx.put_record(
+            Domain::Customer,
+            &pk(&s.account_id),
+            "signals",
+            s,
+            Some((ACCOUNTS.into(), s.account_id.clone())),
+            condition,
+        )
+    }
+
+    /// Applies `change` to a known account's signals (unknown accounts are not customers yet).
+    async fn update(
+        &self,
+        ctx: &mut Ctx<'_>,
+        account: &str,
+        change: impl FnOnce(&mut Signals),
+    ) -> Result<(), AgentError> {
+        let Some(mut s) = self.signals(ctx, account).await? else {
+            return Ok(());
+        };
+        let v = s.version;
+        change(&mut s);
+        s.version += 1;
+        self.save(ctx, &s, Some(v))
+    }
+
+    async fn model(&self, ctx: &mut Ctx<'_>) -> Result<Option<Logistic>, AgentError> {
+        Ok(ctx
+            .get_as::<Logistic>(Domain::Performance, MODEL_PK, "current")
+            .await?
+            .filter(|m| m.outcomes >= self.learn_after))
+    }
+
+    async fn on_outcome(
+        &self,
+        ctx: &mut Ctx<'_>,
+        account: &str,
+        renewed: bool,
+    ) -> Result<(), AgentError> {
+        let Some(s) = self.signals(ctx, account).await? else {
+            return Ok(());
+        };
+        if s.outcome_learned {
+            return Ok(());
+        }
+        let today = ctx.now().date_naive();
+        let x = health::features(&health::components(&s, today));
+        let current: Option<Logistic> =
+            ctx.get_as(Domain::Performance, MODEL_PK, "current").await?;
+        let condition = match &current {
+            Some(m) => Condition::FieldEquals {
+                field: "version".into(),
+                value: json!(m.version),
+            },
+            None => Condition::NotExists,
+        };
+        let next = current.unwrap_or_else(health::prior).learn(&x, renewed);
+        ctx.put_record(
+            Domain::Performance,
+            MODEL_PK,
+            "current",
+            &next,
+            None,
+            condition,
+        )?;
+        ctx.put_record(
+            Domain::Performance,
+            MODEL_PK,
+            &format!("v{:06}", next.version),
+            &next,
+            None,
+            Condition::NotExists,
+        )?;
+        self.update(ctx, account, |s| {
+            s.outcome_learned = true;
+            s.renewed = Some(renewed);
+        })
+        .await
+    }
+
+    async fn on_daily(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
+        let today = tick.at.date_naive();
+        let model = self.model(ctx).await?;
+        let items = ctx.query(Domain::Customer, &Query::gsi1(ACCOUNTS)).await?;
+        for item in items {
+            let mut s: Signals = item.parse()?;
+            if s.renewed == Some(false) {
+                continue; // churned: nothing left to keep
+            }
+            let v = s.version;
+            let components = health::components(&s, today);
+            let (score, model_name) = match &model {
+                Some(m) => (
+                    (m.predict(&health::features(&components)) * 100.0).round() as u8,
+                    m.name(),
+                ),
+                None => (health::weighted(&components), "default-v1".to_string()),
+            };
+            let tier = health::tier(score);
+            let mut changed = false;
+            if s.last_score.is_none_or(|last| last.abs_diff(score) >= 5)
+                || s.last_tier != Some(tier)
+            {
+                ctx.emit(HealthScored {
+                    account_id: s.account_id.clone(),
+                    score,
+                    tier,
+                    components: components.clone(),
+                    model: model_name,
+                    arr: s.arr.clone(),
+                    renews_on: Some(s.renews_on()),
+                })?;
+                changed = true;
+            }
+            // Moving into a worse tier plans an intervention.
+            let worse = !matches!(
+                (s.last_tier, tier),
+                (_, HealthTier::Healthy)
+                    | (Some(HealthTier::AtRisk), _)
+                    | (Some(HealthTier::Watch), HealthTier::Watch)
+            );
+            if worse {
+                let weakest = components
+                    .iter()
+                    .min_by_key(|c| c.score)
+                    .expect("five components");
+                let (playbook, owner) = match (tier, weakest.name.as_str()) {
+                    (HealthTier::AtRisk, _) => (Playbook::ExecutiveOutreach, EXECUTIVE.to_string()),
+                    (_, "usage_trend" | "engagement") => {
+                        (Playbook::TrainingOffer, s.manager.clone())
+                    }
+                    _ => (Playbook::SuccessPlan, s.manager.clone()),
+                };
+                let reason = format!(
+                    "health {score} ({tier:?}); weakest: {} — {}",
+                    weakest.name, weakest.detail
+                );
+                ctx.send_mail(Mail {
+                    to: owner.clone(),
+                    subject: format!("{playbook:?} for {}", s.account_id),
+                    text: format!("{}: {reason}\nPlaybook: {playbook:?}.\n", s.account_id),
+                    html: None,
+                })?;
+                ctx.emit(InterventionPlanned {
+                    account_id: s.account_id.clone(),
+                    playbook,
+                    reason,
+                    owner,
+                })?;
+            }
+            s.last_score = Some(score);
+            s.last_tier = Some(tier);
+            // Renewal reminders at 90, 60 and 30 days (once each, even after a missed day).
+            let days_left = (s.renews_on() - today).num_days();
+            for r in REMINDERS {
+                if days_left <= r as i64 && days_left >= 0 && !s.reminders_sent.contains(&r) {
+                    s.reminders_sent.push(r);
+                    if days_left
+                        > REMINDERS
+                            .iter()
+                            .copied()
+                            .filter(|x| *x < r)
+                            .max()
+                            .unwrap_or(0) as i64
+                    {
+                        let arr = s.arr.clone().unwrap_or_else(|| Money::usd(0));
+                        ctx.send_mail(Mail {
+                            to: s.manager.clone(),
+                            subject: format!("Renewal in {r} days: {}", s.account_id),
+                            text: format!(
+                                "{} renews on {} ({} ARR); health {score} ({tier:?}).\n",
+                                s.account_id,
+                                s.renews_on(),
+                                arr
+                            ),
+                            html: None,
+                        })?;
+                        ctx.emit(RenewalApproaching {
+                            account_id: s.account_id.clone(),
+                            renews_on: s.renews_on(),
+                            days_left: r,
+                            arr,
+                            tier,
+                        })?;
+                    }
+                    changed = true;
+                }
+            }
+            if changed || s.last_score != Some(score) {
+                s.version += 1;
+                self.save(ctx, &s, Some(v))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Agent for Retention {
+    fn declaration(&self) -> &AgentDecl {
+        &self.decl
+    }
+
+    async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError> {
+        let today: NaiveDate = ctx.now().date_naive();
+        match event.payload() {
+            Payload::CustomerSignedUp(c) => {
+                if self.signals(ctx, &c.account_id).await?.is_some() {
+                    return Ok(());
+                }
+                let s = Signals::new(c, today);
+                self.save(ctx, &s, None)
+            }
+            Payload::UsageReported(u) => {
+                if !u.quantity.is_finite() || u.quantity < 0.0 {
+                    return Err(AgentError::Invalid(format!(
+                        "usage of {} for {}: quantity {} is not a count",
+                        u.metric, u.account_id, u.quantity
+                    )));
+                }
+                let day = u.period_start.date_naive();
+                let (metric, q) = (u.metric.clone(), u.quantity);
+                self.update(ctx, &u.account_id, |s| {
+                    s.record_usage(&metric, q, day, today)
+                })
+                .await
+            }
+            Payload::TicketTriaged(t) => {
+                let p: TicketPriority = t.priority;
+                self.update(ctx, &t.account_id, |s| s.record_ticket(p, today))
+                    .await
+            }
+            Payload::NpsResponse(n) => {
+                if n.score > 10 {
+                    return Err(AgentError::Invalid(format!(
+                        "NPS score {} is above 10",
+                        n.score
+                    )));
+                }
+                let score = n.score;
+                self.update(ctx, &n.account_id, |s| s.nps = Some((score, today)))
+                    .await
+            }
+            Payload::InvoiceIssued(i) => {
+                let subtotal = i.subtotal.clone();
+                self.update(ctx, &i.account_id, |s| {
+                    s.arr.get_or_insert(subtotal);
+                })
+                .await
+            }
+            Payload::DunningStepTaken(d) => {
+                let inv = d.invoice_id.clone();
+                self.update(ctx, &d.account_id, |s| {
+                    if !s.overdue_invoices.contains(&inv) {
+                        s.overdue_invoices.push(inv);
+                    }
+                })
+                .await
+            }
+            Payload::InvoicePaid(p) => {
+                let inv = p.invoice_id.clone();
+                self.update(ctx, &p.account_id, |s| {
+                    s.overdue_invoices.retain(|i| *i != inv)
+                })
+                .await
+            }
+            Payload::AccountRenewed(r) => self.on_outcome(ctx, &r.account_id, true).await,
+            Payload::AccountChurned(c) => self.on_outcome(ctx, &c.account_id, false).await,
+            Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
+            other => Err(AgentError::Invalid(format!(
+                "{NAME} does not handle {}",
+                other.detail_type()
+            ))),
+        }
+    }
+}
+
+/// The renewal date of an account that signed up on `signed_up`.
+pub fn renewal_of(signed_up: NaiveDate) -> NaiveDate {
+    signed_up + Duration::days(365)
+}
+
+#[cfg(test)]
+mod tests;

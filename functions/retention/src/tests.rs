@@ -1,0 +1,218 @@
+//! Retention tests through an in-memory twin.
+
+use super::*;
+use ascent_core::catalog::{
+    AccountChurned, AccountRenewed, CustomerSignedUp, NpsResponse, TicketTriaged, UsageReported,
+};
+use ascent_embedded::testkit::TestTwin;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+fn signup(account: &str) -> CustomerSignedUp {
+    CustomerSignedUp {
+        account_id: account.into(),
+        company: format!("Customer {account}"),
+        plan: "team".into(),
+        seats: 10,
+        tax_region: "US-CA".into(),
+        billing_email: "ap@x.example".into(),
+        payment_terms_days: 30,
+        currency: "USD".into(),
+    }
+}
+
+fn sessions(t: &TestTwin, account: &str, q: f64) {
+    t.emit(
+        "ascent.platform",
+        UsageReported {
+            account_id: account.into(),
+            metric: "xr_sessions".into(),
+            quantity: q,
+            period_start: t.now() - Duration::days(1),
+            period_end: t.now(),
+        },
+    );
+}
+
+fn tick(t: &TestTwin, when: &str) {
+    t.clock.set(at(when));
+    t.runtime.schedule_tick("daily", at(when)).unwrap();
+    t.drain();
+}
+
+fn scored(t: &TestTwin, account: &str) -> Vec<HealthScored> {
+    t.emitted("HealthScored")
+        .iter()
+        .filter_map(|e| match e.payload() {
+            Payload::HealthScored(h) if h.account_id == account => Some(h.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_thriving_account_is_healthy_and_a_quiet_troubled_one_gets_executive_outreach() {
+    let t = TestTwin::new(
+        vec![Arc::new(Retention::default())],
+        at("2026-01-05T09:00:00Z"),
+    );
+    t.emit("ascent.platform", signup("A1"));
+    t.emit("ascent.platform", signup("A2"));
+    for week in 0..8 {
+        t.clock
+            .set(at("2026-01-05T09:00:00Z") + Duration::days(7 * week));
+        sessions(&t, "A1", 20.0);
+        if week < 2 {
+            sessions(&t, "A2", 20.0);
+        }
+    }
+    let triaged = |id: &str, p| TicketTriaged {
+        ticket_id: id.into(),
+        account_id: "A2".into(),
+        priority: p,
+        category: "bug".into(),
+        team: "support-technical".into(),
+        sentiment: -60,
+        first_response_due: t.now(),
+        resolution_due: t.now(),
+        suggested_articles: vec![],
+        reasons: vec![],
+    };
+    t.emit(
+        "ascent.agent.support",
+        triaged("T1", TicketPriority::Urgent),
+    );
+    t.emit("ascent.agent.support", triaged("T2", TicketPriority::High));
+    t.emit(
+        "ascent.surveys",
+        NpsResponse {
+            account_id: "A2".into(),
+            respondent: "amy@x.example".into(),
+            score: 3,
+            comment: None,
+        },
+    );
+    tick(&t, "2026-03-01T06:00:00Z");
+    let a1 = scored(&t, "A1");
+    assert_eq!(a1[0].tier, HealthTier::Healthy, "{:?}", a1[0].components);
+    let a2 = &scored(&t, "A2")[0];
+    assert_eq!(a2.tier, HealthTier::AtRisk, "{:?}", a2.components);
+    assert_eq!(a2.model, "default-v1");
+    let by_name = |n: &str| a2.components.iter().find(|c| c.name == n).unwrap().clone();
+    assert_eq!(by_name("usage_trend").score, 0);
+    assert_eq!(
+        by_name("usage_trend").detail,
+        "0 XR sessions in 30 days vs 40 before (-100%)"
+    );
+    assert_eq!(by_name("tickets").score, 55);
+    assert_eq!(by_name("nps").score, 30);
+    let plans = t.emitted("InterventionPlanned");
+    assert_eq!(plans.len(), 1);
+    let Payload::InterventionPlanned(p) = plans[0].payload() else {
+        unreachable!()
+    };
+    assert_eq!(
+        (p.account_id.as_str(), p.playbook),
+        ("A2", Playbook::ExecutiveOutreach)
+    );
+    // The next day nothing changed: no new score, no second intervention.
+    tick(&t, "2026-03-02T06:00:00Z");
+    assert_eq!(t.emitted("InterventionPlanned").len(), 1);
+}
+
+#[test]
+fn renewals_are_reminded_at_90_60_and_30_days_once_each() {
+    let t = TestTwin::new(
+        vec![Arc::new(Retention::default())],
+        at("2026-01-05T09:00:00Z"),
+    );
+    t.emit("ascent.platform", signup("A1")); // renews 2027-01-05
+    for day in [
+        "2026-10-09T06:00:00Z",
+        "2026-10-10T06:00:00Z",
+        "2026-11-06T06:00:00Z",
+        "2026-12-07T06:00:00Z",
+        "2026-12-08T06:00:00Z",
+    ] {
+        tick(&t, day);
+    }
+    let r: Vec<u32> = t
+        .emitted("RenewalApproaching")
+        .iter()
+        .map(|e| match e.payload() {
+            Payload::RenewalApproaching(r) => r.days_left,
+            _ => unreachable!(),
+        })
+        .collect();
+    // 2026-10-09 is 88 days ahead (the 90-day run was missed): still reminded once.
+    assert_eq!(r, [90, 60, 30]);
+}
+
+#[test]
+fn renewals_and_churn_teach_the_score_and_scores_name_the_model() {
+    let t = TestTwin::new(
+        vec![Arc::new(Retention::default())],
+        at("2026-01-05T09:00:00Z"),
+    );
+    for i in 0..12 {
+        let a = format!("H{i}");
+        t.emit("ascent.platform", signup(&a));
+        if i % 2 == 0 {
+            sessions(&t, &a, 30.0);
+        }
+    }
+    t.clock.set(at("2026-01-20T09:00:00Z"));
+    for i in 0..12 {
+        let a = format!("H{i}");
+        if i % 2 == 0 {
+            t.emit(
+                "ascent.crm",
+                AccountRenewed {
+                    account_id: a,
+                    renewed_on: t.now().date_naive(),
+                    arr: Money::usd(1_000_000),
+                },
+            );
+        } else {
+            t.emit(
+                "ascent.crm",
+                AccountChurned {
+                    account_id: a,
+                    churned_on: t.now().date_naive(),
+                    reason: "no adoption".into(),
+                },
+            );
+        }
+    }
+    // A repeated outcome is learned once.
+    t.emit(
+        "ascent.crm",
+        AccountRenewed {
+            account_id: "H0".into(),
+            renewed_on: t.now().date_naive(),
+            arr: Money::usd(1),
+        },
+    );
+    let m: Logistic =
+        serde_json::from_value(t.get(Domain::Performance, MODEL_PK, "current").unwrap()).unwrap();
+    assert_eq!((m.version, m.outcomes), (12, 12));
+    t.emit("ascent.platform", signup("N1"));
+    tick(&t, "2026-01-21T06:00:00Z");
+    assert_eq!(scored(&t, "N1")[0].model, "logit-v12");
+    // Bad input.
+    t.emit(
+        "ascent.surveys",
+        NpsResponse {
+            account_id: "N1".into(),
+            respondent: "x".into(),
+            score: 11,
+            comment: None,
+        },
+    );
+    let dl = t.runtime.dead_letters().unwrap();
+    assert!(dl[0].reason.contains("11 is outside 0–10"), "{dl:?}");
+}

@@ -1,0 +1,435 @@
+//! # Support agent
+//!
+//! Every new ticket (`TicketOpened`, from the support desk or from the verified Zendesk and
+//! Intercom webhooks in [`inbound`]) is first checked against the customer's open tickets: a
+//! near-duplicate from the same account within three days is merged into it
+//! (`TicketMerged`). Otherwise it is triaged ([`triage`]: priority from the customer's tier,
+//! keywords and sentiment; category; team), given first-response and resolution deadlines in
+//! the team's business hours ([`sla`]; urgent tickets around the clock), and matched against
+//! the knowledge base (BM25) for suggested answers; `TicketTriaged` goes out and the team's
+//! queue gets the ticket by email. Every hour the deadlines are checked: a missed one raises
+//! `SlaBreached` once per timer and tells the team lead. `TicketResponded` stops the
+//! first-response timer, `TicketResolved` both.
+
+pub mod inbound;
+pub mod sla;
+pub mod triage;
+
+use ascent_core::agent::{
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+};
+use ascent_core::catalog::{
+    Payload, ScheduleTick, SlaBreached, SlaTimer, TicketMerged, TicketOpened, TicketPriority,
+    TicketResolved, TicketResponded, TicketTriaged,
+};
+use ascent_core::context::Ctx;
+use ascent_core::event::Event;
+use ascent_core::ports::{Condition, Mail, Query, SortKey};
+use ascent_knowledge::KnowledgeCache;
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeSet;
+
+pub const NAME: &str = "support";
+/// `gsi1` partition of tickets with a running SLA timer, sorted by the next deadline.
+pub const PENDING: &str = "sla#pending";
+
+pub fn declaration() -> AgentDecl {
+    AgentDecl {
+        name: NAME,
+        department: Department::CustomerSuccess,
+        queue: QueueClass::Priority,
+        subscriptions: vec![
+            Subscription {
+                name: "tickets",
+                pattern: json!({"detail-type": ["TicketOpened", "TicketResponded", "TicketResolved"]}),
+            },
+            Subscription {
+                name: "customer-tiers",
+                pattern: json!({"detail-type": ["CustomerSignedUp"]}),
+            },
+            Subscription {
+                name: "hourly-sla",
+                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["hourly"]}}}),
+            },
+        ],
+        reads: vec![Domain::Customer, Domain::Interaction, Domain::Knowledge],
+        writes: vec![Domain::Customer, Domain::Interaction],
+        emits: vec!["TicketTriaged", "SlaBreached", "TicketMerged"],
+        requests_approvals: false,
+        sends_mail: true,
+        writes_text: false,
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SupportConfig {
+    pub hours: sla::BusinessHours,
+    /// Tickets from the same account this similar (0–1) within `duplicate_hours` are merged.
+    pub duplicate_similarity: f64,
+    pub duplicate_hours: i64,
+    /// BM25 score an article needs to be suggested.
+    pub min_article_score: f32,
+}
+
+impl Default for SupportConfig {
+    fn default() -> Self {
+        Self {
+            hours: sla::BusinessHours::default(),
+            duplicate_similarity: 0.3,
+            duplicate_hours: 72,
+            min_article_score: 1.0,
+        }
+    }
+}
+
+/// A ticket as Support keeps it (`ticket#<id>` / `ticket`, interaction domain).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub ticket_id: String,
+    pub account_id: String,
+    pub subject: String,
+    pub priority: TicketPriority,
+    pub category: String,
+    pub team: String,
+    pub opened_at: DateTime<Utc>,
+    pub first_response_due: DateTime<Utc>,
+    pub resolution_due: DateTime<Utc>,
+    pub responded_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub breached: Vec<SlaTimer>,
+    pub merged_into: Option<String>,
+    pub version: u32,
+}
+
+impl Ticket {
+    /// The next deadline still running, if any.
+    fn next_deadline(&self) -> Option<DateTime<Utc>> {
+        if self.resolved_at.is_some() || self.merged_into.is_some() {
+            return None;
+        }
+        let mut d = Vec::new();
+        if self.responded_at.is_none() && !self.breached.contains(&SlaTimer::FirstResponse) {
+            d.push(self.first_response_due);
+        }
+        if !self.breached.contains(&SlaTimer::Resolution) {
+            d.push(self.resolution_due);
+        }
+        d.into_iter().min()
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct OpenTicket {
+    ticket_id: String,
+    words: BTreeSet<String>,
+    opened_at: DateTime<Utc>,
+}
+
+fn ticket_pk(id: &str) -> String {
+    format!("ticket#{id}")
+}
+fn open_pk(account: &str) -> String {
+    format!("support-open#{account}")
+}
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+/// Team lead who is told about breaches.
+pub fn lead_of(team: &str) -> String {
+    format!("lead.{team}@ascent-xr.example")
+}
+
+pub struct Support {
+    decl: AgentDecl,
+    config: SupportConfig,
+    zone: Tz,
+    knowledge: KnowledgeCache,
+}
+
+impl Default for Support {
+    fn default() -> Self {
+        Self::new(SupportConfig::default()).expect("the default time zone is valid")
+    }
+}
+
+impl Support {
+    pub fn new(config: SupportConfig) -> Result<Self, String> {
+        let zone = config
+            .hours
+            .time_zone
+            .parse()
+            .map_err(|_| format!("`{}` is not a time zone", config.hours.time_zone))?;
+        Ok(Self {
+            decl: declaration(),
+            config,
+            zone,
+            knowledge: KnowledgeCache::default(),
+        })
+    }
+
+    fn save(&self, ctx: &mut Ctx<'_>, t: &Ticket, previous: Option<u32>) -> Result<(), AgentError> {
+        let index = t
+            .next_deadline()
+            .map(|d| (PENDING.to_string(), format!("{}#{}", stamp(d), t.ticket_id)));
+        let condition = match previous {
+            Some(v) => Condition::FieldEquals {
+                field: "version".into(),
+                value: json!(v),
+            },
+            None => Condition::NotExists,
+        };
+        ctx.put_record(
+            Domain::Interaction,
+            &ticket_pk(&t.ticket_id),
+            "ticket",
+            t,
+            index,
+            condition,
+        )
+    }
+
+    async fn ticket(&self, ctx: &mut Ctx<'_>, id: &str) -> Result<Option<Ticket>, AgentError> {
+        ctx.get_as(Domain::Interaction, &ticket_pk(id), "ticket")
+            .await
+    }
+
+    async fn on_opened(&self, ctx: &mut Ctx<'_>, o: &TicketOpened) -> Result<(), AgentError> {
+        if o.subject.trim().is_empty() && o.body.trim().is_empty() {
+            return Err(AgentError::Invalid(format!(
+                "ticket {}: subject and body are both empty",
+                o.ticket_id
+            )));
+        }
+        if self.ticket(ctx, &o.ticket_id).await?.is_some() {
+            return Ok(());
+        }
+        let now = ctx.now();
+        let words = triage::topic_words(&format!("{} {}", o.subject, o.body));
+        let open: Vec<OpenTicket> = ctx
+            .query(Domain::Interaction, &Query::table(open_pk(&o.account_id)))
+            .await?
+            .iter()
+            .map(|i| i.parse())
+            .collect::<Result<_, _>>()?;
+        let duplicate = open
+            .iter()
+            .filter(|t| now - t.opened_at <= Duration::hours(self.config.duplicate_hours))
+            .map(|t| (t, triage::similarity(&t.words, &words)))
+            .filter(|(_, s)| *s >= self.config.duplicate_similarity)
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        let plan: Option<String> = ctx
+            .get(
+                Domain::Customer,
+                &format!("support-account#{}", o.account_id),
+                "account",
+            )
+            .await?
+            .and_then(|i| i.data["plan"].as_str().map(str::to_string));
+        let t = triage::triage(&o.subject, &o.body, plan.as_deref());
+        let (first_due, resolve_due) =
+            sla::deadlines(now, t.priority, &self.config.hours, self.zone);
+        let mut ticket = Ticket {
+            ticket_id: o.ticket_id.clone(),
+            account_id: o.account_id.clone(),
+            subject: o.subject.clone(),
+            priority: t.priority,
+            category: t.category.into(),
+            team: t.team.into(),
+            opened_at: now,
+            first_response_due: first_due,
+            resolution_due: resolve_due,
+            responded_at: None,
+            resolved_at: None,
+            breached: vec![],
+            merged_into: None,
+            version: 0,
+        };
+        if let Some((into, _)) = duplicate {
+            ticket.merged_into = Some(into.ticket_id.clone());
+            self.save(ctx, &ticket, None)?;
+            return ctx.emit(TicketMerged {
+                ticket_id: o.ticket_id.clone(),
+                into_ticket_id: into.ticket_id.clone(),
+                account_id: o.account_id.clone(),
+            });
+        }
+        let kb = self.knowledge.get(ctx).await?;
+        let suggested: Vec<String> = kb
+            .search(
+                &format!("{} {}", o.subject, o.body),
+                3,
+                self.config.min_article_score,
+            )?
+            .into_iter()
+            .map(|h| h.article_id)
+            .collect();
+        ctx.put_record(
+            Domain::Interaction,
+            &open_pk(&o.account_id),
+            &o.ticket_id,
+            &OpenTicket {
+                ticket_id: o.ticket_id.clone(),
+                words,
+                opened_at: now,
+            },
+            None,
+            Condition::Always,
+        )?;
+        self.save(ctx, &ticket, None)?;
+        let articles = if suggested.is_empty() {
+            "none found".to_string()
+        } else {
+            suggested
+                .iter()
+                .map(|id| {
+                    let title = kb.article(id).map(|a| a.title.as_str()).unwrap_or_default();
+                    format!("{id} ({title})")
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        ctx.send_mail(Mail {
+            to: format!("{}@ascent-xr.example", ticket.team),
+            subject: format!("[{:?}] {} ({})", ticket.priority, o.subject, o.ticket_id),
+            text: format!(
+                "Account {}; first response by {}, resolution by {}.\nSuggested articles: {articles}\n\
+                 Why: {}\n\n{}\n",
+                o.account_id,
+                stamp(first_due),
+                stamp(resolve_due),
+                t.reasons.join("; "),
+                o.body
+            ),
+            html: None,
+        })?;
+        ctx.emit(TicketTriaged {
+            ticket_id: o.ticket_id.clone(),
+            account_id: o.account_id.clone(),
+            priority: t.priority,
+            category: t.category.into(),
+            team: t.team.into(),
+            sentiment: t.sentiment,
+            first_response_due: first_due,
+            resolution_due: resolve_due,
+            suggested_articles: suggested,
+            reasons: t.reasons,
+        })
+    }
+
+    async fn known(&self, ctx: &mut Ctx<'_>, id: &str) -> Result<Ticket, AgentError> {
+        // The desk may report a response before the ticket's own event got here: retried.
+        self.ticket(ctx, id).await?.ok_or_else(|| {
+            AgentError::Transient(format!("ticket {id} is not known to support yet"))
+        })
+    }
+
+    async fn on_responded(&self, ctx: &mut Ctx<'_>, r: &TicketResponded) -> Result<(), AgentError> {
+        let mut t = self.known(ctx, &r.ticket_id).await?;
+        if t.responded_at.is_some() {
+            return Ok(());
+        }
+        let v = t.version;
+        t.responded_at = Some(r.responded_at);
+        t.version += 1;
+        self.save(ctx, &t, Some(v))
+    }
+
+    async fn on_resolved(&self, ctx: &mut Ctx<'_>, r: &TicketResolved) -> Result<(), AgentError> {
+        let mut t = self.known(ctx, &r.ticket_id).await?;
+        if t.resolved_at.is_some() {
+            return Ok(());
+        }
+        let v = t.version;
+        t.resolved_at = Some(ctx.now());
+        t.version += 1;
+        ctx.delete(Domain::Interaction, &open_pk(&t.account_id), &t.ticket_id)?;
+        self.save(ctx, &t, Some(v))
+    }
+
+    async fn on_hourly(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
+        let q = Query::gsi1(PENDING)
+            .sort(SortKey::AtMost(format!("{}~", stamp(tick.at))))
+            .limit(25);
+        for item in ctx.query(Domain::Interaction, &q).await? {
+            let mut t: Ticket = item.parse()?;
+            let v = t.version;
+            let mut breached = Vec::new();
+            if t.responded_at.is_none()
+                && t.first_response_due <= tick.at
+                && !t.breached.contains(&SlaTimer::FirstResponse)
+            {
+                breached.push((SlaTimer::FirstResponse, t.first_response_due));
+            }
+            if t.resolved_at.is_none()
+                && t.resolution_due <= tick.at
+                && !t.breached.contains(&SlaTimer::Resolution)
+            {
+                breached.push((SlaTimer::Resolution, t.resolution_due));
+            }
+            if breached.is_empty() {
+                continue;
+            }
+            let lead = lead_of(&t.team);
+            for (timer, due_at) in breached {
+                t.breached.push(timer);
+                ctx.send_mail(Mail {
+                    to: lead.clone(),
+                    subject: format!("SLA breached: {} ({:?}, {timer:?})", t.ticket_id, t.priority),
+                    text: format!(
+                        "{} ({}) missed its {timer:?} deadline {}. Take it over or reassign it now.\n",
+                        t.ticket_id,
+                        t.subject,
+                        stamp(due_at)
+                    ),
+                    html: None,
+                })?;
+                ctx.emit(SlaBreached {
+                    ticket_id: t.ticket_id.clone(),
+                    account_id: t.account_id.clone(),
+                    timer,
+                    priority: t.priority,
+                    due_at,
+                    escalated_to: lead.clone(),
+                })?;
+            }
+            t.version += 1;
+            self.save(ctx, &t, Some(v))?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Agent for Support {
+    fn declaration(&self) -> &AgentDecl {
+        &self.decl
+    }
+
+    async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError> {
+        match event.payload() {
+            Payload::TicketOpened(o) => self.on_opened(ctx, o).await,
+            Payload::TicketResponded(r) => self.on_responded(ctx, r).await,
+            Payload::TicketResolved(r) => self.on_resolved(ctx, r).await,
+            Payload::CustomerSignedUp(s) => ctx.put_record(
+                Domain::Customer,
+                &format!("support-account#{}", s.account_id),
+                "account",
+                &json!({"plan": s.plan.trim().to_ascii_lowercase()}),
+                None,
+                Condition::Always,
+            ),
+            Payload::ScheduleTick(t) => self.on_hourly(ctx, t).await,
+            other => Err(AgentError::Invalid(format!(
+                "{NAME} does not handle {}",
+                other.detail_type()
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

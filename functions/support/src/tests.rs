@@ -1,0 +1,300 @@
+//! Support tests through an in-memory twin (with a stand-in for Training that publishes
+//! knowledge-base articles).
+
+use super::*;
+use ascent_core::catalog::{CustomerSignedUp, KnowledgeArticlePublished};
+use ascent_embedded::testkit::TestTwin;
+use std::sync::Arc;
+
+/// Publishes articles into the knowledge domain, as Training does.
+struct Articles(AgentDecl);
+
+impl Articles {
+    fn new() -> Self {
+        Self(AgentDecl {
+            name: "kb-writer",
+            department: Department::CustomerSuccess,
+            queue: QueueClass::Batch,
+            subscriptions: vec![Subscription {
+                name: "articles",
+                pattern: json!({"detail-type": ["KnowledgeArticlePublished"]}),
+            }],
+            reads: vec![Domain::Knowledge],
+            writes: vec![Domain::Knowledge],
+            emits: vec![],
+            requests_approvals: false,
+            sends_mail: false,
+            writes_text: false,
+        })
+    }
+}
+
+#[async_trait]
+impl Agent for Articles {
+    fn declaration(&self) -> &AgentDecl {
+        &self.0
+    }
+    async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError> {
+        let Payload::KnowledgeArticlePublished(a) = event.payload() else {
+            return Ok(());
+        };
+        ascent_knowledge::publish(
+            ctx,
+            &ascent_knowledge::Article {
+                article_id: a.article_id.clone(),
+                title: a.title.clone(),
+                body: a.body.clone(),
+                tags: a.tags.clone(),
+                version: a.version,
+            },
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// Tuesday 10 March 2026, 14:00 UTC = 10:00 in New York (EDT).
+fn twin() -> TestTwin {
+    let t = TestTwin::new(
+        vec![Arc::new(Support::default()), Arc::new(Articles::new())],
+        at("2026-03-10T14:00:00Z"),
+    );
+    t.emit(
+        "ascent.cms",
+        KnowledgeArticlePublished {
+            article_id: "KB-1".into(),
+            title: "Pairing a headset with Ascent Studio".into(),
+            body: "Open Studio, choose Devices, hold the headset power button until it pairs."
+                .into(),
+            tags: vec!["hardware".into(), "headset".into()],
+            version: 1,
+        },
+    );
+    t
+}
+
+fn opened(id: &str, account: &str, subject: &str, body: &str) -> TicketOpened {
+    TicketOpened {
+        ticket_id: id.into(),
+        account_id: account.into(),
+        subject: subject.into(),
+        body: body.into(),
+        channel: "email".into(),
+        requester: Some("ops@customer.example".into()),
+    }
+}
+
+fn triaged(t: &TestTwin) -> Vec<TicketTriaged> {
+    t.emitted("TicketTriaged")
+        .iter()
+        .map(|e| match e.payload() {
+            Payload::TicketTriaged(x) => x.clone(),
+            _ => unreachable!(),
+        })
+        .collect()
+}
+
+fn hours(t: &TestTwin, n: i64) {
+    for _ in 0..n {
+        let next = t.now() + Duration::hours(1);
+        t.clock.set(next);
+        t.runtime.schedule_tick("hourly", next).unwrap();
+        t.drain();
+    }
+}
+
+#[test]
+fn tickets_are_triaged_routed_and_given_business_hour_deadlines_with_suggestions() {
+    let t = twin();
+    t.emit(
+        "ascent.platform",
+        CustomerSignedUp {
+            account_id: "A1".into(),
+            company: "Boreal Aero".into(),
+            plan: "enterprise".into(),
+            seats: 50,
+            tax_region: "US-CA".into(),
+            billing_email: "ap@boreal.example".into(),
+            payment_terms_days: 30,
+            currency: "USD".into(),
+        },
+    );
+    t.emit(
+        "ascent.support",
+        opened(
+            "T1",
+            "A1",
+            "Headset does not pair",
+            "Since the update our headsets fail to pair.",
+        ),
+    );
+    t.emit(
+        "ascent.support",
+        opened(
+            "T2",
+            "A2",
+            "Question about exports",
+            "How do I export a scene to FBX?",
+        ),
+    );
+    let x = triaged(&t);
+    // T1: normal by its words; enterprise → high; hardware team; the pairing article suggested.
+    assert_eq!(x[0].priority, TicketPriority::High);
+    assert_eq!(
+        (x[0].category.as_str(), x[0].team.as_str()),
+        ("hardware", "support-hardware")
+    );
+    assert_eq!(x[0].suggested_articles, ["KB-1"]);
+    // 4 business hours: Tue 10:00 → 14:00 EDT.
+    assert_eq!(x[0].first_response_due, at("2026-03-10T18:00:00Z"));
+    // T2: low, 24 business hours to first response: Tue 10:00 → Thu 14:00 EDT (18:00 UTC).
+    assert_eq!(x[1].priority, TicketPriority::Low);
+    assert_eq!(x[1].team, "support-success");
+    assert!(x[1].suggested_articles.is_empty());
+    assert_eq!(x[1].first_response_due, at("2026-03-12T18:00:00Z"));
+    let mails = t.runtime.mails().unwrap();
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.to == "support-hardware@ascent-xr.example"
+                && m.subject.starts_with("[High]")
+                && m.text.contains("KB-1 (Pairing a headset"))
+    );
+}
+
+#[test]
+fn missed_deadlines_escalate_once_and_responses_stop_the_first_timer() {
+    let t = twin();
+    t.emit(
+        "ascent.support",
+        opened(
+            "T1",
+            "A1",
+            "Studio is down for all users",
+            "Outage: every session ends with an error.",
+        ),
+    );
+    t.emit(
+        "ascent.support",
+        opened(
+            "T2",
+            "A2",
+            "Invoice has the wrong VAT number",
+            "Please fix the invoice.",
+        ),
+    );
+    t.emit(
+        "ascent.support",
+        TicketResponded {
+            ticket_id: "T2".into(),
+            account_id: "A2".into(),
+            responder: "sam.support@ascent-xr.example".into(),
+            responded_at: t.now() + Duration::minutes(20),
+        },
+    );
+    hours(&t, 3);
+    let breaches: Vec<(String, SlaTimer)> = t
+        .emitted("SlaBreached")
+        .iter()
+        .map(|e| match e.payload() {
+            Payload::SlaBreached(b) => (b.ticket_id.clone(), b.timer),
+            _ => unreachable!(),
+        })
+        .collect();
+    // T1 (urgent, 1 h) missed its first response; T2 was answered in time.
+    assert_eq!(breaches, vec![("T1".to_string(), SlaTimer::FirstResponse)]);
+    assert!(
+        t.runtime
+            .mails()
+            .unwrap()
+            .iter()
+            .any(|m| m.to == "lead.support-technical@ascent-xr.example"
+                && m.subject.starts_with("SLA breached: T1"))
+    );
+    // Resolution of T1 (8 h) is breached later, once; a resolved ticket never is.
+    t.emit(
+        "ascent.support",
+        TicketResolved {
+            ticket_id: "T2".into(),
+            account_id: "A2".into(),
+            resolution: "Reissued".into(),
+        },
+    );
+    hours(&t, 8);
+    assert_eq!(t.emitted("SlaBreached").len(), 2);
+}
+
+#[test]
+fn duplicates_from_the_same_customer_are_merged() {
+    let t = twin();
+    t.emit(
+        "ascent.support",
+        opened(
+            "T1",
+            "A1",
+            "Headset does not pair",
+            "Since the update our headsets fail to pair.",
+        ),
+    );
+    t.emit(
+        "ascent.support",
+        opened(
+            "T2",
+            "A1",
+            "Headsets fail to pair again",
+            "Headset pair fails since the update.",
+        ),
+    );
+    t.emit(
+        "ascent.support",
+        opened(
+            "T3",
+            "A9",
+            "Headset does not pair",
+            "Since the update our headsets fail to pair.",
+        ),
+    );
+    let merged = t.emitted("TicketMerged");
+    assert_eq!(merged.len(), 1);
+    let Payload::TicketMerged(m) = merged[0].payload() else {
+        unreachable!()
+    };
+    assert_eq!(
+        (m.ticket_id.as_str(), m.into_ticket_id.as_str()),
+        ("T2", "T1")
+    );
+    assert_eq!(triaged(&t).len(), 2, "T1 and T3 (another customer)");
+}
+
+#[test]
+fn bad_and_early_input() {
+    let t = twin();
+    t.emit("ascent.support", opened("T1", "A1", " ", ""));
+    let dl = t.runtime.dead_letters().unwrap();
+    assert!(
+        dl[0].reason.contains("subject and body are both empty"),
+        "{}",
+        dl[0].reason
+    );
+    // A response for a ticket never seen is retried, then dead-lettered with the reason.
+    t.emit(
+        "ascent.support",
+        TicketResponded {
+            ticket_id: "T404".into(),
+            account_id: "A1".into(),
+            responder: "sam@ascent-xr.example".into(),
+            responded_at: t.now(),
+        },
+    );
+    let dl = t.runtime.dead_letters().unwrap();
+    assert!(
+        dl[1]
+            .reason
+            .contains("ticket T404 is not known to support yet")
+    );
+    assert_eq!(dl[1].receive_count, 3);
+}
