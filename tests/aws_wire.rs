@@ -627,3 +627,75 @@ async fn expense_claims_through_eventbridge_sqs_and_dynamodb_to_a_reimbursement_
     assert_eq!(b.totals, vec![Money::usd(3_850)], "{b:?}");
     assert_eq!(b.reimbursements.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_tickets_through_the_sqs_entry_point_with_sla_breaches() {
+    let moto = Moto::start();
+    let aws = provision(&moto, Arc::new(support::Support::default())).await;
+    let opened = business(
+        "ascent.support",
+        ascent_core::catalog::TicketOpened {
+            ticket_id: "T1".into(),
+            account_id: "A1".into(),
+            subject: "Studio is down for all users".into(),
+            body: "Outage: every session ends with an error.".into(),
+            channel: "email".into(),
+            requester: Some("ops@boreal.example".into()),
+        },
+    );
+    aws.host.bus.publish(&[signup("A1"), opened]).await.unwrap();
+    let (messages, failed) = deliver(&aws, 2).await;
+    assert!(failed.is_empty(), "{failed:?}");
+    let ticket = aws
+        .host
+        .lake
+        .get(Domain::Interaction, "ticket#T1", "ticket")
+        .await
+        .unwrap()
+        .expect("the ticket in DynamoDB")
+        .data;
+    assert_eq!(ticket["priority"], "urgent");
+    assert_eq!(ticket["team"], "support-technical");
+    // On the real index of running SLA timers.
+    let pending = aws
+        .host
+        .lake
+        .query(
+            Domain::Interaction,
+            &ascent_core::ports::Query::gsi1(support::PENDING),
+        )
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 1);
+    let tapped = receive(&aws.sqs, &aws.tap_url, 1).await;
+    let e = Event::parse(tapped[0].body.as_deref().unwrap().as_bytes()).unwrap();
+    assert_eq!(e.detail_type(), "TicketTriaged");
+    // Redelivery changes nothing.
+    let again = aws.host.handle_sqs(sqs_event(&messages)).await;
+    assert!(again.batch_item_failures.is_empty());
+    // Two hours later the hourly run finds the first response overdue (urgent: 1 hour).
+    let later = chrono::Utc::now() + chrono::Duration::hours(2);
+    let tick = Event::new(
+        "ascent.scheduler",
+        Actor::system("scheduler"),
+        later,
+        ascent_core::catalog::ScheduleTick {
+            schedule: "hourly".into(),
+            at: later,
+        },
+    );
+    aws.host.bus.publish(&[tick]).await.unwrap();
+    let (_, failed) = deliver(&aws, 1).await;
+    assert!(failed.is_empty());
+    let breach = receive(&aws.sqs, &aws.tap_url, 1)
+        .await
+        .iter()
+        .map(|m| Event::parse(m.body.as_deref().unwrap().as_bytes()).unwrap())
+        .find(|e| e.detail_type() == "SlaBreached")
+        .expect("SlaBreached on the bus");
+    let ascent_core::catalog::Payload::SlaBreached(b) = breach.payload() else {
+        unreachable!()
+    };
+    assert_eq!(b.timer, ascent_core::catalog::SlaTimer::FirstResponse);
+    assert_eq!(b.escalated_to, "lead.support-technical@ascent-xr.example");
+}
