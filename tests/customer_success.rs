@@ -68,7 +68,8 @@ fn ticket(id: &str, subject: &str, body: &str) -> TicketOpened {
     }
 }
 
-/// Every day up to `date`: the daily run at 06:00; A1 uses the product each morning.
+/// Every day up to `date`: the daily and an hourly run at 06:00; A1 uses the product each
+/// morning.
 fn until(t: &TestTwin, date: &str) {
     let target: NaiveDate = date.parse().unwrap();
     while t.now().date_naive() < target {
@@ -79,6 +80,7 @@ fn until(t: &TestTwin, date: &str) {
         t.clock.set(next);
         t.runtime.tick_approvals().unwrap();
         t.runtime.schedule_tick("daily", next).unwrap();
+        t.runtime.schedule_tick("hourly", next).unwrap();
         t.drain();
         t.clock.set(next + Duration::hours(3));
         usage(t, "A1", "xr_sessions", 1.0);

@@ -206,6 +206,11 @@ pub fn run(o: &SimulationOptions) -> anyhow::Result<SimulationReport> {
         rt.tick_approvals()?;
         rt.schedule_tick("daily", clock.now())?;
         rt_runtime.block_on(rt.drain(|t| clock.set(t)))?;
+        // The hourly schedule through the day (SLA timers, health scoring).
+        for hour in 6..24 {
+            rt.schedule_tick("hourly", next + Duration::hours(hour))?;
+        }
+        rt_runtime.block_on(rt.drain(|t| clock.set(t)))?;
         if day % 7 == 6 {
             rt.store().purge_expired()?;
         }

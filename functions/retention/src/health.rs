@@ -34,6 +34,9 @@ pub struct Signals {
     pub nps: Option<(u8, NaiveDate)>,
     pub overdue_invoices: Vec<String>,
     pub last_score: Option<u8>,
+    /// The day the account was last scored.
+    #[serde(default)]
+    pub scored_on: Option<NaiveDate>,
     pub last_tier: Option<HealthTier>,
     pub reminders_sent: Vec<u32>,
     pub renewed: Option<bool>,
@@ -60,6 +63,7 @@ impl Signals {
             nps: None,
             overdue_invoices: vec![],
             last_score: None,
+            scored_on: None,
             last_tier: None,
             reminders_sent: vec![],
             renewed: None,

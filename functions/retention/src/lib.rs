@@ -1,8 +1,10 @@
 //! # Retention agent
 //!
 //! Keeps the signals of every customer account (usage, tickets, NPS, payments, activity) and
-//! every day scores its health, component by component ([`health`]), so a score always
-//! explains itself. Accounts fall into tiers (healthy, watch, at risk); moving into watch or
+//! once a day scores its health, component by component ([`health`]), so a score always
+//! explains itself. The scoring runs on the hourly schedule, at most `per_run` accounts a run,
+//! those scored longest ago first: each run stays one bounded transaction (DynamoDB takes 100
+//! writes), and 24 runs a day score ~1,000 accounts. Accounts fall into tiers (healthy, watch, at risk); moving into watch or
 //! at risk plans an intervention playbook (executive outreach, training offer, success plan)
 //! as a task for its owner. Renewals (a year after sign-up) get reminders 90, 60 and 30 days
 //! ahead. Renewals and churn (`AccountRenewed`, `AccountChurned`) teach the score: after
@@ -22,14 +24,14 @@ use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use ascent_core::learning::Logistic;
 use ascent_core::money::Money;
-use ascent_core::ports::{Condition, Mail, Query};
+use ascent_core::ports::{Condition, Mail, Query, SortKey};
 use async_trait::async_trait;
 use chrono::{Duration, NaiveDate};
 use health::Signals;
 use serde_json::json;
 
 pub const NAME: &str = "retention";
-/// `gsi1` partition of every account Retention follows.
+/// `gsi1` partition of every account Retention follows, sorted by the day it was last scored.
 pub const ACCOUNTS: &str = "retention#accounts";
 pub const MODEL_PK: &str = "model#health";
 /// Who runs executive outreach.
@@ -53,8 +55,8 @@ pub fn declaration() -> AgentDecl {
                 pattern: json!({"detail-type": ["AccountRenewed", "AccountChurned"]}),
             },
             Subscription {
-                name: "daily-health",
-                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["daily"]}}}),
+                name: "hourly-health",
+                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["hourly"]}}}),
             },
         ],
         reads: vec![Domain::Customer, Domain::Performance],
@@ -74,6 +76,8 @@ pub struct Retention {
     decl: AgentDecl,
     /// Outcomes the learned model needs before it replaces the default weights.
     pub learn_after: u32,
+    /// Accounts scored per hourly run at most.
+    pub per_run: usize,
 }
 
 impl Default for Retention {
@@ -81,6 +85,7 @@ impl Default for Retention {
         Self {
             decl: declaration(),
             learn_after: 10,
+            per_run: 40,
         }
     }
 }
@@ -107,12 +112,19 @@ impl Retention {
             },
             None => Condition::NotExists,
         };
+        // Churned accounts leave the scoring index.
+        let index = (s.renewed != Some(false)).then(|| {
+            let day = s
+                .scored_on
+                .map_or("0000-00-00".to_string(), |d| d.to_string());
+            (ACCOUNTS.to_string(), format!("{day}#{}", s.account_id))
+        });
         ctx.put_record(
             Domain::Customer,
             &pk(&s.account_id),
             "signals",
             s,
-            Some((ACCOUNTS.into(), s.account_id.clone())),
+            index,
             condition,
         )
     }
@@ -189,14 +201,22 @@ impl Retention {
 
     async fn on_daily(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
         let today = tick.at.date_naive();
+        // Not yet scored today, longest ago first.
+        let q = Query::gsi1(ACCOUNTS)
+            .sort(SortKey::AtMost(format!("{}~", today - Duration::days(1))))
+            .limit(self.per_run);
+        let items = ctx.query(Domain::Customer, &q).await?;
+        if items.is_empty() {
+            return Ok(());
+        }
         let model = self.model(ctx).await?;
-        let items = ctx.query(Domain::Customer, &Query::gsi1(ACCOUNTS)).await?;
         for item in items {
             let mut s: Signals = item.parse()?;
             if s.renewed == Some(false) {
                 continue; // churned: nothing left to keep
             }
             let v = s.version;
+            s.scored_on = Some(today);
             let components = health::components(&s, today);
             let (score, model_name) = match &model {
                 Some(m) => (
@@ -206,7 +226,6 @@ impl Retention {
                 None => (health::weighted(&components), "default-v1".to_string()),
             };
             let tier = health::tier(score);
-            let mut changed = false;
             if s.last_score.is_none_or(|last| last.abs_diff(score) >= 5)
                 || s.last_tier != Some(tier)
             {
@@ -219,7 +238,6 @@ impl Retention {
                     arr: s.arr.clone(),
                     renews_on: Some(s.renews_on()),
                 })?;
-                changed = true;
             }
             // Moving into a worse tier plans an intervention.
             let worse = !matches!(
@@ -292,13 +310,10 @@ impl Retention {
                             tier,
                         })?;
                     }
-                    changed = true;
                 }
             }
-            if changed || s.last_score != Some(score) {
-                s.version += 1;
-                self.save(ctx, &s, Some(v))?;
-            }
+            s.version += 1;
+            self.save(ctx, &s, Some(v))?;
         }
         Ok(())
     }

@@ -40,7 +40,7 @@ fn sessions(t: &TestTwin, account: &str, q: f64) {
 
 fn tick(t: &TestTwin, when: &str) {
     t.clock.set(at(when));
-    t.runtime.schedule_tick("daily", at(when)).unwrap();
+    t.runtime.schedule_tick("hourly", at(when)).unwrap();
     t.drain();
 }
 
@@ -215,4 +215,30 @@ fn renewals_and_churn_teach_the_score_and_scores_name_the_model() {
     );
     let dl = t.runtime.dead_letters().unwrap();
     assert!(dl[0].reason.contains("11 is outside 0–10"), "{dl:?}");
+}
+
+#[test]
+fn each_hourly_run_scores_a_bounded_page_and_each_account_once_a_day() {
+    let t = TestTwin::new(
+        vec![Arc::new(Retention::default())],
+        at("2026-01-05T09:00:00Z"),
+    );
+    for i in 0..45 {
+        t.emit("ascent.platform", signup(&format!("B{i:02}")));
+    }
+    let scored_today = |t: &TestTwin| {
+        (0..45)
+            .filter(|i| {
+                t.get(Domain::Customer, &format!("retention#B{i:02}"), "signals")
+                    .unwrap()["scored_on"]
+                    == "2026-01-06"
+            })
+            .count()
+    };
+    tick(&t, "2026-01-06T06:00:00Z");
+    assert_eq!(scored_today(&t), 40);
+    tick(&t, "2026-01-06T07:00:00Z");
+    assert_eq!(scored_today(&t), 45);
+    tick(&t, "2026-01-06T08:00:00Z");
+    assert_eq!(t.emitted("HealthScored").len(), 45, "once a day each");
 }
