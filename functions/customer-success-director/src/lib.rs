@@ -70,6 +70,10 @@ pub struct PortfolioAccount {
     pub arr: Option<Money>,
     pub renews_on: Option<NaiveDate>,
     pub churned: bool,
+    /// Optimistic concurrency: updates of one account from parallel batches never overwrite
+    /// each other (a lost race is retried).
+    #[serde(default)]
+    pub version: u32,
 }
 
 /// Renewal rate assumed per tier for the expected ARR.
@@ -126,22 +130,22 @@ impl CustomerSuccessDirector {
         account: &str,
         change: impl FnOnce(&mut PortfolioAccount),
     ) -> Result<(), AgentError> {
-        let mut a: PortfolioAccount = ctx
-            .get_as(Domain::Customer, ACCOUNTS, account)
-            .await?
-            .unwrap_or_else(|| PortfolioAccount {
-                account_id: account.into(),
-                ..Default::default()
-            });
+        let existing: Option<PortfolioAccount> =
+            ctx.get_as(Domain::Customer, ACCOUNTS, account).await?;
+        let condition = match &existing {
+            Some(a) => Condition::FieldEquals {
+                field: "version".into(),
+                value: json!(a.version),
+            },
+            None => Condition::NotExists,
+        };
+        let mut a = existing.unwrap_or_else(|| PortfolioAccount {
+            account_id: account.into(),
+            ..Default::default()
+        });
         change(&mut a);
-        ctx.put_record(
-            Domain::Customer,
-            ACCOUNTS,
-            account,
-            &a,
-            None,
-            Condition::Always,
-        )
+        a.version += 1;
+        ctx.put_record(Domain::Customer, ACCOUNTS, account, &a, None, condition)
     }
 
     async fn on_nps(&self, ctx: &mut Ctx<'_>, n: &NpsResponse) -> Result<(), AgentError> {
