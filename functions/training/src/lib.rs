@@ -86,6 +86,9 @@ struct Gap {
     topic: String,
     ticket_ids: Vec<String>,
     reported: bool,
+    /// Optimistic concurrency (tickets on one topic may be handled in parallel).
+    #[serde(default)]
+    version: u32,
 }
 
 fn stamp(t: DateTime<Utc>) -> String {
@@ -296,20 +299,26 @@ impl Training {
                 return Ok(());
             }
             let pk = format!("gap#{topic}");
-            let mut gap: Gap = ctx
-                .get_as(Domain::Knowledge, &pk, "gap")
-                .await?
-                .unwrap_or(Gap {
-                    topic: topic.clone(),
-                    ..Gap::default()
-                });
+            let existing: Option<Gap> = ctx.get_as(Domain::Knowledge, &pk, "gap").await?;
+            let condition = match &existing {
+                Some(g) => Condition::FieldEquals {
+                    field: "version".into(),
+                    value: json!(g.version),
+                },
+                None => Condition::NotExists,
+            };
+            let mut gap = existing.unwrap_or(Gap {
+                topic: topic.clone(),
+                ..Gap::default()
+            });
             if gap.ticket_ids.contains(&t.ticket_id) {
                 return Ok(());
             }
             gap.ticket_ids.push(t.ticket_id.clone());
             let report = gap.ticket_ids.len() >= 2 && !gap.reported;
             gap.reported |= report;
-            ctx.put_record(Domain::Knowledge, &pk, "gap", &gap, None, Condition::Always)?;
+            gap.version += 1;
+            ctx.put_record(Domain::Knowledge, &pk, "gap", &gap, None, condition)?;
             if report {
                 ctx.send_mail(Mail {
                     to: DOCS_TEAM.into(),
