@@ -699,3 +699,87 @@ async fn support_tickets_through_the_sqs_entry_point_with_sla_breaches() {
     assert_eq!(b.timer, ascent_core::catalog::SlaTimer::FirstResponse);
     assert_eq!(b.escalated_to, "lead.support-technical@ascent-xr.example");
 }
+
+/// The Bedrock text writer on the wire: the Converse request it sends, the answer it takes,
+/// and a throttled model. (No emulator has Bedrock; a local HTTP server answers as the
+/// Converse API does.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bedrock_writer_speaks_the_converse_api() {
+    use ascent_core::writer::{Brief, TextWriter, WriterError};
+    use axum::extract::{Path, State};
+    use std::sync::Mutex;
+    type Seen = Arc<Mutex<Vec<(String, Value)>>>;
+    async fn converse(
+        State(seen): State<Seen>,
+        Path(model): Path<String>,
+        body: axum::Json<Value>,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        seen.lock().unwrap().push((model.clone(), body.0));
+        if model == "throttled-model" {
+            return (
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                [("x-amzn-errortype", "ThrottlingException")],
+                axum::Json(json!({"message": "Too many requests"})),
+            )
+                .into_response();
+        }
+        axum::Json(json!({
+            "output": {"message": {"role": "assistant", "content": [
+                {"text": "Subject: Boreal Aero, XR training that sticks\n\nHi Ana, a short personal note."}]}},
+            "stopReason": "end_turn",
+            "usage": {"inputTokens": 120, "outputTokens": 30, "totalTokens": 150},
+            "metrics": {"latencyMs": 210}
+        }))
+        .into_response()
+    }
+    let seen: Seen = Arc::default();
+    let app = axum::Router::new()
+        .route("/model/{model}/converse", axum::routing::post(converse))
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let config = aws_config::defaults(ascent_aws::lambda::behavior_version())
+        .endpoint_url(&url)
+        .region(aws_config::Region::new("us-east-1"))
+        .test_credentials()
+        .load()
+        .await;
+    let brief = Brief {
+        purpose: "first touch".into(),
+        subject_template: "{company} and XR training".into(),
+        body_template: "Hi {first_name}".into(),
+        facts: [("company", "Boreal Aero"), ("first_name", "Ana")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    };
+    let writer =
+        ascent_aws::bedrock::BedrockWriter::with_config(config.clone(), "amazon.nova-lite-v1:0");
+    let draft = writer.write(&brief).await.unwrap();
+    assert_eq!(draft.subject, "Boreal Aero, XR training that sticks");
+    assert_eq!(draft.body, "Hi Ana, a short personal note.");
+    assert_eq!(draft.written_by, "bedrock:amazon.nova-lite-v1:0");
+    let (model, request) = seen.lock().unwrap()[0].clone();
+    assert_eq!(model, "amazon.nova-lite-v1:0");
+    let prompt = request["messages"][0]["content"][0]["text"]
+        .as_str()
+        .unwrap();
+    assert!(
+        prompt.contains("- company: Boreal Aero")
+            && prompt.contains("Draft subject: Boreal Aero and XR training")
+    );
+    assert!(
+        request["system"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("never invent")
+    );
+    assert_eq!(request["inferenceConfig"]["maxTokens"], 600);
+    let throttled = ascent_aws::bedrock::BedrockWriter::with_config(config, "throttled-model");
+    assert!(matches!(
+        throttled.write(&brief).await,
+        Err(WriterError::Unavailable(_))
+    ));
+}
