@@ -485,6 +485,50 @@ mod tests {
     }
 
     #[test]
+    fn bad_seat_counts_are_refused_and_churned_accounts_leave_the_report() {
+        let t = TestTwin::new(
+            vec![Arc::new(CustomerSuccessDirector::default())],
+            at("2026-03-02T09:00:00Z"),
+        );
+        t.emit("ascent.platform", signup("A1", "team", 10));
+        t.emit("ascent.platform", signup("A2", "team", 10));
+        t.emit(
+            "ascent.platform",
+            UsageReported {
+                account_id: "A1".into(),
+                metric: "active_seats".into(),
+                quantity: -4.0,
+                period_start: t.now(),
+                period_end: t.now(),
+            },
+        );
+        let dl = t.runtime.dead_letters().unwrap();
+        assert!(
+            dl[0]
+                .reason
+                .contains("active_seats for A1: -4 is not a count"),
+            "{dl:?}"
+        );
+        t.emit(
+            "ascent.crm",
+            ascent_core::catalog::AccountChurned {
+                account_id: "A2".into(),
+                churned_on: "2026-03-03".parse().unwrap(),
+                reason: "budget".into(),
+            },
+        );
+        t.runtime
+            .schedule_tick("daily", at("2026-03-09T06:00:00Z"))
+            .unwrap();
+        t.drain();
+        let Payload::CsReportPublished(r) = t.emitted("CsReportPublished")[0].payload().clone()
+        else {
+            unreachable!()
+        };
+        assert_eq!((r.accounts, r.nps), (1, None));
+    }
+
+    #[test]
     fn nps_is_promoters_minus_detractors() {
         assert_eq!(nps(&[]), None);
         assert_eq!(nps(&[10, 10, 0]), Some(33));
