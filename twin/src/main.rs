@@ -204,11 +204,23 @@ fn up(settings: Settings) -> anyhow::Result<()> {
         "  approvals  {base}/approvals/<id>   links arrive as .eml in {}",
         settings.outbox_dir().display()
     );
+    let webhook = |name: &str, var: &str| {
+        let state = if std::env::var(var).is_ok() {
+            "on".to_string()
+        } else {
+            format!("off until {var} is set")
+        };
+        println!("  webhook    POST {base}/webhooks/{name}   ({state})");
+    };
+    webhook("stripe", "ASCENT_STRIPE_WEBHOOK_SECRET");
+    webhook("zendesk", "ASCENT_ZENDESK_WEBHOOK_SECRET");
+    webhook("intercom", "ASCENT_INTERCOM_CLIENT_SECRET");
+    println!("  unsubscribe {base}/unsubscribe/<token>   (the link in outreach emails)");
     println!("  data lake  {}", settings.db_path().display());
     for d in rt.declarations() {
         let rules: Vec<&str> = d.subscriptions.iter().map(|s| s.name).collect();
         println!(
-            "  agent      {:<18} {:<8} {}",
+            "  agent      {:<25} {:<8} {}",
             d.name,
             d.queue.as_str(),
             rules.join(", ")
