@@ -90,9 +90,7 @@ fn until(t: &TestTwin, date: &str) {
 fn hourly(t: &TestTwin, hours: i64) {
     for _ in 0..hours {
         let next = t.now() + Duration::hours(1);
-        t.clock.set(next);
-        t.runtime.schedule_tick("hourly", next).unwrap();
-        t.drain();
+        t.tick("hourly", next);
     }
 }
 

@@ -200,13 +200,7 @@ impl Billing {
         mut inv: Invoice,
         previous_version: Option<u64>,
     ) -> Result<(), AgentError> {
-        let condition = match previous_version {
-            None => Condition::NotExists,
-            Some(v) => Condition::FieldEquals {
-                field: "version".into(),
-                value: json!(v),
-            },
-        };
+        let condition = Condition::version(previous_version);
         inv.version = previous_version.map_or(1, |v| v + 1);
         let index = (inv.status != InvoiceStatus::Paid).then(|| {
             (
@@ -691,10 +685,7 @@ impl Agent for Billing {
             Payload::CreditNoteRequested(c) => self.on_credit(ctx, c).await,
             Payload::PaymentRefunded(r) => self.on_refund(ctx, r).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
-            other => Err(AgentError::Invalid(format!(
-                "{NAME} does not handle {}",
-                other.detail_type()
-            ))),
+            other => Err(AgentError::unhandled(NAME, other)),
         }
     }
 }

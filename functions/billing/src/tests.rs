@@ -209,9 +209,7 @@ fn dunning_reminds_then_escalates_and_spares_paid_invoices() {
     // Due 2026-04-01; run the daily schedule for 70 days.
     for day in 1..=70 {
         let at = t0() + Duration::days(day);
-        t.clock.set(at);
-        t.runtime.schedule_tick("daily", at).unwrap();
-        t.drain();
+        t.tick("daily", at);
     }
     let steps: Vec<(String, u32, u32, DunningAction)> = payloads(&t, "DunningStepTaken")
         .into_iter()
@@ -333,9 +331,7 @@ fn a_refund_reopens_the_invoice_and_dunning_resumes() {
     );
     // Back in dunning: 3 days after the due date (2026-04-01) a reminder goes out.
     let at = "2026-04-04T06:00:00Z".parse().unwrap();
-    t.clock.set(at);
-    t.runtime.schedule_tick("daily", at).unwrap();
-    t.drain();
+    t.tick("daily", at);
     let Payload::DunningStepTaken(d) = payloads(&t, "DunningStepTaken").pop().unwrap() else {
         panic!()
     };

@@ -590,10 +590,7 @@ impl Closing {
         let condition = if tally.version == 0 {
             Condition::NotExists
         } else {
-            Condition::FieldEquals {
-                field: "version".into(),
-                value: json!(tally.version),
-            }
+            Condition::version(Some(tally.version))
         };
         let (reasons, seen) = if won {
             (&mut tally.won, &mut tally.objections_in_won)
@@ -680,10 +677,7 @@ impl Agent for Closing {
             Payload::DealClosedLost(DealClosedLost {
                 deal_id, reason, ..
             }) => self.on_outcome(ctx, deal_id, false, Some(reason)).await,
-            other => Err(AgentError::Invalid(format!(
-                "{NAME} does not handle {}",
-                other.detail_type()
-            ))),
+            other => Err(AgentError::unhandled(NAME, other)),
         }
     }
 }

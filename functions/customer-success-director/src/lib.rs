@@ -132,13 +132,7 @@ impl CustomerSuccessDirector {
     ) -> Result<(), AgentError> {
         let existing: Option<PortfolioAccount> =
             ctx.get_as(Domain::Customer, ACCOUNTS, account).await?;
-        let condition = match &existing {
-            Some(a) => Condition::FieldEquals {
-                field: "version".into(),
-                value: json!(a.version),
-            },
-            None => Condition::NotExists,
-        };
+        let condition = Condition::version(existing.as_ref().map(|a| a.version));
         let mut a = existing.unwrap_or_else(|| PortfolioAccount {
             account_id: account.into(),
             ..Default::default()
@@ -351,10 +345,7 @@ impl Agent for CustomerSuccessDirector {
             }
             Payload::NpsResponse(n) => self.on_nps(ctx, n).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
-            other => Err(AgentError::Invalid(format!(
-                "{NAME} does not handle {}",
-                other.detail_type()
-            ))),
+            other => Err(AgentError::unhandled(NAME, other)),
         }
     }
 }
@@ -449,11 +440,7 @@ mod tests {
             );
         }
         // Monday 9 March.
-        t.clock.set(at("2026-03-09T06:00:00Z"));
-        t.runtime
-            .schedule_tick("daily", at("2026-03-09T06:00:00Z"))
-            .unwrap();
-        t.drain();
+        t.tick("daily", at("2026-03-09T06:00:00Z"));
         let published = t.emitted("CsReportPublished");
         assert_eq!(published.len(), 1);
         let Payload::CsReportPublished(r) = published[0].payload() else {

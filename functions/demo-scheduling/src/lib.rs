@@ -613,10 +613,7 @@ impl Agent for DemoScheduling {
             Payload::DemoRequested(r) => self.on_requested(ctx, r).await,
             Payload::DemoCancelled(c) => self.on_cancelled(ctx, c).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
-            other => Err(AgentError::Invalid(format!(
-                "{NAME} does not handle {}",
-                other.detail_type()
-            ))),
+            other => Err(AgentError::unhandled(NAME, other)),
         }
     }
 }

@@ -537,10 +537,7 @@ impl Agent for ExpenseManagement {
             Payload::ExpenseSubmitted(e) => self.on_submitted(ctx, e).await,
             Payload::ApprovalDecided(d) => self.on_decided(ctx, d).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
-            other => Err(AgentError::Invalid(format!(
-                "{NAME} does not handle {}",
-                other.detail_type()
-            ))),
+            other => Err(AgentError::unhandled(NAME, other)),
         }
     }
 }

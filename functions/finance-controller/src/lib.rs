@@ -221,10 +221,7 @@ impl FinanceController {
         let condition = if s.version == 0 {
             Condition::NotExists
         } else {
-            Condition::FieldEquals {
-                field: "version".into(),
-                value: json!(s.version),
-            }
+            Condition::version(Some(s.version))
         };
         s.version += 1;
         ctx.put_record(
@@ -832,10 +829,7 @@ impl Agent for FinanceController {
             Payload::ReimbursementBatchCreated(b) => self.on_reimbursement(ctx, b).await,
             Payload::ApprovalDecided(d) => self.on_approval(ctx, d).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
-            other => Err(AgentError::Invalid(format!(
-                "{NAME} does not handle {}",
-                other.detail_type()
-            ))),
+            other => Err(AgentError::unhandled(NAME, other)),
         }
     }
 }

@@ -242,34 +242,15 @@ impl LeadGeneration {
         {
             return Ok(()); // its outcome was learned already
         }
-        let current: Option<LogisticModel> =
-            ctx.get_as(Domain::Performance, MODEL_PK, "current").await?;
-        let condition = match &current {
-            Some(m) => Condition::FieldEquals {
-                field: "version".into(),
-                value: json!(m.version),
-            },
-            None => Condition::NotExists,
-        };
-        let next = current
-            .unwrap_or_else(learning::prior)
-            .learn(&self.features(&record.lead, record.score.intent), won);
-        ctx.put_record(
+        let next = ascent_core::learning::learn_outcome(
+            ctx,
             Domain::Performance,
             MODEL_PK,
-            "current",
-            &next,
-            None,
-            condition,
-        )?;
-        ctx.put_record(
-            Domain::Performance,
-            MODEL_PK,
-            &format!("v{:06}", next.version),
-            &next,
-            None,
-            Condition::NotExists,
-        )?;
+            learning::prior,
+            &self.features(&record.lead, record.score.intent),
+            won,
+        )
+        .await?;
         ctx.put_record(
             Domain::Customer,
             &lead_pk(lead_id),
@@ -506,10 +487,7 @@ impl Agent for LeadGeneration {
             Payload::InteractionRecorded(i) => self.on_interaction(ctx, i).await,
             Payload::DealClosedWon(d) => self.on_outcome(ctx, d.lead_id.as_deref(), true).await,
             Payload::DealClosedLost(d) => self.on_outcome(ctx, d.lead_id.as_deref(), false).await,
-            other => Err(AgentError::Invalid(format!(
-                "{NAME} does not handle {}",
-                other.detail_type()
-            ))),
+            other => Err(AgentError::unhandled(NAME, other)),
         }
     }
 }

@@ -177,13 +177,7 @@ impl Onboarding {
             (None, Some(due)) => Some((IN_PROGRESS.to_string(), format!("{due}#{}", p.account_id))),
             _ => None,
         };
-        let condition = match previous {
-            Some(v) => Condition::FieldEquals {
-                field: "version".into(),
-                value: json!(v),
-            },
-            None => Condition::NotExists,
-        };
+        let condition = Condition::version(previous);
         ctx.put_record(
             Domain::Customer,
             &pk(&p.account_id),
@@ -416,10 +410,7 @@ impl Agent for Onboarding {
             Payload::CustomerSignedUp(s) => self.on_signup(ctx, s).await,
             Payload::UsageReported(u) => self.on_usage(ctx, u).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
-            other => Err(AgentError::Invalid(format!(
-                "{NAME} does not handle {}",
-                other.detail_type()
-            ))),
+            other => Err(AgentError::unhandled(NAME, other)),
         }
     }
 }
@@ -470,9 +461,7 @@ mod tests {
                 .and_hms_opt(6, 0, 0)
                 .unwrap()
                 .and_utc();
-            t.clock.set(next);
-            t.runtime.schedule_tick("daily", next).unwrap();
-            t.drain();
+            t.tick("daily", next);
         }
     }
 

@@ -228,13 +228,7 @@ impl Outreach {
                 format!("{}#{}", stamp(e.next_due), e.lead_id),
             )
         });
-        let condition = match previous {
-            Some(v) => Condition::FieldEquals {
-                field: "version".into(),
-                value: json!(v),
-            },
-            None => Condition::NotExists,
-        };
+        let condition = Condition::version(previous);
         ctx.put_record(
             Domain::Customer,
             &enrollment_pk(&e.lead_id),
@@ -679,10 +673,7 @@ impl Agent for Outreach {
             Payload::EmailBounced(b) => self.on_bounce(ctx, b).await,
             Payload::OutreachStepDue(d) => self.on_due(ctx, d).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
-            other => Err(AgentError::Invalid(format!(
-                "{NAME} does not handle {}",
-                other.detail_type()
-            ))),
+            other => Err(AgentError::unhandled(NAME, other)),
         }
     }
 }

@@ -95,9 +95,7 @@ fn days(t: &TestTwin, days: i64) {
             .and_hms_opt(6, 0, 0)
             .unwrap()
             .and_utc();
-        t.clock.set(next);
-        t.runtime.schedule_tick("daily", next).unwrap();
-        t.drain();
+        t.tick("daily", next);
     }
 }
 

@@ -105,13 +105,7 @@ impl Retention {
         s: &Signals,
         previous: Option<u32>,
     ) -> Result<(), AgentError> {
-        let condition = match previous {
-            Some(v) => Condition::FieldEquals {
-                field: "version".into(),
-                value: json!(v),
-            },
-            None => Condition::NotExists,
-        };
+        let condition = Condition::version(previous);
         // Churned accounts leave the scoring index.
         let index = (s.renewed != Some(false)).then(|| {
             let day = s
@@ -166,32 +160,15 @@ impl Retention {
         }
         let today = ctx.now().date_naive();
         let x = health::features(&health::components(&s, today));
-        let current: Option<Logistic> =
-            ctx.get_as(Domain::Performance, MODEL_PK, "current").await?;
-        let condition = match &current {
-            Some(m) => Condition::FieldEquals {
-                field: "version".into(),
-                value: json!(m.version),
-            },
-            None => Condition::NotExists,
-        };
-        let next = current.unwrap_or_else(health::prior).learn(&x, renewed);
-        ctx.put_record(
+        ascent_core::learning::learn_outcome(
+            ctx,
             Domain::Performance,
             MODEL_PK,
-            "current",
-            &next,
-            None,
-            condition,
-        )?;
-        ctx.put_record(
-            Domain::Performance,
-            MODEL_PK,
-            &format!("v{:06}", next.version),
-            &next,
-            None,
-            Condition::NotExists,
-        )?;
+            health::prior,
+            &x,
+            renewed,
+        )
+        .await?;
         self.update(ctx, account, |s| {
             s.outcome_learned = true;
             s.renewed = Some(renewed);
@@ -391,10 +368,7 @@ impl Agent for Retention {
             Payload::AccountRenewed(r) => self.on_outcome(ctx, &r.account_id, true).await,
             Payload::AccountChurned(c) => self.on_outcome(ctx, &c.account_id, false).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
-            other => Err(AgentError::Invalid(format!(
-                "{NAME} does not handle {}",
-                other.detail_type()
-            ))),
+            other => Err(AgentError::unhandled(NAME, other)),
         }
     }
 }

@@ -39,9 +39,7 @@ fn sessions(t: &TestTwin, account: &str, q: f64) {
 }
 
 fn tick(t: &TestTwin, when: &str) {
-    t.clock.set(at(when));
-    t.runtime.schedule_tick("hourly", at(when)).unwrap();
-    t.drain();
+    t.tick("hourly", at(when));
 }
 
 fn scored(t: &TestTwin, account: &str) -> Vec<HealthScored> {

@@ -627,10 +627,7 @@ impl Agent for SalesDirector {
                     .await
             }
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
-            other => Err(AgentError::Invalid(format!(
-                "{NAME} does not handle {}",
-                other.detail_type()
-            ))),
+            other => Err(AgentError::unhandled(NAME, other)),
         }
     }
 }

@@ -175,13 +175,7 @@ impl Support {
         let index = t
             .next_deadline()
             .map(|d| (PENDING.to_string(), format!("{}#{}", stamp(d), t.ticket_id)));
-        let condition = match previous {
-            Some(v) => Condition::FieldEquals {
-                field: "version".into(),
-                value: json!(v),
-            },
-            None => Condition::NotExists,
-        };
+        let condition = Condition::version(previous);
         ctx.put_record(
             Domain::Interaction,
             &ticket_pk(&t.ticket_id),
@@ -423,10 +417,7 @@ impl Agent for Support {
                 Condition::Always,
             ),
             Payload::ScheduleTick(t) => self.on_hourly(ctx, t).await,
-            other => Err(AgentError::Invalid(format!(
-                "{NAME} does not handle {}",
-                other.detail_type()
-            ))),
+            other => Err(AgentError::unhandled(NAME, other)),
         }
     }
 }

@@ -101,9 +101,7 @@ fn triaged(t: &TestTwin) -> Vec<TicketTriaged> {
 fn hours(t: &TestTwin, n: i64) {
     for _ in 0..n {
         let next = t.now() + Duration::hours(1);
-        t.clock.set(next);
-        t.runtime.schedule_tick("hourly", next).unwrap();
-        t.drain();
+        t.tick("hourly", next);
     }
 }
 

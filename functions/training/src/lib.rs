@@ -153,13 +153,7 @@ impl Training {
                 let v = e.version;
                 e.webinar = w.clone();
                 e.version += 1;
-                (
-                    e,
-                    Condition::FieldEquals {
-                        field: "version".into(),
-                        value: json!(v),
-                    },
-                )
+                (e, Condition::version(Some(v)))
             }
             None => (
                 Webinar {
@@ -229,10 +223,7 @@ impl Training {
                 UPCOMING.into(),
                 format!("{}#{}", stamp(w.webinar.starts_at), r.webinar_id),
             )),
-            Condition::FieldEquals {
-                field: "version".into(),
-                value: json!(v),
-            },
+            Condition::version(Some(v)),
         )?;
         ctx.put_record(
             Domain::Knowledge,
@@ -300,13 +291,7 @@ impl Training {
             }
             let pk = format!("gap#{topic}");
             let existing: Option<Gap> = ctx.get_as(Domain::Knowledge, &pk, "gap").await?;
-            let condition = match &existing {
-                Some(g) => Condition::FieldEquals {
-                    field: "version".into(),
-                    value: json!(g.version),
-                },
-                None => Condition::NotExists,
-            };
+            let condition = Condition::version(existing.as_ref().map(|g| g.version));
             let mut gap = existing.unwrap_or(Gap {
                 topic: topic.clone(),
                 ..Gap::default()
@@ -422,10 +407,7 @@ impl Training {
                     UPCOMING.into(),
                     format!("{}#{}", stamp(w.webinar.starts_at), w.webinar.webinar_id),
                 )),
-                Condition::FieldEquals {
-                    field: "version".into(),
-                    value: json!(v),
-                },
+                Condition::version(Some(v)),
             )?;
         }
         Ok(())
@@ -445,10 +427,7 @@ impl Agent for Training {
             Payload::WebinarRegistrationRequested(r) => self.on_registration(ctx, r).await,
             Payload::TicketOpened(t) => self.on_ticket(ctx, t).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
-            other => Err(AgentError::Invalid(format!(
-                "{NAME} does not handle {}",
-                other.detail_type()
-            ))),
+            other => Err(AgentError::unhandled(NAME, other)),
         }
     }
 }
@@ -643,9 +622,7 @@ mod tests {
             "2026-03-04T06:00:00Z",
             "2026-03-05T06:00:00Z",
         ] {
-            t.clock.set(at(day));
-            t.runtime.schedule_tick("daily", at(day)).unwrap();
-            t.drain();
+            t.tick("daily", at(day));
         }
         let reminders: Vec<String> = t
             .runtime

@@ -163,6 +163,11 @@ pub enum AgentError {
 }
 
 impl AgentError {
+    /// An event the agent's rules should never have delivered to it.
+    pub fn unhandled(agent: &str, payload: &crate::catalog::Payload) -> Self {
+        AgentError::Invalid(format!("{agent} does not handle {}", payload.detail_type()))
+    }
+
     pub fn is_permanent(&self) -> bool {
         matches!(self, AgentError::Denied(_) | AgentError::Invalid(_))
     }

@@ -84,6 +84,34 @@ impl Logistic {
     }
 }
 
+/// Learns one outcome into the model kept at `pk` in `domain` (`current`, plus every version
+/// at `v<NNNNNN>`), starting from `prior` the first time; returns the new version. The write of
+/// `current` is conditional on the version read, so two outcomes learned at once never lose
+/// one (the loser is retried).
+pub async fn learn_outcome(
+    ctx: &mut crate::context::Ctx<'_>,
+    domain: crate::agent::Domain,
+    pk: &str,
+    prior: impl FnOnce() -> Logistic,
+    x: &[f64],
+    positive: bool,
+) -> Result<Logistic, crate::agent::AgentError> {
+    use crate::ports::Condition;
+    let current: Option<Logistic> = ctx.get_as(domain, pk, "current").await?;
+    let condition = Condition::version(current.as_ref().map(|m| m.version));
+    let next = current.unwrap_or_else(prior).learn(x, positive);
+    ctx.put_record(domain, pk, "current", &next, None, condition)?;
+    ctx.put_record(
+        domain,
+        pk,
+        &format!("v{:06}", next.version),
+        &next,
+        None,
+        Condition::NotExists,
+    )?;
+    Ok(next)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -79,6 +79,20 @@ pub enum Condition {
     },
 }
 
+impl Condition {
+    /// Optimistic concurrency on a record's `version` field: the item must still be at
+    /// `previous` (`None`: the item must not exist yet).
+    pub fn version<V: Into<u64>>(previous: Option<V>) -> Self {
+        match previous {
+            Some(v) => Condition::FieldEquals {
+                field: "version".into(),
+                value: Value::from(v.into()),
+            },
+            None => Condition::NotExists,
+        }
+    }
+}
+
 /// One write of a transaction.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Write {

@@ -45,6 +45,15 @@ impl TestTwin {
         e
     }
 
+    /// Moves the clock to `at`, fires `schedule` (`daily`, `hourly`) for that time and drains.
+    pub fn tick(&self, schedule: &str, at: DateTime<Utc>) {
+        self.clock.set(at);
+        self.runtime
+            .schedule_tick(schedule, at)
+            .expect("schedule tick");
+        self.drain();
+    }
+
     /// Processes every queue until idle, moving the clock through retry backoffs.
     pub fn drain(&self) -> usize {
         futures::executor::block_on(self.runtime.drain(|t| self.clock.set(t))).expect("drain")
