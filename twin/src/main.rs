@@ -97,6 +97,11 @@ fn read_events(path: &PathBuf) -> anyhow::Result<Vec<Value>> {
     })
 }
 
+/// The twin allocates many small, short-lived buffers per event (JSON bodies, items, audit
+/// records): mimalloc handles that pattern markedly faster than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     match run(Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -3,6 +3,7 @@
 //! the approval flow and the `.eml` outbox. No network and nothing but `cargo` needed.
 
 pub mod outbox;
+mod parsed_events;
 pub mod runtime;
 pub mod store;
 pub mod testkit;

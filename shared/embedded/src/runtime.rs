@@ -2,12 +2,14 @@
 //! agents' durable queues with SQS semantics, the worker that calls handlers and commits their
 //! effects, the approval flow, dead letters and redrive.
 //!
-//! SQS semantics kept here: a received message is invisible for the visibility timeout; a
+//! SQS semantics kept here: a received message is invisible to every other consumer until it is
+//! settled (it is received, handled and settled inside one unit of work that holds the store); a
 //! failure makes it visible again after a backoff that grows with its receive count; at the
 //! maximum receive count it moves to the dead-letter queue with the failure reason; one failing
 //! message never fails the others of its batch (each is committed in its own savepoint).
 
 use crate::outbox;
+use crate::parsed_events::ParsedEvents;
 use crate::store::{Store, Tx};
 use ascent_core::agent::{Agent, AgentDecl, Domain, QueueClass};
 use ascent_core::approval::{
@@ -39,8 +41,6 @@ const IDEMPOTENCY_DAYS: i64 = 30;
 pub struct TwinConfig {
     /// Receives before a message is dead-lettered (SQS maxReceiveCount).
     pub max_receive_count: u32,
-    /// Time a received message stays invisible (SQS VisibilityTimeout).
-    pub visibility_timeout: Duration,
     /// First retry delay; doubles per receive up to `backoff_max`.
     pub backoff_base: Duration,
     pub backoff_max: Duration,
@@ -58,7 +58,6 @@ impl Default for TwinConfig {
     fn default() -> Self {
         Self {
             max_receive_count: 3,
-            visibility_timeout: Duration::seconds(30),
             backoff_base: Duration::seconds(2),
             backoff_max: Duration::minutes(5),
             approvals: ApprovalPolicy::default(),
@@ -101,14 +100,15 @@ struct Received {
     id: i64,
     event_id: String,
     detail_type: String,
-    body: String,
+    /// Position of the event in the archive (`events.seq`).
+    event_seq: i64,
     receive_count: u32,
     enqueued_at: i64,
 }
 
 /// Outcome of one message.
 enum Outcome {
-    Done(Box<Event>, Effects),
+    Done(Arc<Event>, Effects),
     Duplicate,
     Retry {
         reason: String,
@@ -182,6 +182,7 @@ pub struct Runtime {
     /// Counters (handled, duplicates, failures, dead-lettered) not yet written: flushed once
     /// per step, inside its unit of work, instead of one upsert per message.
     pending_stats: parking_lot::Mutex<BTreeMap<&'static str, [i64; 4]>>,
+    parsed: parking_lot::Mutex<ParsedEvents>,
     store: Arc<Store>,
     router: Router,
     agents: BTreeMap<&'static str, Arc<dyn Agent>>,
@@ -212,6 +213,7 @@ impl Runtime {
         let signer = LinkSigner::new(&config.link_key);
         Ok(Self {
             pending_stats: parking_lot::Mutex::new(BTreeMap::new()),
+            parsed: parking_lot::Mutex::new(ParsedEvents::default()),
             store,
             router,
             agents: map,
@@ -284,20 +286,25 @@ impl Runtime {
             body,
             routed.join(","),
         ])?;
+        let seq = conn.last_insert_rowid();
         let mut insert = conn.prepare_cached(
-            "INSERT INTO queue_messages (agent, class, event_id, detail_type, body, visible_at, enqueued_at) \
+            "INSERT INTO queue_messages (agent, class, event_id, detail_type, event_seq, visible_at, enqueued_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
         )?;
+        let event_id = e.detail.event_id.to_string();
         for r in &rules {
             insert.execute(params![
                 r.agent,
                 r.queue.as_str(),
-                e.detail.event_id.to_string(),
+                event_id,
                 e.detail_type(),
-                body,
+                seq,
                 millis(now),
             ])?;
         }
+        self.parsed
+            .lock()
+            .insert(seq, e, rules.len(), self.store.rollbacks());
         if rules.is_empty() {
             tracing::debug!(event_id = %e.detail.event_id, detail_type = e.detail_type(), "no rule matched");
         }
@@ -402,9 +409,18 @@ impl Runtime {
     /// When the next invisible message becomes visible.
     pub fn next_visible_at(&self) -> Result<Option<DateTime<Utc>>, TwinError> {
         let ms: Option<i64> = self.store.read(|c| {
-            c.query_row("SELECT MIN(visible_at) FROM queue_messages", [], |r| {
-                r.get(0)
-            })
+            // One seek into each agent's part of `queue_visible`.
+            let mut st =
+                c.prepare_cached("SELECT MIN(visible_at) FROM queue_messages WHERE agent = ?1")?;
+            let mut next: Option<i64> = None;
+            for name in self.agents.keys() {
+                let t: Option<i64> = st.query_row([name], |r| r.get(0))?;
+                next = match (next, t) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+            Ok(next)
         })?;
         Ok(ms.and_then(DateTime::from_timestamp_millis))
     }
@@ -413,22 +429,25 @@ impl Runtime {
         let agent = self.agents[name].clone();
         let decl = agent.declaration();
         let now = self.now();
-        let invisible_until = millis(now + self.config.visibility_timeout);
+        // Receiving, handling and settling a message happen in one transaction (the unit of
+        // work), so the receive is not written: nobody can see the message meanwhile, and if
+        // the process dies the whole unit, receive included, rolls back. The visibility timeout
+        // and the receive count are written only when the message is settled (a retry sets
+        // both; a success deletes the message).
         let batch: Vec<(Received, bool)> = self.store.read(|c| {
             let mut st = c.prepare_cached(
-                "UPDATE queue_messages SET receive_count = receive_count + 1, visible_at = ?1 \
-                 WHERE id IN (SELECT id FROM queue_messages WHERE agent = ?2 AND visible_at <= ?3 ORDER BY id LIMIT ?4) \
-                 RETURNING id, event_id, detail_type, body, receive_count, enqueued_at",
+                "SELECT id, event_id, detail_type, event_seq, receive_count + 1, enqueued_at \
+                 FROM queue_messages WHERE agent = ?1 AND visible_at <= ?2 ORDER BY id LIMIT ?3",
             )?;
             let rows = st
                 .query_map(
-                    params![invisible_until, name, millis(now), decl.queue.batch_size() as i64],
+                    params![name, millis(now), decl.queue.batch_size() as i64],
                     |r| {
                         Ok(Received {
                             id: r.get(0)?,
                             event_id: r.get(1)?,
                             detail_type: r.get(2)?,
-                            body: r.get(3)?,
+                            event_seq: r.get(3)?,
                             receive_count: r.get(4)?,
                             enqueued_at: r.get(5)?,
                         })
@@ -469,11 +488,11 @@ impl Runtime {
         now: DateTime<Utc>,
     ) -> Outcome {
         let decl = agent.declaration();
-        let event = match Event::parse(m.body.as_bytes()) {
+        let event = match self.delivered_event(m) {
             Ok(e) => e,
-            Err(e) => {
+            Err(reason) => {
                 return Outcome::DeadLetter {
-                    reason: format!("undeliverable event: {e}"),
+                    reason,
                     denials: vec![],
                 };
             }
@@ -484,7 +503,7 @@ impl Runtime {
             .await;
         let effects = ctx.into_effects();
         match result {
-            Ok(Ok(())) => Outcome::Done(Box::new(event), effects),
+            Ok(Ok(())) => Outcome::Done(event, effects),
             Ok(Err(e)) if e.is_permanent() => Outcome::DeadLetter {
                 reason: e.to_string(),
                 denials: effects.denials,
@@ -506,6 +525,35 @@ impl Runtime {
                 }
             }
         }
+    }
+
+    /// The event a message delivers: held parsed since it was published, or read from the
+    /// archive and validated again. An error is why it cannot be delivered.
+    fn delivered_event(&self, m: &Received) -> Result<Arc<Event>, String> {
+        if let Some(e) = self
+            .parsed
+            .lock()
+            .take(m.event_seq, &m.event_id, self.store.rollbacks())
+        {
+            return Ok(e);
+        }
+        let body: Option<String> = self
+            .store
+            .read(|c| {
+                c.prepare_cached("SELECT body FROM events WHERE seq = ?1")?
+                    .query_row([m.event_seq], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(|e| format!("reading the event from the archive: {e}"))?;
+        let body = body.ok_or_else(|| {
+            format!(
+                "undeliverable event: archive position {} is missing",
+                m.event_seq
+            )
+        })?;
+        Event::parse(body.as_bytes())
+            .map(Arc::new)
+            .map_err(|e| format!("undeliverable event: {e}"))
     }
 
     fn backoff(&self, receive_count: u32) -> Duration {
@@ -616,11 +664,12 @@ impl Runtime {
                 tracing::warn!(agent = decl.name, event_id = %m.event_id, receive_count = m.receive_count, "handler failed, will retry: {reason}");
                 tx.conn()
                     .prepare_cached(
-                        "UPDATE queue_messages SET visible_at = ?1, last_error = ?2 WHERE id = ?3",
+                        "UPDATE queue_messages SET visible_at = ?1, last_error = ?2, receive_count = ?3 WHERE id = ?4",
                     )?
                     .execute(params![
                         millis(now + self.backoff(m.receive_count)),
                         reason,
+                        m.receive_count,
                         m.id
                     ])?;
                 Ok(())
@@ -631,15 +680,15 @@ impl Runtime {
                 tracing::error!(agent = decl.name, event_id = %m.event_id, "dead-lettered: {reason}");
                 tx.conn()
                     .prepare_cached(
-                        "INSERT INTO dead_letters (agent, class, event_id, detail_type, body, receive_count, reason, failed_at, enqueued_at) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                        "INSERT INTO dead_letters (agent, class, event_id, detail_type, body, event_seq, receive_count, reason, failed_at, enqueued_at) \
+                         VALUES (?1, ?2, ?3, ?4, COALESCE((SELECT body FROM events WHERE seq = ?5), ''), ?5, ?6, ?7, ?8, ?9)",
                     )?
                     .execute(params![
                         decl.name,
                         decl.queue.as_str(),
                         m.event_id,
                         m.detail_type,
-                        m.body,
+                        m.event_seq,
                         m.receive_count,
                         reason,
                         millis(now),
@@ -1068,10 +1117,20 @@ impl Runtime {
             .collect();
         self.store.write_tx(|tx| {
             for d in &letters {
+                // A dead letter from before deliveries pointed at the archive brings its body
+                // back into the archive first.
                 tx.conn().execute(
-                    "INSERT INTO queue_messages (agent, class, event_id, detail_type, body, visible_at, enqueued_at) \
-                     SELECT agent, class, event_id, detail_type, body, ?1, ?1 FROM dead_letters WHERE id = ?2",
-                    params![millis(now), d.id],
+                    "INSERT INTO events (event_id, detail_type, source, correlation_id, time, body, routed_to) \
+                     SELECT event_id, detail_type, '', '', '', body, agent FROM dead_letters \
+                     WHERE id = ?1 AND (event_seq IS NULL OR NOT EXISTS (SELECT 1 FROM events WHERE seq = dead_letters.event_seq))",
+                    [d.id],
+                )?;
+                let restored = tx.conn().changes() > 0;
+                let seq = if restored { Some(tx.conn().last_insert_rowid()) } else { None };
+                tx.conn().execute(
+                    "INSERT INTO queue_messages (agent, class, event_id, detail_type, event_seq, visible_at, enqueued_at) \
+                     SELECT agent, class, event_id, detail_type, COALESCE(?3, event_seq), ?1, ?1 FROM dead_letters WHERE id = ?2",
+                    params![millis(now), d.id, seq],
                 )?;
                 tx.conn().execute("DELETE FROM dead_letters WHERE id = ?1", [d.id])?;
                 tx.audit(AuditEntry {

@@ -485,3 +485,63 @@ fn outbox_files_are_written() {
     assert!(eml.contains("To: sales.director@ascent-xr.example"));
     assert!(eml.contains("/approvals/apr-"));
 }
+
+#[test]
+fn dead_letters_keep_the_body_of_their_event() {
+    let (rt, clock) = twin(5);
+    let e = lead("lead-flaky");
+    rt.ingest(std::slice::from_ref(&e)).unwrap();
+    drain(&rt, &clock);
+    let dl = rt.dead_letters().unwrap();
+    assert_eq!(Event::parse(dl[0].body.as_bytes()).unwrap(), e);
+}
+
+#[test]
+fn a_database_whose_deliveries_carry_bodies_is_migrated_without_losing_any() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let (queued, dead) = (lead("lead-queued"), lead("lead-dead"));
+    {
+        // The layout before deliveries pointed at the archive.
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE queue_messages (
+                id INTEGER PRIMARY KEY, agent TEXT NOT NULL, class TEXT NOT NULL,
+                event_id TEXT NOT NULL, detail_type TEXT NOT NULL, body TEXT NOT NULL,
+                receive_count INTEGER NOT NULL DEFAULT 0, visible_at INTEGER NOT NULL,
+                enqueued_at INTEGER NOT NULL, last_error TEXT);
+             CREATE TABLE dead_letters (
+                id INTEGER PRIMARY KEY, agent TEXT NOT NULL, class TEXT NOT NULL,
+                event_id TEXT NOT NULL, detail_type TEXT NOT NULL, body TEXT NOT NULL,
+                receive_count INTEGER NOT NULL, reason TEXT NOT NULL,
+                failed_at INTEGER NOT NULL, enqueued_at INTEGER NOT NULL);",
+        )
+        .unwrap();
+        let t = t0().timestamp_millis();
+        c.execute(
+            "INSERT INTO queue_messages (agent, class, event_id, detail_type, body, visible_at, enqueued_at) \
+             VALUES ('scorer', 'priority', ?1, 'LeadCreated', ?2, ?3, ?3)",
+            params![queued.detail.event_id.to_string(), queued.to_json(), t],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO dead_letters (agent, class, event_id, detail_type, body, receive_count, reason, failed_at, enqueued_at) \
+             VALUES ('scorer', 'priority', ?1, 'LeadCreated', ?2, 3, 'crm timeout', ?3, ?3)",
+            params![dead.detail.event_id.to_string(), dead.to_json(), t],
+        )
+        .unwrap();
+    }
+    let clock = ManualClock::new(t0());
+    let store = Arc::new(Store::open(&path, Arc::new(clock.clone())).unwrap());
+    let rt = Runtime::new(store, vec![Arc::new(Scorer::new(0))], TwinConfig::default()).unwrap();
+    drain(&rt, &clock);
+    assert_eq!(agent_status(&rt, "scorer").handled, 1, "the queued message");
+    assert_eq!(rt.redrive(None, "ops@ascent").unwrap(), 1);
+    drain(&rt, &clock);
+    assert_eq!(
+        agent_status(&rt, "scorer").handled,
+        2,
+        "the redriven dead letter"
+    );
+    assert_eq!(rt.archived("LeadScored").unwrap().len(), 2);
+}

@@ -15,6 +15,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS items (
@@ -25,20 +26,23 @@ CREATE TABLE IF NOT EXISTS items (
 CREATE INDEX IF NOT EXISTS items_gsi1 ON items (domain, gsi1pk, gsi1sk) WHERE gsi1pk IS NOT NULL;
 CREATE INDEX IF NOT EXISTS items_ttl ON items (expires_at) WHERE expires_at IS NOT NULL;
 
+-- A delivery points at its event in the archive (`events.seq`): the body is stored once, however
+-- many agents' rules match it.
 CREATE TABLE IF NOT EXISTS queue_messages (
     id INTEGER PRIMARY KEY, agent TEXT NOT NULL, class TEXT NOT NULL,
-    event_id TEXT NOT NULL, detail_type TEXT NOT NULL, body TEXT NOT NULL,
+    event_id TEXT NOT NULL, detail_type TEXT NOT NULL, event_seq INTEGER NOT NULL,
     receive_count INTEGER NOT NULL DEFAULT 0, visible_at INTEGER NOT NULL,
     enqueued_at INTEGER NOT NULL, last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS queue_visible ON queue_messages (agent, visible_at);
-CREATE INDEX IF NOT EXISTS queue_next ON queue_messages (visible_at);
+-- One index serves both receiving (per agent) and the next wake-up (one seek per agent).
+DROP INDEX IF EXISTS queue_next;
 
 CREATE TABLE IF NOT EXISTS dead_letters (
     id INTEGER PRIMARY KEY, agent TEXT NOT NULL, class TEXT NOT NULL,
     event_id TEXT NOT NULL, detail_type TEXT NOT NULL, body TEXT NOT NULL,
     receive_count INTEGER NOT NULL, reason TEXT NOT NULL,
-    failed_at INTEGER NOT NULL, enqueued_at INTEGER NOT NULL
+    failed_at INTEGER NOT NULL, enqueued_at INTEGER NOT NULL, event_seq INTEGER
 );
 
 CREATE TABLE IF NOT EXISTS audit (
@@ -109,6 +113,9 @@ pub struct Store {
     conn: ReentrantMutex<RefCell<Connection>>,
     clock: Arc<dyn Clock>,
     head: Mutex<AuditHead>,
+    /// Counts rollbacks (of units, transactions and savepoints): whoever keeps copies of rows
+    /// in memory compares it to know when rows it saw may have been undone.
+    rollbacks: AtomicU64,
 }
 
 /// Rolls an unfinished unit of work back if it is dropped (error or panic).
@@ -122,6 +129,7 @@ impl Drop for OpenUnit<'_> {
         if !self.done {
             let guard = self.store.lock();
             let _ = guard.borrow().execute_batch("ROLLBACK");
+            self.store.rollbacks.fetch_add(1, Ordering::Relaxed);
             self.store.reload_head();
         }
     }
@@ -164,12 +172,45 @@ impl Store {
         conn.pragma_update(None, "busy_timeout", 5000)?;
         conn.set_prepared_statement_cache_capacity(64);
         conn.execute_batch(SCHEMA)?;
+        Self::migrate(&conn)?;
         let head = Self::read_head(&conn)?;
         Ok(Self {
             conn: ReentrantMutex::new(RefCell::new(conn)),
             clock,
             head: Mutex::new(head),
+            rollbacks: AtomicU64::new(0),
         })
+    }
+
+    /// Brings a database written by an earlier version to the current layout, keeping every
+    /// queued message and dead letter: deliveries that carried a copy of their event's body
+    /// now point at the archived event instead.
+    fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+        let has_column = |table: &str, column: &str| -> rusqlite::Result<bool> {
+            conn.query_row(
+                "SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name = ?2",
+                params![table, column],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+        };
+        if has_column("queue_messages", "body")? {
+            conn.execute_batch(
+                "BEGIN IMMEDIATE;
+                 ALTER TABLE queue_messages ADD COLUMN event_seq INTEGER NOT NULL DEFAULT 0;
+                 INSERT INTO events (event_id, detail_type, source, correlation_id, time, body, routed_to)
+                   SELECT q.event_id, q.detail_type, '', '', '', q.body, q.agent FROM queue_messages q
+                   WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = q.event_id);
+                 UPDATE queue_messages SET event_seq =
+                   (SELECT MAX(seq) FROM events e WHERE e.event_id = queue_messages.event_id);
+                 ALTER TABLE queue_messages DROP COLUMN body;
+                 COMMIT;",
+            )?;
+        }
+        if !has_column("dead_letters", "event_seq")? {
+            conn.execute_batch("ALTER TABLE dead_letters ADD COLUMN event_seq INTEGER")?;
+        }
+        Ok(())
     }
 
     fn read_head(conn: &Connection) -> rusqlite::Result<AuditHead> {
@@ -233,6 +274,11 @@ impl Store {
         &self.clock
     }
 
+    /// How many rollbacks this store has seen (see the field).
+    pub fn rollbacks(&self) -> u64 {
+        self.rollbacks.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn lock(&self) -> ReentrantMutexGuard<'_, RefCell<Connection>> {
         self.conn.lock()
     }
@@ -252,6 +298,7 @@ impl Store {
         let mut t = Tx {
             tx: &conn,
             head: head_guard.clone(),
+            rollbacks: &self.rollbacks,
         };
         match f(&mut t) {
             Ok(out) => {
@@ -263,6 +310,7 @@ impl Store {
                 Ok(out)
             }
             Err(e) => {
+                self.rollbacks.fetch_add(1, Ordering::Relaxed);
                 let _ = conn
                     .prepare_cached("ROLLBACK TO tx")
                     .and_then(|mut s| s.execute([]));
@@ -291,6 +339,7 @@ impl Store {
         let mut t = Tx {
             tx: &conn,
             head: head_guard.clone(),
+            rollbacks: &self.rollbacks,
         };
         let out = f(&mut t)?;
         *head_guard = t.head;
@@ -357,6 +406,7 @@ impl Store {
 pub struct Tx<'c> {
     tx: &'c Connection,
     head: AuditHead,
+    rollbacks: &'c AtomicU64,
 }
 
 fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
@@ -382,6 +432,7 @@ impl Tx<'_> {
                 Ok(v)
             }
             Err(e) => {
+                self.rollbacks.fetch_add(1, Ordering::Relaxed);
                 run(self.tx, "ROLLBACK TO handler").map_err(E::from)?;
                 run(self.tx, "RELEASE handler").map_err(E::from)?;
                 self.head = saved_head;
