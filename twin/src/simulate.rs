@@ -4,7 +4,7 @@
 use crate::synthetic::Company;
 use anyhow::Context;
 use ascent_core::approval::Decision;
-use ascent_core::catalog::Payload;
+use ascent_core::catalog::{Payload, ScheduleTick};
 use ascent_core::ports::{Clock, ManualClock};
 use ascent_embedded::{Runtime, Store, TwinConfig};
 use chrono::{DateTime, Duration, Utc};
@@ -147,7 +147,7 @@ pub fn run(o: &SimulationOptions) -> anyhow::Result<SimulationReport> {
         ProgressBar::hidden()
     };
     let started = Instant::now();
-    let (mut proposals_seen, mut invoices_seen, mut mails_seen) = (0i64, 0i64, 0i64);
+    let (mut archive_seen, mut mails_seen) = (0i64, 0i64);
     let mut business_events = 0u64;
     let rt_runtime = tokio::runtime::Builder::new_current_thread().build()?;
     for day in 0..o.days {
@@ -160,19 +160,20 @@ pub fn run(o: &SimulationOptions) -> anyhow::Result<SimulationReport> {
         clock.set(start_date() + Duration::days(day as i64) + Duration::hours(18));
         rt_runtime.block_on(rt.drain(|t| clock.set(t)))?;
 
-        // The CRM, the customers and the approvers react to what the agents did.
-        for (seq, e) in rt.archived_after("ProposalSent", proposals_seen)? {
-            proposals_seen = seq;
+        // The CRM, the customers and the approvers react to what the agents did (read from
+        // the archive since the last look: an index range, not a scan).
+        let archive_head = rt.archive_head()?;
+        for (_, e) in rt.archived_after("ProposalSent", archive_seen)? {
             if let Payload::ProposalSent(p) = e.payload() {
                 company.on_proposal(p, day);
             }
         }
-        for (seq, e) in rt.archived_after("InvoiceIssued", invoices_seen)? {
-            invoices_seen = seq;
+        for (_, e) in rt.archived_after("InvoiceIssued", archive_seen)? {
             if let Payload::InvoiceIssued(i) = e.payload() {
                 company.on_invoice(i, day);
             }
         }
+        archive_seen = archive_head;
         for (seq, mail) in rt.mails_after(mails_seen)? {
             mails_seen = seq;
             let Some(url) = mail.text.lines().find_map(|l| l.strip_prefix("Approve: ")) else {
@@ -206,10 +207,11 @@ pub fn run(o: &SimulationOptions) -> anyhow::Result<SimulationReport> {
         rt.tick_approvals()?;
         rt.schedule_tick("daily", clock.now())?;
         rt_runtime.block_on(rt.drain(|t| clock.set(t)))?;
-        // The hourly schedule through the day (SLA timers, health scoring).
-        for hour in 6..24 {
-            rt.schedule_tick("hourly", next + Duration::hours(hour))?;
-        }
+        // The hourly schedule through the day (SLA timers, health scoring), in one batch.
+        let hourly: Vec<_> = (6..24)
+            .map(|hour| ScheduleTick::event("hourly", next + Duration::hours(hour)))
+            .collect();
+        rt.ingest(&hourly)?;
         rt_runtime.block_on(rt.drain(|t| clock.set(t)))?;
         if day % 7 == 6 {
             rt.store().purge_expired()?;

@@ -302,9 +302,13 @@ impl Runtime {
                 millis(now),
             ])?;
         }
-        self.parsed
-            .lock()
-            .insert(seq, e, rules.len(), self.store.rollbacks());
+        // Held parsed only if it passes what parsing checks: an event built in code that breaks
+        // a rule is read back and refused at delivery, with the rule in its dead letter.
+        if e.check().is_ok() {
+            self.parsed
+                .lock()
+                .insert(seq, e, rules.len(), self.store.rollbacks());
+        }
         if rules.is_empty() {
             tracing::debug!(event_id = %e.detail.event_id, detail_type = e.detail_type(), "no rule matched");
         }
@@ -1230,6 +1234,13 @@ impl Runtime {
     /// Mail queued so far (newest last).
     pub fn mails(&self) -> Result<Vec<Mail>, TwinError> {
         Ok(self.mails_after(0)?.into_iter().map(|(_, m)| m).collect())
+    }
+
+    /// The archive position of the newest event (0 when empty).
+    pub fn archive_head(&self) -> Result<i64, TwinError> {
+        Ok(self
+            .store
+            .read(|c| c.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0)))?)
     }
 
     /// Archived events of one detail-type after archive position `after`, with positions.
