@@ -229,8 +229,36 @@ impl Event {
         Value::Object(m)
     }
 
+    /// The envelope as compact JSON, serialised straight from the event (no intermediate
+    /// [`Value`]): the same content as [`Event::to_value`], in field order.
     pub fn to_json(&self) -> String {
-        self.to_value().to_string()
+        #[derive(Serialize)]
+        struct Envelope<'a> {
+            version: &'static str,
+            id: &'a str,
+            #[serde(rename = "detail-type")]
+            detail_type: &'static str,
+            source: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            account: Option<&'a str>,
+            time: String,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            region: Option<&'a str>,
+            resources: &'a [String],
+            detail: &'a Detail<Payload>,
+        }
+        serde_json::to_string(&Envelope {
+            version: "0",
+            id: &self.id,
+            detail_type: self.detail_type(),
+            source: &self.source,
+            account: self.account.as_deref(),
+            time: self.time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            region: self.region.as_deref(),
+            resources: &self.resources,
+            detail: &self.detail,
+        })
+        .expect("an event serialises")
     }
 
     /// Checks the payload's rules beyond its types (the checks [`Event::parse`] makes after
@@ -458,6 +486,15 @@ mod tests {
         let parsed = Event::parse(e.to_json().as_bytes()).unwrap();
         // The whole event, time included (whole seconds, as EventBridge has it).
         assert_eq!(parsed, e);
+        // The direct serialisation says what the value form says.
+        let mut full = e.clone();
+        full.account = Some("123456789012".into());
+        full.region = Some("eu-west-1".into());
+        full.resources = vec!["arn:aws:events:eu-west-1:123456789012:rule/r".into()];
+        let text: Value = serde_json::from_str(&full.to_json()).unwrap();
+        assert_eq!(text, full.to_value());
+        let bare: Value = serde_json::from_str(&e.to_json()).unwrap();
+        assert_eq!(bare, e.to_value());
         assert_eq!(parsed.detail_type(), "LeadCreated");
     }
 

@@ -458,9 +458,8 @@ impl Runtime {
                     },
                 )?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut seen = c.prepare_cached(
-                "SELECT 1 FROM items WHERE domain = 'idempotency' AND pk = ?1 AND sk = ?2",
-            )?;
+            let mut seen =
+                c.prepare_cached("SELECT 1 FROM handled WHERE agent = ?1 AND event_id = ?2")?;
             rows.into_iter()
                 .map(|m| {
                     let dup = seen.exists(params![name, m.event_id])?;
@@ -723,16 +722,24 @@ impl Runtime {
     ) -> Result<(), CommitError> {
         let correlation = Some(cause.detail.correlation_id.to_string());
         // Idempotency record, in the same transaction as the effects.
-        let seen = Write::Put {
-            domain: Domain::Idempotency,
-            item: Item::new(decl.name, &m.event_id, serde_json::json!({"at": now}))
-                .expiring_at((now + Duration::days(IDEMPOTENCY_DAYS)).timestamp()),
-            condition: Condition::NotExists,
-        };
-        match tx.apply(&seen) {
-            Err(LakeError::ConditionFailed { .. }) => return Err(CommitError::Duplicate),
+        let recorded = tx
+            .conn()
+            .prepare_cached(
+                "INSERT INTO handled (agent, event_id, expires_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![
+                decl.name,
+                m.event_id,
+                (now + Duration::days(IDEMPOTENCY_DAYS)).timestamp()
+            ]);
+        match recorded {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                return Err(CommitError::Duplicate);
+            }
             other => other?,
-        }
+        };
         for w in &effects.writes {
             tx.apply(w)?;
             let (pk, sk) = w.key();

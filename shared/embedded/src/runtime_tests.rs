@@ -500,7 +500,7 @@ fn dead_letters_keep_the_body_of_their_event() {
 fn a_database_whose_deliveries_carry_bodies_is_migrated_without_losing_any() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
-    let (queued, dead) = (lead("lead-queued"), lead("lead-dead"));
+    let (queued, dead, seen) = (lead("lead-queued"), lead("lead-dead"), lead("lead-seen"));
     {
         // The layout before deliveries pointed at the archive.
         let c = rusqlite::Connection::open(&path).unwrap();
@@ -514,14 +514,26 @@ fn a_database_whose_deliveries_carry_bodies_is_migrated_without_losing_any() {
                 id INTEGER PRIMARY KEY, agent TEXT NOT NULL, class TEXT NOT NULL,
                 event_id TEXT NOT NULL, detail_type TEXT NOT NULL, body TEXT NOT NULL,
                 receive_count INTEGER NOT NULL, reason TEXT NOT NULL,
-                failed_at INTEGER NOT NULL, enqueued_at INTEGER NOT NULL);",
+                failed_at INTEGER NOT NULL, enqueued_at INTEGER NOT NULL);
+             CREATE TABLE items (
+                domain TEXT NOT NULL, pk TEXT NOT NULL, sk TEXT NOT NULL,
+                gsi1pk TEXT, gsi1sk TEXT, expires_at INTEGER, data TEXT NOT NULL,
+                PRIMARY KEY (domain, pk, sk)) WITHOUT ROWID;",
         )
         .unwrap();
         let t = t0().timestamp_millis();
+        for e in [&queued, &seen] {
+            c.execute(
+                "INSERT INTO queue_messages (agent, class, event_id, detail_type, body, visible_at, enqueued_at) \
+                 VALUES ('scorer', 'priority', ?1, 'LeadCreated', ?2, ?3, ?3)",
+                params![e.detail.event_id.to_string(), e.to_json(), t],
+            )
+            .unwrap();
+        }
+        // `seen` was handled already: its idempotency record was a data-lake item.
         c.execute(
-            "INSERT INTO queue_messages (agent, class, event_id, detail_type, body, visible_at, enqueued_at) \
-             VALUES ('scorer', 'priority', ?1, 'LeadCreated', ?2, ?3, ?3)",
-            params![queued.detail.event_id.to_string(), queued.to_json(), t],
+            "INSERT INTO items (domain, pk, sk, expires_at, data) VALUES ('idempotency', 'scorer', ?1, ?2, '{}')",
+            params![seen.detail.event_id.to_string(), t0().timestamp() + 86_400],
         )
         .unwrap();
         c.execute(
@@ -535,7 +547,12 @@ fn a_database_whose_deliveries_carry_bodies_is_migrated_without_losing_any() {
     let store = Arc::new(Store::open(&path, Arc::new(clock.clone())).unwrap());
     let rt = Runtime::new(store, vec![Arc::new(Scorer::new(0))], TwinConfig::default()).unwrap();
     drain(&rt, &clock);
-    assert_eq!(agent_status(&rt, "scorer").handled, 1, "the queued message");
+    let s = agent_status(&rt, "scorer");
+    assert_eq!(
+        (s.handled, s.duplicates),
+        (1, 1),
+        "the queued message; the one seen before"
+    );
     assert_eq!(rt.redrive(None, "ops@ascent").unwrap(), 1);
     drain(&rt, &clock);
     assert_eq!(

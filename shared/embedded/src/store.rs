@@ -69,6 +69,13 @@ CREATE TABLE IF NOT EXISTS mail_outbox (
     file TEXT
 );
 
+-- Idempotency records: which agent handled which event (kept `IDEMPOTENCY_DAYS`). A compact
+-- table of its own rather than data-lake items: one small row per delivery, no JSON, no index.
+CREATE TABLE IF NOT EXISTS handled (
+    agent TEXT NOT NULL, event_id TEXT NOT NULL, expires_at INTEGER NOT NULL,
+    PRIMARY KEY (agent, event_id)
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS agent_stats (
     agent TEXT PRIMARY KEY, handled INTEGER NOT NULL DEFAULT 0,
     duplicates INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
@@ -214,6 +221,12 @@ impl Store {
                  COMMIT;",
             )?;
         }
+        // Idempotency records used to be items of the `idempotency` domain.
+        conn.execute_batch(
+            "INSERT OR IGNORE INTO handled (agent, event_id, expires_at)
+               SELECT pk, sk, COALESCE(expires_at, 0) FROM items WHERE domain = 'idempotency';
+             DELETE FROM items WHERE domain = 'idempotency';",
+        )?;
         if !has_column("dead_letters", "event_seq")? {
             conn.execute_batch("ALTER TABLE dead_letters ADD COLUMN event_seq INTEGER")?;
         }
@@ -397,14 +410,17 @@ impl Store {
         audit::verify(records).map_err(|b| b.to_string())
     }
 
-    /// Deletes items whose TTL passed (DynamoDB's TTL sweeper).
+    /// Deletes items whose TTL passed (DynamoDB's TTL sweeper) and idempotency records past
+    /// their retention. A periodic sweep, never on a handler's path.
     pub fn purge_expired(&self) -> rusqlite::Result<usize> {
         let now = self.clock.now().timestamp();
         self.read(|c| {
-            c.execute(
+            let items = c.execute(
                 "DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?1",
                 [now],
-            )
+            )?;
+            let handled = c.execute("DELETE FROM handled WHERE expires_at <= ?1", [now])?;
+            Ok(items + handled)
         })
     }
 }
