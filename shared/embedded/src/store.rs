@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use parking_lot::{Mutex, ReentrantMutex, ReentrantMutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
@@ -126,6 +127,43 @@ pub struct Store {
     /// Counts rollbacks (of units, transactions and savepoints): whoever keeps copies of rows
     /// in memory compares it to know when rows it saw may have been undone.
     rollbacks: AtomicU64,
+    recent: Mutex<RecentItems>,
+}
+
+/// At most this many items (present or known absent) are held by [`RecentItems`].
+const RECENT_ITEMS: usize = 20_000;
+
+/// Items read or written lately, served from memory: the events of a cascade reach several
+/// agents that read the same lead or account. Every item write goes through [`Tx::apply`],
+/// which keeps an entry current; a rollback anywhere (what is held may have been undone) and
+/// the TTL sweep clear it all. Only one thread uses the connection at a time, and others wait
+/// for a unit of work to commit, so nothing uncommitted is ever served to another thread.
+#[derive(Default)]
+struct RecentItems {
+    items: HashMap<String, Option<Item>>,
+    /// The store's rollback count when the entries were added.
+    rollbacks: u64,
+}
+
+impl RecentItems {
+    fn key(domain: Domain, pk: &str, sk: &str) -> String {
+        format!("{}\u{0}{pk}\u{0}{sk}", domain.as_str())
+    }
+
+    fn current(&mut self, rollbacks: u64) -> &mut Self {
+        if self.rollbacks != rollbacks {
+            self.items.clear();
+            self.rollbacks = rollbacks;
+        }
+        self
+    }
+
+    fn remember(&mut self, key: String, item: Option<Item>) {
+        if self.items.len() >= RECENT_ITEMS && !self.items.contains_key(&key) {
+            self.items.clear();
+        }
+        self.items.insert(key, item);
+    }
 }
 
 /// Rolls an unfinished unit of work back if it is dropped (error or panic).
@@ -193,6 +231,7 @@ impl Store {
             clock,
             head: Mutex::new(head),
             rollbacks: AtomicU64::new(0),
+            recent: Mutex::new(RecentItems::default()),
         })
     }
 
@@ -319,6 +358,7 @@ impl Store {
             tx: &conn,
             head: head_guard.clone(),
             rollbacks: &self.rollbacks,
+            recent: &self.recent,
         };
         match f(&mut t) {
             Ok(out) => {
@@ -360,6 +400,7 @@ impl Store {
             tx: &conn,
             head: head_guard.clone(),
             rollbacks: &self.rollbacks,
+            recent: &self.recent,
         };
         let out = f(&mut t)?;
         *head_guard = t.head;
@@ -420,6 +461,9 @@ impl Store {
                 [now],
             )?;
             let handled = c.execute("DELETE FROM handled WHERE expires_at <= ?1", [now])?;
+            if items > 0 {
+                self.recent.lock().items.clear();
+            }
             Ok(items + handled)
         })
     }
@@ -430,6 +474,7 @@ pub struct Tx<'c> {
     tx: &'c Connection,
     head: AuditHead,
     rollbacks: &'c AtomicU64,
+    recent: &'c Mutex<RecentItems>,
 }
 
 fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
@@ -494,7 +539,20 @@ impl Tx<'_> {
 
     /// Applies one data-lake write, checking its condition.
     pub fn apply(&self, w: &Write) -> Result<(), LakeError> {
-        apply_write(self.tx, w)
+        let rollbacks = self.rollbacks.load(Ordering::Relaxed);
+        apply_write(self.tx, w, |domain, pk, sk| {
+            cached_read(self.tx, self.recent, rollbacks, domain, pk, sk)
+        })?;
+        let (domain, (pk, sk)) = (w.domain(), w.key());
+        let after = match w {
+            Write::Put { item, .. } => Some(item.clone()),
+            Write::Delete { .. } => None,
+        };
+        self.recent
+            .lock()
+            .current(rollbacks)
+            .remember(RecentItems::key(domain, pk, sk), after);
+        Ok(())
     }
 }
 
@@ -525,17 +583,35 @@ fn read_item(
     .optional()
 }
 
-fn check_condition(
+/// Reads one item through [`RecentItems`].
+fn cached_read(
     conn: &Connection,
+    recent: &Mutex<RecentItems>,
+    rollbacks: u64,
+    domain: Domain,
+    pk: &str,
+    sk: &str,
+) -> rusqlite::Result<Option<Item>> {
+    let key = RecentItems::key(domain, pk, sk);
+    if let Some(held) = recent.lock().current(rollbacks).items.get(&key) {
+        return Ok(held.clone());
+    }
+    let item = read_item(conn, domain, pk, sk)?;
+    recent.lock().current(rollbacks).remember(key, item.clone());
+    Ok(item)
+}
+
+fn check_condition(
     domain: Domain,
     pk: &str,
     sk: &str,
     condition: &Condition,
+    read: impl FnOnce(Domain, &str, &str) -> rusqlite::Result<Option<Item>>,
 ) -> Result<(), LakeError> {
     if *condition == Condition::Always {
         return Ok(());
     }
-    let existing = read_item(conn, domain, pk, sk).map_err(sql)?;
+    let existing = read(domain, pk, sk).map_err(sql)?;
     let ok = match condition {
         Condition::Always => true,
         Condition::NotExists => existing.is_none(),
@@ -556,7 +632,12 @@ fn check_condition(
     }
 }
 
-pub(crate) fn apply_write(conn: &Connection, w: &Write) -> Result<(), LakeError> {
+/// Applies one write; `read` reads the current item for its condition.
+pub(crate) fn apply_write(
+    conn: &Connection,
+    w: &Write,
+    read: impl FnOnce(Domain, &str, &str) -> rusqlite::Result<Option<Item>>,
+) -> Result<(), LakeError> {
     match w {
         Write::Put {
             domain,
@@ -569,7 +650,7 @@ pub(crate) fn apply_write(conn: &Connection, w: &Write) -> Result<(), LakeError>
                 "INSERT INTO items (domain, pk, sk, gsi1pk, gsi1sk, expires_at, data) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
             } else {
-                check_condition(conn, *domain, &item.pk, &item.sk, condition)?;
+                check_condition(*domain, &item.pk, &item.sk, condition, read)?;
                 "INSERT OR REPLACE INTO items (domain, pk, sk, gsi1pk, gsi1sk, expires_at, data) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
             };
@@ -603,7 +684,7 @@ pub(crate) fn apply_write(conn: &Connection, w: &Write) -> Result<(), LakeError>
             sk,
             condition,
         } => {
-            check_condition(conn, *domain, pk, sk, condition)?;
+            check_condition(*domain, pk, sk, condition, read)?;
             conn.prepare_cached("DELETE FROM items WHERE domain = ?1 AND pk = ?2 AND sk = ?3")
                 .map_err(sql)?
                 .execute(params![domain.as_str(), pk, sk])
@@ -689,7 +770,9 @@ pub(crate) fn run_query(
 impl DataLake for Store {
     async fn get(&self, domain: Domain, pk: &str, sk: &str) -> Result<Option<Item>, LakeError> {
         let now = self.clock.now().timestamp();
-        let item = self.read(|c| read_item(c, domain, pk, sk)).map_err(sql)?;
+        let item = self
+            .read(|c| cached_read(c, &self.recent, self.rollbacks(), domain, pk, sk))
+            .map_err(sql)?;
         Ok(item.filter(|i| i.is_live(now)))
     }
 
