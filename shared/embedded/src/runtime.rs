@@ -94,6 +94,16 @@ enum CommitError {
     Duplicate,
 }
 
+impl From<CommitError> for TwinError {
+    fn from(e: CommitError) -> Self {
+        match e {
+            CommitError::Sqlite(e) => TwinError::Sqlite(e),
+            CommitError::Lake(e) => TwinError::Lake(e),
+            other => TwinError::Lake(LakeError::Unavailable(other.to_string())),
+        }
+    }
+}
+
 /// A message handed to a handler.
 #[derive(Clone, Debug)]
 struct Received {
@@ -183,6 +193,8 @@ pub struct Runtime {
     /// per step, inside its unit of work, instead of one upsert per message.
     pending_stats: parking_lot::Mutex<BTreeMap<&'static str, [i64; 4]>>,
     parsed: parking_lot::Mutex<ParsedEvents>,
+    /// Messages whose effects failed to apply without a savepoint (see `commit_one`).
+    savepoint_for: parking_lot::Mutex<std::collections::HashSet<i64>>,
     store: Arc<Store>,
     router: Router,
     agents: BTreeMap<&'static str, Arc<dyn Agent>>,
@@ -214,6 +226,7 @@ impl Runtime {
         Ok(Self {
             pending_stats: parking_lot::Mutex::new(BTreeMap::new()),
             parsed: parking_lot::Mutex::new(ParsedEvents::default()),
+            savepoint_for: parking_lot::Mutex::new(std::collections::HashSet::new()),
             store,
             router,
             agents: map,
@@ -575,9 +588,33 @@ impl Runtime {
             {
                 let outcome = match outcome {
                     Outcome::Done(event, effects) => {
-                        match tx
-                            .savepoint(|tx| self.apply_effects(tx, decl, &m, &event, effects, now))
-                        {
+                        let applied = if self.needs_savepoint(&m, &effects) {
+                            let applied = tx.savepoint(|tx| {
+                                self.apply_effects(tx, decl, &m, &event, effects, now)
+                            });
+                            self.savepoint_for.lock().remove(&m.id);
+                            applied
+                        } else {
+                            // No savepoint: every condition is checked before the first write
+                            // (and the idempotency insert, first of all, writes nothing if it
+                            // fails), so what can still fail is SQLite itself. Such a failure
+                            // aborts the whole unit, which rolls back; the message then comes
+                            // back and is applied in a savepoint of its own.
+                            match effects.writes.iter().try_for_each(|w| tx.check(w)) {
+                                Err(e) => Err(CommitError::Lake(e)),
+                                Ok(()) => {
+                                    match self.apply_effects(tx, decl, &m, &event, effects, now) {
+                                        Err(CommitError::Duplicate) => Err(CommitError::Duplicate),
+                                        Err(e) => {
+                                            self.savepoint_for.lock().insert(m.id);
+                                            return Err(e.into());
+                                        }
+                                        Ok(()) => Ok(()),
+                                    }
+                                }
+                            }
+                        };
+                        match applied {
                             Ok(()) => Outcome::Done(event, Effects::default()),
                             Err(CommitError::Duplicate) => Outcome::Duplicate,
                             Err(CommitError::Approval(e)) => Outcome::DeadLetter {
@@ -600,6 +637,18 @@ impl Runtime {
             }
             Ok::<_, TwinError>(())
         })
+    }
+
+    /// Whether a message's effects must be applied in a savepoint: they open approvals (whose
+    /// writes are not known up front), write one item twice (a later condition depends on an
+    /// earlier write), or failed before without one.
+    fn needs_savepoint(&self, m: &Received, effects: &Effects) -> bool {
+        let repeated = effects.writes.iter().enumerate().any(|(i, a)| {
+            effects.writes[..i]
+                .iter()
+                .any(|b| a.domain() == b.domain() && a.key() == b.key())
+        });
+        !effects.approvals.is_empty() || repeated || self.savepoint_for.lock().contains(&m.id)
     }
 
     /// Final bookkeeping of one message: delete, retry later, or dead-letter.

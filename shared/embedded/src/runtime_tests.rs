@@ -562,3 +562,104 @@ fn a_database_whose_deliveries_carry_bodies_is_migrated_without_losing_any() {
     );
     assert_eq!(rt.archived("LeadScored").unwrap().len(), 2);
 }
+
+/// Writes two items per lead: on `lead-conflict` the second write's condition cannot hold; on
+/// `lead-twice` it writes one item twice, the second conditioned on the first.
+struct Ledger {
+    decl: AgentDecl,
+}
+
+#[async_trait]
+impl Agent for Ledger {
+    fn declaration(&self) -> &AgentDecl {
+        &self.decl
+    }
+    async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError> {
+        let Payload::LeadCreated(l) = event.payload() else {
+            return Ok(());
+        };
+        let id = l.lead_id.as_str();
+        let put = |sk: &str, v: u64| Item::new(format!("ledger#{id}"), sk, json!({"v": v}));
+        match id {
+            "lead-conflict" => {
+                ctx.put(Domain::Customer, put("a", 1), Condition::Always)?;
+                ctx.put(Domain::Customer, put("b", 1), Condition::Exists)?;
+            }
+            _ => {
+                ctx.put(Domain::Customer, put("k", 1), Condition::Always)?;
+                ctx.put(
+                    Domain::Customer,
+                    put("k", 2),
+                    Condition::FieldEquals {
+                        field: "v".into(),
+                        value: json!(1),
+                    },
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn ledger_twin() -> (Runtime, ManualClock) {
+    let clock = ManualClock::new(t0());
+    let store = Arc::new(Store::in_memory(Arc::new(clock.clone())).unwrap());
+    let mut decl = Scorer::new(0).decl;
+    decl.name = "ledger";
+    decl.emits = vec![];
+    decl.requests_approvals = false;
+    let rt = Runtime::new(
+        store,
+        vec![Arc::new(Ledger { decl })],
+        TwinConfig::default(),
+    )
+    .unwrap();
+    (rt, clock)
+}
+
+fn ledger_item(rt: &Runtime, id: &str, sk: &str) -> Option<serde_json::Value> {
+    block_on(ascent_core::ports::DataLake::get(
+        rt.store().as_ref(),
+        Domain::Customer,
+        &format!("ledger#{id}"),
+        sk,
+    ))
+    .unwrap()
+    .map(|i| i.data)
+}
+
+#[test]
+fn a_failed_condition_leaves_none_of_the_messages_writes() {
+    let (rt, clock) = ledger_twin();
+    rt.ingest(&[lead("lead-conflict"), lead("lead-fine")])
+        .unwrap();
+    drain(&rt, &clock);
+    assert_eq!(
+        ledger_item(&rt, "lead-conflict", "a"),
+        None,
+        "not half applied"
+    );
+    let dl = rt.dead_letters().unwrap();
+    assert_eq!(dl.len(), 1);
+    assert!(dl[0].reason.contains("condition"), "{}", dl[0].reason);
+    // The other message of the batch went through, and the audit chain has only its writes.
+    assert_eq!(ledger_item(&rt, "lead-fine", "k"), Some(json!({"v": 2})));
+    let records = rt.store().audit_records().unwrap();
+    assert!(
+        !records
+            .iter()
+            .any(|r| r.entry.item.starts_with("ledger#lead-conflict")),
+        "no audit record of a write that was not made"
+    );
+    assert!(records.iter().any(|r| r.entry.action == "dead-lettered"));
+    assert!(rt.store().verify_audit().is_ok());
+}
+
+#[test]
+fn a_write_conditioned_on_an_earlier_write_of_the_same_message_sees_it() {
+    let (rt, clock) = ledger_twin();
+    rt.ingest(&[lead("lead-twice")]).unwrap();
+    drain(&rt, &clock);
+    assert!(rt.dead_letters().unwrap().is_empty());
+    assert_eq!(ledger_item(&rt, "lead-twice", "k"), Some(json!({"v": 2})));
+}

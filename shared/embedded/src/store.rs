@@ -537,6 +537,18 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Checks one write's condition without writing.
+    pub fn check(&self, w: &Write) -> Result<(), LakeError> {
+        let (domain, (pk, sk)) = (w.domain(), w.key());
+        let condition = match w {
+            Write::Put { condition, .. } | Write::Delete { condition, .. } => condition,
+        };
+        let rollbacks = self.rollbacks.load(Ordering::Relaxed);
+        check_condition(domain, pk, sk, condition, |d, p, s| {
+            cached_read(self.tx, self.recent, rollbacks, d, p, s)
+        })
+    }
+
     /// Applies one data-lake write, checking its condition.
     pub fn apply(&self, w: &Write) -> Result<(), LakeError> {
         let rollbacks = self.rollbacks.load(Ordering::Relaxed);
