@@ -1,7 +1,7 @@
 //! The embedded store: one SQLite database (WAL) holding the data lake, the agents' queues,
-//! dead letters, the audit chain, the event archive and the mail outbox. Keeping them in one
-//! file lets the runtime commit a handler's effects, its idempotency record, its audit
-//! records and the deliveries of the events it emitted in one transaction.
+//! dead letters, idempotency records, the audit chain, the event archive and the mail outbox.
+//! Keeping them in one file lets the runtime commit a handler's effects, its idempotency
+//! record, its audit records and the deliveries of the events it emitted in one transaction.
 
 use crate::checkpoint::Checkpointer;
 use ascent_core::agent::Domain;
