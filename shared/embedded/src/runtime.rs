@@ -10,7 +10,7 @@
 
 use crate::outbox;
 use crate::parsed_events::ParsedEvents;
-use crate::store::{Store, Tx};
+use crate::store::{SinceRollback, Store, Tx};
 use ascent_core::agent::{Agent, AgentDecl, Domain, QueueClass};
 use ascent_core::approval::{
     self, Approval, ApprovalDesk, ApprovalError, ApprovalPolicy, ApprovalStatus, ApprovalView,
@@ -192,7 +192,7 @@ pub struct Runtime {
     /// Counters (handled, duplicates, failures, dead-lettered) not yet written: flushed once
     /// per step, inside its unit of work, instead of one upsert per message.
     pending_stats: parking_lot::Mutex<BTreeMap<&'static str, [i64; 4]>>,
-    parsed: parking_lot::Mutex<ParsedEvents>,
+    parsed: parking_lot::Mutex<SinceRollback<ParsedEvents>>,
     /// Messages whose effects failed to apply without a savepoint (see `commit_one`).
     savepoint_for: parking_lot::Mutex<std::collections::HashSet<i64>>,
     store: Arc<Store>,
@@ -225,7 +225,7 @@ impl Runtime {
         let signer = LinkSigner::new(&config.link_key);
         Ok(Self {
             pending_stats: parking_lot::Mutex::new(BTreeMap::new()),
-            parsed: parking_lot::Mutex::new(ParsedEvents::default()),
+            parsed: parking_lot::Mutex::new(SinceRollback::default()),
             savepoint_for: parking_lot::Mutex::new(std::collections::HashSet::new()),
             store,
             router,
@@ -320,7 +320,8 @@ impl Runtime {
         if e.check().is_ok() {
             self.parsed
                 .lock()
-                .insert(seq, e, rules.len(), self.store.rollbacks());
+                .current(self.store.rollbacks())
+                .insert(seq, e, rules.len());
         }
         if rules.is_empty() {
             tracing::debug!(event_id = %e.detail.event_id, detail_type = e.detail_type(), "no rule matched");
@@ -549,7 +550,8 @@ impl Runtime {
         if let Some(e) = self
             .parsed
             .lock()
-            .take(m.event_seq, &m.event_id, self.store.rollbacks())
+            .current(self.store.rollbacks())
+            .take(m.event_seq, &m.event_id)
         {
             return Ok(e);
         }
@@ -771,24 +773,10 @@ impl Runtime {
     ) -> Result<(), CommitError> {
         let correlation = Some(cause.detail.correlation_id.to_string());
         // Idempotency record, in the same transaction as the effects.
-        let recorded = tx
-            .conn()
-            .prepare_cached(
-                "INSERT INTO handled (agent, event_id, expires_at) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![
-                decl.name,
-                m.event_id,
-                (now + Duration::days(IDEMPOTENCY_DAYS)).timestamp()
-            ]);
-        match recorded {
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                return Err(CommitError::Duplicate);
-            }
-            other => other?,
-        };
+        let expires_at = (now + Duration::days(IDEMPOTENCY_DAYS)).timestamp();
+        if !tx.record_handled(decl.name, &m.event_id, expires_at)? {
+            return Err(CommitError::Duplicate);
+        }
         for w in &effects.writes {
             tx.apply(w)?;
             let (pk, sk) = w.key();
@@ -1177,20 +1165,10 @@ impl Runtime {
             .collect();
         self.store.write_tx(|tx| {
             for d in &letters {
-                // A dead letter from before deliveries pointed at the archive brings its body
-                // back into the archive first.
-                tx.conn().execute(
-                    "INSERT INTO events (event_id, detail_type, source, correlation_id, time, body, routed_to) \
-                     SELECT event_id, detail_type, '', '', '', body, agent FROM dead_letters \
-                     WHERE id = ?1 AND (event_seq IS NULL OR NOT EXISTS (SELECT 1 FROM events WHERE seq = dead_letters.event_seq))",
-                    [d.id],
-                )?;
-                let restored = tx.conn().changes() > 0;
-                let seq = if restored { Some(tx.conn().last_insert_rowid()) } else { None };
                 tx.conn().execute(
                     "INSERT INTO queue_messages (agent, class, event_id, detail_type, event_seq, visible_at, enqueued_at) \
-                     SELECT agent, class, event_id, detail_type, COALESCE(?3, event_seq), ?1, ?1 FROM dead_letters WHERE id = ?2",
-                    params![millis(now), d.id, seq],
+                     SELECT agent, class, event_id, detail_type, event_seq, ?1, ?1 FROM dead_letters WHERE id = ?2",
+                    params![millis(now), d.id],
                 )?;
                 tx.conn().execute("DELETE FROM dead_letters WHERE id = ?1", [d.id])?;
                 tx.audit(AuditEntry {

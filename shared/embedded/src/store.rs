@@ -127,7 +127,29 @@ pub struct Store {
     /// Counts rollbacks (of units, transactions and savepoints): whoever keeps copies of rows
     /// in memory compares it to know when rows it saw may have been undone.
     rollbacks: AtomicU64,
-    recent: Mutex<RecentItems>,
+    recent: Mutex<SinceRollback<RecentItems>>,
+}
+
+/// Something kept in memory beside the database that a rollback may have made wrong (rows it
+/// copied were undone; positions it is keyed by are handed out again): emptied whenever the
+/// store has counted a rollback since it was last used. Only one thread uses the connection at
+/// a time, and others wait for a unit of work to commit, so what it holds is never seen by a
+/// thread the transaction it came from was hidden from.
+#[derive(Default)]
+pub(crate) struct SinceRollback<T> {
+    value: T,
+    rollbacks: u64,
+}
+
+impl<T: Default> SinceRollback<T> {
+    /// The value, emptied first if `rollbacks` (the store's count) moved since the last use.
+    pub(crate) fn current(&mut self, rollbacks: u64) -> &mut T {
+        if self.rollbacks != rollbacks {
+            self.value = T::default();
+            self.rollbacks = rollbacks;
+        }
+        &mut self.value
+    }
 }
 
 /// At most this many items (present or known absent) are held by [`RecentItems`].
@@ -135,27 +157,16 @@ const RECENT_ITEMS: usize = 20_000;
 
 /// Items read or written lately, served from memory: the events of a cascade reach several
 /// agents that read the same lead or account. Every item write goes through [`Tx::apply`],
-/// which keeps an entry current; a rollback anywhere (what is held may have been undone) and
-/// the TTL sweep clear it all. Only one thread uses the connection at a time, and others wait
-/// for a unit of work to commit, so nothing uncommitted is ever served to another thread.
+/// which keeps an entry current; a rollback anywhere ([`SinceRollback`]) and the TTL sweep
+/// clear it all.
 #[derive(Default)]
 struct RecentItems {
     items: HashMap<String, Option<Item>>,
-    /// The store's rollback count when the entries were added.
-    rollbacks: u64,
 }
 
 impl RecentItems {
     fn key(domain: Domain, pk: &str, sk: &str) -> String {
         format!("{}\u{0}{pk}\u{0}{sk}", domain.as_str())
-    }
-
-    fn current(&mut self, rollbacks: u64) -> &mut Self {
-        if self.rollbacks != rollbacks {
-            self.items.clear();
-            self.rollbacks = rollbacks;
-        }
-        self
     }
 
     fn remember(&mut self, key: String, item: Option<Item>) {
@@ -231,7 +242,7 @@ impl Store {
             clock,
             head: Mutex::new(head),
             rollbacks: AtomicU64::new(0),
-            recent: Mutex::new(RecentItems::default()),
+            recent: Mutex::new(SinceRollback::default()),
         })
     }
 
@@ -247,17 +258,26 @@ impl Store {
             )
             .map(|n| n > 0)
         };
-        if has_column("queue_messages", "body")? {
-            conn.execute_batch(
+        // Rows of `table` that carried their event's body point at the archived event (the
+        // body is archived first if it is not there).
+        let point_at_archive = |table: &str, not_null: &str, drop_body: &str| {
+            conn.execute_batch(&format!(
                 "BEGIN IMMEDIATE;
-                 ALTER TABLE queue_messages ADD COLUMN event_seq INTEGER NOT NULL DEFAULT 0;
+                 ALTER TABLE {table} ADD COLUMN event_seq INTEGER {not_null};
                  INSERT INTO events (event_id, detail_type, source, correlation_id, time, body, routed_to)
-                   SELECT q.event_id, q.detail_type, '', '', '', q.body, q.agent FROM queue_messages q
-                   WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = q.event_id);
-                 UPDATE queue_messages SET event_seq =
-                   (SELECT MAX(seq) FROM events e WHERE e.event_id = queue_messages.event_id);
-                 ALTER TABLE queue_messages DROP COLUMN body;
-                 COMMIT;",
+                   SELECT t.event_id, t.detail_type, '', '', '', t.body, t.agent FROM {table} t
+                   WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = t.event_id);
+                 UPDATE {table} SET event_seq =
+                   (SELECT MAX(seq) FROM events e WHERE e.event_id = {table}.event_id);
+                 {drop_body}
+                 COMMIT;"
+            ))
+        };
+        if has_column("queue_messages", "body")? {
+            point_at_archive(
+                "queue_messages",
+                "NOT NULL DEFAULT 0",
+                "ALTER TABLE queue_messages DROP COLUMN body;",
             )?;
         }
         // Idempotency records used to be items of the `idempotency` domain.
@@ -266,8 +286,9 @@ impl Store {
                SELECT pk, sk, COALESCE(expires_at, 0) FROM items WHERE domain = 'idempotency';
              DELETE FROM items WHERE domain = 'idempotency';",
         )?;
+        // Dead letters keep their body (it is listed), and point at the archive for redrive.
         if !has_column("dead_letters", "event_seq")? {
-            conn.execute_batch("ALTER TABLE dead_letters ADD COLUMN event_seq INTEGER")?;
+            point_at_archive("dead_letters", "", "")?;
         }
         Ok(())
     }
@@ -462,7 +483,7 @@ impl Store {
             )?;
             let handled = c.execute("DELETE FROM handled WHERE expires_at <= ?1", [now])?;
             if items > 0 {
-                self.recent.lock().items.clear();
+                *self.recent.lock() = SinceRollback::default();
             }
             Ok(items + handled)
         })
@@ -474,7 +495,7 @@ pub struct Tx<'c> {
     tx: &'c Connection,
     head: AuditHead,
     rollbacks: &'c AtomicU64,
-    recent: &'c Mutex<RecentItems>,
+    recent: &'c Mutex<SinceRollback<RecentItems>>,
 }
 
 fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
@@ -537,24 +558,24 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Reads the current item (for a condition) through [`RecentItems`].
+    fn read(&self, domain: Domain, pk: &str, sk: &str) -> rusqlite::Result<Option<Item>> {
+        let rollbacks = self.rollbacks.load(Ordering::Relaxed);
+        cached_read(self.tx, self.recent, rollbacks, domain, pk, sk)
+    }
+
     /// Checks one write's condition without writing.
     pub fn check(&self, w: &Write) -> Result<(), LakeError> {
         let (domain, (pk, sk)) = (w.domain(), w.key());
         let condition = match w {
             Write::Put { condition, .. } | Write::Delete { condition, .. } => condition,
         };
-        let rollbacks = self.rollbacks.load(Ordering::Relaxed);
-        check_condition(domain, pk, sk, condition, |d, p, s| {
-            cached_read(self.tx, self.recent, rollbacks, d, p, s)
-        })
+        check_condition(domain, pk, sk, condition, |d, p, s| self.read(d, p, s))
     }
 
     /// Applies one data-lake write, checking its condition.
     pub fn apply(&self, w: &Write) -> Result<(), LakeError> {
-        let rollbacks = self.rollbacks.load(Ordering::Relaxed);
-        apply_write(self.tx, w, |domain, pk, sk| {
-            cached_read(self.tx, self.recent, rollbacks, domain, pk, sk)
-        })?;
+        apply_write(self.tx, w, |d, p, s| self.read(d, p, s))?;
         let (domain, (pk, sk)) = (w.domain(), w.key());
         let after = match w {
             Write::Put { item, .. } => Some(item.clone()),
@@ -562,9 +583,29 @@ impl Tx<'_> {
         };
         self.recent
             .lock()
-            .current(rollbacks)
+            .current(self.rollbacks.load(Ordering::Relaxed))
             .remember(RecentItems::key(domain, pk, sk), after);
         Ok(())
+    }
+
+    /// Records that `agent` handled `event_id` (kept until `expires_at`, Unix seconds), in this
+    /// transaction. `false`: it was recorded already (a duplicate delivery).
+    pub fn record_handled(
+        &self,
+        agent: &str,
+        event_id: &str,
+        expires_at: i64,
+    ) -> rusqlite::Result<bool> {
+        let inserted = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO handled (agent, event_id, expires_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![agent, event_id, expires_at]);
+        match inserted {
+            Err(e) if is_constraint_violation(&e) => Ok(false),
+            other => other.map(|_| true),
+        }
     }
 }
 
@@ -598,7 +639,7 @@ fn read_item(
 /// Reads one item through [`RecentItems`].
 fn cached_read(
     conn: &Connection,
-    recent: &Mutex<RecentItems>,
+    recent: &Mutex<SinceRollback<RecentItems>>,
     rollbacks: u64,
     domain: Domain,
     pk: &str,
@@ -611,6 +652,10 @@ fn cached_read(
     let item = read_item(conn, domain, pk, sk)?;
     recent.lock().current(rollbacks).remember(key, item.clone());
     Ok(item)
+}
+
+fn is_constraint_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
 }
 
 fn check_condition(
@@ -677,9 +722,7 @@ pub(crate) fn apply_write(
             ]);
             match result {
                 Ok(_) => {}
-                Err(rusqlite::Error::SqliteFailure(e, _))
-                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-                {
+                Err(e) if is_constraint_violation(&e) => {
                     return Err(LakeError::ConditionFailed {
                         domain: domain.as_str().into(),
                         pk: item.pk.clone(),
