@@ -53,9 +53,9 @@ impl Item {
         self.expires_at = Some(unix_seconds);
         self
     }
-    /// Deserialises `data` into a typed record.
+    /// Deserialises `data` into a typed record (from a borrow: no copy of the attributes).
     pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, LakeError> {
-        serde_json::from_value(self.data.clone()).map_err(|e| {
+        T::deserialize(&self.data).map_err(|e| {
             LakeError::Corrupt(format!("item {}/{} does not parse: {e}", self.pk, self.sk))
         })
     }
@@ -119,6 +119,11 @@ impl Write {
         match self {
             Write::Put { item, .. } => (&item.pk, &item.sk),
             Write::Delete { pk, sk, .. } => (pk, sk),
+        }
+    }
+    pub fn condition(&self) -> &Condition {
+        match self {
+            Write::Put { condition, .. } | Write::Delete { condition, .. } => condition,
         }
     }
 }

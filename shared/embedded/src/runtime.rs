@@ -777,10 +777,9 @@ impl Runtime {
         if !tx.record_handled(decl.name, &m.event_id, expires_at)? {
             return Err(CommitError::Duplicate);
         }
-        for w in &effects.writes {
-            tx.apply(w)?;
+        for w in effects.writes {
             let (pk, sk) = w.key();
-            tx.audit(AuditEntry {
+            let entry = AuditEntry {
                 at: now,
                 actor: decl.name.into(),
                 action: match w {
@@ -791,7 +790,9 @@ impl Runtime {
                 item: format!("{pk}/{sk}"),
                 correlation_id: correlation.clone(),
                 detail: cause.detail_type().into(),
-            })?;
+            };
+            tx.apply(w)?;
+            tx.audit(entry)?;
         }
         for e in &effects.emitted {
             self.publish_in(tx, e, now)?;
@@ -917,7 +918,7 @@ impl Runtime {
             item: Self::approval_item(&approval),
             condition: Condition::NotExists,
         };
-        match tx.apply(&put) {
+        match tx.apply(put) {
             // Already opened by an earlier delivery of the same event.
             Err(LakeError::ConditionFailed { .. }) => return Ok(()),
             other => other?,
@@ -1016,7 +1017,7 @@ impl Runtime {
                 Ok(DecisionOutcome::Closed) => self.close_approval(tx, &a, now, &claims.approver)?,
                 Ok(DecisionOutcome::NeedsAnother { next }) => {
                     // Segregation of duties: a second, distinct approver must approve too.
-                    tx.apply(&Write::Put {
+                    tx.apply(Write::Put {
                         domain: Domain::Approvals,
                         item: Self::approval_item(&a),
                         condition: Condition::Exists,
@@ -1050,7 +1051,7 @@ impl Runtime {
         now: DateTime<Utc>,
         actor: &str,
     ) -> Result<(), TwinError> {
-        tx.apply(&Write::Put {
+        tx.apply(Write::Put {
             domain: Domain::Approvals,
             item: Self::approval_item(a),
             condition: Condition::Exists,
@@ -1087,7 +1088,7 @@ impl Runtime {
                 match &outcome {
                     DeadlineOutcome::NotDue => return Ok(()),
                     DeadlineOutcome::Escalated { to } => {
-                        tx.apply(&Write::Put {
+                        tx.apply(Write::Put {
                             domain: Domain::Approvals,
                             item: Self::approval_item(&a),
                             condition: Condition::Exists,

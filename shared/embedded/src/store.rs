@@ -209,6 +209,9 @@ impl Store {
         // Checkpoints run on their own thread; the writer checkpoints itself only if the log
         // passes ~400 MB (that thread fell behind).
         conn.pragma_update(None, "wal_autocheckpoint", 100_000)?;
+        // Pages of the database file are read through a memory map, without a system call
+        // and a copy each (pages still in the log are read from it as before).
+        conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
         let mut store = Self::init(conn, clock)?;
         store._checkpointer = Some(Checkpointer::start(path)?);
         Ok(store)
@@ -558,33 +561,40 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Reads the current item (for a condition) through [`RecentItems`].
-    fn read(&self, domain: Domain, pk: &str, sk: &str) -> rusqlite::Result<Option<Item>> {
+    /// Whether the current item (read through [`RecentItems`]) satisfies `condition`.
+    fn holds(
+        &self,
+        domain: Domain,
+        pk: &str,
+        sk: &str,
+        condition: &Condition,
+    ) -> Result<(), LakeError> {
         let rollbacks = self.rollbacks.load(Ordering::Relaxed);
-        cached_read(self.tx, self.recent, rollbacks, domain, pk, sk)
+        check_condition(domain, pk, sk, condition, |d, p, s, f| {
+            peek_item(self.tx, self.recent, rollbacks, d, p, s, f)
+        })
     }
 
     /// Checks one write's condition without writing.
     pub fn check(&self, w: &Write) -> Result<(), LakeError> {
         let (domain, (pk, sk)) = (w.domain(), w.key());
-        let condition = match w {
-            Write::Put { condition, .. } | Write::Delete { condition, .. } => condition,
-        };
-        check_condition(domain, pk, sk, condition, |d, p, s| self.read(d, p, s))
+        self.holds(domain, pk, sk, w.condition())
     }
 
-    /// Applies one data-lake write, checking its condition.
-    pub fn apply(&self, w: &Write) -> Result<(), LakeError> {
-        apply_write(self.tx, w, |d, p, s| self.read(d, p, s))?;
-        let (domain, (pk, sk)) = (w.domain(), w.key());
-        let after = match w {
-            Write::Put { item, .. } => Some(item.clone()),
-            Write::Delete { .. } => None,
+    /// Applies one data-lake write, checking its condition. The written item is kept in
+    /// [`RecentItems`] (moved there, not copied).
+    pub fn apply(&self, w: Write) -> Result<(), LakeError> {
+        apply_write(self.tx, &w, |d, p, s, c| self.holds(d, p, s, c))?;
+        let (key, after) = match w {
+            Write::Put { domain, item, .. } => {
+                (RecentItems::key(domain, &item.pk, &item.sk), Some(item))
+            }
+            Write::Delete { domain, pk, sk, .. } => (RecentItems::key(domain, &pk, &sk), None),
         };
         self.recent
             .lock()
             .current(self.rollbacks.load(Ordering::Relaxed))
-            .remember(RecentItems::key(domain, pk, sk), after);
+            .remember(key, after);
         Ok(())
     }
 
@@ -636,7 +646,29 @@ fn read_item(
     .optional()
 }
 
-/// Reads one item through [`RecentItems`].
+/// Looks at one item through [`RecentItems`] without copying it: `look` sees it borrowed.
+fn peek_item<R>(
+    conn: &Connection,
+    recent: &Mutex<SinceRollback<RecentItems>>,
+    rollbacks: u64,
+    domain: Domain,
+    pk: &str,
+    sk: &str,
+    look: impl FnOnce(Option<&Item>) -> R,
+) -> rusqlite::Result<R> {
+    let key = RecentItems::key(domain, pk, sk);
+    let mut held = recent.lock();
+    if let Some(item) = held.current(rollbacks).items.get(&key) {
+        return Ok(look(item.as_ref()));
+    }
+    drop(held);
+    let item = read_item(conn, domain, pk, sk)?;
+    let out = look(item.as_ref());
+    recent.lock().current(rollbacks).remember(key, item);
+    Ok(out)
+}
+
+/// Reads one item through [`RecentItems`] (a copy, for the caller to keep).
 fn cached_read(
     conn: &Connection,
     recent: &Mutex<SinceRollback<RecentItems>>,
@@ -645,38 +677,33 @@ fn cached_read(
     pk: &str,
     sk: &str,
 ) -> rusqlite::Result<Option<Item>> {
-    let key = RecentItems::key(domain, pk, sk);
-    if let Some(held) = recent.lock().current(rollbacks).items.get(&key) {
-        return Ok(held.clone());
-    }
-    let item = read_item(conn, domain, pk, sk)?;
-    recent.lock().current(rollbacks).remember(key, item.clone());
-    Ok(item)
+    peek_item(conn, recent, rollbacks, domain, pk, sk, |i| i.cloned())
 }
 
 fn is_constraint_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
 }
 
+/// Checks `condition` against the current item, which `peek` shows to a closure.
 fn check_condition(
     domain: Domain,
     pk: &str,
     sk: &str,
     condition: &Condition,
-    read: impl FnOnce(Domain, &str, &str) -> rusqlite::Result<Option<Item>>,
+    peek: impl FnOnce(Domain, &str, &str, &dyn Fn(Option<&Item>) -> bool) -> rusqlite::Result<bool>,
 ) -> Result<(), LakeError> {
     if *condition == Condition::Always {
         return Ok(());
     }
-    let existing = read(domain, pk, sk).map_err(sql)?;
-    let ok = match condition {
+    let ok = peek(domain, pk, sk, &|existing| match condition {
         Condition::Always => true,
         Condition::NotExists => existing.is_none(),
         Condition::Exists => existing.is_some(),
-        Condition::FieldEquals { field, value } => existing
-            .as_ref()
-            .is_some_and(|i| i.data.get(field) == Some(value)),
-    };
+        Condition::FieldEquals { field, value } => {
+            existing.is_some_and(|i| i.data.get(field) == Some(value))
+        }
+    })
+    .map_err(sql)?;
     if ok {
         Ok(())
     } else {
@@ -690,10 +717,12 @@ fn check_condition(
 }
 
 /// Applies one write; `read` reads the current item for its condition.
+/// Writes `w` after `check` (domain, key, condition) passed; a `NotExists` put is checked by
+/// the insert itself.
 pub(crate) fn apply_write(
     conn: &Connection,
     w: &Write,
-    read: impl FnOnce(Domain, &str, &str) -> rusqlite::Result<Option<Item>>,
+    check: impl FnOnce(Domain, &str, &str, &Condition) -> Result<(), LakeError>,
 ) -> Result<(), LakeError> {
     match w {
         Write::Put {
@@ -707,7 +736,7 @@ pub(crate) fn apply_write(
                 "INSERT INTO items (domain, pk, sk, gsi1pk, gsi1sk, expires_at, data) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
             } else {
-                check_condition(*domain, &item.pk, &item.sk, condition, read)?;
+                check(*domain, &item.pk, &item.sk, condition)?;
                 "INSERT OR REPLACE INTO items (domain, pk, sk, gsi1pk, gsi1sk, expires_at, data) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
             };
@@ -739,7 +768,7 @@ pub(crate) fn apply_write(
             sk,
             condition,
         } => {
-            check_condition(*domain, pk, sk, condition, read)?;
+            check(*domain, pk, sk, condition)?;
             conn.prepare_cached("DELETE FROM items WHERE domain = ?1 AND pk = ?2 AND sk = ?3")
                 .map_err(sql)?
                 .execute(params![domain.as_str(), pk, sk])
@@ -851,7 +880,7 @@ impl DataLake for Store {
         }
         self.write_tx(|tx| {
             for w in writes {
-                tx.apply(w).map_err(Failed::Lake)?;
+                tx.apply(w.clone()).map_err(Failed::Lake)?;
             }
             Ok(())
         })
