@@ -551,3 +551,28 @@ fn every_agent_has_an_sqs_batch_sample_of_the_events_it_subscribes_to() {
         assert_eq!(parsed.records.len(), records.len());
     }
 }
+
+/// The router's detail-type fast path (used when publishing) routes every sample event, and
+/// each of its variants, exactly as the matcher does, with every agent's rules.
+#[test]
+fn the_routing_fast_path_agrees_with_the_matcher_on_every_sample() {
+    let decls = ascent::agents::declarations();
+    let router = ascent_core::routing::Router::new(&decls).unwrap();
+    let names = |rules: Vec<&ascent_core::routing::Rule>| {
+        rules.iter().map(|r| r.name()).collect::<Vec<_>>()
+    };
+    for e in CATALOG {
+        let mut files = vec![sample_path(e.detail_type)];
+        files.extend(variants(e.detail_type));
+        for f in files {
+            let event = Event::parse(std::fs::read_to_string(&f).unwrap().as_bytes()).unwrap();
+            let body = event.to_json();
+            assert_eq!(
+                names(router.route_typed(event.detail_type(), body.as_bytes())),
+                names(router.route(body.as_bytes())),
+                "{}",
+                f.display()
+            );
+        }
+    }
+}

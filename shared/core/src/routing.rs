@@ -9,6 +9,7 @@ use crate::agent::{AgentDecl, QueueClass};
 use quamina::Quamina;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
 
 const OPERATORS: &[&str] = &[
     "prefix",
@@ -51,6 +52,25 @@ pub struct Router {
     rules: Vec<Rule>,
     /// Per quamina pattern id: the rule and the leaves quamina cannot evaluate itself.
     branches: Vec<(u32, Vec<Residual>)>,
+    /// The detail-type fast path ([`Router::route_typed`]): rules with a branch that names
+    /// detail-types and nothing else, by detail-type (in declaration order).
+    by_type: HashMap<String, Vec<u32>>,
+    /// Detail-types that some other branch may match; `None` if such a branch does not name
+    /// its detail-types, when every event goes through the matcher.
+    matched_types: Option<HashSet<String>>,
+}
+
+/// The exact detail-types a pattern (one branch, no `$or`) names, if it names them as plain
+/// strings; and whether it names nothing else.
+fn named_types(branch: &Value) -> Option<(Vec<String>, bool)> {
+    let m = branch.as_object()?;
+    let types = m
+        .get("detail-type")?
+        .as_array()?
+        .iter()
+        .map(|v| v.as_str().map(str::to_string))
+        .collect::<Option<Vec<_>>>()?;
+    Some((types, m.len() == 1))
 }
 
 /// A leaf with a negated string operator (`anything-but` + prefix/suffix/wildcard/
@@ -314,6 +334,8 @@ impl Router {
         let mut matcher = Quamina::<u32>::new();
         let mut rules = Vec::new();
         let mut branches = Vec::new();
+        let mut by_type: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut matched_types = Some(HashSet::new());
         for d in decls {
             for s in &d.subscriptions {
                 let rule = Rule {
@@ -329,6 +351,22 @@ impl Router {
                 validate_pattern(&s.pattern).map_err(err)?;
                 let rule_id = rules.len() as u32;
                 for branch in expand_or(&s.pattern) {
+                    match named_types(&branch) {
+                        Some((types, true)) => {
+                            for t in types {
+                                let ids = by_type.entry(t).or_default();
+                                if ids.last() != Some(&rule_id) {
+                                    ids.push(rule_id);
+                                }
+                            }
+                        }
+                        Some((types, false)) => {
+                            if let Some(set) = matched_types.as_mut() {
+                                set.extend(types);
+                            }
+                        }
+                        None => matched_types = None,
+                    }
                     let mut residuals = Vec::new();
                     let native = split_residuals(&branch, &mut Vec::new(), &mut residuals);
                     let branch_id = branches.len() as u32;
@@ -344,6 +382,8 @@ impl Router {
             matcher,
             rules,
             branches,
+            by_type,
+            matched_types,
         })
     }
 
@@ -357,6 +397,27 @@ impl Router {
         let mut ids = self.matching_rules(event_json);
         ids.sort_unstable();
         ids.dedup();
+        self.first_per_agent(ids)
+    }
+
+    /// [`Router::route`] for an event whose `detail-type` is `detail_type` (the caller built
+    /// `event_json` from it). When every pattern that could match that detail-type names
+    /// only detail-types, the answer is known without reading the event; otherwise the
+    /// matcher decides, as in `route`.
+    pub fn route_typed(&self, detail_type: &str, event_json: &[u8]) -> Vec<&Rule> {
+        match &self.matched_types {
+            Some(types) if !types.contains(detail_type) => self.first_per_agent(
+                self.by_type
+                    .get(detail_type)
+                    .map(|ids| ids.to_vec())
+                    .unwrap_or_default(),
+            ),
+            _ => self.route(event_json),
+        }
+    }
+
+    /// One rule per agent, the first declared, from rule ids in ascending order.
+    fn first_per_agent(&self, ids: Vec<u32>) -> Vec<&Rule> {
         let mut out: Vec<&Rule> = Vec::with_capacity(ids.len());
         for id in ids {
             let r = &self.rules[id as usize];
@@ -647,5 +708,55 @@ mod tests {
         assert_eq!(b.branches[0][0].field, "detail.state");
         assert_eq!(b.branches[0][0].actual, json!("terminated"));
         assert!(!b.branches[0][0].met);
+    }
+
+    #[test]
+    fn the_detail_type_fast_path_agrees_with_the_matcher() {
+        let d = |name, pattern| decl(name, pattern);
+        let decls = [
+            d("plain", json!({"detail-type": ["A", "B"]})),
+            d("also-plain", json!({"detail-type": ["B"]})),
+            d(
+                "content",
+                json!({"detail-type": ["C"], "detail": {"x": [1]}}),
+            ),
+            d(
+                "either",
+                json!({"$or": [{"detail-type": ["D"]}, {"source": ["s"]}]}),
+            ),
+            d("any-but", json!({"detail-type": [{"anything-but": "A"}]})),
+        ];
+        let event = |t: &str, source: &str, x: i64| {
+            json!({"detail-type": t, "source": source, "detail": {"x": x}}).to_string()
+        };
+        let agents = |rules: Vec<&Rule>| rules.iter().map(|r| r.agent).collect::<Vec<_>>();
+        // Some patterns do not name their detail-types: everything goes through the matcher.
+        let all = Router::new(&decls).unwrap();
+        assert!(all.matched_types.is_none());
+        // Only named detail-types: the fast path answers for the plain ones.
+        let named = Router::new(&decls[..3]).unwrap();
+        assert_eq!(named.matched_types, Some(HashSet::from(["C".to_string()])));
+        for router in [&all, &named] {
+            for (t, source, x) in [
+                ("A", "a", 0),
+                ("B", "s", 0),
+                ("C", "a", 1),
+                ("C", "a", 2),
+                ("D", "a", 0),
+                ("E", "s", 0),
+            ] {
+                let e = event(t, source, x);
+                assert_eq!(
+                    agents(router.route_typed(t, e.as_bytes())),
+                    agents(router.route(e.as_bytes())),
+                    "{e}"
+                );
+            }
+        }
+        assert_eq!(
+            agents(named.route_typed("B", event("B", "a", 0).as_bytes())),
+            ["plain", "also-plain"]
+        );
+        assert!(named.route_typed("E", b"not even json").is_empty());
     }
 }

@@ -5,6 +5,7 @@
 mod checkpoint;
 pub mod outbox;
 mod parsed_events;
+mod pending_deliveries;
 pub mod runtime;
 pub mod store;
 pub mod testkit;

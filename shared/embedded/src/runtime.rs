@@ -10,6 +10,7 @@
 
 use crate::outbox;
 use crate::parsed_events::ParsedEvents;
+use crate::pending_deliveries::{PendingDeliveries, PendingDelivery};
 use crate::store::{SinceRollback, Store, Tx};
 use ascent_core::agent::{Agent, AgentDecl, Domain, QueueClass};
 use ascent_core::approval::{
@@ -30,6 +31,7 @@ use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Partition of pending approvals in `gsi1`, sorted by deadline: timers query it, never scan.
 const PENDING_APPROVALS: &str = "approvals#pending";
@@ -107,7 +109,9 @@ impl From<CommitError> for TwinError {
 /// A message handed to a handler.
 #[derive(Clone, Debug)]
 struct Received {
-    id: i64,
+    /// Its row in `queue_messages`; `None` for a delivery not written yet (see
+    /// [`crate::pending_deliveries`]).
+    row: Option<i64>,
     event_id: String,
     detail_type: String,
     /// Position of the event in the archive (`events.seq`).
@@ -190,11 +194,14 @@ pub struct IngestReport {
 /// The local twin: bus, queues, worker, approvals, on one [`Store`].
 pub struct Runtime {
     /// Counters (handled, duplicates, failures, dead-lettered) not yet written: flushed once
-    /// per step, inside its unit of work, instead of one upsert per message.
+    /// per unit of work, just before it commits, instead of one upsert per message.
     pending_stats: parking_lot::Mutex<BTreeMap<&'static str, [i64; 4]>>,
     parsed: parking_lot::Mutex<SinceRollback<ParsedEvents>>,
-    /// Messages whose effects failed to apply without a savepoint (see `commit_one`).
-    savepoint_for: parking_lot::Mutex<std::collections::HashSet<i64>>,
+    /// Deliveries published inside the worker's unit of work and not yet written.
+    pending: parking_lot::Mutex<PendingDeliveries>,
+    /// Set when a message's effects failed to apply without a savepoint (see `commit_one`):
+    /// every message gets one until a unit of work commits again.
+    careful: AtomicBool,
     store: Arc<Store>,
     router: Router,
     agents: BTreeMap<&'static str, Arc<dyn Agent>>,
@@ -205,6 +212,32 @@ pub struct Runtime {
 
 fn millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
+}
+
+/// Writes one delivery to `queue_messages`, visible from `visible_at` (Unix milliseconds).
+fn enqueue(
+    conn: &rusqlite::Connection,
+    d: &PendingDelivery,
+    visible_at: i64,
+    receive_count: u32,
+    last_error: Option<&str>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO queue_messages (agent, class, event_id, detail_type, event_seq, visible_at, enqueued_at, receive_count, last_error) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        d.agent,
+        d.class.as_str(),
+        d.event_id,
+        d.detail_type,
+        d.event_seq,
+        visible_at,
+        d.enqueued_at,
+        receive_count,
+        last_error,
+    ])?;
+    Ok(())
 }
 
 impl Runtime {
@@ -226,7 +259,8 @@ impl Runtime {
         Ok(Self {
             pending_stats: parking_lot::Mutex::new(BTreeMap::new()),
             parsed: parking_lot::Mutex::new(SinceRollback::default()),
-            savepoint_for: parking_lot::Mutex::new(std::collections::HashSet::new()),
+            pending: parking_lot::Mutex::new(PendingDeliveries::default()),
+            careful: AtomicBool::new(false),
             store,
             router,
             agents: map,
@@ -264,7 +298,7 @@ impl Runtime {
         self.store.write_tx(|tx| {
             let mut report = IngestReport::default();
             for e in events {
-                let n = self.publish_in(tx, e, now)?;
+                let n = self.publish_in(tx, e, now, false)?;
                 report.accepted += 1;
                 report.deliveries += n;
                 if n == 0 {
@@ -276,14 +310,17 @@ impl Runtime {
     }
 
     /// Archives `e` and enqueues it for every agent whose rule matches. Returns deliveries.
+    /// `defer`: the deliveries may stay in memory until the worker's unit of work ends (only
+    /// a handler's effects, which a savepoint or the whole unit undoes with what they cause).
     fn publish_in(
         &self,
         tx: &mut Tx<'_>,
         e: &Event,
         now: DateTime<Utc>,
+        defer: bool,
     ) -> rusqlite::Result<usize> {
         let body = e.to_json();
-        let rules = self.router.route(body.as_bytes());
+        let rules = self.router.route_typed(e.detail_type(), body.as_bytes());
         let routed: Vec<&str> = rules.iter().map(|r| r.agent).collect();
         let conn = tx.conn();
         conn.prepare_cached(
@@ -300,20 +337,35 @@ impl Runtime {
             routed.join(","),
         ])?;
         let seq = conn.last_insert_rowid();
-        let mut insert = conn.prepare_cached(
-            "INSERT INTO queue_messages (agent, class, event_id, detail_type, event_seq, visible_at, enqueued_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        )?;
         let event_id = e.detail.event_id.to_string();
-        for r in &rules {
-            insert.execute(params![
-                r.agent,
-                r.queue.as_str(),
-                event_id,
-                e.detail_type(),
-                seq,
-                millis(now),
-            ])?;
+        let mut pending = self.pending.lock();
+        if defer && pending.is_open() {
+            for r in &rules {
+                pending.push(
+                    r.agent,
+                    r.queue,
+                    &event_id,
+                    e.detail_type(),
+                    seq,
+                    millis(now),
+                );
+            }
+        } else {
+            drop(pending);
+            let mut insert = conn.prepare_cached(
+                "INSERT INTO queue_messages (agent, class, event_id, detail_type, event_seq, visible_at, enqueued_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            )?;
+            for r in &rules {
+                insert.execute(params![
+                    r.agent,
+                    r.queue.as_str(),
+                    event_id,
+                    e.detail_type(),
+                    seq,
+                    millis(now),
+                ])?;
+            }
         }
         // Held parsed only if it passes what parsing checks: an event built in code that breaks
         // a rule is read back and refused at delivery, with the rule in its dead letter.
@@ -343,7 +395,9 @@ impl Runtime {
                 "SELECT EXISTS (SELECT 1 FROM queue_messages WHERE agent = ?1 AND visible_at <= ?2)",
             )?;
             for (name, a) in &self.agents {
-                if st.query_row(params![name, millis(now)], |r| r.get::<_, bool>(0))? {
+                if self.pending.lock().has(name)
+                    || st.query_row(params![name, millis(now)], |r| r.get::<_, bool>(0))?
+                {
                     ready.push((a.declaration().queue, *name));
                 }
             }
@@ -354,13 +408,11 @@ impl Runtime {
         }
         ready.sort();
         let total = self
-            .store
-            .unit_of_work(async {
+            .worker_unit(async {
                 let mut total = 0;
                 for (_, name) in ready {
                     total += self.process_next_batch(name).await?;
                 }
-                self.flush_stats()?;
                 Ok::<_, TwinError>(total)
             })
             .await?;
@@ -379,8 +431,7 @@ impl Runtime {
         let mut total = 0;
         loop {
             let n = self
-                .store
-                .unit_of_work(async {
+                .worker_unit(async {
                     let mut n = 0;
                     while n < UNIT_MESSAGES {
                         let k = self.step().await?;
@@ -406,6 +457,57 @@ impl Runtime {
             }
         }
         Ok(total)
+    }
+
+    /// Runs `work` in a unit of work. If this opens the unit (it is not nested in one),
+    /// handlers' deliveries are deferred meanwhile and whatever of them is left is written
+    /// just before the commit (see [`crate::pending_deliveries`]).
+    async fn worker_unit<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, TwinError>>,
+    ) -> Result<T, TwinError> {
+        if self.store.in_unit_of_work() {
+            return work.await;
+        }
+        /// Stops deferring however the unit ends; what was deferred is dropped with a unit
+        /// that did not reach its end (it rolls back, and the events behind them with it).
+        struct Deferring<'a>(&'a parking_lot::Mutex<PendingDeliveries>);
+        impl Drop for Deferring<'_> {
+            fn drop(&mut self) {
+                self.0.lock().close();
+            }
+        }
+        let out = self
+            .store
+            .unit_of_work(async {
+                self.pending.lock().open();
+                // Counters of a unit that rolled back were never true: start from none.
+                self.pending_stats.lock().clear();
+                let _deferring = Deferring(&self.pending);
+                let out = work.await?;
+                self.write_pending()?;
+                self.flush_stats()?;
+                Ok::<_, TwinError>(out)
+            })
+            .await;
+        if out.is_ok() {
+            self.careful.store(false, Ordering::Relaxed);
+        }
+        out
+    }
+
+    /// Writes the deliveries still deferred, in publication order, and stops deferring.
+    fn write_pending(&self) -> rusqlite::Result<()> {
+        let left = self.pending.lock().close();
+        if left.is_empty() {
+            return Ok(());
+        }
+        self.store.read(|c| {
+            for d in &left {
+                enqueue(c, d, d.enqueued_at, 0, None)?;
+            }
+            Ok(())
+        })
     }
 
     fn flush_stats(&self) -> rusqlite::Result<()> {
@@ -451,18 +553,20 @@ impl Runtime {
         // work), so the receive is not written: nobody can see the message meanwhile, and if
         // the process dies the whole unit, receive included, rolls back. The visibility timeout
         // and the receive count are written only when the message is settled (a retry sets
-        // both; a success deletes the message).
+        // both; a success deletes the message). Oldest visible first, in `queue_visible`'s
+        // own order: taking a batch reads that many index entries, with no sort of the
+        // agent's whole backlog (an ingested burst of thousands made every batch sort them).
         let batch: Vec<(Received, bool)> = self.store.read(|c| {
             let mut st = c.prepare_cached(
                 "SELECT id, event_id, detail_type, event_seq, receive_count + 1, enqueued_at \
-                 FROM queue_messages WHERE agent = ?1 AND visible_at <= ?2 ORDER BY id LIMIT ?3",
+                 FROM queue_messages WHERE agent = ?1 AND visible_at <= ?2 ORDER BY visible_at, id LIMIT ?3",
             )?;
             let rows = st
                 .query_map(
                     params![name, millis(now), decl.queue.batch_size() as i64],
                     |r| {
                         Ok(Received {
-                            id: r.get(0)?,
+                            row: Some(r.get(0)?),
                             event_id: r.get(1)?,
                             detail_type: r.get(2)?,
                             event_seq: r.get(3)?,
@@ -472,10 +576,25 @@ impl Runtime {
                     },
                 )?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
+            // Then deliveries deferred in this unit of work: all published after every row.
+            let room = decl.queue.batch_size().saturating_sub(rows.len());
+            let rows = rows.into_iter().chain(
+                self.pending
+                    .lock()
+                    .take(name, room)
+                    .into_iter()
+                    .map(|d| Received {
+                        row: None,
+                        event_id: d.event_id,
+                        detail_type: d.detail_type,
+                        event_seq: d.event_seq,
+                        receive_count: 1,
+                        enqueued_at: d.enqueued_at,
+                    }),
+            );
             let mut seen =
                 c.prepare_cached("SELECT 1 FROM handled WHERE agent = ?1 AND event_id = ?2")?;
-            rows.into_iter()
-                .map(|m| {
+            rows.map(|m| {
                     let dup = seen.exists(params![name, m.event_id])?;
                     Ok((m, dup))
                 })
@@ -590,25 +709,28 @@ impl Runtime {
             {
                 let outcome = match outcome {
                     Outcome::Done(event, effects) => {
-                        let applied = if self.needs_savepoint(&m, &effects) {
+                        let applied = if self.needs_savepoint(&effects) {
+                            let mark = self.pending.lock().mark();
                             let applied = tx.savepoint(|tx| {
                                 self.apply_effects(tx, decl, &m, &event, effects, now)
                             });
-                            self.savepoint_for.lock().remove(&m.id);
+                            if applied.is_err() {
+                                self.pending.lock().undo_since(mark);
+                            }
                             applied
                         } else {
                             // No savepoint: every condition is checked before the first write
                             // (and the idempotency insert, first of all, writes nothing if it
                             // fails), so what can still fail is SQLite itself. Such a failure
-                            // aborts the whole unit, which rolls back; the message then comes
-                            // back and is applied in a savepoint of its own.
+                            // aborts the whole unit, which rolls back; until a unit commits
+                            // again, every message is applied in a savepoint of its own.
                             match effects.writes.iter().try_for_each(|w| tx.check(w)) {
                                 Err(e) => Err(CommitError::Lake(e)),
                                 Ok(()) => {
                                     match self.apply_effects(tx, decl, &m, &event, effects, now) {
                                         Err(CommitError::Duplicate) => Err(CommitError::Duplicate),
                                         Err(e) => {
-                                            self.savepoint_for.lock().insert(m.id);
+                                            self.careful.store(true, Ordering::Relaxed);
                                             return Err(e.into());
                                         }
                                         Ok(()) => Ok(()),
@@ -643,14 +765,14 @@ impl Runtime {
 
     /// Whether a message's effects must be applied in a savepoint: they open approvals (whose
     /// writes are not known up front), write one item twice (a later condition depends on an
-    /// earlier write), or failed before without one.
-    fn needs_savepoint(&self, m: &Received, effects: &Effects) -> bool {
+    /// earlier write), or a message's effects failed without one since the last commit.
+    fn needs_savepoint(&self, effects: &Effects) -> bool {
         let repeated = effects.writes.iter().enumerate().any(|(i, a)| {
             effects.writes[..i]
                 .iter()
                 .any(|b| a.domain() == b.domain() && a.key() == b.key())
         });
-        !effects.approvals.is_empty() || repeated || self.savepoint_for.lock().contains(&m.id)
+        !effects.approvals.is_empty() || repeated || self.careful.load(Ordering::Relaxed)
     }
 
     /// Final bookkeeping of one message: delete, retry later, or dead-letter.
@@ -674,9 +796,11 @@ impl Runtime {
             Ok(())
         };
         let delete = |tx: &Tx<'_>| -> rusqlite::Result<()> {
-            tx.conn()
-                .prepare_cached("DELETE FROM queue_messages WHERE id = ?1")?
-                .execute([m.id])?;
+            if let Some(row) = m.row {
+                tx.conn()
+                    .prepare_cached("DELETE FROM queue_messages WHERE id = ?1")?
+                    .execute([row])?;
+            }
             Ok(())
         };
         match outcome {
@@ -716,16 +840,32 @@ impl Runtime {
             Outcome::Retry { reason, .. } if m.receive_count < self.config.max_receive_count => {
                 stat(tx, "failures")?;
                 tracing::warn!(agent = decl.name, event_id = %m.event_id, receive_count = m.receive_count, "handler failed, will retry: {reason}");
-                tx.conn()
-                    .prepare_cached(
-                        "UPDATE queue_messages SET visible_at = ?1, last_error = ?2, receive_count = ?3 WHERE id = ?4",
-                    )?
-                    .execute(params![
-                        millis(now + self.backoff(m.receive_count)),
-                        reason,
+                let visible_at = millis(now + self.backoff(m.receive_count));
+                match m.row {
+                    Some(row) => {
+                        tx.conn()
+                            .prepare_cached(
+                                "UPDATE queue_messages SET visible_at = ?1, last_error = ?2, receive_count = ?3 WHERE id = ?4",
+                            )?
+                            .execute(params![visible_at, reason, m.receive_count, row])?;
+                    }
+                    // Deferred until now: written with its receive and its error.
+                    None => enqueue(
+                        tx.conn(),
+                        &PendingDelivery {
+                            order: 0,
+                            agent: decl.name,
+                            class: decl.queue,
+                            event_id: m.event_id.clone(),
+                            detail_type: m.detail_type.clone(),
+                            event_seq: m.event_seq,
+                            enqueued_at: m.enqueued_at,
+                        },
+                        visible_at,
                         m.receive_count,
-                        m.id
-                    ])?;
+                        Some(&reason),
+                    )?,
+                }
                 Ok(())
             }
             Outcome::Retry { reason, .. } | Outcome::DeadLetter { reason, .. } => {
@@ -794,8 +934,9 @@ impl Runtime {
             tx.apply(w)?;
             tx.audit(entry)?;
         }
+        let defer = self.pending.lock().is_open();
         for e in &effects.emitted {
-            self.publish_in(tx, e, now)?;
+            self.publish_in(tx, e, now, defer)?;
         }
         for (seq, draft) in effects.approvals.into_iter().enumerate() {
             let id = approval::approval_id(cause.detail.event_id, decl.name, seq);
@@ -806,7 +947,7 @@ impl Runtime {
                 cause.detail.correlation_id,
                 now,
             )?;
-            self.open_approval(tx, approval, now)?;
+            self.open_approval(tx, approval, now, defer)?;
         }
         for mail in &effects.mails {
             self.queue_mail(tx, mail, now)?;
@@ -912,6 +1053,7 @@ impl Runtime {
         tx: &mut Tx<'_>,
         approval: Approval,
         now: DateTime<Utc>,
+        defer: bool,
     ) -> Result<(), CommitError> {
         let put = Write::Put {
             domain: Domain::Approvals,
@@ -932,7 +1074,7 @@ impl Runtime {
             correlation_id: Some(approval.correlation_id.to_string()),
             detail: format!("{} → {}", approval.draft.kind, approval.approver()),
         })?;
-        self.notify_approver(tx, &approval, now)?;
+        self.notify_approver(tx, &approval, now, defer)?;
         Ok(())
     }
 
@@ -941,10 +1083,11 @@ impl Runtime {
         tx: &mut Tx<'_>,
         a: &Approval,
         now: DateTime<Utc>,
+        defer: bool,
     ) -> rusqlite::Result<()> {
         let requested: ApprovalRequested = a.requested_event();
         let event = self.runtime_event(a, requested, now, "requested");
-        self.publish_in(tx, &event, now)?;
+        self.publish_in(tx, &event, now, defer)?;
         let token = self.signer.token_for(a);
         self.queue_mail(
             tx,
@@ -1031,7 +1174,7 @@ impl Runtime {
                         correlation_id: Some(a.correlation_id.to_string()),
                         detail: format!("second approval needed from {next}"),
                     })?;
-                    self.notify_approver(tx, &a, now)?;
+                    self.notify_approver(tx, &a, now, false)?;
                 }
             }
             Ok::<_, TwinError>(Ok(ApprovalView {
@@ -1067,7 +1210,7 @@ impl Runtime {
         })?;
         let decided: ApprovalDecided = a.decided_event().expect("closed approvals have a decision");
         let event = self.runtime_event(a, decided, now, "decided");
-        self.publish_in(tx, &event, now)?;
+        self.publish_in(tx, &event, now, false)?;
         Ok(())
     }
 
@@ -1102,7 +1245,7 @@ impl Runtime {
                             correlation_id: Some(a.correlation_id.to_string()),
                             detail: format!("no decision by the deadline; now {to}"),
                         })?;
-                        self.notify_approver(tx, &a, now)?;
+                        self.notify_approver(tx, &a, now, false)?;
                     }
                     DeadlineOutcome::Expired => {
                         self.close_approval(tx, &a, now, "approvals")?;

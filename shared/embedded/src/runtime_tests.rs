@@ -663,3 +663,92 @@ fn a_write_conditioned_on_an_earlier_write_of_the_same_message_sees_it() {
     assert!(rt.dead_letters().unwrap().is_empty());
     assert_eq!(ledger_item(&rt, "lead-twice", "k"), Some(json!({"v": 2})));
 }
+
+/// Counts the rows ever inserted into `queue_messages` (a temporary trigger on the twin's
+/// connection).
+fn count_queue_inserts(rt: &Runtime) -> impl Fn() -> i64 + '_ {
+    rt.store()
+        .read(|c| {
+            c.execute_batch(
+                "CREATE TEMP TABLE queue_inserts (n INTEGER NOT NULL); \
+                 INSERT INTO queue_inserts VALUES (0); \
+                 CREATE TEMP TRIGGER count_queue_inserts AFTER INSERT ON queue_messages \
+                 BEGIN UPDATE queue_inserts SET n = n + 1; END;",
+            )
+        })
+        .unwrap();
+    move || {
+        rt.store()
+            .read(|c| c.query_row("SELECT n FROM queue_inserts", [], |r| r.get(0)))
+            .unwrap()
+    }
+}
+
+#[test]
+fn deliveries_received_within_the_unit_that_published_them_are_never_written() {
+    let (rt, clock) = twin(0);
+    let inserts = count_queue_inserts(&rt);
+    rt.ingest(&[lead("lead-1"), lead("lead-2")]).unwrap();
+    assert_eq!(inserts(), 2, "ingestion writes its deliveries");
+    drain(&rt, &clock);
+    // The scorer's two LeadScored reached the counter inside the same unit of work.
+    assert_eq!(count(&rt, "LeadScored"), 2);
+    assert_eq!(inserts(), 2);
+    assert!(rt.store().verify_audit().is_ok());
+}
+
+#[test]
+fn deliveries_left_when_a_unit_ends_are_written_with_it() {
+    let (rt, clock) = twin(0);
+    rt.ingest(&[lead("lead-1"), lead("lead-2")]).unwrap();
+    // One step: one batch per agent that had messages when it began (only the scorer).
+    assert_eq!(block_on(rt.step()).unwrap(), 2);
+    let counter = agent_status(&rt, "counter");
+    assert_eq!((counter.visible, counter.handled), (2, 0));
+    assert_eq!(agent_status(&rt, "scorer").handled, 2);
+    drain(&rt, &clock);
+    assert_eq!(count(&rt, "LeadScored"), 2);
+    assert_eq!(agent_status(&rt, "counter").handled, 2);
+}
+
+#[test]
+fn a_write_failing_in_sqlite_undoes_its_unit_then_the_message_fails_alone() {
+    let (rt, clock) = twin(0);
+    // Any write of the counter now fails inside SQLite (not a condition: a broken statement).
+    rt.store()
+        .read(|c| {
+            c.execute_batch(
+                "CREATE TEMP TRIGGER boom BEFORE INSERT ON items WHEN NEW.domain = 'performance' \
+                 BEGIN SELECT json('not json'); END;",
+            )
+        })
+        .unwrap();
+    rt.ingest(&[lead("lead-1")]).unwrap();
+    // The counter's write had no savepoint: the whole unit rolls back, the scorer's work with
+    // it, and its counters too.
+    assert!(block_on(rt.drain(|t| clock.set(t))).is_err());
+    assert_eq!(agent_status(&rt, "scorer").handled, 0);
+    assert_eq!(agent_status(&rt, "scorer").visible, 1);
+    assert_eq!(rt.archived("LeadScored").unwrap().len(), 0);
+    // From then on each failure costs only its own message (a savepoint each), until the
+    // receive count runs out and the delivery is dead-lettered with SQLite's reason.
+    let mut attempts = 0;
+    while block_on(rt.drain(|t| clock.set(t))).is_err() {
+        attempts += 1;
+        assert!(attempts < 10, "the twin kept failing");
+    }
+    assert_eq!(agent_status(&rt, "scorer").handled, 1);
+    let dl = rt.dead_letters().unwrap();
+    assert_eq!(dl.len(), 1, "{dl:?}");
+    assert_eq!((dl[0].agent.as_str(), dl[0].receive_count), ("counter", 3));
+    assert!(dl[0].reason.contains("malformed JSON"), "{}", dl[0].reason);
+    // Repaired and redriven, the delivery has its effect once.
+    rt.store()
+        .read(|c| c.execute_batch("DROP TRIGGER boom"))
+        .unwrap();
+    assert_eq!(rt.redrive(None, "ops@ascent").unwrap(), 1);
+    drain(&rt, &clock);
+    assert_eq!(count(&rt, "LeadScored"), 1);
+    assert!(rt.dead_letters().unwrap().is_empty());
+    assert!(rt.store().verify_audit().is_ok());
+}
