@@ -34,13 +34,24 @@ pub struct AuditRecord {
     pub hash: String,
 }
 
+/// A record's time as hashed and stored: RFC 3339 with microseconds, in UTC (`Z`).
+pub fn audit_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
 /// Hash of a record: SHA-256 over the previous hash, the sequence and the entry fields.
 pub fn record_hash(prev_hash: &str, seq: u64, e: &AuditEntry) -> String {
+    record_hash_at(prev_hash, seq, &audit_time(e.at), e)
+}
+
+/// [`record_hash`] with the entry's time already formatted by [`audit_time`] (the writer
+/// stores that same text).
+pub fn record_hash_at(prev_hash: &str, seq: u64, at: &str, e: &AuditEntry) -> String {
     let mut h = Sha256::new();
     for part in [
         prev_hash,
         &seq.to_string(),
-        &e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        at,
         &e.actor,
         &e.action,
         &e.domain,
@@ -51,7 +62,9 @@ pub fn record_hash(prev_hash: &str, seq: u64, e: &AuditEntry) -> String {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
-    hex::encode(h.finalize())
+    let mut hex = [0u8; 64];
+    hex::encode_to_slice(h.finalize(), &mut hex).expect("64 hex digits for 32 bytes");
+    String::from_utf8(hex.to_vec()).expect("hex digits are ASCII")
 }
 
 /// Builds the next record of the chain.

@@ -7,7 +7,7 @@
 //! rollback, so the runtime holds this in a [`crate::store::SinceRollback`].
 
 use ascent_core::event::Event;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 

@@ -14,7 +14,8 @@
 //! ingestion, approval decisions and every other writer enqueue directly.
 
 use ascent_core::agent::QueueClass;
-use std::collections::{HashMap, VecDeque};
+use foldhash::HashMap;
+use std::collections::VecDeque;
 
 /// One delivery not yet in `queue_messages`.
 #[derive(Clone, Debug)]

@@ -556,7 +556,7 @@ impl Runtime {
         // both; a success deletes the message). Oldest visible first, in `queue_visible`'s
         // own order: taking a batch reads that many index entries, with no sort of the
         // agent's whole backlog (an ingested burst of thousands made every batch sort them).
-        let batch: Vec<(Received, bool)> = self.store.read(|c| {
+        let batch: Vec<Received> = self.store.read(|c| {
             let mut st = c.prepare_cached(
                 "SELECT id, event_id, detail_type, event_seq, receive_count + 1, enqueued_at \
                  FROM queue_messages WHERE agent = ?1 AND visible_at <= ?2 ORDER BY visible_at, id LIMIT ?3",
@@ -592,26 +592,21 @@ impl Runtime {
                         enqueued_at: d.enqueued_at,
                     }),
             );
-            let mut seen =
-                c.prepare_cached("SELECT 1 FROM handled WHERE agent = ?1 AND event_id = ?2")?;
-            rows.map(|m| {
-                    let dup = seen.exists(params![name, m.event_id])?;
-                    Ok((m, dup))
-                })
-                .collect()
+            Ok(rows.collect())
         })?;
         if batch.is_empty() {
             return Ok(0);
         }
         // As in a Lambda batch: messages are handled in order and each one's effects are
         // committed before the next is handled; a failure settles only its own message.
+        // A delivery already handled (the same event ingested twice, a redrive) is recognised
+        // when it settles, not looked up before: its effects are not applied, since the
+        // idempotency record is written first and refuses it, and a failure it meets (a
+        // condition its first delivery already used up) is checked against that record.
+        // Duplicates are rare; the lookup per message was not.
         let n = batch.len();
-        for (m, dup) in batch {
-            let outcome = if dup {
-                Outcome::Duplicate
-            } else {
-                self.run_handler(&agent, &m, now).await
-            };
+        for m in batch {
+            let outcome = self.run_handler(&agent, &m, now).await;
             self.commit_one(decl, m, outcome, now)?;
         }
         Ok(n)
@@ -754,6 +749,14 @@ impl Runtime {
                                 denials: vec![],
                             },
                         }
+                    }
+                    other => other,
+                };
+                let outcome = match outcome {
+                    Outcome::Retry { .. } | Outcome::DeadLetter { .. }
+                        if tx.was_handled(decl.name, &m.event_id)? =>
+                    {
+                        Outcome::Duplicate
                     }
                     other => other,
                 };

@@ -236,6 +236,30 @@ fn duplicate_delivery_has_its_effects_once() {
 }
 
 #[test]
+fn a_duplicate_whose_handler_now_fails_is_still_only_a_duplicate() {
+    let clock = ManualClock::new(t0());
+    let store = Arc::new(Store::in_memory(Arc::new(clock.clone())).unwrap());
+    let scorer = Arc::new(Scorer::new(0));
+    let rt = Runtime::new(
+        store,
+        vec![scorer.clone(), Arc::new(Counter::new())],
+        TwinConfig::default(),
+    )
+    .unwrap();
+    let e = lead("lead-flaky");
+    rt.ingest(std::slice::from_ref(&e)).unwrap();
+    drain(&rt, &clock);
+    // The CRM sends the same event again while the scorer's dependency is down.
+    scorer.failures_left.store(5, Ordering::SeqCst);
+    rt.ingest(&[e]).unwrap();
+    drain(&rt, &clock);
+    let s = agent_status(&rt, "scorer");
+    assert_eq!((s.handled, s.duplicates, s.failures), (1, 1, 0));
+    assert!(rt.dead_letters().unwrap().is_empty());
+    assert_eq!(count(&rt, "LeadScored"), 1);
+}
+
+#[test]
 fn transient_failures_retry_with_backoff_then_succeed() {
     let (rt, clock) = twin(2);
     rt.ingest(&[lead("lead-flaky")]).unwrap();

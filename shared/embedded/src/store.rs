@@ -10,10 +10,10 @@ use ascent_core::ports::{
     Clock, Condition, DataLake, INDEX_GSI1, IndexKey, Item, LakeError, Query, SortKey, Write,
 };
 use async_trait::async_trait;
+use foldhash::HashMap;
 use parking_lot::{Mutex, ReentrantMutex, ReentrantMutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
@@ -536,7 +536,8 @@ impl Tx<'_> {
     /// Appends one audit record to the chain.
     pub fn audit(&mut self, entry: AuditEntry) -> rusqlite::Result<()> {
         let seq = self.head.seq + 1;
-        let rec = audit::chain(&self.head.hash, seq, entry);
+        let at = audit::audit_time(entry.at);
+        let hash = audit::record_hash_at(&self.head.hash, seq, &at, &entry);
         self.tx
             .prepare_cached(
                 "INSERT INTO audit (seq, at, actor, action, domain, item, correlation_id, detail, prev_hash, hash) \
@@ -544,20 +545,17 @@ impl Tx<'_> {
             )?
             .execute(params![
                 seq as i64,
-                rec.entry.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                rec.entry.actor,
-                rec.entry.action,
-                rec.entry.domain,
-                rec.entry.item,
-                rec.entry.correlation_id,
-                rec.entry.detail,
-                rec.prev_hash,
-                rec.hash,
+                at,
+                entry.actor,
+                entry.action,
+                entry.domain,
+                entry.item,
+                entry.correlation_id,
+                entry.detail,
+                self.head.hash,
+                hash,
             ])?;
-        self.head = AuditHead {
-            seq,
-            hash: rec.hash,
-        };
+        self.head = AuditHead { seq, hash };
         Ok(())
     }
 
@@ -596,6 +594,13 @@ impl Tx<'_> {
             .current(self.rollbacks.load(Ordering::Relaxed))
             .remember(key, after);
         Ok(())
+    }
+
+    /// Whether `agent` handled `event_id` already (an idempotency record exists).
+    pub fn was_handled(&self, agent: &str, event_id: &str) -> rusqlite::Result<bool> {
+        self.tx
+            .prepare_cached("SELECT 1 FROM handled WHERE agent = ?1 AND event_id = ?2")?
+            .exists(params![agent, event_id])
     }
 
     /// Records that `agent` handled `event_id` (kept until `expires_at`, Unix seconds), in this
