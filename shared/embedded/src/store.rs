@@ -578,6 +578,25 @@ impl Tx<'_> {
         })
     }
 
+    /// What [`RecentItems`] knows of an item's row, without reading the database.
+    fn prior(&self, domain: Domain, pk: &str, sk: &str) -> Prior {
+        let rollbacks = self.rollbacks.load(Ordering::Relaxed);
+        match self
+            .recent
+            .lock()
+            .current(rollbacks)
+            .items
+            .get(&RecentItems::key(domain, pk, sk))
+        {
+            None => Prior::Unknown,
+            Some(None) => Prior::Absent,
+            Some(Some(i)) => Prior::Present {
+                gsi1: i.gsi1.clone(),
+                expires_at: i.expires_at,
+            },
+        }
+    }
+
     /// Checks one write's condition without writing.
     pub fn check(&self, w: &Write) -> Result<(), LakeError> {
         let (domain, (pk, sk)) = (w.domain(), w.key());
@@ -587,7 +606,12 @@ impl Tx<'_> {
     /// Applies one data-lake write, checking its condition. The written item is kept in
     /// [`RecentItems`] (moved there, not copied).
     pub fn apply(&self, w: Write) -> Result<(), LakeError> {
-        apply_write(self.tx, &w, |d, p, s, c| self.holds(d, p, s, c))?;
+        apply_write(
+            self.tx,
+            &w,
+            |d, p, s, c| self.holds(d, p, s, c),
+            |d, p, s| self.prior(d, p, s),
+        )?;
         let (key, after) = match w {
             Write::Put { domain, item, .. } => {
                 (RecentItems::key(domain, &item.pk, &item.sk), Some(item))
@@ -727,12 +751,26 @@ fn check_condition(
 }
 
 /// Applies one write; `read` reads the current item for its condition.
+/// What the writer knows, without reading, of the row a put replaces.
+pub(crate) enum Prior {
+    Unknown,
+    Absent,
+    /// Present, with these index keys.
+    Present {
+        gsi1: Option<IndexKey>,
+        expires_at: Option<i64>,
+    },
+}
+
 /// Writes `w` after `check` (domain, key, condition) passed; a `NotExists` put is checked by
-/// the insert itself.
+/// the insert itself. `prior` picks the cheapest statement: a row known to be there with the
+/// same index keys has only its data overwritten (no index touched), one known absent is
+/// inserted, anything else replaced.
 pub(crate) fn apply_write(
     conn: &Connection,
     w: &Write,
     check: impl FnOnce(Domain, &str, &str, &Condition) -> Result<(), LakeError>,
+    prior: impl FnOnce(Domain, &str, &str) -> Prior,
 ) -> Result<(), LakeError> {
     match w {
         Write::Put {
@@ -742,13 +780,34 @@ pub(crate) fn apply_write(
         } => {
             // `NotExists` is the insert itself failing on the primary key: one statement instead
             // of a read and a write. As in DynamoDB, an expired item not yet swept still exists.
+            const INSERT: &str = "INSERT INTO items (domain, pk, sk, gsi1pk, gsi1sk, expires_at, data) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+            const REPLACE: &str = "INSERT OR REPLACE INTO items (domain, pk, sk, gsi1pk, gsi1sk, expires_at, data) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
             let sql_text = if *condition == Condition::NotExists {
-                "INSERT INTO items (domain, pk, sk, gsi1pk, gsi1sk, expires_at, data) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                INSERT
             } else {
                 check(*domain, &item.pk, &item.sk, condition)?;
-                "INSERT OR REPLACE INTO items (domain, pk, sk, gsi1pk, gsi1sk, expires_at, data) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                match prior(*domain, &item.pk, &item.sk) {
+                    Prior::Present { gsi1, expires_at }
+                        if gsi1 == item.gsi1 && expires_at == item.expires_at =>
+                    {
+                        conn.prepare_cached(
+                            "UPDATE items SET data = ?4 WHERE domain = ?1 AND pk = ?2 AND sk = ?3",
+                        )
+                        .map_err(sql)?
+                        .execute(params![
+                            domain.as_str(),
+                            item.pk,
+                            item.sk,
+                            item.data.to_string()
+                        ])
+                        .map_err(sql)?;
+                        return Ok(());
+                    }
+                    Prior::Absent => INSERT,
+                    _ => REPLACE,
+                }
             };
             let result = conn.prepare_cached(sql_text).map_err(sql)?.execute(params![
                 domain.as_str(),
@@ -919,6 +978,50 @@ mod tests {
             item,
             condition,
         }
+    }
+
+    #[test]
+    fn rewriting_a_known_item_keeps_its_indexes_right() {
+        let (s, _) = store();
+        let by_index = |pk: &str| {
+            block_on(s.query(Domain::Customer, &Query::gsi1(pk)))
+                .unwrap()
+                .into_iter()
+                .map(|i| i.data)
+                .collect::<Vec<_>>()
+        };
+        let item = |v: i64, index: &str| {
+            Item::new("lead#1", "profile", json!({"v": v})).with_index(index, "x")
+        };
+        let write = |w: Write| block_on(s.transact(&[w])).unwrap();
+        write(put(item(1, "hot"), Condition::NotExists));
+        // The same index keys (data only), then new ones, then no index and a TTL: each time
+        // the cache knows the row, and each time the indexes follow.
+        write(put(item(2, "hot"), Condition::Exists));
+        assert_eq!(by_index("hot"), [json!({"v": 2})]);
+        write(put(item(3, "warm"), Condition::Always));
+        assert!(by_index("hot").is_empty());
+        assert_eq!(by_index("warm"), [json!({"v": 3})]);
+        let plain = Item::new("lead#1", "profile", json!({"v": 4})).expiring_at(1);
+        write(put(plain, Condition::Always));
+        assert!(by_index("warm").is_empty());
+        assert_eq!(s.purge_expired().unwrap(), 1);
+        // Known absent after a delete: inserted again.
+        write(put(item(5, "hot"), Condition::Always));
+        write(Write::Delete {
+            domain: Domain::Customer,
+            pk: "lead#1".into(),
+            sk: "profile".into(),
+            condition: Condition::Exists,
+        });
+        write(put(item(6, "hot"), Condition::Always));
+        assert_eq!(by_index("hot"), [json!({"v": 6})]);
+        assert_eq!(
+            block_on(s.get(Domain::Customer, "lead#1", "profile"))
+                .unwrap()
+                .map(|i| i.data),
+            Some(json!({"v": 6}))
+        );
     }
 
     #[test]
