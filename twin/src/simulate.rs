@@ -163,14 +163,11 @@ pub fn run(o: &SimulationOptions) -> anyhow::Result<SimulationReport> {
         // The CRM, the customers and the approvers react to what the agents did (read from
         // the archive since the last look: an index range, not a scan).
         let archive_head = rt.archive_head()?;
-        for (_, e) in rt.archived_after("ProposalSent", archive_seen)? {
-            if let Payload::ProposalSent(p) = e.payload() {
-                company.on_proposal(p, day);
-            }
-        }
-        for (_, e) in rt.archived_after("InvoiceIssued", archive_seen)? {
-            if let Payload::InvoiceIssued(i) = e.payload() {
-                company.on_invoice(i, day);
+        for (_, e) in rt.archived_after_any(&["ProposalSent", "InvoiceIssued"], archive_seen)? {
+            match e.payload() {
+                Payload::ProposalSent(p) => company.on_proposal(p, day),
+                Payload::InvoiceIssued(i) => company.on_invoice(i, day),
+                _ => {}
             }
         }
         archive_seen = archive_head;

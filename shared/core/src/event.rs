@@ -111,14 +111,16 @@ fn invalid(field: &str, problem: impl Into<String>) -> EventError {
 }
 
 impl Event {
-    /// Builds a new root event (a business system's), with fresh ids.
+    /// Builds a new root event (a business system's), with fresh ids: UUIDv7, ordered by
+    /// creation time, so that records keyed by event id (idempotency) are appended rather
+    /// than scattered.
     pub fn new(
         source: &str,
         actor: Actor,
         time: DateTime<Utc>,
         payload: impl Into<Payload>,
     ) -> Self {
-        let event_id = Uuid::new_v4();
+        let event_id = Uuid::now_v7();
         Self::with_ids(
             source,
             actor,
@@ -165,7 +167,9 @@ impl Event {
 
     /// An event caused by this one: same correlation id, causation id = this event.
     /// Its id is derived from (this event, emitter, sequence) so that a handler run twice
-    /// emits the same ids, and downstream idempotency absorbs the repeat.
+    /// emits the same ids, and downstream idempotency absorbs the repeat. Like a UUIDv7 it
+    /// starts with a time, the cause's (fixed, unlike the emission time), so ids of a
+    /// cascade sort roughly by time.
     pub fn caused<P: EventPayload>(
         &self,
         source: &str,
@@ -180,7 +184,9 @@ impl Event {
         h.update(sequence.to_be_bytes());
         let digest = h.finalize();
         let mut bytes = [0u8; 16];
-        bytes.copy_from_slice(&digest[..16]);
+        let millis = self.time.timestamp_millis().max(0) as u64;
+        bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+        bytes[6..].copy_from_slice(&digest[..10]);
         let id = Uuid::new_v8(bytes);
         Self::with_ids(
             source,

@@ -1424,17 +1424,35 @@ impl Runtime {
             .read(|c| c.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0)))?)
     }
 
-    /// Archived events of one detail-type after archive position `after`, with positions.
+    /// Events of `detail_type` archived after position `after`, with positions.
     pub fn archived_after(
         &self,
         detail_type: &str,
         after: i64,
     ) -> Result<Vec<(i64, Event)>, TwinError> {
+        self.archived_after_any(&[detail_type], after)
+    }
+
+    /// Events of any of `detail_types` archived after position `after`, in archive order,
+    /// with positions: one pass over that part of the archive, however many types.
+    pub fn archived_after_any(
+        &self,
+        detail_types: &[&str],
+        after: i64,
+    ) -> Result<Vec<(i64, Event)>, TwinError> {
+        if detail_types.is_empty() {
+            return Ok(Vec::new());
+        }
         let rows: Vec<(i64, String)> = self.store.read(|c| {
-            let mut st = c.prepare_cached(
-                "SELECT seq, body FROM events WHERE seq > ?2 AND detail_type = ?1 ORDER BY seq",
-            )?;
-            let rows = st.query_map(params![detail_type, after], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let marks = vec!["?"; detail_types.len()].join(", ");
+            let mut st = c.prepare_cached(&format!(
+                "SELECT seq, body FROM events WHERE seq > ? AND detail_type IN ({marks}) ORDER BY seq"
+            ))?;
+            let params = std::iter::once(&after as &dyn rusqlite::ToSql)
+                .chain(detail_types.iter().map(|t| t as &dyn rusqlite::ToSql));
+            let rows = st.query_map(rusqlite::params_from_iter(params), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
             rows.collect()
         })?;
         Ok(rows
