@@ -153,12 +153,10 @@ pub fn run(o: &SimulationOptions) -> anyhow::Result<SimulationReport> {
     for day in 0..o.days {
         let events = company.events_for(day);
         business_events += events.len() as u64;
-        clock.set(start_date() + Duration::days(day as i64) + Duration::hours(8));
-        for chunk in events.chunks(500) {
-            rt.ingest(chunk)?;
-        }
+        // The day's business events, handled at 18:00, published and handled in one go (the
+        // HTTP endpoint and `ascent emit` go through `Runtime::ingest`, which commits first).
         clock.set(start_date() + Duration::days(day as i64) + Duration::hours(18));
-        rt_runtime.block_on(rt.drain(|t| clock.set(t)))?;
+        rt_runtime.block_on(rt.ingest_and_drain(&events, |t| clock.set(t)))?;
 
         // The CRM, the customers and the approvers react to what the agents did (read from
         // the archive since the last look: an index range, not a scan).
@@ -208,8 +206,7 @@ pub fn run(o: &SimulationOptions) -> anyhow::Result<SimulationReport> {
         let hourly: Vec<_> = (6..24)
             .map(|hour| ScheduleTick::event("hourly", next + Duration::hours(hour)))
             .collect();
-        rt.ingest(&hourly)?;
-        rt_runtime.block_on(rt.drain(|t| clock.set(t)))?;
+        rt_runtime.block_on(rt.ingest_and_drain(&hourly, |t| clock.set(t)))?;
         if day % 7 == 6 {
             rt.store().purge_expired()?;
         }

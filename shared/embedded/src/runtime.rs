@@ -426,12 +426,34 @@ impl Runtime {
     /// Processes until nothing is visible, committing about every `UNIT_MESSAGES` messages.
     /// With a manual clock, `advance` moves time to the next retry so backoffs play out
     /// instantly; with a real clock it returns when only delayed retries are left.
-    pub async fn drain(&self, mut advance: impl FnMut(DateTime<Utc>)) -> Result<usize, TwinError> {
+    pub async fn drain(&self, advance: impl FnMut(DateTime<Utc>)) -> Result<usize, TwinError> {
+        self.ingest_and_drain(&[], advance).await
+    }
+
+    /// Publishes `events` and drains, the events in the first unit of work: their deliveries
+    /// are deferred like a handler's (see [`crate::pending_deliveries`]), and they are
+    /// accepted only when that unit commits; if it fails, none of them is. For a caller that
+    /// processes what it publishes at once (the simulation), not for ingestion that must
+    /// answer "accepted" before processing (that is [`Runtime::ingest`]).
+    pub async fn ingest_and_drain(
+        &self,
+        events: &[Event],
+        mut advance: impl FnMut(DateTime<Utc>),
+    ) -> Result<usize, TwinError> {
         const UNIT_MESSAGES: usize = 2_000;
         let mut total = 0;
+        let mut first = Some(events);
         loop {
             let n = self
                 .worker_unit(async {
+                    if let Some(events) = first.take() {
+                        let now = self.now();
+                        self.store.within_unit(|tx| {
+                            events
+                                .iter()
+                                .try_for_each(|e| self.publish_in(tx, e, now, true).map(|_| ()))
+                        })?;
+                    }
                     let mut n = 0;
                     while n < UNIT_MESSAGES {
                         let k = self.step().await?;

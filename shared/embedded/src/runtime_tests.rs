@@ -776,3 +776,29 @@ fn a_write_failing_in_sqlite_undoes_its_unit_then_the_message_fails_alone() {
     assert!(rt.dead_letters().unwrap().is_empty());
     assert!(rt.store().verify_audit().is_ok());
 }
+
+#[test]
+fn ingest_and_drain_accepts_its_events_with_the_unit_that_handles_them() {
+    let (rt, clock) = twin(0);
+    let inserts = count_queue_inserts(&rt);
+    let n =
+        block_on(rt.ingest_and_drain(&[lead("lead-1"), lead("lead-2")], |t| clock.set(t))).unwrap();
+    assert_eq!(n, 4, "two leads scored, two scores counted");
+    assert_eq!(count(&rt, "LeadScored"), 2);
+    assert_eq!(inserts(), 0, "every delivery was received from memory");
+    assert_eq!(rt.archived("LeadCreated").unwrap().len(), 2);
+
+    // A unit that fails takes its events with it: the caller is told, nothing half-done.
+    rt.store()
+        .read(|c| {
+            c.execute_batch(
+                "CREATE TEMP TRIGGER boom BEFORE UPDATE ON items WHEN NEW.domain = 'performance' \
+                 BEGIN SELECT json('not json'); END;",
+            )
+        })
+        .unwrap();
+    assert!(block_on(rt.ingest_and_drain(&[lead("lead-3")], |t| clock.set(t))).is_err());
+    assert_eq!(rt.archived("LeadCreated").unwrap().len(), 2);
+    assert_eq!(agent_status(&rt, "scorer").visible, 0);
+    assert!(rt.store().verify_audit().is_ok());
+}
