@@ -952,7 +952,7 @@ impl Runtime {
                     Write::Delete { .. } => "delete".into(),
                 },
                 domain: w.domain().as_str().into(),
-                item: format!("{pk}/{sk}"),
+                item: [pk, "/", sk].concat(),
                 correlation_id: correlation.clone(),
                 detail: cause.detail_type().into(),
             };

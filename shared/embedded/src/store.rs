@@ -165,8 +165,17 @@ struct RecentItems {
 }
 
 impl RecentItems {
+    /// `domain NUL pk NUL sk` (built directly: this runs for every item read and write).
     fn key(domain: Domain, pk: &str, sk: &str) -> String {
-        format!("{}\u{0}{pk}\u{0}{sk}", domain.as_str())
+        let d = domain.as_str();
+        let mut key = String::with_capacity(d.len() + pk.len() + sk.len() + 2);
+        for (i, part) in [d, pk, sk].into_iter().enumerate() {
+            if i > 0 {
+                key.push('\u{0}');
+            }
+            key.push_str(part);
+        }
+        key
     }
 
     fn remember(&mut self, key: String, item: Option<Item>) {
@@ -751,6 +760,12 @@ fn check_condition(
 }
 
 /// Applies one write; `read` reads the current item for its condition.
+/// An item's data as stored: JSON text, written straight into a buffer (`Value`'s `Display`
+/// goes through the formatting machinery, measurably slower on every write).
+fn json_text(data: &serde_json::Value) -> String {
+    serde_json::to_string(data).expect("a JSON value always serialises")
+}
+
 /// What the writer knows, without reading, of the row a put replaces.
 pub(crate) enum Prior {
     Unknown,
@@ -800,7 +815,7 @@ pub(crate) fn apply_write(
                             domain.as_str(),
                             item.pk,
                             item.sk,
-                            item.data.to_string()
+                            json_text(&item.data)
                         ])
                         .map_err(sql)?;
                         return Ok(());
@@ -816,7 +831,7 @@ pub(crate) fn apply_write(
                 item.gsi1.as_ref().map(|g| g.pk.as_str()),
                 item.gsi1.as_ref().map(|g| g.sk.as_str()),
                 item.expires_at,
-                item.data.to_string(),
+                json_text(&item.data),
             ]);
             match result {
                 Ok(_) => {}
