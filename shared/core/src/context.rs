@@ -6,7 +6,7 @@ use crate::approval::ApprovalDraft;
 use crate::catalog::EventPayload;
 use crate::event::{Actor, Event};
 use crate::policy::{self, Access, AccessDenied};
-use crate::ports::{Condition, DataLake, Item, Mail, Query, Write};
+use crate::ports::{Condition, DataLake, Item, LakeError, Mail, Query, Write};
 use chrono::{DateTime, Utc};
 
 /// Everything a handler asked for; applied all together or not at all.
@@ -97,17 +97,30 @@ impl<'a> Ctx<'a> {
             .filter(|i| i.is_live(now)))
     }
 
-    /// Reads and parses one item.
-    pub async fn get_as<T: serde::de::DeserializeOwned>(
+    /// Reads and parses one item (parsed where the lake holds it: no copy of the item).
+    pub async fn get_as<T: serde::de::DeserializeOwned + Send>(
         &mut self,
         domain: Domain,
         pk: &str,
         sk: &str,
     ) -> Result<Option<T>, AgentError> {
-        match self.get(domain, pk, sk).await? {
-            Some(item) => Ok(Some(item.parse()?)),
-            None => Ok(None),
+        self.allow(domain, Access::Read)?;
+        for w in self.effects.writes.iter().rev() {
+            if w.domain() == domain && w.key() == (pk, sk) {
+                return match w {
+                    Write::Put { item, .. } => Ok(Some(item.parse()?)),
+                    Write::Delete { .. } => Ok(None),
+                };
+            }
         }
+        let now = self.now.timestamp();
+        let mut parsed: Option<Result<T, LakeError>> = None;
+        self.lake
+            .get_with(domain, pk, sk, &mut |item| {
+                parsed = item.filter(|i| i.is_live(now)).map(Item::parse);
+            })
+            .await?;
+        Ok(parsed.transpose()?)
     }
 
     /// Queries by partition key (table or index); committed data only.

@@ -199,6 +199,19 @@ pub enum LakeError {
 #[async_trait]
 pub trait DataLake: Send + Sync {
     async fn get(&self, domain: Domain, pk: &str, sk: &str) -> Result<Option<Item>, LakeError>;
+    /// Reads one item and shows it to `look` borrowed. An adapter that holds items in memory
+    /// overrides this to skip the copy `get` makes; the default is `get`.
+    async fn get_with(
+        &self,
+        domain: Domain,
+        pk: &str,
+        sk: &str,
+        look: &mut (dyn for<'i> FnMut(Option<&'i Item>) + Send),
+    ) -> Result<(), LakeError> {
+        let item = self.get(domain, pk, sk).await?;
+        look(item.as_ref());
+        Ok(())
+    }
     async fn query(&self, domain: Domain, query: &Query) -> Result<Vec<Item>, LakeError>;
     /// All-or-nothing writes; the first failing condition aborts the whole transaction.
     async fn transact(&self, writes: &[Write]) -> Result<(), LakeError>;

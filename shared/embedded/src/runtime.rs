@@ -323,28 +323,36 @@ impl Runtime {
         let rules = self.router.route_typed(e.detail_type(), body.as_bytes());
         let routed: Vec<&str> = rules.iter().map(|r| r.agent).collect();
         let conn = tx.conn();
+        // Ids as text without the formatting machinery (this runs for every event).
+        let (mut id_text, mut correlation_text) =
+            (uuid::Uuid::encode_buffer(), uuid::Uuid::encode_buffer());
+        let event_id: &str = e.detail.event_id.hyphenated().encode_lower(&mut id_text);
+        let correlation_id: &str = e
+            .detail
+            .correlation_id
+            .hyphenated()
+            .encode_lower(&mut correlation_text);
         conn.prepare_cached(
             "INSERT INTO events (event_id, detail_type, source, correlation_id, time, body, routed_to) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
         .execute(params![
-            e.detail.event_id.to_string(),
+            event_id,
             e.detail_type(),
             e.source,
-            e.detail.correlation_id.to_string(),
+            correlation_id,
             e.time.to_rfc3339(),
             body,
             routed.join(","),
         ])?;
         let seq = conn.last_insert_rowid();
-        let event_id = e.detail.event_id.to_string();
         let mut pending = self.pending.lock();
         if defer && pending.is_open() {
             for r in &rules {
                 pending.push(
                     r.agent,
                     r.queue,
-                    &event_id,
+                    event_id,
                     e.detail_type(),
                     seq,
                     millis(now),

@@ -944,6 +944,22 @@ impl DataLake for Store {
         Ok(item.filter(|i| i.is_live(now)))
     }
 
+    async fn get_with(
+        &self,
+        domain: Domain,
+        pk: &str,
+        sk: &str,
+        look: &mut (dyn for<'i> FnMut(Option<&'i Item>) + Send),
+    ) -> Result<(), LakeError> {
+        let now = self.clock.now().timestamp();
+        self.read(|c| {
+            peek_item(c, &self.recent, self.rollbacks(), domain, pk, sk, |i| {
+                look(i.filter(|i| i.is_live(now)))
+            })
+        })
+        .map_err(sql)
+    }
+
     async fn query(&self, domain: Domain, query: &Query) -> Result<Vec<Item>, LakeError> {
         let now = self.clock.now().timestamp();
         let guard = self.lock();
@@ -993,6 +1009,34 @@ mod tests {
             item,
             condition,
         }
+    }
+
+    #[test]
+    fn get_with_shows_the_live_item_as_get_returns_it() {
+        let (s, clock) = store();
+        let soon = clock.now().timestamp() + 60;
+        let item = Item::new("lead#1", "profile", json!({"v": 1})).expiring_at(soon);
+        block_on(s.transact(&[put(item.clone(), Condition::Always)])).unwrap();
+        let seen = |s: &Store| {
+            let mut seen = None;
+            block_on(s.get_with(Domain::Customer, "lead#1", "profile", &mut |i| {
+                seen = i.cloned()
+            }))
+            .unwrap();
+            seen
+        };
+        assert_eq!(seen(&s), Some(item.clone()));
+        assert_eq!(
+            seen(&s),
+            block_on(s.get(Domain::Customer, "lead#1", "profile")).unwrap()
+        );
+        // Past its TTL (not swept yet) it is gone for readers, as in DynamoDB reads here.
+        clock.set(clock.now() + chrono::Duration::seconds(61));
+        assert_eq!(seen(&s), None);
+        assert_eq!(
+            block_on(s.get(Domain::Customer, "lead#1", "profile")).unwrap(),
+            None
+        );
     }
 
     #[test]
