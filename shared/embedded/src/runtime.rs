@@ -6,7 +6,10 @@
 //! settled (it is received, handled and settled inside one unit of work that holds the store); a
 //! failure makes it visible again after a backoff that grows with its receive count; at the
 //! maximum receive count it moves to the dead-letter queue with the failure reason; one failing
-//! message never fails the others of its batch (each is committed in its own savepoint).
+//! message never fails the others of its batch (a message's effects are applied only if all
+//! their conditions hold, checked before its first write, or else inside a savepoint of its
+//! own). Deliveries published and received inside one unit of work stay in memory
+//! (see `pending_deliveries.rs`).
 
 use crate::outbox;
 use crate::parsed_events::ParsedEvents;
