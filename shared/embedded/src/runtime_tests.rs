@@ -708,6 +708,19 @@ fn count_queue_inserts(rt: &Runtime) -> impl Fn() -> i64 + '_ {
     }
 }
 
+/// Makes the counter's item `INSERT`s or `UPDATE`s fail inside SQLite (a temporary trigger
+/// named `boom` running a broken statement), as a full disk or a corrupt page would.
+fn break_counter_writes(rt: &Runtime, statement: &str) {
+    rt.store()
+        .read(|c| {
+            c.execute_batch(&format!(
+                "CREATE TEMP TRIGGER boom BEFORE {statement} ON items WHEN NEW.domain = 'performance' \
+                 BEGIN SELECT json('not json'); END;"
+            ))
+        })
+        .unwrap();
+}
+
 #[test]
 fn deliveries_received_within_the_unit_that_published_them_are_never_written() {
     let (rt, clock) = twin(0);
@@ -739,14 +752,7 @@ fn deliveries_left_when_a_unit_ends_are_written_with_it() {
 fn a_write_failing_in_sqlite_undoes_its_unit_then_the_message_fails_alone() {
     let (rt, clock) = twin(0);
     // Any write of the counter now fails inside SQLite (not a condition: a broken statement).
-    rt.store()
-        .read(|c| {
-            c.execute_batch(
-                "CREATE TEMP TRIGGER boom BEFORE INSERT ON items WHEN NEW.domain = 'performance' \
-                 BEGIN SELECT json('not json'); END;",
-            )
-        })
-        .unwrap();
+    break_counter_writes(&rt, "INSERT");
     rt.ingest(&[lead("lead-1")]).unwrap();
     // The counter's write had no savepoint: the whole unit rolls back, the scorer's work with
     // it, and its counters too.
@@ -789,14 +795,7 @@ fn ingest_and_drain_accepts_its_events_with_the_unit_that_handles_them() {
     assert_eq!(rt.archived("LeadCreated").unwrap().len(), 2);
 
     // A unit that fails takes its events with it: the caller is told, nothing half-done.
-    rt.store()
-        .read(|c| {
-            c.execute_batch(
-                "CREATE TEMP TRIGGER boom BEFORE UPDATE ON items WHEN NEW.domain = 'performance' \
-                 BEGIN SELECT json('not json'); END;",
-            )
-        })
-        .unwrap();
+    break_counter_writes(&rt, "UPDATE");
     assert!(block_on(rt.ingest_and_drain(&[lead("lead-3")], |t| clock.set(t))).is_err());
     assert_eq!(rt.archived("LeadCreated").unwrap().len(), 2);
     assert_eq!(agent_status(&rt, "scorer").visible, 0);

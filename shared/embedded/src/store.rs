@@ -573,54 +573,47 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Whether the current item (read through [`RecentItems`]) satisfies `condition`.
-    fn holds(
+    /// Checks `condition` against the item's current row and says what is known of that row:
+    /// one look through [`RecentItems`] (reading the database on a miss) when the condition
+    /// needs the row, only what the cache holds when it does not.
+    fn check_current(
         &self,
         domain: Domain,
         pk: &str,
         sk: &str,
         condition: &Condition,
-    ) -> Result<(), LakeError> {
+    ) -> Result<Prior, LakeError> {
         let rollbacks = self.rollbacks.load(Ordering::Relaxed);
-        check_condition(domain, pk, sk, condition, |d, p, s, f| {
-            peek_item(self.tx, self.recent, rollbacks, d, p, s, f)
+        if *condition == Condition::Always {
+            let mut recent = self.recent.lock();
+            let known = recent
+                .current(rollbacks)
+                .items
+                .get(&RecentItems::key(domain, pk, sk));
+            return Ok(known.map_or(Prior::Unknown, |row| Prior::of(row.as_ref())));
+        }
+        let (holds, prior) = peek_item(self.tx, self.recent, rollbacks, domain, pk, sk, |row| {
+            (condition_holds(condition, row), Prior::of(row))
         })
-    }
-
-    /// What [`RecentItems`] knows of an item's row, without reading the database.
-    fn prior(&self, domain: Domain, pk: &str, sk: &str) -> Prior {
-        let rollbacks = self.rollbacks.load(Ordering::Relaxed);
-        match self
-            .recent
-            .lock()
-            .current(rollbacks)
-            .items
-            .get(&RecentItems::key(domain, pk, sk))
-        {
-            None => Prior::Unknown,
-            Some(None) => Prior::Absent,
-            Some(Some(i)) => Prior::Present {
-                gsi1: i.gsi1.clone(),
-                expires_at: i.expires_at,
-            },
+        .map_err(sql)?;
+        if holds {
+            Ok(prior)
+        } else {
+            Err(condition_failed(domain, pk, sk, condition))
         }
     }
 
     /// Checks one write's condition without writing.
     pub fn check(&self, w: &Write) -> Result<(), LakeError> {
         let (domain, (pk, sk)) = (w.domain(), w.key());
-        self.holds(domain, pk, sk, w.condition())
+        self.check_current(domain, pk, sk, w.condition())
+            .map(|_| ())
     }
 
     /// Applies one data-lake write, checking its condition. The written item is kept in
     /// [`RecentItems`] (moved there, not copied).
     pub fn apply(&self, w: Write) -> Result<(), LakeError> {
-        apply_write(
-            self.tx,
-            &w,
-            |d, p, s, c| self.holds(d, p, s, c),
-            |d, p, s| self.prior(d, p, s),
-        )?;
+        apply_write(self.tx, &w, |d, p, s, c| self.check_current(d, p, s, c))?;
         let (key, after) = match w {
             Write::Put { domain, item, .. } => {
                 (RecentItems::key(domain, &item.pk, &item.sk), Some(item))
@@ -711,62 +704,38 @@ fn peek_item<R>(
     Ok(out)
 }
 
-/// Reads one item through [`RecentItems`] (a copy, for the caller to keep).
-fn cached_read(
-    conn: &Connection,
-    recent: &Mutex<SinceRollback<RecentItems>>,
-    rollbacks: u64,
-    domain: Domain,
-    pk: &str,
-    sk: &str,
-) -> rusqlite::Result<Option<Item>> {
-    peek_item(conn, recent, rollbacks, domain, pk, sk, |i| i.cloned())
-}
-
 fn is_constraint_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
 }
 
-/// Checks `condition` against the current item, which `peek` shows to a closure.
-fn check_condition(
-    domain: Domain,
-    pk: &str,
-    sk: &str,
-    condition: &Condition,
-    peek: impl FnOnce(Domain, &str, &str, &dyn Fn(Option<&Item>) -> bool) -> rusqlite::Result<bool>,
-) -> Result<(), LakeError> {
-    if *condition == Condition::Always {
-        return Ok(());
-    }
-    let ok = peek(domain, pk, sk, &|existing| match condition {
+/// Whether an item's current row (`None`: there is none) satisfies `condition`.
+fn condition_holds(condition: &Condition, row: Option<&Item>) -> bool {
+    match condition {
         Condition::Always => true,
-        Condition::NotExists => existing.is_none(),
-        Condition::Exists => existing.is_some(),
+        Condition::NotExists => row.is_none(),
+        Condition::Exists => row.is_some(),
         Condition::FieldEquals { field, value } => {
-            existing.is_some_and(|i| i.data.get(field) == Some(value))
+            row.is_some_and(|i| i.data.get(field) == Some(value))
         }
-    })
-    .map_err(sql)?;
-    if ok {
-        Ok(())
-    } else {
-        Err(LakeError::ConditionFailed {
-            domain: domain.as_str().into(),
-            pk: pk.into(),
-            sk: sk.into(),
-            condition: format!("{condition:?}"),
-        })
     }
 }
 
-/// Applies one write; `read` reads the current item for its condition.
+fn condition_failed(domain: Domain, pk: &str, sk: &str, condition: &Condition) -> LakeError {
+    LakeError::ConditionFailed {
+        domain: domain.as_str().into(),
+        pk: pk.into(),
+        sk: sk.into(),
+        condition: format!("{condition:?}"),
+    }
+}
+
 /// An item's data as stored: JSON text, written straight into a buffer (`Value`'s `Display`
 /// goes through the formatting machinery, measurably slower on every write).
 fn json_text(data: &serde_json::Value) -> String {
     serde_json::to_string(data).expect("a JSON value always serialises")
 }
 
-/// What the writer knows, without reading, of the row a put replaces.
+/// What the writer knows of the row a put replaces.
 pub(crate) enum Prior {
     Unknown,
     Absent,
@@ -777,15 +746,27 @@ pub(crate) enum Prior {
     },
 }
 
-/// Writes `w` after `check` (domain, key, condition) passed; a `NotExists` put is checked by
-/// the insert itself. `prior` picks the cheapest statement: a row known to be there with the
-/// same index keys has only its data overwritten (no index touched), one known absent is
-/// inserted, anything else replaced.
+impl Prior {
+    /// From a row seen (`None`: known to be absent).
+    fn of(row: Option<&Item>) -> Self {
+        match row {
+            None => Prior::Absent,
+            Some(i) => Prior::Present {
+                gsi1: i.gsi1.clone(),
+                expires_at: i.expires_at,
+            },
+        }
+    }
+}
+
+/// Writes `w` after `check` (domain, key, condition) passed and said what it knows of the
+/// row; a `NotExists` put is checked by the insert itself. That knowledge picks the cheapest
+/// statement: a row known to be there with the same index keys has only its data overwritten
+/// (no index touched), one known absent is inserted, anything else replaced.
 pub(crate) fn apply_write(
     conn: &Connection,
     w: &Write,
-    check: impl FnOnce(Domain, &str, &str, &Condition) -> Result<(), LakeError>,
-    prior: impl FnOnce(Domain, &str, &str) -> Prior,
+    check: impl FnOnce(Domain, &str, &str, &Condition) -> Result<Prior, LakeError>,
 ) -> Result<(), LakeError> {
     match w {
         Write::Put {
@@ -802,8 +783,7 @@ pub(crate) fn apply_write(
             let sql_text = if *condition == Condition::NotExists {
                 INSERT
             } else {
-                check(*domain, &item.pk, &item.sk, condition)?;
-                match prior(*domain, &item.pk, &item.sk) {
+                match check(*domain, &item.pk, &item.sk, condition)? {
                     Prior::Present { gsi1, expires_at }
                         if gsi1 == item.gsi1 && expires_at == item.expires_at =>
                     {
@@ -939,7 +919,11 @@ impl DataLake for Store {
     async fn get(&self, domain: Domain, pk: &str, sk: &str) -> Result<Option<Item>, LakeError> {
         let now = self.clock.now().timestamp();
         let item = self
-            .read(|c| cached_read(c, &self.recent, self.rollbacks(), domain, pk, sk))
+            .read(|c| {
+                peek_item(c, &self.recent, self.rollbacks(), domain, pk, sk, |i| {
+                    i.cloned()
+                })
+            })
             .map_err(sql)?;
         Ok(item.filter(|i| i.is_live(now)))
     }
