@@ -603,11 +603,8 @@ impl Billing {
         let today = tick.at.date_naive();
         // The day's AR ageing snapshot, from the open-invoice index (never a table scan).
         let open: Vec<Invoice> = ctx
-            .query(Domain::Financial, &Query::gsi1(OPEN_INVOICES))
-            .await?
-            .iter()
-            .map(|i| i.parse())
-            .collect::<Result<_, _>>()?;
+            .query_as(Domain::Financial, &Query::gsi1(OPEN_INVOICES))
+            .await?;
         let snapshot = ageing::ageing(today, &open);
         ctx.put_record(
             Domain::Financial,
@@ -620,8 +617,7 @@ impl Billing {
         let yesterday = today - Duration::days(1);
         // Overdue = due before today: a range query on the open-invoice index.
         let q = Query::gsi1(OPEN_INVOICES).sort(SortKey::AtMost(format!("{yesterday}#~")));
-        for item in ctx.query(Domain::Financial, &q).await? {
-            let mut inv: Invoice = item.parse()?;
+        for mut inv in ctx.query_as::<Invoice>(Domain::Financial, &q).await? {
             let days_overdue = (today - inv.due_on).num_days().max(0) as u32;
             let Some((step, action)) = self.config.dunning.due_step(days_overdue, inv.dunning_step)
             else {

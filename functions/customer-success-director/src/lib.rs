@@ -171,11 +171,7 @@ impl CustomerSuccessDirector {
         to: NaiveDate,
     ) -> Result<Vec<NpsAnswer>, AgentError> {
         let q = Query::table(NPS).sort(SortKey::Between(from.to_string(), format!("{to}~")));
-        ctx.query(Domain::Customer, &q)
-            .await?
-            .iter()
-            .map(|i| i.parse().map_err(AgentError::from))
-            .collect()
+        ctx.query_as(Domain::Customer, &q).await
     }
 
     /// The report for the week starting `monday`.
@@ -185,11 +181,8 @@ impl CustomerSuccessDirector {
         monday: NaiveDate,
     ) -> Result<WeeklyReport, AgentError> {
         let accounts: Vec<PortfolioAccount> = ctx
-            .query(Domain::Customer, &Query::table(ACCOUNTS))
+            .query_as::<PortfolioAccount>(Domain::Customer, &Query::table(ACCOUNTS))
             .await?
-            .iter()
-            .map(|i| i.parse())
-            .collect::<Result<Vec<PortfolioAccount>, _>>()?
             .into_iter()
             .filter(|a| !a.churned)
             .collect();

@@ -268,11 +268,7 @@ impl DemoScheduling {
             stamp(from - Duration::days(1)),
             format!("{}~", stamp(until)),
         ));
-        ctx.query(Domain::Customer, &q)
-            .await?
-            .iter()
-            .map(|i| i.parse().map_err(AgentError::from))
-            .collect()
+        ctx.query_as(Domain::Customer, &q).await
     }
 
     /// Books the first free slot from `from`; `None` when nothing fits in the search window.
@@ -576,8 +572,7 @@ impl DemoScheduling {
             stamp(tick.at),
             format!("{}~", stamp(tick.at + Duration::hours(36))),
         ));
-        for item in ctx.query(Domain::Customer, &q).await? {
-            let mut d: Demo = item.parse()?;
+        for mut d in ctx.query_as::<Demo>(Domain::Customer, &q).await? {
             if d.reminded || d.status != DemoStatus::Scheduled {
                 continue;
             }

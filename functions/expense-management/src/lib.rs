@@ -437,11 +437,8 @@ impl ExpenseManagement {
             return Ok(());
         }
         let mut approved: Vec<Expense> = ctx
-            .query(Domain::Financial, &Query::gsi1(TO_REIMBURSE))
-            .await?
-            .iter()
-            .map(|i| i.parse())
-            .collect::<Result<_, _>>()?;
+            .query_as(Domain::Financial, &Query::gsi1(TO_REIMBURSE))
+            .await?;
         approved.retain(|x| x.status == ExpenseStatus::Approved);
         if approved.is_empty() {
             return Ok(());

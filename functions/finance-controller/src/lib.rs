@@ -623,14 +623,11 @@ impl FinanceController {
         let base = self.config.fx.base.clone();
         let next_month = month_start + Months::new(1);
         let entries: Vec<JournalEntry> = ctx
-            .query(
+            .query_as(
                 Domain::Financial,
                 &Query::table(format!("journal#{period}")),
             )
-            .await?
-            .iter()
-            .map(|i| i.parse())
-            .collect::<Result<_, _>>()?;
+            .await?;
         let previous = period_of(month_start - Months::new(1));
         let mut receivables: BTreeMap<String, i64> = match ctx
             .get_as::<CloseReport>(

@@ -280,14 +280,12 @@ impl LeadGeneration {
             format!("interaction#{}", from.to_rfc3339()),
             format!("interaction#{}~", at.to_rfc3339()),
         ));
-        ctx.query(Domain::Interaction, &q)
+        Ok(ctx
+            .query_as::<InteractionRecorded>(Domain::Interaction, &q)
             .await?
-            .iter()
-            .map(|i| {
-                let r: InteractionRecorded = i.parse()?;
-                Ok((r.kind, r.occurred_at))
-            })
-            .collect()
+            .into_iter()
+            .map(|r| (r.kind, r.occurred_at))
+            .collect())
     }
 
     async fn on_lead(

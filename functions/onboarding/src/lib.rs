@@ -359,8 +359,7 @@ impl Onboarding {
         let q = Query::gsi1(IN_PROGRESS)
             .sort(SortKey::AtMost(format!("{}~", today - Duration::days(1))))
             .limit(40);
-        for item in ctx.query(Domain::Customer, &q).await? {
-            let mut plan: OnboardingPlan = item.parse()?;
+        for mut plan in ctx.query_as::<OnboardingPlan>(Domain::Customer, &q).await? {
             let previous = plan.version;
             let mut stalled = Vec::new();
             for m in plan.milestones.iter_mut() {

@@ -284,10 +284,7 @@ impl Outreach {
         lead_id: &str,
     ) -> Result<Option<Contact>, AgentError> {
         let q = Query::gsi1(format!("outreach-lead#{lead_id}")).limit(1);
-        match ctx.query(Domain::Customer, &q).await?.first() {
-            Some(item) => Ok(Some(item.parse()?)),
-            None => Ok(None),
-        }
+        Ok(ctx.query_as(Domain::Customer, &q).await?.pop())
     }
 
     async fn on_assigned(&self, ctx: &mut Ctx<'_>, a: &LeadAssigned) -> Result<(), AgentError> {
@@ -618,8 +615,7 @@ impl Outreach {
         let q = Query::gsi1(DUE)
             .sort(SortKey::AtMost(format!("{}~", stamp(t.at))))
             .limit(self.config.max_due_per_tick);
-        for item in ctx.query(Domain::Customer, &q).await? {
-            let e: Enrollment = item.parse()?;
+        for e in ctx.query_as::<Enrollment>(Domain::Customer, &q).await? {
             ctx.emit(OutreachStepDue {
                 lead_id: e.lead_id,
                 step: e.next_step,

@@ -182,13 +182,12 @@ impl Retention {
         let q = Query::gsi1(ACCOUNTS)
             .sort(SortKey::AtMost(format!("{}~", today - Duration::days(1))))
             .limit(self.per_run);
-        let items = ctx.query(Domain::Customer, &q).await?;
-        if items.is_empty() {
+        let accounts: Vec<Signals> = ctx.query_as(Domain::Customer, &q).await?;
+        if accounts.is_empty() {
             return Ok(());
         }
         let model = self.model(ctx).await?;
-        for item in items {
-            let mut s: Signals = item.parse()?;
+        for mut s in accounts {
             if s.renewed == Some(false) {
                 continue; // churned: nothing left to keep
             }

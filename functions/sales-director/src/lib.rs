@@ -478,11 +478,8 @@ impl SalesDirector {
             .await?
             .unwrap_or_default();
         let open: Vec<PipelineDeal> = ctx
-            .query(Domain::Customer, &Query::gsi1(OPEN_DEALS))
-            .await?
-            .iter()
-            .map(|i| i.parse())
-            .collect::<Result<_, _>>()?;
+            .query_as(Domain::Customer, &Query::gsi1(OPEN_DEALS))
+            .await?;
         let mut probabilities = BTreeMap::new();
         let mut conversion = BTreeMap::new();
         let mut velocity_days = BTreeMap::new();

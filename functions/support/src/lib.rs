@@ -204,11 +204,8 @@ impl Support {
         let now = ctx.now();
         let words = triage::topic_words(&format!("{} {}", o.subject, o.body));
         let open: Vec<OpenTicket> = ctx
-            .query(Domain::Interaction, &Query::table(open_pk(&o.account_id)))
-            .await?
-            .iter()
-            .map(|i| i.parse())
-            .collect::<Result<_, _>>()?;
+            .query_as(Domain::Interaction, &Query::table(open_pk(&o.account_id)))
+            .await?;
         let duplicate = open
             .iter()
             .filter(|t| now - t.opened_at <= Duration::hours(self.config.duplicate_hours))
@@ -348,8 +345,7 @@ impl Support {
         let q = Query::gsi1(PENDING)
             .sort(SortKey::AtMost(format!("{}~", stamp(tick.at))))
             .limit(25);
-        for item in ctx.query(Domain::Interaction, &q).await? {
-            let mut t: Ticket = item.parse()?;
+        for mut t in ctx.query_as::<Ticket>(Domain::Interaction, &q).await? {
             let v = t.version;
             let mut breached = Vec::new();
             if t.responded_at.is_none()

@@ -273,11 +273,7 @@ impl Training {
     ) -> Result<Vec<Webinar>, AgentError> {
         let q =
             Query::gsi1(UPCOMING).sort(SortKey::Between(stamp(from), format!("{}~", stamp(until))));
-        ctx.query(Domain::Knowledge, &q)
-            .await?
-            .iter()
-            .map(|i| i.parse().map_err(AgentError::from))
-            .collect()
+        ctx.query_as(Domain::Knowledge, &q).await
     }
 
     async fn on_ticket(&self, ctx: &mut Ctx<'_>, t: &TicketOpened) -> Result<(), AgentError> {

@@ -132,6 +132,27 @@ impl<'a> Ctx<'a> {
         Ok(items)
     }
 
+    /// Queries like [`Ctx::query`] and parses each live item's data as `T` (straight from
+    /// the lake's text where it holds text: no intermediate JSON value).
+    pub async fn query_as<T: serde::de::DeserializeOwned + Send>(
+        &mut self,
+        domain: Domain,
+        query: &Query,
+    ) -> Result<Vec<T>, AgentError> {
+        self.allow(domain, Access::Read)?;
+        let now = self.now.timestamp();
+        let mut found = Vec::new();
+        self.lake
+            .query_with(domain, query, &mut |row| {
+                if row.is_live(now) {
+                    found.push(row.parse()?);
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(found)
+    }
+
     /// Buffers a put, applied when the handler succeeds.
     pub fn put(
         &mut self,
@@ -288,21 +309,39 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_second_write_to_an_item_replaces_the_first_and_keeps_its_condition() {
-        let decl = AgentDecl {
+    /// A lake whose every query finds these items (adapters without `query_with` of their own).
+    struct FixedLake(Vec<Item>);
+
+    #[async_trait]
+    impl DataLake for FixedLake {
+        async fn get(&self, _: Domain, _: &str, _: &str) -> Result<Option<Item>, LakeError> {
+            Ok(None)
+        }
+        async fn query(&self, _: Domain, _: &Query) -> Result<Vec<Item>, LakeError> {
+            Ok(self.0.clone())
+        }
+        async fn transact(&self, _: &[Write]) -> Result<(), LakeError> {
+            Ok(())
+        }
+    }
+
+    fn decl(reads: Vec<Domain>, writes: Vec<Domain>) -> AgentDecl {
+        AgentDecl {
             name: "t",
             department: Department::Finance,
             queue: QueueClass::Batch,
             subscriptions: vec![],
-            reads: vec![],
-            writes: vec![Domain::Financial],
+            reads,
+            writes,
             emits: vec![],
             requests_approvals: false,
             sends_mail: false,
             writes_text: false,
-        };
-        let cause = Event::new(
+        }
+    }
+
+    fn cause() -> Event {
+        Event::new(
             "test",
             Actor::system("test"),
             Utc::now(),
@@ -312,7 +351,51 @@ mod tests {
                 subject: "s".into(),
                 outcome: "o".into(),
             },
-        );
+        )
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Invoice {
+        n: u32,
+    }
+
+    #[test]
+    fn query_as_parses_the_live_items_and_names_one_that_does_not_parse() {
+        let now = Utc::now();
+        let lake = FixedLake(vec![
+            Item::new("acct#1", "invoice#1", json!({"n": 1})),
+            Item::new("acct#1", "invoice#2", json!({"n": 2})).expiring_at(now.timestamp() - 1),
+            Item::new("acct#1", "invoice#3", json!({"n": 3})),
+        ]);
+        let (decl, cause) = (decl(vec![Domain::Financial], vec![]), cause());
+        let mut ctx = Ctx::new(&decl, &lake, &cause, now);
+        let q = Query::table("acct#1");
+        let found: Vec<Invoice> =
+            futures::executor::block_on(ctx.query_as(Domain::Financial, &q)).unwrap();
+        assert_eq!(found, [Invoice { n: 1 }, Invoice { n: 3 }]);
+
+        let lake = FixedLake(vec![Item::new("acct#1", "invoice#9", json!({"n": "nine"}))]);
+        let mut ctx = Ctx::new(&decl, &lake, &cause, now);
+        let err = futures::executor::block_on(ctx.query_as::<Invoice>(Domain::Financial, &q))
+            .unwrap_err();
+        assert!(err.to_string().contains("acct#1/invoice#9"), "{err}");
+    }
+
+    #[test]
+    fn query_as_of_an_undeclared_domain_is_denied() {
+        let lake = FixedLake(vec![Item::new("p", "s", json!({"n": 1}))]);
+        let (decl, cause) = (decl(vec![], vec![]), cause());
+        let mut ctx = Ctx::new(&decl, &lake, &cause, Utc::now());
+        let q = Query::table("p");
+        let err = futures::executor::block_on(ctx.query_as::<Invoice>(Domain::Financial, &q))
+            .unwrap_err();
+        assert!(matches!(err, AgentError::Denied(_)), "{err}");
+        assert_eq!(ctx.effects().denials.len(), 1);
+    }
+
+    #[test]
+    fn a_second_write_to_an_item_replaces_the_first_and_keeps_its_condition() {
+        let (decl, cause) = (decl(vec![], vec![Domain::Financial]), cause());
         let mut ctx = Ctx::new(&decl, &EmptyLake, &cause, Utc::now());
         let item = |v| Item::new("p", "s", json!({"v": v}));
         ctx.put(Domain::Financial, item(1), Condition::NotExists)

@@ -64,6 +64,47 @@ impl Item {
     }
 }
 
+/// One item as a query finds it: parsed, or its data still JSON text.
+#[derive(Clone, Copy, Debug)]
+pub enum ItemRow<'i> {
+    Item(&'i Item),
+    Json {
+        pk: &'i str,
+        sk: &'i str,
+        expires_at: Option<i64>,
+        data: &'i str,
+    },
+}
+
+impl ItemRow<'_> {
+    pub fn pk(&self) -> &str {
+        match self {
+            ItemRow::Item(i) => &i.pk,
+            ItemRow::Json { pk, .. } => pk,
+        }
+    }
+    pub fn sk(&self) -> &str {
+        match self {
+            ItemRow::Item(i) => &i.sk,
+            ItemRow::Json { sk, .. } => sk,
+        }
+    }
+    pub fn is_live(&self, now_unix: i64) -> bool {
+        match self {
+            ItemRow::Item(i) => i.is_live(now_unix),
+            ItemRow::Json { expires_at, .. } => expires_at.is_none_or(|t| t > now_unix),
+        }
+    }
+    /// The item's data as `T` (from the text directly when it is text).
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, LakeError> {
+        match self {
+            ItemRow::Item(i) => i.parse(),
+            ItemRow::Json { pk, sk, data, .. } => serde_json::from_str(data)
+                .map_err(|e| LakeError::Corrupt(format!("item {pk}/{sk} does not parse: {e}"))),
+        }
+    }
+}
+
 /// Condition of a conditional write (DynamoDB ConditionExpression subset).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Condition {
@@ -213,6 +254,21 @@ pub trait DataLake: Send + Sync {
         Ok(())
     }
     async fn query(&self, domain: Domain, query: &Query) -> Result<Vec<Item>, LakeError>;
+    /// Runs `query` and shows each item found, in order, to `each` (which may stop the query
+    /// with an error). An adapter that reads items as JSON text overrides this to hand the
+    /// text over unparsed ([`ItemRow::Json`]), so a caller parses it once, straight into its
+    /// own type; the default is `query`.
+    async fn query_with(
+        &self,
+        domain: Domain,
+        query: &Query,
+        each: &mut (dyn for<'i> FnMut(ItemRow<'i>) -> Result<(), LakeError> + Send),
+    ) -> Result<(), LakeError> {
+        for item in self.query(domain, query).await? {
+            each(ItemRow::Item(&item))?;
+        }
+        Ok(())
+    }
     /// All-or-nothing writes; the first failing condition aborts the whole transaction.
     async fn transact(&self, writes: &[Write]) -> Result<(), LakeError>;
 }

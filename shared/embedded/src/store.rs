@@ -7,7 +7,8 @@ use crate::checkpoint::Checkpointer;
 use ascent_core::agent::Domain;
 use ascent_core::audit::{self, AuditEntry, AuditRecord};
 use ascent_core::ports::{
-    Clock, Condition, DataLake, INDEX_GSI1, IndexKey, Item, LakeError, Query, SortKey, Write,
+    Clock, Condition, DataLake, INDEX_GSI1, IndexKey, Item, ItemRow, LakeError, Query, SortKey,
+    Write,
 };
 use async_trait::async_trait;
 use foldhash::HashMap;
@@ -842,12 +843,14 @@ pub(crate) fn apply_write(
     Ok(())
 }
 
-pub(crate) fn run_query(
+/// Runs a query, showing each row (`pk, sk, gsi1pk, gsi1sk, expires_at, data`) to `each`.
+fn query_rows(
     conn: &Connection,
     domain: Domain,
     q: &Query,
     now_unix: i64,
-) -> Result<Vec<Item>, LakeError> {
+    each: &mut dyn FnMut(&rusqlite::Row<'_>) -> Result<(), LakeError>,
+) -> Result<(), LakeError> {
     let (pkcol, skcol) = match q.index.as_deref() {
         None => ("pk", "sk"),
         Some(INDEX_GSI1) => ("gsi1pk", "gsi1sk"),
@@ -894,12 +897,27 @@ pub(crate) fn run_query(
     for a in &args {
         bound.push(a);
     }
-    let rows = st
-        .query_map(bound.as_slice(), |r| {
+    let mut rows = st.query(bound.as_slice()).map_err(sql)?;
+    while let Some(r) = rows.next().map_err(sql)? {
+        each(r)?;
+    }
+    Ok(())
+}
+
+/// A query's items, parsed.
+pub(crate) fn run_query(
+    conn: &Connection,
+    domain: Domain,
+    q: &Query,
+    now_unix: i64,
+) -> Result<Vec<Item>, LakeError> {
+    let mut items = Vec::new();
+    query_rows(conn, domain, q, now_unix, &mut |r| {
+        let item = (|| {
             let gpk: Option<String> = r.get(2)?;
             let gsk: Option<String> = r.get(3)?;
-            let data: String = r.get(5)?;
-            Ok(Item {
+            let data: &str = r.get_ref(5)?.as_str()?;
+            Ok::<_, rusqlite::Error>(Item {
                 pk: r.get(0)?,
                 sk: r.get(1)?,
                 gsi1: gpk.map(|pk| IndexKey {
@@ -907,11 +925,14 @@ pub(crate) fn run_query(
                     sk: gsk.unwrap_or_default(),
                 }),
                 expires_at: r.get(4)?,
-                data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+                data: serde_json::from_str(data).unwrap_or(serde_json::Value::Null),
             })
-        })
+        })()
         .map_err(sql)?;
-    rows.collect::<Result<_, _>>().map_err(sql)
+        items.push(item);
+        Ok(())
+    })?;
+    Ok(items)
 }
 
 #[async_trait]
@@ -949,6 +970,31 @@ impl DataLake for Store {
         let guard = self.lock();
         let conn = guard.borrow();
         run_query(&conn, domain, query, now)
+    }
+
+    /// Hands each row's JSON text over as read, unparsed.
+    async fn query_with(
+        &self,
+        domain: Domain,
+        query: &Query,
+        each: &mut (dyn for<'i> FnMut(ItemRow<'i>) -> Result<(), LakeError> + Send),
+    ) -> Result<(), LakeError> {
+        let now = self.clock.now().timestamp();
+        let guard = self.lock();
+        let conn = guard.borrow();
+        query_rows(&conn, domain, query, now, &mut |r| {
+            let text = |i: usize| -> Result<&str, LakeError> {
+                r.get_ref(i)
+                    .and_then(|v| v.as_str().map_err(rusqlite::Error::from))
+                    .map_err(sql)
+            };
+            each(ItemRow::Json {
+                pk: text(0)?,
+                sk: text(1)?,
+                expires_at: r.get(4).map_err(sql)?,
+                data: text(5)?,
+            })
+        })
     }
 
     async fn transact(&self, writes: &[Write]) -> Result<(), LakeError> {
@@ -1021,6 +1067,58 @@ mod tests {
             block_on(s.get(Domain::Customer, "lead#1", "profile")).unwrap(),
             None
         );
+    }
+
+    #[test]
+    fn query_with_hands_over_the_rows_query_returns_as_text() {
+        let (s, clock) = store();
+        let now = clock.now().timestamp();
+        let items = [
+            Item::new("acct#1", "invoice#1", json!({"n": 1, "to": "Ada"})),
+            Item::new("acct#1", "invoice#2", json!({"n": 2})).expiring_at(now + 60),
+            Item::new("acct#1", "invoice#3", json!({"n": 3})).expiring_at(now + 5),
+            Item::new("acct#1", "note#1", json!({"n": 4})),
+            Item::new("acct#2", "invoice#1", json!({"n": 5})),
+        ];
+        let writes: Vec<_> = items
+            .iter()
+            .map(|i| Write::Put {
+                domain: Domain::Financial,
+                item: i.clone(),
+                condition: Condition::Always,
+            })
+            .collect();
+        block_on(s.transact(&writes)).unwrap();
+        clock.set(clock.now() + chrono::Duration::seconds(10)); // invoice#3 is past its TTL
+        let q = Query::table("acct#1").sort(SortKey::BeginsWith("invoice#".into()));
+        let mut seen = Vec::new();
+        block_on(s.query_with(Domain::Financial, &q, &mut |row| {
+            assert!(
+                matches!(row, ItemRow::Json { .. }),
+                "the store hands text over"
+            );
+            let data: serde_json::Value = row.parse()?;
+            seen.push((row.pk().to_string(), row.sk().to_string(), data));
+            Ok(())
+        }))
+        .unwrap();
+        let queried: Vec<_> = block_on(s.query(Domain::Financial, &q))
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.pk, i.sk, i.data))
+            .collect();
+        assert_eq!(seen, queried);
+        assert_eq!(
+            seen.iter()
+                .map(|(_, sk, _)| sk.as_str())
+                .collect::<Vec<_>>(),
+            ["invoice#1", "invoice#2"]
+        );
+        // `each` can stop the query: its error is the query's.
+        let stopped = block_on(s.query_with(Domain::Financial, &q, &mut |row| {
+            Err(LakeError::Corrupt(format!("stop at {}", row.sk())))
+        }));
+        assert!(matches!(stopped, Err(LakeError::Corrupt(m)) if m == "stop at invoice#1"));
     }
 
     #[test]
