@@ -21,11 +21,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 const SCHEMA: &str = r#"
+-- Rows in the order they were written, keys in the primary-key index: a unit of work's new and
+-- recently written items share a few pages at the table's end, where a table ordered by key
+-- (`WITHOUT ROWID`, as databases made before 2026-12 have; every statement works on both)
+-- spread a day's new leads and contacts over all its pages, and the commit wrote each again.
 CREATE TABLE IF NOT EXISTS items (
     domain TEXT NOT NULL, pk TEXT NOT NULL, sk TEXT NOT NULL,
     gsi1pk TEXT, gsi1sk TEXT, expires_at INTEGER, data TEXT NOT NULL,
     PRIMARY KEY (domain, pk, sk)
-) WITHOUT ROWID;
+);
 CREATE INDEX IF NOT EXISTS items_gsi1 ON items (domain, gsi1pk, gsi1sk) WHERE gsi1pk IS NOT NULL;
 CREATE INDEX IF NOT EXISTS items_ttl ON items (expires_at) WHERE expires_at IS NOT NULL;
 
@@ -1263,6 +1267,88 @@ mod tests {
             )),
             Err(LakeError::UnknownIndex(_))
         ));
+    }
+
+    /// A database made with the items table ordered by key (before 2026-12) keeps it, and
+    /// every read and write works on it as on the new layout.
+    #[test]
+    fn both_layouts_of_the_items_table_serve_the_same_reads_and_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::new("2026-01-01T00:00:00Z".parse().unwrap());
+        let old = dir.path().join("old.db");
+        Connection::open(&old)
+            .unwrap()
+            .execute_batch(
+                "CREATE TABLE items (
+                    domain TEXT NOT NULL, pk TEXT NOT NULL, sk TEXT NOT NULL,
+                    gsi1pk TEXT, gsi1sk TEXT, expires_at INTEGER, data TEXT NOT NULL,
+                    PRIMARY KEY (domain, pk, sk)
+                ) WITHOUT ROWID;",
+            )
+            .unwrap();
+        let mut seen = Vec::new();
+        for path in [old, dir.path().join("new.db")] {
+            let s = Store::open(&path, Arc::new(clock.clone())).unwrap();
+            let item = |sk: &str, v: i64| {
+                Item::new("acct#1", sk, json!({"v": v})).with_index("open", format!("{v:03}"))
+            };
+            let put = |i: Item, c: Condition| Write::Put {
+                domain: Domain::Financial,
+                item: i,
+                condition: c,
+            };
+            let w = |ws: Vec<Write>| block_on(s.transact(&ws));
+            w(vec![
+                put(item("invoice#1", 1), Condition::NotExists),
+                put(item("invoice#2", 2), Condition::NotExists),
+                put(item("invoice#3", 3), Condition::NotExists),
+            ])
+            .unwrap();
+            // A second insert of the same key is refused; a rewrite and a delete go through.
+            assert!(matches!(
+                w(vec![put(item("invoice#1", 9), Condition::NotExists)]),
+                Err(LakeError::ConditionFailed { .. })
+            ));
+            w(vec![put(item("invoice#2", 20), Condition::Exists)]).unwrap();
+            w(vec![Write::Delete {
+                domain: Domain::Financial,
+                pk: "acct#1".into(),
+                sk: "invoice#3".into(),
+                condition: Condition::Exists,
+            }])
+            .unwrap();
+            let by_key = block_on(s.query(
+                Domain::Financial,
+                &Query::table("acct#1").sort(SortKey::BeginsWith("invoice#".into())),
+            ))
+            .unwrap();
+            let by_index = block_on(s.query(Domain::Financial, &Query::gsi1("open"))).unwrap();
+            let layout: String = s
+                .read(|c| {
+                    c.query_row(
+                        "SELECT sql FROM sqlite_schema WHERE name = 'items'",
+                        [],
+                        |r| r.get(0),
+                    )
+                })
+                .unwrap();
+            seen.push((by_key, by_index, layout.contains("WITHOUT ROWID")));
+        }
+        assert_eq!(seen[0].0, seen[1].0);
+        assert_eq!(seen[0].1, seen[1].1);
+        assert_eq!(
+            seen[1]
+                .0
+                .iter()
+                .map(|i| i.data["v"].clone())
+                .collect::<Vec<_>>(),
+            [json!(1), json!(20)]
+        );
+        assert_eq!(
+            (seen[0].2, seen[1].2),
+            (true, false),
+            "old keeps its layout, new is by rowid"
+        );
     }
 
     #[test]
