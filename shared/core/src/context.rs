@@ -294,21 +294,6 @@ mod tests {
     use async_trait::async_trait;
     use serde_json::json;
 
-    struct EmptyLake;
-
-    #[async_trait]
-    impl DataLake for EmptyLake {
-        async fn get(&self, _: Domain, _: &str, _: &str) -> Result<Option<Item>, LakeError> {
-            Ok(None)
-        }
-        async fn query(&self, _: Domain, _: &Query) -> Result<Vec<Item>, LakeError> {
-            Ok(vec![])
-        }
-        async fn transact(&self, _: &[Write]) -> Result<(), LakeError> {
-            Ok(())
-        }
-    }
-
     /// A lake whose every query finds these items (adapters without `query_with` of their own).
     struct FixedLake(Vec<Item>);
 
@@ -396,7 +381,8 @@ mod tests {
     #[test]
     fn a_second_write_to_an_item_replaces_the_first_and_keeps_its_condition() {
         let (decl, cause) = (decl(vec![], vec![Domain::Financial]), cause());
-        let mut ctx = Ctx::new(&decl, &EmptyLake, &cause, Utc::now());
+        let lake = FixedLake(vec![]);
+        let mut ctx = Ctx::new(&decl, &lake, &cause, Utc::now());
         let item = |v| Item::new("p", "s", json!({"v": v}));
         ctx.put(Domain::Financial, item(1), Condition::NotExists)
             .unwrap();

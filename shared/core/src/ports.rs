@@ -55,13 +55,21 @@ impl Item {
     }
     /// Deserialises `data` into a typed record (from a borrow: no copy of the attributes).
     pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, LakeError> {
-        T::deserialize(&self.data).map_err(|e| {
-            LakeError::Corrupt(format!("item {}/{} does not parse: {e}", self.pk, self.sk))
-        })
+        T::deserialize(&self.data).map_err(|e| unparsable(&self.pk, &self.sk, e))
     }
     pub fn is_live(&self, now_unix: i64) -> bool {
-        self.expires_at.is_none_or(|t| t > now_unix)
+        live_at(self.expires_at, now_unix)
     }
+}
+
+/// Whether an item expiring at `expires_at` (Unix seconds) is still there at `now_unix`.
+fn live_at(expires_at: Option<i64>, now_unix: i64) -> bool {
+    expires_at.is_none_or(|t| t > now_unix)
+}
+
+/// An item whose data is not the record its reader expects.
+fn unparsable(pk: &str, sk: &str, e: serde_json::Error) -> LakeError {
+    LakeError::Corrupt(format!("item {pk}/{sk} does not parse: {e}"))
 }
 
 /// One item as a query finds it: parsed, or its data still JSON text.
@@ -92,15 +100,16 @@ impl ItemRow<'_> {
     pub fn is_live(&self, now_unix: i64) -> bool {
         match self {
             ItemRow::Item(i) => i.is_live(now_unix),
-            ItemRow::Json { expires_at, .. } => expires_at.is_none_or(|t| t > now_unix),
+            ItemRow::Json { expires_at, .. } => live_at(*expires_at, now_unix),
         }
     }
     /// The item's data as `T` (from the text directly when it is text).
     pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, LakeError> {
         match self {
             ItemRow::Item(i) => i.parse(),
-            ItemRow::Json { pk, sk, data, .. } => serde_json::from_str(data)
-                .map_err(|e| LakeError::Corrupt(format!("item {pk}/{sk} does not parse: {e}"))),
+            ItemRow::Json { pk, sk, data, .. } => {
+                serde_json::from_str(data).map_err(|e| unparsable(pk, sk, e))
+            }
         }
     }
 }
