@@ -145,6 +145,16 @@ impl DynamoLake {
 
     fn transact_item(&self, w: &Write) -> Result<TransactWriteItem, LakeError> {
         match w {
+            // DynamoDB takes attribute values: the text is parsed once here.
+            Write::PutJson {
+                domain,
+                item,
+                condition,
+            } => self.transact_item(&Write::Put {
+                domain: *domain,
+                item: item.to_item()?,
+                condition: condition.clone(),
+            }),
             Write::Put {
                 domain,
                 item,

@@ -75,10 +75,7 @@ pub fn audit_write(
     now: chrono::DateTime<Utc>,
 ) -> Write {
     let (pk, sk) = w.key();
-    let action = match w {
-        Write::Put { .. } => "put",
-        Write::Delete { .. } => "delete",
-    };
+    let action = w.action();
     Write::Put {
         domain: Domain::Audit,
         item: Item::new(

@@ -6,7 +6,7 @@ use crate::approval::ApprovalDraft;
 use crate::catalog::EventPayload;
 use crate::event::{Actor, Event};
 use crate::policy::{self, Access, AccessDenied};
-use crate::ports::{Condition, DataLake, Item, LakeError, Mail, Query, Write};
+use crate::ports::{Condition, DataLake, IndexKey, Item, JsonItem, LakeError, Mail, Query, Write};
 use chrono::{DateTime, Utc};
 
 /// Everything a handler asked for; applied all together or not at all.
@@ -85,6 +85,7 @@ impl<'a> Ctx<'a> {
             if w.domain() == domain && w.key() == (pk, sk) {
                 return Ok(match w {
                     Write::Put { item, .. } => Some(item.clone()),
+                    Write::PutJson { item, .. } => Some(item.to_item()?),
                     Write::Delete { .. } => None,
                 });
             }
@@ -109,6 +110,7 @@ impl<'a> Ctx<'a> {
             if w.domain() == domain && w.key() == (pk, sk) {
                 return match w {
                     Write::Put { item, .. } => Ok(Some(item.parse()?)),
+                    Write::PutJson { item, .. } => Ok(Some(item.row().parse()?)),
                     Write::Delete { .. } => Ok(None),
                 };
             }
@@ -117,7 +119,7 @@ impl<'a> Ctx<'a> {
         let mut parsed: Option<Result<T, LakeError>> = None;
         self.lake
             .get_with(domain, pk, sk, &mut |item| {
-                parsed = item.filter(|i| i.is_live(now)).map(Item::parse);
+                parsed = item.filter(|i| i.is_live(now)).map(|i| i.parse());
             })
             .await?;
         Ok(parsed.transpose()?)
@@ -173,25 +175,18 @@ impl<'a> Ctx<'a> {
     /// transaction may touch an item only once) and keeps the first one's condition, which
     /// is about the committed item.
     fn buffer(&mut self, mut write: Write) {
-        let key = (
-            write.domain(),
-            write.key().0.to_string(),
-            write.key().1.to_string(),
-        );
-        let earlier = self.effects.writes.iter().position(|w| {
-            (w.domain(), w.key().0, w.key().1) == (key.0, key.1.as_str(), key.2.as_str())
-        });
+        let earlier = self
+            .effects
+            .writes
+            .iter()
+            .position(|w| w.domain() == write.domain() && w.key() == write.key());
         match earlier {
             Some(i) => {
-                let first = match &self.effects.writes[i] {
-                    Write::Put { condition, .. } | Write::Delete { condition, .. } => {
-                        condition.clone()
-                    }
-                };
+                let first = self.effects.writes[i].condition().clone();
                 match &mut write {
-                    Write::Put { condition, .. } | Write::Delete { condition, .. } => {
-                        *condition = first
-                    }
+                    Write::Put { condition, .. }
+                    | Write::PutJson { condition, .. }
+                    | Write::Delete { condition, .. } => *condition = first,
                 }
                 self.effects.writes[i] = write;
             }
@@ -209,13 +204,17 @@ impl<'a> Ctx<'a> {
         index: Option<(String, String)>,
         condition: Condition,
     ) -> Result<(), AgentError> {
-        let data = serde_json::to_value(record)
+        self.allow(domain, Access::Write)?;
+        // Straight to JSON text: the store writes the text as it is.
+        let mut item = JsonItem::of(pk, sk, record)
             .map_err(|e| AgentError::Invalid(format!("record does not serialise: {e}")))?;
-        let mut item = Item::new(pk, sk, data);
-        if let Some((ipk, isk)) = index {
-            item = item.with_index(ipk, isk);
-        }
-        self.put(domain, item, condition)
+        item.gsi1 = index.map(|(pk, sk)| IndexKey { pk, sk });
+        self.buffer(Write::PutJson {
+            domain,
+            item,
+            condition,
+        });
+        Ok(())
     }
 
     pub fn delete(&mut self, domain: Domain, pk: &str, sk: &str) -> Result<(), AgentError> {
@@ -404,5 +403,59 @@ mod tests {
                 condition: Condition::NotExists
             }
         );
+    }
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Note {
+        n: u32,
+        text: String,
+    }
+
+    #[test]
+    fn a_record_is_buffered_as_json_text_and_read_back_by_this_handler() {
+        let decl = decl(vec![Domain::Financial], vec![Domain::Financial]);
+        let (lake, cause) = (FixedLake(vec![]), cause());
+        let mut ctx = Ctx::new(&decl, &lake, &cause, Utc::now());
+        let note = Note {
+            n: 7,
+            text: "net \"30\"".into(),
+        };
+        let index = Some(("acct#1".to_string(), "note#7".to_string()));
+        ctx.put_record(
+            Domain::Financial,
+            "p",
+            "s",
+            &note,
+            index,
+            Condition::NotExists,
+        )
+        .unwrap();
+        let Write::PutJson {
+            item, condition, ..
+        } = &ctx.effects().writes[0]
+        else {
+            panic!("a record is buffered as text: {:?}", ctx.effects().writes);
+        };
+        assert_eq!(condition, &Condition::NotExists);
+        assert_eq!(item.gsi1.as_ref().map(|g| g.sk.as_str()), Some("note#7"));
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&item.json).unwrap(),
+            json!({"n": 7, "text": "net \"30\""})
+        );
+        let read: Option<Note> =
+            futures::executor::block_on(ctx.get_as(Domain::Financial, "p", "s")).unwrap();
+        assert_eq!(read.as_ref(), Some(&note));
+        let item = futures::executor::block_on(ctx.get(Domain::Financial, "p", "s"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (item.data["n"].clone(), item.gsi1.unwrap().pk),
+            (json!(7), "acct#1".into())
+        );
+        // Writing a domain it did not declare is refused before anything is serialised.
+        let err = ctx
+            .put_record(Domain::Customer, "p", "s", &note, None, Condition::Always)
+            .unwrap_err();
+        assert!(matches!(err, AgentError::Denied(_)), "{err}");
     }
 }

@@ -62,6 +62,52 @@ impl Item {
     }
 }
 
+/// An item whose attributes are JSON text already: a typed record serialised once, straight to
+/// text ([`crate::context::Ctx::put_record`]), with no [`Value`] built on the way. A store that
+/// keeps JSON text writes it as it is; one that needs a value parses it ([`JsonItem::to_item`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JsonItem {
+    pub pk: String,
+    pub sk: String,
+    #[serde(default)]
+    pub gsi1: Option<IndexKey>,
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+    /// The attributes: a JSON object, as text.
+    pub json: String,
+}
+
+impl JsonItem {
+    /// Serialises `record` as the item's attributes.
+    pub fn of<T: Serialize>(pk: &str, sk: &str, record: &T) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            pk: pk.to_string(),
+            sk: sk.to_string(),
+            gsi1: None,
+            expires_at: None,
+            json: serde_json::to_string(record)?,
+        })
+    }
+    pub fn row(&self) -> ItemRow<'_> {
+        ItemRow::Json {
+            pk: &self.pk,
+            sk: &self.sk,
+            expires_at: self.expires_at,
+            data: &self.json,
+        }
+    }
+    /// The same item with its attributes parsed.
+    pub fn to_item(&self) -> Result<Item, LakeError> {
+        Ok(Item {
+            pk: self.pk.clone(),
+            sk: self.sk.clone(),
+            gsi1: self.gsi1.clone(),
+            expires_at: self.expires_at,
+            data: self.row().parse()?,
+        })
+    }
+}
+
 /// Whether an item expiring at `expires_at` (Unix seconds) is still there at `now_unix`.
 fn live_at(expires_at: Option<i64>, now_unix: i64) -> bool {
     expires_at.is_none_or(|t| t > now_unix)
@@ -151,6 +197,12 @@ pub enum Write {
         item: Item,
         condition: Condition,
     },
+    /// A put whose attributes are JSON text already.
+    PutJson {
+        domain: Domain,
+        item: JsonItem,
+        condition: Condition,
+    },
     Delete {
         domain: Domain,
         pk: String,
@@ -162,18 +214,30 @@ pub enum Write {
 impl Write {
     pub fn domain(&self) -> Domain {
         match self {
-            Write::Put { domain, .. } | Write::Delete { domain, .. } => *domain,
+            Write::Put { domain, .. }
+            | Write::PutJson { domain, .. }
+            | Write::Delete { domain, .. } => *domain,
         }
     }
     pub fn key(&self) -> (&str, &str) {
         match self {
             Write::Put { item, .. } => (&item.pk, &item.sk),
+            Write::PutJson { item, .. } => (&item.pk, &item.sk),
             Write::Delete { pk, sk, .. } => (pk, sk),
         }
     }
     pub fn condition(&self) -> &Condition {
         match self {
-            Write::Put { condition, .. } | Write::Delete { condition, .. } => condition,
+            Write::Put { condition, .. }
+            | Write::PutJson { condition, .. }
+            | Write::Delete { condition, .. } => condition,
+        }
+    }
+    /// `put` or `delete` (audit records name the action).
+    pub fn action(&self) -> &'static str {
+        match self {
+            Write::Put { .. } | Write::PutJson { .. } => "put",
+            Write::Delete { .. } => "delete",
         }
     }
 }
@@ -250,16 +314,17 @@ pub enum LakeError {
 pub trait DataLake: Send + Sync {
     async fn get(&self, domain: Domain, pk: &str, sk: &str) -> Result<Option<Item>, LakeError>;
     /// Reads one item and shows it to `look` borrowed. An adapter that holds items in memory
-    /// overrides this to skip the copy `get` makes; the default is `get`.
+    /// or as JSON text overrides this to skip the copy `get` makes (and hands text over
+    /// unparsed, [`ItemRow::Json`]); the default is `get`.
     async fn get_with(
         &self,
         domain: Domain,
         pk: &str,
         sk: &str,
-        look: &mut (dyn for<'i> FnMut(Option<&'i Item>) + Send),
+        look: &mut (dyn for<'i> FnMut(Option<ItemRow<'i>>) + Send),
     ) -> Result<(), LakeError> {
         let item = self.get(domain, pk, sk).await?;
-        look(item.as_ref());
+        look(item.as_ref().map(ItemRow::Item));
         Ok(())
     }
     async fn query(&self, domain: Domain, query: &Query) -> Result<Vec<Item>, LakeError>;

@@ -958,10 +958,7 @@ impl Runtime {
             let entry = AuditEntry {
                 at: now,
                 actor: decl.name.into(),
-                action: match w {
-                    Write::Put { .. } => "put".into(),
-                    Write::Delete { .. } => "delete".into(),
-                },
+                action: w.action().into(),
                 domain: w.domain().as_str().into(),
                 item: [pk, "/", sk].concat(),
                 correlation_id: correlation.clone(),

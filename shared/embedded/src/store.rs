@@ -166,7 +166,36 @@ const RECENT_ITEMS: usize = 20_000;
 /// clear it all.
 #[derive(Default)]
 struct RecentItems {
-    items: HashMap<String, Option<Item>>,
+    items: HashMap<String, Option<StoredRow>>,
+}
+
+/// An item as the `items` table holds it, without its key: index key, TTL and the attributes'
+/// JSON text (kept as text: a reader parses it once, straight into its own type).
+#[derive(Clone, Debug)]
+struct StoredRow {
+    gsi1: Option<IndexKey>,
+    expires_at: Option<i64>,
+    data: String,
+}
+
+impl StoredRow {
+    fn view<'r>(&'r self, pk: &'r str, sk: &'r str) -> ItemRow<'r> {
+        ItemRow::Json {
+            pk,
+            sk,
+            expires_at: self.expires_at,
+            data: &self.data,
+        }
+    }
+    fn to_item(&self, pk: &str, sk: &str) -> Item {
+        Item {
+            pk: pk.to_string(),
+            sk: sk.to_string(),
+            gsi1: self.gsi1.clone(),
+            expires_at: self.expires_at,
+            data: serde_json::from_str(&self.data).unwrap_or(serde_json::Value::Null),
+        }
+    }
 }
 
 impl RecentItems {
@@ -183,7 +212,7 @@ impl RecentItems {
         key
     }
 
-    fn remember(&mut self, key: String, item: Option<Item>) {
+    fn remember(&mut self, key: String, item: Option<StoredRow>) {
         if self.items.len() >= RECENT_ITEMS && !self.items.contains_key(&key) {
             self.items.clear();
         }
@@ -615,20 +644,55 @@ impl Tx<'_> {
             .map(|_| ())
     }
 
-    /// Applies one data-lake write, checking its condition. The written item is kept in
+    /// Applies one data-lake write, checking its condition. The written row is kept in
     /// [`RecentItems`] (moved there, not copied).
     pub fn apply(&self, w: Write) -> Result<(), LakeError> {
-        apply_write(self.tx, &w, |d, p, s, c| self.check_current(d, p, s, c))?;
-        let (key, after) = match w {
-            Write::Put { domain, item, .. } => {
-                (RecentItems::key(domain, &item.pk, &item.sk), Some(item))
+        let (domain, pk, sk, condition, row) = match w {
+            Write::Put {
+                domain,
+                item,
+                condition,
+            } => {
+                let row = StoredRow {
+                    data: json_text(&item.data),
+                    gsi1: item.gsi1,
+                    expires_at: item.expires_at,
+                };
+                (domain, item.pk, item.sk, condition, Some(row))
             }
-            Write::Delete { domain, pk, sk, .. } => (RecentItems::key(domain, &pk, &sk), None),
+            Write::PutJson {
+                domain,
+                item,
+                condition,
+            } => {
+                let row = StoredRow {
+                    data: item.json,
+                    gsi1: item.gsi1,
+                    expires_at: item.expires_at,
+                };
+                (domain, item.pk, item.sk, condition, Some(row))
+            }
+            Write::Delete {
+                domain,
+                pk,
+                sk,
+                condition,
+            } => (domain, pk, sk, condition, None),
         };
+        let change = RowChange {
+            domain,
+            pk: &pk,
+            sk: &sk,
+            condition: &condition,
+            row: row.as_ref(),
+        };
+        apply_write(self.tx, &change, |d, p, s, c| {
+            self.check_current(d, p, s, c)
+        })?;
         self.recent
             .lock()
             .current(self.rollbacks.load(Ordering::Relaxed))
-            .remember(key, after);
+            .remember(RecentItems::key(domain, &pk, &sk), row);
         Ok(())
     }
 
@@ -665,23 +729,20 @@ fn read_item(
     domain: Domain,
     pk: &str,
     sk: &str,
-) -> rusqlite::Result<Option<Item>> {
+) -> rusqlite::Result<Option<StoredRow>> {
     conn.prepare_cached(
         "SELECT gsi1pk, gsi1sk, expires_at, data FROM items WHERE domain = ?1 AND pk = ?2 AND sk = ?3",
     )?
     .query_row(params![domain.as_str(), pk, sk], |r| {
         let gpk: Option<String> = r.get(0)?;
         let gsk: Option<String> = r.get(1)?;
-        let data: String = r.get(3)?;
-        Ok(Item {
-            pk: pk.to_string(),
-            sk: sk.to_string(),
+        Ok(StoredRow {
             gsi1: gpk.map(|pk| IndexKey {
                 pk,
                 sk: gsk.unwrap_or_default(),
             }),
             expires_at: r.get(2)?,
-            data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+            data: r.get(3)?,
         })
     })
     .optional()
@@ -695,7 +756,7 @@ fn peek_item<R>(
     domain: Domain,
     pk: &str,
     sk: &str,
-    look: impl FnOnce(Option<&Item>) -> R,
+    look: impl FnOnce(Option<&StoredRow>) -> R,
 ) -> rusqlite::Result<R> {
     let key = RecentItems::key(domain, pk, sk);
     let mut held = recent.lock();
@@ -714,14 +775,15 @@ fn is_constraint_violation(e: &rusqlite::Error) -> bool {
 }
 
 /// Whether an item's current row (`None`: there is none) satisfies `condition`.
-fn condition_holds(condition: &Condition, row: Option<&Item>) -> bool {
+fn condition_holds(condition: &Condition, row: Option<&StoredRow>) -> bool {
     match condition {
         Condition::Always => true,
         Condition::NotExists => row.is_none(),
         Condition::Exists => row.is_some(),
-        Condition::FieldEquals { field, value } => {
-            row.is_some_and(|i| i.data.get(field) == Some(value))
-        }
+        Condition::FieldEquals { field, value } => row.is_some_and(|r| {
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&r.data)
+                .is_ok_and(|data| data.get(field) == Some(value))
+        }),
     }
 }
 
@@ -753,15 +815,25 @@ pub(crate) enum Prior {
 
 impl Prior {
     /// From a row seen (`None`: known to be absent).
-    fn of(row: Option<&Item>) -> Self {
+    fn of(row: Option<&StoredRow>) -> Self {
         match row {
             None => Prior::Absent,
-            Some(i) => Prior::Present {
-                gsi1: i.gsi1.clone(),
-                expires_at: i.expires_at,
+            Some(r) => Prior::Present {
+                gsi1: r.gsi1.clone(),
+                expires_at: r.expires_at,
             },
         }
     }
+}
+
+/// One write as the `items` table takes it: the key, the condition and, for a put, the row.
+pub(crate) struct RowChange<'w> {
+    domain: Domain,
+    pk: &'w str,
+    sk: &'w str,
+    condition: &'w Condition,
+    /// `None`: a delete.
+    row: Option<&'w StoredRow>,
 }
 
 /// Writes `w` after `check` (domain, key, condition) passed and said what it knows of the
@@ -770,81 +842,63 @@ impl Prior {
 /// (no index touched), one known absent is inserted, anything else replaced.
 pub(crate) fn apply_write(
     conn: &Connection,
-    w: &Write,
+    w: &RowChange<'_>,
     check: impl FnOnce(Domain, &str, &str, &Condition) -> Result<Prior, LakeError>,
 ) -> Result<(), LakeError> {
-    match w {
-        Write::Put {
-            domain,
-            item,
-            condition,
-        } => {
-            // `NotExists` is the insert itself failing on the primary key: one statement instead
-            // of a read and a write. As in DynamoDB, an expired item not yet swept still exists.
-            const INSERT: &str = "INSERT INTO items (domain, pk, sk, gsi1pk, gsi1sk, expires_at, data) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-            const REPLACE: &str = "INSERT OR REPLACE INTO items (domain, pk, sk, gsi1pk, gsi1sk, expires_at, data) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-            let sql_text = if *condition == Condition::NotExists {
-                INSERT
-            } else {
-                match check(*domain, &item.pk, &item.sk, condition)? {
-                    Prior::Present { gsi1, expires_at }
-                        if gsi1 == item.gsi1 && expires_at == item.expires_at =>
-                    {
-                        conn.prepare_cached(
-                            "UPDATE items SET data = ?4 WHERE domain = ?1 AND pk = ?2 AND sk = ?3",
-                        )
-                        .map_err(sql)?
-                        .execute(params![
-                            domain.as_str(),
-                            item.pk,
-                            item.sk,
-                            json_text(&item.data)
-                        ])
-                        .map_err(sql)?;
-                        return Ok(());
-                    }
-                    Prior::Absent => INSERT,
-                    _ => REPLACE,
-                }
-            };
-            let result = conn.prepare_cached(sql_text).map_err(sql)?.execute(params![
-                domain.as_str(),
-                item.pk,
-                item.sk,
-                item.gsi1.as_ref().map(|g| g.pk.as_str()),
-                item.gsi1.as_ref().map(|g| g.sk.as_str()),
-                item.expires_at,
-                json_text(&item.data),
-            ]);
-            match result {
-                Ok(_) => {}
-                Err(e) if is_constraint_violation(&e) => {
-                    return Err(LakeError::ConditionFailed {
-                        domain: domain.as_str().into(),
-                        pk: item.pk.clone(),
-                        sk: item.sk.clone(),
-                        condition: format!("{condition:?}"),
-                    });
-                }
-                Err(e) => return Err(sql(e)),
-            }
-        }
-        Write::Delete {
-            domain,
-            pk,
-            sk,
-            condition,
-        } => {
-            check(*domain, pk, sk, condition)?;
-            conn.prepare_cached("DELETE FROM items WHERE domain = ?1 AND pk = ?2 AND sk = ?3")
+    let RowChange {
+        domain,
+        pk,
+        sk,
+        condition,
+        row,
+    } = *w;
+    let Some(row) = row else {
+        check(domain, pk, sk, condition)?;
+        conn.prepare_cached("DELETE FROM items WHERE domain = ?1 AND pk = ?2 AND sk = ?3")
+            .map_err(sql)?
+            .execute(params![domain.as_str(), pk, sk])
+            .map_err(sql)?;
+        return Ok(());
+    };
+    // `NotExists` is the insert itself failing on the primary key: one statement instead of a
+    // read and a write. As in DynamoDB, an expired item not yet swept still exists.
+    const INSERT: &str = "INSERT INTO items (domain, pk, sk, gsi1pk, gsi1sk, expires_at, data) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    const REPLACE: &str = "INSERT OR REPLACE INTO items (domain, pk, sk, gsi1pk, gsi1sk, expires_at, data) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    let sql_text = if *condition == Condition::NotExists {
+        INSERT
+    } else {
+        match check(domain, pk, sk, condition)? {
+            Prior::Present { gsi1, expires_at }
+                if gsi1 == row.gsi1 && expires_at == row.expires_at =>
+            {
+                conn.prepare_cached(
+                    "UPDATE items SET data = ?4 WHERE domain = ?1 AND pk = ?2 AND sk = ?3",
+                )
                 .map_err(sql)?
-                .execute(params![domain.as_str(), pk, sk])
+                .execute(params![domain.as_str(), pk, sk, row.data])
                 .map_err(sql)?;
+                return Ok(());
+            }
+            Prior::Absent => INSERT,
+            _ => REPLACE,
         }
+    };
+    let result = conn.prepare_cached(sql_text).map_err(sql)?.execute(params![
+        domain.as_str(),
+        pk,
+        sk,
+        row.gsi1.as_ref().map(|g| g.pk.as_str()),
+        row.gsi1.as_ref().map(|g| g.sk.as_str()),
+        row.expires_at,
+        row.data,
+    ]);
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if is_constraint_violation(&e) => Err(condition_failed(domain, pk, sk, condition)),
+        Err(e) => Err(sql(e)),
     }
-    Ok(())
 }
 
 /// Runs a query, showing each row (`pk, sk, gsi1pk, gsi1sk, expires_at, data`) to `each`.
@@ -945,8 +999,8 @@ impl DataLake for Store {
         let now = self.clock.now().timestamp();
         let item = self
             .read(|c| {
-                peek_item(c, &self.recent, self.rollbacks(), domain, pk, sk, |i| {
-                    i.cloned()
+                peek_item(c, &self.recent, self.rollbacks(), domain, pk, sk, |r| {
+                    r.map(|r| r.to_item(pk, sk))
                 })
             })
             .map_err(sql)?;
@@ -958,12 +1012,12 @@ impl DataLake for Store {
         domain: Domain,
         pk: &str,
         sk: &str,
-        look: &mut (dyn for<'i> FnMut(Option<&'i Item>) + Send),
+        look: &mut (dyn for<'i> FnMut(Option<ItemRow<'i>>) + Send),
     ) -> Result<(), LakeError> {
         let now = self.clock.now().timestamp();
         self.read(|c| {
-            peek_item(c, &self.recent, self.rollbacks(), domain, pk, sk, |i| {
-                look(i.filter(|i| i.is_live(now)))
+            peek_item(c, &self.recent, self.rollbacks(), domain, pk, sk, |r| {
+                look(r.map(|r| r.view(pk, sk)).filter(|r| r.is_live(now)))
             })
         })
         .map_err(sql)
@@ -1028,7 +1082,7 @@ impl DataLake for Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ascent_core::ports::ManualClock;
+    use ascent_core::ports::{JsonItem, ManualClock};
     use futures::executor::block_on;
     use serde_json::json;
 
@@ -1053,16 +1107,23 @@ mod tests {
         block_on(s.transact(&[put(item.clone(), Condition::Always)])).unwrap();
         let seen = |s: &Store| {
             let mut seen = None;
-            block_on(s.get_with(Domain::Customer, "lead#1", "profile", &mut |i| {
-                seen = i.cloned()
+            block_on(s.get_with(Domain::Customer, "lead#1", "profile", &mut |r| {
+                seen = r.map(|r| {
+                    let data: serde_json::Value = r.parse().unwrap();
+                    (r.pk().to_string(), r.sk().to_string(), data)
+                })
             }))
             .unwrap();
             seen
         };
-        assert_eq!(seen(&s), Some(item.clone()));
+        let fields = |i: &Item| (i.pk.clone(), i.sk.clone(), i.data.clone());
+        assert_eq!(seen(&s), Some(fields(&item)));
         assert_eq!(
             seen(&s),
-            block_on(s.get(Domain::Customer, "lead#1", "profile")).unwrap()
+            block_on(s.get(Domain::Customer, "lead#1", "profile"))
+                .unwrap()
+                .as_ref()
+                .map(fields)
         );
         // Past its TTL (not swept yet) it is gone for readers, as in DynamoDB reads here.
         clock.set(clock.now() + chrono::Duration::seconds(61));
@@ -1167,6 +1228,69 @@ mod tests {
                 .map(|i| i.data),
             Some(json!({"v": 6}))
         );
+    }
+
+    #[test]
+    fn a_put_of_json_text_reads_and_conditions_as_the_same_put_of_a_value() {
+        let (s, _) = store();
+        let value = Item::new("lead#1", "profile", json!({"v": 1, "name": "Ada"}))
+            .with_index("company#boreal", "lead#1");
+        let text = |pk: &str, v: i64| Write::PutJson {
+            domain: Domain::Customer,
+            item: JsonItem {
+                gsi1: Some(IndexKey {
+                    pk: "company#boreal".into(),
+                    sk: pk.into(),
+                }),
+                ..JsonItem::of(pk, "profile", &json!({"v": v, "name": "Ada"})).unwrap()
+            },
+            condition: Condition::NotExists,
+        };
+        block_on(s.transact(&[put(value.clone(), Condition::NotExists)])).unwrap();
+        block_on(s.transact(&[text("lead#2", 1)])).unwrap();
+        // A second conditional insert of the text is refused like one of the value.
+        assert!(matches!(
+            block_on(s.transact(&[text("lead#2", 1)])),
+            Err(LakeError::ConditionFailed { .. })
+        ));
+        let get = |pk: &str| {
+            block_on(s.get(Domain::Customer, pk, "profile"))
+                .unwrap()
+                .unwrap()
+        };
+        let (a, b) = (get("lead#1"), get("lead#2"));
+        let index_pk = |i: &Item| i.gsi1.as_ref().map(|g| g.pk.clone());
+        assert_eq!(
+            (&b.data, index_pk(&b), b.expires_at),
+            (&a.data, index_pk(&a), a.expires_at)
+        );
+        assert_eq!(b.gsi1.map(|g| g.sk), Some("lead#2".into()));
+        let by_index: Vec<Item> =
+            block_on(s.query(Domain::Customer, &Query::gsi1("company#boreal"))).unwrap();
+        assert_eq!(by_index.len(), 2);
+        assert_eq!(by_index[0].data, by_index[1].data);
+        // A field condition reads the stored text: held in memory, then (after a rollback
+        // emptied that) from the database.
+        let bump = |v: i64, expected: i64| {
+            let mut w = text("lead#2", v);
+            if let Write::PutJson { condition, .. } = &mut w {
+                *condition = Condition::FieldEquals {
+                    field: "v".into(),
+                    value: json!(expected),
+                };
+            }
+            w
+        };
+        assert!(block_on(s.transact(&[bump(2, 5)])).is_err());
+        block_on(s.transact(&[bump(2, 1)])).unwrap();
+        block_on(s.transact(&[bump(3, 2)])).unwrap();
+        assert_eq!(get("lead#2").data["v"], json!(3));
+        let mut parsed = None;
+        block_on(s.get_with(Domain::Customer, "lead#2", "profile", &mut |r| {
+            parsed = r.map(|r| r.parse::<serde_json::Value>().unwrap())
+        }))
+        .unwrap();
+        assert_eq!(parsed, Some(json!({"v": 3, "name": "Ada"})));
     }
 
     #[test]
