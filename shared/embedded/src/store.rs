@@ -780,11 +780,66 @@ fn condition_holds(condition: &Condition, row: Option<&StoredRow>) -> bool {
         Condition::Always => true,
         Condition::NotExists => row.is_none(),
         Condition::Exists => row.is_some(),
-        Condition::FieldEquals { field, value } => row.is_some_and(|r| {
-            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&r.data)
-                .is_ok_and(|data| data.get(field) == Some(value))
-        }),
+        Condition::FieldEquals { field, value } => {
+            row.is_some_and(|r| top_level_field(&r.data, field).as_ref() == Some(value))
+        }
     }
+}
+
+/// The value of `field` in the JSON object `json`, parsing nothing else: every other member
+/// is only skipped over (a version check reads one number of a large record). `None` if the
+/// object has no such member or the text is not an object.
+fn top_level_field(json: &str, field: &str) -> Option<serde_json::Value> {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+    use std::fmt;
+
+    /// A member's key, compared with the wanted one (borrowed from the text when it can be).
+    struct KeyIs<'f>(&'f str);
+    impl<'de> DeserializeSeed<'de> for KeyIs<'_> {
+        type Value = bool;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+    impl Visitor<'_> for KeyIs<'_> {
+        type Value = bool;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a member name")
+        }
+        fn visit_str<E>(self, key: &str) -> Result<bool, E> {
+            Ok(key == self.0)
+        }
+    }
+    /// The object: the wanted member parsed (the last, should it repeat, as `Value` keeps),
+    /// the others skipped.
+    struct Member<'f>(&'f str);
+    impl<'de> DeserializeSeed<'de> for Member<'_> {
+        type Value = Option<serde_json::Value>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Member<'_> {
+        type Value = Option<serde_json::Value>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(wanted) = map.next_key_seed(KeyIs(self.0))? {
+                if wanted {
+                    found = Some(map.next_value()?);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+    Member(field)
+        .deserialize(&mut serde_json::Deserializer::from_str(json))
+        .ok()
+        .flatten()
 }
 
 fn condition_failed(domain: Domain, pk: &str, sk: &str, condition: &Condition) -> LakeError {
@@ -1228,6 +1283,21 @@ mod tests {
                 .map(|i| i.data),
             Some(json!({"v": 6}))
         );
+    }
+
+    #[test]
+    fn a_field_condition_reads_only_the_member_it_names() {
+        let text = r#"{"name":"A \"quoted\" name","nested":{"version":9},"list":[1,{"version":8}],"version":3}"#;
+        assert_eq!(top_level_field(text, "version"), Some(json!(3)));
+        assert_eq!(top_level_field(text, "nested"), Some(json!({"version": 9})));
+        assert_eq!(top_level_field(text, "missing"), None);
+        // Escaped member names are compared unescaped.
+        assert_eq!(
+            top_level_field(r#"{"ver\u0073ion":4}"#, "version"),
+            Some(json!(4))
+        );
+        assert_eq!(top_level_field("[1,2]", "version"), None);
+        assert_eq!(top_level_field("not json", "version"), None);
     }
 
     #[test]
