@@ -439,7 +439,7 @@ mod tests {
         assert_eq!(condition, &Condition::NotExists);
         assert_eq!(item.gsi1.as_ref().map(|g| g.sk.as_str()), Some("note#7"));
         assert_eq!(
-            serde_json::from_str::<serde_json::Value>(&item.json).unwrap(),
+            serde_json::from_str::<serde_json::Value>(&item.data).unwrap(),
             json!({"n": 7, "text": "net \"30\""})
         );
         let read: Option<Note> =

@@ -18,9 +18,10 @@ pub struct IndexKey {
     pub sk: String,
 }
 
-/// An item of the data lake: DynamoDB's shape (partition key, sort key, attributes).
+/// An item of the data lake: DynamoDB's shape (partition key, sort key, attributes). The
+/// attributes are a JSON value, or JSON text already ([`JsonItem`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Item {
+pub struct Item<D = Value> {
     pub pk: String,
     pub sk: String,
     /// Optional `gsi1` key, for access patterns other than the primary key.
@@ -29,7 +30,30 @@ pub struct Item {
     /// Unix seconds after which the item is gone (DynamoDB TTL).
     #[serde(default)]
     pub expires_at: Option<i64>,
-    pub data: Value,
+    pub data: D,
+}
+
+/// An item whose attributes are JSON text already (a JSON object): a typed record serialised
+/// once, straight to text ([`crate::context::Ctx::put_record`]), with no [`Value`] built on the
+/// way. A store that keeps JSON text writes it as it is; one that needs a value parses it
+/// ([`JsonItem::to_item`]).
+pub type JsonItem = Item<String>;
+
+impl<D> Item<D> {
+    pub fn with_index(mut self, pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        self.gsi1 = Some(IndexKey {
+            pk: pk.into(),
+            sk: sk.into(),
+        });
+        self
+    }
+    pub fn expiring_at(mut self, unix_seconds: i64) -> Self {
+        self.expires_at = Some(unix_seconds);
+        self
+    }
+    pub fn is_live(&self, now_unix: i64) -> bool {
+        live_at(self.expires_at, now_unix)
+    }
 }
 
 impl Item {
@@ -42,39 +66,10 @@ impl Item {
             data,
         }
     }
-    pub fn with_index(mut self, pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        self.gsi1 = Some(IndexKey {
-            pk: pk.into(),
-            sk: sk.into(),
-        });
-        self
-    }
-    pub fn expiring_at(mut self, unix_seconds: i64) -> Self {
-        self.expires_at = Some(unix_seconds);
-        self
-    }
     /// Deserialises `data` into a typed record (from a borrow: no copy of the attributes).
     pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, LakeError> {
         T::deserialize(&self.data).map_err(|e| unparsable(&self.pk, &self.sk, e))
     }
-    pub fn is_live(&self, now_unix: i64) -> bool {
-        live_at(self.expires_at, now_unix)
-    }
-}
-
-/// An item whose attributes are JSON text already: a typed record serialised once, straight to
-/// text ([`crate::context::Ctx::put_record`]), with no [`Value`] built on the way. A store that
-/// keeps JSON text writes it as it is; one that needs a value parses it ([`JsonItem::to_item`]).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct JsonItem {
-    pub pk: String,
-    pub sk: String,
-    #[serde(default)]
-    pub gsi1: Option<IndexKey>,
-    #[serde(default)]
-    pub expires_at: Option<i64>,
-    /// The attributes: a JSON object, as text.
-    pub json: String,
 }
 
 impl JsonItem {
@@ -85,7 +80,7 @@ impl JsonItem {
             sk: sk.to_string(),
             gsi1: None,
             expires_at: None,
-            json: serde_json::to_string(record)?,
+            data: serde_json::to_string(record)?,
         })
     }
     pub fn row(&self) -> ItemRow<'_> {
@@ -93,7 +88,7 @@ impl JsonItem {
             pk: &self.pk,
             sk: &self.sk,
             expires_at: self.expires_at,
-            data: &self.json,
+            data: &self.data,
         }
     }
     /// The same item with its attributes parsed.

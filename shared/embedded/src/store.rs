@@ -666,7 +666,7 @@ impl Tx<'_> {
                 condition,
             } => {
                 let row = StoredRow {
-                    data: item.json,
+                    data: item.data,
                     gsi1: item.gsi1,
                     expires_at: item.expires_at,
                 };
@@ -1307,13 +1307,9 @@ mod tests {
             .with_index("company#boreal", "lead#1");
         let text = |pk: &str, v: i64| Write::PutJson {
             domain: Domain::Customer,
-            item: JsonItem {
-                gsi1: Some(IndexKey {
-                    pk: "company#boreal".into(),
-                    sk: pk.into(),
-                }),
-                ..JsonItem::of(pk, "profile", &json!({"v": v, "name": "Ada"})).unwrap()
-            },
+            item: JsonItem::of(pk, "profile", &json!({"v": v, "name": "Ada"}))
+                .unwrap()
+                .with_index("company#boreal", pk),
             condition: Condition::NotExists,
         };
         block_on(s.transact(&[put(value.clone(), Condition::NotExists)])).unwrap();
