@@ -54,6 +54,16 @@ impl<D> Item<D> {
     pub fn is_live(&self, now_unix: i64) -> bool {
         live_at(self.expires_at, now_unix)
     }
+    /// The same item with its attributes turned into another form (a value into text, say).
+    pub fn map_data<E>(self, f: impl FnOnce(D) -> E) -> Item<E> {
+        Item {
+            pk: self.pk,
+            sk: self.sk,
+            gsi1: self.gsi1,
+            expires_at: self.expires_at,
+            data: f(self.data),
+        }
+    }
 }
 
 impl Item {

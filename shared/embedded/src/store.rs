@@ -647,38 +647,43 @@ impl Tx<'_> {
     /// Applies one data-lake write, checking its condition. The written row is kept in
     /// [`RecentItems`] (moved there, not copied).
     pub fn apply(&self, w: Write) -> Result<(), LakeError> {
-        let (domain, pk, sk, condition, row) = match w {
+        // A value is stored as its text, as a put of text is.
+        let (domain, item, condition) = match w {
             Write::Put {
                 domain,
                 item,
                 condition,
-            } => {
-                let row = StoredRow {
-                    data: json_text(&item.data),
-                    gsi1: item.gsi1,
-                    expires_at: item.expires_at,
-                };
-                (domain, item.pk, item.sk, condition, Some(row))
-            }
+            } => (domain, item.map_data(|d| json_text(&d)), condition),
             Write::PutJson {
                 domain,
                 item,
                 condition,
-            } => {
-                let row = StoredRow {
-                    data: item.data,
-                    gsi1: item.gsi1,
-                    expires_at: item.expires_at,
-                };
-                (domain, item.pk, item.sk, condition, Some(row))
-            }
+            } => (domain, item, condition),
             Write::Delete {
                 domain,
                 pk,
                 sk,
                 condition,
-            } => (domain, pk, sk, condition, None),
+            } => return self.apply_row(domain, pk, sk, condition, None),
         };
+        let row = StoredRow {
+            data: item.data,
+            gsi1: item.gsi1,
+            expires_at: item.expires_at,
+        };
+        self.apply_row(domain, item.pk, item.sk, condition, Some(row))
+    }
+
+    /// Writes (or, with no row, deletes) one item after checking its condition, and keeps the
+    /// row in [`RecentItems`].
+    fn apply_row(
+        &self,
+        domain: Domain,
+        pk: String,
+        sk: String,
+        condition: Condition,
+        row: Option<StoredRow>,
+    ) -> Result<(), LakeError> {
         let change = RowChange {
             domain,
             pk: &pk,
