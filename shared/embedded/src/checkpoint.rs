@@ -1,7 +1,8 @@
 //! Background WAL checkpoints: a thread with its own connection copies committed pages from the
 //! write-ahead log into the database file (and syncs it), so the worker's commits never wait
-//! for that copy. The worker's own automatic checkpoint stays on, at a far larger log size, as
-//! a safety net should this thread fall behind.
+//! for that copy. The worker's own automatic checkpoint stays on at a larger log size: it copies
+//! the little this thread has not, so that the log can start again from its beginning (see
+//! `Store::open`).
 
 use rusqlite::Connection;
 use std::path::Path;
