@@ -220,6 +220,29 @@ impl RecentItems {
     }
 }
 
+/// The audit log's records, oldest first.
+const AUDIT_IN_ORDER: &str = "SELECT seq, at, actor, action, domain, item, correlation_id, \
+     detail, prev_hash, hash FROM audit ORDER BY seq";
+
+/// An audit record from a row of [`AUDIT_IN_ORDER`].
+fn audit_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRecord> {
+    let at: String = r.get(1)?;
+    Ok(AuditRecord {
+        seq: r.get::<_, i64>(0)? as u64,
+        entry: AuditEntry {
+            at: at.parse().unwrap_or_default(),
+            actor: r.get(2)?,
+            action: r.get(3)?,
+            domain: r.get(4)?,
+            item: r.get(5)?,
+            correlation_id: r.get(6)?,
+            detail: r.get(7)?,
+        },
+        prev_hash: r.get(8)?,
+        hash: r.get(9)?,
+    })
+}
+
 /// Rolls an unfinished unit of work back if it is dropped (error or panic).
 struct OpenUnit<'a> {
     store: &'a Store,
@@ -498,34 +521,27 @@ impl Store {
     pub fn audit_records(&self) -> rusqlite::Result<Vec<AuditRecord>> {
         let guard = self.lock();
         let conn = guard.borrow();
-        let mut st = conn.prepare(
-            "SELECT seq, at, actor, action, domain, item, correlation_id, detail, prev_hash, hash \
-             FROM audit ORDER BY seq",
-        )?;
-        let rows = st.query_map([], |r| {
-            let at: String = r.get(1)?;
-            Ok(AuditRecord {
-                seq: r.get::<_, i64>(0)? as u64,
-                entry: AuditEntry {
-                    at: at.parse().unwrap_or_default(),
-                    actor: r.get(2)?,
-                    action: r.get(3)?,
-                    domain: r.get(4)?,
-                    item: r.get(5)?,
-                    correlation_id: r.get(6)?,
-                    detail: r.get(7)?,
-                },
-                prev_hash: r.get(8)?,
-                hash: r.get(9)?,
-            })
-        })?;
+        let mut st = conn.prepare(AUDIT_IN_ORDER)?;
+        let rows = st.query_map([], audit_record)?;
         rows.collect()
     }
 
-    /// Verifies the whole audit chain.
+    /// Verifies the whole audit chain, reading one record at a time (memory stays flat however
+    /// long the log).
     pub fn verify_audit(&self) -> Result<u64, String> {
-        let records = self.audit_records().map_err(|e| e.to_string())?;
-        audit::verify(records).map_err(|b| b.to_string())
+        let guard = self.lock();
+        let conn = guard.borrow();
+        let mut st = conn.prepare(AUDIT_IN_ORDER).map_err(|e| e.to_string())?;
+        let mut unreadable = None;
+        let records = st
+            .query_map([], audit_record)
+            .map_err(|e| e.to_string())?
+            .map_while(|r| r.map_err(|e| unreadable = Some(e)).ok());
+        let verified = audit::verify(records).map_err(|b| b.to_string());
+        match unreadable {
+            Some(e) => Err(format!("cannot read the audit log: {e}")),
+            None => verified,
+        }
     }
 
     /// Deletes items whose TTL passed (DynamoDB's TTL sweeper) and idempotency records past
@@ -1590,6 +1606,13 @@ mod tests {
         })
         .unwrap();
         assert!(s.verify_audit().unwrap_err().contains("record 2"));
+        // A record that cannot even be read (a hash made bytes) is reported, not skipped.
+        s.read(|c| c.execute("UPDATE audit SET hash = x'07' WHERE seq = 3", []))
+            .unwrap();
+        s.read(|c| c.execute("UPDATE audit SET detail = '' WHERE seq = 2", []))
+            .unwrap();
+        let err = s.verify_audit().unwrap_err();
+        assert!(err.contains("cannot read the audit log"), "{err}");
     }
 
     #[test]
