@@ -278,12 +278,13 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // Checkpoints run on their own thread, but under steady writing they never catch up
-        // with the log's end, so the log is never restarted and grows without bound (past
-        // 800 MB in `ascent simulate --days 60`): the writer checkpoints itself once the log
-        // holds 16,000 pages (250 MB), copying only what that thread has not yet copied, and
-        // the next transaction starts the log again from its beginning. The log then stays at
-        // 250 MB, and half as many pages the cache dropped are read back from it with a system
-        // call (25,000 reads against 57,000); times were within the noise either way.
+        // with the log's end, so the log is never restarted and keeps growing (to 580 MB in
+        // `ascent simulate --days 60` with a limit of 100,000 pages): the writer checkpoints
+        // itself once the log holds 16,000 pages (250 MB), copying only what that thread has
+        // not yet copied, and the next transaction starts the log again from its beginning.
+        // The log then stays at 250 MB, and half as many pages the cache dropped are read back
+        // from it with a system call (25,000 reads against 57,000); times were within the
+        // noise either way.
         conn.pragma_update(None, "wal_autocheckpoint", 16_000)?;
         // Pages of the database file are read through a memory map, without a system call
         // and a copy each (pages still in the log are read from it as before).
