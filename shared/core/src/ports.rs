@@ -310,6 +310,10 @@ pub enum LakeError {
     UnknownIndex(String),
     #[error("data lake unavailable: {0}")]
     Unavailable(String),
+    /// The storage under the lake failed (a full disk, an I/O error): nothing read or written
+    /// with it can be trusted, and the work is to be given up whole and retried later.
+    #[error("storage failed: {0}")]
+    Storage(String),
     #[error("corrupt data: {0}")]
     Corrupt(String),
 }

@@ -5,7 +5,6 @@
 //! `Store::open`).
 
 use rusqlite::Connection;
-use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -19,9 +18,8 @@ pub(crate) struct Checkpointer {
 }
 
 impl Checkpointer {
-    /// Starts checkpointing the WAL database at `path`.
-    pub(crate) fn start(path: &Path) -> rusqlite::Result<Self> {
-        let conn = Connection::open(path)?;
+    /// Starts checkpointing the WAL database `conn` is open on (a connection of its own).
+    pub(crate) fn start(conn: Connection) -> rusqlite::Result<Self> {
         conn.busy_timeout(Duration::from_secs(5))?;
         let (stop, stopped) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()

@@ -3,6 +3,8 @@
 //! the approval flow and the `.eml` outbox. No network and nothing but `cargo` needed.
 
 mod checkpoint;
+pub mod faults;
+mod health;
 pub mod outbox;
 mod parsed_events;
 mod pending_deliveries;
@@ -10,5 +12,5 @@ pub mod runtime;
 pub mod store;
 pub mod testkit;
 
-pub use runtime::{Runtime, TwinConfig, TwinError};
+pub use runtime::{Runtime, StorageFault, TwinConfig, TwinError};
 pub use store::Store;

@@ -11,6 +11,8 @@
 //! own). Deliveries published and received inside one unit of work stay in memory
 //! (see `pending_deliveries.rs`).
 
+pub use crate::health::StorageFault;
+use crate::health::StorageHealth;
 use crate::outbox;
 use crate::parsed_events::ParsedEvents;
 use crate::pending_deliveries::{PendingDeliveries, PendingDelivery};
@@ -84,6 +86,22 @@ pub enum TwinError {
     Lake(#[from] LakeError),
     #[error("two agents are named `{0}`")]
     DuplicateAgent(String),
+    /// The storage failed while the worker handled a message: the unit of work was given up
+    /// whole (nothing of it is kept, no receive is counted) and is retried later.
+    #[error("storage failed while handling a message: {0}")]
+    StorageFault(String),
+}
+
+impl TwinError {
+    /// Whether the storage failed (full disk, I/O error) rather than the request or the data:
+    /// the same work may succeed later, and the twin answers 503 meanwhile.
+    pub fn is_storage_fault(&self) -> bool {
+        match self {
+            TwinError::Sqlite(e) => crate::store::is_storage_fault(e),
+            TwinError::Lake(LakeError::Storage(_)) | TwinError::StorageFault(_) => true,
+            _ => false,
+        }
+    }
 }
 
 /// Failure while committing one message's effects (its savepoint is rolled back).
@@ -97,6 +115,16 @@ enum CommitError {
     Approval(#[from] ApprovalError),
     #[error("already handled")]
     Duplicate,
+}
+
+impl CommitError {
+    fn is_storage_fault(&self) -> bool {
+        match self {
+            CommitError::Sqlite(e) => crate::store::is_storage_fault(e),
+            CommitError::Lake(LakeError::Storage(_)) => true,
+            _ => false,
+        }
+    }
 }
 
 impl From<CommitError> for TwinError {
@@ -211,6 +239,7 @@ pub struct Runtime {
     clock: Arc<dyn Clock>,
     config: TwinConfig,
     signer: LinkSigner,
+    health: StorageHealth,
 }
 
 fn millis(t: DateTime<Utc>) -> i64 {
@@ -270,6 +299,7 @@ impl Runtime {
             clock,
             config,
             signer,
+            health: StorageHealth::default(),
         })
     }
 
@@ -296,20 +326,62 @@ impl Runtime {
 
     /// Accepts validated events: archives them and enqueues one delivery per matching agent,
     /// all in one transaction.
+    ///
+    /// When this returns `Ok`, the events are committed (and, on a store with synced commits,
+    /// on the device); on any error none of them is stored.
     pub fn ingest(&self, events: &[Event]) -> Result<IngestReport, TwinError> {
+        Ok(self.ingest_batches(&[events])?.pop().unwrap_or_default())
+    }
+
+    /// Accepts several requests' events in one transaction and one commit (group commit: one
+    /// sync for all of them), with a report per request. All or none are stored.
+    pub fn ingest_batches(&self, batches: &[&[Event]]) -> Result<Vec<IngestReport>, TwinError> {
         let now = self.now();
-        self.store.write_tx(|tx| {
-            let mut report = IngestReport::default();
-            for e in events {
-                let n = self.publish_in(tx, e, now, false)?;
-                report.accepted += 1;
-                report.deliveries += n;
-                if n == 0 {
-                    report.unrouted += 1;
-                }
-            }
-            Ok::<_, TwinError>(report)
-        })
+        let out = self.store.write_tx(|tx| {
+            batches
+                .iter()
+                .map(|events| {
+                    let mut report = IngestReport::default();
+                    for e in events.iter() {
+                        let n = self.publish_in(tx, e, now, false)?;
+                        report.accepted += 1;
+                        report.deliveries += n;
+                        if n == 0 {
+                            report.unrouted += 1;
+                        }
+                    }
+                    Ok(report)
+                })
+                .collect::<Result<Vec<_>, TwinError>>()
+        });
+        self.observe(&out);
+        out
+    }
+
+    /// Records what a write's outcome says of the storage: a storage fault is reported (by
+    /// [`Runtime::storage_fault`]) until a later write succeeds.
+    pub fn observe<T>(&self, outcome: &Result<T, TwinError>) {
+        match outcome {
+            Ok(_) => self.health.recovered(),
+            Err(e) if e.is_storage_fault() => self.health.failed(&e.to_string(), self.now()),
+            Err(_) => {}
+        }
+    }
+
+    /// The storage fault in force, if the last write failed for want of storage.
+    pub fn storage_fault(&self) -> Option<StorageFault> {
+        self.health.current()
+    }
+
+    /// While a storage fault is reported, tries one small synced write: if it commits, the
+    /// fault is over (nothing else may have written since). Returns whether storage works.
+    pub fn probe_storage(&self) -> bool {
+        if self.health.current().is_none() {
+            return true;
+        }
+        let out = self.store.probe_write().map_err(TwinError::from);
+        self.observe(&out);
+        out.is_ok()
     }
 
     /// Archives `e` and enqueues it for every agent whose rule matches. Returns deliveries.
@@ -418,7 +490,7 @@ impl Runtime {
             return Ok(0);
         }
         ready.sort();
-        let total = self
+        let out = self
             .worker_unit(async {
                 let mut total = 0;
                 for (_, name) in ready {
@@ -426,7 +498,8 @@ impl Runtime {
                 }
                 Ok::<_, TwinError>(total)
             })
-            .await?;
+            .await;
+        let total = out?;
         // Mail leaves only once committed: inside an enclosing unit, its commit flushes.
         if !self.store.in_unit_of_work() {
             self.flush_outbox();
@@ -510,6 +583,7 @@ impl Runtime {
                 self.0.lock().close();
             }
         }
+        let changes = self.store.read(|c| Ok(c.total_changes())).unwrap_or(0);
         let out = self
             .store
             .unit_of_work(async {
@@ -523,8 +597,21 @@ impl Runtime {
                 Ok::<_, TwinError>(out)
             })
             .await;
-        if out.is_ok() {
-            self.careful.store(false, Ordering::Relaxed);
+        match &out {
+            Ok(_) => {
+                self.careful.store(false, Ordering::Relaxed);
+                // A unit that wrote and committed shows the storage works again; one that
+                // wrote nothing shows nothing.
+                if self
+                    .store
+                    .read(|c| Ok(c.total_changes()))
+                    .unwrap_or(changes)
+                    != changes
+                {
+                    self.observe(&out);
+                }
+            }
+            Err(_) => self.observe(&out),
         }
         out
     }
@@ -639,10 +726,28 @@ impl Runtime {
         // Duplicates are rare; the lookup per message was not.
         let n = batch.len();
         for m in batch {
+            // A storage fault met while handling or committing (a read the handler saw fail,
+            // a write that failed) gives the whole unit up: nothing of it is kept and no
+            // receive is counted, so no message is retried, dead-lettered or skipped for it.
+            let faults = self.store.faults();
             let outcome = self.run_handler(&agent, &m, now).await;
-            self.commit_one(decl, m, outcome, now)?;
+            self.fault_check(faults, decl, &m)?;
+            self.commit_one(decl, &m, outcome, now)?;
+            self.fault_check(faults, decl, &m)?;
         }
         Ok(n)
+    }
+
+    /// Fails with [`TwinError::StorageFault`] if the store met a storage fault since `before`.
+    fn fault_check(&self, before: u64, decl: &AgentDecl, m: &Received) -> Result<(), TwinError> {
+        if self.store.faults() == before {
+            return Ok(());
+        }
+        tracing::error!(agent = decl.name, event_id = %m.event_id, "storage failed while handling: giving the unit of work up");
+        Err(TwinError::StorageFault(format!(
+            "{} handling {} ({})",
+            decl.name, m.detail_type, m.event_id
+        )))
     }
 
     async fn run_handler(
@@ -729,7 +834,7 @@ impl Runtime {
     fn commit_one(
         &self,
         decl: &AgentDecl,
-        m: Received,
+        m: &Received,
         outcome: Outcome,
         now: DateTime<Utc>,
     ) -> Result<(), TwinError> {
@@ -740,7 +845,7 @@ impl Runtime {
                         let applied = if self.needs_savepoint(&effects) {
                             let mark = self.pending.lock().mark();
                             let applied = tx.savepoint(|tx| {
-                                self.apply_effects(tx, decl, &m, &event, effects, now)
+                                self.apply_effects(tx, decl, m, &event, effects, now)
                             });
                             if applied.is_err() {
                                 self.pending.lock().undo_since(mark);
@@ -755,7 +860,7 @@ impl Runtime {
                             match effects.writes.iter().try_for_each(|w| tx.check(w)) {
                                 Err(e) => Err(CommitError::Lake(e)),
                                 Ok(()) => {
-                                    match self.apply_effects(tx, decl, &m, &event, effects, now) {
+                                    match self.apply_effects(tx, decl, m, &event, effects, now) {
                                         Err(CommitError::Duplicate) => Err(CommitError::Duplicate),
                                         Err(e) => {
                                             self.careful.store(true, Ordering::Relaxed);
@@ -777,6 +882,7 @@ impl Runtime {
                                 reason: e,
                                 denials: vec![],
                             },
+                            Err(e) if e.is_storage_fault() => return Err(e.into()),
                             Err(e) => Outcome::Retry {
                                 reason: format!("commit failed: {e}"),
                                 denials: vec![],
@@ -793,7 +899,7 @@ impl Runtime {
                     }
                     other => other,
                 };
-                self.settle(tx, decl, &m, outcome, now)?;
+                self.settle(tx, decl, m, outcome, now)?;
             }
             Ok::<_, TwinError>(())
         })

@@ -801,3 +801,6 @@ fn ingest_and_drain_accepts_its_events_with_the_unit_that_handles_them() {
     assert_eq!(agent_status(&rt, "scorer").visible, 0);
     assert!(rt.store().verify_audit().is_ok());
 }
+
+#[path = "storage_fault_tests.rs"]
+mod storage_faults;

@@ -82,6 +82,9 @@ CREATE TABLE IF NOT EXISTS handled (
     PRIMARY KEY (agent, event_id)
 ) WITHOUT ROWID;
 
+-- One row, rewritten to learn whether the store can write again after a storage fault.
+CREATE TABLE IF NOT EXISTS store_probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
+
 CREATE TABLE IF NOT EXISTS agent_stats (
     agent TEXT PRIMARY KEY, handled INTEGER NOT NULL DEFAULT 0,
     duplicates INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
@@ -102,12 +105,19 @@ pub enum StoreError {
 
 impl From<StoreError> for LakeError {
     fn from(e: StoreError) -> Self {
-        LakeError::Unavailable(e.to_string())
+        match e {
+            StoreError::Sqlite(e) => sql(e),
+            other => LakeError::Storage(other.to_string()),
+        }
     }
 }
 
 fn sql(e: rusqlite::Error) -> LakeError {
-    LakeError::Unavailable(format!("sqlite: {e}"))
+    if is_storage_fault(&e) {
+        LakeError::Storage(format!("sqlite: {e}"))
+    } else {
+        LakeError::Unavailable(format!("sqlite: {e}"))
+    }
 }
 
 /// The last audit record's sequence and hash, kept in memory to extend the chain cheaply.
@@ -132,7 +142,22 @@ pub struct Store {
     /// Counts rollbacks (of units, transactions and savepoints): whoever keeps copies of rows
     /// in memory compares it to know when rows it saw may have been undone.
     rollbacks: AtomicU64,
+    /// Counts storage faults met by any read or write ([`is_storage_fault`]): the worker
+    /// compares it around a message to know that what the handler saw, or what was written
+    /// for it, cannot be trusted, and gives the whole unit of work up.
+    faults: AtomicU64,
+    /// See [`StoreOptions::synced_commits`].
+    synced_commits: bool,
     recent: Mutex<SinceRollback<RecentItems>>,
+}
+
+/// Opens a connection on `path`, through the named VFS if one is given.
+fn open_connection(path: &Path, vfs: Option<&str>) -> rusqlite::Result<Connection> {
+    use rusqlite::OpenFlags as F;
+    match vfs {
+        None => Connection::open(path),
+        Some(vfs) => Connection::open_with_flags_and_vfs(path, F::default(), vfs),
+    }
 }
 
 /// Something kept in memory beside the database that a rollback may have made wrong (rows it
@@ -260,16 +285,68 @@ impl Drop for OpenUnit<'_> {
     }
 }
 
+/// How a database file is opened.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// Every write transaction begun outside a unit of work (ingestion, approval decisions,
+    /// webhooks, timers: what answers someone outside) is synced to the device before its
+    /// commit returns, so it survives a power loss, not only a crash of the process. The
+    /// worker's units of work are not: what one of them loses is redone from the queues
+    /// it settles (see `docs/guarantees.md`). Off for a throwaway database (the simulation).
+    pub synced_commits: bool,
+    /// The SQLite VFS to open through (`None`: the default); tests name one registered by
+    /// [`crate::faults::register`].
+    pub vfs: Option<String>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            synced_commits: true,
+            vfs: None,
+        }
+    }
+}
+
+/// SQLite result codes that mean the storage failed (device, space, file), as opposed to a
+/// statement's own error (a constraint, a bad query): the operation may succeed later, and
+/// nothing that depended on it may be acknowledged meanwhile.
+pub fn is_storage_fault(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode as C;
+    matches!(
+        e.sqlite_error_code(),
+        Some(
+            C::DiskFull
+                | C::SystemIoFailure
+                | C::CannotOpen
+                | C::ReadOnly
+                | C::OutOfMemory
+                | C::DatabaseCorrupt
+                | C::NotADatabase
+                | C::FileLockingProtocolFailed
+        )
+    )
+}
+
 impl Store {
-    /// Opens (creating if needed) a database file in WAL mode.
+    /// Opens (creating if needed) a database file in WAL mode, with synced commits.
     pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        Self::open_with(path, clock, StoreOptions::default())
+    }
+
+    /// Opens (creating if needed) a database file in WAL mode.
+    pub fn open_with(
+        path: &Path,
+        clock: Arc<dyn Clock>,
+        options: StoreOptions,
+    ) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
                 path: dir.display().to_string(),
                 source,
             })?;
         }
-        let conn = Connection::open(path)?;
+        let conn = open_connection(path, options.vfs.as_deref())?;
         // 16 KB pages for a new database (an existing one keeps its own): a unit of work
         // commits a few hundred scattered leaf pages, and with 4 KB pages their number (page
         // lookups, log frames and b-tree depth) cost more than the larger frames do; measured
@@ -290,7 +367,11 @@ impl Store {
         // and a copy each (pages still in the log are read from it as before).
         conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
         let mut store = Self::init(conn, clock)?;
-        store._checkpointer = Some(Checkpointer::start(path)?);
+        store.synced_commits = options.synced_commits;
+        store._checkpointer = Some(Checkpointer::start(open_connection(
+            path,
+            options.vfs.as_deref(),
+        )?)?);
         Ok(store)
     }
 
@@ -322,6 +403,8 @@ impl Store {
             clock,
             head: Mutex::new(head),
             rollbacks: AtomicU64::new(0),
+            faults: AtomicU64::new(0),
+            synced_commits: false,
             recent: Mutex::new(SinceRollback::default()),
         })
     }
@@ -414,13 +497,16 @@ impl Store {
         guard
             .borrow()
             .execute_batch("BEGIN IMMEDIATE")
-            .map_err(E::from)?;
+            .map_err(|e| E::from(self.noted(e)))?;
         let mut unit = OpenUnit {
             store: self,
             done: false,
         };
         let out = work.await?;
-        guard.borrow().execute_batch("COMMIT").map_err(E::from)?;
+        guard
+            .borrow()
+            .execute_batch("COMMIT")
+            .map_err(|e| E::from(self.noted(e)))?;
         unit.done = true;
         Ok(out)
     }
@@ -445,42 +531,106 @@ impl Store {
 
     /// Runs `f` atomically with audit appends: its own transaction, or a savepoint of the
     /// enclosing unit of work. The in-memory audit head follows only on success.
+    ///
+    /// Whatever fails — `f`, or the commit itself (a full disk, an I/O error) — everything `f`
+    /// wrote is rolled back and the connection is left as it was found, so the next call
+    /// starts a transaction of its own (a commit that failed and stayed open would make every
+    /// later write nest inside it, and never commit). Opened outside a unit of work on a store
+    /// with [`StoreOptions::synced_commits`], the commit is synced to the device before it
+    /// returns.
     pub fn write_tx<T, E: From<rusqlite::Error>>(
         &self,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
         let guard = self.lock();
         let conn = guard.borrow();
+        let outermost = conn.is_autocommit();
+        // The safety level can only change outside a transaction: only an outermost one is
+        // synced, and the worker's units keep `NORMAL`.
+        let synced = outermost && self.synced_commits;
+        if synced {
+            conn.pragma_update(None, "synchronous", "FULL")
+                .map_err(|e| E::from(self.noted(e)))?;
+        }
+        let out = self.savepoint_tx(&conn, outermost, f);
+        if synced && conn.is_autocommit() {
+            let _ = conn.pragma_update(None, "synchronous", "NORMAL");
+        }
+        out
+    }
+
+    fn savepoint_tx<T, E: From<rusqlite::Error>>(
+        &self,
+        conn: &Connection,
+        outermost: bool,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
         let mut head_guard = self.head.lock();
-        conn.prepare_cached("SAVEPOINT tx")
-            .and_then(|mut s| s.execute([]))
-            .map_err(E::from)?;
+        run(conn, "SAVEPOINT tx").map_err(|e| E::from(self.noted(e)))?;
         let mut t = Tx {
-            tx: &conn,
+            tx: conn,
             head: head_guard.clone(),
             rollbacks: &self.rollbacks,
+            faults: &self.faults,
             recent: &self.recent,
         };
-        match f(&mut t) {
-            Ok(out) => {
-                let head = t.head;
-                conn.prepare_cached("RELEASE tx")
-                    .and_then(|mut s| s.execute([]))
-                    .map_err(E::from)?;
-                *head_guard = head;
-                Ok(out)
+        let result = f(&mut t);
+        let head = t.head;
+        let failure = match result {
+            Ok(out) => match run(conn, "RELEASE tx") {
+                Ok(()) => {
+                    *head_guard = head;
+                    return Ok(out);
+                }
+                Err(e) => E::from(self.noted(e)),
+            },
+            Err(e) => e,
+        };
+        self.rollbacks.fetch_add(1, Ordering::Relaxed);
+        if outermost {
+            // A failed commit may leave the transaction open (SQLite's advice: roll back
+            // explicitly; if SQLite already did, this one fails harmlessly).
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
             }
-            Err(e) => {
-                self.rollbacks.fetch_add(1, Ordering::Relaxed);
-                let _ = conn
-                    .prepare_cached("ROLLBACK TO tx")
-                    .and_then(|mut s| s.execute([]));
-                let _ = conn
-                    .prepare_cached("RELEASE tx")
-                    .and_then(|mut s| s.execute([]));
-                Err(e)
-            }
+        } else {
+            let _ = run(conn, "ROLLBACK TO tx");
+            let _ = run(conn, "RELEASE tx");
         }
+        Err(failure)
+    }
+
+    /// Counts `e` if it is a storage fault, and hands it back.
+    fn noted(&self, e: rusqlite::Error) -> rusqlite::Error {
+        if is_storage_fault(&e) {
+            self.faults.fetch_add(1, Ordering::Relaxed);
+        }
+        e
+    }
+
+    /// Counts a data-lake error if it is a storage fault, and hands it back.
+    fn noted_lake(&self, e: LakeError) -> LakeError {
+        note_lake(&self.faults, e)
+    }
+
+    /// How many storage faults this store has met (see [`is_storage_fault`]).
+    pub fn faults(&self) -> u64 {
+        self.faults.load(Ordering::Relaxed)
+    }
+
+    /// Writes one small row and commits it (synced, as any transaction outside the worker's
+    /// units): whether the store can write again after a fault.
+    pub fn probe_write(&self) -> rusqlite::Result<()> {
+        let now = self.clock.now().timestamp_millis();
+        self.write_tx(|tx| {
+            tx.conn()
+                .prepare_cached(
+                    "INSERT INTO store_probe (id, at) VALUES (1, ?1) \
+                     ON CONFLICT(id) DO UPDATE SET at = ?1",
+                )?
+                .execute([now])?;
+            Ok(())
+        })
     }
 
     /// Runs `f` directly in the open unit of work of this thread, without a savepoint of its
@@ -501,6 +651,7 @@ impl Store {
             tx: &conn,
             head: head_guard.clone(),
             rollbacks: &self.rollbacks,
+            faults: &self.faults,
             recent: &self.recent,
         };
         let out = f(&mut t)?;
@@ -515,7 +666,7 @@ impl Store {
     ) -> rusqlite::Result<T> {
         let guard = self.lock();
         let conn = guard.borrow();
-        f(&conn)
+        f(&conn).map_err(|e| self.noted(e))
     }
 
     /// Every audit record in order.
@@ -568,7 +719,16 @@ pub struct Tx<'c> {
     tx: &'c Connection,
     head: AuditHead,
     rollbacks: &'c AtomicU64,
+    faults: &'c AtomicU64,
     recent: &'c Mutex<SinceRollback<RecentItems>>,
+}
+
+/// Counts a data-lake error in `faults` if it is a storage fault, and hands it back.
+fn note_lake(faults: &AtomicU64, e: LakeError) -> LakeError {
+    if matches!(e, LakeError::Storage(_)) {
+        faults.fetch_add(1, Ordering::Relaxed);
+    }
+    e
 }
 
 fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
@@ -588,19 +748,18 @@ impl Tx<'_> {
     ) -> Result<T, E> {
         let saved_head = self.head.clone();
         run(self.tx, "SAVEPOINT handler").map_err(E::from)?;
-        match f(self) {
-            Ok(v) => {
-                run(self.tx, "RELEASE handler").map_err(E::from)?;
-                Ok(v)
-            }
-            Err(e) => {
-                self.rollbacks.fetch_add(1, Ordering::Relaxed);
-                run(self.tx, "ROLLBACK TO handler").map_err(E::from)?;
-                run(self.tx, "RELEASE handler").map_err(E::from)?;
-                self.head = saved_head;
-                Err(e)
-            }
-        }
+        let failure = match f(self) {
+            Ok(v) => match run(self.tx, "RELEASE handler") {
+                Ok(()) => return Ok(v),
+                Err(e) => E::from(e),
+            },
+            Err(e) => e,
+        };
+        self.rollbacks.fetch_add(1, Ordering::Relaxed);
+        self.head = saved_head;
+        run(self.tx, "ROLLBACK TO handler").map_err(E::from)?;
+        run(self.tx, "RELEASE handler").map_err(E::from)?;
+        Err(failure)
     }
 
     /// Appends one audit record to the chain.
@@ -664,6 +823,7 @@ impl Tx<'_> {
         let (domain, (pk, sk)) = (w.domain(), w.key());
         self.check_current(domain, pk, sk, w.condition())
             .map(|_| ())
+            .map_err(|e| note_lake(self.faults, e))
     }
 
     /// Applies one data-lake write, checking its condition. The written row is kept in
@@ -715,7 +875,8 @@ impl Tx<'_> {
         };
         apply_write(self.tx, &change, |d, p, s, c| {
             self.check_current(d, p, s, c)
-        })?;
+        })
+        .map_err(|e| note_lake(self.faults, e))?;
         self.recent
             .lock()
             .current(self.rollbacks.load(Ordering::Relaxed))
@@ -1109,7 +1270,7 @@ impl DataLake for Store {
         let now = self.clock.now().timestamp();
         let guard = self.lock();
         let conn = guard.borrow();
-        run_query(&conn, domain, query, now)
+        run_query(&conn, domain, query, now).map_err(|e| self.noted_lake(e))
     }
 
     /// Hands each row's JSON text over as read, unparsed.
@@ -1135,6 +1296,7 @@ impl DataLake for Store {
                 data: text(5)?,
             })
         })
+        .map_err(|e| self.noted_lake(e))
     }
 
     async fn transact(&self, writes: &[Write]) -> Result<(), LakeError> {
