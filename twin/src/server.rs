@@ -3,7 +3,7 @@
 //! queues, runs approval timers, the daily schedule and the TTL sweeper.
 
 use ascent_core::event::{Event, EventError, PutEventsEntry};
-use ascent_embedded::Runtime;
+use ascent_embedded::{GroupCommit, Runtime};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -33,10 +33,16 @@ pub fn router(rt: Arc<Runtime>) -> Router {
         zendesk_secret: std::env::var("ASCENT_ZENDESK_WEBHOOK_SECRET").ok(),
         intercom_secret: std::env::var("ASCENT_INTERCOM_CLIENT_SECRET").ok(),
     });
+    // Accepted events are stored by one committing thread, many requests per sync; it stops
+    // when the router (every clone of it) is dropped.
+    let group = Arc::new(GroupCommit::start(rt.clone()).expect("starting the ingestion thread"));
     Router::new()
         .route("/", get(index))
-        .route("/health", get(|| async { "ok" }))
-        .route("/events", post(put_events))
+        .route("/health", get(health))
+        .route(
+            "/events",
+            post(move |state, body| put_events(state, group.clone(), body)),
+        )
         .route("/status", get(status))
         .with_state(rt)
         .merge(ascent_web::approval_router(desk))
@@ -61,7 +67,36 @@ fn bad_request(message: String) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"error": message}))).into_response()
 }
 
-async fn put_events(State(rt): State<Arc<Runtime>>, body: axum::body::Bytes) -> Response {
+/// Seconds a client is asked to wait before retrying while the twin cannot store events.
+const RETRY_AFTER_SECONDS: &str = "1";
+
+/// 503 with `Retry-After`: nothing of the request was stored, and the same request may succeed
+/// once storage works again.
+fn storage_unavailable(body: Value) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(axum::http::header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
+        Json(body),
+    )
+        .into_response()
+}
+
+/// `GET /health`: 200 while the twin can store events; 503 with the storage fault (and
+/// `Retry-After`) while it cannot.
+async fn health(State(rt): State<Arc<Runtime>>) -> Response {
+    match rt.storage_fault() {
+        None => Json(json!({"status": "ok"})).into_response(),
+        Some(fault) => {
+            storage_unavailable(json!({"status": "unavailable", "storage_fault": fault}))
+        }
+    }
+}
+
+async fn put_events(
+    State(rt): State<Arc<Runtime>>,
+    group: Arc<GroupCommit>,
+    body: axum::body::Bytes,
+) -> Response {
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => return bad_request(format!("malformed JSON: {e}")),
@@ -108,21 +143,28 @@ async fn put_events(State(rt): State<Arc<Runtime>>, body: axum::body::Bytes) -> 
         }
     }
     let failed = results.len() - accepted.len();
-    if !accepted.is_empty()
-        && let Err(e) = rt.ingest(&accepted)
-    {
-        tracing::error!(error = %e, "ingest failed");
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"error": e.to_string()})),
-        )
-            .into_response();
-    }
     let status = if accepted.is_empty() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
+    // Answered only once the accepted events are committed and synced; if that fails, none of
+    // them is stored and the whole request is refused.
+    if !accepted.is_empty()
+        && let Err(e) = group.ingest(accepted).await
+    {
+        tracing::error!(error = %e, "events not stored");
+        if e.storage_fault {
+            return storage_unavailable(json!({
+                "error": format!("events not stored: {e}; nothing of this request was kept, retry later")
+            }));
+        }
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"error": format!("events not stored: {e}")})),
+        )
+            .into_response();
+    }
     (
         status,
         Json(json!({"FailedEntryCount": failed, "Entries": results})),
@@ -169,19 +211,33 @@ pub async fn run_worker(rt: Arc<Runtime>, mut stop: watch::Receiver<bool>) {
     // Once per day per process; the tick's id (from its time) also dedupes across restarts.
     let mut last_daily = None;
     let mut last_hourly = None;
+    let mut failing = Duration::ZERO;
     loop {
         if *stop.borrow() {
             break;
         }
         let handled = match rt.step().await {
-            Ok(n) => n,
+            Ok(n) => {
+                failing = Duration::ZERO;
+                n
+            }
             Err(e) => {
-                tracing::error!(error = %e, "worker step failed");
+                // The step's unit of work was rolled back whole: its messages are received
+                // again after a pause that grows while the failure lasts (a full disk).
+                failing = (failing * 2).clamp(Duration::from_millis(100), Duration::from_secs(5));
+                tracing::error!(error = %e, retry_in_ms = failing.as_millis() as u64, "worker step failed; retrying it");
+                tokio::select! {
+                    _ = tokio::time::sleep(failing) => {}
+                    _ = stop.changed() => {}
+                }
                 0
             }
         };
         if last_timers.elapsed() >= Duration::from_secs(1) {
             last_timers = Instant::now();
+            // While storage is failing, a small write tells when it works again (the
+            // health endpoint reports the fault until then).
+            rt.probe_storage();
             if let Err(e) = rt.tick_approvals() {
                 tracing::error!(error = %e, "approval timers failed");
             }
@@ -192,17 +248,18 @@ pub async fn run_worker(rt: Arc<Runtime>, mut stop: watch::Receiver<bool>) {
                 .and_hms_opt(now.hour(), 0, 0)
                 .expect("valid hour")
                 .and_utc();
+            // A tick that could not be stored is tried again next second, never skipped.
             if last_hourly != Some(hour) {
-                last_hourly = Some(hour);
-                if let Err(e) = rt.schedule_tick("hourly", hour) {
-                    tracing::error!(error = %e, "hourly schedule failed");
+                match rt.schedule_tick("hourly", hour) {
+                    Ok(_) => last_hourly = Some(hour),
+                    Err(e) => tracing::error!(error = %e, "hourly schedule failed; retrying"),
                 }
             }
             if now.time() >= daily_at && last_daily != Some(now.date_naive()) {
-                last_daily = Some(now.date_naive());
                 let at = now.date_naive().and_time(daily_at).and_utc();
-                if let Err(e) = rt.schedule_tick("daily", at) {
-                    tracing::error!(error = %e, "daily schedule failed");
+                match rt.schedule_tick("daily", at) {
+                    Ok(_) => last_daily = Some(now.date_naive()),
+                    Err(e) => tracing::error!(error = %e, "daily schedule failed; retrying"),
                 }
             }
             if last_purge.elapsed() >= Duration::from_secs(600) {

@@ -6,6 +6,7 @@ use anyhow::Context;
 use ascent_core::approval::Decision;
 use ascent_core::catalog::{Payload, ScheduleTick};
 use ascent_core::ports::{Clock, ManualClock};
+use ascent_embedded::store::StoreOptions;
 use ascent_embedded::{Runtime, Store, TwinConfig};
 use chrono::{DateTime, Duration, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -127,8 +128,13 @@ pub fn run(o: &SimulationOptions) -> anyhow::Result<SimulationReport> {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
     let clock = ManualClock::new(start_date());
-    let store =
-        Store::open(&db, Arc::new(clock.clone())).context("opening the simulation database")?;
+    // A throwaway database that answers nobody outside: no commit needs to reach the device.
+    let options = StoreOptions {
+        synced_commits: false,
+        ..StoreOptions::default()
+    };
+    let store = Store::open_with(&db, Arc::new(clock.clone()), options)
+        .context("opening the simulation database")?;
     let config = TwinConfig {
         link_key: format!("simulation-{}-link-key-0123456789abcdef", o.seed).into_bytes(),
         outbox_dir: None,

@@ -4,6 +4,7 @@
 
 mod checkpoint;
 pub mod faults;
+pub mod group_commit;
 mod health;
 pub mod outbox;
 mod parsed_events;
@@ -12,5 +13,6 @@ pub mod runtime;
 pub mod store;
 pub mod testkit;
 
+pub use group_commit::{GroupCommit, IngestFailure};
 pub use runtime::{Runtime, StorageFault, TwinConfig, TwinError};
 pub use store::Store;

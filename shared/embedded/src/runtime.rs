@@ -203,6 +203,8 @@ pub struct TwinStatus {
     pub events_unrouted: u64,
     pub audit_records: u64,
     pub mails: u64,
+    /// Set while the twin cannot store events (it answers 503 meanwhile).
+    pub storage_fault: Option<StorageFault>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -1543,6 +1545,7 @@ impl Runtime {
                 events_unrouted: count("SELECT COUNT(*) FROM events WHERE routed_to = ''")?,
                 audit_records: count("SELECT COUNT(*) FROM audit")?,
                 mails: count("SELECT COUNT(*) FROM mail_outbox")?,
+                storage_fault: self.storage_fault(),
             })
         })?;
         Ok(s)
