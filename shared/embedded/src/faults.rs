@@ -50,6 +50,7 @@ pub struct FaultSwitch {
     /// Operations the fault would hit that still succeed before it starts.
     grace: AtomicI64,
     injected: AtomicU64,
+    syncs: AtomicU64,
 }
 
 impl FaultSwitch {
@@ -70,6 +71,11 @@ impl FaultSwitch {
     /// The fault in force, if any.
     pub fn current(&self) -> Option<Fault> {
         Fault::from_code(self.fault.load(Ordering::SeqCst))
+    }
+
+    /// How many syncs reached the device so far (a test sees whether a commit was synced).
+    pub fn syncs(&self) -> u64 {
+        self.syncs.load(Ordering::SeqCst)
     }
 
     /// How many operations have been failed so far.
@@ -252,7 +258,11 @@ unsafe extern "C" fn x_sync(f: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
     if unsafe { switch(f) }.fails(|fault| matches!(fault, Fault::IoError | Fault::SyncFails)) {
         return ffi::SQLITE_IOERR_FSYNC;
     }
-    forward!(f, xSync, ffi::SQLITE_IOERR_FSYNC, flags)
+    let rc = forward!(f, xSync, ffi::SQLITE_IOERR_FSYNC, flags);
+    if rc == ffi::SQLITE_OK {
+        unsafe { switch(f) }.syncs.fetch_add(1, Ordering::SeqCst);
+    }
+    rc
 }
 unsafe extern "C" fn x_file_size(
     f: *mut ffi::sqlite3_file,

@@ -157,3 +157,18 @@ fn a_fault_is_reported_until_a_write_succeeds_and_the_probe_finds_it_over() {
     assert!(rt.probe_storage());
     assert_eq!(rt.storage_fault(), None);
 }
+
+#[test]
+fn an_acknowledged_event_is_on_the_device_before_ingestion_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rt, clock, switch) = faulty_twin("synced-commits", dir.path());
+    for i in 0..3 {
+        let before = switch.syncs();
+        rt.ingest(&[lead(&format!("lead-{i}"))]).unwrap();
+        assert!(
+            switch.syncs() > before,
+            "ingestion returned before its commit was synced"
+        );
+    }
+    drain(&rt, &clock);
+}
