@@ -1,8 +1,11 @@
 //! The local twin of the Ascent agents ecosystem (`ascent` binary): wires the agents to the
 //! embedded adapters, serves events, status and approval pages, and runs simulations.
 
+pub mod access;
 pub mod agents;
+pub mod http;
 pub mod infra;
+pub mod refusal;
 pub mod server;
 pub mod settings;
 pub mod simulate;
@@ -26,4 +29,17 @@ pub fn open(settings: &Settings) -> anyhow::Result<Arc<Runtime>> {
         agents::all(),
         config,
     )?))
+}
+
+/// Opens the twin of `settings` only if its folder holds one (`twin.db`), creating nothing:
+/// for the commands that read or operate a twin, so that a mistyped `--data-dir` is reported
+/// instead of becoming a new, empty twin.
+pub fn open_existing(settings: &Settings) -> anyhow::Result<Arc<Runtime>> {
+    if !settings.db_path().is_file() {
+        anyhow::bail!(
+            "no twin at {} (no twin.db); start one with `ascent up` or pass --data-dir",
+            settings.data_dir.display()
+        );
+    }
+    open(settings)
 }

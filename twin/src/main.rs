@@ -2,7 +2,7 @@
 //! dead letters and verify the audit chain.
 
 use anyhow::{Context, bail};
-use ascent::settings::Settings;
+use ascent::settings::{EVENTS_TOKEN_VAR, Settings, TokenSource};
 use ascent_core::event::{Event, PutEventsEntry};
 use ascent_core::routing::Router;
 use clap::{Parser, Subcommand};
@@ -24,9 +24,14 @@ struct Cli {
         default_value = ".ascent"
     )]
     data_dir: PathBuf,
-    /// Port of the twin on 127.0.0.1.
+    /// Port of the twin.
     #[arg(long, global = true, env = "ASCENT_PORT", default_value_t = 8787)]
     port: u16,
+    /// Address the twin listens on (`up`) and is reached at (`emit`). Beyond loopback,
+    /// `POST /events` requires the events token (ASCENT_EVENTS_TOKEN, or one generated into
+    /// <data-dir>/events.token).
+    #[arg(long, global = true, env = "ASCENT_HOST", default_value = "127.0.0.1")]
+    host: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -34,7 +39,15 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Start the twin: event ingestion, approval pages, status, agents' workers.
-    Up,
+    Up {
+        /// Connections served at once; further ones wait until one closes.
+        #[arg(long, env = "ASCENT_MAX_CONNECTIONS", default_value_t = ascent::http::DEFAULT_MAX_CONNECTIONS as u16,
+              value_parser = clap::value_parser!(u16).range(1..))]
+        max_connections: u16,
+    },
+    /// Print the twin's status (what `GET /status` answers) from its data folder, no server
+    /// needed.
+    Status,
     /// Send event files (one event or an array of events each) to a running twin.
     Emit {
         #[arg(required = true)]
@@ -122,9 +135,15 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = Settings::new(&cli.data_dir, cli.port);
+    let mut settings = Settings::new(&cli.data_dir, cli.port);
+    settings.host = cli.host;
     match cli.command {
-        Command::Up => up(settings),
+        Command::Up { max_connections } => up(settings, max_connections.into()),
+        Command::Status => {
+            let rt = ascent::open_existing(&settings)?;
+            println!("{}", serde_json::to_string_pretty(&rt.status()?)?);
+            Ok(())
+        }
         Command::Emit { files } => emit(&settings, &files),
         Command::Simulate {
             days,
@@ -151,7 +170,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Dlq { action } => {
-            let rt = ascent::open(&settings)?;
+            let rt = ascent::open_existing(&settings)?;
             match action {
                 DlqAction::List => {
                     let letters = rt.dead_letters()?;
@@ -183,7 +202,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit {
             action: AuditAction::Verify,
         } => {
-            let rt = ascent::open(&settings)?;
+            let rt = ascent::open_existing(&settings)?;
             match rt.store().verify_audit() {
                 Ok(n) => {
                     println!("audit chain intact: {n} record(s) verified");
@@ -195,7 +214,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn up(settings: Settings) -> anyhow::Result<()> {
+fn up(settings: Settings, max_connections: usize) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .json()
         .with_env_filter(
@@ -204,15 +223,35 @@ fn up(settings: Settings) -> anyhow::Result<()> {
         )
         .with_current_span(false)
         .init();
-    let rt = ascent::open(&settings)?;
-    let addr = format!("{}:{}", settings.host, settings.port);
-    let listener = std::net::TcpListener::bind(&addr)
+    let addr = settings.base_url();
+    let listener = std::net::TcpListener::bind((settings.host.as_str(), settings.port))
         .with_context(|| format!("binding {addr} (is another twin running? use --port)"))?;
+    // Beyond loopback anyone on the network can reach `POST /events`: a token is required,
+    // generated if none is set. On loopback one is required only if set.
+    let loopback = listener.local_addr()?.ip().is_loopback();
+    let token = settings.events_token(!loopback)?;
+    let rt = ascent::open(&settings)?;
     let base = settings.base_url();
     println!("Ascent local twin is up");
     println!(
         "  events     POST {base}/events   (or: cargo run --release -- emit events/LeadCreated.json)"
     );
+    match token.as_ref().map(|t| &t.source) {
+        None => {
+            println!("  token      none asked on loopback (set {EVENTS_TOKEN_VAR} to require one)")
+        }
+        Some(TokenSource::Environment) => {
+            println!("  token      Authorization: Bearer ${EVENTS_TOKEN_VAR} required")
+        }
+        Some(TokenSource::File(path)) => println!(
+            "  token      Authorization: Bearer <the token in {}> required",
+            path.display()
+        ),
+        Some(TokenSource::Generated(path)) => println!(
+            "  token      Authorization: Bearer <the token in {}> required (created now, mode 600)",
+            path.display()
+        ),
+    }
     println!("  status     {base}/status");
     println!(
         "  approvals  {base}/approvals/<id>   links arrive as .eml in {}",
@@ -241,12 +280,23 @@ fn up(settings: Settings) -> anyhow::Result<()> {
         );
     }
     println!("Ctrl-C stops it; queued work stays in the data lake for next time.");
-    ascent::server::start(rt, listener)?.wait_for_ctrl_c();
+    let options = ascent::server::ServerOptions {
+        events_token: token.map(|t| t.token),
+        origins: vec![base],
+        limits: ascent::http::Limits {
+            max_connections,
+            ..ascent::http::Limits::default()
+        },
+    };
+    ascent::server::start_with(rt, listener, options)?.wait_for_ctrl_c();
     Ok(())
 }
 
 fn emit(settings: &Settings, files: &[PathBuf]) -> anyhow::Result<()> {
     let url = format!("{}/events", settings.base_url());
+    let bearer = settings
+        .events_token(false)?
+        .map(|t| format!("Bearer {}", t.token));
     let mut failed = 0;
     for file in files {
         let events = read_events(file)?;
@@ -262,14 +312,16 @@ fn emit(settings: &Settings, files: &[PathBuf]) -> anyhow::Result<()> {
                 })
                 .collect();
             let body = serde_json::json!({ "Entries": entries });
-            let mut res = ureq::post(&url)
+            let mut req = ureq::post(&url)
                 .config()
                 .http_status_as_error(false)
-                .build()
-                .send_json(&body)
-                .with_context(|| {
-                    format!("sending to {url} (is the twin up? cargo run --release -- up)")
-                })?;
+                .build();
+            if let Some(b) = &bearer {
+                req = req.header("Authorization", b);
+            }
+            let mut res = req.send_json(&body).with_context(|| {
+                format!("sending to {url} (is the twin up? cargo run --release -- up)")
+            })?;
             let v: Value = res
                 .body_mut()
                 .read_json()

@@ -2,10 +2,13 @@
 //! request as on EventBridge), `GET /status`, the approval pages, and the loop that drains
 //! queues, runs approval timers, the daily schedule and the TTL sweeper.
 
-use ascent_core::event::{Event, EventError, PutEventsEntry};
+use crate::access::{EventsAccess, MIN_TOKEN_CHARS};
+use crate::http::Limits;
+use ascent_core::event::{Event, EventError};
 use ascent_embedded::{GroupCommit, Runtime};
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::middleware;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -18,8 +21,15 @@ use tokio::sync::watch;
 /// EventBridge's PutEvents limit.
 pub const MAX_ENTRIES: usize = 10;
 
-/// The whole twin router: ingestion, status, approval and unsubscribe pages, webhooks.
+/// The whole twin router with the default limits and access: no events token, and an event
+/// request with an `Origin` header refused whatever its origin.
 pub fn router(rt: Arc<Runtime>) -> Router {
+    router_with(rt, Arc::new(EventsAccess::default()), &Limits::default())
+}
+
+/// The whole twin router: ingestion (admitted by `access`), status, approval and unsubscribe
+/// pages, webhooks; request bodies within `limits`.
+pub fn router_with(rt: Arc<Runtime>, access: Arc<EventsAccess>, limits: &Limits) -> Router {
     let desk: Arc<dyn ascent_core::approval::ApprovalDesk> = rt.clone();
     let unsubscribes = Arc::new(ascent_core::compliance::LakeUnsubscribeDesk {
         lake: rt.store().clone(),
@@ -36,18 +46,20 @@ pub fn router(rt: Arc<Runtime>) -> Router {
     // Accepted events are stored by one committing thread, many requests per sync; it stops
     // when the router (every clone of it) is dropped.
     let group = Arc::new(GroupCommit::start(rt.clone()).expect("starting the ingestion thread"));
-    Router::new()
+    let app = Router::new()
         .route("/", get(index))
         .route("/health", get(health))
         .route(
             "/events",
-            post(move |state, body| put_events(state, group.clone(), body)),
+            post(move |state, body| put_events(state, group.clone(), body))
+                .route_layer(middleware::from_fn_with_state(access, crate::access::guard)),
         )
         .route("/status", get(status))
         .with_state(rt)
         .merge(ascent_web::approval_router(desk))
         .merge(ascent_web::unsubscribe_router(unsubscribes))
-        .merge(webhook_ingest::router(webhooks))
+        .merge(webhook_ingest::router(webhooks));
+    crate::http::with_body_limits(app, limits)
 }
 
 /// Turns one request entry into an event: PutEvents entry shape, or a whole EventBridge
@@ -56,10 +68,7 @@ fn entry_to_event(v: Value, now: chrono::DateTime<Utc>) -> Result<Event, EventEr
     if v.get("detail-type").is_some() {
         return Event::from_value(v);
     }
-    let entry: PutEventsEntry = serde_json::from_value(v).map_err(|e| EventError::Invalid {
-        field: "entry".into(),
-        problem: format!("not a PutEvents entry (Source, DetailType, Detail): {e}"),
-    })?;
+    let entry = crate::refusal::put_events_entry(v)?;
     entry.into_event(now)
 }
 
@@ -137,7 +146,7 @@ async fn put_events(
                     EventError::Malformed(_) | EventError::TooLarge { .. } => "MalformedDetail",
                     _ => "InvalidArgument",
                 };
-                tracing::warn!(error = %e, "event refused");
+                tracing::warn!(field = crate::refusal::field(&e), code, error = %e, "event refused");
                 results.push(json!({"ErrorCode": code, "ErrorMessage": e.to_string()}));
             }
         }
@@ -306,10 +315,53 @@ impl Running {
     }
 }
 
+/// How the twin's server admits requests.
+#[derive(Clone, Debug, Default)]
+pub struct ServerOptions {
+    /// The bearer token `POST /events` requires; none: no token asked (loopback only).
+    pub events_token: Option<String>,
+    /// Origins (`http://host:port`) a browser may post events from, besides the listener's own.
+    pub origins: Vec<String>,
+    pub limits: Limits,
+}
+
+/// Why a twin did not start serving.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(
+        "the twin listens on {0}, beyond loopback: it needs an events token (ASCENT_EVENTS_TOKEN)"
+    )]
+    TokenRequired(std::net::SocketAddr),
+    #[error("the events token has fewer than {MIN_TOKEN_CHARS} characters")]
+    TokenTooShort,
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Starts the server on `listener` with the default options (no events token, the default
+/// limits) and the worker.
+pub fn start(rt: Arc<Runtime>, listener: std::net::TcpListener) -> Result<Running, StartError> {
+    start_with(rt, listener, ServerOptions::default())
+}
+
 /// Starts the server on `listener` and the worker, each on its own thread. The worker has a
 /// single-threaded runtime: a step holds the store for its unit of work across handler awaits.
-pub fn start(rt: Arc<Runtime>, listener: std::net::TcpListener) -> std::io::Result<Running> {
+/// A listener beyond loopback is refused without an events token.
+pub fn start_with(
+    rt: Arc<Runtime>,
+    listener: std::net::TcpListener,
+    options: ServerOptions,
+) -> Result<Running, StartError> {
     let addr = listener.local_addr()?;
+    match &options.events_token {
+        None if !addr.ip().is_loopback() => return Err(StartError::TokenRequired(addr)),
+        Some(t) if t.chars().count() < MIN_TOKEN_CHARS => return Err(StartError::TokenTooShort),
+        _ => {}
+    }
+    let mut origins = options.origins;
+    origins.extend(crate::access::own_origins(addr));
+    let access = Arc::new(EventsAccess::new(options.events_token, origins));
+    let limits = options.limits;
     listener.set_nonblocking(true)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker_rt = rt.clone();
@@ -325,7 +377,7 @@ pub fn start(rt: Arc<Runtime>, listener: std::net::TcpListener) -> std::io::Resu
                 Err(e) => tracing::error!("worker runtime: {e}"),
             }
         })?;
-    let mut server_stop = stop_rx;
+    let server_stop = stop_rx;
     let server = std::thread::Builder::new()
         .name("twin-http".into())
         .spawn(move || {
@@ -341,15 +393,8 @@ pub fn start(rt: Arc<Runtime>, listener: std::net::TcpListener) -> std::io::Resu
                 let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
                     return tracing::error!("listener could not join the runtime");
                 };
-                let shutdown = async move {
-                    let _ = server_stop.wait_for(|s| *s).await;
-                };
-                if let Err(e) = axum::serve(listener, router(rt))
-                    .with_graceful_shutdown(shutdown)
-                    .await
-                {
-                    tracing::error!("server: {e}");
-                }
+                let app = router_with(rt, access, &limits);
+                crate::http::serve(listener, app, &limits, server_stop).await;
             });
         })?;
     Ok(Running {
@@ -360,111 +405,4 @@ pub fn start(rt: Arc<Runtime>, listener: std::net::TcpListener) -> std::io::Resu
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use ascent_core::ports::ManualClock;
-    use ascent_embedded::{Store, TwinConfig};
-    use axum::body::{Body, to_bytes};
-    use axum::http::Request;
-    use tower::ServiceExt;
-
-    fn rt() -> Arc<Runtime> {
-        let clock = ManualClock::new("2026-03-02T09:00:00Z".parse().unwrap());
-        let store = Arc::new(Store::in_memory(Arc::new(clock)).unwrap());
-        Arc::new(Runtime::new(store, crate::agents::all(), TwinConfig::default()).unwrap())
-    }
-
-    async fn post(r: &Router, body: &str) -> (StatusCode, Value) {
-        let res = r
-            .clone()
-            .oneshot(
-                Request::post("/events")
-                    .body(Body::from(body.to_string()))
-                    .unwrap(),
-            )
-            .await
-            .unwrap();
-        let s = res.status();
-        let b = to_bytes(res.into_body(), 1 << 20).await.unwrap();
-        (s, serde_json::from_slice(&b).unwrap())
-    }
-
-    fn entry(detail_type: &str, payload: Value) -> Value {
-        let detail = json!({
-            "version": 1,
-            "event_id": uuid::Uuid::new_v4(),
-            "correlation_id": uuid::Uuid::new_v4(),
-            "actor": {"kind": "system", "id": "crm"},
-            "payload": payload
-        });
-        json!({"Source": "ascent.crm", "DetailType": detail_type, "Detail": detail.to_string()})
-    }
-
-    fn lead() -> Value {
-        json!({"lead_id": "L1", "email": "a@b.example", "full_name": "A B", "company": "B",
-               "company_size": 10, "industry": "retail", "role": "CTO", "channel": "web"})
-    }
-
-    #[tokio::test]
-    async fn accepts_put_events_batches_and_reports_each_bad_entry() {
-        let r = router(rt());
-        let mut bad = lead();
-        bad["company_size"] = json!(-5);
-        let body = json!({"Entries": [entry("LeadCreated", lead()), entry("LeadCreated", bad), entry("LeadTeleported", lead())]});
-        let (s, v) = post(&r, &body.to_string()).await;
-        assert_eq!(s, StatusCode::OK);
-        assert_eq!(v["FailedEntryCount"], 2);
-        assert!(v["Entries"][0]["EventId"].is_string());
-        assert_eq!(v["Entries"][1]["ErrorCode"], "InvalidArgument");
-        assert!(
-            v["Entries"][1]["ErrorMessage"]
-                .as_str()
-                .unwrap()
-                .contains("detail.payload.company_size")
-        );
-        assert!(
-            v["Entries"][2]["ErrorMessage"]
-                .as_str()
-                .unwrap()
-                .contains("unknown detail-type `LeadTeleported`")
-        );
-    }
-
-    #[tokio::test]
-    async fn refuses_malformed_bodies_and_oversized_batches() {
-        let r = router(rt());
-        let (s, v) = post(&r, "{not json").await;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
-        assert!(v["error"].as_str().unwrap().starts_with("malformed JSON"));
-        let many: Vec<Value> = (0..11).map(|_| entry("LeadCreated", lead())).collect();
-        let (s, v) = post(&r, &Value::Array(many).to_string()).await;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
-        assert!(v["error"].as_str().unwrap().contains("at most 10"));
-        let mut huge = lead();
-        huge["company"] = json!("x".repeat(300 * 1024));
-        let (s, v) = post(&r, &entry("LeadCreated", huge).to_string()).await;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
-        assert_eq!(v["Entries"][0]["ErrorCode"], "MalformedDetail");
-    }
-
-    #[tokio::test]
-    async fn status_lists_agents_and_queue_depths() {
-        let rt = rt();
-        let r = router(rt.clone());
-        post(&r, &entry("LeadCreated", lead()).to_string()).await;
-        let res = r
-            .oneshot(Request::get("/status").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let v: Value =
-            serde_json::from_slice(&to_bytes(res.into_body(), 1 << 20).await.unwrap()).unwrap();
-        let lg = v["agents"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["agent"] == "lead-generation")
-            .unwrap();
-        assert_eq!(lg["visible"], 1);
-        assert_eq!(lg["queue"], "priority");
-    }
-}
+mod tests;

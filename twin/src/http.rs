@@ -1,0 +1,246 @@
+//! The twin's HTTP server below the routes: how many connections it holds, how long it waits
+//! for a request's header and body, and how big a body it reads.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use http_body::{Body as _, Frame};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use serde_json::json;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+
+/// Limits of the twin's HTTP server.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Connections served at once; beyond it, new ones wait in the system's accept queue.
+    pub max_connections: usize,
+    /// Time to receive a request's whole header, also the time an idle kept-alive connection
+    /// is held open.
+    pub header_read_timeout: Duration,
+    /// Time to receive a request's whole body, counted from its header.
+    pub body_read_timeout: Duration,
+    /// Largest request body read.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            max_body_bytes: MAX_BODY_BYTES,
+        }
+    }
+}
+
+/// Default connection cap: well below the usual 1,024 file descriptors of a process.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+
+/// 10 entries (EventBridge's PutEvents limit) of up to 256 KB each, with room for the JSON
+/// escaping of their `Detail` strings.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// How long a stopping server waits for its open connections to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Why a request body was not read to its end.
+#[derive(Debug, thiserror::Error)]
+enum BodyRefused {
+    #[error("the request body is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("the request body did not arrive within {0:?}")]
+    TimedOut(Duration),
+}
+
+/// What became of a request's body, seen by the middleware once the handler has answered.
+#[derive(Default)]
+struct BodyOutcome {
+    too_large: AtomicBool,
+    timed_out: AtomicBool,
+}
+
+/// A request body that ends in an error once it passes `limit` bytes or `deadline`.
+struct GuardedBody {
+    inner: Body,
+    limit: usize,
+    read: usize,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    timeout: Duration,
+    outcome: Arc<BodyOutcome>,
+}
+
+impl http_body::Body for GuardedBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let this = &mut *self;
+        if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
+            if let Some(Ok(f)) = &frame
+                && let Some(data) = f.data_ref()
+            {
+                this.read += data.len();
+                if this.read > this.limit {
+                    this.outcome.too_large.store(true, Ordering::Relaxed);
+                    return Poll::Ready(Some(Err(axum::Error::new(BodyRefused::TooLarge(
+                        this.limit,
+                    )))));
+                }
+            }
+            return Poll::Ready(frame);
+        }
+        if this.deadline.as_mut().poll(cx).is_ready() {
+            this.outcome.timed_out.store(true, Ordering::Relaxed);
+            return Poll::Ready(Some(Err(axum::Error::new(BodyRefused::TimedOut(
+                this.timeout,
+            )))));
+        }
+        Poll::Pending
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Puts the body limits on every route of `app`: a body announced bigger than the limit is
+/// refused (413) before any of it is read, one that grows past it while read likewise, and one
+/// that has not arrived within the body timeout gets 408.
+pub fn with_body_limits(app: Router, limits: &Limits) -> Router {
+    app.layer(axum::middleware::from_fn_with_state(
+        Arc::new(limits.clone()),
+        limit_body,
+    ))
+    // The extractors' own limit, at the same size (a route may set a smaller one).
+    .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+}
+
+async fn limit_body(State(limits): State<Arc<Limits>>, req: Request, next: Next) -> Response {
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limits.max_body_bytes as u64) {
+        return refused(BodyRefused::TooLarge(limits.max_body_bytes));
+    }
+    let (parts, body) = req.into_parts();
+    if body.size_hint().exact() == Some(0) {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    let outcome = Arc::new(BodyOutcome::default());
+    let guarded = GuardedBody {
+        inner: body,
+        limit: limits.max_body_bytes,
+        read: 0,
+        deadline: Box::pin(tokio::time::sleep(limits.body_read_timeout)),
+        timeout: limits.body_read_timeout,
+        outcome: outcome.clone(),
+    };
+    let res = next
+        .run(Request::from_parts(parts, Body::new(guarded)))
+        .await;
+    if outcome.too_large.load(Ordering::Relaxed) {
+        refused(BodyRefused::TooLarge(limits.max_body_bytes))
+    } else if outcome.timed_out.load(Ordering::Relaxed) {
+        refused(BodyRefused::TimedOut(limits.body_read_timeout))
+    } else {
+        res
+    }
+}
+
+/// 413 or 408, closing the connection (the rest of the body is not read).
+fn refused(why: BodyRefused) -> Response {
+    let status = match why {
+        BodyRefused::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        BodyRefused::TimedOut(_) => StatusCode::REQUEST_TIMEOUT,
+    };
+    tracing::warn!(status = status.as_u16(), rule = %why, "request refused");
+    (
+        status,
+        [(header::CONNECTION, "close")],
+        Json(json!({"error": why.to_string()})),
+    )
+        .into_response()
+}
+
+/// Serves `app` on `listener` until `stop` turns true (or its sender is gone): at most
+/// `limits.max_connections` connections at once (the next ones wait in the system's accept
+/// queue), each closed when a request's header takes longer than `limits.header_read_timeout`
+/// (an idle kept-alive connection too). Once stopped, open connections finish their request
+/// (for up to a few seconds) and close.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: &Limits,
+    mut stop: watch::Receiver<bool>,
+) {
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    http1
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            _ = stop.wait_for(|s| *s) => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors, or a connection reset before it was accepted.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = stop.wait_for(|s| *s) => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let conn = http1.serve_connection(TokioIo::new(stream), service);
+        let mut conn_stop = stop.clone();
+        tokio::spawn(async move {
+            let _slot = slot;
+            tokio::pin!(conn);
+            tokio::select! {
+                result = conn.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!(error = %e, "connection ended");
+                    }
+                }
+                _ = async { conn_stop.wait_for(|s| *s).await.is_ok() } => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+    }
+    let all = u32::try_from(limits.max_connections.max(1)).unwrap_or(u32::MAX);
+    if tokio::time::timeout(SHUTDOWN_GRACE, slots.acquire_many(all))
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; closing them");
+    }
+}

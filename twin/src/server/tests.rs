@@ -1,0 +1,158 @@
+//! Unit tests of the twin's routes (through the router, without sockets).
+
+use super::*;
+use ascent_core::ports::ManualClock;
+use ascent_embedded::{Store, TwinConfig};
+use axum::body::{Body, to_bytes};
+use axum::http::Request;
+use tower::ServiceExt;
+
+fn rt() -> Arc<Runtime> {
+    let clock = ManualClock::new("2026-03-02T09:00:00Z".parse().unwrap());
+    let store = Arc::new(Store::in_memory(Arc::new(clock)).unwrap());
+    Arc::new(Runtime::new(store, crate::agents::all(), TwinConfig::default()).unwrap())
+}
+
+async fn post(r: &Router, body: &str) -> (StatusCode, Value) {
+    let res = r
+        .clone()
+        .oneshot(
+            Request::post("/events")
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let s = res.status();
+    let b = to_bytes(res.into_body(), 1 << 20).await.unwrap();
+    (s, serde_json::from_slice(&b).unwrap())
+}
+
+fn entry(detail_type: &str, payload: Value) -> Value {
+    let detail = json!({
+        "version": 1,
+        "event_id": uuid::Uuid::new_v4(),
+        "correlation_id": uuid::Uuid::new_v4(),
+        "actor": {"kind": "system", "id": "crm"},
+        "payload": payload
+    });
+    json!({"Source": "ascent.crm", "DetailType": detail_type, "Detail": detail.to_string()})
+}
+
+fn lead() -> Value {
+    json!({"lead_id": "L1", "email": "a@b.example", "full_name": "A B", "company": "B",
+           "company_size": 10, "industry": "retail", "role": "CTO", "channel": "web"})
+}
+
+#[tokio::test]
+async fn accepts_put_events_batches_and_reports_each_bad_entry() {
+    let r = router(rt());
+    let mut bad = lead();
+    bad["company_size"] = json!(-5);
+    let body = json!({"Entries": [entry("LeadCreated", lead()), entry("LeadCreated", bad), entry("LeadTeleported", lead())]});
+    let (s, v) = post(&r, &body.to_string()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["FailedEntryCount"], 2);
+    assert!(v["Entries"][0]["EventId"].is_string());
+    assert_eq!(v["Entries"][1]["ErrorCode"], "InvalidArgument");
+    assert!(
+        v["Entries"][1]["ErrorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("detail.payload.company_size")
+    );
+    assert!(
+        v["Entries"][2]["ErrorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("unknown detail-type `LeadTeleported`")
+    );
+}
+
+#[tokio::test]
+async fn refuses_malformed_bodies_and_oversized_batches() {
+    let r = router(rt());
+    let (s, v) = post(&r, "{not json").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(v["error"].as_str().unwrap().starts_with("malformed JSON"));
+    let many: Vec<Value> = (0..11).map(|_| entry("LeadCreated", lead())).collect();
+    let (s, v) = post(&r, &Value::Array(many).to_string()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(v["error"].as_str().unwrap().contains("at most 10"));
+    let mut huge = lead();
+    huge["company"] = json!("x".repeat(300 * 1024));
+    let (s, v) = post(&r, &entry("LeadCreated", huge).to_string()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["Entries"][0]["ErrorCode"], "MalformedDetail");
+}
+
+/// Log lines written while `f` runs.
+async fn logs_of<F: std::future::Future>(f: F) -> (F::Output, String) {
+    #[derive(Clone, Default)]
+    struct Buf(Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(move || writer.clone())
+        .finish();
+    let out = {
+        let _guard = tracing::subscriber::set_default(subscriber);
+        f.await
+    };
+    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    (out, logs)
+}
+
+#[tokio::test]
+async fn a_refused_entry_is_named_by_its_field_never_by_its_value() {
+    let r = router(rt());
+    let mut wrong_type = entry("LeadCreated", lead());
+    wrong_type["Resources"] = json!("ada.byron@example.com");
+    let mut wrong_number = entry("LeadCreated", lead());
+    wrong_number["Source"] = json!(4915112345678_u64);
+    let body = json!([wrong_type, wrong_number]).to_string();
+    let ((s, v), logs) = logs_of(post(&r, &body)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let first = v["Entries"][0]["ErrorMessage"].as_str().unwrap();
+    assert!(first.contains("`Resources`"), "{first}");
+    assert!(first.contains("expected a sequence"), "{first}");
+    let second = v["Entries"][1]["ErrorMessage"].as_str().unwrap();
+    assert!(second.contains("`Source`"), "{second}");
+    for said in [first, second, logs.as_str()] {
+        assert!(!said.contains("ada.byron"), "{said}");
+        assert!(!said.contains("4915112345678"), "{said}");
+    }
+    assert!(logs.contains(r#""field":"Resources""#), "{logs}");
+}
+
+#[tokio::test]
+async fn status_lists_agents_and_queue_depths() {
+    let rt = rt();
+    let r = router(rt.clone());
+    post(&r, &entry("LeadCreated", lead()).to_string()).await;
+    let res = r
+        .oneshot(Request::get("/status").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let v: Value =
+        serde_json::from_slice(&to_bytes(res.into_body(), 1 << 20).await.unwrap()).unwrap();
+    let lg = v["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["agent"] == "lead-generation")
+        .unwrap();
+    assert_eq!(lg["visible"], 1);
+    assert_eq!(lg["queue"], "priority");
+}
