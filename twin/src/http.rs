@@ -12,12 +12,14 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde_json::json;
 use std::future::Future;
+use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
 /// Limits of the twin's HTTP server.
@@ -32,6 +34,10 @@ pub struct Limits {
     pub body_read_timeout: Duration,
     /// Largest request body read.
     pub max_body_bytes: usize,
+    /// Time an answer may wait for a client that reads nothing of it.
+    pub write_stall_timeout: Duration,
+    /// Time a stopping server gives open connections to finish their request.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Limits {
@@ -41,6 +47,8 @@ impl Default for Limits {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
             max_body_bytes: MAX_BODY_BYTES,
+            write_stall_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(5),
         }
     }
 }
@@ -51,9 +59,6 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 /// 10 entries (EventBridge's PutEvents limit) of up to 256 KB each, with room for the JSON
 /// escaping of their `Detail` strings.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
-
-/// How long a stopping server waits for its open connections to finish.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Why a request body was not read to its end.
 #[derive(Debug, thiserror::Error)]
@@ -183,11 +188,97 @@ fn refused(why: BodyRefused) -> Response {
         .into_response()
 }
 
+/// A connection whose writes fail once one has made no progress for `timeout`: a client that
+/// stopped reading its answers would otherwise hold its connection (and a slot) for ever.
+struct WriteStallGuard {
+    io: TcpStream,
+    timeout: Duration,
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl WriteStallGuard {
+    fn new(io: TcpStream, timeout: Duration) -> Self {
+        Self {
+            io,
+            timeout,
+            stalled: None,
+        }
+    }
+
+    /// Passes on a write's outcome, timing how long it has been pending.
+    fn watch<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        if polled.is_ready() {
+            self.stalled = None;
+            return polled;
+        }
+        let timeout = self.timeout;
+        let stalled = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        match stalled.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("the client read nothing for {timeout:?}"),
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl AsyncRead for WriteStallGuard {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for WriteStallGuard {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.io).poll_write(cx, buf);
+        self.watch(cx, polled)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        self.watch(cx, polled)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let polled = Pin::new(&mut self.io).poll_flush(cx);
+        self.watch(cx, polled)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let polled = Pin::new(&mut self.io).poll_shutdown(cx);
+        self.watch(cx, polled)
+    }
+}
+
 /// Serves `app` on `listener` until `stop` turns true (or its sender is gone): at most
 /// `limits.max_connections` connections at once (the next ones wait in the system's accept
 /// queue), each closed when a request's header takes longer than `limits.header_read_timeout`
-/// (an idle kept-alive connection too). Once stopped, open connections finish their request
-/// (for up to a few seconds) and close.
+/// (an idle kept-alive connection too), or when a client reads nothing of an answer for
+/// `limits.write_stall_timeout`. Once stopped, open connections finish their request (for up
+/// to `limits.shutdown_grace`) and close.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -218,7 +309,8 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(app.clone());
-        let conn = http1.serve_connection(TokioIo::new(stream), service);
+        let io = WriteStallGuard::new(stream, limits.write_stall_timeout);
+        let conn = http1.serve_connection(TokioIo::new(io), service);
         let mut conn_stop = stop.clone();
         tokio::spawn(async move {
             let _slot = slot;
@@ -237,10 +329,11 @@ pub async fn serve(
         });
     }
     let all = u32::try_from(limits.max_connections.max(1)).unwrap_or(u32::MAX);
-    if tokio::time::timeout(SHUTDOWN_GRACE, slots.acquire_many(all))
+    let grace = limits.shutdown_grace;
+    if tokio::time::timeout(grace, slots.acquire_many(all))
         .await
         .is_err()
     {
-        tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; closing them");
+        tracing::warn!("connections still open after {grace:?}; closing them");
     }
 }

@@ -379,3 +379,72 @@ fn ten_events_of_250_kb_each_fit_in_one_request() {
         &answer[..answer.len().min(400)]
     );
 }
+
+#[test]
+fn a_client_that_stops_reading_its_answers_is_dropped() {
+    let twin = Twin::with_limits(Limits {
+        write_stall_timeout: Duration::from_millis(500),
+        ..Limits::default()
+    });
+    // Pipelined requests, never reading an answer: the twin's writes stall once the socket
+    // buffers are full, and so do the client's.
+    let mut s = twin.connect();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let request = b"GET /status HTTP/1.1\r\nHost: x\r\n\r\n".repeat(100);
+        let ended = loop {
+            if let Err(e) = s.write_all(&request) {
+                break e;
+            }
+        };
+        let _ = tx.send(ended);
+    });
+    let ended = rx.recv_timeout(Duration::from_secs(20));
+    assert!(
+        ended.is_ok(),
+        "the connection is still open 20 s after its client stopped reading"
+    );
+    assert_eq!(exchange(&twin, "GET", "/health", &[], "").0, 200);
+}
+
+#[test]
+fn stop_finishes_a_request_in_progress_and_closes_the_other_connections() {
+    let mut twin = Twin::with_limits(Limits {
+        shutdown_grace: Duration::from_secs(3),
+        ..Limits::default()
+    });
+    let mut fresh = twin.connect();
+    let mut kept = twin.connect();
+    kept.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut buf = [0u8; 512];
+    assert!(kept.read(&mut buf).unwrap() > 0);
+    let body = lead_request();
+    let (head, tail) = body.split_at(body.len() / 2);
+    let mut in_progress = twin.connect();
+    in_progress
+        .write_all(
+            format!(
+                "POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{head}",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let running = twin.running.take().unwrap();
+    let started = Instant::now();
+    let stopping = std::thread::spawn(move || running.stop());
+    std::thread::sleep(Duration::from_millis(200));
+    in_progress.write_all(tail.as_bytes()).unwrap();
+    let (status, answer) = read_answer(&mut in_progress);
+    assert_eq!(status, 200, "{answer}");
+    assert!(closed_within(&mut kept, Duration::from_secs(5)));
+    assert!(closed_within(&mut fresh, Duration::from_secs(5)));
+    stopping.join().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "stop took {:?}",
+        started.elapsed()
+    );
+}
