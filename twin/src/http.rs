@@ -1,5 +1,6 @@
-//! The twin's HTTP server below the routes: how many connections it holds, how long it waits
-//! for a request's header and body, and how big a body it reads.
+//! The twin's HTTP server below the routes: the accept loop, how many connections it holds,
+//! how long it waits for a request's header and body and for a client to read its answer, how
+//! big a body it reads, and how it stops.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -335,5 +336,72 @@ pub async fn serve(
         .is_err()
     {
         tracing::warn!("connections still open after {grace:?}; closing them");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::post;
+    use tower::ServiceExt;
+
+    fn app(limits: &Limits) -> Router {
+        let echo = Router::new().route(
+            "/",
+            post(|body: Bytes| async move { body.len().to_string() }),
+        );
+        with_body_limits(echo, limits)
+    }
+
+    async fn send(limits: &Limits, req: Request) -> (StatusCode, String) {
+        let res = app(limits).oneshot(req).await.unwrap();
+        let status = res.status();
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&body).to_string())
+    }
+
+    fn small() -> Limits {
+        Limits {
+            max_body_bytes: 10,
+            body_read_timeout: Duration::from_millis(50),
+            ..Limits::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn bodies_within_the_limit_reach_the_handler() {
+        let req = Request::post("/").body(Body::from("0123456789")).unwrap();
+        assert_eq!(send(&small(), req).await, (StatusCode::OK, "10".into()));
+    }
+
+    #[tokio::test]
+    async fn a_body_announced_or_streamed_past_the_limit_is_413() {
+        let announced = Request::post("/")
+            .header(header::CONTENT_LENGTH, "11")
+            .body(Body::from("01234567890"))
+            .unwrap();
+        let (status, answer) = send(&small(), announced).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(answer.contains("larger than 10 bytes"), "{answer}");
+        let chunks = ["012345", "678901"].map(|c| Ok::<_, io::Error>(Bytes::from(c)));
+        let streamed = Request::post("/")
+            .body(Body::from_stream(futures::stream::iter(chunks)))
+            .unwrap();
+        assert_eq!(
+            send(&small(), streamed).await.0,
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_that_does_not_arrive_in_time_is_408() {
+        let first = futures::stream::iter([Ok::<_, io::Error>(Bytes::from("01"))]);
+        let never = futures::StreamExt::chain(first, futures::stream::pending());
+        let req = Request::post("/").body(Body::from_stream(never)).unwrap();
+        let (status, answer) = send(&small(), req).await;
+        assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
+        assert!(answer.contains("did not arrive within"), "{answer}");
     }
 }
