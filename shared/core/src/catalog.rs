@@ -85,7 +85,7 @@ macro_rules! catalog {
                     -> Result<T, (String, String)> {
                     serde_path_to_error::deserialize(v).map_err(|e| {
                         let path = e.path().to_string();
-                        (path, e.into_inner().to_string())
+                        (path, crate::redact::serde_message(&e.into_inner().to_string()))
                     })
                 }
                 match detail_type {
@@ -267,6 +267,7 @@ catalog! {
 #[serde(deny_unknown_fields)]
 pub struct LeadCreated {
     pub lead_id: String,
+    #[schemars(email)]
     pub email: String,
     pub full_name: String,
     pub company: String,
@@ -282,6 +283,7 @@ pub struct LeadCreated {
     pub channel: String,
     /// Phone number in E.164 (`+4930123456`), when the lead gave one.
     #[serde(default)]
+    #[schemars(regex(pattern = r"^\+[1-9][0-9]{1,14}$"))]
     pub phone: Option<String>,
     /// IANA time zone of the lead (`Europe/Berlin`), when known; calls need it (TCPA hours).
     #[serde(default)]
@@ -304,10 +306,12 @@ pub enum ContactPreference {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactPreferenceChanged {
+    #[schemars(email)]
     pub email: String,
     pub change: ContactPreference,
     /// The phone number a call consent or do-not-call entry is about (E.164).
     #[serde(default)]
+    #[schemars(regex(pattern = r"^\+[1-9][0-9]{1,14}$"))]
     pub phone: Option<String>,
     /// Where and how it was recorded (form, call recording id, list import), kept as evidence.
     pub evidence: String,
@@ -325,6 +329,7 @@ pub enum BounceKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmailBounced {
+    #[schemars(email)]
     pub email: String,
     pub bounce: BounceKind,
     /// The receiving server's diagnostic.
@@ -477,6 +482,7 @@ pub enum InteractionKind {
 #[serde(deny_unknown_fields)]
 pub struct InteractionRecorded {
     pub interaction_id: String,
+    #[schemars(email)]
     pub email: String,
     pub kind: InteractionKind,
     pub occurred_at: DateTime<Utc>,
@@ -508,6 +514,7 @@ pub struct DealStageChanged {
     pub deal_id: String,
     pub account_id: String,
     /// Email of the sales rep who owns the deal.
+    #[schemars(email)]
     pub owner: String,
     #[serde(default)]
     pub from_stage: Option<DealStage>,
@@ -528,6 +535,7 @@ pub struct DealStageChanged {
 pub struct LeadAssigned {
     pub lead_id: String,
     /// Email of the rep who owns the lead now.
+    #[schemars(email)]
     pub rep: String,
     pub territory: String,
     pub score: u8,
@@ -569,11 +577,13 @@ pub struct DemoRequested {
     pub lead_id: Option<String>,
     #[serde(default)]
     pub deal_id: Option<String>,
+    #[schemars(email)]
     pub prospect_email: String,
     pub prospect_name: String,
     /// IANA time zone of the prospect (`America/New_York`).
     pub prospect_time_zone: String,
     /// Email of the rep who gives the demo.
+    #[schemars(email)]
     pub rep: String,
     pub duration_minutes: u32,
     /// XR headsets needed on site / shipped for the demo.
@@ -592,6 +602,7 @@ pub struct DemoScheduled {
     pub request_id: String,
     #[serde(default)]
     pub deal_id: Option<String>,
+    #[schemars(email)]
     pub prospect_email: String,
     pub rep: String,
     pub starts_at: DateTime<Utc>,
@@ -622,6 +633,7 @@ pub struct DemoQualificationFailed {
     pub request_id: String,
     #[serde(default)]
     pub lead_id: Option<String>,
+    #[schemars(email)]
     pub prospect_email: String,
     /// What is missing or out of bounds (`budget`, `authority`, …), with why.
     pub gaps: Vec<String>,
@@ -695,6 +707,7 @@ pub struct ProposalAccepted {
     pub proposal_id: String,
     pub deal_id: String,
     /// Email of the person who signed.
+    #[schemars(email)]
     pub accepted_by: String,
     pub terms: ContractTerms,
 }
@@ -838,6 +851,7 @@ pub struct DunningStepTaken {
 pub struct ExpenseSubmitted {
     pub expense_id: String,
     /// Email of the employee.
+    #[schemars(email)]
     pub employee: String,
     pub department: String,
     pub category: String,
@@ -850,6 +864,7 @@ pub struct ExpenseSubmitted {
     pub receipt_text: Option<String>,
     /// Email of the employee's manager, the first approver.
     #[serde(default)]
+    #[schemars(email)]
     pub manager: Option<String>,
     /// Why the expense was incurred (shown to the approver).
     #[serde(default)]
@@ -937,6 +952,7 @@ pub struct TicketOpened {
     pub channel: String,
     /// Who asked (email), when the support desk sends it.
     #[serde(default)]
+    #[schemars(email)]
     pub requester: Option<String>,
 }
 
@@ -1034,6 +1050,7 @@ pub struct WebinarScheduled {
 #[serde(deny_unknown_fields)]
 pub struct WebinarRegistrationRequested {
     pub webinar_id: String,
+    #[schemars(email)]
     pub email: String,
     pub name: String,
     #[serde(default)]
@@ -1052,6 +1069,7 @@ pub enum RegistrationStatus {
 #[serde(deny_unknown_fields)]
 pub struct WebinarRegistered {
     pub webinar_id: String,
+    #[schemars(email)]
     pub email: String,
     pub status: RegistrationStatus,
 }
@@ -1235,6 +1253,7 @@ pub struct CustomerSignedUp {
     pub seats: u32,
     /// ISO 3166-1 alpha-2, plus `-` and region for US states / CA provinces (e.g. `US-CA`).
     pub tax_region: String,
+    #[schemars(email)]
     pub billing_email: String,
     #[serde(default = "default_terms")]
     pub payment_terms_days: u32,
@@ -1428,19 +1447,40 @@ pub(crate) fn check_payload(p: &Payload) -> Result<(), (String, String)> {
             Ok(())
         }
     }
+    // Contact data: the refusal names the rule, never the value (personal data).
+    fn email(path: &str, s: &str) -> Result<(), (String, String)> {
+        crate::contact::check_email(s).map_err(|e| (path.to_string(), e.to_string()))
+    }
+    fn optional_email(path: &str, s: &Option<String>) -> Result<(), (String, String)> {
+        s.as_deref().map_or(Ok(()), |s| email(path, s))
+    }
+    fn phone(path: &str, s: &Option<String>) -> Result<(), (String, String)> {
+        s.as_deref().map_or(Ok(()), |s| {
+            crate::contact::check_phone(s).map_err(|e| (path.to_string(), e.to_string()))
+        })
+    }
     match p {
         Payload::LeadCreated(l) => {
             non_empty("lead_id", &l.lead_id)?;
-            if !l.email.contains('@') {
-                return Err((
-                    "email".into(),
-                    format!("`{}` is not an email address", l.email),
-                ));
-            }
-            Ok(())
+            email("email", &l.email)?;
+            phone("phone", &l.phone)
         }
+        Payload::ContactPreferenceChanged(c) => {
+            email("email", &c.email)?;
+            phone("phone", &c.phone)
+        }
+        Payload::EmailBounced(b) => email("email", &b.email),
+        Payload::InteractionRecorded(i) => email("email", &i.email),
+        Payload::LeadAssigned(l) => email("rep", &l.rep),
+        Payload::DemoScheduled(d) => email("prospect_email", &d.prospect_email),
+        Payload::DemoQualificationFailed(d) => email("prospect_email", &d.prospect_email),
+        Payload::ProposalAccepted(p) => email("accepted_by", &p.accepted_by),
+        Payload::TicketOpened(t) => optional_email("requester", &t.requester),
+        Payload::WebinarRegistrationRequested(w) => email("email", &w.email),
+        Payload::WebinarRegistered(w) => email("email", &w.email),
         Payload::DealStageChanged(d) => {
             non_empty("deal_id", &d.deal_id)?;
+            email("owner", &d.owner)?;
             money("currency", &Money::zero(&d.currency))?;
             if !(0.0..=100.0).contains(&d.requested_discount_pct) {
                 return Err((
@@ -1465,6 +1505,8 @@ pub(crate) fn check_payload(p: &Payload) -> Result<(), (String, String)> {
         Payload::DealClosedWon(d) => money("amount", &d.amount),
         Payload::DemoRequested(d) => {
             non_empty("request_id", &d.request_id)?;
+            email("prospect_email", &d.prospect_email)?;
+            email("rep", &d.rep)?;
             if d.prospect_time_zone.parse::<chrono_tz::Tz>().is_err() {
                 return Err((
                     "prospect_time_zone".into(),
@@ -1504,16 +1546,14 @@ pub(crate) fn check_payload(p: &Payload) -> Result<(), (String, String)> {
             if e.amount.amount_minor == 0 {
                 return Err(("amount".into(), "an expense of zero".into()));
             }
-            if !e.employee.contains('@') {
-                return Err((
-                    "employee".into(),
-                    format!("`{}` is not an email address", e.employee),
-                ));
-            }
-            Ok(())
+            email("employee", &e.employee)?;
+            optional_email("manager", &e.manager)
         }
         Payload::CampaignLaunched(c) => money("budget", &c.budget),
-        Payload::CustomerSignedUp(c) => money("currency", &Money::zero(&c.currency)),
+        Payload::CustomerSignedUp(c) => {
+            email("billing_email", &c.billing_email)?;
+            money("currency", &Money::zero(&c.currency))
+        }
         Payload::NpsResponse(n) if n.score > 10 => {
             Err(("score".into(), format!("{} is outside 0–10", n.score)))
         }

@@ -1,10 +1,15 @@
 //! The EventBridge envelope and the `detail` every Ascent event carries.
 //!
 //! `Event::parse` is the one gate every event passes (HTTP ingestion, SQS bodies, files): size,
-//! JSON, envelope fields, `detail-type` in the catalog, a supported `detail.version`, and a
-//! payload that deserialises and passes its semantic checks. Errors name the offending field.
+//! JSON (duplicate keys refused, see [`crate::json`]), envelope fields, `detail-type` in the
+//! catalog, a supported `detail.version`, and a payload that deserialises and passes its
+//! semantic checks (contact data included, see [`crate::contact`]). [`Event::from_value`] and
+//! [`PutEventsEntry::into_event`] hold the other shapes to the same rules, the size limit
+//! included. Errors name the offending field and the rule, never the value refused.
 
 use crate::catalog::{self, EventPayload, Payload};
+use crate::json::{self, JsonError};
+use crate::redact;
 use chrono::{DateTime, SubsecRound, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -108,6 +113,35 @@ fn invalid(field: &str, problem: impl Into<String>) -> EventError {
         field: field.to_string(),
         problem: problem.into(),
     }
+}
+
+impl From<JsonError> for EventError {
+    fn from(e: JsonError) -> Self {
+        match e {
+            JsonError::Syntax(message) => EventError::Malformed(message),
+            JsonError::DuplicateKey { path, key } => {
+                invalid(&path, format!("duplicate key `{key}`"))
+            }
+        }
+    }
+}
+
+/// Bytes of `value` as compact JSON (what it weighs on the wire, whatever whitespace it came
+/// with).
+fn json_size(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, value).expect("a JSON value serialises");
+    count.0
 }
 
 impl Event {
@@ -274,18 +308,28 @@ impl Event {
             .map_err(|(path, problem)| invalid(&join("detail.payload", &path), problem))
     }
 
-    /// Parses and validates raw bytes (an EventBridge event, as in an SQS body or a file).
+    /// Parses and validates raw bytes (an EventBridge event, as in an SQS body or a file):
+    /// at most [`MAX_EVENT_BYTES`] as given, and no object with a key twice.
     pub fn parse(bytes: &[u8]) -> Result<Event, EventError> {
         if bytes.len() > MAX_EVENT_BYTES {
             return Err(EventError::TooLarge { size: bytes.len() });
         }
-        let value: Value =
-            serde_json::from_slice(bytes).map_err(|e| EventError::Malformed(e.to_string()))?;
-        Self::from_value(value)
+        Self::from_envelope(json::from_slice(bytes)?)
     }
 
-    /// Validates an already-parsed envelope value.
+    /// Validates an already-parsed envelope value: at most [`MAX_EVENT_BYTES`] as compact
+    /// JSON, then as [`Event::parse`]. A value read with `serde_json` has lost any duplicate
+    /// key already: read outside input with [`crate::json::from_slice`].
     pub fn from_value(value: Value) -> Result<Event, EventError> {
+        let size = json_size(&value);
+        if size > MAX_EVENT_BYTES {
+            return Err(EventError::TooLarge { size });
+        }
+        Self::from_envelope(value)
+    }
+
+    /// Everything but the size check (made by each entry point on what it was given).
+    fn from_envelope(value: Value) -> Result<Event, EventError> {
         let Value::Object(mut env) = value else {
             return Err(EventError::Malformed(
                 "the event must be a JSON object".into(),
@@ -336,9 +380,18 @@ impl Event {
         let detail = match env.remove("detail") {
             Some(Value::Object(d)) => d,
             // PutEvents carries Detail as a JSON string.
-            Some(Value::String(s)) => match serde_json::from_str(&s) {
+            Some(Value::String(s)) => match json::from_str(&s) {
                 Ok(Value::Object(d)) => d,
-                _ => return Err(invalid("detail", "must be a JSON object")),
+                Ok(_) => return Err(invalid("detail", "must be a JSON object")),
+                Err(JsonError::Syntax(e)) => {
+                    return Err(invalid("detail", format!("malformed JSON: {e}")));
+                }
+                Err(JsonError::DuplicateKey { path, key }) => {
+                    return Err(invalid(
+                        &join("detail", &path),
+                        format!("duplicate key `{key}`"),
+                    ));
+                }
             },
             None => return Err(invalid("detail", "missing")),
             Some(_) => return Err(invalid("detail", "must be a JSON object")),
@@ -381,7 +434,10 @@ impl Event {
         let meta: Detail<Option<()>> =
             serde_path_to_error::deserialize(Value::Object(d)).map_err(|e| {
                 let path = e.path().to_string();
-                invalid(&format!("detail.{path}"), e.into_inner().to_string())
+                invalid(
+                    &format!("detail.{path}"),
+                    redact::serde_message(&e.into_inner().to_string()),
+                )
             })?;
         let payload = Payload::from_value(entry.detail_type, payload_value)
             .map_err(|(path, problem)| invalid(&join("detail.payload", &path), problem))?;
@@ -431,9 +487,14 @@ pub struct PutEventsEntry {
 }
 
 impl PutEventsEntry {
-    /// Validates the entry as EventBridge would deliver it, assigning id and time.
+    /// Validates the entry as EventBridge would deliver it, assigning id and time. Its size
+    /// is counted as EventBridge counts it: source, detail-type, the detail string and the
+    /// resources.
     pub fn into_event(self, now: DateTime<Utc>) -> Result<Event, EventError> {
-        let size = self.source.len() + self.detail_type.len() + self.detail.len();
+        let size = self.source.len()
+            + self.detail_type.len()
+            + self.detail.len()
+            + self.resources.iter().map(String::len).sum::<usize>();
         if size > MAX_EVENT_BYTES {
             return Err(EventError::TooLarge { size });
         }
@@ -449,7 +510,7 @@ impl PutEventsEntry {
             "resources".into(),
             Value::Array(self.resources.into_iter().map(Value::from).collect()),
         );
-        Event::from_value(Value::Object(m))
+        Event::from_envelope(Value::Object(m))
     }
 
     pub fn from_event(e: &Event) -> Self {
@@ -579,6 +640,232 @@ mod tests {
         assert_ne!(a.detail.event_id, c.detail.event_id);
         assert_eq!(a.detail.correlation_id, root.detail.correlation_id);
         assert_eq!(a.detail.causation_id, Some(root.detail.event_id));
+    }
+
+    fn lead_event() -> Event {
+        Event::new("ascent.crm", Actor::system("crm"), Utc::now(), lead())
+    }
+
+    fn field_and_problem(err: EventError) -> (String, String) {
+        match err {
+            EventError::Invalid { field, problem } => (field, problem),
+            other => panic!("expected an invalid field, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_shape_refuses_more_than_256_kb() {
+        // A whole event given as a value (the twin's `POST /events` with `detail-type`).
+        let mut v = lead_event().to_value();
+        v["detail"]["payload"]["role"] = json!("x".repeat(2 * 1024 * 1024));
+        assert!(matches!(
+            Event::from_value(v),
+            Err(EventError::TooLarge { size }) if size > 2 * 1024 * 1024
+        ));
+        // Just over the limit, and just under it.
+        let mut v = lead_event().to_value();
+        let base = serde_json::to_vec(&v).unwrap().len();
+        let role = "VP Operations".len();
+        v["detail"]["payload"]["role"] = json!("x".repeat(MAX_EVENT_BYTES - base + role + 1));
+        assert!(matches!(
+            Event::from_value(v.clone()),
+            Err(EventError::TooLarge { size }) if size == MAX_EVENT_BYTES + 1
+        ));
+        v["detail"]["payload"]["role"] = json!("x".repeat(MAX_EVENT_BYTES - base + role));
+        assert!(Event::from_value(v).is_ok());
+        // A PutEvents entry counts its resources too (as EventBridge does).
+        let mut entry = PutEventsEntry::from_event(&lead_event());
+        entry.resources = vec!["r".repeat(MAX_EVENT_BYTES)];
+        assert!(matches!(
+            entry.into_event(Utc::now()),
+            Err(EventError::TooLarge { .. })
+        ));
+        // A Detail string near the limit full of quotes is measured as sent, not as escaped.
+        let mut e = lead_event();
+        let Payload::LeadCreated(l) = &mut e.detail.payload else {
+            unreachable!()
+        };
+        l.role = "\"".repeat(120 * 1024);
+        let entry = PutEventsEntry::from_event(&e);
+        assert!(entry.detail.len() < MAX_EVENT_BYTES);
+        assert_eq!(entry.into_event(Utc::now()).unwrap().detail, e.detail);
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused_with_the_key_named() {
+        let text = lead_event().to_json();
+        let cases = [
+            // Envelope, detail, payload, and a nested object in an array.
+            (
+                text.replacen("\"source\":", "\"source\":\"ascent.evil\",\"source\":", 1),
+                "source",
+                "source",
+            ),
+            (
+                text.replacen("\"event_id\":", "\"event_id\":\"x\",\"event_id\":", 1),
+                "detail.event_id",
+                "event_id",
+            ),
+            (
+                text.replacen("\"email\":", "\"email\":\"a@x.example\",\"email\":", 1),
+                "detail.payload.email",
+                "email",
+            ),
+            (
+                text.replacen("\"resources\":[]", "\"resources\":[{\"a\":1,\"a\":2}]", 1),
+                "resources[0].a",
+                "a",
+            ),
+        ];
+        for (bytes, field, key) in cases {
+            let err = Event::parse(bytes.as_bytes()).unwrap_err();
+            let (f, problem) = field_and_problem(err);
+            assert_eq!(
+                (f.as_str(), problem.as_str()),
+                (field, &*format!("duplicate key `{key}`"))
+            );
+        }
+        // The PutEvents `Detail` string too.
+        let mut entry = PutEventsEntry::from_event(&lead_event());
+        entry.detail =
+            entry
+                .detail
+                .replacen("\"email\":", "\"email\":\"a@x.example\",\"email\":", 1);
+        let (f, problem) = field_and_problem(entry.into_event(Utc::now()).unwrap_err());
+        assert_eq!(
+            (f.as_str(), problem.as_str()),
+            ("detail.payload.email", "duplicate key `email`")
+        );
+    }
+
+    #[test]
+    fn emails_must_be_rfc_5322_addresses() {
+        for bad in [
+            "a@x.example,evil@y.example",
+            "ana",
+            "ana@",
+            "Ana <ana@x.example>",
+            "ana@[10.0.0.1]",
+            "ana@localhost",
+            " ana@x.example",
+            "ana@x.example\nBcc: evil@y.example",
+        ] {
+            let mut v = lead_event().to_value();
+            v["detail"]["payload"]["email"] = json!(bad);
+            let err = Event::from_value(v).unwrap_err();
+            let text = err.to_string();
+            let (field, problem) = field_and_problem(err);
+            assert_eq!(field, "detail.payload.email", "{bad}");
+            assert!(problem.starts_with("not an RFC 5322 address"), "{problem}");
+            assert!(!text.contains(bad.trim()), "the value is echoed: {text}");
+        }
+        for good in [
+            "ana.ruiz@boreal-aero.example",
+            "Ana.Ruiz+crm@sub.boreal.example",
+        ] {
+            let mut v = lead_event().to_value();
+            v["detail"]["payload"]["email"] = json!(good);
+            assert!(Event::from_value(v).is_ok(), "{good}");
+        }
+        // An event built in code is held to the same rule.
+        let mut e = lead_event();
+        let Payload::LeadCreated(l) = &mut e.detail.payload else {
+            unreachable!()
+        };
+        l.email = "a@x.example,evil@y.example".into();
+        assert_eq!(
+            field_and_problem(e.check().unwrap_err()).0,
+            "detail.payload.email"
+        );
+    }
+
+    #[test]
+    fn phones_must_be_e164_numbers() {
+        for bad in [
+            "+49 30 901820",
+            "004930901820",
+            "+4930901820,+4930901821",
+            "+1555",
+            "+1555010012",
+            "call me",
+        ] {
+            let mut v = lead_event().to_value();
+            v["detail"]["payload"]["phone"] = json!(bad);
+            let err = Event::from_value(v).unwrap_err();
+            let text = err.to_string();
+            let (field, problem) = field_and_problem(err);
+            assert_eq!(field, "detail.payload.phone", "{bad}");
+            assert!(
+                problem.starts_with("not an E.164 phone number"),
+                "{problem}"
+            );
+            assert!(!text.contains(bad), "the value is echoed: {text}");
+        }
+        for good in ["+4930901820", "+12125550100", "+442071838750"] {
+            let mut v = lead_event().to_value();
+            v["detail"]["payload"]["phone"] = json!(good);
+            assert!(Event::from_value(v).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn refusals_name_the_field_and_rule_but_never_the_value() {
+        let cases = [
+            (
+                "company_size",
+                json!("big"),
+                "invalid type: string, expected u32",
+            ),
+            (
+                "company_size",
+                json!(-3),
+                "invalid value: integer, expected u32",
+            ),
+            (
+                "company_size",
+                json!(1.5),
+                "invalid type: floating point, expected u32",
+            ),
+            (
+                "country",
+                json!(true),
+                "invalid type: boolean, expected a string",
+            ),
+            (
+                "email",
+                json!(42),
+                "invalid type: integer, expected a string",
+            ),
+        ];
+        for (key, value, expected) in cases {
+            let mut v = lead_event().to_value();
+            v["detail"]["payload"][key] = value.clone();
+            let (field, problem) = field_and_problem(Event::from_value(v).unwrap_err());
+            assert_eq!(field, format!("detail.payload.{key}"));
+            assert_eq!(problem, expected);
+        }
+        // Unknown variants keep the allowed ones, not the value given.
+        let mut v = Event::new(
+            "ascent.crm",
+            Actor::system("crm"),
+            Utc::now(),
+            crate::catalog::EmailBounced {
+                email: "ana@x.example".into(),
+                bounce: crate::catalog::BounceKind::Hard,
+                diagnostic: "550".into(),
+            },
+        )
+        .to_value();
+        v["detail"]["payload"]["bounce"] = json!("ana@secret.example");
+        let (field, problem) = field_and_problem(Event::from_value(v).unwrap_err());
+        assert_eq!(field, "detail.payload.bounce");
+        assert_eq!(problem, "unknown variant, expected `hard` or `soft`");
+        // The envelope's detail too.
+        let mut v = lead_event().to_value();
+        v["detail"]["actor"]["kind"] = json!("ana@secret.example");
+        let err = Event::from_value(v).unwrap_err().to_string();
+        assert!(!err.contains("secret"), "{err}");
+        assert!(err.contains("detail.actor.kind"), "{err}");
     }
 
     #[test]

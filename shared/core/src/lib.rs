@@ -11,12 +11,15 @@ pub mod approval;
 pub mod audit;
 pub mod catalog;
 pub mod compliance;
+pub mod contact;
 pub mod context;
 pub mod event;
+pub mod json;
 pub mod learning;
 pub mod money;
 pub mod policy;
 pub mod ports;
+pub mod redact;
 pub mod routing;
 pub mod writer;
 

@@ -1,0 +1,193 @@
+//! Contact data rules: an email address is an RFC 5322 `addr-spec` (checked by the
+//! `email_address` crate: no display name, no domain literal, a domain of two labels or more),
+//! and a phone number is in E.164 form (`+` and at most 15 digits) and a possible number of its
+//! country by libphonenumber's metadata (the `phonenumber` crate): a known country calling
+//! code and a national number of a length that country uses.
+//!
+//! A refusal says which rule failed and why, never the value: these are personal data, and
+//! refusals reach logs and HTTP answers.
+
+use email_address::{EmailAddress, Options};
+
+/// Why a contact value was refused; the message names the rule, not the value.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ContactError {
+    #[error("not an RFC 5322 address ({0})")]
+    Email(&'static str),
+    #[error("not an E.164 phone number ({0})")]
+    Phone(&'static str),
+}
+
+const EMAIL_RULES: Options = Options {
+    minimum_sub_domains: 2,
+    allow_domain_literal: false,
+    allow_display_text: false,
+    allow_long_local_parts: false,
+};
+
+/// Checks that `address` is one email address (`local@domain.tld`).
+pub fn check_email(address: &str) -> Result<(), ContactError> {
+    use email_address::Error as E;
+    EmailAddress::parse_with_options(address, EMAIL_RULES)
+        .map(|_| ())
+        .map_err(|e| {
+            ContactError::Email(match e {
+                E::InvalidCharacter => "a character not allowed where it is",
+                E::MissingSeparator => "no `@`",
+                E::LocalPartEmpty => "nothing before the `@`",
+                E::LocalPartTooLong => "more than 64 characters before the `@`",
+                E::DomainEmpty => "no domain",
+                E::DomainTooLong => "a domain longer than 254 characters",
+                E::SubDomainEmpty => "an empty domain label",
+                E::SubDomainTooLong => "a domain label longer than 63 characters",
+                E::DomainTooFew => "a domain of one label",
+                E::UnsupportedDomainLiteral => "a domain literal",
+                E::UnsupportedDisplayName | E::MissingDisplayName => "a display name",
+                E::MissingEndBracket => "an unclosed `<`",
+                E::UnbalancedQuotes => "unbalanced quotes",
+                _ => "malformed",
+            })
+        })
+}
+
+/// E.164 allows at most 15 digits after the `+`.
+const E164_MAX_DIGITS: usize = 15;
+
+/// Checks that `number` is a possible phone number written in E.164 (`+4930901820`): `+`, a
+/// country calling code libphonenumber knows, and a national number of a length that country
+/// uses (libphonenumber's "possible number"). Its "valid number" check (the number ranges) is
+/// left out on purpose: ranges change, so it refuses real new numbers, and the crate matches
+/// them with regexes behind one lock and a 100-entry cache, which numbers from many countries
+/// thrash (about 3 ms a number): too slow for the path every event takes.
+pub fn check_phone(number: &str) -> Result<(), ContactError> {
+    let Some(digits) = number.strip_prefix('+') else {
+        return Err(ContactError::Phone(
+            "does not start with `+` and the country code",
+        ));
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ContactError::Phone("not only digits after the `+`"));
+    }
+    if digits.len() > E164_MAX_DIGITS {
+        return Err(ContactError::Phone("more than 15 digits"));
+    }
+    // Country calling codes are one to three digits and prefix-free: at most one matches.
+    let database = &*phonenumber::metadata::DATABASE;
+    let (regions, national) = (1..=3.min(digits.len() - 1))
+        .find_map(|n| {
+            let code: u16 = digits[..n].parse().ok()?;
+            database
+                .by_code(&code)
+                .map(|regions| (regions, &digits[n..]))
+        })
+        .ok_or(ContactError::Phone("no country calling code recognised"))?;
+    // The lengths of the code's main country, as libphonenumber's `isPossibleNumber` takes
+    // them: those of any of its number types (its metadata build puts their union in the
+    // general description; this crate's metadata leaves that empty). Local-only lengths are
+    // not enough: an E.164 number is dialable from anywhere.
+    let main = regions
+        .iter()
+        .find(|m| m.is_main_country_for_code())
+        .or(regions.first())
+        .ok_or(ContactError::Phone("no country calling code recognised"))?;
+    let d = main.descriptors();
+    let length = national.len() as u16;
+    let possible = [
+        Some(d.general()),
+        d.fixed_line(),
+        d.mobile(),
+        d.toll_free(),
+        d.premium_rate(),
+        d.shared_cost(),
+        d.personal_number(),
+        d.voip(),
+        d.pager(),
+        d.uan(),
+        d.voicemail(),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|desc| desc.possible_length().contains(&length));
+    if !possible {
+        return Err(ContactError::Phone(
+            "a national number of a length its country does not use",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        for ok in [
+            "ana.ruiz@boreal-aero.example",
+            "Ana.Ruiz+crm@sub.boreal.example",
+            "o'brien@x.example",
+            "\"quoted local\"@x.example",
+            "josé@exämple.example",
+        ] {
+            assert_eq!(check_email(ok), Ok(()), "{ok}");
+        }
+        for (bad, why) in [
+            (
+                "a@x.example,evil@y.example",
+                "a character not allowed where it is",
+            ),
+            (
+                "a@x.example evil@y.example",
+                "a character not allowed where it is",
+            ),
+            ("ana", "no `@`"),
+            ("@x.example", "nothing before the `@`"),
+            ("ana@", "no domain"),
+            ("ana@localhost", "a domain of one label"),
+            ("ana@[10.0.0.1]", "a domain literal"),
+            ("Ana <ana@x.example>", "a display name"),
+            ("ana@x..example", "an empty domain label"),
+            (" ana@x.example", "a character not allowed where it is"),
+            (
+                "ana@x.example\r\nBcc: e@y.example",
+                "a character not allowed where it is",
+            ),
+        ] {
+            assert_eq!(check_email(bad), Err(ContactError::Email(why)), "{bad}");
+        }
+        assert_eq!(
+            check_email("a@x").unwrap_err().to_string(),
+            "not an RFC 5322 address (a domain of one label)"
+        );
+    }
+
+    #[test]
+    fn phones() {
+        for ok in [
+            "+4930901820",
+            "+12125550100",
+            "+442071838750",
+            "+33142685300",
+        ] {
+            assert_eq!(check_phone(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "4930901820",
+            "+49 30 901820",
+            "+49-30-901820",
+            "+4930901820,+4930901821",
+            "+",
+            "+0049309018",
+            "+1234567890123456",
+            "+15550100",
+            "+1212555010",
+            "+442071838750123",
+            "+999123456789",
+            "tel:+4930901820",
+        ] {
+            let err = check_phone(bad).unwrap_err();
+            assert!(matches!(err, ContactError::Phone(_)), "{bad}");
+            assert!(bad.len() < 2 || !err.to_string().contains(bad), "{err}");
+        }
+    }
+}
