@@ -12,6 +12,7 @@ use ascent_aws::dynamo::{DynamoLake, Tables};
 use ascent_aws::eventbridge::EventBridgeBus;
 use ascent_aws::host::AgentHost;
 use ascent_aws::ses::SesMailer;
+use ascent_aws::sqs::SqsDeadLetters;
 use ascent_core::agent::{Agent, AgentDecl, Domain};
 use ascent_core::approval::ApprovalPolicy;
 use ascent_core::catalog::{CustomerSignedUp, DealClosedWon, PaymentReceived};
@@ -187,6 +188,7 @@ async fn provision(moto: &Moto, agent: Arc<dyn Agent>) -> Aws {
         approvals: None,
         policy: ApprovalPolicy::default(),
         mail_from: MAIL_FROM.into(),
+        dead_letters: Some(Arc::new(SqsDeadLetters::new(sqs.clone(), dlq_url.clone()))),
     };
     Aws {
         ddb,
@@ -483,7 +485,7 @@ async fn a_poison_message_fails_alone_is_dead_lettered_with_its_reason_and_redri
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn malformed_bodies_are_reported_not_dropped() {
+async fn malformed_bodies_are_dead_lettered_at_once_with_their_reason_not_dropped() {
     let moto = Moto::start();
     let aws = provision(&moto, Arc::new(billing::Billing::default())).await;
     let event: SqsEvent = serde_json::from_value(json!({"Records": [
@@ -492,12 +494,32 @@ async fn malformed_bodies_are_reported_not_dropped() {
     ]}))
     .unwrap();
     let response = aws.host.handle_sqs(event).await;
-    let failed: Vec<&str> = response
-        .batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.as_str())
-        .collect();
-    assert_eq!(failed, vec!["m-1"]);
+    // Retrying cannot fix it: it is in the dead-letter queue now, and reported as done.
+    assert!(response.batch_item_failures.is_empty());
+    let out = aws
+        .sqs
+        .receive_message()
+        .queue_url(&aws.dlq_url)
+        .message_attribute_names("All")
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .unwrap();
+    let dead = out.messages.unwrap_or_default();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        dead[0].body.as_deref(),
+        Some("{not json"),
+        "the body unchanged"
+    );
+    let reason = dead[0].message_attributes.as_ref().unwrap()["reason"]
+        .string_value
+        .clone()
+        .unwrap();
+    assert!(
+        reason.starts_with("undeliverable event: malformed JSON"),
+        "{reason}"
+    );
     assert!(
         aws.host
             .failure_reason("m-1")

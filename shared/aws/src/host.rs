@@ -7,10 +7,16 @@
 //! transaction; the side effects run after it, and the record is then marked done. A redelivery
 //! finds the record: done → nothing to do; not done → it finishes the side effects. So an
 //! event's effects happen once and nothing it emits is lost between the commit and EventBridge.
+//! Each side effect is struck off the record as soon as it succeeded, so a redelivery never
+//! repeats one (the second of two mails failing does not send the first again).
+//!
+//! The handler runs in the one engine ([`ascent_core::engine`]), as in the twin: a panic fails
+//! its own message only; a permanent failure (invalid input, an access denial, an undeliverable
+//! body) goes to the dead-letter queue at once with its reason, and access denials are audited.
 
 use ascent_core::agent::{Agent, AgentError, Domain};
 use ascent_core::approval::{self, Approval, ApprovalPolicy};
-use ascent_core::context::Ctx;
+use ascent_core::engine;
 use ascent_core::event::Event;
 use ascent_core::ports::{Condition, DataLake, EventBus, Item, LakeError, Mail, Mailer, Write};
 use async_trait::async_trait;
@@ -52,17 +58,78 @@ pub enum Disposition {
     Handled,
     /// Seen before (redelivery or redrive); its effects were not repeated.
     Duplicate,
+    /// Seen before with side effects left undone (the first delivery failed after its
+    /// commit): this delivery finished them.
+    Finished,
 }
 
-/// Why one message failed (it is reported in `batchItemFailures` and retried).
+/// Why one message failed: reported in `batchItemFailures` and retried, or, when permanent,
+/// sent to the dead-letter queue at once.
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
     #[error("undeliverable event: {0}")]
     Undeliverable(String),
     #[error(transparent)]
     Agent(#[from] AgentError),
+    /// The handler failed for good (the engine's dead-letter outcome).
+    #[error("{0}")]
+    Permanent(String),
+    /// The handler failed for now (the engine's retry outcome).
+    #[error("{0}")]
+    Transient(String),
     #[error("side effect failed (will be finished on redelivery): {0}")]
     SideEffect(String),
+}
+
+impl HostError {
+    /// Retrying cannot fix it: the message goes to the dead-letter queue at once.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            HostError::Undeliverable(_) | HostError::Permanent(_) => true,
+            HostError::Agent(e) => e.is_permanent(),
+            HostError::Transient(_) | HostError::SideEffect(_) => false,
+        }
+    }
+}
+
+/// Where a message that can never succeed goes at once, with its reason (the agent's SQS
+/// dead-letter queue on AWS).
+#[async_trait]
+pub trait DeadLetterQueue: Send + Sync {
+    async fn send(&self, body: &str, reason: &str) -> Result<(), String>;
+}
+
+/// The audit item of an access denial (the twin audits them in its chain; on AWS they join the
+/// audit table like every write).
+pub fn denial_audit(
+    agent: &str,
+    cause: &Event,
+    denied: &ascent_core::policy::AccessDenied,
+    index: usize,
+    now: chrono::DateTime<Utc>,
+) -> Write {
+    Write::Put {
+        domain: Domain::Audit,
+        item: Item::new(
+            format!("audit#{}", now.date_naive()),
+            format!(
+                "{}#{}#denied{index}",
+                now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                cause.detail.event_id
+            ),
+            serde_json::json!({
+                "at": now,
+                "actor": agent,
+                "action": "denied",
+                "domain": denied.what,
+                "item": cause.detail.event_id.to_string(),
+                "correlation_id": cause.detail.correlation_id,
+                "cause": cause.detail_type(),
+                "detail": denied.to_string(),
+            }),
+        ),
+        condition: Condition::NotExists,
+    }
 }
 
 /// The audit item of one write: partition per day, sorted by time; never updated or deleted
@@ -108,6 +175,8 @@ pub struct AgentHost {
     pub approvals: Option<Arc<dyn ApprovalStarter>>,
     pub policy: ApprovalPolicy,
     pub mail_from: String,
+    /// Where permanent failures go at once; `None`: they are retried until SQS moves them.
+    pub dead_letters: Option<Arc<dyn DeadLetterQueue>>,
 }
 
 impl AgentHost {
@@ -127,19 +196,19 @@ impl AgentHost {
         {
             let record: Handled = item.parse().map_err(AgentError::from)?;
             if !record.done {
-                self.finish(&key, record.pending).await?;
+                self.finish(&key, record.at, record.pending).await?;
+                return Ok(Disposition::Finished);
             }
             return Ok(Disposition::Duplicate);
         }
         let now = Utc::now();
-        let mut ctx = Ctx::new(self.agent.declaration(), self.lake.as_ref(), event, now);
-        let result = self.agent.handle(event, &mut ctx).await;
-        let effects = ctx.into_effects();
-        for d in &effects.denials {
-            // Audited in the logs (CloudWatch): agent, what, event; never personal data.
-            tracing::warn!(agent = name, event_id = %key, denied = %d, "access denied");
-        }
-        result?;
+        let outcome = engine::handle(self.agent.as_ref(), event, self.lake.as_ref(), now).await;
+        self.audit_denials(event, outcome.denials(), now).await;
+        let effects = match outcome {
+            engine::Outcome::Handled(effects) => effects,
+            engine::Outcome::Retry { reason, .. } => return Err(HostError::Transient(reason)),
+            engine::Outcome::DeadLetter { reason, .. } => return Err(HostError::Permanent(reason)),
+        };
         let mut approvals = Vec::new();
         for (seq, draft) in effects.approvals.into_iter().enumerate() {
             let id = approval::approval_id(event.detail.event_id, name, seq);
@@ -187,42 +256,98 @@ impl AgentHost {
             }
             Err(e) => return Err(AgentError::from(e).into()),
         }
-        self.finish(&key, pending).await?;
+        self.finish(&key, now, pending).await?;
         Ok(Disposition::Handled)
     }
 
-    /// Publishes, mails and starts approvals, then marks the record done.
-    async fn finish(&self, key: &str, pending: Pending) -> Result<(), HostError> {
-        let events = pending
-            .events
+    /// Audits the access denials of a handler (best effort: a failure is logged).
+    async fn audit_denials(
+        &self,
+        event: &Event,
+        denials: &[ascent_core::policy::AccessDenied],
+        now: chrono::DateTime<Utc>,
+    ) {
+        if denials.is_empty() {
+            return;
+        }
+        let name = self.name();
+        let writes: Vec<Write> = denials
             .iter()
-            .map(|v| Event::from_value(v.clone()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| HostError::SideEffect(e.to_string()))?;
-        self.bus
-            .publish(&events)
-            .await
-            .map_err(|e| HostError::SideEffect(e.to_string()))?;
-        for m in &pending.mails {
+            .enumerate()
+            .map(|(i, d)| denial_audit(name, event, d, i, now))
+            .collect();
+        for d in denials {
+            tracing::warn!(agent = name, event_id = %event.detail.event_id, denied = %d, "access denied");
+        }
+        if let Err(e) = self.lake.transact(&writes).await {
+            tracing::error!(agent = name, "could not audit an access denial: {e}");
+        }
+    }
+
+    /// Publishes, mails and starts approvals, striking each off the record once it succeeded
+    /// (a redelivery finishes only what is left), then marks the record done.
+    async fn finish(
+        &self,
+        key: &str,
+        at: chrono::DateTime<Utc>,
+        mut pending: Pending,
+    ) -> Result<(), HostError> {
+        let side = |e: String| HostError::SideEffect(e);
+        if !pending.events.is_empty() {
+            let events = pending
+                .events
+                .iter()
+                .map(|v| Event::from_value(v.clone()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| side(e.to_string()))?;
+            // Published as one batch: EventBridge dedupes nothing, but every id is derived
+            // from the cause, so a repeat is absorbed by the receivers' idempotency.
+            self.bus
+                .publish(&events)
+                .await
+                .map_err(|e| side(e.to_string()))?;
+            pending.events.clear();
+            if !pending.mails.is_empty() || !pending.approvals.is_empty() {
+                self.save(key, at, false, &pending).await?;
+            }
+        }
+        while let Some(m) = pending.mails.first() {
             self.mailer
                 .send(&self.mail_from, m)
                 .await
-                .map_err(|e| HostError::SideEffect(e.to_string()))?;
+                .map_err(|e| side(e.to_string()))?;
+            pending.mails.remove(0);
+            if !pending.mails.is_empty() || !pending.approvals.is_empty() {
+                self.save(key, at, false, &pending).await?;
+            }
         }
         if !pending.approvals.is_empty() {
             let starter = self.approvals.as_ref().ok_or_else(|| {
-                HostError::SideEffect(
-                    "approvals requested but ASCENT_APPROVAL_STATE_MACHINE_ARN is not set".into(),
-                )
+                side("approvals requested but ASCENT_APPROVAL_STATE_MACHINE_ARN is not set".into())
             })?;
-            for a in &pending.approvals {
-                starter.start(a).await.map_err(HostError::SideEffect)?;
+            while let Some(a) = pending.approvals.first() {
+                starter.start(a).await.map_err(side)?;
+                pending.approvals.remove(0);
+                if !pending.approvals.is_empty() {
+                    self.save(key, at, false, &pending).await?;
+                }
             }
         }
-        let done = Handled {
-            at: Utc::now(),
-            done: true,
-            pending: Pending::default(),
+        self.save(key, at, true, &Pending::default()).await
+    }
+
+    /// Rewrites the idempotency record of `key` with what is left to do.
+    async fn save(
+        &self,
+        key: &str,
+        at: chrono::DateTime<Utc>,
+        done: bool,
+        pending: &Pending,
+    ) -> Result<(), HostError> {
+        let record = Handled {
+            at,
+            done,
+            pending: pending.clone(),
         };
         self.lake
             .transact(&[Write::Put {
@@ -230,9 +355,9 @@ impl AgentHost {
                 item: Item::new(
                     self.name(),
                     key,
-                    serde_json::to_value(&done).expect("record serialises"),
+                    serde_json::to_value(&record).expect("record serialises"),
                 )
-                .expiring_at((Utc::now() + Duration::days(IDEMPOTENCY_DAYS)).timestamp()),
+                .expiring_at((at + Duration::days(IDEMPOTENCY_DAYS)).timestamp()),
                 condition: Condition::Always,
             }])
             .await
@@ -323,15 +448,32 @@ impl AgentHost {
                         false
                     }
                     Err((event_id, e)) => {
-                        tracing::error!(receive_count, error = %e, "failed");
                         let key = if event_id.is_empty() {
                             message_id.clone()
                         } else {
                             event_id
                         };
-                        self.record_failure(&key, &message_id, &receive_count, &e.to_string())
+                        let reason = e.to_string();
+                        self.record_failure(&key, &message_id, &receive_count, &reason)
                             .await;
-                        true
+                        // Retrying cannot fix a permanent failure: to the dead-letter queue
+                        // now, with its reason, and reported as done so SQS deletes it.
+                        match (&self.dead_letters, e.is_permanent()) {
+                            (Some(dlq), true) => match dlq.send(&body, &reason).await {
+                                Ok(()) => {
+                                    tracing::error!(receive_count, error = %reason, "dead-lettered at once");
+                                    false
+                                }
+                                Err(send) => {
+                                    tracing::error!(receive_count, error = %reason, "failed; the dead-letter queue refused it ({send}), so it is retried");
+                                    true
+                                }
+                            },
+                            _ => {
+                                tracing::error!(receive_count, error = %reason, "failed");
+                                true
+                            }
+                        }
                     }
                 }
             }
@@ -354,3 +496,7 @@ impl AgentHost {
         self.handle_event(&event).await
     }
 }
+
+#[cfg(test)]
+#[path = "host_tests.rs"]
+mod tests;

@@ -3,9 +3,10 @@
 
 use crate::dynamo::{DynamoLake, Tables};
 use crate::eventbridge::EventBridgeBus;
-use crate::host::{AgentHost, ApprovalStarter};
+use crate::host::{AgentHost, ApprovalStarter, DeadLetterQueue};
 use crate::ses::SesMailer;
 use crate::sfn::StepFunctionsApprovals;
+use crate::sqs::SqsDeadLetters;
 use ascent_core::agent::Agent;
 use ascent_core::approval::ApprovalPolicy;
 use aws_config::BehaviorVersion;
@@ -38,8 +39,9 @@ pub fn init_logging() {
 
 /// Builds a host from the environment: `ASCENT_EVENT_BUS`, `ASCENT_TABLE_PREFIX`,
 /// `ASCENT_MAIL_FROM`, `ASCENT_APPROVAL_STATE_MACHINE_ARN` (optional),
-/// `ASCENT_APPROVAL_STEP_TIMEOUT_HOURS` (default 48). `AWS_ENDPOINT_URL` points the clients at
-/// an emulator.
+/// `ASCENT_APPROVAL_STEP_TIMEOUT_HOURS` (default 48), `ASCENT_DEAD_LETTER_QUEUE_URL` (where
+/// permanent failures go at once; without it they are retried until SQS moves them).
+/// `AWS_ENDPOINT_URL` points the clients at an emulator.
 pub async fn host_from_env(agent: Arc<dyn Agent>) -> AgentHost {
     let config = aws_config::defaults(behavior_version()).load().await;
     let lake = DynamoLake::new(aws_sdk_dynamodb::Client::new(&config), Tables::from_env());
@@ -72,6 +74,12 @@ pub async fn host_from_env(agent: Arc<dyn Agent>) -> AgentHost {
         policy,
         mail_from: std::env::var("ASCENT_MAIL_FROM")
             .unwrap_or_else(|_| "agents@ascent-xr.example".into()),
+        dead_letters: std::env::var("ASCENT_DEAD_LETTER_QUEUE_URL")
+            .ok()
+            .map(|url| {
+                Arc::new(SqsDeadLetters::new(aws_sdk_sqs::Client::new(&config), url))
+                    as Arc<dyn DeadLetterQueue>
+            }),
     }
 }
 

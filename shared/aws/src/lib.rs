@@ -6,7 +6,8 @@
 //!   only failed entries.
 //! - [`ses::SesMailer`], [`sfn::StepFunctionsApprovals`], [`bedrock::BedrockWriter`] (the
 //!   text-writer port on the Bedrock Converse API, behind `ASCENT_TEXT_WRITER=bedrock`).
-//! - [`host::AgentHost`]: the SQS-batch and EventBridge entry points with idempotency.
+//! - [`host::AgentHost`]: the SQS-batch and EventBridge entry points with idempotency, over
+//!   the one engine; [`sqs::SqsDeadLetters`] takes permanent failures at once.
 //! - [`lambda`]: what an agent's `main.rs` calls.
 
 pub mod approvals;
@@ -17,5 +18,6 @@ pub mod host;
 pub mod lambda;
 pub mod ses;
 pub mod sfn;
+pub mod sqs;
 
 pub use lambda::{run_eventbridge_agent, run_sqs_agent};

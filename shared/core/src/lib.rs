@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod compliance;
 pub mod contact;
 pub mod context;
+pub mod engine;
 pub mod event;
 pub mod json;
 pub mod learning;

@@ -24,16 +24,15 @@ use ascent_core::approval::{
 };
 use ascent_core::audit::AuditEntry;
 use ascent_core::catalog::{ApprovalDecided, ApprovalRequested, EventPayload, ScheduleTick};
-use ascent_core::context::{Ctx, Effects};
+use ascent_core::context::Effects;
+use ascent_core::engine;
 use ascent_core::event::{Actor, Event, name_uuid};
 use ascent_core::ports::{Clock, Condition, Item, LakeError, Mail, Query, SortKey, Write};
 use ascent_core::routing::{PatternError, Router};
 use chrono::{DateTime, Duration, Utc};
-use futures::FutureExt;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -768,32 +767,17 @@ impl Runtime {
                 };
             }
         };
-        let mut ctx = Ctx::new(decl, self.store.as_ref(), &event, now);
-        let result = AssertUnwindSafe(agent.handle(&event, &mut ctx))
-            .catch_unwind()
-            .await;
-        let effects = ctx.into_effects();
-        match result {
-            Ok(Ok(())) => Outcome::Done(event, effects),
-            Ok(Err(e)) if e.is_permanent() => Outcome::DeadLetter {
-                reason: e.to_string(),
-                denials: effects.denials,
-            },
-            Ok(Err(e)) => Outcome::Retry {
-                reason: e.to_string(),
-                denials: effects.denials,
-            },
-            Err(panic) => {
-                let msg = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".into());
-                tracing::error!(agent = decl.name, event_id = %m.event_id, "handler panicked: {msg}");
-                Outcome::Retry {
-                    reason: format!("handler panicked: {msg}"),
-                    denials: effects.denials,
+        // The one engine (shared with the Lambda host) runs and classifies the handler.
+        match engine::handle(agent.as_ref(), &event, self.store.as_ref(), now).await {
+            engine::Outcome::Handled(effects) => Outcome::Done(event, effects),
+            engine::Outcome::Retry { reason, denials } => {
+                if reason.starts_with("handler panicked") {
+                    tracing::error!(agent = decl.name, event_id = %m.event_id, "{reason}");
                 }
+                Outcome::Retry { reason, denials }
+            }
+            engine::Outcome::DeadLetter { reason, denials } => {
+                Outcome::DeadLetter { reason, denials }
             }
         }
     }

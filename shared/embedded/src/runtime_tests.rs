@@ -4,6 +4,7 @@
 use super::*;
 use ascent_core::agent::{AgentError, Department, Subscription};
 use ascent_core::approval::ApprovalDraft;
+use ascent_core::context::Ctx;
 use ascent_core::catalog::{ApprovalOutcome, LeadCreated, LeadGrade, LeadScored, Payload};
 use ascent_core::ports::ManualClock;
 use async_trait::async_trait;
