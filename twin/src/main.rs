@@ -44,6 +44,10 @@ enum Command {
         #[arg(long, env = "ASCENT_MAX_CONNECTIONS", default_value_t = ascent::http::DEFAULT_MAX_CONNECTIONS as u16,
               value_parser = clap::value_parser!(u16).range(1..))]
         max_connections: u16,
+        /// Log warnings and errors only, not a line per handled message, approval and mail
+        /// (`RUST_LOG` sets the level too).
+        #[arg(long)]
+        quiet: bool,
     },
     /// Print the twin's status (what `GET /status` answers) from its data folder, no server
     /// needed.
@@ -138,7 +142,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let mut settings = Settings::new(&cli.data_dir, cli.port);
     settings.host = cli.host;
     match cli.command {
-        Command::Up { max_connections } => up(settings, max_connections.into()),
+        Command::Up {
+            max_connections,
+            quiet,
+        } => up(settings, max_connections.into(), quiet),
         Command::Status => {
             let rt = ascent::open_existing(&settings)?;
             println!("{}", serde_json::to_string_pretty(&rt.status()?)?);
@@ -214,12 +221,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn up(settings: Settings, max_connections: usize) -> anyhow::Result<()> {
+fn up(settings: Settings, max_connections: usize, quiet: bool) -> anyhow::Result<()> {
+    // One JSON line per handled message, approval and mail at info level (never personal
+    // data); `--quiet` or `RUST_LOG=warn` keeps only warnings and errors.
+    let level = if quiet { "warn" } else { "info" };
     tracing_subscriber::fmt()
         .json()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
         )
         .with_current_span(false)
         .init();

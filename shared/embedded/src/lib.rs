@@ -2,6 +2,7 @@
 //! (data lake, queues, dead letters, audit chain, outbox), the queue worker with SQS semantics,
 //! the approval flow and the `.eml` outbox. No network and nothing but `cargo` needed.
 
+mod activity;
 mod checkpoint;
 pub mod faults;
 pub mod group_commit;

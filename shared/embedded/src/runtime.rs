@@ -11,6 +11,7 @@
 //! own). Deliveries published and received inside one unit of work stay in memory
 //! (see `pending_deliveries.rs`).
 
+use crate::activity::{Activity, ActivityLog};
 pub use crate::health::StorageFault;
 use crate::health::StorageHealth;
 use crate::outbox;
@@ -241,6 +242,27 @@ pub struct Runtime {
     config: TwinConfig,
     signer: LinkSigner,
     health: StorageHealth,
+    activity: ActivityLog,
+}
+
+/// The log lines of what a handled message's effects open and mail (no recipients: those
+/// are personal data).
+fn effect_lines(decl: &AgentDecl, cause: &Event, effects: &Effects) -> Vec<Activity> {
+    let approvals =
+        effects
+            .approvals
+            .iter()
+            .enumerate()
+            .map(|(seq, draft)| Activity::ApprovalOpened {
+                id: approval::approval_id(cause.detail.event_id, decl.name, seq),
+                agent: decl.name.to_string(),
+                kind: draft.kind.clone(),
+            });
+    let mails = effects.mails.iter().map(|_| Activity::MailQueued {
+        agent: decl.name,
+        cause: cause.detail_type().to_string(),
+    });
+    approvals.chain(mails).collect()
 }
 
 fn millis(t: DateTime<Utc>) -> i64 {
@@ -301,6 +323,7 @@ impl Runtime {
             config,
             signer,
             health: StorageHealth::default(),
+            activity: ActivityLog::default(),
         })
     }
 
@@ -599,6 +622,10 @@ impl Runtime {
             })
             .await;
         match &out {
+            Ok(_) => self.activity.committed(),
+            Err(_) => self.activity.rolled_back(),
+        }
+        match &out {
             Ok(_) => {
                 self.careful.store(false, Ordering::Relaxed);
                 // A unit that wrote and committed shows the storage works again; one that
@@ -731,10 +758,21 @@ impl Runtime {
             // a write that failed) gives the whole unit up: nothing of it is kept and no
             // receive is counted, so no message is retried, dead-lettered or skipped for it.
             let faults = self.store.faults();
-            let outcome = self.run_handler(&agent, &m, now).await;
+            let started = ActivityLog::on().then(std::time::Instant::now);
+            let (outcome, correlation) = self.run_handler(&agent, &m, now).await;
             self.fault_check(faults, decl, &m)?;
-            self.commit_one(decl, &m, outcome, now)?;
+            let settled = self.commit_one(decl, &m, outcome, now)?;
             self.fault_check(faults, decl, &m)?;
+            if let Some(started) = started {
+                self.activity.record(Activity::Message {
+                    agent: decl.name,
+                    detail_type: m.detail_type.clone(),
+                    event_id: m.event_id.clone(),
+                    correlation_id: correlation.map(|c| c.to_string()),
+                    outcome: settled,
+                    duration_us: started.elapsed().as_micros() as u64,
+                });
+            }
         }
         Ok(n)
     }
@@ -756,19 +794,21 @@ impl Runtime {
         agent: &Arc<dyn Agent>,
         m: &Received,
         now: DateTime<Utc>,
-    ) -> Outcome {
+    ) -> (Outcome, Option<uuid::Uuid>) {
         let decl = agent.declaration();
         let event = match self.delivered_event(m) {
             Ok(e) => e,
             Err(reason) => {
-                return Outcome::DeadLetter {
+                let outcome = Outcome::DeadLetter {
                     reason,
                     denials: vec![],
                 };
+                return (outcome, None);
             }
         };
+        let correlation = Some(event.detail.correlation_id);
         // The one engine (shared with the Lambda host) runs and classifies the handler.
-        match engine::handle(agent.as_ref(), &event, self.store.as_ref(), now).await {
+        let outcome = match engine::handle(agent.as_ref(), &event, self.store.as_ref(), now).await {
             engine::Outcome::Handled(effects) => Outcome::Done(event, effects),
             engine::Outcome::Retry { reason, denials } => {
                 if reason.starts_with("handler panicked") {
@@ -779,7 +819,8 @@ impl Runtime {
             engine::Outcome::DeadLetter { reason, denials } => {
                 Outcome::DeadLetter { reason, denials }
             }
-        }
+        };
+        (outcome, correlation)
     }
 
     /// The event a message delivers: held parsed since it was published, or read from the
@@ -823,7 +864,14 @@ impl Runtime {
         m: &Received,
         outcome: Outcome,
         now: DateTime<Utc>,
-    ) -> Result<(), TwinError> {
+    ) -> Result<&'static str, TwinError> {
+        // What the message opens and mails, logged once it is settled as handled.
+        let mut lines = match &outcome {
+            Outcome::Done(event, effects) if ActivityLog::on() => {
+                effect_lines(decl, event, effects)
+            }
+            _ => Vec::new(),
+        };
         self.store.within_unit(|tx| {
             {
                 let outcome = match outcome {
@@ -885,9 +933,14 @@ impl Runtime {
                     }
                     other => other,
                 };
-                self.settle(tx, decl, m, outcome, now)?;
+                let settled = self.settle(tx, decl, m, outcome, now)?;
+                if settled == "handled" {
+                    for line in lines.drain(..) {
+                        self.activity.record(line);
+                    }
+                }
+                Ok::<_, TwinError>(settled)
             }
-            Ok::<_, TwinError>(())
         })
     }
 
@@ -911,7 +964,7 @@ impl Runtime {
         m: &Received,
         outcome: Outcome,
         now: DateTime<Utc>,
-    ) -> rusqlite::Result<()> {
+    ) -> rusqlite::Result<&'static str> {
         let stat = |_: &Tx<'_>, column: &str| -> rusqlite::Result<()> {
             let mut counters = self.pending_stats.lock();
             let c = counters.entry(decl.name).or_default();
@@ -934,11 +987,13 @@ impl Runtime {
         match outcome {
             Outcome::Done(..) => {
                 delete(tx)?;
-                stat(tx, "handled")
+                stat(tx, "handled")?;
+                Ok("handled")
             }
             Outcome::Duplicate => {
                 delete(tx)?;
-                stat(tx, "duplicates")
+                stat(tx, "duplicates")?;
+                Ok("duplicate")
             }
             Outcome::Retry { reason, denials } | Outcome::DeadLetter { reason, denials }
                 if !denials.is_empty() =>
@@ -994,7 +1049,7 @@ impl Runtime {
                         Some(&reason),
                     )?,
                 }
-                Ok(())
+                Ok("retry")
             }
             Outcome::Retry { reason, .. } | Outcome::DeadLetter { reason, .. } => {
                 stat(tx, "failures")?;
@@ -1025,7 +1080,8 @@ impl Runtime {
                     item: m.event_id.clone(),
                     correlation_id: None,
                     detail: reason,
-                })
+                })?;
+                Ok("dead-lettered")
             }
         }
     }
@@ -1308,6 +1364,13 @@ impl Runtime {
             }))
         });
         let view = result.map_err(|e| DeskError::Internal(e.to_string()))??;
+        tracing::info!(
+            approval_id = view.approval.id.as_str(),
+            agent = view.approval.agent.as_str(),
+            status = ?view.approval.status,
+            decision = ?decision,
+            "approval decided"
+        );
         self.flush_outbox();
         Ok(view)
     }

@@ -4,8 +4,8 @@
 use super::*;
 use ascent_core::agent::{AgentError, Department, Subscription};
 use ascent_core::approval::ApprovalDraft;
-use ascent_core::context::Ctx;
 use ascent_core::catalog::{ApprovalOutcome, LeadCreated, LeadGrade, LeadScored, Payload};
+use ascent_core::context::Ctx;
 use ascent_core::ports::ManualClock;
 use async_trait::async_trait;
 use futures::executor::block_on;
@@ -805,3 +805,6 @@ fn ingest_and_drain_accepts_its_events_with_the_unit_that_handles_them() {
 
 #[path = "storage_fault_tests.rs"]
 mod storage_faults;
+
+#[path = "activity_tests.rs"]
+mod activity;
