@@ -791,3 +791,181 @@ mod tests {
         assert_ne!(approval_id(e, "closing", 0), approval_id(e, "closing", 1));
     }
 }
+
+/// Fuzzing of the link verifier as property tests (fixed budget and seed, run by `cargo
+/// test`): it accepts exactly the tokens the signer made, for the claims it signed, and refuses
+/// every alteration, another key's tokens and garbage, without panicking.
+#[cfg(test)]
+mod link_properties {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngSeed};
+
+    fn budget() -> Config {
+        let mut config = Config::default();
+        if std::env::var_os("PROPTEST_CASES").is_none() {
+            config.cases = 256;
+        }
+        if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
+            config.rng_seed = RngSeed::Fixed(18);
+        }
+        config.failure_persistence = None;
+        config
+    }
+
+    const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    fn now() -> DateTime<Utc> {
+        "2026-03-02T09:00:00Z".parse().unwrap()
+    }
+
+    /// Claims as the desk makes them: ids and addresses without `|` (the separator).
+    fn claims() -> impl Strategy<Value = LinkClaims> {
+        (
+            "[a-zA-Z0-9._:-]{1,40}",
+            "[a-zA-Z0-9._+@-]{1,40}",
+            any::<u32>(),
+            0i64..4_000_000_000,
+        )
+            .prop_map(|(approval_id, approver, step, expires_at)| LinkClaims {
+                approval_id,
+                approver,
+                step,
+                expires_at,
+            })
+    }
+
+    /// Characters a token is made of, and a few it never contains.
+    const TOKEN_CHARS: &[u8] =
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ %";
+
+    #[derive(Clone, Debug)]
+    enum Edit {
+        Replace { at: usize, with: u8 },
+        Insert { at: usize, with: u8 },
+        Delete { at: usize },
+        Truncate { at: usize },
+        SwapParts,
+    }
+
+    fn edit() -> impl Strategy<Value = Edit> {
+        let c = proptest::sample::select(TOKEN_CHARS.to_vec());
+        prop_oneof![
+            (any::<usize>(), c.clone()).prop_map(|(at, with)| Edit::Replace { at, with }),
+            (any::<usize>(), c).prop_map(|(at, with)| Edit::Insert { at, with }),
+            any::<usize>().prop_map(|at| Edit::Delete { at }),
+            any::<usize>().prop_map(|at| Edit::Truncate { at }),
+            Just(Edit::SwapParts),
+        ]
+    }
+
+    fn altered(token: &str, edits: &[Edit]) -> String {
+        let mut t = token.as_bytes().to_vec();
+        for e in edits {
+            let n = t.len().max(1);
+            match *e {
+                Edit::Replace { at, with } => {
+                    if !t.is_empty() {
+                        t[at % n] = with;
+                    }
+                }
+                Edit::Insert { at, with } => t.insert(at % (t.len() + 1), with),
+                Edit::Delete { at } => {
+                    if !t.is_empty() {
+                        t.remove(at % n);
+                    }
+                }
+                Edit::Truncate { at } => t.truncate(at % n),
+                Edit::SwapParts => {
+                    let s = String::from_utf8(t.clone()).unwrap();
+                    if let Some((a, b)) = s.split_once('.') {
+                        t = format!("{b}.{a}").into_bytes();
+                    }
+                }
+            }
+        }
+        String::from_utf8(t).expect("ASCII edits of an ASCII token")
+    }
+
+    proptest! {
+        #![proptest_config(budget())]
+
+        /// A signed token verifies as exactly its claims until it expires, then as expired;
+        /// another key never verifies it.
+        #[test]
+        fn signed_tokens_verify_as_their_claims(c in claims(), before in 0i64..1_000_000) {
+            let signer = LinkSigner::new(KEY);
+            let token = signer.sign(&c);
+            let at = DateTime::from_timestamp(c.expires_at - before, 0).unwrap();
+            prop_assert_eq!(signer.verify(&token, at), Ok(c.clone()));
+            let late = DateTime::from_timestamp(c.expires_at + 1 + before, 0).unwrap();
+            prop_assert_eq!(signer.verify(&token, late), Err(LinkError::Expired));
+            let other = LinkSigner::new(b"another key another key another k");
+            prop_assert_eq!(other.verify(&token, at), Err(LinkError::Forged));
+        }
+
+        /// Every alteration of a token (a character changed, added or removed, cut short, its
+        /// parts swapped) is refused as forged: never accepted, not even as "expired".
+        #[test]
+        fn altered_tokens_are_forged(
+            c in claims(),
+            edits in proptest::collection::vec(edit(), 1..4),
+        ) {
+            let signer = LinkSigner::new(KEY);
+            let token = signer.sign(&c);
+            let bad = altered(&token, &edits);
+            prop_assume!(bad != token);
+            prop_assert_eq!(signer.verify(&bad, now()), Err(LinkError::Forged), "{}", bad);
+        }
+
+        /// A token for other claims never verifies as these, and the verifier only ever returns
+        /// claims whose token is the one it was given.
+        #[test]
+        fn a_token_speaks_only_for_its_own_claims(a in claims(), b in claims()) {
+            prop_assume!(a != b);
+            let signer = LinkSigner::new(KEY);
+            let (ta, tb) = (signer.sign(&a), signer.sign(&b));
+            prop_assert_ne!(&ta, &tb);
+            for t in [&ta, &tb] {
+                if let Ok(claims) = signer.verify(t, now()) {
+                    prop_assert_eq!(&signer.sign(&claims), t);
+                }
+            }
+        }
+
+        /// Arbitrary text, and tokens made of a real body with a made-up tag: no panic, and
+        /// nothing accepted.
+        #[test]
+        fn garbage_is_refused(
+            text in ".{0,200}",
+            body in "[a-zA-Z0-9|.@-]{0,80}",
+            tag in proptest::collection::vec(any::<u8>(), 0..40),
+        ) {
+            let signer = LinkSigner::new(KEY);
+            prop_assert!(signer.verify(&text, now()).is_err());
+            let forged = format!(
+                "{}.{}",
+                URL_SAFE_NO_PAD.encode(body.as_bytes()),
+                URL_SAFE_NO_PAD.encode(&tag)
+            );
+            prop_assert_eq!(signer.verify(&forged, now()), Err(LinkError::Forged));
+        }
+
+        /// Claims holding the separator `|` cannot be read back: the verifier refuses their
+        /// token rather than read other claims out of it.
+        #[test]
+        fn claims_with_the_separator_never_verify_as_other_claims(
+            c in claims(),
+            id_bar in any::<bool>(),
+            at in any::<usize>(),
+        ) {
+            let mut c = c;
+            let field = if id_bar { &mut c.approval_id } else { &mut c.approver };
+            let at = at % (field.len() + 1);
+            field.insert(at, '|');
+            let signer = LinkSigner::new(KEY);
+            let verdict = signer.verify(&signer.sign(&c), now());
+            prop_assert!(verdict.is_err() || verdict == Ok(c.clone()), "{:?}", verdict);
+        }
+    }
+}

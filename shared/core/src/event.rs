@@ -358,12 +358,14 @@ impl Event {
         let id = text(&env, "id", false)?;
         let account = text(&env, "account", false)?;
         let region = text(&env, "region", false)?;
+        // Whole seconds, as EventBridge has them (and as `to_json` writes them).
         let time = match text(&env, "time", false)? {
             Some(t) => DateTime::parse_from_rfc3339(&t)
                 .map_err(|e| invalid("time", format!("not an RFC 3339 timestamp: {e}")))?
                 .with_timezone(&Utc),
             None => Utc::now(),
-        };
+        }
+        .trunc_subsecs(0);
         let resources = match env.remove("resources") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(items)) => items
@@ -866,6 +868,23 @@ mod tests {
         let err = Event::from_value(v).unwrap_err().to_string();
         assert!(!err.contains("secret"), "{err}");
         assert!(err.contains("detail.actor.kind"), "{err}");
+    }
+
+    #[test]
+    fn times_have_whole_seconds_so_events_round_trip() {
+        // Found by the parse_properties fuzz test: a time with a fraction, or none (now),
+        // was kept to the nanosecond, and `to_json` writes whole seconds (as EventBridge).
+        let mut v = lead_event().to_value();
+        v["time"] = json!("2026-03-02T09:00:00.750Z");
+        let e = Event::from_value(v.clone()).unwrap();
+        assert_eq!(
+            e.time,
+            "2026-03-02T09:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert_eq!(Event::parse(e.to_json().as_bytes()), Ok(e));
+        v.as_object_mut().unwrap().remove("time");
+        let e = Event::from_value(v).unwrap();
+        assert_eq!(Event::parse(e.to_json().as_bytes()), Ok(e));
     }
 
     #[test]
