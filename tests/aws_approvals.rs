@@ -2,7 +2,8 @@
 //! emulator (moto executes Step Functions when asked to): approve, reject and timeout
 //! (escalation, then expiry) paths. The notifier handles what the state machine puts on the
 //! approval-requests queue; the approval API's router is driven with lambda_http request
-//! events; the outcome is the `ApprovalDecided` event on the bus.
+//! events; the outcome is the `ApprovalDecided` event on the bus, and the approval record in
+//! DynamoDB confirms it as the agents check before acting on it.
 
 #[path = "support/moto.rs"]
 mod moto;
@@ -365,6 +366,31 @@ async fn decision_event(s: &Setup) -> ascent_core::catalog::ApprovalDecided {
     }
 }
 
+/// What an agent checks before acting on a decision: the record the notifier and the API keep
+/// in DynamoDB says the same (same key, outcome, deciders, terms; opened by closing).
+async fn confirmed_by_record(s: &Setup, d: &ascent_core::catalog::ApprovalDecided) {
+    let (pk, sk) = ascent_core::approval::record_key(&d.approval_id);
+    let record: ascent_core::approval::Approval = s
+        .notifier
+        .lake
+        .get(ascent_core::agent::Domain::Approvals, &pk, sk)
+        .await
+        .unwrap()
+        .expect("the approval record")
+        .parse()
+        .unwrap();
+    assert_eq!(
+        ascent_core::approval::check_decision(Some(&record), d, Some("closing")),
+        Ok(())
+    );
+    // A decision it does not say is refused.
+    let mut forged = d.clone();
+    forged.decided_by = Some("mallory@attacker.example".into());
+    assert!(
+        ascent_core::approval::check_decision(Some(&record), &forged, Some("closing")).is_err()
+    );
+}
+
 async fn execution_status(s: &Setup, id: &str) -> String {
     let arn = s.machine_arn.replace(":stateMachine:", ":execution:") + ":" + id;
     s.sfn
@@ -414,6 +440,7 @@ async fn approve_path_executes_and_announces_the_decision() {
         )
     );
     assert_eq!(d.requested_by_agent, "closing");
+    confirmed_by_record(&s, &d).await;
     // Replay of the link: refused.
     let (code, _) = api(
         &s,
@@ -449,7 +476,9 @@ async fn reject_path() {
     )
     .await;
     assert_eq!(code, 200);
-    assert_eq!(decision_event(&s).await.outcome, ApprovalOutcome::Rejected);
+    let d = decision_event(&s).await;
+    assert_eq!(d.outcome, ApprovalOutcome::Rejected);
+    confirmed_by_record(&s, &d).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -470,7 +499,9 @@ async fn timeout_path_escalates_then_expires_and_tells_the_requester() {
     );
     assert!(sent[1].subject.starts_with("Escalated to you"));
     assert!(sent[2].subject.starts_with("Approval expired"));
-    assert_eq!(decision_event(&s).await.outcome, ApprovalOutcome::Expired);
+    let d = decision_event(&s).await;
+    assert_eq!(d.outcome, ApprovalOutcome::Expired);
+    confirmed_by_record(&s, &d).await;
     assert_eq!(execution_status(&s, &id).await, "SUCCEEDED");
 }
 
@@ -519,4 +550,5 @@ async fn above_the_two_person_amount_the_workflow_waits_for_a_second_distinct_ap
         d.decided_by.as_deref(),
         Some("sales.director@ascent-xr.example, cro@ascent-xr.example")
     );
+    confirmed_by_record(&s, &d).await;
 }

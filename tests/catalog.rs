@@ -568,7 +568,7 @@ fn the_routing_fast_path_agrees_with_the_matcher_on_every_sample() {
             let event = Event::parse(std::fs::read_to_string(&f).unwrap().as_bytes()).unwrap();
             let body = event.to_json();
             assert_eq!(
-                names(router.route_typed(event.detail_type(), body.as_bytes())),
+                names(router.route_typed(&event.source, event.detail_type(), body.as_bytes())),
                 names(router.route(body.as_bytes())),
                 "{}",
                 f.display()

@@ -1,8 +1,16 @@
 //! `infra/template.yaml` (AWS SAM) from the agents' declarations: one source of truth for
 //! rules, queues, tables and IAM. `ascent infra` prints it; a test proves the committed file
 //! is what the declarations produce, and that every role grants only what its agent declares.
+//!
+//! Each EventBridge rule's pattern is the twin router's ([`Router::new`]): the declared pattern
+//! with the `source` condition of its detail-types' producers. Every role may put events only
+//! under its own source and only the types that source produces; each outside producer (the
+//! CRM, the web site, the payment processor, …) gets a managed policy allowing exactly that,
+//! to attach to the role or user of the system it runs on.
 
 use ascent_core::agent::{AgentDecl, Domain, QueueClass};
+use ascent_core::producers::Producers;
+use ascent_core::routing::Router;
 use serde_json::{Map, Value, json};
 
 /// Receives before SQS dead-letters a message (the twin uses the same).
@@ -427,7 +435,7 @@ fn agent_environment(d: &AgentDecl) -> Value {
     env
 }
 
-fn agent_resources(d: &AgentDecl, r: &mut Map<String, Value>) {
+fn agent_resources(d: &AgentDecl, router: &Router, r: &mut Map<String, Value>) {
     let id = logical(d.name);
     let (batch_size, window) = match d.queue {
         QueueClass::Priority => (10, 0),
@@ -457,13 +465,19 @@ fn agent_resources(d: &AgentDecl, r: &mut Map<String, Value>) {
     let mut rule_arns = Vec::new();
     for s in &d.subscriptions {
         let rule = format!("{id}{}Rule", logical(s.name));
+        let pattern = &router
+            .rules()
+            .iter()
+            .find(|x| x.agent == d.name && x.subscription == s.name)
+            .expect("the router has every subscription")
+            .pattern;
         rule_arns.push(get_att(&rule, "Arn"));
         r.insert(rule, json!({
             "Type": "AWS::Events::Rule",
             "Properties": {
                 "Description": format!("{}/{}", d.name, s.name),
                 "EventBusName": reference("EventBus"),
-                "EventPattern": s.pattern,
+                "EventPattern": pattern,
                 "State": "ENABLED",
                 "Targets": [{
                     "Id": "queue",
@@ -532,8 +546,53 @@ fn agent_resources(d: &AgentDecl, r: &mut Map<String, Value>) {
     );
 }
 
+/// `ascent.crm` → `CrmProducerPolicy`.
+pub fn producer_policy_id(source: &str) -> String {
+    let name = source.strip_prefix("ascent.").unwrap_or(source);
+    format!("{}ProducerPolicy", logical(&name.replace('.', "-")))
+}
+
+/// One managed policy per outside producer: `events:PutEvents` on the bus under its own
+/// source, for the detail-types it produces and nothing else. Attach it to the role or user a
+/// business system puts events with; the agents' rules deliver nothing else from it anyway.
+fn producer_policies(
+    producers: &Producers,
+    r: &mut Map<String, Value>,
+    outputs: &mut Map<String, Value>,
+) {
+    for source in producers.external_sources() {
+        let id = producer_policy_id(source);
+        let name = source
+            .strip_prefix("ascent.")
+            .unwrap_or(source)
+            .replace('.', "-");
+        r.insert(id.clone(), json!({
+            "Type": "AWS::IAM::ManagedPolicy",
+            "Properties": {
+                "ManagedPolicyName": sub(&format!("ascent-${{Stage}}-producer-{name}")),
+                "Description": format!("Lets the system that is {source} put its own events on the Ascent bus, and only those"),
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                    "Sid": "PutOwnEvents", "Effect": "Allow", "Action": ["events:PutEvents"],
+                    "Resource": get_att("EventBus", "Arn"),
+                    "Condition": {"StringEquals": {
+                        "events:source": [source],
+                        "events:detail-type": producers.types_of(source)
+                    }}
+                }]}
+            }
+        }));
+        outputs.insert(
+            format!("{id}Arn"),
+            json!({"Description": format!("Managed policy for the producer {source}: attach it to that system's role or user"),
+                   "Value": reference(&id)}),
+        );
+    }
+}
+
 /// The whole SAM template.
 pub fn template(decls: &[AgentDecl]) -> Value {
+    // The twin's routing: the rules' patterns with their producers' sources.
+    let router = Router::new(decls).expect("the agents' declarations are valid");
     let mut r = Map::new();
     r.insert(
         "EventBus".into(),
@@ -568,9 +627,19 @@ pub fn template(decls: &[AgentDecl]) -> Value {
         r.insert(table_id(d), table(d));
     }
     for d in decls {
-        agent_resources(d, &mut r);
+        agent_resources(d, &router, &mut r);
     }
     approval_resources(&mut r);
+    let mut outputs = match json!({
+        "EventBusName": {"Description": "Put business events here", "Value": reference("EventBus")},
+        "EventBusArn": {"Value": get_att("EventBus", "Arn")},
+        "ApprovalApiUrl": {"Description": "Where approval links point", "Value": get_att("ApprovalApiFunctionUrl", "FunctionUrl")},
+        "StripeWebhookUrl": {"Description": "Stripe endpoint URL (append webhooks/stripe)", "Value": get_att("WebhookIngestFunctionUrl", "FunctionUrl")}
+    }) {
+        Value::Object(m) => m,
+        _ => unreachable!(),
+    };
+    producer_policies(router.producers(), &mut r, &mut outputs);
     json!({
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
@@ -609,12 +678,7 @@ pub fn template(decls: &[AgentDecl]) -> Value {
             "Timeout": FUNCTION_TIMEOUT_SECONDS
         }},
         "Resources": r,
-        "Outputs": {
-            "EventBusName": {"Description": "Put business events here", "Value": reference("EventBus")},
-            "EventBusArn": {"Value": get_att("EventBus", "Arn")},
-            "ApprovalApiUrl": {"Description": "Where approval links point", "Value": get_att("ApprovalApiFunctionUrl", "FunctionUrl")},
-            "StripeWebhookUrl": {"Description": "Stripe endpoint URL (append webhooks/stripe)", "Value": get_att("WebhookIngestFunctionUrl", "FunctionUrl")}
-        }
+        "Outputs": outputs
     })
 }
 
@@ -831,10 +895,16 @@ mod tests {
     #[test]
     fn one_rule_per_subscription_with_the_declared_pattern_and_queue_class() {
         let t = generated();
-        for d in crate::agents::declarations() {
+        let decls = crate::agents::declarations();
+        let producers = Producers::new(&decls).unwrap();
+        for d in &decls {
             for s in &d.subscriptions {
                 let rule = &t["Resources"][format!("{}{}Rule", logical(d.name), logical(s.name))];
-                assert_eq!(rule["Properties"]["EventPattern"], s.pattern);
+                // The declared pattern with its producers' sources, as the twin routes it.
+                assert_eq!(
+                    rule["Properties"]["EventPattern"],
+                    producers.authenticate(&s.pattern).unwrap()
+                );
                 assert_eq!(
                     rule["Properties"]["Targets"][0]["Arn"]["Fn::GetAtt"][0],
                     format!("{}Queue", logical(d.name))
@@ -858,6 +928,305 @@ mod tests {
             let q = &t["Resources"][format!("{}Queue", logical(d.name))]["Properties"];
             assert_eq!(q["RedrivePolicy"]["maxReceiveCount"], MAX_RECEIVE_COUNT);
             assert_eq!(q["SqsManagedSseEnabled"], true);
+        }
+    }
+
+    /// The top-level alternatives of a rule's pattern.
+    fn alternatives(pattern: &Value) -> Vec<&Value> {
+        match pattern.get("$or") {
+            Some(Value::Array(alts)) => alts.iter().collect(),
+            _ => vec![pattern],
+        }
+    }
+
+    fn plain(v: &Value) -> Vec<String> {
+        v.as_array()
+            .unwrap_or_else(|| panic!("not a list: {v}"))
+            .iter()
+            .map(|x| {
+                x.as_str()
+                    .unwrap_or_else(|| panic!("not a name: {x}"))
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_rule_delivers_only_from_the_producers_of_its_detail_types() {
+        let t = generated();
+        let decls = crate::agents::declarations();
+        let producers = Producers::new(&decls).unwrap();
+        let mut rules = 0;
+        for (name, r) in t["Resources"].as_object().unwrap() {
+            if r["Type"] != "AWS::Events::Rule" {
+                continue;
+            }
+            rules += 1;
+            for alt in alternatives(&r["Properties"]["EventPattern"]) {
+                let sources = plain(&alt["source"]);
+                assert!(!sources.is_empty(), "{name}: no source condition");
+                for ty in plain(&alt["detail-type"]) {
+                    for s in &sources {
+                        assert!(
+                            producers.produces(s, &ty),
+                            "{name}: {s} does not produce {ty}"
+                        );
+                    }
+                    // Approvals are decided by the approval workflow alone.
+                    if ty == "ApprovalDecided" {
+                        assert_eq!(sources, ["ascent.approvals"], "{name}");
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            rules,
+            decls.iter().map(|d| d.subscriptions.len()).sum::<usize>()
+        );
+    }
+
+    #[test]
+    fn the_twin_routes_with_the_template_rules_and_never_from_a_forger() {
+        let t = generated();
+        let decls = crate::agents::declarations();
+        let router = Router::new(&decls).unwrap();
+        for rule in router.rules() {
+            let id = format!("{}{}Rule", logical(rule.agent), logical(rule.subscription));
+            assert_eq!(
+                t["Resources"][id]["Properties"]["EventPattern"],
+                rule.pattern
+            );
+        }
+        // The attack of issue 18: an ApprovalDecided from the CRM reaches no agent.
+        let sample =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/ApprovalDecided.json");
+        let mut event: Value =
+            serde_json::from_str(&std::fs::read_to_string(sample).unwrap()).unwrap();
+        let delivered = |e: &Value| {
+            router
+                .route(e.to_string().as_bytes())
+                .iter()
+                .map(|r| r.agent)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(delivered(&event), ["closing", "finance-controller"]);
+        for forger in [
+            "ascent.crm",
+            "ascent.web",
+            "ascent.agent.closing",
+            "ascent.approval",
+        ] {
+            event["source"] = json!(forger);
+            assert!(delivered(&event).is_empty(), "{forger}");
+            assert!(
+                router
+                    .route_typed(forger, "ApprovalDecided", event.to_string().as_bytes())
+                    .is_empty(),
+                "{forger}"
+            );
+        }
+    }
+
+    /// The sources a role may put events under, whatever it is; and which of them are reserved
+    /// for the platform yet its own.
+    fn put_events_statements(t: &Value) -> Vec<(String, &Value)> {
+        let mut out = Vec::new();
+        for (name, r) in t["Resources"].as_object().unwrap() {
+            let docs: Vec<&Value> = match r["Type"].as_str() {
+                Some("AWS::IAM::Role") => r["Properties"]["Policies"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| &p["PolicyDocument"])
+                    .collect(),
+                Some("AWS::IAM::ManagedPolicy") => vec![&r["Properties"]["PolicyDocument"]],
+                _ => continue,
+            };
+            for doc in docs {
+                for s in doc["Statement"].as_array().unwrap() {
+                    if strings(&s["Action"])
+                        .iter()
+                        .any(|a| a.starts_with("events:"))
+                    {
+                        out.push((name.clone(), s));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_role_puts_only_its_own_source_and_the_types_that_source_produces() {
+        let t = generated();
+        let decls = crate::agents::declarations();
+        let producers = Producers::new(&decls).unwrap();
+        // The reserved sources each platform role owns; an agent's role owns its agent's.
+        let mut own: std::collections::BTreeMap<String, Vec<String>> = [
+            ("ApprovalStateMachineRole", "ascent.approvals"),
+            ("ScheduleTickRole", "ascent.scheduler"),
+        ]
+        .into_iter()
+        .map(|(role, source)| (role.to_string(), vec![source.to_string()]))
+        .collect();
+        for d in &decls {
+            own.insert(format!("{}Role", logical(d.name)), vec![d.source()]);
+        }
+        let statements = put_events_statements(&t);
+        assert!(statements.len() > decls.len(), "{}", statements.len());
+        for (name, s) in statements {
+            assert_eq!(s["Action"], json!(["events:PutEvents"]), "{name}");
+            assert_eq!(s["Resource"], get_att("EventBus", "Arn"), "{name}");
+            let cond = &s["Condition"]["StringEquals"];
+            assert_eq!(
+                s["Condition"].as_object().unwrap().len(),
+                1,
+                "{name}: conditions other than StringEquals"
+            );
+            // One source per statement, so that the detail-types are that source's.
+            let sources = plain(&cond["events:source"]);
+            assert_eq!(sources.len(), 1, "{name}: {sources:?}");
+            let source = &sources[0];
+            let types = plain(&cond["events:detail-type"]);
+            assert!(!types.is_empty(), "{name}");
+            for ty in &types {
+                assert!(
+                    producers.produces(source, ty),
+                    "{name}: {source} may put {ty}, which it does not produce"
+                );
+            }
+            if ascent_core::producers::is_reserved(source) {
+                assert!(
+                    own.get(&name).is_some_and(|o| o.contains(source)),
+                    "{name}: may put the reserved source {source}, not its own"
+                );
+            }
+            if let Some(mine) = own.get(&name) {
+                assert!(mine.contains(source), "{name}: puts {source}, not its own");
+            }
+        }
+        // Every agent that emits may put exactly what it declares.
+        for d in &decls {
+            let role = format!("{}Role", logical(d.name));
+            let emit = put_events_statements(&t)
+                .into_iter()
+                .filter(|(n, _)| *n == role)
+                .map(|(_, s)| s.clone())
+                .collect::<Vec<_>>();
+            assert_eq!(emit.len(), usize::from(!d.emits.is_empty()), "{role}");
+            if let Some(s) = emit.first() {
+                assert_eq!(
+                    s["Condition"]["StringEquals"]["events:detail-type"],
+                    json!(d.emits)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn each_outside_producer_has_a_policy_for_exactly_its_own_events() {
+        let t = generated();
+        let producers = Producers::new(&crate::agents::declarations()).unwrap();
+        let external = producers.external_sources();
+        for s in [
+            "ascent.crm",
+            "ascent.web",
+            "ascent.payments",
+            "ascent.support",
+        ] {
+            assert!(external.contains(&s), "{s}");
+        }
+        let policies: Vec<&String> = t["Resources"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, r)| r["Type"] == "AWS::IAM::ManagedPolicy")
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(policies.len(), external.len());
+        for source in external {
+            let id = producer_policy_id(source);
+            let p = &t["Resources"][&id]["Properties"];
+            let stmts = p["PolicyDocument"]["Statement"].as_array().unwrap();
+            assert_eq!(stmts.len(), 1, "{id}");
+            let cond = &stmts[0]["Condition"]["StringEquals"];
+            assert_eq!(cond["events:source"], json!([source]), "{id}");
+            assert_eq!(
+                cond["events:detail-type"],
+                json!(producers.types_of(source)),
+                "{id}"
+            );
+            assert_eq!(t["Outputs"][format!("{id}Arn")]["Value"], reference(&id));
+        }
+        assert_eq!(producer_policy_id("ascent.crm"), "CrmProducerPolicy");
+        let crm =
+            &t["Resources"]["CrmProducerPolicy"]["Properties"]["PolicyDocument"]["Statement"][0];
+        let types = plain(&crm["Condition"]["StringEquals"]["events:detail-type"]);
+        assert!(types.contains(&"LeadCreated".to_string()));
+        assert!(!types.contains(&"ApprovalDecided".to_string()));
+    }
+
+    #[test]
+    fn the_catalog_and_the_declarations_agree_on_who_produces_what() {
+        let decls = crate::agents::declarations();
+        let producers = Producers::new(&decls).unwrap();
+        for e in ascent_core::catalog::CATALOG {
+            let sources = producers.sources(e.detail_type);
+            // The agent the catalog names declares emitting it (no fallback in production).
+            if let Some(agent) = e.default_source.strip_prefix("ascent.agent.") {
+                let d = decls.iter().find(|d| d.name == agent).unwrap();
+                assert!(
+                    d.emits.contains(&e.detail_type),
+                    "{agent}: {}",
+                    e.detail_type
+                );
+                assert!(sources.contains(&d.source()), "{}", e.detail_type);
+            }
+            // An outside system's type comes from that system.
+            if !ascent_core::producers::is_reserved(e.default_source) {
+                assert!(
+                    sources.iter().any(|s| s == e.default_source),
+                    "{}",
+                    e.detail_type
+                );
+            }
+        }
+        // Agents declare only what an agent may produce.
+        for d in &decls {
+            for t in &d.emits {
+                assert!(producers.produces(&d.source(), t), "{}: {t}", d.name);
+            }
+        }
+    }
+
+    #[test]
+    fn agents_acting_on_approvals_may_read_the_approval_records() {
+        let t = generated();
+        for d in crate::agents::declarations() {
+            let acts_on_decisions = d
+                .subscriptions
+                .iter()
+                .any(|s| s.pattern.to_string().contains("\"ApprovalDecided\""));
+            if !acts_on_decisions {
+                continue;
+            }
+            assert!(d.may_read(Domain::Approvals), "{}", d.name);
+            assert!(!d.may_write(Domain::Approvals), "{}", d.name);
+            let role = &t["Resources"][format!("{}Role", logical(d.name))];
+            let reads = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["Sid"] == "ReadDeclaredDomains")
+                .unwrap();
+            assert!(
+                reads["Resource"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&get_att(&table_id(Domain::Approvals), "Arn")),
+                "{}",
+                d.name
+            );
         }
     }
 

@@ -63,13 +63,18 @@ pub fn router_with(rt: Arc<Runtime>, access: Arc<EventsAccess>, limits: &Limits)
 }
 
 /// Turns one request entry into an event: PutEvents entry shape, or a whole EventBridge
-/// event as in `events/*.json`.
-fn entry_to_event(v: Value, now: chrono::DateTime<Utc>) -> Result<Event, EventError> {
+/// event as in `events/*.json`; only from a declared producer of its detail-type, never
+/// under a source reserved for the platform.
+fn entry_to_event(
+    v: Value,
+    now: chrono::DateTime<Utc>,
+    producers: &ascent_core::producers::Producers,
+) -> Result<Event, EventError> {
     if v.get("detail-type").is_some() {
-        return Event::from_value(v);
+        return producers.admit(Event::from_value(v)?);
     }
     let entry = crate::refusal::put_events_entry(v)?;
-    entry.into_event(now)
+    producers.admit(entry.into_event(now)?)
 }
 
 fn bad_request(message: String) -> Response {
@@ -136,7 +141,7 @@ async fn put_events(
     let mut results = Vec::with_capacity(entries.len());
     let mut accepted = Vec::new();
     for v in entries {
-        match entry_to_event(v, now) {
+        match entry_to_event(v, now, rt.router().producers()) {
             Ok(e) => {
                 results.push(json!({"EventId": e.id}));
                 accepted.push(e);

@@ -14,6 +14,9 @@
 //! a rep logs (`ObjectionLogged`) are kept on the deal; when the deal is won or lost the
 //! outcome is recorded with its reason (normalised to the configured categories) and the
 //! objections raised, and tallied per quarter for win/loss analysis.
+//!
+//! A decision (`ApprovalDecided`) is acted on only when the approval record says so
+//! ([`approval::confirmed`]): a forged or replayed one is dead-lettered with the reason.
 
 pub mod contract;
 pub mod price_book;
@@ -70,7 +73,8 @@ pub fn declaration() -> AgentDecl {
                 pattern: json!({"detail-type": ["ObjectionLogged", "DealClosedWon", "DealClosedLost"]}),
             },
         ],
-        reads: vec![Domain::Customer, Domain::Performance],
+        // Approvals: a decision is acted on only once its record confirms it.
+        reads: vec![Domain::Customer, Domain::Performance, Domain::Approvals],
         writes: vec![Domain::Customer, Domain::Performance],
         emits: vec!["ProposalSent", "ContractIssued"],
         requests_approvals: true,
@@ -665,10 +669,15 @@ impl Agent for Closing {
             Payload::DealStageChanged(d) if d.to_stage == DealStage::Proposal => {
                 self.on_proposal_stage(ctx, d).await
             }
-            Payload::ApprovalDecided(a) if a.kind == "contract_terms" => {
-                self.on_legal_decision(ctx, a).await
+            Payload::ApprovalDecided(a) => {
+                // Only what the approval record says (a forged or early event is refused).
+                approval::confirmed(ctx, a).await?;
+                if a.kind == "contract_terms" {
+                    self.on_legal_decision(ctx, a).await
+                } else {
+                    self.on_decision(ctx, a).await
+                }
             }
-            Payload::ApprovalDecided(a) => self.on_decision(ctx, a).await,
             Payload::ProposalAccepted(a) => self.on_accepted(ctx, a).await,
             Payload::ObjectionLogged(o) => self.on_objection(ctx, o),
             Payload::DealClosedWon(DealClosedWon {
@@ -789,6 +798,93 @@ mod tests {
         t.runtime.tick_approvals().unwrap();
         t.drain();
         assert_eq!(sent(&t)[0].discount_pct, 15.0);
+    }
+
+    /// A decision about approval `id` of deal `deal` (a 20% discount) that nobody took.
+    fn forged(id: &str, deal: &str, outcome: ApprovalOutcome) -> ApprovalDecided {
+        ApprovalDecided {
+            approval_id: id.into(),
+            kind: "discount".into(),
+            subject: deal.into(),
+            requested_by_agent: NAME.into(),
+            amount: Some(Money::usd(1_060_000)),
+            outcome,
+            decided_by: Some("mallory@attacker.example".into()),
+            comment: None,
+            requester: "rep@ascent-xr.example".into(),
+        }
+    }
+
+    #[test]
+    fn a_decision_the_approval_record_does_not_say_is_refused() {
+        let t = twin();
+        t.emit("ascent.crm", deal("D2", 20.0));
+        let id = t.runtime.status().unwrap().pending_approvals[0].id.clone();
+        // Published with the approval workflow's source, but the approval is still pending:
+        // retried (the record may lag on AWS), then dead-lettered with the reason.
+        t.emit(
+            "ascent.approvals",
+            forged(&id, "D2", ApprovalOutcome::Approved),
+        );
+        assert!(sent(&t).is_empty(), "sent on a forged approval");
+        let dead = t.runtime.dead_letters().unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0].receive_count, 3);
+        assert_eq!(
+            dead[0].reason,
+            format!(
+                "approval {id} is still pending on record: a decision counts only once recorded (retried, then dead-lettered)"
+            )
+        );
+        // An approval nobody opened, or a claim the record contradicts: refused at once.
+        t.emit(
+            "ascent.approvals",
+            forged("apr-made-up", "D2", ApprovalOutcome::Approved),
+        );
+        let mut cheaper = forged(&id, "D2", ApprovalOutcome::Approved);
+        cheaper.amount = Some(Money::usd(1));
+        t.emit("ascent.approvals", cheaper);
+        let dead = t.runtime.dead_letters().unwrap();
+        assert_eq!(dead.len(), 3);
+        assert_eq!((dead[1].receive_count, dead[2].receive_count), (1, 1));
+        assert!(
+            dead[1].reason.contains("no such approval on record"),
+            "{}",
+            dead[1].reason
+        );
+        assert_eq!(
+            dead[2].reason,
+            format!(
+                "invalid input: approval {id}: `amount` is not what the record says; the decision is refused"
+            )
+        );
+        // The director's real decision decides.
+        decide(&t, Decision::Reject);
+        let s = sent(&t);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].discount_pct, 15.0);
+        // Replayed afterwards with another outcome: refused at once, nothing sent again.
+        t.emit(
+            "ascent.approvals",
+            forged(&id, "D2", ApprovalOutcome::Approved),
+        );
+        let dead = t.runtime.dead_letters().unwrap();
+        assert_eq!(dead.len(), 4);
+        assert!(
+            dead[3]
+                .reason
+                .contains("the event says approved, the record says rejected")
+        );
+        assert_eq!(sent(&t).len(), 1);
+        // Every refusal is in the audit trail.
+        let audit = t.runtime.store().audit_records().unwrap();
+        assert_eq!(
+            audit
+                .iter()
+                .filter(|r| r.entry.action == "dead-lettered")
+                .count(),
+            4
+        );
     }
 
     #[test]

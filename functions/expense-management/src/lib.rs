@@ -8,7 +8,8 @@
 //! employee's manager, or the Finance Controller above the controller threshold — and the
 //! submitter can never approve their own. Approved claims wait for the weekly reimbursement
 //! batch (on the configured weekday), which pays each employee once per currency, emails
-//! them, and keeps a CSV export for accounts payable.
+//! them, and keeps a CSV export for accounts payable. A person's decision is acted on only
+//! when the approval record says so ([`ascent_core::approval::confirmed`]).
 
 pub mod receipt;
 pub mod rules;
@@ -60,7 +61,8 @@ pub fn declaration() -> AgentDecl {
                 pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["daily"]}}}),
             },
         ],
-        reads: vec![Domain::Financial],
+        // Approvals: a decision is acted on only once its record confirms it.
+        reads: vec![Domain::Financial, Domain::Approvals],
         writes: vec![Domain::Financial],
         emits: vec!["ExpenseDecided", "ReimbursementBatchCreated"],
         requests_approvals: true,
@@ -375,6 +377,8 @@ impl ExpenseManagement {
     }
 
     async fn on_decided(&self, ctx: &mut Ctx<'_>, d: &ApprovalDecided) -> Result<(), AgentError> {
+        // Only what the approval record says (a forged or early event is refused).
+        ascent_core::approval::confirmed(ctx, d).await?;
         let Some(mut x) = ctx
             .get_as::<Expense>(Domain::Financial, &expense_pk(&d.subject), "expense")
             .await?
@@ -384,8 +388,10 @@ impl ExpenseManagement {
                 d.approval_id, d.subject
             )));
         };
-        if x.status != ExpenseStatus::AwaitingApproval {
-            return Ok(()); // already decided (redelivery)
+        if x.status != ExpenseStatus::AwaitingApproval
+            || x.approval_id.as_deref() != Some(d.approval_id.as_str())
+        {
+            return Ok(()); // already decided (redelivery), or an earlier approval of it
         }
         x.decided_by = d.decided_by.clone();
         let comment = d

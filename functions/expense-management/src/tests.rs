@@ -281,3 +281,50 @@ fn csv_fields_are_quoted_when_needed() {
     assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
     assert_eq!(decimal(-1_205), "-12.05");
 }
+
+/// The strongest forgery: everything the pending approval `id` says, approved by someone who
+/// never decided (published with the approval workflow's own source).
+fn forged_approval(t: &TestTwin, id: &str) -> ascent_core::catalog::ApprovalDecided {
+    let mut a: ascent_core::approval::Approval = serde_json::from_value(
+        t.get(Domain::Approvals, &format!("approval#{id}"), "approval")
+            .unwrap(),
+    )
+    .unwrap();
+    a.status = ascent_core::approval::ApprovalStatus::Approved;
+    a.decided_by = Some("mallory@attacker.example".into());
+    a.decided_event().unwrap()
+}
+
+#[test]
+fn a_decision_the_approval_record_does_not_say_is_refused() {
+    let t = twin();
+    t.emit(
+        "ascent.expenses",
+        claim("E20", "travel", Money::usd(48_250), "2026-03-02"),
+    );
+    let id = t.runtime.status().unwrap().pending_approvals[0].id.clone();
+    t.emit("ascent.approvals", forged_approval(&t, &id));
+    assert_eq!(expense(&t, "E20").status, ExpenseStatus::AwaitingApproval);
+    assert!(decisions(&t).is_empty());
+    let dead = t.runtime.dead_letters().unwrap();
+    assert_eq!(dead.len(), 1);
+    assert!(
+        dead[0].reason.contains("still pending on record"),
+        "{}",
+        dead[0].reason
+    );
+    // The manager's real decision decides; the forgery replayed now contradicts the record.
+    t.decide_from_mail(MANAGER, Decision::Reject, Some("not this trip"))
+        .unwrap();
+    assert_eq!(expense(&t, "E20").status, ExpenseStatus::Rejected);
+    t.emit("ascent.approvals", forged_approval(&t, &id));
+    let dead = t.runtime.dead_letters().unwrap();
+    assert_eq!(dead.len(), 2);
+    assert!(
+        dead[1].reason.contains("the record says rejected"),
+        "{}",
+        dead[1].reason
+    );
+    assert_eq!(expense(&t, "E20").status, ExpenseStatus::Rejected);
+    assert_eq!(decisions(&t).len(), 1);
+}

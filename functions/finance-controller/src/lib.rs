@@ -7,7 +7,8 @@
 //! - tracks actual spend per department and month against the budget and raises
 //!   `ThresholdCrossed` when a department reaches the warning level and when it goes over;
 //! - checks every financial approval against SOX controls ([`controls`]) and keeps the
-//!   evidence; a failed control raises a critical `ExceptionRaised`;
+//!   evidence; a failed control raises a critical `ExceptionRaised`; a decision counts only
+//!   when the approval record confirms it ([`ascent_core::approval::confirmed_for_review`]);
 //! - on the close day (default: the 3rd) closes the previous month: the close report (revenue
 //!   invoiced and collected, receivables with their ageing, expenses by category, budget vs
 //!   actual, controls) with the month's journal as a QuickBooks-importable CSV, mailed to the
@@ -68,7 +69,8 @@ pub fn declaration() -> AgentDecl {
                 pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["daily"]}}}),
             },
         ],
-        reads: vec![Domain::Financial],
+        // Approvals: a decision is checked only once its record confirms it.
+        reads: vec![Domain::Financial, Domain::Approvals],
         writes: vec![Domain::Financial],
         emits: vec!["ThresholdCrossed", "ExceptionRaised", "MonthClosed"],
         requests_approvals: false,
@@ -554,6 +556,8 @@ impl FinanceController {
     }
 
     async fn on_approval(&self, ctx: &mut Ctx<'_>, d: &ApprovalDecided) -> Result<(), AgentError> {
+        // Only decisions the approval record confirms, whichever agent opened them.
+        ascent_core::approval::confirmed_for_review(ctx, d).await?;
         let check: ControlCheck = self.config.limits.check(d, &self.config.fx);
         let today = ctx.now().date_naive();
         let passed = check.passed();

@@ -2,7 +2,7 @@
 //! close report out, through an in-memory twin.
 
 use super::*;
-use ascent_core::catalog::{ApprovalOutcome, PricedLine};
+use ascent_core::catalog::PricedLine;
 use ascent_embedded::testkit::TestTwin;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -217,32 +217,47 @@ fn budget_warning_then_over_budget_once_each() {
     assert_eq!(m.expenses, Money::usd(115_000));
 }
 
+/// The record of an expense approval decided by `by`, as the approval workflow keeps it.
+fn approval_record(id: &str, by: &str, amount: i64) -> ascent_core::approval::Approval {
+    serde_json::from_value(json!({
+        "id": id,
+        "draft": {"kind": "expense", "subject": "E1", "summary": "E1", "amount": Money::usd(amount),
+                  "requester": "li.wei@ascent-xr.example", "approver_role": "controller",
+                  "first_approver": by, "reason": "over the policy limit", "facts": {}},
+        "agent": "expense-management", "chain": [by], "step": 0,
+        "step_deadline": "2026-03-04T09:00:00Z", "status": "approved",
+        "created_at": "2026-03-02T09:00:00Z", "decided_by": by,
+        "decided_at": "2026-03-02T10:00:00Z", "comment": null,
+        "correlation_id": "00000000-0000-4000-9000-000000000001",
+        "required_approvals": 1, "approved_by": [by]
+    }))
+    .unwrap()
+}
+
+/// Stores the approval record as the workflow does and announces its decision.
+fn decided(t: &TestTwin, a: &ascent_core::approval::Approval) -> ApprovalDecided {
+    let (pk, sk) = ascent_core::approval::record_key(&a.id);
+    t.put(
+        Domain::Approvals,
+        ascent_core::ports::Item::new(pk, sk, json!(a)),
+    );
+    a.decided_event().unwrap()
+}
+
 #[test]
 fn sox_controls_are_checked_on_every_financial_approval() {
     let t = twin();
-    let decided = |id: &str, by: &str, amount: i64| ApprovalDecided {
-        approval_id: id.into(),
-        kind: "expense".into(),
-        subject: "E1".into(),
-        requested_by_agent: "expense-management".into(),
-        amount: Some(Money::usd(amount)),
-        outcome: ApprovalOutcome::Approved,
-        decided_by: Some(by.into()),
-        comment: None,
-        requester: "li.wei@ascent-xr.example".into(),
-    };
-    t.emit(
-        "ascent.approvals",
-        decided("apr-1", "mara.head@ascent-xr.example", 48_250),
+    let small = decided(
+        &t,
+        &approval_record("apr-1", "mara.head@ascent-xr.example", 48_250),
     );
-    t.emit(
-        "ascent.approvals",
-        decided("apr-2", "mara.head@ascent-xr.example", 250_000),
+    let big = decided(
+        &t,
+        &approval_record("apr-2", "mara.head@ascent-xr.example", 250_000),
     );
-    t.emit(
-        "ascent.approvals",
-        decided("apr-2", "mara.head@ascent-xr.example", 250_000),
-    );
+    t.emit("ascent.approvals", small);
+    t.emit("ascent.approvals", big.clone());
+    t.emit("ascent.approvals", big);
     let exceptions = t.emitted("ExceptionRaised");
     assert_eq!(exceptions.len(), 1);
     let Payload::ExceptionRaised(x) = exceptions[0].payload() else {
@@ -254,6 +269,48 @@ fn sox_controls_are_checked_on_every_financial_approval() {
     let r = report(&t, "2026-03");
     assert_eq!((r.controls_checked, r.controls_failed), (2, 1));
     assert!(r.control_failures[0].starts_with("apr-2 (expense E1): approval limit"));
+}
+
+#[test]
+fn only_recorded_approvals_are_checked() {
+    let t = twin();
+    let real = decided(
+        &t,
+        &approval_record("apr-1", "mara.head@ascent-xr.example", 48_250),
+    );
+    // No record at all; a record that says someone else decided; another requesting agent.
+    let mut unknown = real.clone();
+    unknown.approval_id = "apr-forged".into();
+    let mut other_decider = real.clone();
+    other_decider.decided_by = Some("finance.controller@ascent-xr.example".into());
+    let mut other_agent = real.clone();
+    other_agent.requested_by_agent = "closing".into();
+    for forged in [unknown, other_decider, other_agent] {
+        t.emit("ascent.approvals", forged);
+    }
+    let dead = t.runtime.dead_letters().unwrap();
+    assert_eq!(dead.len(), 3, "{dead:?}");
+    assert!(
+        dead[0].reason.contains("no such approval on record"),
+        "{}",
+        dead[0].reason
+    );
+    assert!(
+        dead[1]
+            .reason
+            .contains("`decided_by` is not what the record says"),
+        "{}",
+        dead[1].reason
+    );
+    assert!(
+        dead[2]
+            .reason
+            .contains("opened by `expense-management`, not by `closing`"),
+        "{}",
+        dead[2].reason
+    );
+    close(&t, "2026-04-03");
+    assert_eq!(report(&t, "2026-03").controls_checked, 0);
 }
 
 #[test]

@@ -1,6 +1,11 @@
 //! Human approval: the request, its rules (chain of approvers, deadlines, escalation, expiry,
 //! no self-approval), and signed single-use links. One definition used by the local twin and,
-//! on AWS, by the notifier and approval API around Step Functions.
+//! on AWS, by the notifier and approval API around Step Functions. Agents act on a decision
+//! only once its record confirms it ([`confirmed`]).
+
+mod confirm;
+
+pub use confirm::{Unconfirmed, check_decision, confirmed, confirmed_for_review, record_key};
 
 use crate::catalog::{ApprovalDecided, ApprovalOutcome, ApprovalRequested};
 use crate::money::Money;

@@ -24,8 +24,11 @@ pub struct CatalogEntry {
     pub category: Category,
     /// Versions this build accepts; the last one is what it emits.
     pub versions: &'static [u32],
-    /// `source` a business system or agent normally sets (samples use it).
+    /// `source` a business system or agent normally sets (samples use it): the declared
+    /// producer (see [`crate::producers`]).
     pub default_source: &'static str,
+    /// Other external systems that produce this type, each under its own source.
+    pub other_sources: &'static [&'static str],
     pub description: &'static str,
     /// JSON Schema of the whole EventBridge envelope carrying this payload.
     pub schema: fn() -> schemars::Schema,
@@ -67,7 +70,7 @@ struct EnvelopeSchema<P: JsonSchema> {
 }
 
 macro_rules! catalog {
-    ($( $(#[doc = $doc:literal])* $name:ident : $cat:ident, $src:literal, [$($v:literal),+]; )*) => {
+    ($( $(#[doc = $doc:literal])* $name:ident : $cat:ident, $src:literal $(| $more:literal)*, [$($v:literal),+]; )*) => {
         /// A typed event payload; the variant is chosen by the envelope's `detail-type`.
         #[derive(Clone, Debug, PartialEq, Serialize)]
         #[serde(untagged)]
@@ -112,6 +115,7 @@ macro_rules! catalog {
                 category: Category::$cat,
                 versions: &[$($v),+],
                 default_source: $src,
+                other_sources: &[$($more),*],
                 description: concat!($($doc),*),
                 schema: || schemars::schema_for!(EnvelopeSchema<$name>),
             },
@@ -133,7 +137,7 @@ catalog! {
     /// A prospect or customer interacted (site visit, download, webinar, email reply, demo request).
     InteractionRecorded: Business, "ascent.web", [1];
     /// A contact's communication preference changed (unsubscribe, call consent, do-not-call).
-    ContactPreferenceChanged: Business, "ascent.crm", [1];
+    ContactPreferenceChanged: Business, "ascent.crm" | "ascent.web", [1];
     /// An email could not be delivered (SES bounce notification).
     EmailBounced: Business, "ascent.mail", [1];
     /// Outreach took a step of a lead's sequence: an email sent, or a call or LinkedIn task for the rep.

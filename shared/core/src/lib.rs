@@ -2,8 +2,9 @@
 //!
 //! Events and their catalog, the agent contract (declaration + handler), ports (data lake,
 //! event bus, mailer, clock, text writer), communication compliance (suppression list, call
-//! consent and hours), the handler context that buffers effects, routing with
-//! EventBridge pattern semantics, access policy, approval rules and links, and the audit chain.
+//! consent and hours), the handler context that buffers effects, the producers of each event
+//! type and the sources reserved for the platform, routing with EventBridge pattern semantics,
+//! access policy, approval rules and links, and the audit chain.
 //! Nothing here names an AWS SDK type or a storage engine.
 
 pub mod agent;
@@ -20,6 +21,7 @@ pub mod learning;
 pub mod money;
 pub mod policy;
 pub mod ports;
+pub mod producers;
 pub mod redact;
 pub mod routing;
 pub mod writer;

@@ -1,11 +1,16 @@
 //! EventBridge-pattern routing from agents' declared subscriptions.
 //!
+//! [`Router::new`] routes with the patterns the twin and the template share: each declared
+//! pattern with the `source` condition of its detail-types' producers added
+//! ([`Producers::authenticate`]), so an event is delivered only from a producer of its type.
+//!
 //! Matching is done by `quamina` (the automaton matcher designed for EventBridge-style
 //! patterns). Quamina has no `$or`, so a pattern with `$or` is expanded into its branches, each
 //! added under the same rule id. Patterns are validated first: an unknown operator is an error
 //! here, as on AWS (the local AWS emulator would silently match everything).
 
 use crate::agent::{AgentDecl, QueueClass};
+use crate::producers::Producers;
 use quamina::Quamina;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -36,6 +41,8 @@ pub struct Rule {
     pub agent: &'static str,
     pub subscription: &'static str,
     pub queue: QueueClass,
+    /// The pattern routed with (on the twin and in the template's EventBridge rule): the
+    /// declared one with its producers' `source` condition.
     pub pattern: Value,
 }
 
@@ -53,24 +60,40 @@ pub struct Router {
     /// Per quamina pattern id: the rule and the leaves quamina cannot evaluate itself.
     branches: Vec<(u32, Vec<Residual>)>,
     /// The detail-type fast path ([`Router::route_typed`]): rules with a branch that names
-    /// detail-types and nothing else, by detail-type (in declaration order).
-    by_type: HashMap<String, Vec<u32>>,
+    /// detail-types, and perhaps sources, and nothing else, by detail-type (in declaration
+    /// order) with the sources the branch allows (`None`: any).
+    by_type: HashMap<String, Vec<TypedRule>>,
     /// Detail-types that some other branch may match; `None` if such a branch does not name
     /// its detail-types, when every event goes through the matcher.
     matched_types: Option<HashSet<String>>,
+    producers: Producers,
 }
 
-/// The exact detail-types a pattern (one branch, no `$or`) names, if it names them as plain
-/// strings; and whether it names nothing else.
-fn named_types(branch: &Value) -> Option<(Vec<String>, bool)> {
-    let m = branch.as_object()?;
-    let types = m
-        .get("detail-type")?
-        .as_array()?
+/// A rule the fast path knows from the detail-type: its id, and the sources its branch allows
+/// (`None`: any).
+type TypedRule = (u32, Option<Vec<String>>);
+
+fn plain_strings(v: &Value) -> Option<Vec<String>> {
+    v.as_array()?
         .iter()
         .map(|v| v.as_str().map(str::to_string))
-        .collect::<Option<Vec<_>>>()?;
-    Some((types, m.len() == 1))
+        .collect()
+}
+
+/// What a pattern's branch (no `$or`) names: its exact detail-types, if it names them as plain
+/// strings; and, if it names nothing else but plain sources, those sources (`Some(None)`: no
+/// source condition).
+type NamedTypes = (Vec<String>, Option<Option<Vec<String>>>);
+
+fn named_types(branch: &Value) -> Option<NamedTypes> {
+    let m = branch.as_object()?;
+    let types = plain_strings(m.get("detail-type")?)?;
+    let sources = match m.get("source") {
+        None => Some(None),
+        Some(v) => plain_strings(v).map(Some),
+    };
+    let only = m.keys().all(|k| k == "detail-type" || k == "source");
+    Some((types, sources.filter(|_| only)))
 }
 
 /// A leaf with a negated string operator (`anything-but` + prefix/suffix/wildcard/
@@ -330,37 +353,74 @@ pub struct RuleExplanation {
 }
 
 impl Router {
+    /// Routes the agents' subscriptions, each with the `source` condition of its detail-types'
+    /// producers (the same patterns as the template's rules). A pattern must name its
+    /// detail-types as plain strings, and a declaration may emit only what it may produce.
     pub fn new<'a>(decls: impl IntoIterator<Item = &'a AgentDecl>) -> Result<Self, PatternError> {
+        let decls: Vec<&AgentDecl> = decls.into_iter().collect();
+        let producers = Producers::new(decls.iter().copied()).map_err(|e| PatternError {
+            rule: match &e {
+                crate::producers::DeclarationError::UnknownType { agent, .. }
+                | crate::producers::DeclarationError::PlatformType { agent, .. } => agent.clone(),
+            },
+            problem: e.to_string(),
+        })?;
+        Self::build(decls, producers, true)
+    }
+
+    /// Routes the patterns exactly as declared, without any `source` condition: EventBridge
+    /// pattern semantics alone (for tests of the matcher; agents are routed with
+    /// [`Router::new`]).
+    pub fn verbatim<'a>(
+        decls: impl IntoIterator<Item = &'a AgentDecl>,
+    ) -> Result<Self, PatternError> {
+        let producers = Producers::new([]).expect("no declaration breaks a rule");
+        Self::build(decls.into_iter().collect(), producers, false)
+    }
+
+    fn build(
+        decls: Vec<&AgentDecl>,
+        producers: Producers,
+        authenticate: bool,
+    ) -> Result<Self, PatternError> {
         let mut matcher = Quamina::<u32>::new();
         let mut rules = Vec::new();
         let mut branches = Vec::new();
-        let mut by_type: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_type: HashMap<String, Vec<TypedRule>> = HashMap::new();
         let mut matched_types = Some(HashSet::new());
         for d in decls {
             for s in &d.subscriptions {
+                let name = format!("{}/{}", d.name, s.name);
+                let err = |problem: String| PatternError {
+                    rule: name.clone(),
+                    problem,
+                };
+                validate_pattern(&s.pattern).map_err(err)?;
+                let pattern = if authenticate {
+                    let p = producers.authenticate(&s.pattern).map_err(err)?;
+                    validate_pattern(&p).map_err(err)?;
+                    p
+                } else {
+                    s.pattern.clone()
+                };
                 let rule = Rule {
                     agent: d.name,
                     subscription: s.name,
                     queue: d.queue,
-                    pattern: s.pattern.clone(),
+                    pattern,
                 };
-                let err = |problem: String| PatternError {
-                    rule: rule.name(),
-                    problem,
-                };
-                validate_pattern(&s.pattern).map_err(err)?;
                 let rule_id = rules.len() as u32;
-                for branch in expand_or(&s.pattern) {
+                for branch in expand_or(&rule.pattern) {
                     match named_types(&branch) {
-                        Some((types, true)) => {
+                        Some((types, Some(sources))) => {
                             for t in types {
-                                let ids = by_type.entry(t).or_default();
-                                if ids.last() != Some(&rule_id) {
-                                    ids.push(rule_id);
-                                }
+                                by_type
+                                    .entry(t)
+                                    .or_default()
+                                    .push((rule_id, sources.clone()));
                             }
                         }
-                        Some((types, false)) => {
+                        Some((types, None)) => {
                             if let Some(set) = matched_types.as_mut() {
                                 set.extend(types);
                             }
@@ -384,11 +444,18 @@ impl Router {
             branches,
             by_type,
             matched_types,
+            producers,
         })
     }
 
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// The producers of each detail-type with these agents (what [`Router::new`] routes by,
+    /// and what ingestion from outside checks with [`Producers::admit`]).
+    pub fn producers(&self) -> &Producers {
+        &self.producers
     }
 
     /// Rules matching an event (one per agent, first declared subscription wins), in
@@ -400,18 +467,28 @@ impl Router {
         self.first_per_agent(ids)
     }
 
-    /// [`Router::route`] for an event whose `detail-type` is `detail_type` (the caller built
-    /// `event_json` from it). When every pattern that could match that detail-type names
-    /// only detail-types, the answer is known without reading the event; otherwise the
-    /// matcher decides, as in `route`.
-    pub fn route_typed(&self, detail_type: &str, event_json: &[u8]) -> Vec<&Rule> {
+    /// [`Router::route`] for an event whose `source` and `detail-type` are `source` and
+    /// `detail_type` (the caller built `event_json` from them). When every pattern that could
+    /// match that detail-type names only detail-types and sources, the answer is known without
+    /// reading the event; otherwise the matcher decides, as in `route`.
+    pub fn route_typed(&self, source: &str, detail_type: &str, event_json: &[u8]) -> Vec<&Rule> {
         match &self.matched_types {
-            Some(types) if !types.contains(detail_type) => self.first_per_agent(
-                self.by_type
+            Some(types) if !types.contains(detail_type) => {
+                let mut ids: Vec<u32> = self
+                    .by_type
                     .get(detail_type)
-                    .map(|ids| ids.to_vec())
-                    .unwrap_or_default(),
-            ),
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, sources)| {
+                        sources
+                            .as_ref()
+                            .is_none_or(|s| s.iter().any(|x| x == source))
+                    })
+                    .map(|(id, _)| *id)
+                    .collect();
+                ids.dedup();
+                self.first_per_agent(ids)
+            }
             _ => self.route(event_json),
         }
     }
@@ -538,7 +615,7 @@ mod tests {
     /// Does `pattern` match `event`? Uses the real router.
     fn matches(pattern: Value, event: Value) -> bool {
         let d = decl("a", pattern);
-        let r = Router::new([&d]).unwrap();
+        let r = Router::verbatim([&d]).unwrap();
         !r.route(event.to_string().as_bytes()).is_empty()
     }
 
@@ -685,7 +762,7 @@ mod tests {
             json!(["x"]),
         ] {
             let d = decl("a", bad.clone());
-            assert!(Router::new([&d]).is_err(), "accepted {bad}");
+            assert!(Router::verbatim([&d]).is_err(), "accepted {bad}");
         }
     }
 
@@ -697,7 +774,7 @@ mod tests {
             pattern: json!({"detail": {"state": ["terminated"]}}),
         });
         let e = decl("b", json!({"detail": {"state": ["running"]}}));
-        let r = Router::new([&d, &e]).unwrap();
+        let r = Router::verbatim([&d, &e]).unwrap();
         let hits = r.route(ec2_event().to_string().as_bytes());
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].subscription, "s");
@@ -726,20 +803,30 @@ mod tests {
             ),
             d("any-but", json!({"detail-type": [{"anything-but": "A"}]})),
         ];
+        let mut from_s = d(
+            "from-s",
+            json!({"detail-type": ["B"], "source": ["s", "t"]}),
+        );
+        from_s.subscriptions.push(Subscription {
+            name: "u",
+            pattern: json!({"detail-type": ["A"], "source": ["u"]}),
+        });
         let event = |t: &str, source: &str, x: i64| {
             json!({"detail-type": t, "source": source, "detail": {"x": x}}).to_string()
         };
         let agents = |rules: Vec<&Rule>| rules.iter().map(|r| r.agent).collect::<Vec<_>>();
         // Some patterns do not name their detail-types: everything goes through the matcher.
-        let all = Router::new(&decls).unwrap();
+        let all = Router::verbatim(&decls).unwrap();
         assert!(all.matched_types.is_none());
-        // Only named detail-types: the fast path answers for the plain ones.
-        let named = Router::new(&decls[..3]).unwrap();
+        // Only named detail-types (and sources): the fast path answers for the plain ones.
+        let named = Router::verbatim(decls[..3].iter().chain([&from_s])).unwrap();
         assert_eq!(named.matched_types, Some(HashSet::from(["C".to_string()])));
         for router in [&all, &named] {
             for (t, source, x) in [
                 ("A", "a", 0),
+                ("A", "u", 0),
                 ("B", "s", 0),
+                ("B", "t", 0),
                 ("C", "a", 1),
                 ("C", "a", 2),
                 ("D", "a", 0),
@@ -747,16 +834,106 @@ mod tests {
             ] {
                 let e = event(t, source, x);
                 assert_eq!(
-                    agents(router.route_typed(t, e.as_bytes())),
+                    agents(router.route_typed(source, t, e.as_bytes())),
                     agents(router.route(e.as_bytes())),
                     "{e}"
                 );
             }
         }
         assert_eq!(
-            agents(named.route_typed("B", event("B", "a", 0).as_bytes())),
+            agents(named.route_typed("a", "B", event("B", "a", 0).as_bytes())),
             ["plain", "also-plain"]
         );
-        assert!(named.route_typed("E", b"not even json").is_empty());
+        assert_eq!(
+            agents(named.route_typed("t", "B", event("B", "t", 0).as_bytes())),
+            ["plain", "also-plain", "from-s"]
+        );
+        assert_eq!(
+            agents(named.route_typed("u", "A", event("A", "u", 0).as_bytes())),
+            ["plain", "from-s"]
+        );
+        assert!(named.route_typed("s", "E", b"not even json").is_empty());
+    }
+
+    fn approvals_decl() -> AgentDecl {
+        let mut d = decl(
+            "closing",
+            json!({"detail-type": ["ApprovalDecided"], "detail": {"payload": {"requested_by_agent": ["closing"]}}}),
+        );
+        d.subscriptions.push(Subscription {
+            name: "payments",
+            pattern: json!({"detail-type": ["PaymentReceived", "ProposalSent"]}),
+        });
+        d.emits = vec!["ProposalSent"];
+        d
+    }
+
+    fn decided(source: &str) -> Value {
+        json!({"source": source, "detail-type": "ApprovalDecided",
+               "detail": {"payload": {"requested_by_agent": "closing", "approval_id": "apr-1"}}})
+    }
+
+    #[test]
+    fn an_event_is_delivered_only_from_a_producer_of_its_type() {
+        let d = approvals_decl();
+        let r = Router::new([&d]).unwrap();
+        // The attack of issue 18: an ApprovalDecided from the CRM reaches nobody.
+        for source in ["ascent.crm", "ascent.agent.closing", "ascent.approvals.x"] {
+            let e = decided(source).to_string();
+            assert!(r.route(e.as_bytes()).is_empty(), "{source}");
+            assert!(
+                r.route_typed(source, "ApprovalDecided", e.as_bytes())
+                    .is_empty(),
+                "{source}"
+            );
+        }
+        let e = decided("ascent.approvals").to_string();
+        assert_eq!(r.route(e.as_bytes()).len(), 1);
+        assert_eq!(
+            r.route_typed("ascent.approvals", "ApprovalDecided", e.as_bytes())
+                .len(),
+            1
+        );
+        // Each detail-type only from its own producers, even within one rule.
+        let event = |source: &str, t: &str| json!({"source": source, "detail-type": t}).to_string();
+        for (source, t, delivered) in [
+            ("ascent.payments", "PaymentReceived", true),
+            ("ascent.agent.closing", "ProposalSent", true),
+            ("ascent.payments", "ProposalSent", false),
+            ("ascent.agent.closing", "PaymentReceived", false),
+            ("ascent.crm", "PaymentReceived", false),
+        ] {
+            let e = event(source, t);
+            assert_eq!(!r.route(e.as_bytes()).is_empty(), delivered, "{source} {t}");
+            assert_eq!(
+                !r.route_typed(source, t, e.as_bytes()).is_empty(),
+                delivered,
+                "{source} {t}"
+            );
+        }
+        // The rules say so, and explain a refusal by the source condition.
+        assert_eq!(r.rules()[0].pattern["source"], json!(["ascent.approvals"]));
+        let why = r.explain(&decided("ascent.crm"));
+        let failed: Vec<&ConditionCheck> = why[0].branches[0].iter().filter(|c| !c.met).collect();
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].field, "source");
+        // Declaring a platform event, or a pattern without named detail-types, is refused.
+        let mut forger = approvals_decl();
+        forger.emits.push("ApprovalDecided");
+        assert!(
+            Router::new([&forger])
+                .map(|_| ())
+                .unwrap_err()
+                .problem
+                .contains("only the platform")
+        );
+        let vague = decl("vague", json!({"detail": {"x": [1]}}));
+        assert!(
+            Router::new([&vague])
+                .map(|_| ())
+                .unwrap_err()
+                .problem
+                .contains("name the detail-types")
+        );
     }
 }

@@ -419,7 +419,9 @@ impl Runtime {
         defer: bool,
     ) -> rusqlite::Result<usize> {
         let body = e.to_json();
-        let rules = self.router.route_typed(e.detail_type(), body.as_bytes());
+        let rules = self
+            .router
+            .route_typed(&e.source, e.detail_type(), body.as_bytes());
         let routed: Vec<&str> = rules.iter().map(|r| r.agent).collect();
         let conn = tx.conn();
         // Ids as text without the formatting machinery (this runs for every event).

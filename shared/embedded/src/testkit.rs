@@ -65,6 +65,19 @@ impl TestTwin {
             .map(|i| i.data)
     }
 
+    /// Writes an item straight into the data lake (a record another component keeps, such as
+    /// an approval record of the workflow on AWS).
+    pub fn put(&self, domain: Domain, item: ascent_core::ports::Item) {
+        futures::executor::block_on(self.runtime.store().transact(&[
+            ascent_core::ports::Write::Put {
+                domain,
+                item,
+                condition: ascent_core::ports::Condition::Always,
+            },
+        ]))
+        .expect("put");
+    }
+
     /// Payloads of archived events of one type, oldest first.
     pub fn emitted(&self, detail_type: &str) -> Vec<Event> {
         self.runtime.archived(detail_type).expect("archive")
