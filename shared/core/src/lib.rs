@@ -12,6 +12,7 @@ pub mod approval;
 pub mod audit;
 pub mod catalog;
 pub mod compliance;
+pub mod config;
 pub mod contact;
 pub mod context;
 pub mod engine;

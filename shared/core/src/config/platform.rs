@@ -1,0 +1,360 @@
+//! The sections of `ascent.toml` that several agents or the hosts read: the company, mail,
+//! links, currency, approvals, plans and the sales team. Each agent's own section is typed in
+//! its crate.
+
+use super::rules::{check_currency, check_email, check_hhmm, check_non_negative, check_time_zone};
+use super::{ConfigError, ConfigFile, Invalid, Validate};
+use crate::approval::ApprovalPolicy;
+use crate::money::FxRates;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `[company]`: who sends the mail and pages.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Company {
+    pub name: String,
+    /// One line about the company, for the text writer's prompt.
+    pub pitch: String,
+    /// The sender's postal address, in every marketing email (CAN-SPAM).
+    pub postal_address: String,
+}
+
+impl Validate for Company {
+    fn validate(&self) -> Result<(), Invalid> {
+        for (key, v) in [("name", &self.name), ("pitch", &self.pitch)] {
+            if v.trim().is_empty() {
+                return Err(Invalid::new(key, "may not be empty"));
+            }
+        }
+        let a = &self.postal_address;
+        if a.trim().is_empty() || a.contains('\n') || a.len() > 200 {
+            return Err(Invalid::new(
+                "postal_address",
+                "must be one non-empty line of at most 200 characters",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `[mail]`: the sender of every mail the agents and approvals send.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub from: String,
+}
+
+impl Validate for MailSettings {
+    fn validate(&self) -> Result<(), Invalid> {
+        check_email("from", &self.from)
+    }
+}
+
+/// `[links]`: where links in mails point; absent keys follow the host (the twin's address,
+/// the approval API's URL on AWS).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Links {
+    /// Base of the unsubscribe links (`<url>/<token>`); absent: `<base>/unsubscribe`.
+    #[serde(default)]
+    pub unsubscribe_url: Option<String>,
+}
+
+impl Validate for Links {
+    fn validate(&self) -> Result<(), Invalid> {
+        if let Some(u) = &self.unsubscribe_url {
+            let ok = (u.starts_with("https://") || u.starts_with("http://")) && !u.contains('?');
+            if !ok {
+                return Err(Invalid::new(
+                    "unsubscribe_url",
+                    "must be an absolute http(s) URL without a query",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `[currency]`: the base currency and the accepted conversion rates.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Currency {
+    pub base: String,
+    /// Base-currency micro-units per unit of each accepted currency.
+    pub rates_ppm: BTreeMap<String, i64>,
+}
+
+impl Currency {
+    pub fn fx(&self) -> FxRates {
+        FxRates {
+            base: self.base.clone(),
+            ppm: self.rates_ppm.clone(),
+        }
+    }
+
+    /// Refuses a currency that has no rate.
+    pub fn check_accepted(&self, path: &str, code: &str) -> Result<(), Invalid> {
+        if self.rates_ppm.contains_key(code) {
+            return Ok(());
+        }
+        Err(Invalid::new(
+            path,
+            format!("currency `{code}` has no rate in [currency.rates_ppm]"),
+        ))
+    }
+}
+
+impl Validate for Currency {
+    fn validate(&self) -> Result<(), Invalid> {
+        check_currency("base", &self.base)?;
+        for (code, rate) in &self.rates_ppm {
+            let path = format!("rates_ppm.{code}");
+            check_currency(&path, code)?;
+            if *rate <= 0 {
+                return Err(Invalid::new(path, format!("{rate} is not a positive rate")));
+            }
+        }
+        match self.rates_ppm.get(&self.base) {
+            Some(1_000_000) => Ok(()),
+            _ => Err(Invalid::new(
+                format!("rates_ppm.{}", self.base),
+                "the base currency must be listed at 1_000_000",
+            )),
+        }
+    }
+}
+
+/// `[approvals]`: approver chains per role, their authority, and the shared amounts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approvals {
+    /// Time each approver has before the request moves on, in hours.
+    pub step_timeout_hours: i64,
+    /// Above this amount (minor units) two distinct people must approve; absent: never.
+    #[serde(default)]
+    pub two_person_above_minor: Option<i64>,
+    /// Authority of an approver not listed in `authority` (a line manager), minor units.
+    pub manager_limit_minor: i64,
+    /// role → its chain.
+    pub roles: BTreeMap<String, Role>,
+    /// Who may approve how much (SOX approval-limit control).
+    #[serde(default)]
+    pub authority: Vec<Authority>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    /// Approvers in escalation order.
+    pub approvers: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Authority {
+    pub person: String,
+    /// Largest amount this person may approve, base minor units; absent: no limit.
+    #[serde(default)]
+    pub limit_minor: Option<i64>,
+}
+
+impl Approvals {
+    /// The policy the hosts open approvals with.
+    pub fn policy(&self) -> ApprovalPolicy {
+        ApprovalPolicy {
+            chains: self
+                .roles
+                .iter()
+                .map(|(role, r)| (role.clone(), r.approvers.clone()))
+                .collect(),
+            step_timeout_hours: self.step_timeout_hours,
+            two_person_above_minor: self.two_person_above_minor,
+        }
+    }
+
+    /// Refuses an approver role (named by an agent's setting at `path`) that has no chain.
+    pub fn check_role(&self, path: &str, role: &str) -> Result<(), Invalid> {
+        if self.roles.contains_key(role) {
+            return Ok(());
+        }
+        Err(Invalid::new(
+            path,
+            format!(
+                "role `{role}` has no chain in [approvals.roles] (known: {})",
+                self.roles.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        ))
+    }
+}
+
+impl Validate for Approvals {
+    fn validate(&self) -> Result<(), Invalid> {
+        if !(1..=8760).contains(&self.step_timeout_hours) {
+            return Err(Invalid::new(
+                "step_timeout_hours",
+                format!("{} is outside 1 … 8760", self.step_timeout_hours),
+            ));
+        }
+        if let Some(v) = self.two_person_above_minor {
+            check_non_negative("two_person_above_minor", v)?;
+        }
+        check_non_negative("manager_limit_minor", self.manager_limit_minor)?;
+        if self.roles.is_empty() {
+            return Err(Invalid::new("roles", "at least one role is needed"));
+        }
+        for (role, r) in &self.roles {
+            let path = format!("roles.{role}.approvers");
+            let ok = role.starts_with(|c: char| c.is_ascii_lowercase())
+                && role
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !ok {
+                return Err(Invalid::new(
+                    format!("roles.{role}"),
+                    "a role is lower-case letters, digits and `-`",
+                ));
+            }
+            if r.approvers.is_empty() {
+                return Err(Invalid::new(path, "a chain needs at least one approver"));
+            }
+            for (i, a) in r.approvers.iter().enumerate() {
+                check_email(&format!("{path}[{i}]"), a)?;
+                if r.approvers[..i].iter().any(|b| b.eq_ignore_ascii_case(a)) {
+                    return Err(Invalid::new(format!("{path}[{i}]"), "listed twice"));
+                }
+            }
+        }
+        for (i, a) in self.authority.iter().enumerate() {
+            check_email(&format!("authority[{i}].person"), &a.person)?;
+            if let Some(l) = a.limit_minor {
+                check_non_negative(&format!("authority[{i}].limit_minor"), l)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `[plans]`: what each plan tier means to onboarding, account health and support.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plans {
+    /// Success manager of an account whose plan is not listed.
+    pub fallback_success_manager: String,
+    pub tiers: BTreeMap<String, Plan>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// Days after sign-up each onboarding milestone is due (account set up, first session,
+    /// team invited, first project published).
+    pub onboarding_due_days: [i64; 4],
+    pub success_manager: String,
+    /// Support raises a ticket's priority one step for this plan.
+    #[serde(default)]
+    pub support_priority_boost: bool,
+}
+
+impl Plans {
+    /// The success manager of `plan` (the fallback for a plan not listed).
+    pub fn success_manager(&self, plan: &str) -> &str {
+        self.tiers
+            .get(plan)
+            .map_or(&self.fallback_success_manager, |p| &p.success_manager)
+    }
+}
+
+impl Validate for Plans {
+    fn validate(&self) -> Result<(), Invalid> {
+        check_email("fallback_success_manager", &self.fallback_success_manager)?;
+        for (tier, p) in &self.tiers {
+            let path = format!("tiers.{tier}");
+            check_email(&format!("{path}.success_manager"), &p.success_manager)?;
+            let days = &p.onboarding_due_days;
+            if days[0] < 0 || days.windows(2).any(|w| w[0] > w[1]) {
+                return Err(Invalid::new(
+                    format!("{path}.onboarding_due_days"),
+                    "days must be 0 or more and never decrease",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `[sales_team]`: the reps, their territories, capacity, quota and working hours.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SalesTeam {
+    pub reps: Vec<SalesRep>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SalesRep {
+    pub email: String,
+    /// The team Lead Generation routes leads to (`sales-emea`).
+    pub territory: String,
+    /// Relative share of new leads; 0 = none.
+    pub capacity: u32,
+    /// Quarterly quota, base-currency minor units.
+    pub quarterly_quota_minor: i64,
+    pub time_zone: String,
+    /// Working hours, `["HH:MM", "HH:MM"]` in `time_zone`.
+    pub working_hours: [String; 2],
+}
+
+impl Validate for SalesTeam {
+    fn validate(&self) -> Result<(), Invalid> {
+        for (i, r) in self.reps.iter().enumerate() {
+            let path = format!("reps[{i}]");
+            check_email(&format!("{path}.email"), &r.email)?;
+            if self.reps[..i]
+                .iter()
+                .any(|o| o.email.eq_ignore_ascii_case(&r.email))
+            {
+                return Err(Invalid::new(format!("{path}.email"), "listed twice"));
+            }
+            if r.territory.trim().is_empty() {
+                return Err(Invalid::new(
+                    format!("{path}.territory"),
+                    "may not be empty",
+                ));
+            }
+            check_non_negative(
+                &format!("{path}.quarterly_quota_minor"),
+                r.quarterly_quota_minor,
+            )?;
+            check_time_zone(&format!("{path}.time_zone"), &r.time_zone)?;
+            check_hours(&format!("{path}.working_hours"), &r.working_hours)?;
+        }
+        Ok(())
+    }
+}
+
+/// Two `HH:MM` times, the first before the second.
+pub fn check_hours(path: &str, hours: &[String; 2]) -> Result<(), Invalid> {
+    check_hhmm(&format!("{path}[0]"), &hours[0])?;
+    check_hhmm(&format!("{path}[1]"), &hours[1])?;
+    if hours[0] >= hours[1] {
+        return Err(Invalid::new(path, "the start must come before the end"));
+    }
+    Ok(())
+}
+
+/// The sections every host reads: approvals and mail.
+#[derive(Clone, Debug)]
+pub struct HostSettings {
+    pub approvals: Approvals,
+    pub mail: MailSettings,
+}
+
+impl HostSettings {
+    pub fn from_file(file: &ConfigFile) -> Result<Self, ConfigError> {
+        Ok(Self {
+            approvals: file.section("approvals")?,
+            mail: file.section("mail")?,
+        })
+    }
+}
