@@ -111,7 +111,9 @@ async fn put_events(
     group: Arc<GroupCommit>,
     body: axum::body::Bytes,
 ) -> Response {
-    let value: Value = match serde_json::from_slice(&body) {
+    // The strict reader: a key written twice anywhere (a whole event's payload included) is
+    // refused, where serde_json would keep the last value.
+    let value: Value = match ascent_core::json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => return bad_request(format!("malformed JSON: {e}")),
     };

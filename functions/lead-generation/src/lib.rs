@@ -296,8 +296,8 @@ impl LeadGeneration {
     ) -> Result<(), AgentError> {
         let email = dedupe::normalise_email(&lead.email).ok_or_else(|| {
             AgentError::Invalid(format!(
-                "lead {}: `{}` is not a usable email",
-                lead.lead_id, lead.email
+                "lead {}: field `email` is not a usable address",
+                lead.lead_id
             ))
         })?;
         let domain = dedupe::company_domain(&email).map(str::to_string);
@@ -433,8 +433,8 @@ impl LeadGeneration {
     ) -> Result<(), AgentError> {
         let email = dedupe::normalise_email(&i.email).ok_or_else(|| {
             AgentError::Invalid(format!(
-                "interaction {}: `{}` is not a usable email",
-                i.interaction_id, i.email
+                "interaction {}: field `email` is not a usable address",
+                i.interaction_id
             ))
         })?;
         ctx.put_record(
@@ -588,7 +588,7 @@ mod tests {
         t.emit("ascent.crm", lead("L1", "ana@boreal.aero", "Ana Ruiz"));
         t.emit(
             "ascent.crm",
-            lead("L2", " ANA+events@boreal.aero", "A. Ruiz"),
+            lead("L2", "ANA+events@boreal.aero", "A. Ruiz"),
         );
         t.emit("ascent.crm", lead("L3", "a.ruiz@boreal.aero", "Ana  Ruiz"));
         // Same name at a free-mail domain is not a duplicate (a small company: plausible).
@@ -667,7 +667,7 @@ mod tests {
         assert_eq!(dl.len(), 1);
         assert_eq!(
             dl[0].reason,
-            "invalid input: lead L9: `ana@localhost` is not a usable email"
+            "undeliverable event: field `detail.payload.email`: not an RFC 5322 address (a domain of one label)"
         );
     }
 

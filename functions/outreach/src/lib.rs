@@ -242,8 +242,8 @@ impl Outreach {
     async fn on_lead(&self, ctx: &mut Ctx<'_>, l: &LeadCreated) -> Result<(), AgentError> {
         if !l.email.contains('@') {
             return Err(AgentError::Invalid(format!(
-                "lead {}: `{}` is not an email address",
-                l.lead_id, l.email
+                "lead {}: field `email` is not an email address",
+                l.lead_id
             )));
         }
         if let Some(zone) = &l.time_zone {
@@ -569,8 +569,8 @@ impl Outreach {
                     .and_then(|c| c.phone)
                     .ok_or_else(|| {
                         AgentError::Invalid(format!(
-                            "{:?} for {} names no phone number and no lead of that address has one",
-                            p.change, p.email
+                            "{:?} names no phone number and no lead of its address has one",
+                            p.change
                         ))
                     })?,
             ),

@@ -137,6 +137,25 @@ async fn a_refused_entry_is_named_by_its_field_never_by_its_value() {
 }
 
 #[tokio::test]
+async fn a_key_written_twice_in_a_whole_event_is_refused_naming_it() {
+    let r = router(rt());
+    let id = uuid::Uuid::now_v7();
+    // A whole EventBridge event (not a PutEvents entry), its payload naming `email` twice.
+    let body = format!(
+        r#"{{"source": "ascent.crm", "detail-type": "LeadCreated", "detail": {{"version": 1,
+            "event_id": "{id}", "correlation_id": "{id}", "actor": {{"kind": "system", "id": "crm"}},
+            "payload": {{"lead_id": "L1", "email": "a@b.example", "full_name": "A B", "company": "B",
+            "company_size": 10, "industry": "retail", "role": "CTO", "channel": "web",
+            "email": "evil@x.example"}}}}}}"#
+    );
+    let (s, v) = post(&r, &body).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let text = v.to_string();
+    assert!(text.contains("duplicate key `email`"), "{text}");
+    assert!(!text.contains("evil@x.example"), "{text}");
+}
+
+#[tokio::test]
 async fn status_lists_agents_and_queue_depths() {
     let rt = rt();
     let r = router(rt.clone());
