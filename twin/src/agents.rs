@@ -4,28 +4,10 @@
 use ascent_core::agent::{Agent, AgentDecl};
 use std::sync::Arc;
 
-/// Every agent with its default configuration.
+/// Every agent with the shipped settings (`ascent.toml`), links to the twin's default
+/// address; [`crate::config::AscentConfig::agents`] builds them with other settings.
 pub fn all() -> Vec<Arc<dyn Agent>> {
-    vec![
-        Arc::new(lead_generation::LeadGeneration::default()),
-        Arc::new(sales_director::SalesDirector::default()),
-        // Unsubscribe links and the postal address from the environment (ASCENT_UNSUBSCRIBE_URL,
-        // ASCENT_POSTAL_ADDRESS); text from the templates.
-        Arc::new(outreach::Outreach::new(
-            outreach::OutreachConfig::from_env(),
-            Arc::new(ascent_core::writer::TemplateWriter),
-        )),
-        Arc::new(demo_scheduling::DemoScheduling::default()),
-        Arc::new(closing::Closing::default()),
-        Arc::new(billing::Billing::default()),
-        Arc::new(expense_management::ExpenseManagement::default()),
-        Arc::new(finance_controller::FinanceController::default()),
-        Arc::new(customer_success_director::CustomerSuccessDirector::default()),
-        Arc::new(onboarding::Onboarding::default()),
-        Arc::new(training::Training::default()),
-        Arc::new(support::Support::default()),
-        Arc::new(retention::Retention::default()),
-    ]
+    crate::config::AscentConfig::shipped().agents("http://127.0.0.1:8787")
 }
 
 /// Every agent's declaration.

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod agents;
+pub mod config;
 pub mod http;
 pub mod infra;
 pub mod refusal;
@@ -26,7 +27,7 @@ pub fn open(settings: &Settings) -> anyhow::Result<Arc<Runtime>> {
         .context("preparing the approval link key")?;
     Ok(Arc::new(Runtime::new(
         Arc::new(store),
-        agents::all(),
+        settings.config.agents(&settings.base_url()),
         config,
     )?))
 }

@@ -32,6 +32,11 @@ struct Cli {
     /// <data-dir>/events.token).
     #[arg(long, global = true, env = "ASCENT_HOST", default_value = "127.0.0.1")]
     host: String,
+    /// The business settings (see docs/configuration.md); default ./ascent.toml when it
+    /// exists, else the shipped defaults. Refused whole, naming the key and its line, when a
+    /// setting is wrong.
+    #[arg(long, global = true, env = "ASCENT_CONFIG")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -141,6 +146,13 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let mut settings = Settings::new(&cli.data_dir, cli.port);
     settings.host = cli.host;
+    if !matches!(
+        cli.command,
+        Command::Emit { .. } | Command::Route { .. } | Command::Infra
+    ) {
+        settings.config =
+            std::sync::Arc::new(ascent::config::AscentConfig::load(cli.config.as_deref())?);
+    }
     match cli.command {
         Command::Up {
             max_connections,
@@ -164,6 +176,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 leads_per_day,
                 data_dir: settings.data_dir.clone(),
                 progress: !quiet,
+                config: settings.config.clone(),
             })?;
             print!("{report}");
             Ok(())

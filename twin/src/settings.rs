@@ -1,9 +1,11 @@
-//! Where the twin keeps its state, how it is reached, and the secrets it keeps there (the
-//! approval-link key, the events token).
+//! Where the twin keeps its state, how it is reached, its business settings, and the secrets
+//! it keeps there (the approval-link key, the events token).
 
 use crate::access::MIN_TOKEN_CHARS;
+use crate::config::AscentConfig;
 use ascent_embedded::TwinConfig;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The environment variable that sets the events token.
 pub const EVENTS_TOKEN_VAR: &str = "ASCENT_EVENTS_TOKEN";
@@ -47,6 +49,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub host: String,
     pub port: u16,
+    /// The business settings (`ascent.toml`); the shipped defaults unless set.
+    pub config: Arc<AscentConfig>,
 }
 
 impl Settings {
@@ -55,6 +59,7 @@ impl Settings {
             data_dir: data_dir.into(),
             host: "127.0.0.1".into(),
             port,
+            config: Arc::new(AscentConfig::shipped()),
         }
     }
     pub fn db_path(&self) -> PathBuf {
@@ -148,6 +153,8 @@ impl Settings {
             link_key: self.link_key()?,
             base_url: self.base_url(),
             outbox_dir: Some(self.outbox_dir()),
+            approvals: self.config.host.approvals.policy(),
+            mail_from: self.config.host.mail.from.clone(),
             ..TwinConfig::default()
         })
     }

@@ -1,6 +1,7 @@
 //! `ascent simulate`: runs a synthetic company through every agent on a fresh SQLite data lake
 //! with a simulated clock, acting as the CRM, the customers and the approvers, then reports.
 
+use crate::config::AscentConfig;
 use crate::synthetic::Company;
 use anyhow::Context;
 use ascent_core::approval::Decision;
@@ -23,6 +24,8 @@ pub struct SimulationOptions {
     /// The simulation's database goes to `<data_dir>/simulate-<seed>.db` (replaced each run).
     pub data_dir: PathBuf,
     pub progress: bool,
+    /// The business settings the company runs under (`ascent simulate --config FILE`).
+    pub config: Arc<AscentConfig>,
 }
 
 /// What a simulation did.
@@ -138,9 +141,12 @@ pub fn run(o: &SimulationOptions) -> anyhow::Result<SimulationReport> {
     let config = TwinConfig {
         link_key: format!("simulation-{}-link-key-0123456789abcdef", o.seed).into_bytes(),
         outbox_dir: None,
+        approvals: o.config.host.approvals.policy(),
+        mail_from: o.config.host.mail.from.clone(),
         ..TwinConfig::default()
     };
-    let rt = Runtime::new(Arc::new(store), crate::agents::all(), config)?;
+    let agents = o.config.agents(&config.base_url);
+    let rt = Runtime::new(Arc::new(store), agents, config)?;
     let mut company = Company::new(o.seed, start_date(), o.leads_per_day);
     let bar = if o.progress {
         let b = ProgressBar::new(o.days as u64);
@@ -278,6 +284,7 @@ mod tests {
             leads_per_day: 30,
             data_dir: dir.path().to_path_buf(),
             progress: false,
+            config: Arc::new(AscentConfig::shipped()),
         };
         let a = run(&opts(3)).unwrap();
         assert!(a.business_events > 1_000);

@@ -5,20 +5,12 @@ use serde::{Deserialize, Serialize};
 
 /// Reminders at configurable days overdue, then escalation to collections.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DunningSchedule {
     /// Days overdue for each reminder, ascending.
     pub reminder_days: Vec<u32>,
     /// Days overdue for the escalation (the last step).
     pub escalation_day: u32,
-}
-
-impl Default for DunningSchedule {
-    fn default() -> Self {
-        Self {
-            reminder_days: vec![3, 10, 20],
-            escalation_day: 30,
-        }
-    }
 }
 
 impl DunningSchedule {
@@ -55,7 +47,7 @@ mod tests {
 
     #[test]
     fn steps_in_order_and_skips_missed_ones() {
-        let s = DunningSchedule::default();
+        let s = crate::BillingConfig::default().dunning;
         assert_eq!(s.due_step(2, 0), None);
         assert_eq!(s.due_step(3, 0), Some((1, DunningAction::Reminder)));
         assert_eq!(s.due_step(4, 1), None);

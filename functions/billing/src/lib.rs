@@ -8,6 +8,7 @@
 
 pub mod ageing;
 pub mod dunning;
+mod settings;
 pub mod stripe;
 pub mod tax;
 
@@ -76,21 +77,16 @@ pub fn declaration() -> AgentDecl {
     }
 }
 
+/// `[billing]` of `ascent.toml` (see `settings`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BillingConfig {
+    #[serde(rename = "tax_rates_bp")]
     pub tax: TaxTable,
     pub dunning: DunningSchedule,
+    /// Terms of an account without a billing profile.
+    #[serde(rename = "default_payment_terms_days")]
     pub default_terms_days: u32,
-}
-
-impl Default for BillingConfig {
-    fn default() -> Self {
-        Self {
-            tax: TaxTable::default(),
-            dunning: DunningSchedule::default(),
-            default_terms_days: 30,
-        }
-    }
 }
 
 /// Billing details of an account (`account#<id>` / `billing-profile`, financial domain).

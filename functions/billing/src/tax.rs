@@ -4,31 +4,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct TaxTable {
     /// Region (`US-CA`, `DE`) → rate in basis points.
     pub rates_bp: BTreeMap<String, i64>,
-}
-
-impl Default for TaxTable {
-    fn default() -> Self {
-        let rates = [
-            ("US-CA", 725),
-            ("US-NY", 400),
-            ("US-TX", 625),
-            ("US-WA", 650),
-            ("US-MA", 625),
-            ("CA-ON", 1_300),
-            ("GB", 2_000),
-            ("DE", 1_900),
-            ("FR", 2_000),
-            ("NL", 2_100),
-            ("IE", 2_300),
-            ("ES", 2_100),
-        ];
-        Self {
-            rates_bp: rates.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
-        }
-    }
 }
 
 impl TaxTable {
@@ -43,11 +22,10 @@ impl TaxTable {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     #[test]
     fn lookup_is_case_insensitive_and_defaults_to_zero() {
-        let t = TaxTable::default();
+        let t = crate::BillingConfig::default().tax;
         assert_eq!(t.rate_bp("us-ca"), 725);
         assert_eq!(t.rate_bp("US-OR"), 0);
         assert_eq!(t.rate_bp("DE"), 1_900);

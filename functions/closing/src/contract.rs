@@ -6,27 +6,13 @@ use serde::{Deserialize, Serialize};
 
 /// What sales may sign without legal.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StandardTerms {
     pub max_payment_terms_days: u32,
     pub min_term_months: u32,
     pub max_term_months: u32,
     pub max_liability_cap_multiple: f64,
     pub governing_laws: Vec<String>,
-}
-
-impl Default for StandardTerms {
-    fn default() -> Self {
-        Self {
-            max_payment_terms_days: 45,
-            min_term_months: 12,
-            max_term_months: 36,
-            max_liability_cap_multiple: 1.0,
-            governing_laws: ["US-DE", "US-CA", "GB", "DE", "IE"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-        }
-    }
 }
 
 impl StandardTerms {
@@ -86,7 +72,12 @@ mod tests {
 
     #[test]
     fn standard_terms_have_no_deviation() {
-        assert!(StandardTerms::default().deviations(&standard()).is_empty());
+        assert!(
+            crate::ClosingConfig::default()
+                .standard_terms
+                .deviations(&standard())
+                .is_empty()
+        );
     }
 
     #[test]
@@ -100,7 +91,9 @@ mod tests {
             ..standard()
         };
         assert_eq!(
-            StandardTerms::default().deviations(&t),
+            crate::ClosingConfig::default()
+                .standard_terms
+                .deviations(&t),
             [
                 "payment terms 90 days (standard at most 45)",
                 "term 6 months (standard 12–36)",

@@ -20,6 +20,7 @@
 
 pub mod contract;
 pub mod price_book;
+mod settings;
 
 use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
@@ -83,14 +84,17 @@ pub fn declaration() -> AgentDecl {
     }
 }
 
-/// Closing settings.
+/// Closing's settings: `[closing]` of `ascent.toml` (see `settings`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ClosingConfig {
     pub price_book: PriceBook,
     /// Discounts above this percentage need approval.
     pub discount_threshold_pct: f64,
     /// Role whose approver chain decides discounts.
+    #[serde(rename = "discount_approver_role")]
     pub approver_role: String,
+    #[serde(rename = "proposal_validity_days")]
     pub validity_days: i64,
     /// What sales may sign without Legal.
     pub standard_terms: StandardTerms,
@@ -98,33 +102,6 @@ pub struct ClosingConfig {
     pub legal_role: String,
     /// Categories win and loss reasons are normalised to (anything else is `other`).
     pub outcome_reasons: Vec<String>,
-}
-
-impl Default for ClosingConfig {
-    fn default() -> Self {
-        Self {
-            price_book: PriceBook::default(),
-            discount_threshold_pct: 15.0,
-            approver_role: "sales-director".into(),
-            validity_days: 30,
-            standard_terms: StandardTerms::default(),
-            legal_role: "legal".into(),
-            outcome_reasons: [
-                "price",
-                "competitor",
-                "no_decision",
-                "timing",
-                "features",
-                "budget",
-                "relationship",
-                "product_fit",
-                "security",
-            ]
-            .iter()
-            .map(|r| r.to_string())
-            .collect(),
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

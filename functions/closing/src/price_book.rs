@@ -7,22 +7,26 @@ use serde::{Deserialize, Serialize};
 
 /// A volume tier: from `min_quantity` units up, `discount_bp` off list (basis points).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Tier {
     pub min_quantity: u32,
     pub discount_bp: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Product {
     pub sku: String,
     pub description: String,
     /// List price per unit in minor units.
     pub list_price_minor: i64,
     /// Ascending by `min_quantity`.
+    #[serde(default)]
     pub tiers: Vec<Tier>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PriceBook {
     pub currency: String,
     pub products: Vec<Product>,
@@ -38,48 +42,6 @@ pub enum PricingError {
     Currency { book: String, deal: String },
     #[error("a proposal needs at least one line")]
     NoLines,
-}
-
-fn tier(min_quantity: u32, discount_bp: i64) -> Tier {
-    Tier {
-        min_quantity,
-        discount_bp,
-    }
-}
-
-impl Default for PriceBook {
-    fn default() -> Self {
-        let p = |sku: &str, description: &str, list: i64, tiers: Vec<Tier>| Product {
-            sku: sku.into(),
-            description: description.into(),
-            list_price_minor: list,
-            tiers,
-        };
-        Self {
-            currency: "USD".into(),
-            products: vec![
-                p(
-                    "XR-STUDIO-SEAT",
-                    "Ascent Studio seat, annual",
-                    120_000,
-                    vec![tier(10, 1_000), tier(50, 2_000), tier(200, 3_000)],
-                ),
-                p(
-                    "XR-HEADSET",
-                    "Managed XR headset, annual",
-                    89_900,
-                    vec![tier(25, 500), tier(100, 1_000)],
-                ),
-                p("ONBOARDING", "Onboarding package", 500_000, vec![]),
-                p(
-                    "SUPPORT-PREMIUM",
-                    "Premium support, annual",
-                    960_000,
-                    vec![],
-                ),
-            ],
-        }
-    }
 }
 
 impl PriceBook {
@@ -145,7 +107,7 @@ mod tests {
 
     #[test]
     fn volume_tiers_apply_to_all_units() {
-        let b = PriceBook::default();
+        let b = crate::ClosingConfig::default().price_book;
         let priced = b
             .price(
                 &[
@@ -166,7 +128,7 @@ mod tests {
 
     #[test]
     fn bad_lines_are_named() {
-        let b = PriceBook::default();
+        let b = crate::ClosingConfig::default().price_book;
         assert_eq!(
             b.price(&[line("XR-HOLODECK", 1)], "USD"),
             Err(PricingError::UnknownSku("XR-HOLODECK".into()))

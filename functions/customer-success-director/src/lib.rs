@@ -9,6 +9,10 @@
 //! rate); upsell candidates (healthy accounts using 90% or more of their seats). The report is
 //! kept at `cs-report#<week>`, mailed to the director and announced as `CsReportPublished`.
 
+mod settings;
+
+pub use settings::{CsConfig, RenewalRate};
+
 use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
 };
@@ -20,7 +24,7 @@ use ascent_core::event::Event;
 use ascent_core::money::Money;
 use ascent_core::ports::{Condition, Mail, Query, SortKey};
 use async_trait::async_trait;
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -28,7 +32,6 @@ use std::collections::BTreeMap;
 pub const NAME: &str = "customer-success-director";
 pub const ACCOUNTS: &str = "csd#accounts";
 pub const NPS: &str = "csd#nps";
-pub const DIRECTOR: &str = "cs.director@ascent-xr.example";
 
 pub fn declaration() -> AgentDecl {
     AgentDecl {
@@ -76,15 +79,6 @@ pub struct PortfolioAccount {
     pub version: u32,
 }
 
-/// Renewal rate assumed per tier for the expected ARR.
-pub fn renewal_rate(tier: Option<HealthTier>) -> f64 {
-    match tier {
-        Some(HealthTier::Healthy) => 0.95,
-        Some(HealthTier::Watch) | None => 0.75,
-        Some(HealthTier::AtRisk) => 0.40,
-    }
-}
-
 /// Promoters minus detractors, in percent; `None` without answers.
 pub fn nps(scores: &[u8]) -> Option<i32> {
     if scores.is_empty() {
@@ -113,14 +107,7 @@ pub struct WeeklyReport {
 
 pub struct CustomerSuccessDirector {
     decl: AgentDecl,
-}
-
-impl Default for CustomerSuccessDirector {
-    fn default() -> Self {
-        Self {
-            decl: declaration(),
-        }
-    }
+    config: CsConfig,
 }
 
 impl CustomerSuccessDirector {
@@ -188,12 +175,15 @@ impl CustomerSuccessDirector {
             .collect();
         let count = |t: HealthTier| accounts.iter().filter(|a| a.tier == Some(t)).count() as u32;
         let last = monday - Duration::days(1);
-        let recent = self.answers(ctx, monday - Duration::days(90), last).await?;
+        let window = self.config.nps_window_days;
+        let recent = self
+            .answers(ctx, monday - Duration::days(window), last)
+            .await?;
         let previous = self
             .answers(
                 ctx,
-                monday - Duration::days(180),
-                monday - Duration::days(91),
+                monday - Duration::days(2 * window),
+                monday - Duration::days(window + 1),
             )
             .await?;
         let mut by_segment: BTreeMap<String, Vec<u8>> = BTreeMap::new();
@@ -203,8 +193,9 @@ impl CustomerSuccessDirector {
         let renewing: Vec<&PortfolioAccount> = accounts
             .iter()
             .filter(|a| {
-                a.renews_on
-                    .is_some_and(|r| r >= monday && r <= monday + Duration::days(90))
+                a.renews_on.is_some_and(|r| {
+                    r >= monday && r <= monday + Duration::days(self.config.renewal_window_days)
+                })
             })
             .collect();
         let minor = |a: &PortfolioAccount| a.arr.as_ref().map_or(0, |m| m.amount_minor);
@@ -216,14 +207,14 @@ impl CustomerSuccessDirector {
             .sum();
         let expected: i64 = renewing
             .iter()
-            .map(|a| (minor(a) as f64 * renewal_rate(a.tier)).round() as i64)
+            .map(|a| (minor(a) as f64 * self.config.renewal_rate.of(a.tier)).round() as i64)
             .sum();
         let upsell: Vec<String> = accounts
             .iter()
             .filter(|a| {
                 a.tier == Some(HealthTier::Healthy)
                     && a.seats > 0
-                    && a.seats_in_use * 10 >= a.seats * 9
+                    && a.seats_in_use * 100 >= a.seats * self.config.upsell_seat_use_pct
             })
             .map(|a| a.account_id.clone())
             .collect();
@@ -234,9 +225,9 @@ impl CustomerSuccessDirector {
             watch: count(HealthTier::Watch),
             at_risk: count(HealthTier::AtRisk),
             nps: nps(&recent.iter().map(|a| a.score).collect::<Vec<_>>()),
-            arr_up_for_renewal: Money::usd(up),
-            arr_at_risk: Money::usd(at_risk),
-            arr_expected: Money::usd(expected),
+            arr_up_for_renewal: Money::new(up, &self.config.base_currency),
+            arr_at_risk: Money::new(at_risk, &self.config.base_currency),
+            arr_expected: Money::new(expected, &self.config.base_currency),
             upsell_candidates: upsell,
         };
         Ok(WeeklyReport {
@@ -251,7 +242,7 @@ impl CustomerSuccessDirector {
 
     async fn on_daily(&self, ctx: &mut Ctx<'_>, t: &ScheduleTick) -> Result<(), AgentError> {
         let today = t.at.date_naive();
-        if today.weekday() != Weekday::Mon {
+        if today.weekday() != self.config.weekly_report_day {
             return Ok(());
         }
         let pk = format!("cs-report#{today}");
@@ -274,7 +265,7 @@ impl CustomerSuccessDirector {
             .map(|(k, v)| format!("{k} {v:+}; "))
             .collect();
         ctx.send_mail(Mail {
-            to: DIRECTOR.into(),
+            to: self.config.director.clone(),
             subject: format!("CS weekly report, week of {today}"),
             text: format!(
                 "Accounts {}: healthy {}, watch {}, at risk {}.\nNPS (90 days): {} (before: {}); by segment: {segments}\n\

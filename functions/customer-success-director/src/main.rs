@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    ascent_aws::run_sqs_agent(customer_success_director::CustomerSuccessDirector::default()).await
+    ascent_aws::run_sqs_agent(customer_success_director::CustomerSuccessDirector::from_config).await
 }

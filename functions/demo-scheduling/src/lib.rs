@@ -12,6 +12,7 @@
 //! reminders for demos in the next 36 hours. `DemoCancelled` frees everything and, when
 //! asked, books the next free slot.
 
+mod settings;
 pub mod slots;
 
 use ascent_core::agent::{
@@ -73,6 +74,8 @@ pub struct RepHours {
     pub to: NaiveTime,
 }
 
+/// Demo Scheduling's settings: `[demo_scheduling]`, the reps' hours of `[sales_team]` and
+/// `[currency]` of `ascent.toml` (see `settings`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DemoConfig {
     /// Rep email → working hours; reps not listed work `default_rep_hours`.
@@ -91,44 +94,12 @@ pub struct DemoConfig {
     /// Smallest budget worth a demo (base currency) and the furthest timeline.
     pub min_budget: Money,
     pub max_timeline_days: u32,
+    /// BANT answers that may be unknown for a request to still qualify.
+    pub max_unknowns: u32,
+    /// How far ahead the daily run reminds prospects of their demo.
+    pub reminder_hours_ahead: i64,
     pub fx: FxRates,
     pub prep_material: String,
-}
-
-impl Default for DemoConfig {
-    fn default() -> Self {
-        let h = |tz: &str| RepHours {
-            time_zone: tz.into(),
-            from: NaiveTime::from_hms_opt(9, 0, 0).expect("valid"),
-            to: NaiveTime::from_hms_opt(17, 30, 0).expect("valid"),
-        };
-        let reps = [
-            ("ava.rep@ascent-xr.example", "America/New_York"),
-            ("ben.rep@ascent-xr.example", "America/Chicago"),
-            ("chloe.rep@ascent-xr.example", "America/Los_Angeles"),
-            ("dario.rep@ascent-xr.example", "Europe/Berlin"),
-            ("eva.rep@ascent-xr.example", "Europe/London"),
-            ("kenji.rep@ascent-xr.example", "Asia/Tokyo"),
-        ];
-        Self {
-            reps: reps.iter().map(|(r, tz)| (r.to_string(), h(tz))).collect(),
-            default_rep_hours: h("America/New_York"),
-            prospect_from: NaiveTime::from_hms_opt(9, 0, 0).expect("valid"),
-            prospect_to: NaiveTime::from_hms_opt(18, 0, 0).expect("valid"),
-            buffer_minutes: 15,
-            step_minutes: 30,
-            min_lead_hours: 24,
-            search_days: 14,
-            headsets: 8,
-            sandboxes: 2,
-            min_budget: Money::usd(1_000_000),
-            max_timeline_days: 365,
-            fx: FxRates::default(),
-            prep_material:
-                "https://ascent-xr.example/demo-prep (headset fit guide, agenda, sandbox login)"
-                    .into(),
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -217,7 +188,7 @@ pub fn qualification_gaps(q: &Qualification, config: &DemoConfig) -> (Vec<String
         }
         Some(_) => {}
     }
-    let qualified = !hard && unknown < 2;
+    let qualified = !hard && unknown <= config.max_unknowns;
     (gaps, qualified)
 }
 
@@ -570,7 +541,10 @@ impl DemoScheduling {
     async fn on_daily(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
         let q = Query::gsi1(UPCOMING).sort(SortKey::Between(
             stamp(tick.at),
-            format!("{}~", stamp(tick.at + Duration::hours(36))),
+            format!(
+                "{}~",
+                stamp(tick.at + Duration::hours(self.config.reminder_hours_ahead))
+            ),
         ));
         for mut d in ctx.query_as::<Demo>(Domain::Customer, &q).await? {
             if d.reminded || d.status != DemoStatus::Scheduled {

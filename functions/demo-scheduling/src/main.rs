@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    ascent_aws::run_sqs_agent(demo_scheduling::DemoScheduling::default()).await
+    ascent_aws::run_sqs_agent(demo_scheduling::DemoScheduling::from_config).await
 }

@@ -13,6 +13,7 @@
 
 pub mod receipt;
 pub mod rules;
+mod settings;
 
 use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
@@ -36,8 +37,6 @@ use std::collections::BTreeMap;
 pub const NAME: &str = "expense-management";
 /// `gsi1` partition of approved expenses not yet reimbursed, sorted by `<incurred>#<id>`.
 pub const TO_REIMBURSE: &str = "expenses#to-reimburse";
-/// Who decides claims the manager does not.
-pub const CONTROLLER_ROLE: &str = "finance-controller";
 
 pub fn declaration() -> AgentDecl {
     AgentDecl {
@@ -115,12 +114,6 @@ pub struct ReimbursementBatch {
 pub struct ExpenseManagement {
     decl: AgentDecl,
     policy: ExpensePolicy,
-}
-
-impl Default for ExpenseManagement {
-    fn default() -> Self {
-        Self::new(ExpensePolicy::default())
-    }
 }
 
 fn expense_pk(id: &str) -> String {
@@ -366,12 +359,12 @@ impl ExpenseManagement {
             ),
             amount: Some(amount_base),
             requester: e.employee.clone(),
-            approver_role: CONTROLLER_ROLE.into(),
+            approver_role: self.policy.approver_role.clone(),
             first_approver: first_approver.clone(),
             reason: why.join("; "),
             facts: facts_shown,
         })?;
-        x.approver = first_approver.or_else(|| Some(CONTROLLER_ROLE.into()));
+        x.approver = first_approver.or_else(|| Some(self.policy.approver_role.clone()));
         x.approval_id = Some(approval_id);
         self.save(ctx, &x)
     }

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    ascent_aws::run_sqs_agent(expense_management::ExpenseManagement::default()).await
+    ascent_aws::run_sqs_agent(expense_management::ExpenseManagement::from_config).await
 }

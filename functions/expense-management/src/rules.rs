@@ -21,9 +21,11 @@ pub enum RuleAction {
     Reject,
 }
 
-/// The company's expense policy.
+/// The company's expense policy: `[expenses]` of `ascent.toml` (see `settings`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExpensePolicy {
+    /// Role whose approver chain decides claims above `controller_above_minor`.
+    pub approver_role: String,
     /// Accepted claim currencies and their rates into the base currency of budgets, limits
     /// and thresholds. A claim in a currency not listed is refused.
     pub fx: FxRates,
@@ -51,50 +53,6 @@ pub struct ExpensePolicy {
     pub department_managers: BTreeMap<String, String>,
     /// Day of the week reimbursement batches are made.
     pub reimbursement_day: Weekday,
-}
-
-impl Default for ExpensePolicy {
-    fn default() -> Self {
-        let limits = [
-            ("travel", 250_000),
-            ("lodging", 150_000),
-            ("meals", 15_000),
-            ("client_entertainment", 50_000),
-            ("software", 50_000),
-            ("equipment", 200_000),
-            ("training", 300_000),
-            ("office", 30_000),
-        ];
-        Self {
-            fx: FxRates::default(),
-            category_limits_minor: limits.iter().map(|(c, l)| (c.to_string(), *l)).collect(),
-            over_limit: RuleAction::Flag,
-            receipt_required_above_minor: 7_500,
-            auto_approve_up_to_minor: 5_000,
-            controller_above_minor: 100_000,
-            max_age_days: 90,
-            weekend: RuleAction::Flag,
-            alcohol: RuleAction::Reject,
-            alcohol_words: [
-                "wine",
-                "beer",
-                "liquor",
-                "spirits",
-                "cocktail",
-                "champagne",
-                "whisky",
-                "vodka",
-            ]
-            .iter()
-            .map(|w| w.to_string())
-            .collect(),
-            duplicate: RuleAction::Reject,
-            receipt_mismatch: RuleAction::Flag,
-            date_order: DateOrder::MonthFirst,
-            department_managers: BTreeMap::new(),
-            reimbursement_day: Weekday::Fri,
-        }
-    }
 }
 
 /// One broken rule.
@@ -312,7 +270,7 @@ mod tests {
 
     #[test]
     fn clean_claim_has_no_findings_and_converts_to_base() {
-        let p = ExpensePolicy::default();
+        let p = crate::ExpensePolicy::default();
         let e = claim("travel", Money::new(100_000, "EUR"), "2026-03-04");
         let ev = p.evaluate(&e, None, today(), None).unwrap();
         assert_eq!(ev.amount_base, Money::usd(108_000));
@@ -321,7 +279,7 @@ mod tests {
 
     #[test]
     fn over_limit_weekend_and_missing_receipt() {
-        let p = ExpensePolicy::default();
+        let p = crate::ExpensePolicy::default();
         let mut e = claim("meals", Money::usd(18_000), "2026-02-28"); // Saturday
         e.receipt_attached = false;
         let ev = p.evaluate(&e, None, today(), None).unwrap();
@@ -336,7 +294,7 @@ mod tests {
 
     #[test]
     fn alcohol_duplicates_age_and_unknown_categories() {
-        let p = ExpensePolicy::default();
+        let p = crate::ExpensePolicy::default();
         let mut e = claim("meals", Money::usd(4_000), "2026-03-04");
         e.receipt_text = Some("Bar Centrale\n2 x House wine 18.00\nTotal 40.00".into());
         let r = receipt::extract(e.receipt_text.as_deref().unwrap(), p.date_order);
@@ -354,7 +312,7 @@ mod tests {
 
     #[test]
     fn receipt_disagreeing_with_the_claim_is_flagged() {
-        let p = ExpensePolicy::default();
+        let p = crate::ExpensePolicy::default();
         let e = claim("travel", Money::usd(58_250), "2026-03-04");
         let r = receipt::extract("Lufthansa\n2026-03-03\nTOTAL USD 482.50", p.date_order);
         let ev = p.evaluate(&e, Some(&r), today(), None).unwrap();
@@ -370,7 +328,7 @@ mod tests {
 
     #[test]
     fn bad_data_is_an_error_not_a_finding() {
-        let p = ExpensePolicy::default();
+        let p = crate::ExpensePolicy::default();
         let e = claim("travel", Money::new(1_000, "JPY"), "2026-03-04");
         assert!(matches!(
             p.evaluate(&e, None, today(), None),

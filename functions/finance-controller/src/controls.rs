@@ -18,22 +18,6 @@ pub struct ApprovalLimits {
     pub two_person_above_minor: i64,
 }
 
-impl Default for ApprovalLimits {
-    fn default() -> Self {
-        let limits = [
-            ("sales.director@ascent-xr.example", Some(2_500_000)),
-            ("cro@ascent-xr.example", None),
-            ("finance.controller@ascent-xr.example", Some(5_000_000)),
-            ("cfo@ascent-xr.example", None),
-        ];
-        Self {
-            limits: limits.iter().map(|(p, l)| (p.to_string(), *l)).collect(),
-            default_limit_minor: 100_000,
-            two_person_above_minor: 5_000_000,
-        }
-    }
-}
-
 /// The result of checking one decision.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ControlCheck {
@@ -162,21 +146,21 @@ mod tests {
 
     #[test]
     fn a_manager_within_their_limit_passes() {
-        let c = ApprovalLimits::default().check(
+        let c = crate::FinanceConfig::default().limits.check(
             &decided(
                 Some(Money::usd(48_250)),
                 Some("mara.head@ascent-xr.example"),
                 ApprovalOutcome::Approved,
             ),
-            &FxRates::default(),
+            &crate::FinanceConfig::default().fx,
         );
         assert!(c.passed(), "{:?}", c.failures);
     }
 
     #[test]
     fn self_approval_limits_and_two_person_rule_fail() {
-        let l = ApprovalLimits::default();
-        let fx = FxRates::default();
+        let l = crate::FinanceConfig::default().limits;
+        let fx = crate::FinanceConfig::default().fx;
         let own = l.check(
             &decided(
                 Some(Money::usd(1_000)),
@@ -223,10 +207,10 @@ mod tests {
 
     #[test]
     fn rejections_and_expiries_only_need_segregation() {
-        let l = ApprovalLimits::default();
+        let l = crate::FinanceConfig::default().limits;
         let c = l.check(
             &decided(Some(Money::usd(9_000_000)), None, ApprovalOutcome::Expired),
-            &FxRates::default(),
+            &crate::FinanceConfig::default().fx,
         );
         assert!(c.passed());
         let c = l.check(
@@ -235,7 +219,7 @@ mod tests {
                 Some("cfo@ascent-xr.example"),
                 ApprovalOutcome::Rejected,
             ),
-            &FxRates::default(),
+            &crate::FinanceConfig::default().fx,
         );
         assert!(c.failures[0].contains("XYZ"));
     }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 /// Account names of the chart of accounts (QuickBooks' default names where one exists).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ChartOfAccounts {
     pub receivables: String,
     pub revenue: String,
@@ -20,35 +21,6 @@ pub struct ChartOfAccounts {
     /// Expense category → account; unknown categories post to `other_expense`.
     pub expense_accounts: BTreeMap<String, String>,
     pub other_expense: String,
-}
-
-impl Default for ChartOfAccounts {
-    fn default() -> Self {
-        let expense = [
-            ("travel", "Travel"),
-            ("lodging", "Travel"),
-            ("meals", "Meals and Entertainment"),
-            ("client_entertainment", "Meals and Entertainment"),
-            ("software", "Software and Subscriptions"),
-            ("equipment", "Equipment"),
-            ("training", "Training and Education"),
-            ("office", "Office Supplies"),
-        ];
-        Self {
-            receivables: "Accounts Receivable (A/R)".into(),
-            revenue: "Sales".into(),
-            sales_tax: "Sales Tax Payable".into(),
-            cash: "Undeposited Funds".into(),
-            returns: "Sales Returns and Allowances".into(),
-            reimbursements_payable: "Employee Reimbursements Payable".into(),
-            bank: "Checking".into(),
-            expense_accounts: expense
-                .iter()
-                .map(|(c, a)| (c.to_string(), a.to_string()))
-                .collect(),
-            other_expense: "Other Business Expenses".into(),
-        }
-    }
 }
 
 impl ChartOfAccounts {
@@ -179,7 +151,7 @@ mod tests {
 
     #[test]
     fn entries_balance_and_export_in_quickbooks_layout() {
-        let coa = ChartOfAccounts::default();
+        let coa = crate::FinanceConfig::default().chart;
         let mut e = JournalEntry::simple(
             "2026-03-05".parse().unwrap(),
             &Money::usd(123_450),

@@ -16,6 +16,7 @@
 
 pub mod controls;
 pub mod journal;
+mod settings;
 
 use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
@@ -79,6 +80,8 @@ pub fn declaration() -> AgentDecl {
     }
 }
 
+/// The Finance Controller's settings: `[finance]`, `[approvals]` and `[currency]` of
+/// `ascent.toml` (see `settings`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FinanceConfig {
     pub fx: FxRates,
@@ -92,28 +95,6 @@ pub struct FinanceConfig {
     pub close_day: u32,
     /// Who receives the close report.
     pub report_to: String,
-}
-
-impl Default for FinanceConfig {
-    fn default() -> Self {
-        let budgets = [
-            ("marketing", 1_500_000),
-            ("sales", 2_000_000),
-            ("operations", 800_000),
-            ("finance", 400_000),
-            ("customer-success", 600_000),
-            ("engineering", 1_200_000),
-        ];
-        Self {
-            fx: FxRates::default(),
-            chart: ChartOfAccounts::default(),
-            limits: ApprovalLimits::default(),
-            budgets: budgets.iter().map(|(d, b)| (d.to_string(), *b)).collect(),
-            warn_at_pct: 90,
-            close_day: 3,
-            report_to: "cfo@ascent-xr.example".into(),
-        }
-    }
 }
 
 /// Running totals of a month (`period#<YYYY-MM>` / `summary`), updated with each posting.
@@ -193,12 +174,6 @@ fn add(m: &mut BTreeMap<String, i64>, key: &str, v: i64) {
 pub struct FinanceController {
     decl: AgentDecl,
     config: FinanceConfig,
-}
-
-impl Default for FinanceController {
-    fn default() -> Self {
-        Self::new(FinanceConfig::default())
-    }
 }
 
 impl FinanceController {

@@ -14,6 +14,9 @@
 pub mod dedupe;
 pub mod learning;
 pub mod scoring;
+mod settings;
+
+pub use settings::{LeadConfig, Routing};
 
 use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
@@ -28,7 +31,7 @@ use ascent_core::ports::{Condition, Item, Query, SortKey};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use learning::LogisticModel;
-use scoring::{LeadFacts, LeadScore, ScoringModel};
+use scoring::{LeadFacts, LeadScore};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -83,28 +86,14 @@ pub struct LeadRecord {
 /// The Lead Generation agent.
 pub struct LeadGeneration {
     decl: AgentDecl,
-    model: ScoringModel,
-    /// Outcomes the learned model needs before it replaces the rules.
-    learn_after: u32,
+    config: LeadConfig,
 }
 
 /// Where the learned model lives (performance domain).
 pub const MODEL_PK: &str = "model#lead-score";
 
-/// Domains of personal mailboxes: a company lead from one needs a person to check it.
-const PERSONAL_MAIL: [&str; 8] = [
-    "gmail.com",
-    "yahoo.com",
-    "hotmail.com",
-    "outlook.com",
-    "icloud.com",
-    "gmx.de",
-    "web.de",
-    "aol.com",
-];
-
 /// What makes a lead unscorable, one entry per problem.
-pub fn lead_problems(l: &LeadCreated) -> Vec<String> {
+pub fn lead_problems(l: &LeadCreated, config: &LeadConfig) -> Vec<String> {
     let blank = |s: &str| {
         let t = s.trim().to_ascii_lowercase();
         t.is_empty() || ["unknown", "n/a", "na", "-", "none", "?"].contains(&t.as_str())
@@ -128,29 +117,15 @@ pub fn lead_problems(l: &LeadCreated) -> Vec<String> {
         .next()
         .unwrap_or("")
         .to_ascii_lowercase();
-    if PERSONAL_MAIL.contains(&domain.as_str()) && l.company_size >= 50 {
+    if config.personal_mail_domains.contains(&domain)
+        && l.company_size >= config.personal_mail_min_company_size
+    {
         p.push(format!(
             "personal address ({domain}) for a {}-employee company: confirm the person",
             l.company_size
         ));
     }
     p
-}
-
-impl Default for LeadGeneration {
-    fn default() -> Self {
-        Self::new(ScoringModel::default())
-    }
-}
-
-/// Sales team by territory, from the lead's country.
-pub fn territory(country: Option<&str>) -> &'static str {
-    match country.map(|c| c.to_ascii_uppercase()).as_deref() {
-        Some("US" | "CA" | "MX" | "BR" | "AR" | "CL" | "CO") => "sales-americas",
-        Some("JP" | "KR" | "CN" | "SG" | "AU" | "NZ" | "IN" | "HK" | "TW") => "sales-apac",
-        Some(_) => "sales-emea",
-        None => "sales-americas",
-    }
 }
 
 fn lead_pk(id: &str) -> String {
@@ -166,7 +141,7 @@ fn contact_pk(email: &str) -> String {
 impl LeadGeneration {
     /// Sets how many outcomes the learned model needs before it scores.
     pub fn learning_after(mut self, outcomes: u32) -> Self {
-        self.learn_after = outcomes;
+        self.config.learn_after_outcomes = outcomes;
         self
     }
 
@@ -178,7 +153,7 @@ impl LeadGeneration {
         interactions: &[(InteractionKind, DateTime<Utc>)],
         at: DateTime<Utc>,
     ) -> Result<(LeadScore, String), AgentError> {
-        let mut score = self.model.score(
+        let mut score = self.config.scoring.score(
             &LeadFacts {
                 company_size: lead.company_size,
                 industry: &lead.industry,
@@ -189,11 +164,11 @@ impl LeadGeneration {
         );
         let learned: Option<LogisticModel> =
             ctx.get_as(Domain::Performance, MODEL_PK, "current").await?;
-        match learned.filter(|m| m.outcomes >= self.learn_after) {
+        match learned.filter(|m| m.outcomes >= self.config.learn_after_outcomes) {
             Some(m) => {
                 let x = self.features(lead, score.intent);
                 score.score = (m.predict(&x) * 100.0).round().clamp(0.0, 100.0) as u8;
-                score.grade = self.model.grade(score.score);
+                score.grade = self.config.scoring.grade(score.score);
                 let weights: Vec<String> = m
                     .explain()
                     .iter()
@@ -206,7 +181,7 @@ impl LeadGeneration {
                 ));
                 Ok((score, m.name()))
             }
-            None => Ok((score, self.model.name.clone())),
+            None => Ok((score, self.config.scoring.name.clone())),
         }
     }
 
@@ -261,11 +236,10 @@ impl LeadGeneration {
         )
     }
 
-    pub fn new(model: ScoringModel) -> Self {
+    pub fn new(config: LeadConfig) -> Self {
         Self {
             decl: declaration(),
-            model,
-            learn_after: 20,
+            config,
         }
     }
 
@@ -275,7 +249,7 @@ impl LeadGeneration {
         email: &str,
         at: DateTime<Utc>,
     ) -> Result<Vec<(InteractionKind, DateTime<Utc>)>, AgentError> {
-        let from = at - Duration::days(self.model.intent_window_days);
+        let from = at - Duration::days(self.config.scoring.intent_window_days);
         let q = Query::table(contact_pk(email)).sort(SortKey::Between(
             format!("interaction#{}", from.to_rfc3339()),
             format!("interaction#{}~", at.to_rfc3339()),
@@ -336,7 +310,7 @@ impl LeadGeneration {
             }
         }
 
-        let problems = lead_problems(lead);
+        let problems = lead_problems(lead, &self.config);
         if !problems.is_empty() {
             ctx.put_record(
                 Domain::Customer,
@@ -390,7 +364,12 @@ impl LeadGeneration {
         let changed = previous.is_none_or(|p| p.score != record.score.score);
         let route = record.score.grade == LeadGrade::Hot && record.routed_to.is_none();
         if route {
-            record.routed_to = Some(territory(record.lead.country.as_deref()).to_string());
+            record.routed_to = Some(
+                self.config
+                    .routing
+                    .territory(record.lead.country.as_deref())
+                    .to_string(),
+            );
         }
         let index = record
             .domain
@@ -673,9 +652,11 @@ mod tests {
 
     #[test]
     fn territories() {
-        assert_eq!(territory(Some("us")), "sales-americas");
-        assert_eq!(territory(Some("JP")), "sales-apac");
-        assert_eq!(territory(Some("FR")), "sales-emea");
+        let routing = LeadConfig::default().routing;
+        assert_eq!(routing.territory(None), "sales-americas");
+        assert_eq!(routing.territory(Some("us")), "sales-americas");
+        assert_eq!(routing.territory(Some("JP")), "sales-apac");
+        assert_eq!(routing.territory(Some("FR")), "sales-emea");
     }
 
     #[test]

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    ascent_aws::run_sqs_agent(lead_generation::LeadGeneration::default()).await
+    ascent_aws::run_sqs_agent(lead_generation::LeadGeneration::from_config).await
 }

@@ -9,8 +9,10 @@ use serde::{Deserialize, Serialize};
 
 /// Scoring weights and thresholds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ScoringModel {
     /// Identifier written on each score (`rules-v1`).
+    #[serde(rename = "model_name")]
     pub name: String,
     /// Share of fit in the final score (intent gets the rest).
     pub fit_weight: f64,
@@ -18,18 +20,6 @@ pub struct ScoringModel {
     pub warm_threshold: u8,
     /// Interactions older than this do not count.
     pub intent_window_days: i64,
-}
-
-impl Default for ScoringModel {
-    fn default() -> Self {
-        Self {
-            name: "rules-v1".into(),
-            fit_weight: 0.6,
-            hot_threshold: 70,
-            warm_threshold: 40,
-            intent_window_days: 30,
-        }
-    }
 }
 
 /// Points for company size (employees): XR roll-outs pay off from mid-size up.
@@ -225,7 +215,7 @@ mod tests {
 
     #[test]
     fn ideal_enterprise_lead_is_hot_only_with_intent() {
-        let m = ScoringModel::default();
+        let m = crate::LeadConfig::default().scoring;
         let mut facts = LeadFacts {
             company_size: 2_000,
             industry: "Aerospace & Defense",
@@ -253,7 +243,7 @@ mod tests {
 
     #[test]
     fn small_irrelevant_lead_is_cold_and_old_interactions_do_not_count() {
-        let m = ScoringModel::default();
+        let m = crate::LeadConfig::default().scoring;
         let old = [(InteractionKind::DemoRequested, at() - Duration::days(45))];
         let s = m.score(
             &LeadFacts {

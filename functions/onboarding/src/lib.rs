@@ -8,6 +8,8 @@
 //! When all four are reached, `OnboardingCompleted` hands the account to steady-state
 //! success (Retention and the CS Director).
 
+mod settings;
+
 use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
 };
@@ -76,38 +78,20 @@ fn label(m: OnboardingMilestone) -> &'static str {
     }
 }
 
+/// Onboarding's settings: `[onboarding]`, `[plans]` and the company name of `[company]` in
+/// `ascent.toml` (see `settings`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OnboardingConfig {
     /// Plan tier → days after sign-up each milestone is due, in [`MILESTONES`] order.
     pub due_days: BTreeMap<String, [i64; 4]>,
     /// Plan tier → customer-success manager who gets intervention tasks.
     pub managers: BTreeMap<String, String>,
+    /// Manager of a plan without one of its own.
+    pub fallback_manager: String,
     /// Active seats that count as "team invited" (or all seats, when fewer).
     pub team_seats: u32,
-}
-
-impl Default for OnboardingConfig {
-    fn default() -> Self {
-        Self {
-            due_days: [
-                ("starter", [2, 5, 10, 21]),
-                ("team", [3, 7, 14, 30]),
-                ("enterprise", [7, 14, 30, 60]),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-            managers: [
-                ("starter", "csm.digital@ascent-xr.example"),
-                ("team", "csm.team@ascent-xr.example"),
-                ("enterprise", "csm.enterprise@ascent-xr.example"),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-            team_seats: 3,
-        }
-    }
+    /// The company named in the welcome mail.
+    pub company: String,
 }
 
 /// One milestone of a plan.
@@ -222,7 +206,7 @@ impl Onboarding {
                 .managers
                 .get(&tier)
                 .cloned()
-                .unwrap_or_else(|| "csm.team@ascent-xr.example".into()),
+                .unwrap_or_else(|| self.config.fallback_manager.clone()),
             started_at: now,
             milestones: MILESTONES
                 .iter()
@@ -244,7 +228,7 @@ impl Onboarding {
             .collect();
         ctx.send_mail(Mail {
             to: plan.contact.clone(),
-            subject: format!("Welcome to Ascent XR, {}", s.company),
+            subject: format!("Welcome to {}, {}", self.config.company, s.company),
             text: format!(
                 "Welcome aboard! Your onboarding plan ({tier}):\n{steps}\nYour customer-success \
                  manager is {}; reply to this email any time.\n",

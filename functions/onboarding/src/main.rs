@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    ascent_aws::run_sqs_agent(onboarding::Onboarding::default()).await
+    ascent_aws::run_sqs_agent(onboarding::Onboarding::from_config).await
 }

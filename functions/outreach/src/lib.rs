@@ -21,6 +21,9 @@
 //!   step is skipped with the reason.
 
 pub mod sequence;
+mod settings;
+
+pub use settings::TWIN_UNSUBSCRIBE_URL;
 
 use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
@@ -85,9 +88,13 @@ pub fn declaration() -> AgentDecl {
     }
 }
 
+/// Outreach's settings: `[outreach]`, `[company]` and `[links]` of `ascent.toml` (see
+/// `settings`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OutreachConfig {
     pub sequence: Sequence,
+    /// The company named in the footer.
+    pub company: String,
     /// The sender's physical postal address, in every email (CAN-SPAM).
     pub postal_address: String,
     /// Base of the unsubscribe links (`<base>/<token>`): the twin's or the approval API's
@@ -95,32 +102,6 @@ pub struct OutreachConfig {
     pub unsubscribe_url: String,
     /// Due steps one daily tick hands out at most (the rest the next day).
     pub max_due_per_tick: usize,
-}
-
-impl Default for OutreachConfig {
-    fn default() -> Self {
-        Self {
-            sequence: Sequence::xr_intro(),
-            postal_address: "Ascent XR Inc., 548 Market St #41200, San Francisco, CA 94104, USA"
-                .into(),
-            unsubscribe_url: "http://127.0.0.1:8787/unsubscribe".into(),
-            max_due_per_tick: 250,
-        }
-    }
-}
-
-impl OutreachConfig {
-    /// The defaults, with `ASCENT_POSTAL_ADDRESS` and `ASCENT_UNSUBSCRIBE_URL` when set.
-    pub fn from_env() -> Self {
-        let mut c = Self::default();
-        if let Ok(a) = std::env::var("ASCENT_POSTAL_ADDRESS") {
-            c.postal_address = a;
-        }
-        if let Ok(u) = std::env::var("ASCENT_UNSUBSCRIBE_URL") {
-            c.unsubscribe_url = u;
-        }
-        c
-    }
 }
 
 /// What Outreach keeps about a lead (`outreach-contact#<email>` / `contact`).
@@ -412,9 +393,12 @@ impl Outreach {
                     return self.stop(ctx, e, previous, OutreachStopReason::Unsubscribed);
                 }
                 let footer = format!(
-                    "\n\n--\nYou receive this because you asked Ascent XR about XR training. \
+                    "\n\n--\nYou receive this because you asked {} about XR training. \
                      To stop these emails: {}/{}\n{}\n",
-                    self.config.unsubscribe_url, e.unsubscribe_token, self.config.postal_address
+                    self.config.company,
+                    self.config.unsubscribe_url,
+                    e.unsubscribe_token,
+                    self.config.postal_address
                 );
                 ctx.send_mail(Mail {
                     to: e.email.clone(),

@@ -45,15 +45,12 @@ pub struct Signals {
 }
 
 impl Signals {
-    pub fn new(c: &CustomerSignedUp, today: NaiveDate) -> Self {
+    /// A new account; `manager` is its plan's success manager.
+    pub fn new(c: &CustomerSignedUp, manager: &str, today: NaiveDate) -> Self {
         let plan = c.plan.trim().to_ascii_lowercase();
         Self {
             account_id: c.account_id.clone(),
-            manager: if plan == "enterprise" {
-                "csm.enterprise@ascent-xr.example".into()
-            } else {
-                "csm.team@ascent-xr.example".into()
-            },
+            manager: manager.to_string(),
             plan,
             signed_up_on: today,
             arr: None,
@@ -210,14 +207,6 @@ pub fn weighted(c: &[HealthComponent]) -> u8 {
         .sum::<f64>()
         .round()
         .clamp(0.0, 100.0) as u8
-}
-
-pub fn tier(score: u8) -> HealthTier {
-    match score {
-        70.. => HealthTier::Healthy,
-        45..=69 => HealthTier::Watch,
-        _ => HealthTier::AtRisk,
-    }
 }
 
 /// The learned model's inputs: the components on 0–1.

@@ -13,6 +13,10 @@
 
 pub mod health;
 
+mod settings;
+
+pub use settings::{RetentionConfig, Tiers};
+
 use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
 };
@@ -34,10 +38,6 @@ pub const NAME: &str = "retention";
 /// `gsi1` partition of every account Retention follows, sorted by the day it was last scored.
 pub const ACCOUNTS: &str = "retention#accounts";
 pub const MODEL_PK: &str = "model#health";
-/// Who runs executive outreach.
-pub const EXECUTIVE: &str = "vp.customer-success@ascent-xr.example";
-/// Renewal reminders, days ahead.
-pub const REMINDERS: [u32; 3] = [90, 60, 30];
 
 pub fn declaration() -> AgentDecl {
     AgentDecl {
@@ -74,20 +74,7 @@ fn pk(account: &str) -> String {
 
 pub struct Retention {
     decl: AgentDecl,
-    /// Outcomes the learned model needs before it replaces the default weights.
-    pub learn_after: u32,
-    /// Accounts scored per hourly run at most.
-    pub per_run: usize,
-}
-
-impl Default for Retention {
-    fn default() -> Self {
-        Self {
-            decl: declaration(),
-            learn_after: 10,
-            per_run: 40,
-        }
-    }
+    config: RetentionConfig,
 }
 
 impl Retention {
@@ -143,7 +130,7 @@ impl Retention {
         Ok(ctx
             .get_as::<Logistic>(Domain::Performance, MODEL_PK, "current")
             .await?
-            .filter(|m| m.outcomes >= self.learn_after))
+            .filter(|m| m.outcomes >= self.config.learn_after_outcomes))
     }
 
     async fn on_outcome(
@@ -181,7 +168,7 @@ impl Retention {
         // Not yet scored today, longest ago first.
         let q = Query::gsi1(ACCOUNTS)
             .sort(SortKey::AtMost(format!("{}~", today - Duration::days(1))))
-            .limit(self.per_run);
+            .limit(self.config.accounts_per_run);
         let accounts: Vec<Signals> = ctx.query_as(Domain::Customer, &q).await?;
         if accounts.is_empty() {
             return Ok(());
@@ -201,8 +188,9 @@ impl Retention {
                 ),
                 None => (health::weighted(&components), "default-v1".to_string()),
             };
-            let tier = health::tier(score);
-            if s.last_score.is_none_or(|last| last.abs_diff(score) >= 5)
+            let tier = self.config.tiers.tier(score);
+            if s.last_score
+                .is_none_or(|last| last.abs_diff(score) >= self.config.rescore_announce_delta)
                 || s.last_tier != Some(tier)
             {
                 ctx.emit(HealthScored {
@@ -228,7 +216,9 @@ impl Retention {
                     .min_by_key(|c| c.score)
                     .expect("five components");
                 let (playbook, owner) = match (tier, weakest.name.as_str()) {
-                    (HealthTier::AtRisk, _) => (Playbook::ExecutiveOutreach, EXECUTIVE.to_string()),
+                    (HealthTier::AtRisk, _) => {
+                        (Playbook::ExecutiveOutreach, self.config.executive.clone())
+                    }
                     (_, "usage_trend" | "engagement") => {
                         (Playbook::TrainingOffer, s.manager.clone())
                     }
@@ -253,20 +243,24 @@ impl Retention {
             }
             s.last_score = Some(score);
             s.last_tier = Some(tier);
-            // Renewal reminders at 90, 60 and 30 days (once each, even after a missed day).
+            // Renewal reminders at the configured days ahead (once each, even after a missed day).
             let days_left = (s.renews_on() - today).num_days();
-            for r in REMINDERS {
+            let reminders = &self.config.renewal_reminder_days;
+            for &r in reminders {
                 if days_left <= r as i64 && days_left >= 0 && !s.reminders_sent.contains(&r) {
                     s.reminders_sent.push(r);
                     if days_left
-                        > REMINDERS
+                        > reminders
                             .iter()
                             .copied()
                             .filter(|x| *x < r)
                             .max()
                             .unwrap_or(0) as i64
                     {
-                        let arr = s.arr.clone().unwrap_or_else(|| Money::usd(0));
+                        let arr = s
+                            .arr
+                            .clone()
+                            .unwrap_or_else(|| Money::zero(&self.config.base_currency));
                         ctx.send_mail(Mail {
                             to: s.manager.clone(),
                             subject: format!("Renewal in {r} days: {}", s.account_id),
@@ -308,7 +302,11 @@ impl Agent for Retention {
                 if self.signals(ctx, &c.account_id).await?.is_some() {
                     return Ok(());
                 }
-                let s = Signals::new(c, today);
+                let manager = self
+                    .config
+                    .plans
+                    .success_manager(&c.plan.trim().to_ascii_lowercase());
+                let s = Signals::new(c, manager, today);
                 self.save(ctx, &s, None)
             }
             Payload::UsageReported(u) => {

@@ -44,22 +44,6 @@ pub struct StageDefaults {
     pub prior_weight: f64,
 }
 
-impl Default for StageDefaults {
-    fn default() -> Self {
-        let p = [
-            ("prospecting", 0.05),
-            ("qualification", 0.10),
-            ("demo", 0.20),
-            ("proposal", 0.40),
-            ("negotiation", 0.60),
-        ];
-        Self {
-            probability: p.iter().map(|(s, v)| (s.to_string(), *v)).collect(),
-            prior_weight: 10.0,
-        }
-    }
-}
-
 /// Learned stage statistics (`stats#stages` / `all`, performance domain).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct StageStats {
@@ -160,7 +144,7 @@ mod tests {
     #[test]
     fn without_history_the_defaults_rule() {
         let s = StageStats::default();
-        let d = StageDefaults::default();
+        let d = crate::SalesConfig::default().defaults;
         assert!((s.probability(DealStage::Proposal, &d) - 0.40).abs() < 1e-9);
         assert_eq!(s.conversion(DealStage::Demo), None);
     }
@@ -178,7 +162,7 @@ mod tests {
                 t(15),
             );
         }
-        let d = StageDefaults::default();
+        let d = crate::SalesConfig::default().defaults;
         // (8 + 0.4 × 10) / (10 + 10) = 0.6
         assert!((s.probability(Proposal, &d) - 0.6).abs() < 1e-9);
         assert_eq!(s.conversion(Demo), Some(1.0));

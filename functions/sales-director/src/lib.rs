@@ -16,6 +16,7 @@
 
 pub mod assignment;
 pub mod forecast;
+mod settings;
 
 use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
@@ -68,6 +69,8 @@ pub fn declaration() -> AgentDecl {
     }
 }
 
+/// The Sales Director's settings: `[sales]`, `[sales_team]` and `[currency]` of
+/// `ascent.toml` (see `settings`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SalesConfig {
     pub reps: Vec<Rep>,
@@ -76,46 +79,6 @@ pub struct SalesConfig {
     pub stall_days: i64,
     pub defaults: StageDefaults,
     pub fx: FxRates,
-}
-
-impl Default for SalesConfig {
-    fn default() -> Self {
-        let rep = |email: &str, territory: &str, capacity, quota_minor| Rep {
-            email: email.into(),
-            territory: territory.into(),
-            capacity,
-            quota_minor,
-        };
-        Self {
-            reps: vec![
-                rep(
-                    "ava.rep@ascent-xr.example",
-                    "sales-americas",
-                    10,
-                    30_000_000,
-                ),
-                rep(
-                    "ben.rep@ascent-xr.example",
-                    "sales-americas",
-                    10,
-                    30_000_000,
-                ),
-                rep(
-                    "chloe.rep@ascent-xr.example",
-                    "sales-americas",
-                    5,
-                    15_000_000,
-                ),
-                rep("dario.rep@ascent-xr.example", "sales-emea", 10, 25_000_000),
-                rep("eva.rep@ascent-xr.example", "sales-emea", 10, 25_000_000),
-                rep("kenji.rep@ascent-xr.example", "sales-apac", 10, 20_000_000),
-            ],
-            fallback_rep: "sales.director@ascent-xr.example".into(),
-            stall_days: 14,
-            defaults: StageDefaults::default(),
-            fx: FxRates::default(),
-        }
-    }
 }
 
 /// A deal as the Sales Director follows it (`deal#<id>` / `pipeline`, customer domain).

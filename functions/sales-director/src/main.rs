@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    ascent_aws::run_sqs_agent(sales_director::SalesDirector::default()).await
+    ascent_aws::run_sqs_agent(sales_director::SalesDirector::from_config).await
 }

@@ -12,8 +12,11 @@
 //! first-response timer, `TicketResolved` both.
 
 pub mod inbound;
+mod settings;
 pub mod sla;
 pub mod triage;
+
+pub use settings::{SlaTarget, SupportConfig, SupportTeam};
 
 use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
@@ -62,27 +65,6 @@ pub fn declaration() -> AgentDecl {
         requests_approvals: false,
         sends_mail: true,
         writes_text: false,
-    }
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct SupportConfig {
-    pub hours: sla::BusinessHours,
-    /// Tickets from the same account this similar (0–1) within `duplicate_hours` are merged.
-    pub duplicate_similarity: f64,
-    pub duplicate_hours: i64,
-    /// BM25 score an article needs to be suggested.
-    pub min_article_score: f32,
-}
-
-impl Default for SupportConfig {
-    fn default() -> Self {
-        Self {
-            hours: sla::BusinessHours::default(),
-            duplicate_similarity: 0.3,
-            duplicate_hours: 72,
-            min_article_score: 1.0,
-        }
     }
 }
 
@@ -138,22 +120,11 @@ fn open_pk(account: &str) -> String {
 fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
-/// Team lead who is told about breaches.
-pub fn lead_of(team: &str) -> String {
-    format!("lead.{team}@ascent-xr.example")
-}
-
 pub struct Support {
     decl: AgentDecl,
     config: SupportConfig,
     zone: Tz,
     knowledge: KnowledgeCache,
-}
-
-impl Default for Support {
-    fn default() -> Self {
-        Self::new(SupportConfig::default()).expect("the default time zone is valid")
-    }
 }
 
 impl Support {
@@ -220,9 +191,16 @@ impl Support {
             )
             .await?
             .and_then(|i| i.data["plan"].as_str().map(str::to_string));
-        let t = triage::triage(&o.subject, &o.body, plan.as_deref());
-        let (first_due, resolve_due) =
-            sla::deadlines(now, t.priority, &self.config.hours, self.zone);
+        let boosted = plan
+            .as_deref()
+            .filter(|p| self.config.boost_plans.iter().any(|b| b == p));
+        let t = triage::triage(&o.subject, &o.body, boosted);
+        let (first_due, resolve_due) = sla::deadlines(
+            now,
+            self.config.target(t.priority),
+            &self.config.hours,
+            self.zone,
+        );
         let mut ticket = Ticket {
             ticket_id: o.ticket_id.clone(),
             account_id: o.account_id.clone(),
@@ -284,7 +262,7 @@ impl Support {
                 .join(", ")
         };
         ctx.send_mail(Mail {
-            to: format!("{}@ascent-xr.example", ticket.team),
+            to: self.config.team(&ticket.team)?.queue.clone(),
             subject: format!("[{:?}] {} ({})", ticket.priority, o.subject, o.ticket_id),
             text: format!(
                 "Account {}; first response by {}, resolution by {}.\nSuggested articles: {articles}\n\
@@ -363,7 +341,7 @@ impl Support {
             if breached.is_empty() {
                 continue;
             }
-            let lead = lead_of(&t.team);
+            let lead = self.config.team(&t.team)?.lead.clone();
             for (timer, due_at) in breached {
                 t.breached.push(timer);
                 ctx.send_mail(Mail {

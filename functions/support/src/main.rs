@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    ascent_aws::run_sqs_agent(support::Support::default()).await
+    ascent_aws::run_sqs_agent(support::Support::from_config).await
 }

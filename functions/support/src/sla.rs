@@ -2,7 +2,7 @@
 //! business hours (their time zone, weekdays), except urgent tickets, which run around the
 //! clock.
 
-use ascent_core::catalog::TicketPriority;
+use crate::SlaTarget;
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -13,26 +13,6 @@ pub struct BusinessHours {
     pub time_zone: String,
     pub opens: NaiveTime,
     pub closes: NaiveTime,
-}
-
-impl Default for BusinessHours {
-    fn default() -> Self {
-        Self {
-            time_zone: "America/New_York".into(),
-            opens: NaiveTime::from_hms_opt(8, 0, 0).expect("valid"),
-            closes: NaiveTime::from_hms_opt(18, 0, 0).expect("valid"),
-        }
-    }
-}
-
-/// Minutes to first response and to resolution.
-pub fn targets(p: TicketPriority) -> (i64, i64) {
-    match p {
-        TicketPriority::Urgent => (60, 8 * 60),
-        TicketPriority::High => (4 * 60, 20 * 60),
-        TicketPriority::Normal => (8 * 60, 50 * 60),
-        TicketPriority::Low => (24 * 60, 100 * 60),
-    }
 }
 
 fn at_local(zone: Tz, date: chrono::NaiveDate, t: NaiveTime) -> DateTime<Utc> {
@@ -73,15 +53,16 @@ pub fn add_business_minutes(
     }
 }
 
-/// First-response and resolution deadlines of a ticket opened at `opened`.
+/// First-response and resolution deadlines of a ticket opened at `opened` with the targets
+/// of its priority.
 pub fn deadlines(
     opened: DateTime<Utc>,
-    p: TicketPriority,
+    target: &SlaTarget,
     hours: &BusinessHours,
     zone: Tz,
 ) -> (DateTime<Utc>, DateTime<Utc>) {
-    let (first, resolve) = targets(p);
-    if p == TicketPriority::Urgent {
+    let (first, resolve) = (target.first_response_minutes, target.resolution_minutes);
+    if target.around_the_clock {
         return (
             opened + Duration::minutes(first),
             opened + Duration::minutes(resolve),
@@ -96,6 +77,8 @@ pub fn deadlines(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::SupportConfig;
+    use ascent_core::catalog::TicketPriority;
 
     fn utc(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
@@ -103,7 +86,8 @@ mod tests {
 
     #[test]
     fn business_hours_skip_nights_and_weekends() {
-        let h = BusinessHours::default();
+        let c = SupportConfig::default();
+        let h = c.hours.clone();
         let ny: Tz = "America/New_York".parse().unwrap();
         // Friday 2026-03-06 16:00 EST (21:00 UTC), 4 business hours: 2 on Friday, 2 on Monday.
         let due = add_business_minutes(utc("2026-03-06T21:00:00Z"), 240, &h, ny);
@@ -116,12 +100,23 @@ mod tests {
 
     #[test]
     fn urgent_runs_around_the_clock() {
-        let h = BusinessHours::default();
+        let c = SupportConfig::default();
+        let h = c.hours.clone();
         let ny: Tz = "America/New_York".parse().unwrap();
-        let (f, r) = deadlines(utc("2026-03-07T23:00:00Z"), TicketPriority::Urgent, &h, ny);
+        let (f, r) = deadlines(
+            utc("2026-03-07T23:00:00Z"),
+            c.target(TicketPriority::Urgent),
+            &h,
+            ny,
+        );
         assert_eq!(f, utc("2026-03-08T00:00:00Z"));
         assert_eq!(r, utc("2026-03-08T07:00:00Z"));
-        let (f, _) = deadlines(utc("2026-03-07T23:00:00Z"), TicketPriority::Normal, &h, ny);
+        let (f, _) = deadlines(
+            utc("2026-03-07T23:00:00Z"),
+            c.target(TicketPriority::Normal),
+            &h,
+            ny,
+        );
         // Saturday night → Monday 08:00 EDT + 8 h = 16:00 EDT = 20:00 UTC.
         assert_eq!(f, utc("2026-03-09T20:00:00Z"));
     }

@@ -80,6 +80,14 @@ const CATEGORIES: [(&str, &[&str]); 5] = [
     ),
 ];
 
+/// Every team [`team_of`] names; each needs addresses in `[support.teams]`.
+pub const TEAMS: [&str; 4] = [
+    "support-billing",
+    "support-hardware",
+    "support-technical",
+    "support-success",
+];
+
 /// The team a category goes to.
 pub fn team_of(category: &str) -> &'static str {
     match category {
@@ -115,7 +123,8 @@ fn raise(p: TicketPriority) -> TicketPriority {
 }
 
 /// Triage of a ticket's text for a customer on `plan` (`None`: not known to Support).
-pub fn triage(subject: &str, body: &str, plan: Option<&str>) -> Triage {
+/// `boosted_plan` is the customer's plan when that plan raises the priority.
+pub fn triage(subject: &str, body: &str, boosted_plan: Option<&str>) -> Triage {
     let text = format!("{subject}\n{body}").to_lowercase();
     let mut reasons = Vec::new();
     let (mut priority, hits) = if let words @ [_, ..] = &count(&text, &URGENT)[..] {
@@ -135,9 +144,11 @@ pub fn triage(subject: &str, body: &str, plan: Option<&str>) -> Triage {
         priority = raise(priority);
         reasons.push(format!("raised: negative sentiment ({mood})"));
     }
-    if plan == Some("enterprise") && priority != TicketPriority::Urgent {
+    if let Some(plan) = boosted_plan
+        && priority != TicketPriority::Urgent
+    {
         priority = raise(priority);
-        reasons.push("raised: enterprise customer".into());
+        reasons.push(format!("raised: {plan} customer"));
     }
     let (category, words) = CATEGORIES
         .iter()

@@ -8,6 +8,10 @@
 //! (`TrainingRecommended`); a ticket no article answers counts towards a knowledge gap on its
 //! topic, and the second such ticket raises `KnowledgeGapFound` for the documentation team.
 
+mod settings;
+
+pub use settings::TrainingConfig;
+
 use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
 };
@@ -28,8 +32,6 @@ use serde_json::json;
 pub const NAME: &str = "training";
 /// `gsi1` partition of webinars to come, sorted by start.
 pub const UPCOMING: &str = "webinars#upcoming";
-/// Who hears about knowledge gaps.
-pub const DOCS_TEAM: &str = "docs@ascent-xr.example";
 
 pub fn declaration() -> AgentDecl {
     AgentDecl {
@@ -98,18 +100,7 @@ fn stamp(t: DateTime<Utc>) -> String {
 pub struct Training {
     decl: AgentDecl,
     knowledge: KnowledgeCache,
-    /// BM25 score an article needs to count as an answer.
-    pub min_score: f32,
-}
-
-impl Default for Training {
-    fn default() -> Self {
-        Self {
-            decl: declaration(),
-            knowledge: KnowledgeCache::default(),
-            min_score: 1.0,
-        }
-    }
+    config: TrainingConfig,
 }
 
 impl Training {
@@ -279,7 +270,7 @@ impl Training {
     async fn on_ticket(&self, ctx: &mut Ctx<'_>, t: &TicketOpened) -> Result<(), AgentError> {
         let text = format!("{} {}", t.subject, t.body);
         let kb = self.knowledge.get(ctx).await?;
-        let hits = kb.search(&text, 3, self.min_score)?;
+        let hits = kb.search(&text, 3, self.config.min_article_score)?;
         let topic = key_terms(&text, 3);
         if hits.is_empty() {
             if topic.is_empty() {
@@ -296,13 +287,13 @@ impl Training {
                 return Ok(());
             }
             gap.ticket_ids.push(t.ticket_id.clone());
-            let report = gap.ticket_ids.len() >= 2 && !gap.reported;
+            let report = gap.ticket_ids.len() >= self.config.gap_after_tickets && !gap.reported;
             gap.reported |= report;
             gap.version += 1;
             ctx.put_record(Domain::Knowledge, &pk, "gap", &gap, None, condition)?;
             if report {
                 ctx.send_mail(Mail {
-                    to: DOCS_TEAM.into(),
+                    to: self.config.docs_team.clone(),
                     subject: format!("Knowledge gap: {topic}"),
                     text: format!(
                         "No article answers tickets about \"{topic}\": {}. Worth writing one.\n",
@@ -320,7 +311,11 @@ impl Training {
         let now = ctx.now();
         let words: Vec<&str> = topic.split(' ').collect();
         let webinars: Vec<Webinar> = self
-            .upcoming(ctx, now, now + Duration::days(30))
+            .upcoming(
+                ctx,
+                now,
+                now + Duration::days(self.config.webinar_lookahead_days),
+            )
             .await?
             .into_iter()
             .filter(|w| {
@@ -360,7 +355,11 @@ impl Training {
 
     async fn on_daily(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
         for mut w in self
-            .upcoming(ctx, tick.at, tick.at + Duration::hours(36))
+            .upcoming(
+                ctx,
+                tick.at,
+                tick.at + Duration::hours(self.config.reminder_hours_ahead),
+            )
             .await?
         {
             if w.reminded {

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    ascent_aws::run_sqs_agent(training::Training::default()).await
+    ascent_aws::run_sqs_agent(training::Training::from_config).await
 }

@@ -8,7 +8,8 @@ use crate::ses::SesMailer;
 use crate::sfn::StepFunctionsApprovals;
 use crate::sqs::SqsDeadLetters;
 use ascent_core::agent::Agent;
-use ascent_core::approval::ApprovalPolicy;
+use ascent_core::config::platform::HostSettings;
+use ascent_core::config::{ConfigError, ConfigFile};
 use aws_config::BehaviorVersion;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
@@ -38,24 +39,18 @@ pub fn init_logging() {
 }
 
 /// Builds a host from the environment: `ASCENT_EVENT_BUS`, `ASCENT_TABLE_PREFIX`,
-/// `ASCENT_MAIL_FROM`, `ASCENT_APPROVAL_STATE_MACHINE_ARN` (optional),
-/// `ASCENT_APPROVAL_STEP_TIMEOUT_HOURS` (default 48), `ASCENT_DEAD_LETTER_QUEUE_URL` (where
-/// permanent failures go at once; without it they are retried until SQS moves them).
+/// `ASCENT_APPROVAL_STATE_MACHINE_ARN` (optional), `ASCENT_DEAD_LETTER_QUEUE_URL` (where
+/// permanent failures go at once; without it they are retried until SQS moves them); the
+/// approval policy and the sender come from `[approvals]` and `[mail]` of the configuration.
 /// `AWS_ENDPOINT_URL` points the clients at an emulator.
-pub async fn host_from_env(agent: Arc<dyn Agent>) -> AgentHost {
+pub async fn host_from_env(agent: Arc<dyn Agent>, settings: &HostSettings) -> AgentHost {
     let config = aws_config::defaults(behavior_version()).load().await;
     let lake = DynamoLake::new(aws_sdk_dynamodb::Client::new(&config), Tables::from_env());
     let bus = EventBridgeBus::new(
         aws_sdk_eventbridge::Client::new(&config),
         std::env::var("ASCENT_EVENT_BUS").unwrap_or_else(|_| "ascent".into()),
     );
-    let mut policy = ApprovalPolicy::default();
-    if let Some(h) = std::env::var("ASCENT_APPROVAL_STEP_TIMEOUT_HOURS")
-        .ok()
-        .and_then(|h| h.parse().ok())
-    {
-        policy.step_timeout_hours = h;
-    }
+    let policy = settings.approvals.policy();
     let approvals = std::env::var("ASCENT_APPROVAL_STATE_MACHINE_ARN")
         .ok()
         .map(|arn| {
@@ -72,8 +67,7 @@ pub async fn host_from_env(agent: Arc<dyn Agent>) -> AgentHost {
         mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&config))),
         approvals,
         policy,
-        mail_from: std::env::var("ASCENT_MAIL_FROM")
-            .unwrap_or_else(|_| "agents@ascent-xr.example".into()),
+        mail_from: settings.mail.from.clone(),
         dead_letters: std::env::var("ASCENT_DEAD_LETTER_QUEUE_URL")
             .ok()
             .map(|url| {
@@ -84,31 +78,54 @@ pub async fn host_from_env(agent: Arc<dyn Agent>) -> AgentHost {
 }
 
 /// Runs an agent behind its SQS queue (event source mapping with ReportBatchItemFailures).
-pub async fn run_sqs_agent(agent: impl Agent + 'static) -> Result<(), Error> {
+/// `build` makes the agent from the configuration ([`crate::settings::load`]), which is read
+/// once per cold start, before the first batch; the host takes its approval policy and
+/// sender from the same file. A configuration that does not validate fails every invocation
+/// with the key's path and line, so nothing runs half-configured.
+pub async fn run_sqs_agent<A: Agent + 'static>(
+    build: impl Fn(&ConfigFile) -> Result<A, ConfigError> + Send + Sync + 'static,
+) -> Result<(), Error> {
     init_logging();
-    let agent: Arc<dyn Agent> = Arc::new(agent);
+    let build = Arc::new(build);
     let host: Arc<OnceCell<AgentHost>> = Arc::new(OnceCell::new());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
-        let agent = agent.clone();
+        let build = build.clone();
         let host = host.clone();
         async move {
-            let host = host.get_or_init(|| host_from_env(agent)).await;
+            let host = host
+                .get_or_try_init(|| configured_host(build.as_ref()))
+                .await?;
             Ok::<SqsBatchResponse, Error>(host.handle_sqs(event.payload).await)
         }
     }))
     .await
 }
 
+/// Reads the configuration, builds the agent with `build` and its host.
+pub async fn configured_host<A: Agent + 'static>(
+    build: &(dyn Fn(&ConfigFile) -> Result<A, ConfigError> + Send + Sync),
+) -> Result<AgentHost, Error> {
+    let sdk = aws_config::defaults(behavior_version()).load().await;
+    let file = crate::settings::load(&sdk).await?;
+    let agent: Arc<dyn Agent> = Arc::new(build(&file)?);
+    let settings = HostSettings::from_file(&file)?;
+    Ok(host_from_env(agent, &settings).await)
+}
+
 /// Runs an agent as a direct EventBridge target.
-pub async fn run_eventbridge_agent(agent: impl Agent + 'static) -> Result<(), Error> {
+pub async fn run_eventbridge_agent<A: Agent + 'static>(
+    build: impl Fn(&ConfigFile) -> Result<A, ConfigError> + Send + Sync + 'static,
+) -> Result<(), Error> {
     init_logging();
-    let agent: Arc<dyn Agent> = Arc::new(agent);
+    let build = Arc::new(build);
     let host: Arc<OnceCell<AgentHost>> = Arc::new(OnceCell::new());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
-        let agent = agent.clone();
+        let build = build.clone();
         let host = host.clone();
         async move {
-            let host = host.get_or_init(|| host_from_env(agent)).await;
+            let host = host
+                .get_or_try_init(|| configured_host(build.as_ref()))
+                .await?;
             host.handle_eventbridge(event.payload)
                 .await
                 .map(|d| format!("{d:?}"))
@@ -119,10 +136,11 @@ pub async fn run_eventbridge_agent(agent: impl Agent + 'static) -> Result<(), Er
 }
 
 /// The approval notifier from the environment: `ASCENT_APPROVAL_BASE_URL` (the approval API's
-/// URL), the link key, tables and sender as for agents.
+/// URL), the link key, tables as for agents, and the sender of `[mail]`.
 pub async fn notifier_from_env() -> Result<crate::approvals::ApprovalNotifier, Error> {
     let config = aws_config::defaults(behavior_version()).load().await;
     let key = crate::approvals::link_key(&config).await?;
+    let settings = HostSettings::from_file(&crate::settings::load(&config).await?)?;
     Ok(crate::approvals::ApprovalNotifier {
         lake: Arc::new(DynamoLake::new(
             aws_sdk_dynamodb::Client::new(&config),
@@ -132,8 +150,7 @@ pub async fn notifier_from_env() -> Result<crate::approvals::ApprovalNotifier, E
         signer: ascent_core::approval::LinkSigner::new(&key),
         base_url: std::env::var("ASCENT_APPROVAL_BASE_URL")
             .map_err(|_| "set ASCENT_APPROVAL_BASE_URL")?,
-        mail_from: std::env::var("ASCENT_MAIL_FROM")
-            .unwrap_or_else(|_| "agents@ascent-xr.example".into()),
+        mail_from: settings.mail.from,
     })
 }
 
@@ -156,6 +173,7 @@ pub async fn run_approval_notifier() -> Result<(), Error> {
 pub async fn approval_desk_from_env() -> Result<crate::approvals::StepFunctionsDesk, Error> {
     let config = aws_config::defaults(behavior_version()).load().await;
     let key = crate::approvals::link_key(&config).await?;
+    let settings = HostSettings::from_file(&crate::settings::load(&config).await?)?;
     Ok(crate::approvals::StepFunctionsDesk {
         lake: Arc::new(DynamoLake::new(
             aws_sdk_dynamodb::Client::new(&config),
@@ -165,12 +183,7 @@ pub async fn approval_desk_from_env() -> Result<crate::approvals::StepFunctionsD
             client: aws_sdk_sfn::Client::new(&config),
         }),
         signer: ascent_core::approval::LinkSigner::new(&key),
-        step_timeout: chrono::Duration::hours(
-            std::env::var("ASCENT_APPROVAL_STEP_TIMEOUT_HOURS")
-                .ok()
-                .and_then(|h| h.parse().ok())
-                .unwrap_or(48),
-        ),
+        step_timeout: chrono::Duration::hours(settings.approvals.step_timeout_hours),
     })
 }
 

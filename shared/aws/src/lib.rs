@@ -17,6 +17,7 @@ pub mod eventbridge;
 pub mod host;
 pub mod lambda;
 pub mod ses;
+pub mod settings;
 pub mod sfn;
 pub mod sqs;
 

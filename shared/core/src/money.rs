@@ -76,25 +76,14 @@ impl Money {
     }
 }
 
-/// Fixed conversion rates into a base currency (budgets, limits and reports are kept in it).
+/// Fixed conversion rates into a base currency (budgets, limits and reports are kept in it):
+/// `[currency]` of `ascent.toml` ([`crate::config::platform::Currency`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FxRates {
     pub base: String,
     /// Base-currency micro-units per unit of each accepted currency (USD 1.08 per EUR →
     /// `EUR: 1_080_000`). The base itself must be listed at 1_000_000.
     pub ppm: BTreeMap<String, i64>,
-}
-
-impl Default for FxRates {
-    fn default() -> Self {
-        Self {
-            base: "USD".into(),
-            ppm: [("USD", 1_000_000), ("EUR", 1_080_000), ("GBP", 1_270_000)]
-                .iter()
-                .map(|(c, r)| (c.to_string(), *r))
-                .collect(),
-        }
-    }
 }
 
 impl FxRates {
@@ -141,7 +130,10 @@ mod tests {
 
     #[test]
     fn converts_to_base() {
-        let fx = FxRates::default();
+        let fx = crate::config::ConfigFile::shipped()
+            .section::<crate::config::platform::Currency>("currency")
+            .unwrap()
+            .fx();
         assert_eq!(fx.to_base(&Money::new(1_000, "EUR")), Ok(Money::usd(1_080)));
         assert_eq!(fx.to_base(&Money::new(1, "EUR")), Ok(Money::usd(1)));
         assert!(

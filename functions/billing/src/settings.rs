@@ -1,0 +1,93 @@
+//! Billing's settings: `[billing]` of `ascent.toml` (tax rates, dunning days, default
+//! payment terms), read and validated once at start.
+
+use crate::{Billing, BillingConfig};
+use ascent_core::config::{ConfigError, ConfigFile, Invalid, Validate, check_in_range};
+
+impl BillingConfig {
+    /// Reads and validates `[billing]`.
+    pub fn from_file(file: &ConfigFile) -> Result<Self, ConfigError> {
+        file.section("billing")
+    }
+}
+
+impl Billing {
+    /// The agent with the settings of `file`.
+    pub fn from_config(file: &ConfigFile) -> Result<Self, ConfigError> {
+        Ok(Self::new(BillingConfig::from_file(file)?))
+    }
+}
+
+/// The shipped settings (`ascent.toml` at the repository root).
+impl Default for BillingConfig {
+    fn default() -> Self {
+        Self::from_file(&ConfigFile::shipped()).expect("the shipped [billing] is valid")
+    }
+}
+
+impl Validate for BillingConfig {
+    fn validate(&self) -> Result<(), Invalid> {
+        for (region, bp) in &self.tax.rates_bp {
+            let path = format!("tax_rates_bp.{region}");
+            let ok = region.len() >= 2
+                && region
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+            if !ok {
+                return Err(Invalid::new(
+                    path,
+                    "a region is upper-case, like `DE` or `US-CA`",
+                ));
+            }
+            check_in_range(&path, *bp, 0, 10_000)?;
+        }
+        let days = &self.dunning.reminder_days;
+        if days.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(Invalid::new(
+                "dunning.reminder_days",
+                "days must strictly ascend",
+            ));
+        }
+        if days
+            .last()
+            .is_some_and(|d| *d >= self.dunning.escalation_day)
+        {
+            return Err(Invalid::new(
+                "dunning.escalation_day",
+                "must come after the last reminder day",
+            ));
+        }
+        check_in_range(
+            "default_payment_terms_days",
+            self.default_terms_days,
+            0,
+            365,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_settings_are_today_s() {
+        let c = BillingConfig::from_file(&ConfigFile::shipped()).unwrap();
+        assert_eq!(c.tax.rate_bp("us-ca"), 725);
+        assert_eq!(c.dunning.reminder_days, [3, 10, 20]);
+        assert_eq!(c.dunning.escalation_day, 30);
+        assert_eq!(c.default_terms_days, 30);
+    }
+
+    #[test]
+    fn an_escalation_before_the_last_reminder_is_refused_with_its_line() {
+        let text = ConfigFile::shipped()
+            .text()
+            .replace("escalation_day = 30", "escalation_day = 15");
+        let file = ConfigFile::parse("x.toml", text).unwrap();
+        let e = BillingConfig::from_file(&file).unwrap_err();
+        assert_eq!(e.path, "billing.dunning.escalation_day");
+        assert_eq!(e.line, file.line_of_path("billing.dunning.escalation_day"));
+        assert!(e.line.is_some());
+    }
+}

@@ -1,0 +1,159 @@
+//! The Finance Controller's settings: `[finance]` of `ascent.toml` (monthly budgets per
+//! department, the warning level, close day and report recipient, the chart of accounts),
+//! the approval authority and two-person amount of `[approvals]` (the same keys the hosts
+//! enforce, so the control and the rule never diverge) and the rates of `[currency]`.
+
+use crate::controls::ApprovalLimits;
+use crate::journal::ChartOfAccounts;
+use crate::{FinanceConfig, FinanceController};
+use ascent_core::config::platform::{Approvals, Currency};
+use ascent_core::config::{
+    ConfigError, ConfigFile, Invalid, Validate, check_email, check_in_range, check_non_negative,
+};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// `[finance]` as written in the file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FinanceSection {
+    budget_warning_pct: i64,
+    close_day: u32,
+    close_report_to: String,
+    monthly_budgets_minor: BTreeMap<String, i64>,
+    accounts: ChartOfAccounts,
+}
+
+impl Validate for FinanceSection {
+    fn validate(&self) -> Result<(), Invalid> {
+        check_in_range("budget_warning_pct", self.budget_warning_pct, 1, 99)?;
+        // 29–31 would skip the close in short months.
+        check_in_range("close_day", self.close_day, 1, 28)?;
+        check_email("close_report_to", &self.close_report_to)?;
+        for (department, budget) in &self.monthly_budgets_minor {
+            check_non_negative(&format!("monthly_budgets_minor.{department}"), *budget)?;
+        }
+        let a = &self.accounts;
+        let named = [
+            ("receivables", &a.receivables),
+            ("revenue", &a.revenue),
+            ("sales_tax", &a.sales_tax),
+            ("cash", &a.cash),
+            ("returns", &a.returns),
+            ("reimbursements_payable", &a.reimbursements_payable),
+            ("bank", &a.bank),
+            ("other_expense", &a.other_expense),
+        ];
+        let expense = a
+            .expense_accounts
+            .iter()
+            .map(|(c, n)| (format!("expense_accounts.{c}"), n));
+        for (key, name) in named
+            .iter()
+            .map(|(k, n)| (k.to_string(), *n))
+            .chain(expense)
+        {
+            // QuickBooks takes account names of up to 100 characters.
+            if name.trim().is_empty() || name.chars().count() > 100 {
+                return Err(Invalid::new(
+                    format!("accounts.{key}"),
+                    "an account name is 1 to 100 characters",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl FinanceConfig {
+    /// Reads and validates `[finance]`, `[approvals]` and `[currency]`.
+    pub fn from_file(file: &ConfigFile) -> Result<Self, ConfigError> {
+        let s: FinanceSection = file.section("finance")?;
+        let approvals: Approvals = file.section("approvals")?;
+        let currency: Currency = file.section("currency")?;
+        Ok(Self {
+            fx: currency.fx(),
+            chart: s.accounts,
+            limits: ApprovalLimits {
+                limits: approvals
+                    .authority
+                    .iter()
+                    .map(|a| (a.person.clone(), a.limit_minor))
+                    .collect(),
+                default_limit_minor: approvals.manager_limit_minor,
+                two_person_above_minor: approvals.two_person_above_minor.unwrap_or(i64::MAX),
+            },
+            budgets: s.monthly_budgets_minor,
+            warn_at_pct: s.budget_warning_pct,
+            close_day: s.close_day,
+            report_to: s.close_report_to,
+        })
+    }
+}
+
+impl FinanceController {
+    /// The agent with the settings of `file`.
+    pub fn from_config(file: &ConfigFile) -> Result<Self, ConfigError> {
+        Ok(Self::new(FinanceConfig::from_file(file)?))
+    }
+}
+
+/// The shipped settings (`ascent.toml` at the repository root).
+impl Default for FinanceConfig {
+    fn default() -> Self {
+        Self::from_file(&ConfigFile::shipped()).expect("the shipped [finance] is valid")
+    }
+}
+
+impl Default for FinanceController {
+    fn default() -> Self {
+        Self::new(FinanceConfig::default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_settings_are_today_s() {
+        let c = FinanceConfig::default();
+        assert_eq!(c.budgets["customer-success"], 600_000);
+        assert_eq!(c.budgets.len(), 6);
+        assert_eq!((c.warn_at_pct, c.close_day), (90, 3));
+        assert_eq!(c.report_to, "cfo@ascent-xr.example");
+        assert_eq!(c.chart.expense_account("lodging"), "Travel");
+        assert_eq!(
+            c.limits.limits["sales.director@ascent-xr.example"],
+            Some(2_500_000)
+        );
+        assert_eq!(c.limits.limits["cfo@ascent-xr.example"], None);
+        assert_eq!(c.limits.default_limit_minor, 100_000);
+        assert_eq!(c.limits.two_person_above_minor, 5_000_000);
+    }
+
+    #[test]
+    fn a_close_day_that_short_months_lack_is_refused() {
+        let text = ConfigFile::shipped()
+            .text()
+            .replace("close_day = 3", "close_day = 31");
+        let file = ConfigFile::parse("x.toml", text).unwrap();
+        let e = FinanceConfig::from_file(&file).unwrap_err();
+        assert_eq!(e.path, "finance.close_day");
+        assert!(e.line.is_some());
+    }
+
+    #[test]
+    fn a_negative_budget_is_refused_with_its_department() {
+        let text = ConfigFile::shipped()
+            .text()
+            .replace("marketing = 1_500_000", "marketing = -1_500_000");
+        let file = ConfigFile::parse("x.toml", text).unwrap();
+        let e = FinanceConfig::from_file(&file).unwrap_err();
+        assert_eq!(e.path, "finance.monthly_budgets_minor.marketing");
+        assert_eq!(
+            e.line,
+            file.line_of_path("finance.monthly_budgets_minor.marketing")
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! Outreach's settings, read once at start from `ascent.toml`: `[outreach]` (the sequence and
+//! how many due steps a daily run hands out), the company name and postal address of
+//! `[company]`, and the unsubscribe page of `[links]`.
+
+use crate::sequence::Sequence;
+use crate::{Outreach, OutreachConfig};
+use ascent_core::config::platform::{Company, Links};
+use ascent_core::config::{ConfigError, ConfigFile, Invalid, Validate, check_in_range};
+use ascent_core::writer::TextWriter;
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// The placeholders a template may use (the facts Outreach gives the writer).
+pub const PLACEHOLDERS: [&str; 7] = [
+    "first_name",
+    "full_name",
+    "company",
+    "industry",
+    "role",
+    "rep_name",
+    "rep_email",
+];
+
+/// Where unsubscribe links point when `[links] unsubscribe_url` is absent and the host gives
+/// none: the twin's default address.
+pub const TWIN_UNSUBSCRIBE_URL: &str = "http://127.0.0.1:8787/unsubscribe";
+
+/// `[outreach]` as written in the file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutreachSection {
+    max_due_per_tick: usize,
+    sequence: Sequence,
+}
+
+fn check_template(path: &str, text: &str) -> Result<(), Invalid> {
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            return Err(Invalid::new(path, "a `{` is never closed"));
+        };
+        let name = &after[..close];
+        if !PLACEHOLDERS.contains(&name) {
+            return Err(Invalid::new(
+                path,
+                format!(
+                    "`{{{name}}}` is not a placeholder (known: {})",
+                    PLACEHOLDERS.join(", ")
+                ),
+            ));
+        }
+        rest = &after[close + 1..];
+    }
+    Ok(())
+}
+
+impl Validate for OutreachSection {
+    fn validate(&self) -> Result<(), Invalid> {
+        check_in_range("max_due_per_tick", self.max_due_per_tick, 1, 1_000)?;
+        let seq = &self.sequence;
+        if seq.name.trim().is_empty() {
+            return Err(Invalid::new("sequence.name", "may not be empty"));
+        }
+        if seq.steps.is_empty() {
+            return Err(Invalid::new(
+                "sequence.steps",
+                "a sequence needs at least one step",
+            ));
+        }
+        for (i, s) in seq.steps.iter().enumerate() {
+            let path = format!("sequence.steps[{i}]");
+            check_in_range(&format!("{path}.wait_days"), s.wait_days, 0, 365)?;
+            if s.subject.contains('\n') || s.subject.trim().is_empty() {
+                return Err(Invalid::new(
+                    format!("{path}.subject"),
+                    "must be one non-empty line",
+                ));
+            }
+            check_template(&format!("{path}.subject"), &s.subject)?;
+            check_template(&format!("{path}.body"), &s.body)?;
+        }
+        Ok(())
+    }
+}
+
+impl OutreachConfig {
+    /// Reads and validates `[outreach]`, `[company]` and `[links]`; `unsubscribe_url` is the
+    /// host's page, used when `[links] unsubscribe_url` is absent.
+    pub fn from_file(file: &ConfigFile, unsubscribe_url: &str) -> Result<Self, ConfigError> {
+        let s: OutreachSection = file.section("outreach")?;
+        let company: Company = file.section("company")?;
+        let links: Links = file.section("links")?;
+        Ok(Self {
+            sequence: s.sequence,
+            company: company.name,
+            postal_address: company.postal_address,
+            unsubscribe_url: links
+                .unsubscribe_url
+                .unwrap_or_else(|| unsubscribe_url.to_string()),
+            max_due_per_tick: s.max_due_per_tick,
+        })
+    }
+}
+
+impl Outreach {
+    /// The agent with the settings of `file` (see [`OutreachConfig::from_file`]).
+    pub fn from_config(
+        file: &ConfigFile,
+        writer: Arc<dyn TextWriter>,
+        unsubscribe_url: &str,
+    ) -> Result<Self, ConfigError> {
+        Ok(Self::new(
+            OutreachConfig::from_file(file, unsubscribe_url)?,
+            writer,
+        ))
+    }
+}
+
+/// The shipped settings (`ascent.toml` at the repository root), links to the twin's default
+/// address.
+impl Default for OutreachConfig {
+    fn default() -> Self {
+        Self::from_file(&ConfigFile::shipped(), TWIN_UNSUBSCRIBE_URL)
+            .expect("the shipped [outreach] is valid")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_settings_are_today_s() {
+        let c = OutreachConfig::default();
+        assert_eq!(c.sequence.name, "xr-intro");
+        assert_eq!(c.sequence.steps.len(), 6);
+        assert!(
+            c.sequence.steps[0]
+                .body
+                .starts_with("Hi {first_name},\n\nteams in {industry}")
+        );
+        assert!(
+            c.postal_address
+                .starts_with("Ascent XR Inc., 548 Market St")
+        );
+        assert_eq!(c.unsubscribe_url, TWIN_UNSUBSCRIBE_URL);
+        assert_eq!(c.max_due_per_tick, 250);
+    }
+
+    #[test]
+    fn an_unknown_placeholder_is_refused_with_its_step() {
+        let text = ConfigFile::shipped().text().replace(
+            "Call {full_name} ({company})",
+            "Call {fullname} ({company})",
+        );
+        let file = ConfigFile::parse("x.toml", text).unwrap();
+        let e = OutreachConfig::from_file(&file, TWIN_UNSUBSCRIBE_URL).unwrap_err();
+        assert_eq!(e.path, "outreach.sequence.steps[2].subject");
+        assert!(e.message.contains("{fullname}"), "{e}");
+        assert!(e.line.is_some());
+    }
+}

@@ -1,0 +1,223 @@
+//! The whole configuration file as the twin reads it: every section of `ascent.toml`, each
+//! typed by the crate that owns it, read and validated together at start so that a bad key
+//! anywhere stops the twin before any agent runs. A Lambda reads only its own sections with
+//! the same loader (`ascent_core::config`); the twin links every agent, so it names them all.
+//!
+//! Which file: `--config FILE` or `ASCENT_CONFIG`; else `./ascent.toml` when there is one;
+//! else the shipped defaults compiled in.
+
+use ascent_core::agent::Agent;
+use ascent_core::config::platform::{
+    Approvals, Company, Currency, HostSettings, Links, Plans, SalesTeam,
+};
+use ascent_core::config::{ConfigError, ConfigFile, Invalid};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The file the twin reads when neither `--config` nor `ASCENT_CONFIG` names one.
+pub const DEFAULT_PATH: &str = "ascent.toml";
+
+/// Every top-level section of the file, in the order of the shipped file.
+pub const SECTIONS: [&str; 20] = [
+    "company",
+    "mail",
+    "links",
+    "currency",
+    "approvals",
+    "plans",
+    "sales_team",
+    "lead_generation",
+    "sales",
+    "outreach",
+    "demo_scheduling",
+    "closing",
+    "billing",
+    "expenses",
+    "finance",
+    "customer_success",
+    "onboarding",
+    "training",
+    "support",
+    "retention",
+];
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("reading the configuration {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(#[from] ConfigError),
+}
+
+/// Every setting of the file, typed and validated.
+#[derive(Clone, Debug)]
+pub struct AscentConfig {
+    /// Where the text came from (a path, or the shipped defaults).
+    pub origin: String,
+    pub host: HostSettings,
+    pub company: Company,
+    pub links: Links,
+    pub currency: Currency,
+    pub plans: Plans,
+    pub sales_team: SalesTeam,
+    pub lead_generation: lead_generation::LeadConfig,
+    pub sales: sales_director::SalesConfig,
+    pub outreach: outreach::OutreachConfig,
+    pub demo_scheduling: demo_scheduling::DemoConfig,
+    pub closing: closing::ClosingConfig,
+    pub billing: billing::BillingConfig,
+    pub expenses: expense_management::rules::ExpensePolicy,
+    pub finance: finance_controller::FinanceConfig,
+    pub customer_success: customer_success_director::CsConfig,
+    pub onboarding: onboarding::OnboardingConfig,
+    pub training: training::TrainingConfig,
+    pub support: support::SupportConfig,
+    pub retention: retention::RetentionConfig,
+}
+
+impl AscentConfig {
+    /// Reads every section of `file` and checks the settings that span sections.
+    pub fn from_file(file: &ConfigFile) -> Result<Self, ConfigError> {
+        for key in file.keys()? {
+            if !SECTIONS.contains(&key.as_str()) {
+                return Err(ConfigError {
+                    origin: file.origin().to_string(),
+                    line: file.line_of_path(&key),
+                    path: key.clone(),
+                    message: format!("unknown section `[{key}]` (known: {})", SECTIONS.join(", ")),
+                });
+            }
+        }
+        let config = Self {
+            origin: file.origin().to_string(),
+            host: HostSettings::from_file(file)?,
+            company: file.section("company")?,
+            links: file.section("links")?,
+            currency: file.section("currency")?,
+            plans: file.section("plans")?,
+            sales_team: file.section("sales_team")?,
+            lead_generation: lead_generation::LeadConfig::from_file(file)?,
+            sales: sales_director::SalesConfig::from_file(file)?,
+            outreach: outreach::OutreachConfig::from_file(file, outreach::TWIN_UNSUBSCRIBE_URL)?,
+            demo_scheduling: demo_scheduling::DemoConfig::from_file(file)?,
+            closing: closing::ClosingConfig::from_file(file)?,
+            billing: billing::BillingConfig::from_file(file)?,
+            expenses: expense_management::rules::ExpensePolicy::from_file(file)?,
+            finance: finance_controller::FinanceConfig::from_file(file)?,
+            customer_success: customer_success_director::CsConfig::from_file(file)?,
+            onboarding: onboarding::OnboardingConfig::from_file(file)?,
+            training: training::TrainingConfig::from_file(file)?,
+            support: support::SupportConfig::from_file(file)?,
+            retention: retention::RetentionConfig::from_file(file)?,
+        };
+        config.check_across(file)?;
+        Ok(config)
+    }
+
+    /// Settings of one section that must agree with another's.
+    fn check_across(&self, file: &ConfigFile) -> Result<(), ConfigError> {
+        let teams = self.lead_generation.routing.teams();
+        for (i, rep) in self.sales_team.reps.iter().enumerate() {
+            if !teams.contains(&rep.territory.as_str()) {
+                return Err(file.invalid(
+                    "sales_team",
+                    Invalid::new(
+                        format!("reps[{i}].territory"),
+                        format!(
+                            "no lead is routed to `{}` (territories of [lead_generation.routing]: {})",
+                            rep.territory,
+                            teams.join(", ")
+                        ),
+                    ),
+                ));
+            }
+        }
+        let approvals: Approvals = file.section("approvals")?;
+        if let Some(two) = approvals.two_person_above_minor {
+            for (role, chain) in &approvals.roles {
+                let can_carry_amounts =
+                    [&self.closing.approver_role, &self.expenses.approver_role].contains(&role);
+                if can_carry_amounts && chain.approvers.len() < 2 {
+                    return Err(file.invalid(
+                        "approvals",
+                        Invalid::new(
+                            format!("roles.{role}.approvers"),
+                            format!(
+                                "requests above {two} (two_person_above_minor) need two approvers"
+                            ),
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The shipped defaults.
+    pub fn shipped() -> Self {
+        Self::from_file(&ConfigFile::shipped()).expect("the shipped ascent.toml is valid")
+    }
+
+    /// Reads the configuration: `path` (from `--config` or `ASCENT_CONFIG`) when given, else
+    /// [`DEFAULT_PATH`] when it exists, else the shipped defaults.
+    pub fn load(path: Option<&Path>) -> Result<Self, LoadError> {
+        let path = match path {
+            Some(p) => p.to_path_buf(),
+            None if Path::new(DEFAULT_PATH).is_file() => PathBuf::from(DEFAULT_PATH),
+            None => return Ok(Self::shipped()),
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let file = ConfigFile::parse(path.display().to_string(), text)?;
+        Ok(Self::from_file(&file)?)
+    }
+
+    /// Every agent with these settings; unsubscribe links point at `<base_url>/unsubscribe`
+    /// unless `[links] unsubscribe_url` says otherwise. Text comes from the templates.
+    pub fn agents(&self, base_url: &str) -> Vec<Arc<dyn Agent>> {
+        let mut outreach = self.outreach.clone();
+        if self.links.unsubscribe_url.is_none() {
+            outreach.unsubscribe_url = format!("{base_url}/unsubscribe");
+        }
+        vec![
+            Arc::new(lead_generation::LeadGeneration::new(
+                self.lead_generation.clone(),
+            )),
+            Arc::new(sales_director::SalesDirector::new(self.sales.clone())),
+            Arc::new(outreach::Outreach::new(
+                outreach,
+                Arc::new(ascent_core::writer::TemplateWriter),
+            )),
+            Arc::new(demo_scheduling::DemoScheduling::new(
+                self.demo_scheduling.clone(),
+            )),
+            Arc::new(closing::Closing::new(self.closing.clone())),
+            Arc::new(billing::Billing::new(self.billing.clone())),
+            Arc::new(expense_management::ExpenseManagement::new(
+                self.expenses.clone(),
+            )),
+            Arc::new(finance_controller::FinanceController::new(
+                self.finance.clone(),
+            )),
+            Arc::new(customer_success_director::CustomerSuccessDirector::new(
+                self.customer_success.clone(),
+            )),
+            Arc::new(onboarding::Onboarding::new(self.onboarding.clone())),
+            Arc::new(training::Training::new(self.training.clone())),
+            Arc::new(
+                support::Support::new(self.support.clone())
+                    .expect("the time zone was validated with the file"),
+            ),
+            Arc::new(retention::Retention::new(self.retention.clone())),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests;
