@@ -133,7 +133,8 @@ pub enum ApprovalError {
     PastDeadline,
 }
 
-/// Approver chains per role and the time each approver has.
+/// Approver chains per role and the time each approver has: `[approvals]` of `ascent.toml`
+/// ([`crate::config::platform::Approvals::policy`]).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ApprovalPolicy {
     /// role → approvers in escalation order.
@@ -146,35 +147,13 @@ pub struct ApprovalPolicy {
     pub two_person_above_minor: Option<i64>,
 }
 
+/// The shipped `[approvals]` of `ascent.toml`.
 impl Default for ApprovalPolicy {
     fn default() -> Self {
-        let mut chains = BTreeMap::new();
-        chains.insert(
-            "sales-director".into(),
-            vec![
-                "sales.director@ascent-xr.example".into(),
-                "cro@ascent-xr.example".into(),
-            ],
-        );
-        chains.insert(
-            "legal".into(),
-            vec![
-                "legal.counsel@ascent-xr.example".into(),
-                "general.counsel@ascent-xr.example".into(),
-            ],
-        );
-        chains.insert(
-            "finance-controller".into(),
-            vec![
-                "finance.controller@ascent-xr.example".into(),
-                "cfo@ascent-xr.example".into(),
-            ],
-        );
-        Self {
-            chains,
-            step_timeout_hours: 48,
-            two_person_above_minor: Some(5_000_000),
-        }
+        crate::config::ConfigFile::shipped()
+            .section::<crate::config::platform::Approvals>("approvals")
+            .expect("the shipped [approvals] is valid")
+            .policy()
     }
 }
 

@@ -70,7 +70,10 @@ impl Default for TwinConfig {
             approvals: ApprovalPolicy::default(),
             link_key: b"local-twin-development-key-change-me!".to_vec(),
             base_url: "http://127.0.0.1:8787".into(),
-            mail_from: "agents@ascent-xr.example".into(),
+            mail_from: ascent_core::config::ConfigFile::shipped()
+                .section::<ascent_core::config::platform::MailSettings>("mail")
+                .expect("the shipped [mail] is valid")
+                .from,
             outbox_dir: None,
         }
     }
