@@ -88,6 +88,8 @@ pub fn statements(d: &AgentDecl) -> Vec<Value> {
         json!({"Sid": "OwnQueue", "Effect": "Allow",
                "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
                "Resource": get_att(&format!("{id}Queue"), "Arn")}),
+        json!({"Sid": "OwnDeadLetterQueue", "Effect": "Allow", "Action": ["sqs:SendMessage"],
+               "Resource": get_att(&format!("{id}ErrorQueue"), "Arn")}),
         json!({"Sid": "ReadDeclaredDomains", "Effect": "Allow",
                "Action": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"],
                "Resource": read_resources}),
@@ -414,6 +416,8 @@ fn webhook_resources(r: &mut Map<String, Value>) {
 
 fn agent_environment(d: &AgentDecl) -> Value {
     let mut env = json!({
+        // A message that can never succeed goes to the dead-letter queue at once.
+        "ASCENT_DEAD_LETTER_QUEUE_URL": reference(&format!("{}ErrorQueue", logical(d.name))),
         "ASCENT_EVENT_BUS": reference("EventBus"),
         "ASCENT_TABLE_PREFIX": sub("ascent-${Stage}-"),
         "ASCENT_MAIL_FROM": reference("MailFromAddress"),
@@ -853,6 +857,37 @@ mod tests {
                 assert_eq!(cond["events:source"][0], d.source());
                 assert_eq!(cond["events:detail-type"], json!(d.emits));
             }
+        }
+    }
+
+    #[test]
+    fn every_agent_may_send_to_its_own_dead_letter_queue_only_and_is_told_where_it_is() {
+        let t = generated();
+        for d in crate::agents::declarations() {
+            let id = logical(d.name);
+            let f = &t["Resources"][format!("{id}Function")]["Properties"];
+            assert_eq!(
+                f["Environment"]["Variables"]["ASCENT_DEAD_LETTER_QUEUE_URL"],
+                json!({"Ref": format!("{id}ErrorQueue")}),
+                "{}",
+                d.name
+            );
+            let stmts =
+                t["Resources"][format!("{id}Role")]["Properties"]["Policies"][0]["PolicyDocument"]
+                    ["Statement"]
+                    .as_array()
+                    .unwrap();
+            let sends: Vec<&Value> = stmts
+                .iter()
+                .filter(|s| strings(&s["Action"]).iter().any(|a| a == "sqs:SendMessage"))
+                .collect();
+            assert_eq!(sends.len(), 1, "{}: {sends:?}", d.name);
+            assert_eq!(
+                sends[0]["Resource"],
+                json!({"Fn::GetAtt": [format!("{id}ErrorQueue"), "Arn"]}),
+                "{}",
+                d.name
+            );
         }
     }
 
