@@ -9,6 +9,7 @@
 
 pub mod platform;
 mod rules;
+mod split;
 
 pub use rules::{
     check_currency, check_email, check_hhmm, check_in_range, check_non_negative, check_time_zone,
