@@ -58,6 +58,8 @@ pub enum LoadError {
 pub struct AscentConfig {
     /// Where the text came from (a path, or the shipped defaults).
     pub origin: String,
+    /// The text itself (what `ascent infra` deploys).
+    pub text: String,
     pub host: HostSettings,
     pub company: Company,
     pub links: Links,
@@ -94,6 +96,7 @@ impl AscentConfig {
         }
         let config = Self {
             origin: file.origin().to_string(),
+            text: file.text().to_string(),
             host: HostSettings::from_file(file)?,
             company: file.section("company")?,
             links: file.section("links")?,
@@ -116,6 +119,11 @@ impl AscentConfig {
         };
         config.check_across(file)?;
         Ok(config)
+    }
+
+    /// The text as a [`ConfigFile`] again (it parsed once, so it parses).
+    pub fn file(&self) -> ConfigFile {
+        ConfigFile::parse(self.origin.clone(), self.text.clone()).expect("parsed before")
     }
 
     /// Settings of one section that must agree with another's.

@@ -6,9 +6,13 @@
 //! with the `source` condition of its detail-types' producers. Every role may put events only
 //! under its own source and only the types that source produces; each outside producer (the
 //! CRM, the web site, the payment processor, …) gets a managed policy allowing exactly that,
-//! to attach to the role or user of the system it runs on.
+//! to attach to the role or user of the system it runs on. The business settings
+//! (`ascent.toml`) go in as SSM parameters every function reads ([`settings`]).
+
+mod settings;
 
 use ascent_core::agent::{AgentDecl, Domain, QueueClass};
+use ascent_core::config::{ConfigError, ConfigFile};
 use ascent_core::producers::Producers;
 use ascent_core::routing::Router;
 use serde_json::{Map, Value, json};
@@ -101,6 +105,7 @@ pub fn statements(d: &AgentDecl) -> Vec<Value> {
         json!({"Sid": "AppendAudit", "Effect": "Allow", "Action": ["dynamodb:PutItem"],
         "Resource": get_att(&table_id(Domain::Audit), "Arn")}),
     );
+    out.push(settings::read_statement());
     if !d.emits.is_empty() {
         out.push(json!({"Sid": "EmitDeclaredEvents", "Effect": "Allow", "Action": ["events:PutEvents"],
             "Resource": get_att("EventBus", "Arn"),
@@ -229,6 +234,7 @@ fn approval_resources(r: &mut Map<String, Value>) {
         json!({"Sid": "ApprovalRecords", "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Resource": approvals_table.clone()}),
         send_mail(),
         read_link_key(),
+        settings::read_statement(),
     ]));
     r.insert("ApprovalNotifierFunction".into(), json!({
         "Type": "AWS::Serverless::Function",
@@ -242,7 +248,7 @@ fn approval_resources(r: &mut Map<String, Value>) {
             "Environment": {"Variables": {
                 "ASCENT_EVENT_BUS": reference("EventBus"),
                 "ASCENT_TABLE_PREFIX": sub("ascent-${Stage}-"),
-                "ASCENT_MAIL_FROM": reference("MailFromAddress"),
+                "ASCENT_CONFIG_PARAMETER": sub(settings::CONFIG_PATH),
                 "ASCENT_LINK_KEY_PARAMETER": reference("LinkKeyParameterName"),
                 "ASCENT_APPROVAL_BASE_URL": get_att("ApprovalApiFunctionUrl", "FunctionUrl"),
                 "RUST_LOG": "info"
@@ -260,6 +266,7 @@ fn approval_resources(r: &mut Map<String, Value>) {
                "Condition": {"StringEquals": {"events:source": ["ascent.web"], "events:detail-type": ["ContactPreferenceChanged"]}}}),
         json!({"Sid": "ResumeWorkflow", "Effect": "Allow", "Action": ["states:SendTaskSuccess"], "Resource": reference("ApprovalStateMachine")}),
         read_link_key(),
+        settings::read_statement(),
     ]));
     r.insert("ApprovalApiFunction".into(), json!({
         "Type": "AWS::Serverless::Function",
@@ -274,7 +281,7 @@ fn approval_resources(r: &mut Map<String, Value>) {
             "Environment": {"Variables": {
                 "ASCENT_EVENT_BUS": reference("EventBus"),
                 "ASCENT_TABLE_PREFIX": sub("ascent-${Stage}-"),
-                "ASCENT_MAIL_FROM": reference("MailFromAddress"),
+                "ASCENT_CONFIG_PARAMETER": sub(settings::CONFIG_PATH),
                 "ASCENT_LINK_KEY_PARAMETER": reference("LinkKeyParameterName"),
                 "RUST_LOG": "info"
             }}
@@ -420,9 +427,10 @@ fn agent_environment(d: &AgentDecl) -> Value {
         "ASCENT_DEAD_LETTER_QUEUE_URL": reference(&format!("{}ErrorQueue", logical(d.name))),
         "ASCENT_EVENT_BUS": reference("EventBus"),
         "ASCENT_TABLE_PREFIX": sub("ascent-${Stage}-"),
-        "ASCENT_MAIL_FROM": reference("MailFromAddress"),
         "RUST_LOG": "info"
     });
+    let (config_var, config_path) = settings::environment();
+    env[config_var] = config_path;
     if d.requests_approvals {
         env["ASCENT_APPROVAL_STATE_MACHINE_ARN"] = reference("ApprovalStateMachine");
     }
@@ -431,9 +439,8 @@ fn agent_environment(d: &AgentDecl) -> Value {
         env["ASCENT_BEDROCK_MODEL_ID"] = reference("BedrockModelId");
     }
     if d.sends_mail {
-        // Commercial email carries the postal address and an unsubscribe link (CAN-SPAM);
-        // the approval API serves the unsubscribe page.
-        env["ASCENT_POSTAL_ADDRESS"] = reference("PostalAddress");
+        // Commercial email carries an unsubscribe link (CAN-SPAM); the approval API serves
+        // the unsubscribe page (unless `[links] unsubscribe_url` names another).
         env["ASCENT_UNSUBSCRIBE_URL"] = sub("${ApprovalApiFunctionUrl.FunctionUrl}unsubscribe");
     }
     env
@@ -594,7 +601,13 @@ fn producer_policies(
 }
 
 /// The whole SAM template.
+/// The template with the shipped settings (`ascent.toml`).
 pub fn template(decls: &[AgentDecl]) -> Value {
+    template_with(decls, &ConfigFile::shipped()).expect("the shipped ascent.toml fits SSM")
+}
+
+/// The template deploying the settings of `config` as SSM parameters.
+pub fn template_with(decls: &[AgentDecl], config: &ConfigFile) -> Result<Value, ConfigError> {
     // The twin's routing: the rules' patterns with their producers' sources.
     let router = Router::new(decls).expect("the agents' declarations are valid");
     let mut r = Map::new();
@@ -634,6 +647,7 @@ pub fn template(decls: &[AgentDecl]) -> Value {
         agent_resources(d, &router, &mut r);
     }
     approval_resources(&mut r);
+    settings::parameters(config, &mut r)?;
     let mut outputs = match json!({
         "EventBusName": {"Description": "Put business events here", "Value": reference("EventBus")},
         "EventBusArn": {"Value": get_att("EventBus", "Arn")},
@@ -644,17 +658,15 @@ pub fn template(decls: &[AgentDecl]) -> Value {
         _ => unreachable!(),
     };
     producer_policies(router.producers(), &mut r, &mut outputs);
-    json!({
+    Ok(json!({
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
         "Description": "Ascent agents: event bus, rules from each agent's declaration, priority/batch queues with dead-letter queues, DynamoDB data lake, one least-privilege role per function. Generated by `ascent infra` from the agents' declarations; do not edit by hand.",
         "Parameters": {
             "Stage": {"Type": "String", "Default": "prod", "AllowedPattern": "^[a-z0-9-]+$",
                       "Description": "Suffix of every name (prod, staging, …)"},
-            "MailFromAddress": {"Type": "String", "Default": "agents@ascent-xr.example",
-                                "Description": "Sender of agents' email (an SES-verified identity)"},
             "MailDomain": {"Type": "String", "Default": "ascent-xr.example",
-                           "Description": "SES-verified domain the agents send from"},
+                           "Description": "SES-verified domain the agents send from (that of [mail] from in ascent.toml)"},
             "LinkKeyParameterName": {"Type": "String", "Default": "/ascent/approval-link-key",
                            "AllowedPattern": "^/[A-Za-z0-9/_.-]+$",
                            "Description": "SSM SecureString holding the HMAC key of approval links (32+ characters)"},
@@ -667,8 +679,6 @@ pub fn template(decls: &[AgentDecl]) -> Value {
             "IntercomSecretParameterName": {"Type": "String", "Default": "/ascent/intercom-client-secret",
                            "AllowedPattern": "^/[A-Za-z0-9/_.-]+$",
                            "Description": "SSM SecureString holding the Intercom app's client secret"},
-            "PostalAddress": {"Type": "String", "Default": "Ascent XR Inc., 548 Market St #41200, San Francisco, CA 94104, USA",
-                           "Description": "Sender postal address in every commercial email (CAN-SPAM)"},
             "TextWriter": {"Type": "String", "Default": "template", "AllowedValues": ["template", "bedrock"],
                            "Description": "What writes outreach text: the templates, or a Bedrock model"},
             "BedrockModelId": {"Type": "String", "Default": "amazon.nova-lite-v1:0",
@@ -683,7 +693,7 @@ pub fn template(decls: &[AgentDecl]) -> Value {
         }},
         "Resources": r,
         "Outputs": outputs
-    })
+    }))
 }
 
 /// Renders JSON as block YAML (strings double-quoted with JSON escapes, valid YAML).

@@ -75,7 +75,8 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
-    /// Print the SAM template generated from the agents' declarations (infra/template.yaml).
+    /// Print the SAM template generated from the agents' declarations (infra/template.yaml),
+    /// with the settings of `--config` as one SSM parameter per section.
     Infra,
     /// Show which agents' rules an event file matches, condition by condition.
     Route { file: PathBuf },
@@ -146,10 +147,7 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let mut settings = Settings::new(&cli.data_dir, cli.port);
     settings.host = cli.host;
-    if !matches!(
-        cli.command,
-        Command::Emit { .. } | Command::Route { .. } | Command::Infra
-    ) {
+    if !matches!(cli.command, Command::Emit { .. } | Command::Route { .. }) {
         settings.config =
             std::sync::Arc::new(ascent::config::AscentConfig::load(cli.config.as_deref())?);
     }
@@ -183,10 +181,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Route { file } => route(&file),
         Command::Infra => {
-            print!(
-                "{}",
-                ascent::infra::to_yaml(&ascent::infra::template(&ascent::agents::declarations()))
-            );
+            let template = ascent::infra::template_with(
+                &ascent::agents::declarations(),
+                &settings.config.file(),
+            )?;
+            print!("{}", ascent::infra::to_yaml(&template));
             Ok(())
         }
         Command::Dlq { action } => {
