@@ -92,13 +92,19 @@ pub async fn run_sqs_agent<A: Agent + 'static>(
         let build = build.clone();
         let host = host.clone();
         async move {
-            let host = host
-                .get_or_try_init(|| configured_host(build.as_ref()))
-                .await?;
+            let host = host.get_or_try_init(|| boxed_host(build.as_ref())).await?;
             Ok::<SqsBatchResponse, Error>(host.handle_sqs(event.payload).await)
         }
     }))
     .await
+}
+
+/// [`configured_host`] behind a box: keeps the runtime loop's future type shallow (the
+/// compiler's layout query otherwise overflows its depth for some agents).
+fn boxed_host<'a, A: Agent + 'static>(
+    build: &'a (dyn Fn(&ConfigFile) -> Result<A, ConfigError> + Send + Sync),
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<AgentHost, Error>> + Send + 'a>> {
+    Box::pin(configured_host(build))
 }
 
 /// Reads the configuration, builds the agent with `build` and its host.
@@ -123,9 +129,7 @@ pub async fn run_eventbridge_agent<A: Agent + 'static>(
         let build = build.clone();
         let host = host.clone();
         async move {
-            let host = host
-                .get_or_try_init(|| configured_host(build.as_ref()))
-                .await?;
+            let host = host.get_or_try_init(|| boxed_host(build.as_ref())).await?;
             host.handle_eventbridge(event.payload)
                 .await
                 .map(|d| format!("{d:?}"))
