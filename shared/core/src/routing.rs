@@ -936,4 +936,55 @@ mod tests {
                 .contains("name the detail-types")
         );
     }
+
+    /// Every catalog type, from every source anyone uses (and a few nobody does): delivered if
+    /// and only if the source produces the type, by the matcher and by the fast path alike.
+    #[test]
+    fn no_source_but_a_producer_reaches_a_subscriber_of_any_type() {
+        let mut all = decl("all", json!({}));
+        all.emits = vec!["ProposalSent", "ExceptionRaised"];
+        let producers = Producers::new([&all]).unwrap();
+        let types: Vec<&str> = crate::catalog::CATALOG
+            .iter()
+            .map(|e| e.detail_type)
+            .filter(|t| !producers.sources(t).is_empty())
+            .collect();
+        all.subscriptions = types
+            .chunks(7)
+            .enumerate()
+            .map(|(i, chunk)| Subscription {
+                name: ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"][i],
+                pattern: json!({"detail-type": chunk}),
+            })
+            .collect();
+        let r = Router::new([&all]).unwrap();
+        let mut sources: Vec<String> = types
+            .iter()
+            .flat_map(|t| producers.sources(t).to_vec())
+            .collect();
+        sources.extend(
+            [
+                "ascent.agent",
+                "ascent.agent.nobody",
+                "ascent.crm.evil",
+                "",
+                "x",
+            ]
+            .map(String::from),
+        );
+        sources.sort();
+        sources.dedup();
+        for t in &types {
+            for s in &sources {
+                let e = json!({"source": s, "detail-type": t}).to_string();
+                let want = producers.produces(s, t);
+                assert_eq!(!r.route(e.as_bytes()).is_empty(), want, "{s} {t}");
+                assert_eq!(
+                    !r.route_typed(s, t, e.as_bytes()).is_empty(),
+                    want,
+                    "{s} {t}"
+                );
+            }
+        }
+    }
 }
