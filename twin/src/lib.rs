@@ -4,6 +4,7 @@
 pub mod access;
 pub mod agents;
 pub mod config;
+pub mod docs;
 pub mod http;
 pub mod infra;
 pub mod refusal;
