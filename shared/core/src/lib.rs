@@ -19,6 +19,7 @@ pub mod engine;
 pub mod event;
 pub mod json;
 pub mod learning;
+pub mod limits;
 pub mod money;
 pub mod policy;
 pub mod ports;
