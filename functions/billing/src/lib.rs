@@ -595,6 +595,13 @@ impl Billing {
         Ok(())
     }
 
+    /// The daily run: the AR ageing snapshot, then dunning.
+    ///
+    /// Bounded by continuing in the next run: one run dunns at most [`DUNNING_PER_RUN`]
+    /// invoices, the longest overdue first (the open-invoice index is ordered by due date);
+    /// the rest are still due a step tomorrow and are dunned then, so whatever the backlog,
+    /// one message commits at most `1 + DUNNING_PER_RUN` writes (AWS's 100 items per
+    /// transaction, each write audited).
     async fn on_daily(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
         let today = tick.at.date_naive();
         // The day's AR ageing snapshot, from the open-invoice index (never a table scan).
@@ -613,7 +620,11 @@ impl Billing {
         let yesterday = today - Duration::days(1);
         // Overdue = due before today: a range query on the open-invoice index.
         let q = Query::gsi1(OPEN_INVOICES).sort(SortKey::AtMost(format!("{yesterday}#~")));
+        let mut dunned = 0;
         for mut inv in ctx.query_as::<Invoice>(Domain::Financial, &q).await? {
+            if dunned == DUNNING_PER_RUN {
+                break; // the rest in the next run
+            }
             let days_overdue = (today - inv.due_on).num_days().max(0) as u32;
             let Some((step, action)) = self.config.dunning.due_step(days_overdue, inv.dunning_step)
             else {
@@ -657,10 +668,15 @@ impl Billing {
             inv.dunning_step = step;
             let v = inv.version;
             self.save(ctx, inv, Some(v))?;
+            dunned += 1;
         }
         Ok(())
     }
 }
+
+/// Invoices one daily run dunns (one write each, beside the ageing snapshot): derived from
+/// AWS's limit on one message's transaction, not a business setting.
+pub const DUNNING_PER_RUN: usize = ascent_core::limits::MAX_WRITES - 1;
 
 #[async_trait]
 impl Agent for Billing {

@@ -344,3 +344,69 @@ fn a_refund_reopens_the_invoice_and_dunning_resumes() {
             .contains("exceeds what was paid")
     );
 }
+
+/// Bulk work never depends on its size (issue 19): 1,000 overdue invoices are all dunned, a
+/// bounded number per daily run, and no run's commit breaks AWS's limits (each message is
+/// checked as `TransactWriteItems` would: 51 writes and more were 103+ items, a dead letter).
+#[test]
+fn dunning_a_backlog_of_1000_overdue_invoices_stays_within_aws_limits() {
+    use ascent_core::ports::{IndexKey, Item};
+    use ascent_embedded::testkit::WithinLimits;
+    let t = TestTwin::new(vec![WithinLimits::wrap(Arc::new(Billing::default()))], t0());
+    let due: NaiveDate = "2026-03-01".parse().unwrap();
+    for i in 0..1000 {
+        let id = format!("inv-B{i:04}");
+        let inv = Invoice {
+            invoice_id: id.clone(),
+            account_id: "A1".into(),
+            deal_id: None,
+            lines: vec![],
+            subtotal: Money::usd(10_000),
+            tax_rate_bp: 0,
+            tax: Money::usd(0),
+            total: Money::usd(10_000),
+            paid: Money::usd(0),
+            status: InvoiceStatus::Open,
+            issued_on: due - Duration::days(30),
+            due_on: due,
+            payment_terms_days: 30,
+            billing_email: Some("ap@boreal.aero".into()),
+            credited_minor: 0,
+            dunning_step: 0,
+            version: 1,
+        };
+        let mut item = Item::new(
+            invoice_pk(&id),
+            "invoice",
+            serde_json::to_value(&inv).unwrap(),
+        );
+        item.gsi1 = Some(IndexKey {
+            pk: OPEN_INVOICES.into(),
+            sk: format!("{due}#{id}"),
+        });
+        t.put(Domain::Financial, item);
+    }
+    // DUNNING_PER_RUN (48) invoices a run, the longest overdue first: every invoice reaches
+    // its escalation (30 days) within 100 days.
+    for day in 3..=100 {
+        t.tick("daily", t0() + Duration::days(day));
+    }
+    assert!(
+        t.runtime.dead_letters().unwrap().is_empty(),
+        "{:?}",
+        t.runtime.dead_letters()
+    );
+    // Every invoice was dunned to the end (steps missed while waiting are skipped, by design).
+    for i in 0..1000 {
+        assert_eq!(
+            invoice(&t, &format!("inv-B{i:04}")).dunning_step,
+            4,
+            "inv-B{i:04}"
+        );
+    }
+    let escalations = payloads(&t, "DunningStepTaken")
+        .into_iter()
+        .filter(|p| matches!(p, Payload::DunningStepTaken(d) if d.step == 4))
+        .count();
+    assert_eq!(escalations, 1000);
+}
