@@ -432,6 +432,11 @@ impl SalesDirector {
         self.save(ctx, &d)
     }
 
+    /// The daily run: the pipeline report, and stalled-deal alerts.
+    ///
+    /// Bounded by continuing in the next run: the report is one write whatever the pipeline,
+    /// and one run alerts at most [`STALL_ALERTS_PER_RUN`] stalled deals (one write each); a
+    /// stalled deal not alerted today is still stalled tomorrow and alerted then.
     async fn on_daily(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
         let now = tick.at;
         let today = now.date_naive();
@@ -494,7 +499,10 @@ impl SalesDirector {
                 *commit_open.entry(d.owner.clone()).or_default() += amount;
             }
             let inactive = (now - d.last_activity).num_days();
-            if inactive >= self.config.stall_days && !d.stall_alerted {
+            if inactive >= self.config.stall_days
+                && !d.stall_alerted
+                && report.stalled.len() < STALL_ALERTS_PER_RUN
+            {
                 report.stalled.push(d.deal_id.clone());
                 ctx.emit(DealStalled {
                     deal_id: d.deal_id.clone(),
@@ -554,6 +562,10 @@ impl SalesDirector {
         )
     }
 }
+
+/// Stalled deals one daily run alerts (one write each, beside the report): derived from AWS's
+/// limit on one message's transaction, not a business setting.
+pub const STALL_ALERTS_PER_RUN: usize = ascent_core::limits::MAX_WRITES - 1;
 
 #[async_trait]
 impl Agent for SalesDirector {

@@ -209,3 +209,46 @@ fn an_amount_in_an_unknown_currency_is_refused() {
         dead[0].reason
     );
 }
+
+/// Bulk work never depends on its size (issue 19): 1,000 stalled deals are all alerted, at
+/// most STALL_ALERTS_PER_RUN a daily run, and no run's commit breaks AWS's limits.
+#[test]
+fn a_thousand_stalled_deals_are_all_alerted_within_aws_limits() {
+    use ascent_embedded::testkit::WithinLimits;
+    let t = TestTwin::new(
+        vec![WithinLimits::wrap(Arc::new(SalesDirector::default()))],
+        t0(),
+    );
+    let deals: Vec<Event> = (0..1000)
+        .map(|i| {
+            Event::new(
+                "ascent.crm",
+                ascent_core::Actor::system("ascent.crm"),
+                t0(),
+                stage(&format!("D{i:04}"), AVA, DealStage::Proposal, Some(100_000)),
+            )
+        })
+        .collect();
+    t.runtime.ingest(&deals).unwrap();
+    t.drain();
+    // 1,000 / 48 a run: 21 runs.
+    for day in 15..15 + 21 {
+        t.tick("daily", t0() + Duration::days(day));
+    }
+    assert!(
+        t.runtime.dead_letters().unwrap().is_empty(),
+        "{:?}",
+        t.runtime.dead_letters()
+    );
+    let mut alerted: Vec<String> = t
+        .emitted("DealStalled")
+        .into_iter()
+        .map(|e| match e.payload() {
+            Payload::DealStalled(s) => s.deal_id.clone(),
+            _ => unreachable!(),
+        })
+        .collect();
+    alerted.sort();
+    alerted.dedup();
+    assert_eq!(alerted.len(), 1000);
+}
