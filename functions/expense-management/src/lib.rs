@@ -418,9 +418,20 @@ impl ExpenseManagement {
         self.decided(ctx, &x)
     }
 
+    /// The reimbursement run, on the policy's reimbursement day.
+    ///
+    /// Bounded by continuing in the next run: one batch holds at most
+    /// [`EXPENSES_PER_BATCH`] expenses (one write each, beside the batch record and the carry
+    /// marker), the oldest first. When more are waiting, a carry marker
+    /// (`reimbursement#carry` / `open`) makes the next daily runs batch the rest, one batch
+    /// a day, until none is left; the marker is then removed.
     async fn on_daily(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
         let today = tick.at.date_naive();
-        if today.weekday() != self.policy.reimbursement_day {
+        let carrying = ctx
+            .get(Domain::Financial, CARRY_PK, CARRY_SK)
+            .await?
+            .is_some();
+        if today.weekday() != self.policy.reimbursement_day && !carrying {
             return Ok(());
         }
         let batch_id = format!("reimb-{today}");
@@ -440,7 +451,24 @@ impl ExpenseManagement {
             .await?;
         approved.retain(|x| x.status == ExpenseStatus::Approved);
         if approved.is_empty() {
+            if carrying {
+                ctx.delete(Domain::Financial, CARRY_PK, CARRY_SK)?;
+            }
             return Ok(());
+        }
+        let more = approved.len() > EXPENSES_PER_BATCH;
+        approved.truncate(EXPENSES_PER_BATCH);
+        if more && !carrying {
+            ctx.put_record(
+                Domain::Financial,
+                CARRY_PK,
+                CARRY_SK,
+                &serde_json::json!({ "since": today }),
+                None,
+                Condition::Always,
+            )?;
+        } else if !more && carrying {
+            ctx.delete(Domain::Financial, CARRY_PK, CARRY_SK)?;
         }
         let mut by_payee: BTreeMap<(String, String), Reimbursement> = BTreeMap::new();
         let mut totals: BTreeMap<String, i64> = BTreeMap::new();
@@ -521,6 +549,14 @@ impl ExpenseManagement {
         })
     }
 }
+
+/// Expenses one reimbursement batch holds (one write each, beside the batch record and the
+/// carry marker): derived from AWS's limit on one message's transaction, not a business
+/// setting.
+pub const EXPENSES_PER_BATCH: usize = ascent_core::limits::MAX_WRITES - 2;
+/// The marker of a reimbursement backlog that the next daily runs continue.
+const CARRY_PK: &str = "reimbursement#carry";
+const CARRY_SK: &str = "open";
 
 #[async_trait]
 impl Agent for ExpenseManagement {

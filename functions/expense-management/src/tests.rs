@@ -328,3 +328,58 @@ fn a_decision_the_approval_record_does_not_say_is_refused() {
     assert_eq!(expense(&t, "E20").status, ExpenseStatus::Rejected);
     assert_eq!(decisions(&t).len(), 1);
 }
+
+/// Bulk work never depends on its size (issue 19): 1,000 approved expenses are all reimbursed,
+/// at most EXPENSES_PER_BATCH a batch, the backlog continued on the following days, and no
+/// run's commit breaks AWS's limits.
+#[test]
+fn a_thousand_approved_expenses_are_all_reimbursed_within_aws_limits() {
+    use ascent_embedded::testkit::WithinLimits;
+    let t = TestTwin::new(
+        vec![WithinLimits::wrap(Arc::new(ExpenseManagement::default()))],
+        t0(),
+    );
+    let claims: Vec<Event> = (0..1000)
+        .map(|i| {
+            let mut c = claim(
+                &format!("E{i:04}"),
+                "meals",
+                Money::usd(1_000 + i),
+                "2026-03-02",
+            );
+            c.employee = format!("employee{:02}@ascent-xr.example", i % 40);
+            Event::new(
+                "ascent.expenses",
+                ascent_core::Actor::system("ascent.expenses"),
+                t0(),
+                c,
+            )
+        })
+        .collect();
+    t.runtime.ingest(&claims).unwrap();
+    t.drain();
+    assert_eq!(expense(&t, "E0999").status, ExpenseStatus::Approved);
+    // Friday 2026-03-06, then the following days until the backlog is paid: 1,000 / 47.
+    let friday: DateTime<Utc> = "2026-03-06T06:00:00Z".parse().unwrap();
+    for day in 0..25 {
+        t.tick("daily", friday + Duration::days(day));
+    }
+    assert!(
+        t.runtime.dead_letters().unwrap().is_empty(),
+        "{:?}",
+        t.runtime.dead_letters()
+    );
+    for i in 0..1000 {
+        assert_eq!(
+            expense(&t, &format!("E{i:04}")).status,
+            ExpenseStatus::Reimbursed,
+            "E{i:04}"
+        );
+    }
+    let batches = t.emitted("ReimbursementBatchCreated");
+    assert_eq!(batches.len(), 1000usize.div_ceil(EXPENSES_PER_BATCH));
+    assert!(t.get(Domain::Financial, CARRY_PK, CARRY_SK).is_none());
+    // The backlog done, batches are weekly again: none on Saturday 2026-04-04.
+    t.tick("daily", "2026-04-04T06:00:00Z".parse().unwrap());
+    assert_eq!(t.emitted("ReimbursementBatchCreated").len(), batches.len());
+}
