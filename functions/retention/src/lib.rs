@@ -163,6 +163,12 @@ impl Retention {
         .await
     }
 
+    /// The hourly health-scoring run.
+    ///
+    /// Bounded by paging, continuing in the next run: one run scores at most
+    /// `accounts_per_run` accounts not yet scored today (one write each; the setting is refused
+    /// above [`ascent_core::limits::MAX_WRITES`]), longest ago first; the next hourly run
+    /// takes the next page.
     async fn on_daily(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
         let today = tick.at.date_naive();
         // Not yet scored today, longest ago first.

@@ -72,8 +72,14 @@ impl Validate for RetentionSection {
             1,
             1_000_000,
         )?;
-        // Each account scored is one write of the run's unit of work: bounded by the store.
-        check_in_range("accounts_per_run", self.accounts_per_run, 1, 90)?;
+        // Each account scored is one write of the run's one commit: at most what one
+        // DynamoDB transaction holds (each write audited, plus the idempotency record).
+        check_in_range(
+            "accounts_per_run",
+            self.accounts_per_run,
+            1,
+            ascent_core::limits::MAX_WRITES,
+        )?;
         for (i, d) in self.renewal_reminder_days.iter().enumerate() {
             check_in_range(&format!("renewal_reminder_days[{i}]"), *d, 1, 365)?;
             if self.renewal_reminder_days[..i].contains(d) {

@@ -240,3 +240,43 @@ fn each_hourly_run_scores_a_bounded_page_and_each_account_once_a_day() {
     tick(&t, "2026-01-06T08:00:00Z");
     assert_eq!(t.emitted("HealthScored").len(), 45, "once a day each");
 }
+
+/// Bulk work never depends on its size (issue 19): 1,000 accounts are all scored within the
+/// day, a page of `accounts_per_run` an hourly run, and no run's commit breaks AWS's limits.
+#[test]
+fn a_thousand_accounts_are_all_scored_within_aws_limits() {
+    use ascent_embedded::testkit::WithinLimits;
+    let start = at("2026-01-05T09:00:00Z");
+    let t = TestTwin::new(
+        vec![WithinLimits::wrap(Arc::new(Retention::default()))],
+        start,
+    );
+    let signups: Vec<Event> = (0..1000)
+        .map(|i| {
+            Event::new(
+                "ascent.platform",
+                ascent_core::Actor::system("ascent.platform"),
+                start,
+                signup(&format!("K{i:04}")),
+            )
+        })
+        .collect();
+    t.runtime.ingest(&signups).unwrap();
+    t.drain();
+    // 1,000 / 40 a run: 25 hourly runs, all on 2026-01-06.
+    for hour in 0..24 {
+        tick(&t, &format!("2026-01-06T{hour:02}:00:00Z"));
+    }
+    tick(&t, "2026-01-06T23:30:00Z");
+    assert!(
+        t.runtime.dead_letters().unwrap().is_empty(),
+        "{:?}",
+        t.runtime.dead_letters()
+    );
+    for i in 0..1000 {
+        let s = t
+            .get(Domain::Customer, &format!("retention#K{i:04}"), "signals")
+            .unwrap();
+        assert_eq!(s["scored_on"], "2026-01-06", "K{i:04}");
+    }
+}
