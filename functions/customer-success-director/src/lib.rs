@@ -240,6 +240,11 @@ impl CustomerSuccessDirector {
         })
     }
 
+    /// The weekly report run.
+    ///
+    /// Bounded by construction: one write (the report), one mail and one event whatever the
+    /// portfolio; only their size grows, with the upsell candidates' account ids (about 12
+    /// bytes each: EventBridge's 256 KB holds some 20,000).
     async fn on_daily(&self, ctx: &mut Ctx<'_>, t: &ScheduleTick) -> Result<(), AgentError> {
         let today = t.at.date_naive();
         if today.weekday() != self.config.weekly_report_day {
@@ -374,6 +379,64 @@ mod tests {
             arr: Some(Money::usd(arr)),
             renews_on: Some(renews.parse().unwrap()),
         }
+    }
+
+    /// Bulk work never depends on its size (issue 19): a portfolio of 1,000 accounts, all
+    /// upsell candidates, is reported in one run within AWS's limits.
+    #[test]
+    fn a_portfolio_of_1000_accounts_is_reported_within_aws_limits() {
+        use ascent_core::Actor;
+        use ascent_embedded::testkit::WithinLimits;
+        let start = at("2026-03-02T09:00:00Z");
+        let t = TestTwin::new(
+            vec![WithinLimits::wrap(Arc::new(
+                CustomerSuccessDirector::default(),
+            ))],
+            start,
+        );
+        let mut events = Vec::new();
+        for i in 0..1000 {
+            let a = format!("P{i:04}");
+            events.push(Event::new(
+                "ascent.platform",
+                Actor::system("ascent.platform"),
+                start,
+                signup(&a, "team", 10),
+            ));
+            events.push(Event::new(
+                "ascent.agent.retention",
+                Actor::system("ascent.agent.retention"),
+                start,
+                health(&a, 90, HealthTier::Healthy, 100_000, "2026-12-01"),
+            ));
+            events.push(Event::new(
+                "ascent.platform",
+                Actor::system("ascent.platform"),
+                start,
+                UsageReported {
+                    account_id: a,
+                    metric: "active_seats".into(),
+                    quantity: 10.0,
+                    period_start: start,
+                    period_end: start,
+                },
+            ));
+        }
+        for chunk in events.chunks(300) {
+            t.runtime.ingest(chunk).unwrap();
+            t.drain();
+        }
+        t.tick("daily", at("2026-03-09T06:00:00Z"));
+        assert!(
+            t.runtime.dead_letters().unwrap().is_empty(),
+            "{:?}",
+            t.runtime.dead_letters()
+        );
+        let published = t.emitted("CsReportPublished");
+        let Payload::CsReportPublished(r) = published[0].payload() else {
+            unreachable!()
+        };
+        assert_eq!((r.accounts, r.upsell_candidates.len()), (1000, 1000));
     }
 
     #[test]
