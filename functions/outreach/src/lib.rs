@@ -595,6 +595,11 @@ impl Outreach {
     }
 
     /// The daily schedule: one `OutreachStepDue` per enrollment whose step is due.
+    ///
+    /// Bounded by fanning out, paged: the run writes nothing and emits one event per due
+    /// enrollment, at most `max_due_per_tick` (refused above [`MAX_DUE_PER_TICK`], whose
+    /// events fit the idempotency record's 400 KB); each step is then taken by its own message, and what is still due
+    /// waits for the next run.
     async fn on_daily(&self, ctx: &mut Ctx<'_>, t: &ScheduleTick) -> Result<(), AgentError> {
         let q = Query::gsi1(DUE)
             .sort(SortKey::AtMost(format!("{}~", stamp(t.at))))
@@ -629,6 +634,10 @@ impl Outreach {
         self.take_step(ctx, e, Some(v), &contact).await
     }
 }
+
+/// The most `OutreachStepDue` events one run may emit: about 450 bytes each, they ride in
+/// the run's idempotency record (DynamoDB's 400 KB an item), with room to spare.
+pub const MAX_DUE_PER_TICK: usize = 500;
 
 #[async_trait]
 impl Agent for Outreach {

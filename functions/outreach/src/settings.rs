@@ -57,7 +57,13 @@ fn check_template(path: &str, text: &str) -> Result<(), Invalid> {
 
 impl Validate for OutreachSection {
     fn validate(&self) -> Result<(), Invalid> {
-        check_in_range("max_due_per_tick", self.max_due_per_tick, 1, 1_000)?;
+        // One run's events ride in its idempotency record: at most what fits 400 KB.
+        check_in_range(
+            "max_due_per_tick",
+            self.max_due_per_tick,
+            1,
+            crate::MAX_DUE_PER_TICK,
+        )?;
         let seq = &self.sequence;
         if seq.name.trim().is_empty() {
             return Err(Invalid::new("sequence.name", "may not be empty"));

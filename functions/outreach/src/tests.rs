@@ -514,3 +514,29 @@ fn any_writer_gets_the_compliance_footer_and_a_failing_one_falls_back_to_templat
         assert_eq!(steps(&t)[0].written_by.as_deref(), Some(by));
     }
 }
+
+/// Bulk work never depends on its size (issue 19): the largest page the settings allow,
+/// MAX_DUE_PER_TICK `OutreachStepDue` events of one run, fits AWS's limits on one message's
+/// commit (1,000, the bound before, did not: 452,000 bytes of pending events).
+#[test]
+fn the_largest_page_of_due_steps_fits_aws_limits() {
+    let due = at("2026-03-02T09:00:00Z");
+    let effects = ascent_core::Effects {
+        emitted: (0..MAX_DUE_PER_TICK)
+            .map(|i| {
+                Event::new(
+                    NAME,
+                    ascent_core::Actor::system(NAME),
+                    due,
+                    OutreachStepDue {
+                        lead_id: format!("lead-{i:06}-0000-0000-0000-000000000000"),
+                        step: 3,
+                        due_at: due,
+                    },
+                )
+            })
+            .collect(),
+        ..Default::default()
+    };
+    assert_eq!(ascent_core::limits::check(&effects), Ok(()));
+}
