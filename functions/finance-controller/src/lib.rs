@@ -40,6 +40,28 @@ use std::collections::BTreeMap;
 
 pub const NAME: &str = "finance-controller";
 
+/// The posting key of an invoice (its `posted#…` marker says it is journaled).
+fn invoice_source(invoice_id: &str) -> String {
+    format!("invoice#{invoice_id}")
+}
+
+fn invoice_marker(invoice_id: &str) -> String {
+    format!("posted#{}", invoice_source(invoice_id))
+}
+
+/// A payment books cash only against an invoice already journaled; otherwise it is a transient
+/// failure with Billing's reason, so it is retried and then dead-lettered if the invoice never
+/// comes.
+fn require_journaled(invoice_id: &str, journaled: bool) -> Result<(), AgentError> {
+    if journaled {
+        Ok(())
+    } else {
+        Err(AgentError::Transient(format!(
+            "invoice {invoice_id} not found (yet)"
+        )))
+    }
+}
+
 /// Approval kinds that move money (the SOX scope). Legal approval of contract terms is
 /// not a spending authority and is out of it.
 pub const FINANCIAL_KINDS: [&str; 4] = ["expense", "discount", "credit_note", "refund"];
@@ -320,7 +342,7 @@ impl FinanceController {
         };
         self.post_and_save(
             ctx,
-            &format!("invoice#{}", i.invoice_id),
+            &invoice_source(&i.invoice_id),
             i.issued_on,
             vec![entry],
             |s| {
@@ -333,6 +355,13 @@ impl FinanceController {
     }
 
     async fn on_payment(&self, ctx: &mut Ctx<'_>, p: &PaymentReceived) -> Result<(), AgentError> {
+        // No cash against an invoice not journaled: as Billing does, retry (the payment may
+        // have overtaken its invoice), then dead-letter with the reason.
+        let journaled = ctx
+            .get(Domain::Financial, &invoice_marker(&p.invoice_id), "posted")
+            .await?
+            .is_some();
+        require_journaled(&p.invoice_id, journaled)?;
         let c = &self.config.chart;
         let date = p.received_at.date_naive();
         let entry = JournalEntry::simple(

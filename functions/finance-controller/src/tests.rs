@@ -337,3 +337,35 @@ fn an_empty_month_still_closes_with_zeroes() {
     assert_eq!(r.expenses_total, Money::usd(0));
     assert_eq!(r.journal_lines, 0);
 }
+
+#[test]
+fn a_payment_for_an_invoice_never_journaled_is_held_then_dead_lettered_like_billing() {
+    // Given no invoice inv-X issued
+    let t = twin();
+    // When a payment names it
+    t.emit(
+        "ascent.payments",
+        payment("P1", "inv-X", 500_000, "2026-03-02T10:00:00Z"),
+    );
+    // Then no cash is booked and it is retried, then dead-lettered with Billing's reason
+    let dl = t.runtime.dead_letters().unwrap();
+    assert_eq!(dl.len(), 1);
+    assert_eq!(dl[0].reason, "invoice inv-X not found (yet)");
+    assert_eq!(dl[0].receive_count, 3);
+    assert!(
+        t.get(Domain::Financial, "posted#payment#P1", "posted")
+            .is_none()
+    );
+    assert!(
+        t.get(Domain::Financial, "period#2026-03", "summary")
+            .is_none()
+    );
+    // And once the invoice is journaled, a redrive books it
+    t.emit(
+        "ascent.agent.billing",
+        invoice("inv-X", 500_000, 0, "2026-03-01"),
+    );
+    t.runtime.redrive(None, "ops").unwrap();
+    t.drain();
+    assert_eq!(summary(&t, "2026-03").collected["USD"], 500_000);
+}
