@@ -127,6 +127,21 @@ impl OnboardingPlan {
     }
 }
 
+/// The milestones of a plan started on `start`, each due `days` after it (in [`MILESTONES`]
+/// order).
+pub fn milestones(start: NaiveDate, days: &[i64; 4]) -> Vec<MilestoneState> {
+    MILESTONES
+        .iter()
+        .zip(days)
+        .map(|(m, d)| MilestoneState {
+            milestone: *m,
+            due_on: start + Duration::days(*d),
+            reached_at: None,
+            stalled: false,
+        })
+        .collect()
+}
+
 fn pk(account: &str) -> String {
     format!("onboarding#{account}")
 }
@@ -194,8 +209,8 @@ impl Onboarding {
                     .join(", ")
             )));
         };
-        let now = ctx.now();
-        let start = now.date_naive();
+        // The plan runs from the sign-up itself, whenever it is delivered or replayed.
+        let signed_up = ctx.cause().time;
         let plan = OnboardingPlan {
             account_id: s.account_id.clone(),
             plan: tier.clone(),
@@ -207,17 +222,8 @@ impl Onboarding {
                 .get(&tier)
                 .cloned()
                 .unwrap_or_else(|| self.config.fallback_manager.clone()),
-            started_at: now,
-            milestones: MILESTONES
-                .iter()
-                .zip(days)
-                .map(|(m, d)| MilestoneState {
-                    milestone: *m,
-                    due_on: start + Duration::days(*d),
-                    reached_at: None,
-                    stalled: false,
-                })
-                .collect(),
+            started_at: signed_up,
+            milestones: milestones(signed_up.date_naive(), days),
             completed_at: None,
             version: 0,
         };
@@ -268,7 +274,8 @@ impl Onboarding {
             }
             _ => vec![],
         };
-        let at = u.period_end.min(ctx.now());
+        // Reached by the end of the reported period, and no later than the report itself.
+        let at = u.period_end.min(ctx.cause().time);
         let previous = plan.version;
         let mut changed = false;
         for m in reached {
@@ -529,6 +536,40 @@ mod tests {
                 (OnboardingMilestone::AccountSetUp, false),
                 (OnboardingMilestone::TeamInvited, true)
             ]
+        );
+    }
+
+    #[test]
+    fn a_sign_up_delivered_late_dates_the_plan_from_the_sign_up() {
+        // Given a sign-up on 2026-03-02 that reaches Onboarding three days later
+        let t = twin();
+        let signed_up = at("2026-03-02T09:00:00Z");
+        t.clock.set(at("2026-03-05T15:00:00Z"));
+        let e = Event::new(
+            "ascent.platform",
+            ascent_core::event::Actor::system("ascent.platform"),
+            signed_up,
+            signup("A1", "team", 10),
+        );
+        // When it is handled
+        t.runtime.ingest(&[e]).unwrap();
+        t.drain();
+        // Then the plan runs from the sign-up, not from the day it was processed
+        let welcome = t.runtime.mails().unwrap();
+        assert!(
+            welcome[0]
+                .text
+                .contains("- by 2026-03-05: set up your account"),
+            "{}",
+            welcome[0].text
+        );
+        let plan: OnboardingPlan =
+            serde_json::from_value(t.get(Domain::Customer, "onboarding#A1", "plan").unwrap())
+                .unwrap();
+        assert_eq!(plan.started_at, signed_up);
+        assert_eq!(
+            plan.milestones.last().unwrap().due_on,
+            "2026-04-01".parse::<NaiveDate>().unwrap()
         );
     }
 
