@@ -204,6 +204,17 @@ impl Default for Closing {
     }
 }
 
+/// The last day a proposal priced on `priced_on` can be accepted.
+pub fn valid_until(priced_on: NaiveDate, validity_days: i64) -> NaiveDate {
+    priced_on + Duration::days(validity_days)
+}
+
+/// `YYYY-Qn` of `day`.
+pub fn quarter_of(day: NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}-Q{}", day.year(), (day.month() - 1) / 3 + 1)
+}
+
 fn deal_pk(deal_id: &str) -> String {
     format!("deal#{deal_id}")
 }
@@ -243,7 +254,8 @@ impl Closing {
             total: subtotal,
             status: ProposalStatus::AwaitingApproval,
             approval_id: None,
-            valid_until: (ctx.now() + Duration::days(self.config.validity_days)).date_naive(),
+            // From when the deal reached the proposal stage, however late that is handled.
+            valid_until: valid_until(ctx.cause().time.date_naive(), self.config.validity_days),
             note: None,
         }
         .priced(d.requested_discount_pct);
@@ -348,7 +360,8 @@ impl Closing {
                 a.proposal_id, a.deal_id, p.proposal_id
             )));
         }
-        if ctx.now().date_naive() > p.valid_until {
+        // Accepted in time if the prospect accepted by then, whenever that is delivered.
+        if ctx.cause().time.date_naive() > p.valid_until {
             return Err(AgentError::Invalid(format!(
                 "proposal {} expired on {}; send a new one",
                 p.proposal_id, p.valid_until
@@ -558,12 +571,8 @@ impl Closing {
             None,
             Condition::NotExists,
         )?;
-        let now = ctx.now();
-        let qpk = format!(
-            "win-loss#{}-Q{}",
-            chrono::Datelike::year(&now),
-            (chrono::Datelike::month(&now) - 1) / 3 + 1
-        );
+        // The quarter the deal was closed in, not the one it is processed in.
+        let qpk = format!("win-loss#{}", quarter_of(ctx.cause().time.date_naive()));
         let mut tally: WinLossTally = ctx
             .get_as(Domain::Performance, &qpk, "tally")
             .await?
@@ -1008,6 +1017,89 @@ mod tests {
         assert_eq!(dead.len(), 2);
         assert!(dead[0].reason.contains("is not the one sent"));
         assert!(dead[1].reason.contains("expired on"));
+    }
+
+    /// Ingests `payload` as an event that happened at `time` and drains (a late delivery
+    /// when `time` is before the twin's clock).
+    fn deliver<P: ascent_core::catalog::EventPayload>(
+        t: &TestTwin,
+        time: DateTime<Utc>,
+        payload: P,
+    ) {
+        let e = Event::new(
+            "ascent.crm",
+            ascent_core::event::Actor::system("ascent.crm"),
+            time,
+            payload,
+        );
+        t.runtime.ingest(&[e]).unwrap();
+        t.drain();
+    }
+
+    #[test]
+    fn a_proposal_priced_late_is_valid_from_when_the_deal_reached_the_proposal_stage() {
+        // Given a deal that reached the proposal stage on 03-02, delivered ten days late
+        let t = twin();
+        t.clock.set("2026-03-12T09:00:00Z".parse().unwrap());
+        // When Closing prices it
+        deliver(&t, t0(), deal("D1", 10.0));
+        // Then the proposal is valid 30 days from 03-02, not from the day it was processed
+        assert_eq!(
+            sent(&t)[0].valid_until,
+            "2026-04-01".parse::<NaiveDate>().unwrap()
+        );
+    }
+
+    #[test]
+    fn an_acceptance_within_validity_delivered_after_it_still_counts() {
+        // Given a proposal valid until 04-01, accepted on 03-31
+        let t = twin();
+        t.emit("ascent.crm", deal("D1", 10.0));
+        let p = sent(&t)[0].clone();
+        // When the acceptance is delivered on 04-03
+        t.clock.set("2026-04-03T09:00:00Z".parse().unwrap());
+        deliver(
+            &t,
+            "2026-03-31T16:00:00Z".parse().unwrap(),
+            ProposalAccepted {
+                proposal_id: p.proposal_id,
+                deal_id: p.deal_id,
+                accepted_by: "cfo@boreal.aero".into(),
+                terms: terms(30, &[]),
+            },
+        );
+        // Then the contract is issued: the prospect accepted in time
+        assert!(t.runtime.dead_letters().unwrap().is_empty());
+        assert_eq!(t.emitted("ContractIssued").len(), 1);
+    }
+
+    #[test]
+    fn a_deal_won_in_march_and_delivered_in_april_counts_in_the_first_quarter() {
+        // Given a deal won on 03-31, delivered on 04-02
+        let t = twin();
+        t.clock.set("2026-04-02T09:00:00Z".parse().unwrap());
+        deliver(
+            &t,
+            "2026-03-31T17:00:00Z".parse().unwrap(),
+            DealClosedWon {
+                deal_id: "D9".into(),
+                account_id: "A9".into(),
+                owner: "rep@ascent-xr.example".into(),
+                amount: Money::usd(100_000),
+                proposal_id: None,
+                reason: Some("product fit".into()),
+                lead_id: None,
+            },
+        );
+        // Then it is tallied in 2026-Q1
+        assert!(
+            t.get(Domain::Performance, "win-loss#2026-Q2", "tally")
+                .is_none()
+        );
+        assert!(
+            t.get(Domain::Performance, "win-loss#2026-Q1", "tally")
+                .is_some()
+        );
     }
 
     #[test]
