@@ -319,10 +319,16 @@ impl Support {
         self.save(ctx, &t, Some(v))
     }
 
+    /// The hourly SLA check.
+    ///
+    /// Bounded by paging, continuing in the next run: one run looks at most
+    /// [`SLA_CHECKS_PER_RUN`] tickets whose next deadline has passed (one write each), the
+    /// most overdue first; each write moves the ticket on the index to its next deadline or
+    /// off it, so the next hourly run takes the next page.
     async fn on_hourly(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
         let q = Query::gsi1(PENDING)
             .sort(SortKey::AtMost(format!("{}~", stamp(tick.at))))
-            .limit(25);
+            .limit(SLA_CHECKS_PER_RUN);
         for mut t in ctx.query_as::<Ticket>(Domain::Interaction, &q).await? {
             let v = t.version;
             let mut breached = Vec::new();
@@ -370,6 +376,11 @@ impl Support {
         Ok(())
     }
 }
+
+/// Tickets one hourly SLA check handles (one write each): within what one DynamoDB
+/// transaction holds ([`ascent_core::limits::MAX_WRITES`]), a technical bound, not a setting.
+pub const SLA_CHECKS_PER_RUN: usize = 25;
+const _: () = assert!(SLA_CHECKS_PER_RUN <= ascent_core::limits::MAX_WRITES);
 
 #[async_trait]
 impl Agent for Support {

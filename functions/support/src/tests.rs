@@ -296,3 +296,52 @@ fn bad_and_early_input() {
     );
     assert_eq!(dl[1].receive_count, 3);
 }
+
+/// Bulk work never depends on its size (issue 19): 1,000 tickets past their first-response
+/// deadline are all escalated, SLA_CHECKS_PER_RUN an hourly run, within AWS's limits.
+#[test]
+fn a_thousand_missed_deadlines_are_all_escalated_within_aws_limits() {
+    use ascent_embedded::testkit::WithinLimits;
+    let start = at("2026-03-10T14:00:00Z");
+    let t = TestTwin::new(
+        vec![WithinLimits::wrap(Arc::new(Support::default()))],
+        start,
+    );
+    let tickets: Vec<Event> = (0..1000)
+        .map(|i| {
+            Event::new(
+                "ascent.support",
+                ascent_core::Actor::system("ascent.support"),
+                start,
+                opened(
+                    &format!("T{i:04}"),
+                    &format!("A{i:04}"),
+                    "Studio is down for all users",
+                    "Outage: every session ends with an error.",
+                ),
+            )
+        })
+        .collect();
+    t.runtime.ingest(&tickets).unwrap();
+    t.drain();
+    // 1,000 first-response breaches at 25 a run: 40 runs, beside the resolution ones.
+    hours(&t, 120);
+    assert!(
+        t.runtime.dead_letters().unwrap().is_empty(),
+        "{:?}",
+        t.runtime.dead_letters()
+    );
+    let mut first: Vec<String> = t
+        .emitted("SlaBreached")
+        .into_iter()
+        .filter_map(|e| match e.payload() {
+            Payload::SlaBreached(b) if b.timer == SlaTimer::FirstResponse => {
+                Some(b.ticket_id.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    first.sort();
+    first.dedup();
+    assert_eq!(first.len(), 1000);
+}
