@@ -215,3 +215,58 @@ fn more_headsets_than_the_pool_is_refused() {
         dead[0].reason
     );
 }
+
+/// Bulk work never depends on its size (issue 19): 1,000 demos, 45 a day (90 in the first
+/// 36-hour reminder window), are all reminded in time, at most REMINDERS_PER_RUN a run, within
+/// AWS's limits.
+#[test]
+fn a_thousand_demos_are_all_reminded_within_aws_limits() {
+    use ascent_core::ports::{IndexKey, Item};
+    use ascent_embedded::testkit::WithinLimits;
+    let start = at("2026-03-06T06:00:00Z");
+    let t = TestTwin::new(
+        vec![WithinLimits::wrap(Arc::new(DemoScheduling::default()))],
+        start,
+    );
+    for i in 0..1000i64 {
+        let id = format!("demo-{i:04}");
+        let begins = start + Duration::days(i / 45) + Duration::minutes(180 + (i % 45) * 10);
+        let d = Demo {
+            demo_id: id.clone(),
+            attempt: 1,
+            request: request(&format!("R{i:04}"), DARIO, 0),
+            slot: slots::Interval {
+                start: begins,
+                end: begins + Duration::minutes(60),
+            },
+            status: DemoStatus::Scheduled,
+            reminded: false,
+            resources: vec![],
+        };
+        let mut item = Item::new(
+            format!("demo#{id}"),
+            "demo",
+            serde_json::to_value(&d).unwrap(),
+        );
+        item.gsi1 = Some(IndexKey {
+            pk: UPCOMING.into(),
+            sk: format!("{}#{id}", stamp(begins)),
+        });
+        t.put(Domain::Customer, item);
+    }
+    for day in 0..27 {
+        t.tick("daily", start + Duration::days(day));
+    }
+    assert!(
+        t.runtime.dead_letters().unwrap().is_empty(),
+        "{:?}",
+        t.runtime.dead_letters()
+    );
+    assert!(t.emitted("ExceptionRaised").is_empty());
+    for i in 0..1000 {
+        let d = t
+            .get(Domain::Customer, &format!("demo#demo-{i:04}"), "demo")
+            .unwrap();
+        assert_eq!(d["reminded"], true, "demo-{i:04}");
+    }
+}
