@@ -392,7 +392,8 @@ impl FinanceController {
 
     async fn on_refund(&self, ctx: &mut Ctx<'_>, r: &PaymentRefunded) -> Result<(), AgentError> {
         let c = &self.config.chart;
-        let date = ctx.now().date_naive();
+        // Dated when the refund was made, however late it is delivered.
+        let date = ctx.cause().time.date_naive();
         let entry = JournalEntry::simple(
             date,
             &r.amount,
@@ -421,7 +422,8 @@ impl FinanceController {
 
     async fn on_credit(&self, ctx: &mut Ctx<'_>, n: &CreditNoteIssued) -> Result<(), AgentError> {
         let c = &self.config.chart;
-        let date = ctx.now().date_naive();
+        // Dated when the credit note was issued, however late it is delivered.
+        let date = ctx.cause().time.date_naive();
         let entry = JournalEntry::simple(
             date,
             &n.amount,
@@ -563,13 +565,14 @@ impl FinanceController {
         // Only decisions the approval record confirms, whichever agent opened them.
         ascent_core::approval::confirmed_for_review(ctx, d).await?;
         let check: ControlCheck = self.config.limits.check(d, &self.config.fx);
-        let today = ctx.now().date_naive();
+        // Counted in the month the decision was announced, not the one it is checked in.
+        let decided_on = ctx.cause().time.date_naive();
         let passed = check.passed();
         let Some(summary) = self
             .post(
                 ctx,
                 &format!("control#{}", d.approval_id),
-                today,
+                decided_on,
                 vec![],
                 |s| {
                     s.controls_checked += 1;

@@ -369,3 +369,76 @@ fn a_payment_for_an_invoice_never_journaled_is_held_then_dead_lettered_like_bill
     t.drain();
     assert_eq!(summary(&t, "2026-03").collected["USD"], 500_000);
 }
+
+/// Ingests `payload` as an event from `source` that happened at `time`, and drains (a late
+/// delivery when `time` is before the twin's clock).
+fn deliver<P: ascent_core::catalog::EventPayload>(
+    t: &TestTwin,
+    source: &str,
+    time: DateTime<Utc>,
+    payload: P,
+) {
+    let e = Event::new(
+        source,
+        ascent_core::event::Actor::system(source),
+        time,
+        payload,
+    );
+    t.runtime.ingest(&[e]).unwrap();
+    t.drain();
+}
+
+#[test]
+fn refunds_credit_notes_and_controls_delivered_late_belong_to_the_month_they_happened() {
+    // Given an invoice paid in March
+    let t = twin();
+    let billing = "ascent.agent.billing";
+    t.emit(billing, invoice("inv-1", 1_000_000, 0, "2026-03-02"));
+    t.emit(
+        "ascent.payments",
+        payment("P1", "inv-1", 1_000_000, "2026-03-03T10:00:00Z"),
+    );
+    let record = approval_record("apr-1", "mara.head@ascent-xr.example", 48_250);
+    let approval = decided(&t, &record);
+    // When a refund, a credit note and an approval of 30–31 March reach it on 1 April
+    t.clock.set(at("2026-04-01T09:00:00Z"));
+    let march_31 = at("2026-03-31T16:00:00Z");
+    deliver(
+        &t,
+        "ascent.payments",
+        march_31,
+        PaymentRefunded {
+            refund_id: "R1".into(),
+            payment_id: "P1".into(),
+            invoice_id: "inv-1".into(),
+            amount: Money::usd(100_000),
+            reason: "duplicate seat".into(),
+        },
+    );
+    deliver(
+        &t,
+        "ascent.agent.billing",
+        march_31,
+        CreditNoteIssued {
+            credit_note_id: "CN1".into(),
+            invoice_id: "inv-1".into(),
+            account_id: "A1".into(),
+            amount: Money::usd(50_000),
+            reason: "goodwill".into(),
+            outstanding: Money::usd(0),
+        },
+    );
+    deliver(&t, "ascent.approvals", at("2026-03-30T10:00:00Z"), approval);
+    // Then they are booked in March, dated when they happened
+    let march = summary(&t, "2026-03");
+    assert_eq!(march.refunded["USD"], 100_000);
+    assert_eq!(march.credited["USD"], 50_000);
+    assert_eq!(march.controls_checked, 1);
+    assert!(
+        t.get(Domain::Financial, "period#2026-04", "summary")
+            .is_none()
+    );
+    close(&t, "2026-04-03");
+    let csv = report(&t, "2026-03").journal_csv;
+    assert!(csv.contains("03/31/2026"), "{csv}");
+}
