@@ -145,7 +145,8 @@ impl Retention {
         if s.outcome_learned {
             return Ok(());
         }
-        let today = ctx.now().date_naive();
+        // The account's health as of the renewal or churn, not as of its processing.
+        let today = ctx.cause().time.date_naive();
         let x = health::features(&health::components(&s, today));
         ascent_core::learning::learn_outcome(
             ctx,
@@ -302,7 +303,8 @@ impl Agent for Retention {
     }
 
     async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError> {
-        let today: NaiveDate = ctx.now().date_naive();
+        // A signal is dated when it happened (the event's time), however late it is delivered.
+        let today: NaiveDate = event.time.date_naive();
         match event.payload() {
             Payload::CustomerSignedUp(c) => {
                 if self.signals(ctx, &c.account_id).await?.is_some() {

@@ -280,3 +280,30 @@ fn a_thousand_accounts_are_all_scored_within_aws_limits() {
         assert_eq!(s["scored_on"], "2026-01-06", "K{i:04}");
     }
 }
+
+#[test]
+fn a_sign_up_delivered_late_is_dated_when_it_happened() {
+    // Given a sign-up of 2026-01-10
+    let t = TestTwin::new(
+        vec![Arc::new(Retention::default())],
+        at("2026-01-20T09:00:00Z"),
+    );
+    let e = ascent_core::event::Event::new(
+        "ascent.platform",
+        ascent_core::event::Actor::system("ascent.platform"),
+        at("2026-01-10T09:00:00Z"),
+        signup("A1"),
+    );
+    // When it reaches Retention on 2026-01-20
+    t.runtime.ingest(&[e]).unwrap();
+    t.drain();
+    // Then the account signed up on 01-10 (its renewal counts from then)
+    let s: Signals =
+        serde_json::from_value(t.get(Domain::Customer, "retention#A1", "signals").unwrap())
+            .unwrap();
+    assert_eq!(s.signed_up_on, "2026-01-10".parse::<NaiveDate>().unwrap());
+    assert_eq!(
+        s.renews_on(),
+        renewal_of("2026-01-10".parse::<NaiveDate>().unwrap())
+    );
+}
