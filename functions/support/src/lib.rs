@@ -172,7 +172,9 @@ impl Support {
         if self.ticket(ctx, &o.ticket_id).await?.is_some() {
             return Ok(());
         }
-        let now = ctx.now();
+        // Opened, and its SLA clocks started, when the customer opened it (the event's time),
+        // however late it reaches Support.
+        let now = ctx.cause().time;
         let words = triage::topic_words(&format!("{} {}", o.subject, o.body));
         let open: Vec<OpenTicket> = ctx
             .query_as(Domain::Interaction, &Query::table(open_pk(&o.account_id)))
@@ -313,7 +315,7 @@ impl Support {
             return Ok(());
         }
         let v = t.version;
-        t.resolved_at = Some(ctx.now());
+        t.resolved_at = Some(ctx.cause().time);
         t.version += 1;
         ctx.delete(Domain::Interaction, &open_pk(&t.account_id), &t.ticket_id)?;
         self.save(ctx, &t, Some(v))

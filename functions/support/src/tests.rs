@@ -345,3 +345,43 @@ fn a_thousand_missed_deadlines_are_all_escalated_within_aws_limits() {
     first.dedup();
     assert_eq!(first.len(), 1000);
 }
+
+#[test]
+fn a_ticket_delivered_late_keeps_the_deadlines_of_when_it_was_opened() {
+    // Given two identical tickets opened at 10:00 New York time, one delivered on time
+    let t = twin();
+    let subject = "Headset will not pair";
+    let body = "The headset does not show up in Studio.";
+    t.emit("ascent.support", opened("T1", "A1", subject, body));
+    // When the other reaches Support three hours later
+    t.clock.set(at("2026-03-10T17:00:00Z"));
+    let e = Event::new(
+        "ascent.support",
+        ascent_core::event::Actor::system("ascent.support"),
+        at("2026-03-10T14:00:00Z"),
+        opened("T2", "A2", subject, body),
+    );
+    t.runtime.ingest(&[e]).unwrap();
+    t.drain();
+    // Then it was opened, and its clocks started, when the customer opened it
+    let on_time = t.get(Domain::Interaction, "ticket#T1", "ticket").unwrap();
+    let late = t.get(Domain::Interaction, "ticket#T2", "ticket").unwrap();
+    for field in ["opened_at", "first_response_due", "resolution_due"] {
+        assert_eq!(late[field], on_time[field], "{field}");
+    }
+    // And a resolution at 11:00 reported at 13:00 is dated 11:00
+    let e = Event::new(
+        "ascent.support",
+        ascent_core::event::Actor::system("ascent.support"),
+        at("2026-03-10T15:00:00Z"),
+        ascent_core::catalog::TicketResolved {
+            ticket_id: "T2".into(),
+            account_id: "A2".into(),
+            resolution: "Re-paired".into(),
+        },
+    );
+    t.runtime.ingest(&[e]).unwrap();
+    t.drain();
+    let resolved = t.get(Domain::Interaction, "ticket#T2", "ticket").unwrap();
+    assert_eq!(resolved["resolved_at"], "2026-03-10T15:00:00Z");
+}
