@@ -627,11 +627,8 @@ impl Runtime {
             })
             .await;
         match &out {
-            Ok(_) => self.activity.committed(),
-            Err(_) => self.activity.rolled_back(),
-        }
-        match &out {
             Ok(_) => {
+                self.activity.committed();
                 self.careful.store(false, Ordering::Relaxed);
                 // A unit that wrote and committed shows the storage works again; one that
                 // wrote nothing shows nothing.
@@ -644,7 +641,10 @@ impl Runtime {
                     self.observe(&out);
                 }
             }
-            Err(_) => self.observe(&out),
+            Err(_) => {
+                self.activity.rolled_back();
+                self.observe(&out);
+            }
         }
         out
     }
