@@ -19,12 +19,9 @@ use ascent_core::catalog::{CustomerSignedUp, DealClosedWon, PaymentReceived};
 use ascent_core::event::{Actor, Event};
 use ascent_core::money::Money;
 use aws_lambda_events::event::sqs::SqsEvent;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
-};
-use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::MessageSystemAttributeName;
 use moto::Moto;
+use moto::wire::{create_tables, queue, sqs_event};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,81 +40,6 @@ struct Aws {
     host: AgentHost,
 }
 
-async fn create_tables(ddb: &aws_sdk_dynamodb::Client) {
-    let attr = |n: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(n)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
-    let key = |n: &str, t: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(n)
-            .key_type(t)
-            .build()
-            .unwrap()
-    };
-    for d in Domain::ALL {
-        ddb.create_table()
-            .table_name(format!("{PREFIX}{}", d.as_str()))
-            .billing_mode(BillingMode::PayPerRequest)
-            .set_attribute_definitions(Some(vec![
-                attr("pk"),
-                attr("sk"),
-                attr("gsi1pk"),
-                attr("gsi1sk"),
-            ]))
-            .set_key_schema(Some(vec![
-                key("pk", KeyType::Hash),
-                key("sk", KeyType::Range),
-            ]))
-            .global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name("gsi1")
-                    .set_key_schema(Some(vec![
-                        key("gsi1pk", KeyType::Hash),
-                        key("gsi1sk", KeyType::Range),
-                    ]))
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::All)
-                            .build(),
-                    )
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
-    }
-}
-
-async fn queue(sqs: &aws_sdk_sqs::Client, name: &str, dlq_arn: Option<&str>) -> (String, String) {
-    let mut req = sqs
-        .create_queue()
-        .queue_name(name)
-        .attributes(QueueAttributeName::VisibilityTimeout, "1");
-    if let Some(arn) = dlq_arn {
-        req = req.attributes(
-            QueueAttributeName::RedrivePolicy,
-            json!({"deadLetterTargetArn": arn, "maxReceiveCount": "3"}).to_string(),
-        );
-    }
-    let url = req.send().await.unwrap().queue_url.unwrap();
-    let arn = sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()[&QueueAttributeName::QueueArn]
-        .clone();
-    (url, arn)
-}
-
 /// Builds what `infra/` declares for one agent: tables, its queue + DLQ, one rule per
 /// subscription (patterns straight from the declaration), a tap queue for emitted events.
 async fn provision(moto: &Moto, agent: Arc<dyn Agent>) -> Aws {
@@ -126,7 +48,7 @@ async fn provision(moto: &Moto, agent: Arc<dyn Agent>) -> Aws {
     let sqs = aws_sdk_sqs::Client::new(&config);
     let eb = aws_sdk_eventbridge::Client::new(&config);
     let ses = aws_sdk_sesv2::Client::new(&config);
-    create_tables(&ddb).await;
+    create_tables(&ddb, PREFIX).await;
     let decl: &AgentDecl = agent.declaration();
     let (dlq_url, dlq_arn) = queue(&sqs, &format!("{}-dlq", decl.name), None).await;
     let (queue_url, queue_arn) = queue(&sqs, decl.name, Some(&dlq_arn)).await;
@@ -224,25 +146,6 @@ async fn receive(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     got
-}
-
-/// The Lambda SQS event for received messages.
-fn sqs_event(messages: &[aws_sdk_sqs::types::Message]) -> SqsEvent {
-    let records: Vec<Value> = messages
-        .iter()
-        .map(|m| {
-            let attrs: serde_json::Map<String, Value> = m
-                .attributes
-                .clone()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(k, v)| (k.as_str().to_string(), Value::from(v)))
-                .collect();
-            json!({"messageId": m.message_id, "receiptHandle": m.receipt_handle, "body": m.body,
-                   "attributes": attrs, "messageAttributes": {}, "eventSource": "aws:sqs"})
-        })
-        .collect();
-    serde_json::from_value(json!({ "Records": records })).unwrap()
 }
 
 /// What Lambda does after the handler: delete the messages not reported as failed.
@@ -520,13 +423,8 @@ async fn malformed_bodies_are_dead_lettered_at_once_with_their_reason_not_droppe
         reason.starts_with("undeliverable event: malformed JSON"),
         "{reason}"
     );
-    assert!(
-        aws.host
-            .failure_reason("m-1")
-            .await
-            .unwrap()
-            .starts_with("undeliverable event: malformed JSON")
-    );
+    // The reason travels with the dead letter: no failure record is written for it.
+    assert_eq!(aws.host.failure_reason("m-1").await, None);
 }
 
 /// Records the approvals the host starts (the workflow itself is executed in `aws_approvals`).
@@ -804,4 +702,34 @@ async fn the_bedrock_writer_speaks_the_converse_api() {
         throttled.write(&brief).await,
         Err(WriterError::Unavailable(_))
     ));
+}
+
+/// What a function needs and does not find is named (issue 20): a table that does not exist,
+/// and a dead-letter queue that does not exist, each by its name in the error the function
+/// logs and fails with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_table_or_queue_is_named() {
+    use ascent_aws::host::DeadLetterQueue;
+    use ascent_core::ports::DataLake;
+    let moto = Moto::start();
+    let config = moto.config().await;
+    let lake = DynamoLake::new(
+        aws_sdk_dynamodb::Client::new(&config),
+        Tables {
+            prefix: "nowhere-".into(),
+        },
+    );
+    let err = lake
+        .get(Domain::Financial, "invoice#1", "invoice")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("table nowhere-financial does not exist"),
+        "{err}"
+    );
+    let url = format!("{}/123456789012/nowhere-errors", moto.url);
+    let dlq = SqsDeadLetters::new(aws_sdk_sqs::Client::new(&config), url.clone());
+    let err = dlq.send("{}", "a reason").await.unwrap_err();
+    assert!(err.contains(&format!("dead-letter queue {url}")), "{err}");
 }

@@ -217,20 +217,22 @@ pub async fn guard(State(access): State<Arc<EventsAccess>>, req: Request, next: 
     }
 }
 
+/// Request headers from `(name, value)` pairs, for tests of what a request carries.
+#[cfg(test)]
+pub(crate) fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    for (k, v) in pairs {
+        h.append(
+            axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            HeaderValue::from_str(v).unwrap(),
+        );
+    }
+    h
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.append(
-                axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-                HeaderValue::from_str(v).unwrap(),
-            );
-        }
-        h
-    }
 
     const JSON: (&str, &str) = ("content-type", "application/json");
 

@@ -8,7 +8,7 @@
 
 use ascent_core::agent::Agent;
 use ascent_core::config::platform::{
-    Approvals, Company, Currency, HostSettings, Links, Plans, SalesTeam,
+    Approvals, Company, Currency, HostSettings, Links, Plans, SalesTeam, Schedule,
 };
 use ascent_core::config::{ConfigError, ConfigFile, Invalid};
 use std::path::{Path, PathBuf};
@@ -18,10 +18,11 @@ use std::sync::Arc;
 pub const DEFAULT_PATH: &str = "ascent.toml";
 
 /// Every top-level section of the file, in the order of the shipped file.
-pub const SECTIONS: [&str; 20] = [
+pub const SECTIONS: [&str; 21] = [
     "company",
     "mail",
     "links",
+    "schedule",
     "currency",
     "approvals",
     "plans",
@@ -63,6 +64,8 @@ pub struct AscentConfig {
     pub host: HostSettings,
     pub company: Company,
     pub links: Links,
+    /// When the daily schedule fires (the twin's worker; the Scheduler's cron on AWS).
+    pub schedule: Schedule,
     pub currency: Currency,
     pub plans: Plans,
     pub sales_team: SalesTeam,
@@ -100,6 +103,7 @@ impl AscentConfig {
             host: HostSettings::from_file(file)?,
             company: file.section("company")?,
             links: file.section("links")?,
+            schedule: file.section("schedule")?,
             currency: file.section("currency")?,
             plans: file.section("plans")?,
             sales_team: file.section("sales_team")?,

@@ -48,6 +48,26 @@ fn pattern_parts(pattern: &Value) -> (Vec<&str>, Option<String>) {
     (types, rest)
 }
 
+/// `financial: `invoice#`, `account#``; domains in declaration order.
+fn owned_list(d: &AgentDecl) -> String {
+    let parts: Vec<String> = d
+        .writes()
+        .iter()
+        .map(|domain| {
+            format!(
+                "{}: {}",
+                domain.as_str(),
+                code_list(d.prefixes(*domain).into_iter())
+            )
+        })
+        .collect();
+    if parts.is_empty() {
+        "nothing".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
 fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
@@ -71,7 +91,7 @@ pub fn agents_block(decls: &[AgentDecl]) -> String {
             department,
             d.queue.as_str(),
             code_list(d.reads.iter().map(|x| x.as_str())),
-            code_list(d.writes.iter().map(|x| x.as_str())),
+            code_list(d.writes().iter().map(|x| x.as_str())),
             code_list(d.emits.iter().copied()),
             yes_no(d.requests_approvals),
             yes_no(d.sends_mail),
@@ -81,10 +101,11 @@ pub fn agents_block(decls: &[AgentDecl]) -> String {
     for d in decls {
         let _ = write!(
             out,
-            "\n### `{}`\n\nSource `{}`; queue `{}`. Rules:\n\n| rule | detail-types | other conditions |\n|---|---|---|\n",
+            "\n### `{}`\n\nSource `{}`; queue `{}`. Owns (writes only partition keys starting with): {}. Rules:\n\n| rule | detail-types | other conditions |\n|---|---|---|\n",
             d.name,
             d.source(),
-            d.queue.as_str()
+            d.queue.as_str(),
+            owned_list(d)
         );
         for s in &d.subscriptions {
             let (types, rest) = pattern_parts(&s.pattern);

@@ -12,6 +12,7 @@
 mod settings;
 
 use ascent_core::agent::{AgentDecl, Domain, QueueClass};
+use ascent_core::config::platform::Schedule;
 use ascent_core::config::{ConfigError, ConfigFile};
 use ascent_core::producers::Producers;
 use ascent_core::routing::Router;
@@ -71,17 +72,42 @@ fn table(d: Domain) -> Value {
     })
 }
 
+/// Writes to each domain the agent writes, limited to the partition keys under its own
+/// prefixes (`dynamodb:LeadingKeys`), and to its own idempotency records (partition key: its
+/// name; the host's failure records, `failure#<event id>`, sit beside them under the same key).
+fn write_statements(d: &AgentDecl) -> Vec<Value> {
+    let actions = json!([
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:BatchWriteItem"
+    ]);
+    let mut out: Vec<Value> = d
+        .writes()
+        .into_iter()
+        .map(|domain| {
+            let keys: Vec<String> = d.prefixes(domain).iter().map(|p| format!("{p}*")).collect();
+            json!({"Sid": format!("WriteOwnKeys{}", logical(domain.as_str())), "Effect": "Allow",
+                   "Action": actions,
+                   "Resource": get_att(&table_id(domain), "Arn"),
+                   "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": keys}}})
+        })
+        .collect();
+    out.push(
+        json!({"Sid": "WriteOwnIdempotency", "Effect": "Allow", "Action": actions,
+        "Resource": get_att(&table_id(Domain::Idempotency), "Arn"),
+        "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [d.name]}}}),
+    );
+    out
+}
+
 /// The IAM statements an agent's declaration allows, and nothing more.
 pub fn statements(d: &AgentDecl) -> Vec<Value> {
     let id = logical(d.name);
-    let mut reads: Vec<Domain> = d.reads.iter().chain(d.writes.iter()).copied().collect();
+    let mut reads: Vec<Domain> = d.reads.iter().copied().chain(d.writes()).collect();
     reads.push(Domain::Idempotency);
     reads.sort();
     reads.dedup();
-    let mut writes: Vec<Domain> = d.writes.clone();
-    writes.push(Domain::Idempotency);
-    writes.sort();
-    writes.dedup();
     let mut read_resources = Vec::new();
     for t in &reads {
         read_resources.push(get_att(&table_id(*t), "Arn"));
@@ -97,13 +123,12 @@ pub fn statements(d: &AgentDecl) -> Vec<Value> {
         json!({"Sid": "ReadDeclaredDomains", "Effect": "Allow",
                "Action": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"],
                "Resource": read_resources}),
-        json!({"Sid": "WriteDeclaredDomains", "Effect": "Allow",
-               "Action": ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"],
-               "Resource": writes.iter().map(|t| get_att(&table_id(*t), "Arn")).collect::<Vec<_>>()}),
     ];
+    out.extend(write_statements(d));
     out.push(
         json!({"Sid": "AppendAudit", "Effect": "Allow", "Action": ["dynamodb:PutItem"],
-        "Resource": get_att(&table_id(Domain::Audit), "Arn")}),
+        "Resource": get_att(&table_id(Domain::Audit), "Arn"),
+        "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["audit#*"]}}}),
     );
     out.push(settings::read_statement());
     if !d.emits.is_empty() {
@@ -128,9 +153,45 @@ pub fn statements(d: &AgentDecl) -> Vec<Value> {
     out
 }
 
+/// `ses:SendEmail` as the sender; its resources (the sender's SES identities) are filled in
+/// from `[mail] from` by [`grant_sender`].
 fn send_mail() -> Value {
-    json!({"Sid": "SendMail", "Effect": "Allow", "Action": ["ses:SendEmail"],
-        "Resource": sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${MailDomain}")})
+    json!({"Sid": "SendMail", "Effect": "Allow", "Action": ["ses:SendEmail"], "Resource": []})
+}
+
+/// The SES identities a mail from `from` is authorised against: the address and its domain.
+/// SES checks the identity the operator verified — the address itself, or else its domain —
+/// so the roles name both, and verifying either (as docs/deploying.md says) lets them send.
+pub fn sender_identities(from: &str) -> Vec<Value> {
+    let domain = from.rsplit('@').next().unwrap_or(from);
+    [from, domain]
+        .iter()
+        .map(|identity| {
+            sub(&format!(
+                "arn:${{AWS::Partition}}:ses:${{AWS::Region}}:${{AWS::AccountId}}:identity/{identity}"
+            ))
+        })
+        .collect()
+}
+
+/// Points every `SendMail` statement of the template's roles at the sender's identities.
+fn grant_sender(resources: &mut Map<String, Value>, from: &str) {
+    let policies = resources
+        .values_mut()
+        .filter_map(|r| r.pointer_mut("/Properties/Policies"))
+        .filter_map(Value::as_array_mut)
+        .flatten();
+    for policy in policies {
+        let Some(statements) = policy
+            .pointer_mut("/PolicyDocument/Statement")
+            .and_then(Value::as_array_mut)
+        else {
+            continue;
+        };
+        for statement in statements.iter_mut().filter(|s| s["Sid"] == "SendMail") {
+            statement["Resource"] = Value::Array(sender_identities(from));
+        }
+    }
 }
 
 fn own_logs(function: &str) -> Value {
@@ -308,8 +369,9 @@ fn approval_resources(r: &mut Map<String, Value>) {
     }));
 }
 
-/// The daily schedule: EventBridge Scheduler invokes `schedule-tick` at 06:00 UTC, which puts
-/// the `ScheduleTick` on the bus (the agents' daily rules match it).
+/// The daily schedule: EventBridge Scheduler invokes `schedule-tick` at `[schedule] daily_at`
+/// (06:00 UTC shipped; [`set_daily_schedule`]), which puts the `ScheduleTick` on the bus (the
+/// agents' daily rules match it).
 fn schedule_resources(r: &mut Map<String, Value>) {
     r.insert("ScheduleTickLogGroup".into(), json!({
         "Type": "AWS::Logs::LogGroup",
@@ -357,7 +419,7 @@ fn schedule_resources(r: &mut Map<String, Value>) {
         "Properties": {
             "Name": sub("ascent-${Stage}-daily"),
             "Description": "The agents' daily run (dunning, reminders, outreach steps, reimbursements, month close)",
-            "ScheduleExpression": "cron(0 6 * * ? *)",
+            "ScheduleExpression": null, // [schedule] daily_at, by set_daily_schedule
             "ScheduleExpressionTimezone": "UTC",
             "FlexibleTimeWindow": {"Mode": "OFF"},
             "Target": {
@@ -600,6 +662,17 @@ fn producer_policies(
     }
 }
 
+/// Points the daily schedule's cron at `[schedule] daily_at` (a deploy-time setting: a change
+/// needs the template regenerated and deployed).
+fn set_daily_schedule(r: &mut Map<String, Value>, schedule: &Schedule) {
+    if let Some(expression) = r
+        .get_mut("DailySchedule")
+        .and_then(|d| d.pointer_mut("/Properties/ScheduleExpression"))
+    {
+        *expression = Value::String(schedule.daily_cron());
+    }
+}
+
 /// The whole SAM template.
 /// The template with the shipped settings (`ascent.toml`).
 pub fn template(decls: &[AgentDecl]) -> Value {
@@ -647,7 +720,10 @@ pub fn template_with(decls: &[AgentDecl], config: &ConfigFile) -> Result<Value, 
         agent_resources(d, &router, &mut r);
     }
     approval_resources(&mut r);
+    let host = ascent_core::config::platform::HostSettings::from_file(config)?;
+    grant_sender(&mut r, &host.mail.from);
     settings::parameters(config, &mut r)?;
+    set_daily_schedule(&mut r, &config.section("schedule")?);
     let mut outputs = match json!({
         "EventBusName": {"Description": "Put business events here", "Value": reference("EventBus")},
         "EventBusArn": {"Value": get_att("EventBus", "Arn")},
@@ -665,8 +741,6 @@ pub fn template_with(decls: &[AgentDecl], config: &ConfigFile) -> Result<Value, 
         "Parameters": {
             "Stage": {"Type": "String", "Default": "prod", "AllowedPattern": "^[a-z0-9-]+$",
                       "Description": "Suffix of every name (prod, staging, …)"},
-            "MailDomain": {"Type": "String", "Default": "ascent-xr.example",
-                           "Description": "SES-verified domain the agents send from (that of [mail] from in ascent.toml)"},
             "LinkKeyParameterName": {"Type": "String", "Default": "/ascent/approval-link-key",
                            "AllowedPattern": "^/[A-Za-z0-9/_.-]+$",
                            "Description": "SSM SecureString holding the HMAC key of approval links (32+ characters)"},
@@ -679,6 +753,8 @@ pub fn template_with(decls: &[AgentDecl], config: &ConfigFile) -> Result<Value, 
             "IntercomSecretParameterName": {"Type": "String", "Default": "/ascent/intercom-client-secret",
                            "AllowedPattern": "^/[A-Za-z0-9/_.-]+$",
                            "Description": "SSM SecureString holding the Intercom app's client secret"},
+            "Architecture": {"Type": "String", "Default": "arm64", "AllowedValues": ["arm64", "x86_64"],
+                           "Description": "Processor of every function (sam build cross-compiles for it with cargo-lambda)"},
             "TextWriter": {"Type": "String", "Default": "template", "AllowedValues": ["template", "bedrock"],
                            "Description": "What writes outreach text: the templates, or a Bedrock model"},
             "BedrockModelId": {"Type": "String", "Default": "amazon.nova-lite-v1:0",
@@ -686,7 +762,7 @@ pub fn template_with(decls: &[AgentDecl], config: &ConfigFile) -> Result<Value, 
         },
         "Globals": {"Function": {
             "Runtime": "provided.al2023",
-            "Architectures": ["arm64"],
+            "Architectures": [reference("Architecture")],
             "Handler": "bootstrap",
             "MemorySize": 256,
             "Timeout": FUNCTION_TIMEOUT_SECONDS
@@ -845,22 +921,38 @@ mod tests {
                     domain.as_str()
                 );
             }
-            let writes = stmts
-                .iter()
-                .find(|s| s["Sid"] == "WriteDeclaredDomains")
-                .unwrap();
+            // Writes: each written domain once, only under the agent's own key prefixes.
             for domain in Domain::BUSINESS {
-                let has = writes["Resource"]
-                    .to_string()
-                    .contains(&format!("\"{}\"", table_id(domain)));
+                let sid = format!("WriteOwnKeys{}", logical(domain.as_str()));
+                let statement = stmts.iter().find(|s| s["Sid"] == sid.as_str());
                 assert_eq!(
-                    has,
+                    statement.is_some(),
                     d.may_write(domain),
                     "{}: write on {}",
                     d.name,
                     domain.as_str()
                 );
+                if let Some(s) = statement {
+                    assert_eq!(s["Resource"], get_att(&table_id(domain), "Arn"));
+                    let keys: Vec<String> =
+                        d.prefixes(domain).iter().map(|p| format!("{p}*")).collect();
+                    assert_eq!(
+                        s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"],
+                        json!(keys),
+                        "{}: leading keys of {}",
+                        d.name,
+                        domain.as_str()
+                    );
+                }
             }
+            let idem = stmts
+                .iter()
+                .find(|s| s["Sid"] == "WriteOwnIdempotency")
+                .unwrap();
+            assert_eq!(
+                idem["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"],
+                json!([d.name])
+            );
             // Events: only its own source and declared detail-types.
             if let Some(emit) = stmts.iter().find(|s| s["Sid"] == "EmitDeclaredEvents") {
                 let cond = &emit["Condition"]["StringEquals"];
@@ -899,6 +991,57 @@ mod tests {
                 d.name
             );
         }
+    }
+
+    /// What docs/deploying.md tells the operator to verify in SES — the sender address, or its
+    /// domain — is what every sending role is granted: both identities of `[mail] from`.
+    #[test]
+    fn every_sending_role_may_send_as_the_verified_address_or_its_domain() {
+        let text = ConfigFile::shipped()
+            .text()
+            .replace("agents@ascent-xr.example", "billing@acme.example");
+        assert!(
+            text.contains("billing@acme.example"),
+            "the shipped [mail] from moved"
+        );
+        let config = ConfigFile::parse("acme.toml", text).unwrap();
+        let t = template_with(&crate::agents::declarations(), &config).unwrap();
+        let mut senders = Vec::new();
+        for (id, resource) in t["Resources"].as_object().unwrap() {
+            let Some(policies) = resource["Properties"]["Policies"].as_array() else {
+                continue;
+            };
+            for statement in policies
+                .iter()
+                .flat_map(|p| p["PolicyDocument"]["Statement"].as_array().unwrap())
+                .filter(|s| s["Action"].to_string().contains("ses:"))
+            {
+                assert_eq!(statement["Action"], json!(["ses:SendEmail"]), "{id}");
+                assert_eq!(
+                    statement["Resource"],
+                    json!([
+                        sub(
+                            "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/billing@acme.example"
+                        ),
+                        sub(
+                            "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/acme.example"
+                        ),
+                    ]),
+                    "{id}"
+                );
+                senders.push(id.clone());
+            }
+        }
+        assert!(
+            senders.contains(&"ApprovalNotifierRole".to_string()),
+            "{senders:?}"
+        );
+        assert!(senders.contains(&"BillingRole".to_string()), "{senders:?}");
+        let deploying = include_str!("../../docs/deploying.md");
+        assert!(
+            deploying.contains("verify the sender address (or its whole domain) in SES"),
+            "docs/deploying.md says what to verify"
+        );
     }
 
     #[test]
@@ -1273,6 +1416,24 @@ mod tests {
                 d.name
             );
         }
+    }
+
+    #[test]
+    fn the_daily_schedule_is_the_configured_time_and_a_bad_one_is_refused() {
+        let decls = crate::agents::declarations();
+        let cron =
+            |t: &Value| t["Resources"]["DailySchedule"]["Properties"]["ScheduleExpression"].clone();
+        assert_eq!(cron(&template(&decls)), "cron(0 6 * * ? *)");
+        let with = |at: &str| {
+            let text = ConfigFile::shipped()
+                .text()
+                .replace("daily_at = \"06:00\"", &format!("daily_at = \"{at}\""));
+            template_with(&decls, &ConfigFile::parse("x.toml", text).unwrap())
+        };
+        assert_eq!(cron(&with("04:30").unwrap()), "cron(30 4 * * ? *)");
+        let e = with("4.30").unwrap_err();
+        assert_eq!(e.path, "schedule.daily_at");
+        assert!(e.line.is_some());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod agents;
+pub mod aws;
 pub mod config;
 pub mod docs;
 pub mod http;

@@ -90,6 +90,43 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// The AWS stack through the AWS SDK (`AWS_ENDPOINT_URL` honoured): a local stack on an
+    /// emulator, queue depths, dead letters.
+    Aws {
+        /// The stack's stage (names `ascent-<stage>-…`).
+        #[arg(long, global = true, default_value = "prod")]
+        stage: String,
+        #[command(subcommand)]
+        action: AwsAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AwsAction {
+    /// Create on an endpoint (e.g. moto) everything the generated template declares, then
+    /// print the environment each function (or `--function`) needs.
+    LocalStack {
+        #[arg(long, env = "AWS_ENDPOINT_URL")]
+        endpoint: String,
+        /// One function (e.g. `billing`); default: every function.
+        #[arg(long)]
+        function: Option<String>,
+    },
+    /// Queue depths and dead letters with their reasons.
+    Status,
+    /// The agents' error queues.
+    Dlq {
+        #[command(subcommand)]
+        action: AwsDlqAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AwsDlqAction {
+    /// Dead letters with the reason the function recorded.
+    List,
+    /// Move every dead letter back to its agent's queue.
+    Redrive,
 }
 
 #[derive(Subcommand)]
@@ -188,6 +225,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", ascent::infra::to_yaml(&template));
             Ok(())
         }
+        Command::Aws { stage, action } => aws(&settings, &stage, action),
         Command::Dlq { action } => {
             let rt = ascent::open_existing(&settings)?;
             match action {
@@ -309,6 +347,8 @@ fn up(settings: Settings, max_connections: usize, quiet: bool) -> anyhow::Result
             max_connections,
             ..ascent::http::Limits::default()
         },
+        company: Some(settings.config.company.name.clone()),
+        daily_at: Some(settings.config.schedule.daily_time()),
     };
     ascent::server::start_with(rt, listener, options)?.wait_for_ctrl_c();
     Ok(())
@@ -433,4 +473,108 @@ fn route(file: &PathBuf) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn aws(settings: &Settings, stage: &str, action: AwsAction) -> anyhow::Result<()> {
+    let template =
+        ascent::infra::template_with(&ascent::agents::declarations(), &settings.config.file())?;
+    let mail_from =
+        ascent_core::config::platform::HostSettings::from_file(&settings.config.file())?
+            .mail
+            .from;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let endpoint = match &action {
+            AwsAction::LocalStack { endpoint, .. } => Some(endpoint.clone()),
+            _ => None,
+        };
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(url) = &endpoint {
+            loader = loader.endpoint_url(url);
+            if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+                loader = loader.credentials_provider(aws_sdk_sqs::config::Credentials::new(
+                    "testing",
+                    "testing",
+                    None,
+                    None,
+                    "local-stack",
+                ));
+            }
+        }
+        let config = loader.load().await;
+        let region = config
+            .region()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "us-east-1".into());
+        let config = if config.region().is_none() {
+            config
+                .into_builder()
+                .region(aws_config::Region::new(region.clone()))
+                .build()
+        } else {
+            config
+        };
+        let mut stack = ascent::aws::LocalStack::new(
+            template,
+            stage,
+            &region,
+            endpoint.as_deref().unwrap_or_default(),
+        );
+        let sqs = aws_sdk_sqs::Client::new(&config);
+        let ddb = aws_sdk_dynamodb::Client::new(&config);
+        match action {
+            AwsAction::LocalStack { function, .. } => {
+                stack.create(&config, &mail_from).await?;
+                let created = stack
+                    .report
+                    .iter()
+                    .filter(|r| r.2 == ascent::aws::Outcome::Created)
+                    .count();
+                for (kind, name, outcome) in &stack.report {
+                    if *outcome == ascent::aws::Outcome::Created {
+                        eprintln!("created {kind} {name}");
+                    }
+                }
+                eprintln!(
+                    "local stack {stage}: {created} created, {} already there",
+                    stack.report.len() - created
+                );
+                let functions: Vec<String> = match function {
+                    Some(f) => vec![f],
+                    None => stack.functions().into_iter().map(|f| f.0).collect(),
+                };
+                for f in functions {
+                    let env = stack
+                        .environment(&f)
+                        .with_context(|| format!("no function {f} in the template"))?;
+                    println!("# {f}");
+                    print!("{}", ascent::aws::local_stack::export_lines(&env));
+                }
+            }
+            AwsAction::Status => {
+                print!("{}", ascent::aws::ops::status(&stack, &sqs, &ddb).await?);
+                let pending = ascent::aws::ops::pending_approvals(stage, &ddb).await?;
+                println!("{} pending approval(s)", pending.len());
+                for p in pending {
+                    println!("pending approval {p}");
+                }
+            }
+            AwsAction::Dlq {
+                action: AwsDlqAction::List,
+            } => print!("{}", ascent::aws::ops::dlq_list(&stack, &sqs, &ddb).await?),
+            AwsAction::Dlq {
+                action: AwsDlqAction::Redrive,
+            } => {
+                let moved = ascent::aws::ops::dlq_redrive(&stack, &sqs).await?;
+                let total: usize = moved.iter().map(|m| m.2).sum();
+                for (from, to, n) in &moved {
+                    println!("moved {n} from {from} back to {to}");
+                }
+                println!("redrove {total} dead letter(s)");
+            }
+        }
+        anyhow::Ok(())
+    })
 }

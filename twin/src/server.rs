@@ -1,6 +1,7 @@
 //! The twin's HTTP side and worker: `POST /events` (PutEvents entry shape, up to 10 per
-//! request as on EventBridge), `GET /status`, the approval pages, and the loop that drains
-//! queues, runs approval timers, the daily schedule and the TTL sweeper.
+//! request as on EventBridge) and the same through EventBridge's own JSON protocol at `POST /`
+//! (what the AWS SDKs and CLI send, `eventbridge.rs`), `GET /status`, the approval pages, and
+//! the loop that drains queues, runs approval timers, the daily schedule and the TTL sweeper.
 
 use crate::access::{EventsAccess, MIN_TOKEN_CHARS};
 use crate::http::Limits;
@@ -22,14 +23,29 @@ use tokio::sync::watch;
 pub const MAX_ENTRIES: usize = 10;
 
 /// The whole twin router with the default limits and access: no events token, and an event
-/// request with an `Origin` header refused whatever its origin.
+/// request with an `Origin` header refused whatever its origin; the shipped company.
 pub fn router(rt: Arc<Runtime>) -> Router {
-    router_with(rt, Arc::new(EventsAccess::default()), &Limits::default())
+    router_with(
+        rt,
+        Arc::new(EventsAccess::default()),
+        &Limits::default(),
+        &shipped_company(),
+    )
+}
+
+/// `[company] name` of the shipped file.
+fn shipped_company() -> String {
+    crate::config::AscentConfig::shipped().company.name
 }
 
 /// The whole twin router: ingestion (admitted by `access`), status, approval and unsubscribe
-/// pages, webhooks; request bodies within `limits`.
-pub fn router_with(rt: Arc<Runtime>, access: Arc<EventsAccess>, limits: &Limits) -> Router {
+/// pages (naming `company`), webhooks; request bodies within `limits`.
+pub fn router_with(
+    rt: Arc<Runtime>,
+    access: Arc<EventsAccess>,
+    limits: &Limits,
+    company: &str,
+) -> Router {
     let desk: Arc<dyn ascent_core::approval::ApprovalDesk> = rt.clone();
     let unsubscribes = Arc::new(ascent_core::compliance::LakeUnsubscribeDesk {
         lake: rt.store().clone(),
@@ -46,8 +62,15 @@ pub fn router_with(rt: Arc<Runtime>, access: Arc<EventsAccess>, limits: &Limits)
     // Accepted events are stored by one committing thread, many requests per sync; it stops
     // when the router (every clone of it) is dropped.
     let group = Arc::new(GroupCommit::start(rt.clone()).expect("starting the ingestion thread"));
+    let amz_group = group.clone();
+    let amz_access = access.clone();
     let app = Router::new()
-        .route("/", get(index))
+        .route(
+            "/",
+            get(index).post(move |state, req| {
+                eventbridge::put_events(state, amz_group.clone(), amz_access.clone(), req)
+            }),
+        )
         .route("/health", get(health))
         .route(
             "/events",
@@ -57,24 +80,124 @@ pub fn router_with(rt: Arc<Runtime>, access: Arc<EventsAccess>, limits: &Limits)
         .route("/status", get(status))
         .with_state(rt)
         .merge(ascent_web::approval_router(desk))
-        .merge(ascent_web::unsubscribe_router(unsubscribes))
+        .merge(ascent_web::unsubscribe_router(unsubscribes, company))
         .merge(webhook_ingest::router(webhooks));
     crate::http::with_body_limits(app, limits)
 }
 
-/// Turns one request entry into an event: PutEvents entry shape, or a whole EventBridge
-/// event as in `events/*.json`; only from a declared producer of its detail-type, never
-/// under a source reserved for the platform.
+/// What a request's entries may be, besides PutEvents entries, and whom they must come from.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct EntryRules<'a> {
+    /// A whole EventBridge event as in `events/*.json` is taken too (`POST /events`).
+    pub whole_events: bool,
+    /// Every entry's source must be this one: the producer the caller speaks for.
+    pub source: Option<&'a str>,
+}
+
+/// Turns one request entry into an event: PutEvents entry shape, or (when `rules` allow) a
+/// whole EventBridge event as in `events/*.json`; only from a declared producer of its
+/// detail-type, never under a source reserved for the platform. The refusal's EventBridge
+/// error code with it.
 fn entry_to_event(
     v: Value,
     now: chrono::DateTime<Utc>,
     producers: &ascent_core::producers::Producers,
-) -> Result<Event, EventError> {
-    if v.get("detail-type").is_some() {
-        return producers.admit(Event::from_value(v)?);
+    rules: EntryRules<'_>,
+) -> Result<Event, (&'static str, EventError)> {
+    let code = |e: EventError| {
+        let code = match e {
+            EventError::Malformed(_) | EventError::TooLarge { .. } => "MalformedDetail",
+            _ => "InvalidArgument",
+        };
+        (code, e)
+    };
+    let event = if rules.whole_events && v.get("detail-type").is_some() {
+        Event::from_value(v).map_err(code)?
+    } else {
+        let entry = crate::refusal::put_events_entry(v).map_err(code)?;
+        entry.into_event(now).map_err(code)?
+    };
+    if let Some(speaker) = rules.source
+        && event.source != speaker
+    {
+        return Err((
+            "NotAuthorizedForSourceException",
+            EventError::Invalid {
+                field: "Source".into(),
+                problem: format!(
+                    "the caller speaks for the producer `{speaker}` only (its access key id)"
+                ),
+            },
+        ));
     }
-    let entry = crate::refusal::put_events_entry(v)?;
-    producers.admit(entry.into_event(now)?)
+    producers.admit(event).map_err(code)
+}
+
+/// One result per entry of a request, in order: `{"EventId"}` or `{"ErrorCode",
+/// "ErrorMessage"}`, as PutEvents answers.
+pub(crate) struct Outcome {
+    pub results: Vec<Value>,
+    pub failed: usize,
+}
+
+/// Why the accepted entries of a request were not stored (none of them was).
+pub(crate) enum NotStored {
+    /// Storage is failing (a full disk): the same request may succeed later.
+    Unavailable(String),
+    Failed(String),
+}
+
+/// EventBridge's limits on a request's entries: at least one, at most [`MAX_ENTRIES`].
+pub(crate) fn check_entry_count(n: usize) -> Result<(), String> {
+    if n == 0 {
+        return Err("no entries".into());
+    }
+    if n > MAX_ENTRIES {
+        return Err(format!(
+            "{n} entries: at most {MAX_ENTRIES} per request (EventBridge PutEvents limit)"
+        ));
+    }
+    Ok(())
+}
+
+/// The path every event request takes (`POST /events`, and PutEvents at `/`): each entry read,
+/// validated and admitted from a producer of its detail-type, a refused one reported in its
+/// place; the accepted ones committed and synced before the answer, all or none.
+pub(crate) async fn ingest(
+    rt: &Runtime,
+    group: &GroupCommit,
+    entries: Vec<Value>,
+    rules: EntryRules<'_>,
+) -> Result<Outcome, NotStored> {
+    let now = rt.now();
+    let mut results = Vec::with_capacity(entries.len());
+    let mut accepted = Vec::new();
+    for v in entries {
+        match entry_to_event(v, now, rt.router().producers(), rules) {
+            Ok(e) => {
+                results.push(json!({"EventId": e.id}));
+                accepted.push(e);
+            }
+            Err((code, e)) => {
+                tracing::warn!(field = crate::refusal::field(&e), code, error = %e, "event refused");
+                results.push(json!({"ErrorCode": code, "ErrorMessage": e.to_string()}));
+            }
+        }
+    }
+    let failed = results.len() - accepted.len();
+    if !accepted.is_empty()
+        && let Err(e) = group.ingest(accepted).await
+    {
+        tracing::error!(error = %e, "events not stored");
+        return Err(if e.storage_fault {
+            NotStored::Unavailable(format!(
+                "events not stored: {e}; nothing of this request was kept, retry later"
+            ))
+        } else {
+            NotStored::Failed(format!("events not stored: {e}"))
+        });
+    }
+    Ok(Outcome { results, failed })
 }
 
 fn bad_request(message: String) -> Response {
@@ -130,62 +253,35 @@ async fn put_events(
             );
         }
     };
-    if entries.is_empty() {
-        return bad_request("no entries".into());
+    if let Err(e) = check_entry_count(entries.len()) {
+        return bad_request(e);
     }
-    if entries.len() > MAX_ENTRIES {
-        return bad_request(format!(
-            "{} entries: at most {MAX_ENTRIES} per request (EventBridge PutEvents limit)",
-            entries.len()
-        ));
-    }
-    let now = rt.now();
-    let mut results = Vec::with_capacity(entries.len());
-    let mut accepted = Vec::new();
-    for v in entries {
-        match entry_to_event(v, now, rt.router().producers()) {
-            Ok(e) => {
-                results.push(json!({"EventId": e.id}));
-                accepted.push(e);
-            }
-            Err(e) => {
-                let code = match e {
-                    EventError::Malformed(_) | EventError::TooLarge { .. } => "MalformedDetail",
-                    _ => "InvalidArgument",
-                };
-                tracing::warn!(field = crate::refusal::field(&e), code, error = %e, "event refused");
-                results.push(json!({"ErrorCode": code, "ErrorMessage": e.to_string()}));
-            }
-        }
-    }
-    let failed = results.len() - accepted.len();
-    let status = if accepted.is_empty() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
+    let rules = EntryRules {
+        whole_events: true,
+        source: None,
     };
     // Answered only once the accepted events are committed and synced; if that fails, none of
     // them is stored and the whole request is refused.
-    if !accepted.is_empty()
-        && let Err(e) = group.ingest(accepted).await
-    {
-        tracing::error!(error = %e, "events not stored");
-        if e.storage_fault {
-            return storage_unavailable(json!({
-                "error": format!("events not stored: {e}; nothing of this request was kept, retry later")
-            }));
+    match ingest(&rt, &group, entries, rules).await {
+        Ok(Outcome { results, failed }) => {
+            let status = if failed == results.len() {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            };
+            (
+                status,
+                Json(json!({"FailedEntryCount": failed, "Entries": results})),
+            )
+                .into_response()
         }
-        return (
+        Err(NotStored::Unavailable(e)) => storage_unavailable(json!({ "error": e })),
+        Err(NotStored::Failed(e)) => (
             StatusCode::INTERNAL_SERVER_ERROR,
-            Json(json!({"error": format!("events not stored: {e}")})),
+            Json(json!({ "error": e })),
         )
-            .into_response();
+            .into_response(),
     }
-    (
-        status,
-        Json(json!({"FailedEntryCount": failed, "Entries": results})),
-    )
-        .into_response()
 }
 
 async fn status(State(rt): State<Arc<Runtime>>) -> Response {
@@ -219,11 +315,11 @@ async fn index(State(rt): State<Arc<Runtime>>) -> Html<String> {
     ))
 }
 
-/// Drains queues and runs timers until `stop` turns true.
-pub async fn run_worker(rt: Arc<Runtime>, mut stop: watch::Receiver<bool>) {
+/// Drains queues and runs timers until `stop` turns true; the daily schedule at `daily_at`
+/// (UTC, `[schedule] daily_at`).
+pub async fn run_worker(rt: Arc<Runtime>, mut stop: watch::Receiver<bool>, daily_at: NaiveTime) {
     let mut last_timers = Instant::now() - Duration::from_secs(60);
     let mut last_purge = Instant::now();
-    let daily_at = NaiveTime::from_hms_opt(6, 0, 0).expect("valid time");
     // Once per day per process; the tick's id (from its time) also dedupes across restarts.
     let mut last_daily = None;
     let mut last_hourly = None;
@@ -330,6 +426,10 @@ pub struct ServerOptions {
     /// Origins (`http://host:port`) a browser may post events from, besides the listener's own.
     pub origins: Vec<String>,
     pub limits: Limits,
+    /// `[company] name`, named by the unsubscribe page; none: the shipped file's.
+    pub company: Option<String>,
+    /// `[schedule] daily_at` (UTC); none: the shipped file's.
+    pub daily_at: Option<NaiveTime>,
 }
 
 /// Why a twin did not start serving.
@@ -369,6 +469,10 @@ pub fn start_with(
     origins.extend(crate::access::own_origins(addr));
     let access = Arc::new(EventsAccess::new(options.events_token, origins));
     let limits = options.limits;
+    let company = options.company.unwrap_or_else(shipped_company);
+    let daily_at = options
+        .daily_at
+        .unwrap_or_else(|| crate::config::AscentConfig::shipped().schedule.daily_time());
     listener.set_nonblocking(true)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker_rt = rt.clone();
@@ -380,7 +484,7 @@ pub fn start_with(
                 .enable_all()
                 .build()
             {
-                Ok(r) => r.block_on(run_worker(worker_rt, worker_stop)),
+                Ok(r) => r.block_on(run_worker(worker_rt, worker_stop, daily_at)),
                 Err(e) => tracing::error!("worker runtime: {e}"),
             }
         })?;
@@ -400,7 +504,7 @@ pub fn start_with(
                 let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
                     return tracing::error!("listener could not join the runtime");
                 };
-                let app = router_with(rt, access, &limits);
+                let app = router_with(rt, access, &limits, &company);
                 crate::http::serve(listener, app, &limits, server_stop).await;
             });
         })?;
@@ -410,6 +514,8 @@ pub fn start_with(
         threads: vec![worker, server],
     })
 }
+
+mod eventbridge;
 
 #[cfg(test)]
 mod tests;

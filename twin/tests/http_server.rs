@@ -3,33 +3,17 @@
 //! body limit).
 
 use ascent::http::Limits;
-use ascent::server::{Running, ServerOptions};
+use ascent::server::ServerOptions;
 use ascent::settings::Settings;
 use serde_json::{Value, json};
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-struct Twin {
-    running: Option<Running>,
-    addr: SocketAddr,
-    _dir: tempfile::TempDir,
-}
+mod support;
+use support::Twin;
 
 impl Twin {
-    fn start(options: ServerOptions) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let rt = ascent::open(&Settings::new(dir.path(), addr.port())).unwrap();
-        let running = ascent::server::start_with(rt, listener, options).unwrap();
-        Self {
-            running: Some(running),
-            addr,
-            _dir: dir,
-        }
-    }
-
     fn with_limits(limits: Limits) -> Self {
         Self::start(ServerOptions {
             limits,
@@ -41,14 +25,6 @@ impl Twin {
         let s = TcpStream::connect(self.addr).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         s
-    }
-}
-
-impl Drop for Twin {
-    fn drop(&mut self) {
-        if let Some(r) = self.running.take() {
-            r.stop();
-        }
     }
 }
 

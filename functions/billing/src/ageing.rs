@@ -1,40 +1,11 @@
 //! Accounts-receivable ageing: what is still owed, by how long ago it was invoiced
-//! (0–30, 31–60, 61–90 and over 90 days), per currency.
+//! (0–30, 31–60, 61–90 and over 90 days), per currency. The snapshot is the shared record
+//! [`ArAgeing`] (defined in the core, read by the Finance Controller).
 
 use crate::{Invoice, InvoiceStatus};
-use ascent_core::money::Money;
+pub use ascent_core::records::{AgeingBuckets, ArAgeing};
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// Outstanding amounts of one currency by age bucket.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AgeingBuckets {
-    pub days_0_30: i64,
-    pub days_31_60: i64,
-    pub days_61_90: i64,
-    pub over_90: i64,
-    pub invoices: u32,
-}
-
-/// The AR ageing on a day.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ArAgeing {
-    pub as_of: NaiveDate,
-    /// Currency → buckets (minor units).
-    pub by_currency: BTreeMap<String, AgeingBuckets>,
-}
-
-impl ArAgeing {
-    /// Total outstanding in one currency.
-    pub fn total(&self, currency: &str) -> Money {
-        let b = self.by_currency.get(currency).cloned().unwrap_or_default();
-        Money::new(
-            b.days_0_30 + b.days_31_60 + b.days_61_90 + b.over_90,
-            currency,
-        )
-    }
-}
 
 /// Ages the outstanding part of every unpaid invoice as of `today`.
 pub fn ageing(today: NaiveDate, invoices: &[Invoice]) -> ArAgeing {
@@ -63,6 +34,7 @@ pub fn ageing(today: NaiveDate, invoices: &[Invoice]) -> ArAgeing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ascent_core::money::Money;
 
     fn invoice(id: &str, issued: &str, total: i64, paid: i64, currency: &str) -> Invoice {
         let issued_on: NaiveDate = issued.parse().unwrap();

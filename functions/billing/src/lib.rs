@@ -13,7 +13,7 @@ pub mod stripe;
 pub mod tax;
 
 use ascent_core::agent::{
-    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
 };
 use ascent_core::catalog::{
     CreditNoteIssued, CreditNoteRequested, CustomerSignedUp, DealClosedWon, DunningAction,
@@ -24,6 +24,9 @@ use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use ascent_core::money::Money;
 use ascent_core::ports::{Condition, Mail, Query, SortKey};
+use ascent_core::records::{
+    AR_AGEING_PK, PROPOSAL_SK, Proposal, ProposalStatus, ar_ageing_sk, deal_pk,
+};
 use async_trait::async_trait;
 use chrono::{Duration, NaiveDate};
 use dunning::DunningSchedule;
@@ -63,7 +66,11 @@ pub fn declaration() -> AgentDecl {
             },
         ],
         reads: vec![Domain::Customer, Domain::Financial],
-        writes: vec![Domain::Financial],
+        owns: vec![
+            owns(Domain::Financial, "invoice#"),
+            owns(Domain::Financial, "account#"),
+            owns(Domain::Financial, AR_AGEING_PK),
+        ],
         emits: vec![
             "InvoiceIssued",
             "InvoicePaid",
@@ -77,16 +84,16 @@ pub fn declaration() -> AgentDecl {
     }
 }
 
-/// `[billing]` of `ascent.toml` (see `settings`).
+/// Billing's settings: `[billing]` and the company name of `[company]` of `ascent.toml`
+/// (see `settings`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct BillingConfig {
-    #[serde(rename = "tax_rates_bp")]
     pub tax: TaxTable,
     pub dunning: DunningSchedule,
     /// Terms of an account without a billing profile.
-    #[serde(rename = "default_payment_terms_days")]
     pub default_terms_days: u32,
+    /// The company that invoices (named in the invoice mail).
+    pub company: String,
 }
 
 /// Billing details of an account (`account#<id>` / `billing-profile`, financial domain).
@@ -154,17 +161,6 @@ impl Invoice {
             InvoiceStatus::Open
         };
     }
-}
-
-/// The accepted proposal as Closing stores it (the fields Billing needs).
-#[derive(Deserialize)]
-struct AcceptedProposal {
-    proposal_id: String,
-    lines: Vec<PricedLine>,
-    discount_pct: f64,
-    discount: Money,
-    total: Money,
-    status: String,
 }
 
 pub struct Billing {
@@ -274,15 +270,12 @@ impl Billing {
                 d.deal_id, d.account_id, p.currency
             )));
         }
-        let proposal: Option<AcceptedProposal> = match &d.proposal_id {
+        // Closing's record, read as the one shared type (a change there is a compile error here).
+        let proposal: Option<Proposal> = match &d.proposal_id {
             Some(pid) => ctx
-                .get_as::<AcceptedProposal>(
-                    Domain::Customer,
-                    &format!("deal#{}", d.deal_id),
-                    "proposal",
-                )
+                .get_as::<Proposal>(Domain::Customer, &deal_pk(&d.deal_id), PROPOSAL_SK)
                 .await?
-                .filter(|p| &p.proposal_id == pid && p.status == "sent"),
+                .filter(|p| &p.proposal_id == pid && p.status == ProposalStatus::Sent),
             None => None,
         };
         let (lines, subtotal) = match proposal {
@@ -365,8 +358,8 @@ impl Billing {
             ctx.send_mail(Mail {
                 to: to.clone(),
                 subject: format!(
-                    "Invoice {} from Ascent XR: {} due {}",
-                    inv.invoice_id, inv.total, inv.due_on
+                    "Invoice {} from {}: {} due {}",
+                    inv.invoice_id, self.config.company, inv.total, inv.due_on
                 ),
                 text: format!(
                     "Invoice {}\nSubtotal: {}\nTax: {}\nTotal: {}\nDue: {} (net {})\n",
@@ -508,7 +501,8 @@ impl Billing {
                 invoice_id: inv.invoice_id.clone(),
                 account_id: inv.account_id.clone(),
                 total: inv.total.clone(),
-                paid_on: ctx.now().date_naive(),
+                // Settled when the credit was asked for, however late that is handled.
+                paid_on: ctx.cause().time.date_naive(),
             })?;
         }
         if let Some(to) = &inv.billing_email {
@@ -611,8 +605,8 @@ impl Billing {
         let snapshot = ageing::ageing(today, &open);
         ctx.put_record(
             Domain::Financial,
-            "report#ar-ageing",
-            &today.to_string(),
+            AR_AGEING_PK,
+            &ar_ageing_sk(today),
             &snapshot,
             None,
             Condition::Always,

@@ -1,13 +1,33 @@
-//! Billing's settings: `[billing]` of `ascent.toml` (tax rates, dunning days, default
-//! payment terms), read and validated once at start.
+//! Billing's settings, read and validated once at start from `ascent.toml`: `[billing]` (tax
+//! rates, dunning days, default payment terms) and the company name of `[company]`.
 
+use crate::dunning::DunningSchedule;
+use crate::tax::TaxTable;
 use crate::{Billing, BillingConfig};
+use ascent_core::config::platform::Company;
 use ascent_core::config::{ConfigError, ConfigFile, Invalid, Validate, check_in_range};
+use serde::Deserialize;
+
+/// `[billing]` as written in the file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BillingSection {
+    tax_rates_bp: TaxTable,
+    dunning: DunningSchedule,
+    default_payment_terms_days: u32,
+}
 
 impl BillingConfig {
-    /// Reads and validates `[billing]`.
+    /// Reads and validates `[billing]` and `[company]`.
     pub fn from_file(file: &ConfigFile) -> Result<Self, ConfigError> {
-        file.section("billing")
+        let s: BillingSection = file.section("billing")?;
+        let company: Company = file.section("company")?;
+        Ok(Self {
+            tax: s.tax_rates_bp,
+            dunning: s.dunning,
+            default_terms_days: s.default_payment_terms_days,
+            company: company.name,
+        })
     }
 }
 
@@ -25,9 +45,9 @@ impl Default for BillingConfig {
     }
 }
 
-impl Validate for BillingConfig {
+impl Validate for BillingSection {
     fn validate(&self) -> Result<(), Invalid> {
-        for (region, bp) in &self.tax.rates_bp {
+        for (region, bp) in &self.tax_rates_bp.rates_bp {
             let path = format!("tax_rates_bp.{region}");
             let ok = region.len() >= 2
                 && region
@@ -59,7 +79,7 @@ impl Validate for BillingConfig {
         }
         check_in_range(
             "default_payment_terms_days",
-            self.default_terms_days,
+            self.default_payment_terms_days,
             0,
             365,
         )
@@ -77,6 +97,20 @@ mod tests {
         assert_eq!(c.dunning.reminder_days, [3, 10, 20]);
         assert_eq!(c.dunning.escalation_day, 30);
         assert_eq!(c.default_terms_days, 30);
+        assert_eq!(c.company, "Ascent XR");
+    }
+
+    #[test]
+    fn the_invoicing_company_is_the_one_of_the_company_section() {
+        // Given another company in [company]
+        let text = ConfigFile::shipped()
+            .text()
+            .replace("name = \"Ascent XR\"", "name = \"Boreal Learning\"");
+        let file = ConfigFile::parse("x.toml", text).unwrap();
+        // When Billing reads its settings
+        let c = BillingConfig::from_file(&file).unwrap();
+        // Then it invoices in that company's name
+        assert_eq!(c.company, "Boreal Learning");
     }
 
     #[test]

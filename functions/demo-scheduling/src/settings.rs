@@ -1,9 +1,9 @@
 //! Demo Scheduling's settings, read once at start from `ascent.toml`: `[demo_scheduling]`
 //! (hours, buffers, horizon, resource pools, qualification), each rep's zone and hours from
-//! `[sales_team]` and the rates of `[currency]`.
+//! `[sales_team]`, the rates of `[currency]` and the company name of `[company]`.
 
 use crate::{DemoConfig, DemoScheduling, RepHours};
-use ascent_core::config::platform::{Currency, SalesTeam, check_hours};
+use ascent_core::config::platform::{Company, Currency, SalesTeam, check_hours};
 use ascent_core::config::{
     ConfigError, ConfigFile, Invalid, Validate, check_in_range, check_non_negative,
     check_time_zone, parse_hhmm,
@@ -60,9 +60,10 @@ fn hours(path: &str, time_zone: String, h: &[String; 2]) -> Result<RepHours, Inv
 }
 
 impl DemoConfig {
-    /// Reads and validates `[demo_scheduling]`, `[sales_team]` and `[currency]`.
+    /// Reads and validates `[demo_scheduling]`, `[sales_team]`, `[currency]` and `[company]`.
     pub fn from_file(file: &ConfigFile) -> Result<Self, ConfigError> {
         let s: DemoSection = file.section("demo_scheduling")?;
+        let company: Company = file.section("company")?;
         let team: SalesTeam = file.section("sales_team")?;
         let currency: Currency = file.section("currency")?;
         let mut reps = std::collections::BTreeMap::new();
@@ -96,6 +97,7 @@ impl DemoConfig {
             reminder_hours_ahead: s.reminder_hours_ahead,
             fx: currency.fx(),
             prep_material: s.prep_material,
+            company: company.name,
         })
     }
 }
@@ -133,6 +135,18 @@ mod tests {
         assert_eq!(c.min_budget, Money::usd(1_000_000));
         assert_eq!((c.headsets, c.sandboxes, c.max_unknowns), (8, 2, 1));
         assert_eq!(c.reminder_hours_ahead, 36);
+        assert_eq!(c.company, "Ascent XR");
+    }
+
+    #[test]
+    fn an_empty_company_name_is_refused_with_its_key() {
+        let text = ConfigFile::shipped()
+            .text()
+            .replace("name = \"Ascent XR\"", "name = \" \"");
+        let file = ConfigFile::parse("x.toml", text).unwrap();
+        let e = DemoConfig::from_file(&file).unwrap_err();
+        assert_eq!(e.path, "company.name");
+        assert!(e.line.is_some());
     }
 
     #[test]

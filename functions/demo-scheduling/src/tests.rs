@@ -222,12 +222,8 @@ fn more_headsets_than_the_pool_is_refused() {
 #[test]
 fn a_thousand_demos_are_all_reminded_within_aws_limits() {
     use ascent_core::ports::{IndexKey, Item};
-    use ascent_embedded::testkit::WithinLimits;
     let start = at("2026-03-06T06:00:00Z");
-    let t = TestTwin::new(
-        vec![WithinLimits::wrap(Arc::new(DemoScheduling::default()))],
-        start,
-    );
+    let t = TestTwin::new(vec![Arc::new(DemoScheduling::default())], start);
     for i in 0..1000i64 {
         let id = format!("demo-{i:04}");
         let begins = start + Duration::days(i / 45) + Duration::minutes(180 + (i % 45) * 10);
@@ -269,4 +265,37 @@ fn a_thousand_demos_are_all_reminded_within_aws_limits() {
             .unwrap();
         assert_eq!(d["reminded"], true, "demo-{i:04}");
     }
+}
+
+/// The company named in the prospect's mails is `[company] name`.
+#[test]
+fn the_company_in_the_mails_is_the_configured_one() {
+    use ascent_core::config::ConfigFile;
+    let text = ConfigFile::shipped()
+        .text()
+        .replace("name = \"Ascent XR\"", "name = \"Boreal Immersive\"");
+    let file = ConfigFile::parse("x.toml", text).unwrap();
+    let t = TestTwin::new(
+        vec![Arc::new(DemoScheduling::from_config(&file).unwrap())],
+        at("2026-03-06T09:00:00Z"),
+    );
+    t.emit("ascent.crm", request("DR1", DARIO, 0));
+    for day in ["2026-03-08T06:00:00Z", "2026-03-09T06:00:00Z"] {
+        t.tick("daily", at(day));
+    }
+    let subjects: Vec<String> = t
+        .runtime
+        .mails()
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.to == "dr1@boreal-aero.example")
+        .map(|m| m.subject)
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            "Your Boreal Immersive demo: 2026-03-09 09:00 EDT",
+            "Reminder: Boreal Immersive demo 2026-03-09 09:00 EDT"
+        ]
+    );
 }

@@ -16,7 +16,7 @@ pub mod rules;
 mod settings;
 
 use ascent_core::agent::{
-    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
 };
 use ascent_core::approval::ApprovalDraft;
 use ascent_core::catalog::{
@@ -62,7 +62,11 @@ pub fn declaration() -> AgentDecl {
         ],
         // Approvals: a decision is acted on only once its record confirms it.
         reads: vec![Domain::Financial, Domain::Approvals],
-        writes: vec![Domain::Financial],
+        owns: vec![
+            owns(Domain::Financial, "expense#"),
+            owns(Domain::Financial, "expense-fingerprint#"),
+            owns(Domain::Financial, "reimbursement#"),
+        ],
         emits: vec!["ExpenseDecided", "ReimbursementBatchCreated"],
         requests_approvals: true,
         sends_mail: true,
@@ -243,7 +247,10 @@ impl ExpenseManagement {
                 .map(str::to_string),
             None => None,
         };
-        let today = ctx.now().date_naive();
+        // Submitted when the employee sent it, however late that is handled: the claim's age
+        // and the future-date check count from then.
+        let submitted_at = ctx.cause().time;
+        let today = submitted_at.date_naive();
         let eval = self
             .policy
             .evaluate(e, facts.as_ref(), today, duplicate_of.as_deref())
@@ -272,7 +279,7 @@ impl ExpenseManagement {
             amount: e.amount.clone(),
             amount_base: amount_base.clone(),
             incurred_on: e.incurred_on,
-            submitted_at: ctx.now(),
+            submitted_at,
             status: ExpenseStatus::AwaitingApproval,
             reasons: eval.messages(),
             approver: None,

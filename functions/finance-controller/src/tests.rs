@@ -442,3 +442,106 @@ fn refunds_credit_notes_and_controls_delivered_late_belong_to_the_month_they_hap
     let csv = report(&t, "2026-03").journal_csv;
     assert!(csv.contains("03/31/2026"), "{csv}");
 }
+
+#[test]
+fn a_late_posting_is_dated_in_the_open_month() {
+    let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+    // Given April open after a closed March
+    // When the event happened in April: then on its day; otherwise on April's first day
+    assert_eq!(
+        late_posting_date(d("2026-04-01"), d("2026-04-02")),
+        d("2026-04-02")
+    );
+    assert_eq!(
+        late_posting_date(d("2026-04-01"), d("2026-03-31")),
+        d("2026-04-01")
+    );
+    assert_eq!(
+        late_posting_date(d("2026-04-01"), d("2026-05-10")),
+        d("2026-04-01")
+    );
+}
+
+#[test]
+fn a_posting_for_a_closed_month_delivered_late_goes_to_the_next_open_month_not_the_clock_s() {
+    // Given March closed on 04-03 and April still open
+    let t = twin();
+    t.emit(
+        "ascent.agent.billing",
+        invoice("inv-1", 1_000_000, 0, "2026-03-02"),
+    );
+    t.clock.set(at("2026-04-03T06:00:00Z"));
+    close(&t, "2026-04-03");
+    // When a payment of 03-31, reported on 04-02, is processed on 05-10 (the May close has not
+    // run yet)
+    t.clock.set(at("2026-05-10T09:00:00Z"));
+    deliver(
+        &t,
+        "ascent.payments",
+        at("2026-04-02T08:00:00Z"),
+        payment("P1", "inv-1", 400_000, "2026-03-31T18:00:00Z"),
+    );
+    // Then it is booked in April, the first month open after March, dated when it was
+    // reported; nothing lands in May, the month of the processing clock
+    assert_eq!(summary(&t, "2026-04").collected["USD"], 400_000);
+    assert!(
+        t.get(Domain::Financial, "period#2026-05", "summary")
+            .is_none()
+    );
+    close(&t, "2026-05-03");
+    let csv = report(&t, "2026-04").journal_csv;
+    assert!(csv.contains("04/02/2026"), "{csv}");
+    assert!(!csv.contains("05/10/2026"), "{csv}");
+    assert!(csv.contains("belongs to closed period 2026-03"), "{csv}");
+}
+
+/// The shared record (issue 19): the ageing Billing writes is what the close report reads,
+/// through the one core type (before, untyped JSON: a rename in Billing went unnoticed).
+#[test]
+fn billing_s_ar_ageing_reaches_the_close_report_as_the_shared_record() {
+    use ascent_core::catalog::{CustomerSignedUp, DealClosedWon};
+    // Given Billing and the Finance Controller, and a March invoice left unpaid
+    let t = TestTwin::new(
+        vec![
+            Arc::new(billing::Billing::default()),
+            Arc::new(FinanceController::new(FinanceConfig::default())),
+        ],
+        at("2026-03-02T09:00:00Z"),
+    );
+    t.emit(
+        "ascent.platform",
+        CustomerSignedUp {
+            account_id: "A1".into(),
+            company: "Boreal Aero".into(),
+            plan: "enterprise".into(),
+            seats: 50,
+            tax_region: "US-OR".into(),
+            billing_email: "ap@boreal.aero".into(),
+            payment_terms_days: 30,
+            currency: "USD".into(),
+        },
+    );
+    t.emit(
+        "ascent.crm",
+        DealClosedWon {
+            deal_id: "D1".into(),
+            account_id: "A1".into(),
+            owner: "rep@ascent-xr.example".into(),
+            amount: Money::usd(500_000),
+            proposal_id: None,
+            reason: None,
+            lead_id: None,
+        },
+    );
+    // When the daily runs of 04-01 to 04-03 snapshot the ageing and close March
+    for day in ["2026-04-01", "2026-04-02", "2026-04-03"] {
+        t.tick("daily", at(&format!("{day}T06:00:00Z")));
+    }
+    // Then the report holds Billing's snapshot of 04-01, parsed as the shared record
+    let r = report(&t, "2026-03");
+    let ageing = r.ar_ageing.expect("Billing's snapshot of 04-01");
+    assert_eq!(ageing.as_of, "2026-04-01".parse::<NaiveDate>().unwrap());
+    assert_eq!(ageing.by_currency["USD"].days_0_30, 500_000);
+    assert_eq!(ageing.total("USD"), Money::usd(500_000));
+    assert!(t.runtime.dead_letters().unwrap().is_empty());
+}

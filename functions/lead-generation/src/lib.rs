@@ -19,7 +19,7 @@ mod settings;
 pub use settings::{LeadConfig, Routing};
 
 use ascent_core::agent::{
-    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
 };
 use ascent_core::catalog::{
     InteractionKind, InteractionRecorded, LeadCreated, LeadDuplicateDetected, LeadFlagged,
@@ -58,7 +58,14 @@ pub fn declaration() -> AgentDecl {
             },
         ],
         reads: vec![Domain::Customer, Domain::Interaction, Domain::Performance],
-        writes: vec![Domain::Customer, Domain::Interaction, Domain::Performance],
+        owns: vec![
+            owns(Domain::Customer, "lead#"),
+            owns(Domain::Customer, "email#"),
+            owns(Domain::Customer, "person#"),
+            owns(Domain::Customer, "company#"),
+            owns(Domain::Interaction, "contact#"),
+            owns(Domain::Performance, "model#lead-score"),
+        ],
         emits: vec![
             "LeadScored",
             "LeadDuplicateDetected",
@@ -187,9 +194,9 @@ impl LeadGeneration {
 
     fn features(&self, lead: &LeadCreated, intent: u8) -> [f64; 4] {
         learning::features(
-            scoring::size_points(lead.company_size),
-            scoring::industry_points(&lead.industry),
-            scoring::role_points(&lead.role),
+            self.config.scoring.size_points(lead.company_size),
+            self.config.scoring.industry_points(&lead.industry),
+            self.config.scoring.role_points(&lead.role),
             intent,
         )
     }

@@ -1,13 +1,16 @@
 //! Lead scoring: firmographic fit and recent intent, each 0–100, with reasons.
 //!
-//! Weights are configuration ([`ScoringModel`]); the model's name and version go on every
-//! `LeadScored` so a score always says what produced it.
+//! Weights, point tables and thresholds are configuration ([`ScoringModel`], read from
+//! `[lead_generation.scoring]`); the model's name goes on every `LeadScored` so a score always
+//! says what produced it.
 
 use ascent_core::catalog::{InteractionKind, LeadGrade};
+use ascent_core::config::{Invalid, check_in_range};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-/// Scoring weights and thresholds.
+/// Scoring weights, point tables and thresholds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScoringModel {
@@ -20,98 +23,248 @@ pub struct ScoringModel {
     pub warm_threshold: u8,
     /// Interactions older than this do not count.
     pub intent_window_days: i64,
+    /// Share of each component in fit.
+    pub fit: FitShares,
+    pub company_size: SizePoints,
+    pub industry: IndustryPoints,
+    pub role: RolePoints,
+    /// Intent points per interaction before decay.
+    pub intent: IntentPoints,
 }
 
-/// Points for company size (employees): XR roll-outs pay off from mid-size up.
-pub fn size_points(employees: u32) -> u8 {
-    match employees {
-        0..=9 => 10,
-        10..=49 => 35,
-        50..=199 => 60,
-        200..=999 => 85,
-        1000..=4999 => 100,
-        _ => 90,
+/// Share of each fit component (they add up to 1).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FitShares {
+    pub company_size: f64,
+    pub industry: f64,
+    pub role: f64,
+}
+
+/// Points for company size (employees): the first band the size fits, else `larger`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SizePoints {
+    pub bands: Vec<SizeBand>,
+    /// Points of a company larger than the last band.
+    pub larger: u8,
+}
+
+/// Companies of up to `up_to` employees (and above the previous band) get `points`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SizeBand {
+    pub up_to: u32,
+    pub points: u8,
+}
+
+/// Words that give points when a text contains one; the first group that matches counts.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WordGroup {
+    pub points: u8,
+    pub words: Vec<String>,
+}
+
+/// Points for industry: the first group with a word the industry contains, else `other`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndustryPoints {
+    pub other: u8,
+    pub groups: Vec<WordGroup>,
+}
+
+/// Points for the job title: seniority (first group that matches, else `other`) plus
+/// `function_bonus` when the title names a function that buys.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RolePoints {
+    pub other: u8,
+    pub function_bonus: u8,
+    pub function_words: Vec<String>,
+    pub seniority: Vec<WordGroup>,
+}
+
+/// Intent points of each kind of interaction, before decay.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntentPoints {
+    pub demo_requested: f64,
+    pub pricing_page_visit: f64,
+    pub email_replied: f64,
+    pub webinar_attended: f64,
+    pub content_download: f64,
+    pub website_visit: f64,
+    pub email_opened: f64,
+}
+
+fn has_any(text: &str, words: &[String]) -> bool {
+    words.iter().any(|w| text.contains(w.as_str()))
+}
+
+/// The points of the first group with a word in `text`, else `other`.
+fn group_points(text: &str, groups: &[WordGroup], other: u8) -> u8 {
+    groups
+        .iter()
+        .find(|g| has_any(text, &g.words))
+        .map_or(other, |g| g.points)
+}
+
+/// Refuses an empty or upper-case word, and a word listed twice in `seen`'s table.
+fn check_words(
+    path: &str,
+    words: &[String],
+    seen: &mut BTreeMap<String, String>,
+) -> Result<(), Invalid> {
+    for (i, w) in words.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        if w.trim().is_empty() {
+            return Err(Invalid::new(at, "a word may not be empty"));
+        }
+        if *w != w.to_lowercase() {
+            return Err(Invalid::new(
+                at,
+                format!("`{w}` is compared with lower-case text: write it in lower case"),
+            ));
+        }
+        if let Some(first) = seen.insert(w.clone(), at.clone()) {
+            return Err(Invalid::new(at, format!("`{w}` is already at `{first}`")));
+        }
     }
+    Ok(())
 }
 
-/// Points for industry: where XR training, design review and remote assistance sell.
-pub fn industry_points(industry: &str) -> u8 {
-    let i = industry.to_ascii_lowercase();
-    let has = |words: &[&str]| words.iter().any(|w| i.contains(w));
-    if has(&["manufactur", "aerospace", "defen", "automotive"]) {
-        100
-    } else if has(&["health", "medical", "pharma", "energy", "oil", "utilit"]) {
-        90
-    } else if has(&["construction", "architecture", "engineering", "aec"]) {
-        85
-    } else if has(&["education", "university", "training"]) {
-        70
-    } else if has(&["logistic", "retail"]) {
-        50
-    } else if has(&["software", "saas", "tech"]) {
-        40
-    } else {
-        30
+fn check_groups(path: &str, groups: &[WordGroup]) -> Result<(), Invalid> {
+    let mut seen = BTreeMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        check_in_range(&format!("{path}[{i}].points"), g.points, 0, 100)?;
+        if g.words.is_empty() {
+            return Err(Invalid::new(
+                format!("{path}[{i}].words"),
+                "needs at least one word",
+            ));
+        }
+        check_words(&format!("{path}[{i}].words"), &g.words, &mut seen)?;
     }
+    Ok(())
 }
 
-/// Points for the job title: seniority, plus a bonus for functions that buy XR.
-pub fn role_points(title: &str) -> u8 {
-    let t = format!(
-        " {} ",
-        title.to_ascii_lowercase().replace(['-', ',', '/'], " ")
-    );
-    let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
-    let seniority: u8 = if has(&[" intern ", " student "]) {
-        5
-    } else if has(&[
-        "chief",
-        " ceo ",
-        " cto ",
-        " coo ",
-        " cio ",
-        " cfo ",
-        " founder ",
-    ]) {
-        100
-    } else if has(&[" vp ", "vice president", " svp ", " evp "]) {
-        90
-    } else if has(&["director", " head "]) {
-        80
-    } else if has(&["manager", " lead "]) {
-        60
-    } else {
-        40
-    };
-    let function_bonus = if has(&[
-        "innovation",
-        "training",
-        "learning",
-        "operations",
-        "engineering",
-        " xr ",
-        " vr ",
-        " ar ",
-        "digital",
-        "simulation",
-    ]) {
-        10
-    } else {
-        0
-    };
-    seniority.saturating_add(function_bonus).min(100)
-}
+impl ScoringModel {
+    /// Points for company size (employees).
+    pub fn size_points(&self, employees: u32) -> u8 {
+        let s = &self.company_size;
+        s.bands
+            .iter()
+            .find(|b| employees <= b.up_to)
+            .map_or(s.larger, |b| b.points)
+    }
 
-/// Intent points per interaction before decay.
-pub fn interaction_points(kind: InteractionKind) -> f64 {
-    match kind {
-        InteractionKind::DemoRequested => 50.0,
-        InteractionKind::PricingPageVisit => 20.0,
-        InteractionKind::EmailReplied => 15.0,
-        InteractionKind::WebinarAttended => 15.0,
-        InteractionKind::ContentDownload => 10.0,
-        InteractionKind::WebsiteVisit => 3.0,
-        InteractionKind::EmailOpened => 2.0,
+    /// Points for industry, by the words of `[lead_generation.scoring.industry]`.
+    pub fn industry_points(&self, industry: &str) -> u8 {
+        let i = industry.to_ascii_lowercase();
+        group_points(&i, &self.industry.groups, self.industry.other)
+    }
+
+    /// Points for the job title: seniority, plus a bonus for functions that buy.
+    ///
+    /// The title is compared in lower case, with `-`, `,` and `/` read as spaces and a space
+    /// added at each end, so a word written `" ceo "` matches only the whole word.
+    pub fn role_points(&self, title: &str) -> u8 {
+        let t = format!(
+            " {} ",
+            title.to_ascii_lowercase().replace(['-', ',', '/'], " ")
+        );
+        let r = &self.role;
+        let seniority = group_points(&t, &r.seniority, r.other);
+        let function_bonus = if has_any(&t, &r.function_words) {
+            r.function_bonus
+        } else {
+            0
+        };
+        seniority.saturating_add(function_bonus).min(100)
+    }
+
+    /// Intent points per interaction before decay.
+    pub fn interaction_points(&self, kind: InteractionKind) -> f64 {
+        let p = &self.intent;
+        match kind {
+            InteractionKind::DemoRequested => p.demo_requested,
+            InteractionKind::PricingPageVisit => p.pricing_page_visit,
+            InteractionKind::EmailReplied => p.email_replied,
+            InteractionKind::WebinarAttended => p.webinar_attended,
+            InteractionKind::ContentDownload => p.content_download,
+            InteractionKind::WebsiteVisit => p.website_visit,
+            InteractionKind::EmailOpened => p.email_opened,
+        }
+    }
+
+    /// The rules of the point tables (paths relative to `[lead_generation]`).
+    pub fn check_tables(&self) -> Result<(), Invalid> {
+        let f = &self.fit;
+        for (key, share) in [
+            ("company_size", f.company_size),
+            ("industry", f.industry),
+            ("role", f.role),
+        ] {
+            check_in_range(&format!("scoring.fit.{key}"), share, 0.0, 1.0)?;
+        }
+        let sum = f.company_size + f.industry + f.role;
+        if (sum - 1.0).abs() > 1e-9 {
+            return Err(Invalid::new(
+                "scoring.fit",
+                format!("the shares add up to {sum}, not 1"),
+            ));
+        }
+        let s = &self.company_size;
+        if s.bands.is_empty() {
+            return Err(Invalid::new(
+                "scoring.company_size.bands",
+                "needs at least one band",
+            ));
+        }
+        for (i, b) in s.bands.iter().enumerate() {
+            check_in_range(
+                &format!("scoring.company_size.bands[{i}].points"),
+                b.points,
+                0,
+                100,
+            )?;
+            if i > 0 && b.up_to <= s.bands[i - 1].up_to {
+                return Err(Invalid::new(
+                    format!("scoring.company_size.bands[{i}].up_to"),
+                    format!(
+                        "{} is not above the previous band's {}",
+                        b.up_to,
+                        s.bands[i - 1].up_to
+                    ),
+                ));
+            }
+        }
+        check_in_range("scoring.company_size.larger", s.larger, 0, 100)?;
+        check_in_range("scoring.industry.other", self.industry.other, 0, 100)?;
+        check_groups("scoring.industry.groups", &self.industry.groups)?;
+        let r = &self.role;
+        check_in_range("scoring.role.other", r.other, 0, 100)?;
+        check_in_range("scoring.role.function_bonus", r.function_bonus, 0, 100)?;
+        check_groups("scoring.role.seniority", &r.seniority)?;
+        check_words(
+            "scoring.role.function_words",
+            &r.function_words,
+            &mut BTreeMap::new(),
+        )?;
+        let p = &self.intent;
+        for (key, points) in [
+            ("demo_requested", p.demo_requested),
+            ("pricing_page_visit", p.pricing_page_visit),
+            ("email_replied", p.email_replied),
+            ("webinar_attended", p.webinar_attended),
+            ("content_download", p.content_download),
+            ("website_visit", p.website_visit),
+            ("email_opened", p.email_opened),
+        ] {
+            check_in_range(&format!("scoring.intent.{key}"), points, 0.0, 100.0)?;
+        }
+        Ok(())
     }
 }
 
@@ -148,10 +301,13 @@ impl ScoringModel {
 
     /// Scores a lead as of `at`.
     pub fn score(&self, facts: &LeadFacts<'_>, at: DateTime<Utc>) -> LeadScore {
-        let size = size_points(facts.company_size);
-        let industry = industry_points(facts.industry);
-        let role = role_points(facts.role);
-        let fit = (0.35 * size as f64 + 0.35 * industry as f64 + 0.30 * role as f64).round() as u8;
+        let size = self.size_points(facts.company_size);
+        let industry = self.industry_points(facts.industry);
+        let role = self.role_points(facts.role);
+        let f = &self.fit;
+        let fit =
+            (f.company_size * size as f64 + f.industry * industry as f64 + f.role * role as f64)
+                .round() as u8;
 
         let window = self.intent_window_days as f64;
         let mut contributions: Vec<(f64, InteractionKind)> = facts
@@ -161,7 +317,7 @@ impl ScoringModel {
                 let age_days = (at - *when).num_seconds() as f64 / 86_400.0;
                 // Linear decay to zero at the end of the window; future-dated counts as now.
                 let weight = (1.0 - age_days.max(0.0) / window).max(0.0);
-                (weight > 0.0).then(|| (interaction_points(*kind) * weight, *kind))
+                (weight > 0.0).then(|| (self.interaction_points(*kind) * weight, *kind))
             })
             .collect();
         let intent = contributions
@@ -177,15 +333,15 @@ impl ScoringModel {
 
         let mut reasons = vec![
             (
-                size as f64 * 0.35,
+                size as f64 * f.company_size,
                 format!("company size {} ({size} pts)", facts.company_size),
             ),
             (
-                industry as f64 * 0.35,
+                industry as f64 * f.industry,
                 format!("industry {} ({industry} pts)", facts.industry),
             ),
             (
-                role as f64 * 0.30,
+                role as f64 * f.role,
                 format!("role {} ({role} pts)", facts.role),
             ),
         ];
@@ -211,6 +367,11 @@ mod tests {
 
     fn at() -> DateTime<Utc> {
         "2026-03-02T09:00:00Z".parse().unwrap()
+    }
+
+    /// Role points of the shipped tables.
+    fn role_points(title: &str) -> u8 {
+        crate::LeadConfig::default().scoring.role_points(title)
     }
 
     #[test]
@@ -266,5 +427,104 @@ mod tests {
         assert_eq!(role_points("Training Manager"), 70);
         assert_eq!(role_points("Software engineer"), 40);
         assert_eq!(role_points("student"), 5);
+    }
+
+    #[test]
+    fn the_shipped_tables_give_today_s_points() {
+        let m = crate::LeadConfig::default().scoring;
+        let sizes = [0, 9, 10, 49, 50, 199, 200, 999, 1000, 4999, 5000, 100_000];
+        assert_eq!(
+            sizes.map(|n| m.size_points(n)),
+            [10, 10, 35, 35, 60, 60, 85, 85, 100, 100, 90, 90]
+        );
+        let industries = [
+            "Automotive",
+            "Oil & Gas",
+            "AEC",
+            "Higher Education",
+            "Retail",
+            "SaaS",
+            "Restaurants",
+        ];
+        assert_eq!(
+            industries.map(|i| m.industry_points(i)),
+            [100, 90, 85, 70, 50, 40, 30]
+        );
+        assert_eq!(role_points("CEO"), 100);
+        assert_eq!(role_points("Mischief Maker"), 100, "`chief` is a substring");
+        assert_eq!(role_points("Team Lead"), 60);
+        assert_eq!(m.interaction_points(InteractionKind::DemoRequested), 50.0);
+        assert_eq!(m.interaction_points(InteractionKind::EmailOpened), 2.0);
+    }
+
+    #[test]
+    fn changed_point_tables_change_the_grade() {
+        let shipped = crate::LeadConfig::default().scoring;
+        let recent = [(InteractionKind::PricingPageVisit, at() - Duration::days(1))];
+        let facts = LeadFacts {
+            company_size: 300,
+            industry: "Retail",
+            role: "Store Manager",
+            interactions: &recent,
+        };
+        // size 85, industry 50, role 60 → fit 65; pricing 20*(29/30) → intent 19; score 47.
+        let before = shipped.score(&facts, at());
+        assert_eq!((before.score, before.grade), (47, LeadGrade::Warm));
+        // A company that now sells to retail: retail is worth 100 points.
+        let text = ascent_core::config::ConfigFile::shipped().text().replace(
+            "{ points = 50, words = [\"logistic\", \"retail\"] }",
+            "{ points = 100, words = [\"logistic\", \"retail\"] }",
+        );
+        let file = ascent_core::config::ConfigFile::parse("x.toml", text).unwrap();
+        let changed = crate::LeadConfig::from_file(&file).unwrap().scoring;
+        assert_eq!(changed.industry_points("Retail"), 100);
+        let after = changed.score(&facts, at());
+        // fit 0.35*85 + 0.35*100 + 0.3*60 = 82.75 → 83; 0.6*83 + 0.4*19 = 57.4 → 57.
+        assert_eq!((after.fit, after.score), (83, 57));
+        assert!(
+            after
+                .reasons
+                .iter()
+                .any(|r| r == "industry Retail (100 pts)")
+        );
+        // And more for a pricing-page visit makes the same lead hot.
+        let text = file
+            .text()
+            .replace("pricing_page_visit = 20.0", "pricing_page_visit = 90.0");
+        let file = ascent_core::config::ConfigFile::parse("x.toml", text).unwrap();
+        let hot = crate::LeadConfig::from_file(&file).unwrap().scoring;
+        assert_eq!(hot.score(&facts, at()).grade, LeadGrade::Hot);
+    }
+
+    #[test]
+    fn invalid_point_tables_are_refused_naming_the_key() {
+        let shipped = ascent_core::config::ConfigFile::shipped();
+        let refused = |from: &str, to: &str| {
+            assert!(shipped.text().contains(from), "{from}");
+            let text = shipped.text().replace(from, to);
+            let file = ascent_core::config::ConfigFile::parse("x.toml", text).unwrap();
+            let e = crate::LeadConfig::from_file(&file).unwrap_err();
+            assert!(e.line.is_some(), "{e}");
+            (e.path, e.message)
+        };
+        let (path, message) = refused(
+            "{ up_to = 49, points = 35 }",
+            "{ up_to = 49, points = 135 }",
+        );
+        assert_eq!(path, "lead_generation.scoring.company_size.bands[1].points");
+        assert_eq!(message, "135 is outside 0 … 100");
+        let (path, _) = refused("{ up_to = 199, points = 60 }", "{ up_to = 9, points = 60 }");
+        assert_eq!(path, "lead_generation.scoring.company_size.bands[2].up_to");
+        let (path, message) = refused("\"logistic\", \"retail\"", "\"logistic\", \"aerospace\"");
+        assert_eq!(path, "lead_generation.scoring.industry.groups[4].words[1]");
+        assert!(message.contains("already at"), "{message}");
+        let (path, _) = refused("\"logistic\", \"retail\"", "\"logistic\", \" \"");
+        assert_eq!(path, "lead_generation.scoring.industry.groups[4].words[1]");
+        let (path, _) = refused("industry = 0.35", "industry = 0.45");
+        assert_eq!(path, "lead_generation.scoring.fit");
+        let (path, _) = refused("demo_requested = 50.0", "demo_requested = -5.0");
+        assert_eq!(path, "lead_generation.scoring.intent.demo_requested");
+        let (path, _) = refused("function_bonus = 10", "function_bonus = 10\nbonus = 1");
+        assert_eq!(path, "lead_generation.scoring.role.bonus");
     }
 }

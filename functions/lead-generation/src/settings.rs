@@ -1,5 +1,6 @@
-//! Lead Generation's settings: `[lead_generation]` of `ascent.toml` (the scoring model, when
-//! the learned model takes over, what flags a personal address, and routing by country).
+//! Lead Generation's settings: `[lead_generation]` of `ascent.toml` (the scoring model with its
+//! point tables, when the learned model takes over, what flags a personal address, and
+//! routing by country).
 
 use crate::LeadGeneration;
 use crate::scoring::ScoringModel;
@@ -85,6 +86,7 @@ impl Validate for LeadConfig {
         if s.name.trim().is_empty() {
             return Err(Invalid::new("scoring.model_name", "may not be empty"));
         }
+        s.check_tables()?;
         let mut seen = BTreeMap::new();
         for (team, countries) in &self.routing.countries {
             for (i, c) in countries.iter().enumerate() {

@@ -11,7 +11,7 @@
 mod settings;
 
 use ascent_core::agent::{
-    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
 };
 use ascent_core::catalog::{
     CustomerSignedUp, OnboardingCompleted, OnboardingMilestone, OnboardingMilestoneReached,
@@ -50,7 +50,7 @@ pub fn declaration() -> AgentDecl {
             },
         ],
         reads: vec![Domain::Customer],
-        writes: vec![Domain::Customer],
+        owns: vec![owns(Domain::Customer, "onboarding#")],
         emits: vec![
             "OnboardingMilestoneReached",
             "OnboardingStalled",

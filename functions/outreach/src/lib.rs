@@ -16,8 +16,9 @@
 //!   unsubscribed and hard-bounced addresses join the shared suppression list
 //!   ([`ascent_core::compliance`]), checked before every email.
 //! - TCPA: a call task is only created with recorded consent for the number, never for a
-//!   number on the do-not-call list, and only with a window of 8:00–21:00 in the recipient's
-//!   time zone (from the lead, or its country when that has one zone); without one the call
+//!   number on the do-not-call list, and only with a window of the call hours
+//!   (`[outreach.calls] hours`, 8:00–21:00 shipped) in the recipient's time zone (from the
+//!   lead, or its country when `country_time_zones` gives it one zone); without one the call
 //!   step is skipped with the reason.
 
 pub mod sequence;
@@ -26,7 +27,7 @@ mod settings;
 pub use settings::TWIN_UNSUBSCRIBE_URL;
 
 use ascent_core::agent::{
-    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
 };
 use ascent_core::catalog::{
     BounceKind, ContactPreference, ContactPreferenceChanged, EmailBounced, InteractionKind,
@@ -80,7 +81,15 @@ pub fn declaration() -> AgentDecl {
             },
         ],
         reads: vec![Domain::Customer, Domain::Interaction],
-        writes: vec![Domain::Customer, Domain::Interaction],
+        owns: vec![
+            owns(Domain::Customer, "outreach#"),
+            owns(Domain::Customer, "outreach-contact#"),
+            owns(Domain::Customer, "unsubscribe#"),
+            owns(Domain::Customer, "suppression#"),
+            owns(Domain::Customer, "call-consent#"),
+            owns(Domain::Customer, "do-not-call#"),
+            owns(Domain::Interaction, "touch#"),
+        ],
         emits: vec!["OutreachStepTaken", "OutreachStopped", "OutreachStepDue"],
         requests_approvals: false,
         sends_mail: true,
@@ -102,6 +111,11 @@ pub struct OutreachConfig {
     pub unsubscribe_url: String,
     /// Due steps one daily tick hands out at most (the rest the next day).
     pub max_due_per_tick: usize,
+    /// When calls are allowed, in the recipient's time zone (TCPA).
+    pub call_hours: compliance::CallHours,
+    /// Country (ISO 3166 alpha-2, upper-case) → its one IANA time zone, for a lead that gave a
+    /// country but no zone (validated with the file).
+    pub country_time_zones: BTreeMap<String, String>,
 }
 
 /// What Outreach keeps about a lead (`outreach-contact#<email>` / `contact`).
@@ -486,14 +500,20 @@ impl Outreach {
         }
         let zone = match &c.time_zone {
             Some(z) => z.parse::<Tz>().ok(),
-            None => c.country.as_deref().and_then(compliance::single_zone_of),
+            None => c.country.as_deref().and_then(|country| {
+                self.config
+                    .country_time_zones
+                    .get(&country.to_ascii_uppercase())
+                    .and_then(|z| z.parse::<Tz>().ok())
+            }),
         };
         let Some(zone) = zone else {
-            return Ok(Err(
-                "time zone unknown: calls are only allowed 8:00-21:00 the recipient's time".into(),
-            ));
+            return Ok(Err(format!(
+                "time zone unknown: calls are only allowed {} the recipient's time",
+                self.config.call_hours
+            )));
         };
-        let (start, end) = compliance::call_window(now, zone);
+        let (start, end) = compliance::call_window(now, zone, self.config.call_hours);
         Ok(Ok((start, end, zone)))
     }
 

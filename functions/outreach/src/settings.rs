@@ -1,13 +1,18 @@
 //! Outreach's settings, read once at start from `ascent.toml`: `[outreach]` (the sequence and
-//! how many due steps a daily run hands out), the company name and postal address of
-//! `[company]`, and the unsubscribe page of `[links]`.
+//! how many due steps a daily run hands out, the call hours and the time zones of single-zone
+//! countries of `[outreach.calls]`), the company name and postal address of `[company]`, and
+//! the unsubscribe page of `[links]`.
 
 use crate::sequence::Sequence;
 use crate::{Outreach, OutreachConfig};
-use ascent_core::config::platform::{Company, Links};
-use ascent_core::config::{ConfigError, ConfigFile, Invalid, Validate, check_in_range};
+use ascent_core::compliance::CallHours;
+use ascent_core::config::platform::{Company, Links, check_hours};
+use ascent_core::config::{
+    ConfigError, ConfigFile, Invalid, Validate, check_in_range, check_time_zone, parse_hhmm,
+};
 use ascent_core::writer::TextWriter;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The placeholders a template may use (the facts Outreach gives the writer).
@@ -30,7 +35,43 @@ pub const TWIN_UNSUBSCRIBE_URL: &str = "http://127.0.0.1:8787/unsubscribe";
 #[serde(deny_unknown_fields)]
 struct OutreachSection {
     max_due_per_tick: usize,
+    calls: CallsSection,
     sequence: Sequence,
+}
+
+/// `[outreach.calls]`: when a call task may be made (TCPA).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallsSection {
+    /// `["HH:MM", "HH:MM"]` in the recipient's time zone.
+    hours: [String; 2],
+    /// ISO 3166 alpha-2 country → its one IANA time zone (for a lead that gave a country but
+    /// no zone); a country not listed has several, and the lead must give its zone.
+    country_time_zones: BTreeMap<String, String>,
+}
+
+impl CallsSection {
+    fn validate(&self) -> Result<(), Invalid> {
+        check_hours("calls.hours", &self.hours)?;
+        for (country, zone) in &self.country_time_zones {
+            let path = format!("calls.country_time_zones.{country}");
+            if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+                return Err(Invalid::new(
+                    path,
+                    format!("`{country}` is not a country code (two upper-case letters)"),
+                ));
+            }
+            check_time_zone(&path, zone)?;
+        }
+        Ok(())
+    }
+
+    fn call_hours(&self) -> Result<CallHours, Invalid> {
+        Ok(CallHours {
+            from: parse_hhmm("calls.hours[0]", &self.hours[0])?,
+            until: parse_hhmm("calls.hours[1]", &self.hours[1])?,
+        })
+    }
 }
 
 fn check_template(path: &str, text: &str) -> Result<(), Invalid> {
@@ -64,6 +105,7 @@ impl Validate for OutreachSection {
             1,
             crate::MAX_DUE_PER_TICK,
         )?;
+        self.calls.validate()?;
         let seq = &self.sequence;
         if seq.name.trim().is_empty() {
             return Err(Invalid::new("sequence.name", "may not be empty"));
@@ -97,8 +139,14 @@ impl OutreachConfig {
         let s: OutreachSection = file.section("outreach")?;
         let company: Company = file.section("company")?;
         let links: Links = file.section("links")?;
+        let call_hours = s
+            .calls
+            .call_hours()
+            .map_err(|e| file.invalid("outreach", e))?;
         Ok(Self {
             sequence: s.sequence,
+            call_hours,
+            country_time_zones: s.calls.country_time_zones,
             company: company.name,
             postal_address: company.postal_address,
             unsubscribe_url: links
@@ -152,6 +200,46 @@ mod tests {
         );
         assert_eq!(c.unsubscribe_url, TWIN_UNSUBSCRIBE_URL);
         assert_eq!(c.max_due_per_tick, 250);
+        assert_eq!(c.call_hours.to_string(), "8:00-21:00");
+        assert_eq!(c.country_time_zones["DE"], "Europe/Berlin");
+        assert_eq!(c.country_time_zones["UK"], "Europe/London");
+        assert!(!c.country_time_zones.contains_key("US"));
+    }
+
+    fn refused(from: &str, to: &str) -> ConfigError {
+        let text = ConfigFile::shipped().text().replace(from, to);
+        assert_ne!(
+            text,
+            ConfigFile::shipped().text(),
+            "`{from}` is in the file"
+        );
+        let file = ConfigFile::parse("x.toml", text).unwrap();
+        OutreachConfig::from_file(&file, TWIN_UNSUBSCRIBE_URL).unwrap_err()
+    }
+
+    #[test]
+    fn call_hours_that_end_before_they_start_are_refused_with_their_line() {
+        let e = refused(
+            "hours = [\"08:00\", \"21:00\"]",
+            "hours = [\"21:00\", \"08:00\"]",
+        );
+        assert_eq!(e.path, "outreach.calls.hours");
+        assert!(e.line.is_some());
+        let e = refused(
+            "hours = [\"08:00\", \"21:00\"]",
+            "hours = [\"8am\", \"21:00\"]",
+        );
+        assert_eq!(e.path, "outreach.calls.hours[0]");
+    }
+
+    #[test]
+    fn a_bad_country_or_zone_is_refused_with_its_key() {
+        let e = refused("DE = \"Europe/Berlin\"", "DE = \"Europe/Bonn\"");
+        assert_eq!(e.path, "outreach.calls.country_time_zones.DE");
+        assert!(e.message.contains("Europe/Bonn"), "{e}");
+        assert!(e.line.is_some());
+        let e = refused("DE = \"Europe/Berlin\"", "de = \"Europe/Berlin\"");
+        assert_eq!(e.path, "outreach.calls.country_time_zones.de");
     }
 
     #[test]

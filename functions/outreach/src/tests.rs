@@ -540,3 +540,146 @@ fn the_largest_page_of_due_steps_fits_aws_limits() {
     };
     assert_eq!(ascent_core::limits::check(&effects), Ok(()));
 }
+
+/// Bulk work never depends on its size (issue 19): 1,000 enrollments due at once are handed
+/// out `max_due_per_tick` a run (the rest the next day), each step taken by its own message
+/// within AWS's limits; every lead runs through the whole sequence, each step exactly once.
+#[test]
+fn a_thousand_due_enrollments_all_run_their_sequence_once_within_aws_limits() {
+    use ascent_core::ports::{IndexKey, Item};
+    let start = at("2026-03-02T06:00:00Z");
+    let t = TestTwin::new(vec![Arc::new(Outreach::default())], start);
+    let config = OutreachConfig::default();
+    for i in 0..1000 {
+        let id = format!("L{i:04}");
+        let email = format!("p{i:04}@boreal.example");
+        let contact = Contact {
+            lead_id: id.clone(),
+            email: email.clone(),
+            full_name: "Ana Ruiz".into(),
+            company: "Boreal Aero".into(),
+            industry: "Aerospace".into(),
+            role: "VP Engineering".into(),
+            country: Some("DE".into()),
+            phone: None,
+            time_zone: None,
+        };
+        t.put(
+            Domain::Customer,
+            Item::new(
+                contact_pk(&email),
+                "contact",
+                serde_json::to_value(&contact).unwrap(),
+            ),
+        );
+        let e = Enrollment {
+            lead_id: id.clone(),
+            email,
+            rep: DARIO.into(),
+            sequence: config.sequence.name.clone(),
+            next_step: 1,
+            next_due: start,
+            steps_taken: 0,
+            state: EnrollmentState::Active,
+            unsubscribe_token: format!("{i:032x}"),
+            version: 0,
+        };
+        let mut item = Item::new(
+            enrollment_pk(&id),
+            "enrollment",
+            serde_json::to_value(&e).unwrap(),
+        );
+        item.gsi1 = Some(IndexKey {
+            pk: DUE.into(),
+            sk: format!("{}#{id}", stamp(start)),
+        });
+        t.put(Domain::Customer, item);
+    }
+    let per_run = config.max_due_per_tick;
+    t.tick("daily", start);
+    assert_eq!(
+        t.emitted("OutreachStepDue").len(),
+        per_run,
+        "one page a run"
+    );
+    for day in 1..40 {
+        t.tick("daily", start + Duration::days(day));
+    }
+    assert!(
+        t.runtime.dead_letters().unwrap().is_empty(),
+        "{:?}",
+        t.runtime.dead_letters()
+    );
+    let mut taken = BTreeMap::new();
+    for s in steps(&t) {
+        *taken.entry((s.lead_id, s.step)).or_insert(0) += 1;
+    }
+    let n = config.sequence.steps.len();
+    assert_eq!(taken.len(), 1000 * n, "every step of every lead");
+    assert!(taken.values().all(|c| *c == 1), "each step once");
+    let done = stops(&t);
+    assert_eq!(done.len(), 1000);
+    assert!(
+        done.iter()
+            .all(|s| s.reason == OutreachStopReason::Completed)
+    );
+}
+
+/// The call hours and the country time zones are settings (`[outreach.calls]`): other hours
+/// give another window, and a country added to the table gets calls without a lead zone.
+#[test]
+fn the_call_hours_and_country_zones_come_from_the_settings() {
+    use ascent_core::config::ConfigFile;
+    let call_of = |text: String, country: &str, zone: Option<&str>| {
+        let file = ConfigFile::parse("x.toml", text).unwrap();
+        let config = OutreachConfig::from_file(&file, TWIN_UNSUBSCRIBE_URL).unwrap();
+        let t = TestTwin::new(
+            vec![Arc::new(Outreach::new(
+                config,
+                Arc::new(ascent_core::writer::TemplateWriter),
+            ))],
+            at("2026-06-01T09:00:00Z"),
+        );
+        let mut l = lead("L1", "ana@boreal.example", country, Some("+12125550100"));
+        l.time_zone = zone.map(str::to_string);
+        t.emit("ascent.crm", l);
+        let c = consent(
+            "ana@boreal.example",
+            ContactPreference::CallConsentGiven,
+            None,
+        );
+        t.emit("ascent.crm", c);
+        t.emit("ascent.agent.sales-director", assigned("L1"));
+        days(&t, 3);
+        steps(&t)
+            .into_iter()
+            .find(|s| s.channel == OutreachChannel::Call)
+            .unwrap()
+    };
+    let shipped = ConfigFile::shipped().text().to_string();
+    // The call step falls on Thursday 4 June, 06:00 UTC = 02:00 EDT.
+    let call = call_of(shipped.clone(), "US", Some("America/New_York"));
+    assert_eq!(call.window_start, Some(at("2026-06-04T12:00:00Z"))); // 08:00 EDT
+    assert_eq!(call.window_end, Some(at("2026-06-05T01:00:00Z"))); // 21:00 EDT
+    let nine_to_five = shipped.replace(
+        "hours = [\"08:00\", \"21:00\"]",
+        "hours = [\"09:00\", \"17:00\"]",
+    );
+    let call = call_of(nine_to_five, "US", Some("America/New_York"));
+    assert_eq!(call.window_start, Some(at("2026-06-04T13:00:00Z")));
+    assert_eq!(call.window_end, Some(at("2026-06-04T21:00:00Z")));
+    // A US lead without a zone: skipped with the shipped table, called with US listed.
+    let call = call_of(shipped.clone(), "US", None);
+    assert_eq!(call.outcome, StepOutcome::Skipped);
+    assert_eq!(
+        call.note.as_deref(),
+        Some("time zone unknown: calls are only allowed 8:00-21:00 the recipient's time")
+    );
+    let with_us = shipped.replace(
+        "country_time_zones = { DE",
+        "country_time_zones = { US = \"America/New_York\", DE",
+    );
+    let call = call_of(with_us, "US", None);
+    assert_eq!(call.outcome, StepOutcome::TaskCreated);
+    assert_eq!(call.window_start, Some(at("2026-06-04T12:00:00Z")));
+}

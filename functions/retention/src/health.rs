@@ -1,22 +1,212 @@
 //! Account health: what Retention keeps about an account, the five explainable components
-//! (usage trend, tickets, NPS, payments, engagement; 0–100 each), the default weights and the
-//! learned model's prior.
+//! (usage trend, tickets, NPS, payments, engagement; 0–100 each) scored and weighted as
+//! `[retention.health]` of `ascent.toml` says ([`HealthSettings`]), and where the learned model
+//! starts (`[retention.model]`, [`ModelStart`]).
 
 use ascent_core::catalog::{CustomerSignedUp, HealthComponent, HealthTier, TicketPriority};
+use ascent_core::config::{Invalid, check_in_range};
 use ascent_core::learning::Logistic;
 use ascent_core::money::Money;
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Default weights of the components, in order.
-pub const WEIGHTS: [(&str, f64); 5] = [
-    ("usage_trend", 0.30),
-    ("tickets", 0.20),
-    ("nps", 0.15),
-    ("payments", 0.20),
-    ("engagement", 0.15),
-];
+/// `[retention.model]`: where the learned model (a logistic regression over the components on
+/// 0–1) starts before it learns from renewals and churns.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelStart {
+    pub intercept: f64,
+    /// One weight per component (any sign; not shares).
+    pub weights: Weights,
+}
+
+impl ModelStart {
+    /// Every figure finite; paths start at `at` (e.g. `model`).
+    pub fn check(&self, at: &str) -> Result<(), Invalid> {
+        let named = std::iter::once(("intercept".to_string(), self.intercept)).chain(
+            self.weights
+                .all()
+                .into_iter()
+                .map(|(n, w)| (format!("weights.{n}"), w)),
+        );
+        for (name, v) in named {
+            if !v.is_finite() || v.abs() > 1_000.0 {
+                return Err(Invalid::new(
+                    format!("{at}.{name}"),
+                    format!("{v} is not a weight (a finite number within ±1000)"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The model before its first outcome.
+    pub fn prior(&self) -> Logistic {
+        Logistic::prior(self.intercept, &self.weights.all())
+    }
+}
+
+/// `[retention.health]`: how the components are scored and weighted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HealthSettings {
+    /// Share of each component in the default score.
+    pub weights: Weights,
+    /// Usage is compared over the last this many days against as many before; tickets count
+    /// over the last this many days.
+    pub window_days: u32,
+    /// Days of sessions and tickets kept per account.
+    pub history_days: u32,
+    /// A usage ratio (recent / before) at or below this scores 0; 1 or more scores 100.
+    pub usage_ratio_floor: f64,
+    /// An account younger than this without usage or activity yet is new …
+    pub new_account_days: u32,
+    /// … and scores this for usage trend and engagement.
+    pub new_account_points: u8,
+    /// Points each ticket of the window takes off 100, by priority.
+    pub ticket_penalty: TicketPenalty,
+    /// NPS points of an account that has not answered.
+    pub no_nps_points: u8,
+    /// Engagement points by days since last activity: the first band the idle days are
+    /// within; beyond the last, 0.
+    pub engagement: Vec<EngagementBand>,
+}
+
+/// Share of each component in the default score.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Weights {
+    pub usage_trend: f64,
+    pub tickets: f64,
+    pub nps: f64,
+    pub payments: f64,
+    pub engagement: f64,
+}
+
+impl Weights {
+    fn of(&self, name: &str) -> f64 {
+        match name {
+            "usage_trend" => self.usage_trend,
+            "tickets" => self.tickets,
+            "nps" => self.nps,
+            "payments" => self.payments,
+            "engagement" => self.engagement,
+            _ => 0.0,
+        }
+    }
+
+    fn all(&self) -> [(&'static str, f64); 5] {
+        [
+            ("usage_trend", self.usage_trend),
+            ("tickets", self.tickets),
+            ("nps", self.nps),
+            ("payments", self.payments),
+            ("engagement", self.engagement),
+        ]
+    }
+}
+
+/// Points a ticket takes off, by priority.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketPenalty {
+    pub urgent: u8,
+    pub high: u8,
+    pub normal: u8,
+    pub low: u8,
+}
+
+impl TicketPenalty {
+    fn of(&self, p: TicketPriority) -> f64 {
+        f64::from(match p {
+            TicketPriority::Urgent => self.urgent,
+            TicketPriority::High => self.high,
+            TicketPriority::Normal => self.normal,
+            TicketPriority::Low => self.low,
+        })
+    }
+}
+
+/// Activity within `within_days` days scores `points`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngagementBand {
+    pub within_days: u32,
+    pub points: u8,
+}
+
+impl HealthSettings {
+    /// The rules of `[retention.health]`; paths start at `at` (e.g. `health`).
+    pub fn check(&self, at: &str) -> Result<(), Invalid> {
+        let w = self.weights.all();
+        for (name, v) in w {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(Invalid::new(
+                    format!("{at}.weights.{name}"),
+                    format!("{v} is not a share (0 … 1)"),
+                ));
+            }
+        }
+        let sum: f64 = w.iter().map(|(_, v)| v).sum();
+        if (sum - 1.0).abs() > 1e-9 {
+            return Err(Invalid::new(
+                format!("{at}.weights"),
+                format!("the shares add up to {sum}, not 1"),
+            ));
+        }
+        check_in_range(&format!("{at}.window_days"), self.window_days, 1, 365)?;
+        check_in_range(
+            &format!("{at}.history_days"),
+            self.history_days,
+            2 * self.window_days,
+            3650,
+        )?;
+        if !(self.usage_ratio_floor.is_finite() && (0.0..1.0).contains(&self.usage_ratio_floor)) {
+            return Err(Invalid::new(
+                format!("{at}.usage_ratio_floor"),
+                format!("{} is outside 0 … <1", self.usage_ratio_floor),
+            ));
+        }
+        check_in_range(
+            &format!("{at}.new_account_days"),
+            self.new_account_days,
+            0,
+            3650,
+        )?;
+        check_in_range(
+            &format!("{at}.new_account_points"),
+            self.new_account_points,
+            0,
+            100,
+        )?;
+        let p = self.ticket_penalty;
+        for (name, v) in [
+            ("urgent", p.urgent),
+            ("high", p.high),
+            ("normal", p.normal),
+            ("low", p.low),
+        ] {
+            check_in_range(&format!("{at}.ticket_penalty.{name}"), v, 0, 100)?;
+        }
+        check_in_range(&format!("{at}.no_nps_points"), self.no_nps_points, 0, 100)?;
+        for (i, b) in self.engagement.iter().enumerate() {
+            let path = format!("{at}.engagement[{i}]");
+            if i > 0 && b.within_days <= self.engagement[i - 1].within_days {
+                return Err(Invalid::new(
+                    format!("{path}.within_days"),
+                    format!(
+                        "{} is not above the band before ({})",
+                        b.within_days,
+                        self.engagement[i - 1].within_days
+                    ),
+                ));
+            }
+            check_in_range(&format!("{path}.points"), b.points, 0, 100)?;
+        }
+        Ok(())
+    }
+}
 
 /// What Retention keeps per account (`retention#<account>` / `signals`, customer domain).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -69,43 +259,48 @@ impl Signals {
         }
     }
 
-    pub fn renews_on(&self) -> NaiveDate {
-        crate::renewal_of(self.signed_up_on)
+    /// The first renewal, `term_months` after sign-up.
+    pub fn renews_on(&self, term_months: u32) -> NaiveDate {
+        crate::renewal_of(self.signed_up_on, term_months)
     }
 
-    pub fn record_usage(&mut self, metric: &str, quantity: f64, day: NaiveDate, today: NaiveDate) {
+    /// Records usage of `day`, keeping `history_days` days of sessions.
+    pub fn record_usage(
+        &mut self,
+        metric: &str,
+        quantity: f64,
+        day: NaiveDate,
+        today: NaiveDate,
+        history_days: u32,
+    ) {
         if quantity > 0.0 {
             self.last_active = Some(self.last_active.map_or(day, |d| d.max(day)));
         }
         if metric == "xr_sessions" {
             *self.sessions.entry(day).or_default() += quantity;
         }
-        let horizon = today - Duration::days(60);
+        let horizon = today - Duration::days(history_days.into());
         self.sessions.retain(|d, _| *d > horizon);
     }
 
-    pub fn record_ticket(&mut self, p: TicketPriority, today: NaiveDate) {
+    /// Records a ticket of `today`, keeping `history_days` days of tickets.
+    pub fn record_ticket(&mut self, p: TicketPriority, today: NaiveDate, history_days: u32) {
         self.tickets.push((today, p));
-        let horizon = today - Duration::days(60);
+        let horizon = today - Duration::days(history_days.into());
         self.tickets.retain(|(d, _)| *d > horizon);
     }
 }
 
-fn component(name: &str, score: f64, detail: String) -> HealthComponent {
-    let weight = WEIGHTS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map_or(0.0, |(_, w)| *w);
-    HealthComponent {
+/// The five components of `s` as of `today`, scored and weighted as `h` says.
+pub fn components(s: &Signals, today: NaiveDate, h: &HealthSettings) -> Vec<HealthComponent> {
+    let component = |name: &str, score: f64, detail: String| HealthComponent {
         name: name.into(),
         score: score.round().clamp(0.0, 100.0) as u8,
-        weight,
+        weight: h.weights.of(name),
         detail,
-    }
-}
-
-/// The five components as of `today`.
-pub fn components(s: &Signals, today: NaiveDate) -> Vec<HealthComponent> {
+    };
+    let window = i64::from(h.window_days);
+    let new_points = f64::from(h.new_account_points);
     let in_days = |from: i64, to: i64| -> f64 {
         s.sessions
             .iter()
@@ -117,15 +312,17 @@ pub fn components(s: &Signals, today: NaiveDate) -> Vec<HealthComponent> {
             .sum::<f64>()
             + 0.0 // an empty sum is −0.0
     };
-    let (recent, before) = (in_days(0, 30), in_days(30, 60));
+    let (recent, before) = (in_days(0, window), in_days(window, 2 * window));
     let age = (today - s.signed_up_on).num_days();
+    let is_new = age < i64::from(h.new_account_days);
+    let floor = h.usage_ratio_floor;
     let usage = if before > 0.0 {
         let r = recent / before;
         component(
             "usage_trend",
-            ((r - 0.2) / 0.8 * 100.0).clamp(0.0, 100.0),
+            ((r - floor) / (1.0 - floor) * 100.0).clamp(0.0, 100.0),
             format!(
-                "{recent:.0} XR sessions in 30 days vs {before:.0} before ({:+.0}%)",
+                "{recent:.0} XR sessions in {window} days vs {before:.0} before ({:+.0}%)",
                 (r - 1.0) * 100.0
             ),
         )
@@ -133,36 +330,35 @@ pub fn components(s: &Signals, today: NaiveDate) -> Vec<HealthComponent> {
         component(
             "usage_trend",
             100.0,
-            format!("{recent:.0} XR sessions in 30 days, none before"),
+            format!("{recent:.0} XR sessions in {window} days, none before"),
         )
-    } else if age < 14 {
+    } else if is_new {
         component(
             "usage_trend",
-            60.0,
+            new_points,
             format!("new account ({age} days): no usage yet"),
         )
     } else {
-        component("usage_trend", 0.0, "no XR sessions in 60 days".into())
+        component(
+            "usage_trend",
+            0.0,
+            format!("no XR sessions in {} days", 2 * window),
+        )
     };
     let recent_tickets: Vec<&(NaiveDate, TicketPriority)> = s
         .tickets
         .iter()
-        .filter(|(d, _)| (today - *d).num_days() < 30)
+        .filter(|(d, _)| (today - *d).num_days() < window)
         .collect();
     let penalty: f64 = recent_tickets
         .iter()
-        .map(|(_, p)| match p {
-            TicketPriority::Urgent => 30.0,
-            TicketPriority::High => 15.0,
-            TicketPriority::Normal => 5.0,
-            TicketPriority::Low => 2.0,
-        })
+        .map(|(_, p)| h.ticket_penalty.of(*p))
         .sum();
     let tickets = component(
         "tickets",
         100.0 - penalty,
         format!(
-            "{} tickets in 30 days (severity penalty {penalty:.0})",
+            "{} tickets in {window} days (severity penalty {penalty:.0})",
             recent_tickets.len()
         ),
     );
@@ -172,7 +368,11 @@ pub fn components(s: &Signals, today: NaiveDate) -> Vec<HealthComponent> {
             score as f64 * 10.0,
             format!("NPS answer {score} on {on}"),
         ),
-        None => component("nps", 60.0, "no NPS answer yet".into()),
+        None => component(
+            "nps",
+            f64::from(h.no_nps_points),
+            "no NPS answer yet".into(),
+        ),
     };
     let payments = if s.overdue_invoices.is_empty() {
         component("payments", 100.0, "no overdue invoice".into())
@@ -186,15 +386,14 @@ pub fn components(s: &Signals, today: NaiveDate) -> Vec<HealthComponent> {
     let engagement = match s.last_active {
         Some(d) => {
             let idle = (today - d).num_days();
-            let score = match idle {
-                i if i <= 7 => 100.0,
-                i if i <= 14 => 70.0,
-                i if i <= 30 => 40.0,
-                _ => 0.0,
-            };
+            let score = h
+                .engagement
+                .iter()
+                .find(|b| idle <= i64::from(b.within_days))
+                .map_or(0.0, |b| f64::from(b.points));
             component("engagement", score, format!("last active {idle} days ago"))
         }
-        None if age < 14 => component("engagement", 60.0, "new account".into()),
+        None if is_new => component("engagement", new_points, "new account".into()),
         None => component("engagement", 0.0, "never active".into()),
     };
     vec![usage, tickets, nps, payments, engagement]
@@ -214,7 +413,83 @@ pub fn features(c: &[HealthComponent]) -> Vec<f64> {
     c.iter().map(|c| c.score as f64 / 100.0).collect()
 }
 
-/// Starts like the default weights: ~0.5 at a score of 50.
-pub fn prior() -> Logistic {
-    Logistic::prior(-5.0, &WEIGHTS.map(|(n, w)| (n, w * 10.0)))
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RetentionConfig;
+    use ascent_core::config::ConfigFile;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// An account of 2026-01-01, active 10 days before 2026-03-01, one urgent ticket, no NPS.
+    fn account() -> Signals {
+        let c = CustomerSignedUp {
+            account_id: "A1".into(),
+            company: "Customer A1".into(),
+            plan: "team".into(),
+            seats: 10,
+            tax_region: "US-CA".into(),
+            billing_email: "ap@x.example".into(),
+            payment_terms_days: 30,
+            currency: "USD".into(),
+        };
+        let mut s = Signals::new(&c, "csm@x.example", day("2026-01-01"));
+        let today = day("2026-03-01");
+        s.record_usage("xr_sessions", 10.0, day("2026-01-20"), today, 60);
+        s.record_usage("xr_sessions", 5.0, day("2026-02-19"), today, 60);
+        s.record_ticket(TicketPriority::Urgent, day("2026-02-20"), 60);
+        s
+    }
+
+    fn score(h: &HealthSettings) -> (u8, Vec<u8>) {
+        let c = components(&account(), day("2026-03-01"), h);
+        (weighted(&c), c.iter().map(|c| c.score).collect())
+    }
+
+    fn with(from: &str, to: &str) -> HealthSettings {
+        let shipped = ConfigFile::shipped().text().to_string();
+        assert!(shipped.contains(from), "{from}");
+        let file = ConfigFile::parse("x.toml", shipped.replacen(from, to, 1)).unwrap();
+        RetentionConfig::from_file(&file).unwrap().health
+    }
+
+    #[test]
+    fn the_shipped_constants_score_as_before() {
+        let h = RetentionConfig::default().health;
+        let shipped_shares = [
+            ("usage_trend", 0.30),
+            ("tickets", 0.20),
+            ("nps", 0.15),
+            ("payments", 0.20),
+            ("engagement", 0.15),
+        ];
+        assert_eq!(h.weights.all(), shipped_shares);
+        // usage 5 vs 10: (0.5 − 0.2) / 0.8 → 37 (37.49…); tickets 100 − 30; NPS 60; payments 100;
+        // engagement 10 days idle → 70.
+        let (total, parts) = score(&h);
+        assert_eq!(parts, [37, 70, 60, 100, 70]);
+        // 0.30·37 + 0.20·70 + 0.15·60 + 0.20·100 + 0.15·70 = 64.6
+        assert_eq!(total, 65);
+    }
+
+    #[test]
+    fn changed_weights_and_thresholds_change_the_score() {
+        let shipped = score(&RetentionConfig::default().health);
+        // Usage counts for more, engagement for less.
+        let h = with(
+            "usage_trend = 0.30, tickets = 0.20, nps = 0.15, payments = 0.20, engagement = 0.15",
+            "usage_trend = 0.40, tickets = 0.20, nps = 0.15, payments = 0.20, engagement = 0.05",
+        );
+        let (total, parts) = score(&h);
+        assert_eq!(parts, shipped.1);
+        assert_eq!(total, 61); // 0.40·37 + 0.20·70 + 0.15·60 + 0.20·100 + 0.05·70 = 61.3
+        // Ten idle days are now within the first engagement band; urgent tickets cost more.
+        let h = with("within_days = 7,", "within_days = 10,");
+        assert_eq!(score(&h).1[4], 100);
+        let h = with("urgent = 30,", "urgent = 50,");
+        assert_eq!(score(&h).1[1], 50);
+        assert!(score(&h).0 < shipped.0);
+    }
 }

@@ -18,7 +18,7 @@ mod settings;
 pub use settings::{RetentionConfig, Tiers};
 
 use ascent_core::agent::{
-    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
 };
 use ascent_core::catalog::{
     HealthScored, HealthTier, InterventionPlanned, Payload, Playbook, RenewalApproaching,
@@ -30,7 +30,7 @@ use ascent_core::learning::Logistic;
 use ascent_core::money::Money;
 use ascent_core::ports::{Condition, Mail, Query, SortKey};
 use async_trait::async_trait;
-use chrono::{Duration, NaiveDate};
+use chrono::{Duration, Months, NaiveDate};
 use health::Signals;
 use serde_json::json;
 
@@ -60,7 +60,10 @@ pub fn declaration() -> AgentDecl {
             },
         ],
         reads: vec![Domain::Customer, Domain::Performance],
-        writes: vec![Domain::Customer, Domain::Performance],
+        owns: vec![
+            owns(Domain::Customer, "retention#"),
+            owns(Domain::Performance, "model#health"),
+        ],
         emits: vec!["HealthScored", "InterventionPlanned", "RenewalApproaching"],
         requests_approvals: false,
         sends_mail: true,
@@ -147,12 +150,12 @@ impl Retention {
         }
         // The account's health as of the renewal or churn, not as of its processing.
         let today = ctx.cause().time.date_naive();
-        let x = health::features(&health::components(&s, today));
+        let x = health::features(&health::components(&s, today, &self.config.health));
         ascent_core::learning::learn_outcome(
             ctx,
             Domain::Performance,
             MODEL_PK,
-            health::prior,
+            || self.config.model.prior(),
             &x,
             renewed,
         )
@@ -187,7 +190,7 @@ impl Retention {
             }
             let v = s.version;
             s.scored_on = Some(today);
-            let components = health::components(&s, today);
+            let components = health::components(&s, today, &self.config.health);
             let (score, model_name) = match &model {
                 Some(m) => (
                     (m.predict(&health::features(&components)) * 100.0).round() as u8,
@@ -207,7 +210,7 @@ impl Retention {
                     components: components.clone(),
                     model: model_name,
                     arr: s.arr.clone(),
-                    renews_on: Some(s.renews_on()),
+                    renews_on: Some(s.renews_on(self.config.term_months)),
                 })?;
             }
             // Moving into a worse tier plans an intervention.
@@ -251,7 +254,7 @@ impl Retention {
             s.last_score = Some(score);
             s.last_tier = Some(tier);
             // Renewal reminders at the configured days ahead (once each, even after a missed day).
-            let days_left = (s.renews_on() - today).num_days();
+            let days_left = (s.renews_on(self.config.term_months) - today).num_days();
             let reminders = &self.config.renewal_reminder_days;
             for &r in reminders {
                 if days_left <= r as i64 && days_left >= 0 && !s.reminders_sent.contains(&r) {
@@ -274,14 +277,14 @@ impl Retention {
                             text: format!(
                                 "{} renews on {} ({} ARR); health {score} ({tier:?}).\n",
                                 s.account_id,
-                                s.renews_on(),
+                                s.renews_on(self.config.term_months),
                                 arr
                             ),
                             html: None,
                         })?;
                         ctx.emit(RenewalApproaching {
                             account_id: s.account_id.clone(),
-                            renews_on: s.renews_on(),
+                            renews_on: s.renews_on(self.config.term_months),
                             days_left: r,
                             arr,
                             tier,
@@ -326,14 +329,16 @@ impl Agent for Retention {
                 }
                 let day = u.period_start.date_naive();
                 let (metric, q) = (u.metric.clone(), u.quantity);
+                let history = self.config.health.history_days;
                 self.update(ctx, &u.account_id, |s| {
-                    s.record_usage(&metric, q, day, today)
+                    s.record_usage(&metric, q, day, today, history)
                 })
                 .await
             }
             Payload::TicketTriaged(t) => {
                 let p: TicketPriority = t.priority;
-                self.update(ctx, &t.account_id, |s| s.record_ticket(p, today))
+                let history = self.config.health.history_days;
+                self.update(ctx, &t.account_id, |s| s.record_ticket(p, today, history))
                     .await
             }
             Payload::NpsResponse(n) => {
@@ -378,9 +383,12 @@ impl Agent for Retention {
     }
 }
 
-/// The renewal date of an account that signed up on `signed_up`.
-pub fn renewal_of(signed_up: NaiveDate) -> NaiveDate {
-    signed_up + Duration::days(365)
+/// The renewal date of an account that signed up on `signed_up` for a term of `term_months`
+/// calendar months (a month-end sign-up renews on the last day of a shorter month).
+pub fn renewal_of(signed_up: NaiveDate, term_months: u32) -> NaiveDate {
+    signed_up
+        .checked_add_months(Months::new(term_months))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 #[cfg(test)]

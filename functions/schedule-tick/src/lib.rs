@@ -1,9 +1,11 @@
 //! # Schedule tick
 //!
-//! EventBridge Scheduler (06:00 UTC daily, `infra/template.yaml`) invokes this function; it
-//! puts the `ScheduleTick` every agent's daily rule matches (dunning, reminders, outreach
-//! steps, reimbursement batches, the month close) on the bus. The event id comes from the
-//! schedule's name and scheduled time, so Scheduler's retries are one tick.
+//! EventBridge Scheduler (daily at `[schedule] daily_at` of `ascent.toml`, 06:00 UTC shipped,
+//! written into `infra/template.yaml` by `ascent infra`; hourly on the hour) invokes this
+//! function; it puts the `ScheduleTick` the agents' daily and hourly rules match (dunning,
+//! reminders, outreach steps, reimbursement batches, the month close, SLA timers) on the bus.
+//! The event id comes from the schedule's name and scheduled time, so Scheduler's retries are
+//! one tick. The time is a deploy-time setting: this function never reads it.
 
 use ascent_core::catalog::ScheduleTick;
 use ascent_core::ports::EventBus;

@@ -19,7 +19,7 @@ pub mod triage;
 pub use settings::{SlaTarget, SupportConfig, SupportTeam};
 
 use ascent_core::agent::{
-    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
 };
 use ascent_core::catalog::{
     Payload, ScheduleTick, SlaBreached, SlaTimer, TicketMerged, TicketOpened, TicketPriority,
@@ -60,7 +60,11 @@ pub fn declaration() -> AgentDecl {
             },
         ],
         reads: vec![Domain::Customer, Domain::Interaction, Domain::Knowledge],
-        writes: vec![Domain::Customer, Domain::Interaction],
+        owns: vec![
+            owns(Domain::Customer, "support-account#"),
+            owns(Domain::Interaction, "ticket#"),
+            owns(Domain::Interaction, "support-open#"),
+        ],
         emits: vec!["TicketTriaged", "SlaBreached", "TicketMerged"],
         requests_approvals: false,
         sends_mail: true,
@@ -196,7 +200,7 @@ impl Support {
         let boosted = plan
             .as_deref()
             .filter(|p| self.config.boost_plans.iter().any(|b| b == p));
-        let t = triage::triage(&o.subject, &o.body, boosted);
+        let t = self.config.triage.triage(&o.subject, &o.body, boosted);
         let (first_due, resolve_due) = sla::deadlines(
             now,
             self.config.target(t.priority),

@@ -29,6 +29,8 @@ pub struct SupportConfig {
     pub teams: BTreeMap<String, SupportTeam>,
     /// Plans whose tickets are raised one priority step.
     pub boost_plans: Vec<String>,
+    /// Keywords, sentiment lexicon and categories with their teams.
+    pub triage: triage::TriageRules,
 }
 
 /// Minutes to first response and to resolution.
@@ -62,6 +64,7 @@ struct SupportSection {
     business_hours: HoursSection,
     sla: BTreeMap<String, SlaTarget>,
     teams: BTreeMap<String, SupportTeam>,
+    triage: triage::TriageRules,
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,13 +126,25 @@ impl Validate for SupportSection {
                 "not a priority (urgent, high, normal, low)",
             ));
         }
-        for team in triage::TEAMS {
-            if !self.teams.contains_key(team) {
+        self.triage
+            .validate()
+            .map_err(|e| Invalid::new(format!("triage.{}", e.path), e.message))?;
+        for (i, c) in self.triage.categories.iter().enumerate() {
+            if !self.teams.contains_key(&c.team) {
                 return Err(Invalid::new(
-                    "teams",
-                    format!("the team `{team}` has no addresses"),
+                    format!("triage.categories[{i}].team"),
+                    format!("the team `{}` has no addresses in [support.teams]", c.team),
                 ));
             }
+        }
+        if !self.teams.contains_key(&self.triage.fallback_team) {
+            return Err(Invalid::new(
+                "triage.fallback_team",
+                format!(
+                    "the team `{}` has no addresses in [support.teams]",
+                    self.triage.fallback_team
+                ),
+            ));
         }
         for (team, t) in &self.teams {
             check_email(&format!("teams.{team}.queue"), &t.queue)?;
@@ -157,6 +172,7 @@ impl SupportConfig {
             min_article_score: s.min_article_score,
             sla: s.sla,
             teams: s.teams,
+            triage: s.triage,
             boost_plans: plans
                 .tiers
                 .into_iter()
@@ -245,5 +261,85 @@ mod tests {
         let e = SupportConfig::from_file(&file).unwrap_err();
         assert_eq!(e.path, "support.business_hours.time_zone");
         assert!(e.line.is_some());
+    }
+
+    fn with(from: &str, to: &str) -> Result<SupportConfig, ConfigError> {
+        let text = ConfigFile::shipped().text().replace(from, to);
+        assert_ne!(
+            text,
+            ConfigFile::shipped().text(),
+            "`{from}` is not in the shipped file"
+        );
+        SupportConfig::from_file(&ConfigFile::parse("x.toml", text).unwrap())
+    }
+
+    #[test]
+    fn changed_triage_rules_change_the_triage() {
+        let text = ("Sync is slow", "The headset lags in the studio.");
+        let shipped = SupportConfig::default();
+        let t = shipped.triage.triage(text.0, text.1, None);
+        assert_eq!((t.category, t.team), ("performance", "support-technical"));
+        // A company that sends performance tickets to its hardware team.
+        let c = with(
+            "name = \"performance\"\nteam = \"support-technical\"",
+            "name = \"performance\"\nteam = \"support-hardware\"",
+        )
+        .unwrap();
+        assert_eq!(
+            c.triage.triage(text.0, text.1, None).team,
+            "support-hardware"
+        );
+        // A word that makes a ticket urgent.
+        let c = with(
+            "urgent_words = [\"outage\",",
+            "urgent_words = [\"lags\", \"outage\",",
+        )
+        .unwrap();
+        assert_eq!(
+            c.triage.triage(text.0, text.1, None).priority,
+            TicketPriority::Urgent
+        );
+        assert_eq!(
+            shipped.triage.triage(text.0, text.1, None).priority,
+            TicketPriority::Normal
+        );
+    }
+
+    #[test]
+    fn invalid_triage_rules_are_refused_naming_the_key() {
+        let refused = |from: &str, to: &str| {
+            let e = with(from, to).unwrap_err();
+            assert!(e.line.is_some(), "{e}");
+            e.path
+        };
+        assert_eq!(
+            refused(
+                "team = \"support-billing\"\nwords",
+                "team = \"support-finance\"\nwords"
+            ),
+            "support.triage.categories[0].team"
+        );
+        assert_eq!(
+            refused(
+                "low_words = [\"feature request\",",
+                "low_words = [\"Feature Request\","
+            ),
+            "support.triage.low_words[0]"
+        );
+        assert_eq!(
+            refused("name = \"bug\"", "name = \"billing\""),
+            "support.triage.categories[4].name"
+        );
+        assert_eq!(
+            refused("points_per_word = 20", "points_per_word = -5"),
+            "support.triage.points_per_word"
+        );
+        assert_eq!(
+            refused(
+                "fallback_team = \"support-success\"",
+                "fallback_team = \"nobody\""
+            ),
+            "support.triage.fallback_team"
+        );
     }
 }

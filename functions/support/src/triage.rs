@@ -1,117 +1,108 @@
 //! Ticket triage: priority from the customer's tier, keywords and sentiment; category from
-//! keywords; the team a category goes to. Every decision carries its reason.
+//! keywords; the team a category goes to — all by the rules of `[support.triage]`. Every
+//! decision carries its reason.
 
 use ascent_core::catalog::TicketPriority;
+use ascent_core::config::{Invalid, Validate, check_in_range};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// The outcome of triage before SLA deadlines and suggestions are added.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Triage {
+pub struct Triage<'a> {
     pub priority: TicketPriority,
-    pub category: &'static str,
-    pub team: &'static str,
+    pub category: &'a str,
+    pub team: &'a str,
     pub sentiment: i32,
     pub reasons: Vec<String>,
 }
 
-const URGENT: [&str; 8] = [
-    "outage",
-    "is down",
-    "production down",
-    "all users",
-    "data loss",
-    "security",
-    "cannot log in",
-    "can't log in",
-];
-const HIGH: [&str; 6] = [
-    "not working",
-    "error",
-    "fails",
-    "broken",
-    "crash",
-    "stopped",
-];
-const LOW: [&str; 4] = ["feature request", "how do i", "wondering", "question"];
+/// The triage rules of `[support.triage]`: priority keywords, the sentiment lexicon, and the
+/// categories in order (a tie goes to the one listed last) with the team each goes to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriageRules {
+    pub urgent_words: Vec<String>,
+    pub high_words: Vec<String>,
+    pub low_words: Vec<String>,
+    pub negative_words: Vec<String>,
+    pub positive_words: Vec<String>,
+    /// Sentiment points per positive word (negative words count against).
+    pub points_per_word: i32,
+    /// A sentiment at or below this raises the priority one step.
+    pub raise_at_or_below: i32,
+    pub categories: Vec<Category>,
+    /// The category of a ticket with no category word, and its team.
+    pub fallback_category: String,
+    pub fallback_team: String,
+}
 
-const NEGATIVE: [&str; 10] = [
-    "angry",
-    "frustrated",
-    "unacceptable",
-    "terrible",
-    "worst",
-    "again",
-    "still",
-    "disappointed",
-    "cancel",
-    "useless",
-];
-const POSITIVE: [&str; 6] = [
-    "thanks",
-    "thank you",
-    "great",
-    "love",
-    "appreciate",
-    "happy",
-];
+/// One category: the words that point to it and the team that takes it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub name: String,
+    pub team: String,
+    pub words: Vec<String>,
+}
 
-const CATEGORIES: [(&str, &[&str]); 5] = [
-    (
-        "billing",
-        &["invoice", "charge", "refund", "payment", "billing", "vat"],
-    ),
-    (
-        "hardware",
-        &["headset", "controller", "pair", "battery", "device", "lens"],
-    ),
-    (
-        "access",
-        &[
-            "login", "log in", "password", "sso", "sign in", "locked", "invite",
-        ],
-    ),
-    (
-        "performance",
-        &["slow", "lag", "latency", "fps", "freez", "stutter"],
-    ),
-    (
-        "bug",
-        &["error", "crash", "bug", "broken", "fails", "exception"],
-    ),
-];
-
-/// Every team [`team_of`] names; each needs addresses in `[support.teams]`.
-pub const TEAMS: [&str; 4] = [
-    "support-billing",
-    "support-hardware",
-    "support-technical",
-    "support-success",
-];
-
-/// The team a category goes to.
-pub fn team_of(category: &str) -> &'static str {
-    match category {
-        "billing" => "support-billing",
-        "hardware" => "support-hardware",
-        "access" | "performance" | "bug" => "support-technical",
-        _ => "support-success",
+impl Validate for TriageRules {
+    fn validate(&self) -> Result<(), Invalid> {
+        let lists = [
+            ("urgent_words", &self.urgent_words),
+            ("high_words", &self.high_words),
+            ("low_words", &self.low_words),
+            ("negative_words", &self.negative_words),
+            ("positive_words", &self.positive_words),
+        ];
+        for (key, words) in lists {
+            check_words(key, words)?;
+        }
+        check_in_range("points_per_word", self.points_per_word, 0, 100)?;
+        check_in_range("raise_at_or_below", self.raise_at_or_below, -100, 0)?;
+        for (i, c) in self.categories.iter().enumerate() {
+            if c.name.trim().is_empty() || c.name == self.fallback_category {
+                return Err(Invalid::new(
+                    format!("categories[{i}].name"),
+                    "must be a name of its own (not blank, not the fallback category)",
+                ));
+            }
+            if self.categories[..i].iter().any(|o| o.name == c.name) {
+                return Err(Invalid::new(
+                    format!("categories[{i}].name"),
+                    format!("`{}` is listed twice", c.name),
+                ));
+            }
+            check_words(&format!("categories[{i}].words"), &c.words)?;
+        }
+        if self.fallback_category.trim().is_empty() {
+            return Err(Invalid::new("fallback_category", "may not be blank"));
+        }
+        Ok(())
     }
 }
 
-fn count(text: &str, words: &[&str]) -> Vec<String> {
-    words
-        .iter()
-        .filter(|w| text.contains(*w))
-        .map(|w| w.to_string())
-        .collect()
+fn check_words(key: &str, words: &[String]) -> Result<(), Invalid> {
+    if words.is_empty() {
+        return Err(Invalid::new(key, "needs at least one word"));
+    }
+    for (i, w) in words.iter().enumerate() {
+        if w.trim().is_empty() || *w != w.to_lowercase() {
+            return Err(Invalid::new(
+                format!("{key}[{i}]"),
+                "words are lower-case and not blank (text is compared lower-cased)",
+            ));
+        }
+    }
+    Ok(())
 }
 
-/// −100..100 from a small lexicon: each negative word −20, each positive +20.
-pub fn sentiment(text: &str) -> i32 {
-    let t = text.to_lowercase();
-    let neg = count(&t, &NEGATIVE).len() as i32;
-    let pos = count(&t, &POSITIVE).len() as i32;
-    ((pos - neg) * 20).clamp(-100, 100)
+fn count(text: &str, words: &[String]) -> Vec<String> {
+    words
+        .iter()
+        .filter(|w| text.contains(w.as_str()))
+        .cloned()
+        .collect()
 }
 
 fn raise(p: TicketPriority) -> TicketPriority {
@@ -122,51 +113,79 @@ fn raise(p: TicketPriority) -> TicketPriority {
     }
 }
 
-/// Triage of a ticket's text for a customer on `plan` (`None`: not known to Support).
-/// `boosted_plan` is the customer's plan when that plan raises the priority.
-pub fn triage(subject: &str, body: &str, boosted_plan: Option<&str>) -> Triage {
-    let text = format!("{subject}\n{body}").to_lowercase();
-    let mut reasons = Vec::new();
-    let (mut priority, hits) = if let words @ [_, ..] = &count(&text, &URGENT)[..] {
-        (TicketPriority::Urgent, words.to_vec())
-    } else if let words @ [_, ..] = &count(&text, &HIGH)[..] {
-        (TicketPriority::High, words.to_vec())
-    } else if let words @ [_, ..] = &count(&text, &LOW)[..] {
-        (TicketPriority::Low, words.to_vec())
-    } else {
-        (TicketPriority::Normal, vec![])
-    };
-    if !hits.is_empty() {
-        reasons.push(format!("{priority:?} by keywords: {}", hits.join(", ")).to_lowercase());
+impl TriageRules {
+    /// Every team a category (or the fallback) goes to; each needs addresses in
+    /// `[support.teams]`.
+    pub fn teams(&self) -> impl Iterator<Item = &str> {
+        self.categories
+            .iter()
+            .map(|c| c.team.as_str())
+            .chain([self.fallback_team.as_str()])
     }
-    let mood = sentiment(&text);
-    if mood <= -40 && priority != TicketPriority::Urgent {
-        priority = raise(priority);
-        reasons.push(format!("raised: negative sentiment ({mood})"));
+
+    /// −100..100 from the lexicon: each positive word `points_per_word`, each negative one
+    /// as much against.
+    pub fn sentiment(&self, text: &str) -> i32 {
+        let t = text.to_lowercase();
+        let neg = count(&t, &self.negative_words).len() as i32;
+        let pos = count(&t, &self.positive_words).len() as i32;
+        ((pos - neg) * self.points_per_word).clamp(-100, 100)
     }
-    if let Some(plan) = boosted_plan
-        && priority != TicketPriority::Urgent
-    {
-        priority = raise(priority);
-        reasons.push(format!("raised: {plan} customer"));
-    }
-    let (category, words) = CATEGORIES
-        .iter()
-        .map(|(c, words)| (*c, count(&text, words)))
-        .max_by_key(|(_, hits)| hits.len())
-        .filter(|(_, hits)| !hits.is_empty())
-        .unwrap_or(("how_to", vec![]));
-    reasons.push(if words.is_empty() {
-        "category how_to: no product keywords".into()
-    } else {
-        format!("category {category}: {}", words.join(", "))
-    });
-    Triage {
-        priority,
-        category,
-        team: team_of(category),
-        sentiment: mood,
-        reasons,
+
+    /// Triage of a ticket's text. `boosted_plan` is the customer's plan when that plan raises
+    /// the priority.
+    pub fn triage(&self, subject: &str, body: &str, boosted_plan: Option<&str>) -> Triage<'_> {
+        let text = format!("{subject}\n{body}").to_lowercase();
+        let mut reasons = Vec::new();
+        let (mut priority, hits) = if let words @ [_, ..] = &count(&text, &self.urgent_words)[..] {
+            (TicketPriority::Urgent, words.to_vec())
+        } else if let words @ [_, ..] = &count(&text, &self.high_words)[..] {
+            (TicketPriority::High, words.to_vec())
+        } else if let words @ [_, ..] = &count(&text, &self.low_words)[..] {
+            (TicketPriority::Low, words.to_vec())
+        } else {
+            (TicketPriority::Normal, vec![])
+        };
+        if !hits.is_empty() {
+            reasons.push(format!("{priority:?} by keywords: {}", hits.join(", ")).to_lowercase());
+        }
+        let mood = self.sentiment(&text);
+        if mood <= self.raise_at_or_below && priority != TicketPriority::Urgent {
+            priority = raise(priority);
+            reasons.push(format!("raised: negative sentiment ({mood})"));
+        }
+        if let Some(plan) = boosted_plan
+            && priority != TicketPriority::Urgent
+        {
+            priority = raise(priority);
+            reasons.push(format!("raised: {plan} customer"));
+        }
+        let best = self
+            .categories
+            .iter()
+            .map(|c| (c, count(&text, &c.words)))
+            .max_by_key(|(_, hits)| hits.len())
+            .filter(|(_, hits)| !hits.is_empty());
+        let (category, team) = match &best {
+            Some((c, words)) => {
+                reasons.push(format!("category {}: {}", c.name, words.join(", ")));
+                (c.name.as_str(), c.team.as_str())
+            }
+            None => {
+                reasons.push(format!(
+                    "category {}: no product keywords",
+                    self.fallback_category
+                ));
+                (self.fallback_category.as_str(), self.fallback_team.as_str())
+            }
+        };
+        Triage {
+            priority,
+            category,
+            team,
+            sentiment: mood,
+            reasons,
+        }
     }
 }
 
@@ -195,6 +214,14 @@ pub fn similarity(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::LazyLock;
+
+    static SHIPPED: LazyLock<TriageRules> =
+        LazyLock::new(|| crate::settings::SupportConfig::default().triage);
+
+    fn triage(subject: &str, body: &str, boosted: Option<&str>) -> Triage<'static> {
+        SHIPPED.triage(subject, body, boosted)
+    }
 
     #[test]
     fn outages_are_urgent_and_anger_or_enterprise_raise_the_priority() {

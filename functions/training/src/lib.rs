@@ -13,12 +13,12 @@ mod settings;
 pub use settings::TrainingConfig;
 
 use ascent_core::agent::{
-    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription,
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
 };
 use ascent_core::catalog::{
-    KnowledgeArticlePublished, KnowledgeGapFound, Payload, RegistrationStatus, ScheduleTick,
-    TicketOpened, TrainingRecommended, WebinarRegistered, WebinarRegistrationRequested,
-    WebinarScheduled,
+    ExceptionRaised, KnowledgeArticlePublished, KnowledgeGapFound, Payload, RegistrationStatus,
+    ScheduleTick, Severity, TicketOpened, TrainingRecommended, WebinarRegistered,
+    WebinarRegistrationRequested, WebinarScheduled,
 };
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
@@ -53,11 +53,16 @@ pub fn declaration() -> AgentDecl {
             },
         ],
         reads: vec![Domain::Knowledge],
-        writes: vec![Domain::Knowledge],
+        owns: vec![
+            owns(Domain::Knowledge, "webinar#"),
+            owns(Domain::Knowledge, "gap#"),
+            owns(Domain::Knowledge, "kb#"),
+        ],
         emits: vec![
             "WebinarRegistered",
             "TrainingRecommended",
             "KnowledgeGapFound",
+            "ExceptionRaised",
         ],
         requests_approvals: false,
         sends_mail: true,
@@ -71,7 +76,12 @@ pub struct Webinar {
     pub webinar: WebinarScheduled,
     pub registered: u32,
     pub waitlisted: u32,
+    /// Every registrant has been reminded.
     pub reminded: bool,
+    /// The last address reminded so far, in address order, when a run could not remind them
+    /// all (the next run continues after it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminded_through: Option<String>,
     pub version: u32,
 }
 
@@ -152,6 +162,7 @@ impl Training {
                     registered: 0,
                     waitlisted: 0,
                     reminded: false,
+                    reminded_through: None,
                     version: 0,
                 },
                 Condition::NotExists,
@@ -353,7 +364,43 @@ impl Training {
         })
     }
 
+    /// Registered registrations of webinar `pk` after the address `after` (all when `None`),
+    /// in address order.
+    async fn registrations_after(
+        &self,
+        ctx: &mut Ctx<'_>,
+        pk: &str,
+        after: Option<&str>,
+    ) -> Result<Vec<Registration>, AgentError> {
+        // `reg$` sorts right after every `reg#…`.
+        let from = after.map_or("reg#".to_string(), |a| format!("reg#{a}"));
+        let q = Query::table(pk).sort(SortKey::Between(from, "reg$".into()));
+        Ok(ctx
+            .query(Domain::Knowledge, &q)
+            .await?
+            .iter()
+            .map(|i| i.parse::<Registration>())
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .filter(|r| r.status == RegistrationStatus::Registered)
+            .filter(|r| after.is_none_or(|a| r.email.as_str() > a))
+            .collect())
+    }
+
+    /// The daily reminder run.
+    ///
+    /// Bounded by continuing in the next run: one run writes the reminder progress of at most
+    /// [`WEBINARS_PER_RUN`] webinars (one write each), the soonest first, and sends at most
+    /// [`REMINDER_BYTES_PER_RUN`] bytes of reminders (they ride in the run's idempotency record
+    /// until sent). A webinar whose registrants do not all fit keeps the last address reminded
+    /// and continues there in the next run; those left are still ahead at the next daily run
+    /// (the window, `reminder_hours_ahead`, reaches past it). Only a webinar starting before
+    /// the next run that this run could not finish is raised as an exception, never dropped
+    /// silently.
     async fn on_daily(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
+        let next_run = tick.at + Duration::days(1);
+        let mut writes = 0;
+        let mut budget = REMINDER_BYTES_PER_RUN;
         for mut w in self
             .upcoming(
                 ctx,
@@ -366,33 +413,43 @@ impl Training {
                 continue;
             }
             let pk = format!("webinar#{}", w.webinar.webinar_id);
-            let regs: Vec<Registration> = ctx
-                .query(
-                    Domain::Knowledge,
-                    &Query::table(&pk).sort(SortKey::BeginsWith("reg#".into())),
-                )
-                .await?
-                .iter()
-                .map(|i| i.parse())
-                .collect::<Result<_, _>>()?;
-            for r in regs
-                .iter()
-                .filter(|r| r.status == RegistrationStatus::Registered)
-            {
-                ctx.send_mail(Mail {
-                    to: r.email.clone(),
-                    subject: format!("Tomorrow: {}", w.webinar.title),
-                    text: format!(
-                        "{} starts {}.\n",
-                        w.webinar.title,
-                        stamp(w.webinar.starts_at)
+            let page = if writes < WEBINARS_PER_RUN {
+                let regs = self
+                    .registrations_after(ctx, &pk, w.reminded_through.as_deref())
+                    .await?;
+                Some(reminder_page(&w.webinar, &regs, budget))
+            } else {
+                None
+            };
+            let complete = page.as_ref().is_some_and(|p| p.complete);
+            if !complete && w.webinar.starts_at < next_run {
+                ctx.emit(ExceptionRaised {
+                    agent: NAME.into(),
+                    subject: w.webinar.webinar_id.clone(),
+                    reason: format!(
+                        "more reminders than one run sends ({WEBINARS_PER_RUN} webinars, \
+                         {REMINDER_BYTES_PER_RUN} bytes of mail): webinar {} starts before the \
+                         next run with registrants not reminded",
+                        w.webinar.webinar_id
                     ),
-                    html: None,
+                    severity: Severity::Low,
                 })?;
             }
+            let Some(page) = page else { continue };
+            if page.mails.is_empty() && !page.complete {
+                continue; // not even one more mail fits this run
+            }
+            budget -= page.bytes;
+            for mail in page.mails {
+                ctx.send_mail(mail)?;
+            }
             let v = w.version;
-            w.reminded = true;
+            w.reminded = page.complete;
+            if page.last.is_some() {
+                w.reminded_through = page.last;
+            }
             w.version += 1;
+            writes += 1;
             ctx.put_record(
                 Domain::Knowledge,
                 &pk,
@@ -407,6 +464,54 @@ impl Training {
         }
         Ok(())
     }
+}
+
+/// Webinars one daily run records reminder progress for (one write each): derived from AWS's
+/// limit on one message's transaction, not a business setting.
+pub const WEBINARS_PER_RUN: usize = ascent_core::limits::MAX_WRITES;
+
+/// Bytes of reminder mail one daily run sends at most: pending mails ride in the run's
+/// idempotency record, one DynamoDB item of at most 400 KB; half of it leaves room.
+pub const REMINDER_BYTES_PER_RUN: usize = ascent_core::limits::MAX_ITEM_BYTES / 2;
+
+/// One run's reminders of one webinar.
+#[derive(Debug, PartialEq)]
+struct ReminderPage {
+    mails: Vec<Mail>,
+    /// Their size, as they ride in the idempotency record.
+    bytes: usize,
+    /// The last address reminded (`None`: nobody this time).
+    last: Option<String>,
+    /// Every registrant is reminded after this page.
+    complete: bool,
+}
+
+/// The reminders to `regs` (those not reminded yet, in address order) that fit `budget`
+/// bytes, in order.
+fn reminder_page(w: &WebinarScheduled, regs: &[Registration], budget: usize) -> ReminderPage {
+    let mut page = ReminderPage {
+        mails: Vec::new(),
+        bytes: 0,
+        last: None,
+        complete: true,
+    };
+    for r in regs {
+        let mail = Mail {
+            to: r.email.clone(),
+            subject: format!("Tomorrow: {}", w.title),
+            text: format!("{} starts {}.\n", w.title, stamp(w.starts_at)),
+            html: None,
+        };
+        let bytes = serde_json::to_vec(&mail).map_or(usize::MAX, |v| v.len());
+        if page.bytes.saturating_add(bytes) > budget {
+            page.complete = false;
+            break;
+        }
+        page.bytes += bytes;
+        page.last = Some(r.email.clone());
+        page.mails.push(mail);
+    }
+    page
 }
 
 #[async_trait]
@@ -648,5 +753,199 @@ mod tests {
             .collect();
         assert!(reasons[0].contains("webinar W9 does not exist"));
         assert!(reasons[1].contains("needs a title, a body and a version"));
+    }
+    fn put_webinar(t: &TestTwin, w: WebinarScheduled, regs: &[String]) {
+        use ascent_core::ports::{IndexKey, Item};
+        let pk = format!("webinar#{}", w.webinar_id);
+        let mut item = Item::new(
+            pk.clone(),
+            "webinar",
+            serde_json::to_value(Webinar {
+                registered: regs.len() as u32,
+                webinar: w.clone(),
+                waitlisted: 0,
+                reminded: false,
+                reminded_through: None,
+                version: 0,
+            })
+            .unwrap(),
+        );
+        item.gsi1 = Some(IndexKey {
+            pk: UPCOMING.into(),
+            sk: format!("{}#{}", stamp(w.starts_at), w.webinar_id),
+        });
+        t.put(Domain::Knowledge, item);
+        for email in regs {
+            let reg = Registration {
+                email: email.clone(),
+                name: "N".into(),
+                status: RegistrationStatus::Registered,
+            };
+            t.put(
+                Domain::Knowledge,
+                Item::new(
+                    pk.clone(),
+                    format!("reg#{email}"),
+                    serde_json::to_value(reg).unwrap(),
+                ),
+            );
+        }
+    }
+
+    fn reminders_by_address(t: &TestTwin) -> std::collections::BTreeMap<String, usize> {
+        let mut n = std::collections::BTreeMap::new();
+        for m in t.runtime.mails().unwrap() {
+            if m.subject.starts_with("Tomorrow") {
+                *n.entry(m.to).or_insert(0) += 1;
+            }
+        }
+        n
+    }
+
+    fn limited_twin(start: DateTime<Utc>) -> TestTwin {
+        TestTwin::new(vec![Arc::new(Training::default())], start)
+    }
+
+    /// Bulk work never depends on its size (issue 19): 1,000 webinars, 45 a day (90 in the
+    /// first 36-hour window, more than one run's WEBINARS_PER_RUN), are all reminded once, in
+    /// time, within AWS's limits.
+    #[test]
+    fn a_thousand_webinars_are_all_reminded_once_within_aws_limits() {
+        let start = at("2026-03-02T06:00:00Z");
+        let t = limited_twin(start);
+        for i in 0..1000i64 {
+            let begins = start + Duration::days(i / 45) + Duration::minutes(180 + (i % 45) * 10);
+            put_webinar(
+                &t,
+                WebinarScheduled {
+                    webinar_id: format!("W{i:04}"),
+                    title: format!("Webinar {i}"),
+                    topic: "fleet".into(),
+                    starts_at: begins,
+                    duration_minutes: 30,
+                    capacity: 10,
+                    presenter: "Lea".into(),
+                },
+                &[format!("r{i:04}@x.example")],
+            );
+        }
+        for day in 0..27 {
+            t.tick("daily", start + Duration::days(day));
+        }
+        assert!(
+            t.runtime.dead_letters().unwrap().is_empty(),
+            "{:?}",
+            t.runtime.dead_letters()
+        );
+        assert!(t.emitted("ExceptionRaised").is_empty());
+        let sent = reminders_by_address(&t);
+        assert_eq!(sent.len(), 1000);
+        assert!(sent.values().all(|n| *n == 1), "each reminded once");
+        for i in 0..1000 {
+            let w = t
+                .get(Domain::Knowledge, &format!("webinar#W{i:04}"), "webinar")
+                .unwrap();
+            assert_eq!(w["reminded"], true, "W{i:04}");
+        }
+    }
+
+    /// One webinar with 1,000 registrants, whose reminders are more than one run sends: the
+    /// next run continues after the last address reminded; each is reminded exactly once.
+    #[test]
+    fn a_thousand_registrants_are_reminded_once_over_two_runs_within_aws_limits() {
+        let start = at("2026-03-02T06:00:00Z");
+        let t = limited_twin(start);
+        let regs: Vec<String> = (0..1000).map(|i| format!("r{i:04}@x.example")).collect();
+        put_webinar(
+            &t,
+            WebinarScheduled {
+                webinar_id: "BIG".into(),
+                title: format!("Fleet management at scale {}", "·".repeat(60)),
+                topic: "fleet".into(),
+                starts_at: start + Duration::hours(30),
+                duration_minutes: 60,
+                capacity: 1000,
+                presenter: "Lea".into(),
+            },
+            &regs,
+        );
+        t.tick("daily", start);
+        let first = reminders_by_address(&t).len();
+        assert!(0 < first && first < 1000, "{first} in the first run");
+        let w = t.get(Domain::Knowledge, "webinar#BIG", "webinar").unwrap();
+        assert_eq!(w["reminded"], false);
+        t.tick("daily", start + Duration::days(1));
+        t.tick("daily", start + Duration::days(2));
+        assert!(
+            t.runtime.dead_letters().unwrap().is_empty(),
+            "{:?}",
+            t.runtime.dead_letters()
+        );
+        assert!(t.emitted("ExceptionRaised").is_empty());
+        let sent = reminders_by_address(&t);
+        assert_eq!(sent.keys().cloned().collect::<Vec<_>>(), regs);
+        assert!(sent.values().all(|n| *n == 1), "each reminded once");
+        let w = t.get(Domain::Knowledge, "webinar#BIG", "webinar").unwrap();
+        assert_eq!(w["reminded"], true);
+    }
+
+    /// A webinar starting before the next run whose registrants do not all fit this run is
+    /// raised, not dropped silently.
+    #[test]
+    fn reminders_that_cannot_all_go_before_the_start_are_raised() {
+        let start = at("2026-03-02T06:00:00Z");
+        let t = limited_twin(start);
+        let regs: Vec<String> = (0..1000).map(|i| format!("r{i:04}@x.example")).collect();
+        put_webinar(
+            &t,
+            WebinarScheduled {
+                webinar_id: "SOON".into(),
+                title: format!("Fleet management at scale {}", "·".repeat(60)),
+                topic: "fleet".into(),
+                starts_at: start + Duration::hours(10),
+                duration_minutes: 60,
+                capacity: 1000,
+                presenter: "Lea".into(),
+            },
+            &regs,
+        );
+        t.tick("daily", start);
+        let raised = t.emitted("ExceptionRaised");
+        assert_eq!(raised.len(), 1);
+        let Payload::ExceptionRaised(x) = raised[0].payload() else {
+            unreachable!()
+        };
+        assert_eq!(x.subject, "SOON");
+    }
+
+    #[test]
+    fn a_reminder_page_stops_at_its_byte_budget() {
+        let w = WebinarScheduled {
+            webinar_id: "W".into(),
+            title: "T".into(),
+            topic: "t".into(),
+            starts_at: at("2026-03-05T16:00:00Z"),
+            duration_minutes: 30,
+            capacity: 3,
+            presenter: "P".into(),
+        };
+        let regs: Vec<Registration> = ["a@x.example", "b@x.example", "c@x.example"]
+            .iter()
+            .map(|e| Registration {
+                email: (*e).into(),
+                name: "N".into(),
+                status: RegistrationStatus::Registered,
+            })
+            .collect();
+        let all = reminder_page(&w, &regs, usize::MAX);
+        assert!(all.complete);
+        assert_eq!(all.mails.len(), 3);
+        let one = all.bytes / 3;
+        let two = reminder_page(&w, &regs, 2 * one + 1);
+        assert_eq!(two.mails.len(), 2);
+        assert_eq!(two.last.as_deref(), Some("b@x.example"));
+        assert!(!two.complete);
+        let none = reminder_page(&w, &[], 0);
+        assert!(none.complete && none.mails.is_empty() && none.last.is_none());
     }
 }

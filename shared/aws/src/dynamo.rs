@@ -50,6 +50,16 @@ fn unavailable(e: impl std::fmt::Display) -> LakeError {
     LakeError::Unavailable(e.to_string())
 }
 
+/// A failed call on `table`: a missing table is named (DynamoDB's own message does not).
+fn on_table(table: &str, e: impl std::fmt::Display) -> LakeError {
+    let text = e.to_string();
+    if text.contains("ResourceNotFoundException") {
+        LakeError::Unavailable(format!("table {table} does not exist: {text}"))
+    } else {
+        LakeError::Unavailable(text)
+    }
+}
+
 fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.to_string())
 }
@@ -223,7 +233,9 @@ impl DynamoLake {
                     .request_items(&table, requests.clone())
                     .send()
                     .await
-                    .map_err(|e| unavailable(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+                    .map_err(|e| {
+                        on_table(&table, aws_sdk_dynamodb::error::DisplayErrorContext(e))
+                    })?;
                 let left = out
                     .unprocessed_items
                     .and_then(|mut m| m.remove(&table))
@@ -258,7 +270,12 @@ impl DataLake for DynamoLake {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| unavailable(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+            .map_err(|e| {
+                on_table(
+                    &self.tables.name(domain),
+                    aws_sdk_dynamodb::error::DisplayErrorContext(e),
+                )
+            })?;
         out.item.map(from_attrs).transpose()
     }
 
@@ -310,7 +327,12 @@ impl DataLake for DynamoLake {
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
-                .map_err(|e| unavailable(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+                .map_err(|e| {
+                    on_table(
+                        &self.tables.name(domain),
+                        aws_sdk_dynamodb::error::DisplayErrorContext(e),
+                    )
+                })?;
             for a in out.items.unwrap_or_default() {
                 let item = from_attrs(a)?;
                 if item.is_live(now) {
@@ -369,7 +391,16 @@ impl DataLake for DynamoLake {
                         });
                     }
                 }
-                Err(unavailable(aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+                let mut tables: Vec<String> = writes
+                    .iter()
+                    .map(|w| self.tables.name(w.domain()))
+                    .collect();
+                tables.sort();
+                tables.dedup();
+                Err(on_table(
+                    &tables.join(" or "),
+                    aws_sdk_dynamodb::error::DisplayErrorContext(e),
+                ))
             }
         }
     }

@@ -13,6 +13,9 @@
 //! The handler runs in the one engine ([`ascent_core::engine`]), as in the twin: a panic fails
 //! its own message only; a permanent failure (invalid input, an access denial, an undeliverable
 //! body) goes to the dead-letter queue at once with its reason, and access denials are audited.
+//! A failure that is retried is recorded ([`FailureRecord`], one write per failed attempt, next
+//! to the idempotency record): when SQS moves the message to the dead-letter queue after its
+//! last receive, `ascent aws dlq list` finds the reason there by the event id.
 
 use ascent_core::agent::{Agent, AgentError, Domain};
 use ascent_core::approval::{self, Approval, ApprovalPolicy};
@@ -28,7 +31,9 @@ use tracing::Instrument;
 
 const IDEMPOTENCY_DAYS: i64 = 30;
 /// Failure reasons are kept as long as SQS keeps a dead letter at most.
-const FAILURE_DAYS: i64 = 14;
+pub const FAILURE_DAYS: i64 = 14;
+/// A recorded failure reason is cut to this (a DynamoDB item holds at most 400 KB).
+pub const MAX_FAILURE_REASON_BYTES: usize = 4 * 1024;
 
 /// Starts the approval workflow for an opened request (Step Functions on AWS).
 #[async_trait]
@@ -50,6 +55,38 @@ struct Handled {
     at: chrono::DateTime<Utc>,
     done: bool,
     pending: Pending,
+}
+
+/// Why the last attempt at an event failed, kept in the idempotency table under the agent's
+/// own partition key and [`failure_key`] of the event id (of the message id for a body that
+/// was no event), for [`FAILURE_DAYS`]; `ascent aws dlq list` shows it for a dead letter SQS
+/// moved after its last receive.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FailureRecord {
+    /// The error, at most [`MAX_FAILURE_REASON_BYTES`].
+    pub reason: String,
+    /// The attempt that failed (SQS's `ApproximateReceiveCount`).
+    pub attempts: Option<u32>,
+    pub message_id: String,
+    pub at: chrono::DateTime<Utc>,
+}
+
+/// The sort key of an event's [`FailureRecord`] (its partition key is the agent's name).
+pub fn failure_key(event_id: &str) -> String {
+    format!("failure#{event_id}")
+}
+
+/// `text` cut to at most `max` bytes on a character boundary, marked when cut.
+fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    const MARK: &str = " … (truncated)";
+    let mut end = max.saturating_sub(MARK.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{MARK}", &text[..end])
 }
 
 /// What became of one event.
@@ -206,6 +243,11 @@ impl AgentHost {
         self.audit_denials(event, outcome.denials(), now).await;
         let effects = match outcome {
             engine::Outcome::Handled(effects) => effects,
+            // As in the twin: a handler that was refused an access fails for good, however it
+            // failed (retrying cannot grant the access).
+            engine::Outcome::Retry { reason, denials } if !denials.is_empty() => {
+                return Err(HostError::Permanent(reason));
+            }
             engine::Outcome::Retry { reason, .. } => return Err(HostError::Transient(reason)),
             engine::Outcome::DeadLetter { reason, .. } => return Err(HostError::Permanent(reason)),
         };
@@ -215,7 +257,8 @@ impl AgentHost {
             let a = self
                 .policy
                 .open(id, name, draft, event.detail.correlation_id, now)
-                .map_err(|e| AgentError::Invalid(e.to_string()))?;
+                // Dead-lettered with the same reason as in the twin.
+                .map_err(|e| HostError::Permanent(e.to_string()))?;
             approvals.push(a);
         }
         let pending = Pending {
@@ -364,7 +407,10 @@ impl AgentHost {
             .map_err(|e| HostError::SideEffect(e.to_string()))
     }
 
-    /// Keeps why a message failed, so a dead letter's reason can be looked up by event id.
+    /// Keeps why a message failed, so a dead letter's reason can be looked up by event id
+    /// (`ascent aws dlq list`): one write per failed attempt, next to the idempotency record
+    /// of (agent, event) — the same partition key, the agent's name, which is all its role may
+    /// write there. Best effort: a failure to record is logged and changes nothing.
     async fn record_failure(
         &self,
         event_id: &str,
@@ -373,10 +419,16 @@ impl AgentHost {
         reason: &str,
     ) {
         let now = Utc::now();
+        let record = FailureRecord {
+            reason: truncate(reason, MAX_FAILURE_REASON_BYTES),
+            attempts: receive_count.parse().ok(),
+            message_id: message_id.to_string(),
+            at: now,
+        };
         let item = Item::new(
-            format!("failure#{}", self.name()),
-            event_id,
-            serde_json::json!({"reason": reason, "message_id": message_id, "receive_count": receive_count, "at": now}),
+            self.name(),
+            failure_key(event_id),
+            serde_json::to_value(&record).expect("record serialises"),
         )
         .expiring_at((now + Duration::days(FAILURE_DAYS)).timestamp());
         let put = Write::Put {
@@ -393,18 +445,20 @@ impl AgentHost {
         }
     }
 
-    /// The failure reason recorded for an event, if any (for dead-letter listings).
-    pub async fn failure_reason(&self, event_id: &str) -> Option<String> {
+    /// The last failure recorded for an event (or, for a body that was no event, a message
+    /// id), if any.
+    pub async fn failure(&self, event_id: &str) -> Option<FailureRecord> {
         let item = self
             .lake
-            .get(
-                Domain::Idempotency,
-                &format!("failure#{}", self.name()),
-                event_id,
-            )
+            .get(Domain::Idempotency, self.name(), &failure_key(event_id))
             .await
             .ok()??;
-        item.data["reason"].as_str().map(str::to_string)
+        serde_json::from_value(item.data).ok()
+    }
+
+    /// The last failure reason recorded for an event, if any (for dead-letter listings).
+    pub async fn failure_reason(&self, event_id: &str) -> Option<String> {
+        self.failure(event_id).await.map(|f| f.reason)
     }
 
     /// The SQS entry point: every record in order; exactly the failed ones are reported.
@@ -454,11 +508,9 @@ impl AgentHost {
                             event_id
                         };
                         let reason = e.to_string();
-                        self.record_failure(&key, &message_id, &receive_count, &reason)
-                            .await;
                         // Retrying cannot fix a permanent failure: to the dead-letter queue
                         // now, with its reason, and reported as done so SQS deletes it.
-                        match (&self.dead_letters, e.is_permanent()) {
+                        let retried = match (&self.dead_letters, e.is_permanent()) {
                             (Some(dlq), true) => match dlq.send(&body, &reason).await {
                                 Ok(()) => {
                                     tracing::error!(receive_count, error = %reason, "dead-lettered at once");
@@ -473,7 +525,14 @@ impl AgentHost {
                                 tracing::error!(receive_count, error = %reason, "failed");
                                 true
                             }
+                        };
+                        // A retried message reaches the dead-letter queue through SQS after its
+                        // last receive, without a reason of its own: keep this attempt's.
+                        if retried {
+                            self.record_failure(&key, &message_id, &receive_count, &reason)
+                                .await;
                         }
+                        retried
                     }
                 }
             }

@@ -36,11 +36,23 @@ impl Agent for Moody {
         };
         match t.schedule.as_str() {
             "panic" => panic!("boom"),
+            // A retryable failure whose message is far beyond what an item may hold.
+            "flaky" => Err(AgentError::Transient(format!(
+                "upstream unavailable: {}",
+                "é".repeat(300_000)
+            ))),
             "invalid" => Err(AgentError::Invalid("no such invoice".into())),
             "nosy" => ctx
                 .get(Domain::Financial, "invoice#1", "invoice")
                 .await
                 .map(|_| ()),
+            "bulk" => {
+                for i in 0..50 {
+                    let item = Item::new(format!("bulk#{i}"), "row", serde_json::json!({}));
+                    ctx.put(Domain::Customer, item, Condition::Always)?;
+                }
+                Ok(())
+            }
             "two-mails" => {
                 for to in ["first@example.com", "second@example.com"] {
                     ctx.send_mail(Mail {
@@ -103,7 +115,7 @@ fn make_host(with_dlq: bool) -> (AgentHost, Arc<Recorder>, Arc<Store>) {
         queue: QueueClass::Priority,
         subscriptions: vec![],
         reads: vec![],
-        writes: vec![Domain::Customer],
+        owns: vec![ascent_core::agent::owns(Domain::Customer, "")],
         emits: vec![],
         requests_approvals: false,
         sends_mail: true,
@@ -132,12 +144,18 @@ fn tick(schedule: &str) -> Event {
 }
 
 fn batch(bodies: &[String]) -> SqsEvent {
+    received(bodies, 1)
+}
+
+/// A batch of `bodies` at their `receives`th receive.
+fn received(bodies: &[String], receives: u32) -> SqsEvent {
     let records: Vec<serde_json::Value> = bodies
         .iter()
         .enumerate()
         .map(|(i, b)| {
             serde_json::json!({"messageId": format!("m-{i}"), "body": b,
-                "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}})
+                "attributes": {"ApproximateReceiveCount": receives.to_string()},
+                "messageAttributes": {}})
         })
         .collect();
     serde_json::from_value(serde_json::json!({ "Records": records })).unwrap()
@@ -189,6 +207,27 @@ async fn a_permanent_failure_goes_to_the_dead_letter_queue_at_once_with_its_reas
     assert_eq!(failed(&response), vec!["m-0", "m-1"]);
 }
 
+/// The host checks AWS's limits before it commits, as the twin does: a message of 50 writes
+/// (101 transaction items) goes to the dead-letter queue at once, naming the limit, and the
+/// rest of the batch is handled.
+#[tokio::test]
+async fn effects_beyond_one_transaction_go_to_the_dead_letter_queue_at_once() {
+    let (host, rec, lake) = make_host(true);
+    let bodies = [tick("bulk").to_json(), tick("fine").to_json()];
+    let response = host.handle_sqs(batch(&bodies)).await;
+    assert!(failed(&response).is_empty(), "none is retried");
+    let dead = rec.dead.lock().clone();
+    assert_eq!(
+        dead,
+        vec![(
+            bodies[0].clone(),
+            "effects exceed AWS's limits: a transaction of 101 items exceeds DynamoDB's 100".into()
+        )]
+    );
+    let committed = lake.get(Domain::Customer, "bulk#0", "row").await.unwrap();
+    assert!(committed.is_none(), "nothing of it is committed");
+}
+
 #[tokio::test]
 async fn an_access_denial_is_audited_on_aws_as_in_the_twin() {
     let (host, rec, lake) = make_host(true);
@@ -223,4 +262,78 @@ async fn a_redelivery_sends_only_the_mails_that_failed_and_says_it_finished() {
         "the first mail is not sent twice"
     );
     assert_eq!(host.handle_event(&e).await.unwrap(), Disposition::Duplicate);
+}
+
+/// A lake whose failure records cannot be written (a throttled or refused `PutItem`).
+struct RefusesFailureRecords(Arc<Store>);
+
+#[async_trait]
+impl DataLake for RefusesFailureRecords {
+    async fn get(&self, domain: Domain, pk: &str, sk: &str) -> Result<Option<Item>, LakeError> {
+        self.0.get(domain, pk, sk).await
+    }
+    async fn query(&self, domain: Domain, query: &Query) -> Result<Vec<Item>, LakeError> {
+        self.0.query(domain, query).await
+    }
+    async fn transact(&self, writes: &[Write]) -> Result<(), LakeError> {
+        if writes.iter().any(|w| w.key().1.starts_with("failure#")) {
+            return Err(LakeError::Unavailable("throttled".into()));
+        }
+        self.0.transact(writes).await
+    }
+}
+
+/// A retried failure is recorded where `ascent aws dlq list` looks when SQS dead-letters the
+/// message after its last receive: under the agent's own partition key (the only one its role
+/// may write in the idempotency table), one write per attempt, the reason cut to fit an item.
+#[tokio::test]
+async fn a_retried_failure_is_recorded_under_the_agents_own_key_with_its_reason_cut_to_fit() {
+    let (host, _, lake) = make_host(true);
+    let e = tick("flaky");
+    let id = e.detail.event_id.to_string();
+    for receive in 1..=3 {
+        let response = host.handle_sqs(received(&[e.to_json()], receive)).await;
+        assert_eq!(failed(&response), vec!["m-0"], "retried");
+        let item = lake
+            .get(Domain::Idempotency, "moody", &failure_key(&id))
+            .await
+            .unwrap()
+            .expect("the failure is recorded under the agent's name");
+        assert_eq!(item.pk, "moody");
+        assert!(
+            item.expires_at.is_some(),
+            "it expires with the dead letters"
+        );
+        let record = host.failure(&id).await.unwrap();
+        assert_eq!(record.attempts, Some(receive), "the last attempt's");
+        assert_eq!(record.message_id, "m-0");
+        assert!(record.reason.starts_with("upstream unavailable: éé"));
+        assert!(record.reason.ends_with("(truncated)"), "{}", record.reason);
+        assert!(record.reason.len() <= MAX_FAILURE_REASON_BYTES);
+    }
+    // The idempotency record itself is untouched: the event is still to be handled.
+    assert!(
+        lake.get(Domain::Idempotency, "moody", &id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A permanent failure carries its reason to the dead-letter queue: nothing to record.
+    let invalid = tick("invalid");
+    host.handle_sqs(batch(&[invalid.to_json()])).await;
+    assert_eq!(
+        host.failure(&invalid.detail.event_id.to_string()).await,
+        None
+    );
+}
+
+/// Recording is best effort: a lake that refuses the record changes no message's outcome.
+#[tokio::test]
+async fn a_failure_that_cannot_be_recorded_changes_nothing() {
+    let (mut host, _, lake) = make_host(true);
+    host.lake = Arc::new(RefusesFailureRecords(lake));
+    let bodies = [tick("flaky").to_json(), tick("fine").to_json()];
+    let response = host.handle_sqs(batch(&bodies)).await;
+    assert_eq!(failed(&response), vec!["m-0"]);
 }

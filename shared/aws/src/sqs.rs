@@ -45,6 +45,13 @@ impl DeadLetterQueue for SqsDeadLetters {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())
+            .map_err(|e| {
+                // Name the queue (a missing one is QueueDoesNotExist, which does not).
+                format!(
+                    "dead-letter queue {}: {}",
+                    self.queue_url,
+                    aws_sdk_sqs::error::DisplayErrorContext(e)
+                )
+            })
     }
 }

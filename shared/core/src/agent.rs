@@ -105,6 +105,28 @@ impl Domain {
     }
 }
 
+/// A partition-key prefix an agent owns in one domain: only it writes items whose partition
+/// key starts with the prefix (the context refuses other writes; on AWS the role's
+/// `dynamodb:LeadingKeys` condition does). Prefixes end with `#`, so `deal#` never covers
+/// `deals#open`; no two agents own overlapping prefixes in one domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Owned {
+    pub domain: Domain,
+    pub prefix: &'static str,
+}
+
+impl Owned {
+    /// Whether this prefix covers the partition key `pk` of `domain`.
+    pub fn covers(&self, domain: Domain, pk: &str) -> bool {
+        self.domain == domain && pk.starts_with(self.prefix)
+    }
+}
+
+/// Declares an owned key prefix: `owns(Domain::Financial, "invoice#")`.
+pub const fn owns(domain: Domain, prefix: &'static str) -> Owned {
+    Owned { domain, prefix }
+}
+
 /// One EventBridge rule of an agent.
 #[derive(Clone, Debug, Serialize)]
 pub struct Subscription {
@@ -122,8 +144,10 @@ pub struct AgentDecl {
     pub department: Department,
     pub queue: QueueClass,
     pub subscriptions: Vec<Subscription>,
+    /// Domains the agent reads (besides those it writes).
     pub reads: Vec<Domain>,
-    pub writes: Vec<Domain>,
+    /// The key prefixes it writes, per domain: its records, nobody else's.
+    pub owns: Vec<Owned>,
     /// Detail-types the agent may emit.
     pub emits: Vec<&'static str>,
     /// Whether the agent may open approval requests.
@@ -140,11 +164,30 @@ impl AgentDecl {
     pub fn source(&self) -> String {
         format!("ascent.agent.{}", self.name)
     }
+    /// The domains it writes, in order, each once.
+    pub fn writes(&self) -> Vec<Domain> {
+        let mut out: Vec<Domain> = self.owns.iter().map(|o| o.domain).collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+    /// Its owned prefixes in domain `d`.
+    pub fn prefixes(&self, d: Domain) -> Vec<&'static str> {
+        self.owns
+            .iter()
+            .filter(|o| o.domain == d)
+            .map(|o| o.prefix)
+            .collect()
+    }
     pub fn may_read(&self, d: Domain) -> bool {
-        self.reads.contains(&d) || self.writes.contains(&d)
+        self.reads.contains(&d) || self.may_write(d)
     }
     pub fn may_write(&self, d: Domain) -> bool {
-        self.writes.contains(&d)
+        self.owns.iter().any(|o| o.domain == d)
+    }
+    /// Whether it may write the item with partition key `pk` in `d`.
+    pub fn owns_key(&self, d: Domain, pk: &str) -> bool {
+        self.owns.iter().any(|o| o.covers(d, pk))
     }
 }
 

@@ -1,8 +1,9 @@
 //! Communication compliance every agent that contacts people honours: the CAN-SPAM suppression
 //! list (unsubscribed and hard-bounced addresses, never mailed again commercially), TCPA call
-//! consent and do-not-call entries, and the hours calls are allowed in the recipient's time
-//! zone. The records live in the customer domain under fixed keys, so any agent that reads
-//! that domain sees the same list.
+//! consent and do-not-call entries, and the window a call is allowed in, in the recipient's
+//! time zone (the hours are a setting of the agent that calls: `[outreach.calls]`). The records
+//! live in the customer domain under fixed keys, so any agent that reads that domain sees the
+//! same list.
 
 use crate::agent::{AgentError, Domain};
 use crate::context::Ctx;
@@ -11,9 +12,25 @@ use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-/// Calls and texts are allowed from 8:00 to 21:00 in the recipient's time zone (TCPA).
-pub const CALLS_FROM: (u32, u32) = (8, 0);
-pub const CALLS_UNTIL: (u32, u32) = (21, 0);
+/// The hours of the day calls are allowed in, in the recipient's time zone (TCPA: 8:00 to
+/// 21:00); `from` comes before `until`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallHours {
+    pub from: NaiveTime,
+    pub until: NaiveTime,
+}
+
+impl std::fmt::Display for CallHours {
+    /// `8:00-21:00`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}-{}",
+            self.from.format("%-H:%M"),
+            self.until.format("%-H:%M")
+        )
+    }
+}
 
 /// Lower-cased, trimmed address: the key of every per-address record.
 pub fn normalise_email(email: &str) -> String {
@@ -127,11 +144,10 @@ pub async fn may_call(ctx: &mut Ctx<'_>, phone: &str) -> Result<Result<(), Strin
     Ok(Ok(()))
 }
 
-fn local(zone: Tz, date: chrono::NaiveDate, (h, m): (u32, u32)) -> DateTime<Utc> {
-    let t = date.and_time(NaiveTime::from_hms_opt(h, m, 0).expect("valid hour"));
-    // 8:00 and 21:00 never fall in a DST gap anywhere today; if one ever does, take the
-    // first valid instant after it.
-    let mut probe = t;
+fn local(zone: Tz, date: chrono::NaiveDate, t: NaiveTime) -> DateTime<Utc> {
+    // A time in a DST gap (02:30 on the spring-forward day) does not exist: take the first
+    // valid instant after it.
+    let mut probe = date.and_time(t);
     loop {
         if let Some(dt) = zone.from_local_datetime(&probe).earliest() {
             return dt.with_timezone(&Utc);
@@ -141,46 +157,20 @@ fn local(zone: Tz, date: chrono::NaiveDate, (h, m): (u32, u32)) -> DateTime<Utc>
 }
 
 /// The next period calls are allowed in, as UTC instants: the current one if `now` is inside
-/// 8:00–21:00 local time, else the next day's (or today's, before 8:00).
-pub fn call_window(now: DateTime<Utc>, zone: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+/// `hours` local time, else the next day's (or today's, before they start).
+pub fn call_window(
+    now: DateTime<Utc>,
+    zone: Tz,
+    hours: CallHours,
+) -> (DateTime<Utc>, DateTime<Utc>) {
     let today = now.with_timezone(&zone).date_naive();
     for day in [today, today + Duration::days(1)] {
-        let (start, end) = (local(zone, day, CALLS_FROM), local(zone, day, CALLS_UNTIL));
+        let (start, end) = (local(zone, day, hours.from), local(zone, day, hours.until));
         if now < end {
             return (start.max(now), end);
         }
     }
     unreachable!("tomorrow's window always ends after now")
-}
-
-/// The time zone of a country that has only one (for a lead that gave a country but no zone).
-pub fn single_zone_of(country: &str) -> Option<Tz> {
-    let zone = match country.to_ascii_uppercase().as_str() {
-        "DE" => "Europe/Berlin",
-        "GB" | "UK" => "Europe/London",
-        "FR" => "Europe/Paris",
-        "NL" => "Europe/Amsterdam",
-        "BE" => "Europe/Brussels",
-        "IE" => "Europe/Dublin",
-        "IT" => "Europe/Rome",
-        "ES" => "Europe/Madrid",
-        "CH" => "Europe/Zurich",
-        "AT" => "Europe/Vienna",
-        "SE" => "Europe/Stockholm",
-        "NO" => "Europe/Oslo",
-        "DK" => "Europe/Copenhagen",
-        "FI" => "Europe/Helsinki",
-        "PL" => "Europe/Warsaw",
-        "JP" => "Asia/Tokyo",
-        "KR" => "Asia/Seoul",
-        "SG" => "Asia/Singapore",
-        "IN" => "Asia/Kolkata",
-        "IL" => "Asia/Jerusalem",
-        "AE" => "Asia/Dubai",
-        "NZ" => "Pacific/Auckland",
-        _ => return None, // US, CA, AU, BR, MX, RU, …: several zones, the lead must say
-    };
-    zone.parse().ok()
 }
 
 /// An unsubscribe link's record (`unsubscribe#<token>` / `link`): whoever sends commercial
@@ -276,11 +266,17 @@ mod tests {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
     }
 
+    /// 8:00 to 21:00 (TCPA; the shipped `[outreach.calls] hours`).
+    const TCPA: CallHours = CallHours {
+        from: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+        until: NaiveTime::from_hms_opt(21, 0, 0).unwrap(),
+    };
+
     #[test]
     fn inside_the_hours_the_window_is_now_until_nine_pm_local() {
         let ny: Tz = "America/New_York".parse().unwrap();
         // 15:00 UTC = 11:00 EDT on 2026-06-10.
-        let (s, e) = call_window(utc(2026, 6, 10, 15, 0), ny);
+        let (s, e) = call_window(utc(2026, 6, 10, 15, 0), ny, TCPA);
         assert_eq!(s, utc(2026, 6, 10, 15, 0));
         assert_eq!(e, utc(2026, 6, 11, 1, 0)); // 21:00 EDT
     }
@@ -289,11 +285,11 @@ mod tests {
     fn late_at_night_the_window_is_tomorrow_morning() {
         let berlin: Tz = "Europe/Berlin".parse().unwrap();
         // 21:30 UTC = 23:30 CEST.
-        let (s, e) = call_window(utc(2026, 6, 10, 21, 30), berlin);
+        let (s, e) = call_window(utc(2026, 6, 10, 21, 30), berlin, TCPA);
         assert_eq!(s, utc(2026, 6, 11, 6, 0)); // 8:00 CEST
         assert_eq!(e, utc(2026, 6, 11, 19, 0));
         // Early morning local: today's window.
-        let (s, _) = call_window(utc(2026, 6, 11, 4, 0), berlin);
+        let (s, _) = call_window(utc(2026, 6, 11, 4, 0), berlin, TCPA);
         assert_eq!(s, utc(2026, 6, 11, 6, 0));
     }
 
@@ -301,21 +297,37 @@ mod tests {
     fn the_window_follows_dst_changes() {
         let ny: Tz = "America/New_York".parse().unwrap();
         // US DST starts 2026-03-08: 8:00 EST on the 7th is 13:00 UTC, 8:00 EDT on the 8th 12:00.
-        let (s, _) = call_window(utc(2026, 3, 7, 3, 0), ny); // 22:00 EST on the 6th
+        let (s, _) = call_window(utc(2026, 3, 7, 3, 0), ny, TCPA); // 22:00 EST on the 6th
         assert_eq!(s, utc(2026, 3, 7, 13, 0));
-        let (s, e) = call_window(utc(2026, 3, 8, 4, 0), ny); // 23:00 EST on the 7th
+        let (s, e) = call_window(utc(2026, 3, 8, 4, 0), ny, TCPA); // 23:00 EST on the 7th
         assert_eq!(s, utc(2026, 3, 8, 12, 0));
         assert_eq!(e, utc(2026, 3, 9, 1, 0)); // 21:00 EDT
         // Europe falls back 2026-10-25: 8:00 CET = 7:00 UTC.
         let berlin: Tz = "Europe/Berlin".parse().unwrap();
-        let (s, _) = call_window(utc(2026, 10, 24, 22, 0), berlin);
+        let (s, _) = call_window(utc(2026, 10, 24, 22, 0), berlin, TCPA);
         assert_eq!(s, utc(2026, 10, 25, 7, 0));
     }
 
     #[test]
-    fn only_single_zone_countries_give_a_zone() {
-        assert_eq!(single_zone_of("de"), Some(chrono_tz::Europe::Berlin));
-        assert_eq!(single_zone_of("US"), None);
+    fn other_hours_give_another_window_and_print_as_written() {
+        let ny: Tz = "America/New_York".parse().unwrap();
+        let nine_to_five = CallHours {
+            from: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            until: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+        };
+        // 22:00 UTC = 18:00 EDT: inside 8–21, after 9–17.
+        let now = utc(2026, 6, 10, 22, 0);
+        assert_eq!(call_window(now, ny, TCPA).0, now);
+        assert_eq!(
+            call_window(now, ny, nine_to_five),
+            (utc(2026, 6, 11, 13, 0), utc(2026, 6, 11, 21, 0))
+        );
+        assert_eq!(TCPA.to_string(), "8:00-21:00");
+        assert_eq!(nine_to_five.to_string(), "9:00-17:00");
+    }
+
+    #[test]
+    fn numbers_and_addresses_are_normalised() {
         assert_eq!(normalise_phone(" +1 (555) 010-2000"), "+15550102000");
         assert_eq!(normalise_email(" Ana@Boreal.AERO "), "ana@boreal.aero");
     }

@@ -80,6 +80,10 @@ pub trait Validate {
 pub struct ConfigFile {
     origin: String,
     text: String,
+    /// Each top-level section's own text ([`ConfigFile::sections`]), cut once on first use, so
+    /// that reading a section parses that section, not the whole file (`None`: the file does
+    /// not cut cleanly, and sections are read from the whole).
+    pieces: std::sync::OnceLock<Option<std::collections::HashMap<String, String>>>,
 }
 
 impl fmt::Debug for ConfigFile {
@@ -96,6 +100,7 @@ impl ConfigFile {
         let file = Self {
             origin: origin.into(),
             text: text.into(),
+            pieces: std::sync::OnceLock::new(),
         };
         file.root()?;
         Ok(file)
@@ -150,6 +155,11 @@ impl ConfigFile {
     /// Like [`section`](Self::section) without the [`Validate`] step, for a caller that
     /// validates against other sections itself.
     pub fn section_unchecked<T: DeserializeOwned>(&self, key: &str) -> Result<T, ConfigError> {
+        // Read from the section's own text; anything short of success is read again from the
+        // whole file below, which names the key and its line in the file.
+        if let Some(value) = self.read_piece(key) {
+            return Ok(value);
+        }
         let root = self.root()?;
         let value = root
             .iter()
@@ -180,6 +190,17 @@ impl ConfigFile {
                 message,
             }
         })
+    }
+
+    /// `key` read from its section's own text, if that text cuts cleanly and reads as `T`.
+    fn read_piece<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let pieces = self
+            .pieces
+            .get_or_init(|| self.sections().ok().map(|s| s.into_iter().collect()));
+        let text = pieces.as_ref()?.get(key)?;
+        let table = DeTable::parse(text).ok()?.into_inner();
+        let (_, value) = table.iter().find(|(k, _)| k.get_ref().as_ref() == key)?;
+        T::deserialize(ValueDeserializer::from(value.clone())).ok()
     }
 
     /// A refusal of `invalid` (relative to `section`) with its path and line.

@@ -1,13 +1,17 @@
 //! Contact data rules: an email address is an RFC 5322 `addr-spec` (checked by the
 //! `email_address` crate: no display name, no domain literal, a domain of two labels or more),
 //! and a phone number is in E.164 form (`+` and at most 15 digits) and a possible number of its
-//! country by libphonenumber's metadata (the `phonenumber` crate): a known country calling
-//! code and a national number of a length that country uses.
+//! country by libphonenumber's metadata: a known country calling code and a national number of
+//! a length that country uses ([`calling_codes`], a table taken from the `phonenumber` crate's
+//! metadata, which a test keeps equal to it; loading that metadata at run time compiles
+//! thousands of patterns this check never uses).
 //!
 //! A refusal says which rule failed and why, never the value: these are personal data, and
 //! refusals reach logs and HTTP answers.
 
 use email_address::{EmailAddress, Options};
+
+mod calling_codes;
 
 /// Why a contact value was refused; the message names the rule, not the value.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -72,43 +76,13 @@ pub fn check_phone(number: &str) -> Result<(), ContactError> {
         return Err(ContactError::Phone("more than 15 digits"));
     }
     // Country calling codes are one to three digits and prefix-free: at most one matches.
-    let database = &*phonenumber::metadata::DATABASE;
-    let (regions, national) = (1..=3.min(digits.len() - 1))
+    let (lengths, national) = (1..=3.min(digits.len() - 1))
         .find_map(|n| {
             let code: u16 = digits[..n].parse().ok()?;
-            database
-                .by_code(&code)
-                .map(|regions| (regions, &digits[n..]))
+            calling_codes::possible_lengths(code).map(|lengths| (lengths, &digits[n..]))
         })
         .ok_or(ContactError::Phone("no country calling code recognised"))?;
-    // The lengths of the code's main country, as libphonenumber's `isPossibleNumber` takes
-    // them: those of any of its number types (its metadata build puts their union in the
-    // general description; this crate's metadata leaves that empty). Local-only lengths are
-    // not enough: an E.164 number is dialable from anywhere.
-    let main = regions
-        .iter()
-        .find(|m| m.is_main_country_for_code())
-        .or(regions.first())
-        .ok_or(ContactError::Phone("no country calling code recognised"))?;
-    let d = main.descriptors();
-    let length = national.len() as u16;
-    let possible = [
-        Some(d.general()),
-        d.fixed_line(),
-        d.mobile(),
-        d.toll_free(),
-        d.premium_rate(),
-        d.shared_cost(),
-        d.personal_number(),
-        d.voip(),
-        d.pager(),
-        d.uan(),
-        d.voicemail(),
-    ]
-    .into_iter()
-    .flatten()
-    .any(|desc| desc.possible_length().contains(&length));
-    if !possible {
+    if !lengths.contains(&(national.len() as u8)) {
         return Err(ContactError::Phone(
             "a national number of a length its country does not use",
         ));

@@ -18,6 +18,10 @@ pub struct Effects {
     pub mails: Vec<Mail>,
     /// Denied attempts; audited even when the handler fails.
     pub denials: Vec<AccessDenied>,
+    /// Each emitted event as the JSON EventBridge is given ([`Event::to_json`]), written once
+    /// by [`crate::engine::handle`] when it sizes them, for a transport that keeps the text
+    /// (empty until then).
+    pub emitted_json: Vec<String>,
 }
 
 impl Effects {
@@ -68,6 +72,13 @@ impl<'a> Ctx<'a> {
 
     fn allow(&mut self, domain: Domain, access: Access) -> Result<(), AgentError> {
         policy::check(self.decl, domain, access).map_err(|denied| {
+            self.effects.denials.push(denied.clone());
+            AgentError::Denied(denied)
+        })
+    }
+
+    fn allow_write(&mut self, domain: Domain, pk: &str) -> Result<(), AgentError> {
+        policy::check_write(self.decl, domain, pk).map_err(|denied| {
             self.effects.denials.push(denied.clone());
             AgentError::Denied(denied)
         })
@@ -162,7 +173,7 @@ impl<'a> Ctx<'a> {
         item: Item,
         condition: Condition,
     ) -> Result<(), AgentError> {
-        self.allow(domain, Access::Write)?;
+        self.allow_write(domain, &item.pk)?;
         self.buffer(Write::Put {
             domain,
             item,
@@ -204,7 +215,7 @@ impl<'a> Ctx<'a> {
         index: Option<(String, String)>,
         condition: Condition,
     ) -> Result<(), AgentError> {
-        self.allow(domain, Access::Write)?;
+        self.allow_write(domain, pk)?;
         // Straight to JSON text: the store writes the text as it is.
         let mut item = JsonItem::of(pk, sk, record)
             .map_err(|e| AgentError::Invalid(format!("record does not serialise: {e}")))?;
@@ -218,7 +229,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn delete(&mut self, domain: Domain, pk: &str, sk: &str) -> Result<(), AgentError> {
-        self.allow(domain, Access::Write)?;
+        self.allow_write(domain, pk)?;
         self.buffer(Write::Delete {
             domain,
             pk: pk.into(),
@@ -316,7 +327,10 @@ mod tests {
             queue: QueueClass::Batch,
             subscriptions: vec![],
             reads,
-            writes,
+            owns: writes
+                .into_iter()
+                .map(|d| crate::agent::owns(d, ""))
+                .collect(),
             emits: vec![],
             requests_approvals: false,
             sends_mail: false,
@@ -363,6 +377,51 @@ mod tests {
         let err = futures::executor::block_on(ctx.query_as::<Invoice>(Domain::Financial, &q))
             .unwrap_err();
         assert!(err.to_string().contains("acct#1/invoice#9"), "{err}");
+    }
+
+    #[test]
+    fn a_write_outside_the_agents_own_prefixes_is_refused_and_recorded() {
+        let lake = FixedLake(vec![]);
+        let mut decl = decl(vec![], vec![]);
+        decl.owns = vec![crate::agent::owns(Domain::Financial, "invoice#")];
+        let cause = cause();
+        let mut ctx = Ctx::new(&decl, &lake, &cause, Utc::now());
+        ctx.put_record(
+            Domain::Financial,
+            "invoice#1",
+            "invoice",
+            &json!({}),
+            None,
+            Condition::Always,
+        )
+        .unwrap();
+        let refused = [
+            ctx.put_record(
+                Domain::Financial,
+                "journal#1",
+                "e",
+                &json!({}),
+                None,
+                Condition::Always,
+            ),
+            ctx.put(
+                Domain::Financial,
+                Item::new("deal#1", "x", json!({})),
+                Condition::Always,
+            ),
+            ctx.delete(Domain::Financial, "invoices#open", "x"),
+        ];
+        for r in refused {
+            assert!(matches!(r, Err(AgentError::Denied(_))), "{r:?}");
+        }
+        let effects = ctx.into_effects();
+        assert_eq!(effects.writes.len(), 1);
+        assert_eq!(effects.denials.len(), 3);
+        assert!(
+            effects.denials[0].what.contains("journal#1"),
+            "{:?}",
+            effects.denials
+        );
     }
 
     #[test]

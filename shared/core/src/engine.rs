@@ -3,13 +3,15 @@
 //! [`handle`] runs the agent's handler over a context with a panic caught per message (one bad
 //! message never fails its batch) and classifies the outcome: handled with its effects, retry
 //! later (a transient failure), or dead-letter now with the reason (a permanent one: invalid
-//! input, an access denial — retrying cannot fix it). Denied attempts travel with every outcome
+//! input, an access denial, effects beyond AWS's limits on one commit — retrying cannot fix
+//! it). Denied attempts travel with every outcome
 //! so that both homes audit them. The transports (the twin's SQLite worker, the Lambda host
 //! over DynamoDB) only receive, commit and settle.
 
 use crate::agent::Agent;
 use crate::context::{Ctx, Effects};
 use crate::event::Event;
+use crate::limits;
 use crate::policy::AccessDenied;
 use crate::ports::DataLake;
 use chrono::{DateTime, Utc};
@@ -57,9 +59,20 @@ pub async fn handle(
     let result = AssertUnwindSafe(agent.handle(event, &mut ctx))
         .catch_unwind()
         .await;
-    let effects = ctx.into_effects();
+    let mut effects = ctx.into_effects();
+    if matches!(result, Ok(Ok(()))) {
+        effects.emitted_json = effects.emitted.iter().map(Event::to_json).collect();
+    }
     match result {
-        Ok(Ok(())) => Outcome::Handled(effects),
+        // Effects AWS could not commit fail here in both homes, so the twin fails where
+        // production would: no retry can shrink them.
+        Ok(Ok(())) => match limits::check(&effects) {
+            Ok(()) => Outcome::Handled(effects),
+            Err(broken) => Outcome::DeadLetter {
+                reason: format!("effects exceed AWS's limits: {broken}"),
+                denials: effects.denials,
+            },
+        },
         Ok(Err(e)) if e.is_permanent() => Outcome::DeadLetter {
             reason: e.to_string(),
             denials: effects.denials,
@@ -122,6 +135,16 @@ mod tests {
                 "panic" => panic!("boom"),
                 "invalid" => Err(AgentError::Invalid("no such invoice".into())),
                 "flaky" => Err(AgentError::Transient("crm timeout".into())),
+                "bulk" => {
+                    for i in 0..=crate::limits::MAX_WRITES {
+                        ctx.put(
+                            Domain::Customer,
+                            Item::new(format!("lead#{i}"), "profile", serde_json::json!({})),
+                            crate::ports::Condition::Always,
+                        )?;
+                    }
+                    Ok(())
+                }
                 "nosy" => {
                     ctx.get(Domain::Financial, "invoice#1", "invoice").await?;
                     Ok(())
@@ -142,7 +165,7 @@ mod tests {
             queue: QueueClass::Priority,
             subscriptions: vec![],
             reads: vec![],
-            writes: vec![Domain::Customer],
+            owns: vec![crate::agent::owns(Domain::Customer, "")],
             emits: vec![],
             requests_approvals: false,
             sends_mail: false,
@@ -186,6 +209,17 @@ mod tests {
         assert_eq!(outcome.denials().len(), 1);
         assert!(
             matches!(outcome, Outcome::DeadLetter { reason, .. } if reason.contains("may not read domain financial"))
+        );
+    }
+
+    #[test]
+    fn effects_beyond_one_transaction_are_dead_lettered_at_once_naming_the_limit() {
+        let Outcome::DeadLetter { reason, .. } = given("bulk") else {
+            panic!("50 writes were committed")
+        };
+        assert_eq!(
+            reason,
+            "effects exceed AWS's limits: a transaction of 101 items exceeds DynamoDB's 100"
         );
     }
 }

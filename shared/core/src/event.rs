@@ -272,6 +272,12 @@ impl Event {
     /// The envelope as compact JSON, serialised straight from the event (no intermediate
     /// [`Value`]): the same content as [`Event::to_value`], in field order.
     pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.envelope()).expect("an event serialises")
+    }
+
+    /// The envelope as a serialisable view of the event (what [`Event::to_json`] writes), for
+    /// writing or sizing it without a copy.
+    pub fn envelope(&self) -> impl Serialize + '_ {
         #[derive(Serialize)]
         struct Envelope<'a> {
             version: &'static str,
@@ -287,7 +293,7 @@ impl Event {
             resources: &'a [String],
             detail: &'a Detail<Payload>,
         }
-        serde_json::to_string(&Envelope {
+        Envelope {
             version: "0",
             id: &self.id,
             detail_type: self.detail_type(),
@@ -297,8 +303,7 @@ impl Event {
             region: self.region.as_deref(),
             resources: &self.resources,
             detail: &self.detail,
-        })
-        .expect("an event serialises")
+        }
     }
 
     /// Checks the payload's rules beyond its types (the checks [`Event::parse`] makes after

@@ -24,6 +24,7 @@ pub mod money;
 pub mod policy;
 pub mod ports;
 pub mod producers;
+pub mod records;
 pub mod redact;
 pub mod routing;
 pub mod writer;

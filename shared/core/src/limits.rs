@@ -3,11 +3,15 @@
 //! On Lambda a handled message commits in one DynamoDB `TransactWriteItems`: each write, one
 //! audit item per write, and the idempotency record — so `2 × writes + 1` items, at most 100.
 //! The transaction carries at most 4 MB, each item at most 400 KB, and each emitted event at
-//! most 256 KB (an EventBridge entry). [`check`] is pure: it sizes the effects as their JSON
-//! text (a close, slightly generous estimate of DynamoDB's own item size) and names the first
-//! limit broken. Bulk work stays inside these limits by construction (see [`MAX_WRITES`]).
+//! most 256 KB (an EventBridge entry). [`check`] is pure: it sizes an item as its attribute
+//! names, keys and data as compact JSON text (a close, slightly generous estimate of DynamoDB's
+//! own item size: a map's JSON has quotes and separators where DynamoDB counts a few bytes of
+//! overhead), events and mails as their JSON, and names the first limit broken. It runs on
+//! every handled message, so it measures without writing anything out. Bulk work stays inside these limits by construction (see [`MAX_WRITES`]).
 
+use crate::ports::{Item, Write};
 use crate::{Effects, Event};
+use serde_json::Value;
 use thiserror::Error;
 
 /// Items per DynamoDB transaction.
@@ -51,12 +55,19 @@ pub fn check(effects: &Effects) -> Result<(), LimitError> {
     if items > MAX_TRANSACT_ITEMS {
         return Err(LimitError::TooManyItems { items });
     }
-    for e in &effects.emitted {
-        check_event(e)?;
+    // Each event is sized once: as an EventBridge entry and as part of the idempotency record.
+    let mut pending = 0;
+    for (i, e) in effects.emitted.iter().enumerate() {
+        // The text the engine wrote, when it did (the same bytes), else the event measured.
+        let bytes = match effects.emitted_json.get(i) {
+            Some(text) if effects.emitted_json.len() == effects.emitted.len() => text.len(),
+            _ => json_len(&e.envelope()),
+        };
+        pending += event_bytes(e, bytes)?;
     }
     let mut total = 0;
     for w in &effects.writes {
-        let bytes = serde_json::to_vec(w).map(|v| v.len()).unwrap_or(0);
+        let bytes = item_bytes(w);
         if bytes > MAX_ITEM_BYTES {
             let (pk, sk) = w.key();
             return Err(LimitError::ItemTooLarge {
@@ -69,17 +80,7 @@ pub fn check(effects: &Effects) -> Result<(), LimitError> {
         total += bytes;
     }
     // The idempotency record carries the pending events and mails.
-    let pending: usize = effects
-        .emitted
-        .iter()
-        .map(|e| e.to_value().to_string().len())
-        .chain(
-            effects
-                .mails
-                .iter()
-                .map(|m| serde_json::to_vec(m).map(|v| v.len()).unwrap_or(0)),
-        )
-        .sum();
+    pending += effects.mails.iter().map(json_len).sum::<usize>();
     if pending > MAX_ITEM_BYTES {
         return Err(LimitError::ItemTooLarge {
             pk: "idempotency".into(),
@@ -94,16 +95,99 @@ pub fn check(effects: &Effects) -> Result<(), LimitError> {
     Ok(())
 }
 
-/// Checks one event against EventBridge's entry size.
-pub fn check_event(e: &Event) -> Result<(), LimitError> {
-    let bytes = e.to_value().to_string().len();
+/// A write's item as DynamoDB sizes it, near enough: attribute names, keys, and the data as
+/// compact JSON (JSON text as it is; a value measured without writing it).
+fn item_bytes(w: &Write) -> usize {
+    const NAMES: usize = "pk".len() + "sk".len() + "data".len();
+    fn keys<D>(item: &Item<D>) -> usize {
+        NAMES
+            + item.pk.len()
+            + item.sk.len()
+            + item.gsi1.as_ref().map_or(0, |g| {
+                "gsi1pk".len() + "gsi1sk".len() + g.pk.len() + g.sk.len()
+            })
+            + item.expires_at.map_or(0, |_| "expires_at".len() + 21)
+    }
+    match w {
+        Write::Put { item, .. } => keys(item) + value_len(&item.data),
+        Write::PutJson { item, .. } => keys(item) + item.data.len(),
+        Write::Delete { pk, sk, .. } => NAMES + pk.len() + sk.len(),
+    }
+}
+
+/// The length of `v` as compact JSON (what `serde_json::to_string` writes), by walking it.
+fn value_len(v: &Value) -> usize {
+    match v {
+        Value::Null => 4,
+        Value::Bool(true) => 4,
+        Value::Bool(false) => 5,
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => digits(u),
+            (None, Some(i)) => 1 + digits(i.unsigned_abs()),
+            _ => n.to_string().len(),
+        },
+        Value::String(s) => str_len(s),
+        Value::Array(a) => 2 + a.len().saturating_sub(1) + a.iter().map(value_len).sum::<usize>(),
+        Value::Object(m) => {
+            2 + m.len().saturating_sub(1)
+                + m.iter()
+                    .map(|(k, v)| str_len(k) + 1 + value_len(v))
+                    .sum::<usize>()
+        }
+    }
+}
+
+fn digits(mut u: u64) -> usize {
+    let mut n = 1;
+    while u >= 10 {
+        u /= 10;
+        n += 1;
+    }
+    n
+}
+
+/// A JSON string's length with its quotes and escapes (as serde_json escapes: `"`, `\\` and
+/// the control characters; other text as it is).
+fn str_len(s: &str) -> usize {
+    2 + s.len()
+        + s.bytes()
+            .map(|b| match b {
+                b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+                0..=0x1f => 5,
+                _ => 0,
+            })
+            .sum::<usize>()
+}
+
+/// The length of `value` as compact JSON, counted as it is written (nothing is kept: the
+/// check runs on every handled message).
+fn json_len<T: serde::Serialize + ?Sized>(value: &T) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    match serde_json::to_writer(&mut count, value) {
+        Ok(()) => count.0,
+        Err(_) => 0,
+    }
+}
+
+/// An event of `bytes` as an EventBridge entry, refused over 256 KB.
+fn event_bytes(e: &Event, bytes: usize) -> Result<usize, LimitError> {
     if bytes > MAX_EVENT_BYTES {
         return Err(LimitError::EventTooLarge {
             detail_type: e.detail_type().to_owned(),
             bytes,
         });
     }
-    Ok(())
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -168,5 +252,64 @@ mod tests {
             "{err}"
         );
         assert!(err.to_string().contains("4 MB"));
+    }
+
+    #[test]
+    fn an_event_is_sized_as_the_json_eventbridge_is_given() {
+        for text in [
+            include_str!("../../../events/LeadCreated.json"),
+            include_str!("../../../events/InvoiceIssued.json"),
+            include_str!("../../../events/ApprovalDecided.expense.json"),
+        ] {
+            let e = crate::event::Event::parse(text.as_bytes()).unwrap();
+            let n = event_bytes(&e, json_len(&e.envelope())).unwrap();
+            assert_eq!(n, e.to_json().len());
+            assert_eq!(n, serde_json::to_string(&e.to_value()).unwrap().len());
+        }
+    }
+
+    #[test]
+    fn a_value_is_measured_as_serde_json_writes_it() {
+        for v in [
+            json!(null),
+            json!({}),
+            json!([]),
+            json!({ "a": [1, -20, 3.5, 1e300, -0.0, true, false, null], "b": {} }),
+            json!({ "quote\"": "back\\slash \n\r\t\u{8}\u{c}\u{1}\u{1f} é ✓ \u{7f}" }),
+            json!([u64::MAX, i64::MIN, 0, 9, 10, 99, 100]),
+            json!({ "nested": [[{ "x": "y" }], [[]]] }),
+        ] {
+            assert_eq!(
+                value_len(&v),
+                serde_json::to_string(&v).unwrap().len(),
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_item_is_sized_by_its_keys_and_its_data() {
+        let data = json!({ "name": "Ana", "n": 3 });
+        let text = data.to_string();
+        let item = Item::new("lead#1", "profile", data);
+        let put_json = Write::PutJson {
+            domain: Domain::Customer,
+            item: Item {
+                pk: item.pk.clone(),
+                sk: item.sk.clone(),
+                gsi1: None,
+                expires_at: None,
+                data: text.clone(),
+            },
+            condition: Condition::Always,
+        };
+        let put = Write::Put {
+            domain: Domain::Customer,
+            item,
+            condition: Condition::Always,
+        };
+        let want = "pksk".len() + "data".len() + "lead#1profile".len() + text.len();
+        assert_eq!(item_bytes(&put), want);
+        assert_eq!(item_bytes(&put_json), want);
     }
 }

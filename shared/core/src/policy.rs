@@ -45,6 +45,24 @@ pub fn check(decl: &AgentDecl, domain: Domain, access: Access) -> Result<(), Acc
     }
 }
 
+/// Checks a write of the item with partition key `pk`: the domain declared, and the key under
+/// one of the agent's own prefixes.
+pub fn check_write(decl: &AgentDecl, domain: Domain, pk: &str) -> Result<(), AccessDenied> {
+    check(decl, domain, Access::Write)?;
+    if decl.owns_key(domain, pk) {
+        Ok(())
+    } else {
+        Err(AccessDenied {
+            agent: decl.name.to_string(),
+            access: Access::Write,
+            what: format!(
+                "key {pk} of domain {} (not one of its prefixes)",
+                domain.as_str()
+            ),
+        })
+    }
+}
+
 /// Checks that the agent declared the event type it emits.
 pub fn check_emit(decl: &AgentDecl, detail_type: &str) -> Result<(), AccessDenied> {
     if decl.emits.contains(&detail_type) {
@@ -70,7 +88,7 @@ mod tests {
             queue: QueueClass::Priority,
             subscriptions: vec![],
             reads: vec![Domain::Customer],
-            writes: vec![Domain::Financial],
+            owns: vec![crate::agent::owns(Domain::Financial, "invoice#")],
             emits: vec!["InvoiceIssued"],
             requests_approvals: false,
             sends_mail: true,
@@ -92,5 +110,20 @@ mod tests {
         assert!(check(&d, Domain::Interaction, Access::Read).is_err());
         assert!(check_emit(&d, "InvoiceIssued").is_ok());
         assert!(check_emit(&d, "LeadScored").is_err());
+    }
+
+    #[test]
+    fn a_write_outside_the_agents_own_prefixes_is_denied() {
+        let d = decl();
+        assert!(check_write(&d, Domain::Financial, "invoice#INV-1").is_ok());
+        // Another agent's record in a domain it may write: refused, naming the key.
+        let err = check_write(&d, Domain::Financial, "journal#2026-11").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "access denied: agent `billing` may not write key journal#2026-11 of domain \
+             financial (not one of its prefixes)"
+        );
+        // An undeclared domain is refused as before, whatever the key.
+        assert!(check_write(&d, Domain::Customer, "invoice#INV-1").is_err());
     }
 }

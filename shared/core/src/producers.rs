@@ -337,7 +337,7 @@ mod tests {
             queue: QueueClass::Priority,
             subscriptions: vec![Subscription { name: "s", pattern }],
             reads: vec![Domain::Customer],
-            writes: vec![],
+            owns: vec![],
             emits,
             requests_approvals: false,
             sends_mail: false,

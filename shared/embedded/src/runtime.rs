@@ -370,7 +370,7 @@ impl Runtime {
                 .map(|events| {
                     let mut report = IngestReport::default();
                     for e in events.iter() {
-                        let n = self.publish_in(tx, e, now, false)?;
+                        let n = self.publish_in(tx, e, None, now, false)?;
                         report.accepted += 1;
                         report.deliveries += n;
                         if n == 0 {
@@ -414,14 +414,17 @@ impl Runtime {
     /// Archives `e` and enqueues it for every agent whose rule matches. Returns deliveries.
     /// `defer`: the deliveries may stay in memory until the worker's unit of work ends (only
     /// a handler's effects, which a savepoint or the whole unit undoes with what they cause).
+    /// `json`: the event's JSON text when it is written already (an emitted event, which the
+    /// engine wrote to size it), else it is written here.
     fn publish_in(
         &self,
         tx: &mut Tx<'_>,
         e: &Event,
+        json: Option<String>,
         now: DateTime<Utc>,
         defer: bool,
     ) -> rusqlite::Result<usize> {
-        let body = e.to_json();
+        let body = json.unwrap_or_else(|| e.to_json());
         let rules = self
             .router
             .route_typed(&e.source, e.detail_type(), body.as_bytes());
@@ -562,9 +565,9 @@ impl Runtime {
                     if let Some(events) = first.take() {
                         let now = self.now();
                         self.store.within_unit(|tx| {
-                            events
-                                .iter()
-                                .try_for_each(|e| self.publish_in(tx, e, now, true).map(|_| ()))
+                            events.iter().try_for_each(|e| {
+                                self.publish_in(tx, e, None, now, true).map(|_| ())
+                            })
                         })?;
                     }
                     let mut n = 0;
@@ -1106,6 +1109,18 @@ impl Runtime {
         if !tx.record_handled(decl.name, &m.event_id, expires_at)? {
             return Err(CommitError::Duplicate);
         }
+        // A refused access the handler went past is audited as on AWS, even if it succeeded.
+        for d in &effects.denials {
+            tx.audit(AuditEntry {
+                at: now,
+                actor: decl.name.into(),
+                action: "denied".into(),
+                domain: d.what.clone(),
+                item: m.event_id.clone(),
+                correlation_id: None,
+                detail: d.to_string(),
+            })?;
+        }
         for w in effects.writes {
             let (pk, sk) = w.key();
             let entry = AuditEntry {
@@ -1121,8 +1136,9 @@ impl Runtime {
             tx.audit(entry)?;
         }
         let defer = self.pending.lock().is_open();
+        let mut texts = effects.emitted_json.into_iter();
         for e in &effects.emitted {
-            self.publish_in(tx, e, now, defer)?;
+            self.publish_in(tx, e, texts.next(), now, defer)?;
         }
         for (seq, draft) in effects.approvals.into_iter().enumerate() {
             let id = approval::approval_id(cause.detail.event_id, decl.name, seq);
@@ -1273,7 +1289,7 @@ impl Runtime {
     ) -> rusqlite::Result<()> {
         let requested: ApprovalRequested = a.requested_event();
         let event = self.runtime_event(a, requested, now, "requested");
-        self.publish_in(tx, &event, now, defer)?;
+        self.publish_in(tx, &event, None, now, defer)?;
         let token = self.signer.token_for(a);
         self.queue_mail(
             tx,
@@ -1403,7 +1419,7 @@ impl Runtime {
         })?;
         let decided: ApprovalDecided = a.decided_event().expect("closed approvals have a decision");
         let event = self.runtime_event(a, decided, now, "decided");
-        self.publish_in(tx, &event, now, false)?;
+        self.publish_in(tx, &event, None, now, false)?;
         Ok(())
     }
 

@@ -56,7 +56,7 @@ impl Scorer {
                     pattern: json!({"detail-type": ["LeadCreated"]}),
                 }],
                 reads: vec![],
-                writes: vec![Domain::Customer],
+                owns: vec![ascent_core::agent::owns(Domain::Customer, "")],
                 emits: vec!["LeadScored"],
                 requests_approvals: true,
                 sends_mail: false,
@@ -80,6 +80,12 @@ impl Agent for Scorer {
             "lead-panic" => panic!("boom on {}", l.lead_id),
             "lead-nosy" => {
                 ctx.get(Domain::Financial, "x", "y").await?;
+            }
+            "lead-bulk" => {
+                for i in 0..50 {
+                    let item = Item::new(format!("bulk#{i}"), "profile", json!({}));
+                    ctx.put(Domain::Customer, item, Condition::Always)?;
+                }
             }
             "lead-flaky" if self.failures_left.load(Ordering::SeqCst) > 0 => {
                 self.failures_left.fetch_sub(1, Ordering::SeqCst);
@@ -136,7 +142,7 @@ impl Counter {
                     pattern: json!({"detail-type": ["LeadScored", "ApprovalDecided"]}),
                 }],
                 reads: vec![],
-                writes: vec![Domain::Performance],
+                owns: vec![ascent_core::agent::owns(Domain::Performance, "")],
                 emits: vec![],
                 requests_approvals: false,
                 sends_mail: false,
@@ -332,6 +338,23 @@ fn undeclared_access_is_denied_audited_and_dead_lettered_at_once() {
             .any(|r| r.entry.action == "denied" && r.entry.actor == "scorer")
     );
     assert_eq!(count(&rt, "LeadScored"), 0);
+}
+
+/// The twin has AWS's limits: 51 writes are 103 transaction items on DynamoDB, so the twin
+/// dead-letters the message at once, naming the limit, and commits none of it.
+#[test]
+fn a_message_whose_effects_exceed_one_dynamodb_transaction_is_dead_lettered_at_once() {
+    let (rt, clock) = twin(0);
+    rt.ingest(&[lead("lead-bulk"), lead("lead-ok")]).unwrap();
+    drain(&rt, &clock);
+    let dl = rt.dead_letters().unwrap();
+    assert_eq!(dl.len(), 1, "the healthy message of the batch is handled");
+    assert_eq!(dl[0].receive_count, 1, "no retry can shrink the effects");
+    assert_eq!(
+        dl[0].reason,
+        "effects exceed AWS's limits: a transaction of 103 items exceeds DynamoDB's 100"
+    );
+    assert_eq!(count(&rt, "LeadScored"), 1);
 }
 
 fn link_token(mail: &Mail) -> (String, String) {

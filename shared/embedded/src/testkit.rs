@@ -123,30 +123,3 @@ impl TestTwin {
         Ok(view)
     }
 }
-
-/// An agent whose every handled message is checked against AWS's limits on one commit
-/// ([`ascent_core::limits`]): effects that would break one fail the message for good (dead
-/// letter, the limit named), as `TransactWriteItems` would on Lambda. For bulk-work tests.
-pub struct WithinLimits(pub Arc<dyn Agent>);
-
-impl WithinLimits {
-    pub fn wrap(agent: Arc<dyn Agent>) -> Arc<dyn Agent> {
-        Arc::new(Self(agent))
-    }
-}
-
-#[async_trait::async_trait]
-impl Agent for WithinLimits {
-    fn declaration(&self) -> &ascent_core::agent::AgentDecl {
-        self.0.declaration()
-    }
-    async fn handle(
-        &self,
-        event: &Event,
-        ctx: &mut ascent_core::Ctx<'_>,
-    ) -> Result<(), ascent_core::AgentError> {
-        self.0.handle(event, ctx).await?;
-        ascent_core::limits::check(ctx.effects())
-            .map_err(|e| ascent_core::AgentError::Invalid(e.to_string()))
-    }
-}

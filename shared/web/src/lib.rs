@@ -232,14 +232,28 @@ async fn decide(
 mod tests;
 
 /// Routes: `GET /unsubscribe/{token}` (a page with one button; a prefetch changes nothing) and
-/// `POST /unsubscribe/{token}` (the opt-out; also what RFC 8058 one-click clients send).
-pub fn unsubscribe_router(desk: Arc<dyn ascent_core::compliance::UnsubscribeDesk>) -> Router {
+/// `POST /unsubscribe/{token}` (the opt-out; also what RFC 8058 one-click clients send). The
+/// page names `company` (`[company] name`) as the sender.
+pub fn unsubscribe_router(
+    desk: Arc<dyn ascent_core::compliance::UnsubscribeDesk>,
+    company: &str,
+) -> Router {
     Router::new()
         .route(
             "/unsubscribe/{token}",
             get(unsubscribe_page).post(unsubscribe_now),
         )
-        .with_state(desk)
+        .with_state(Unsubscribes {
+            desk,
+            company: company.into(),
+        })
+}
+
+/// The unsubscribe pages' state: the desk and the company named as the sender.
+#[derive(Clone)]
+struct Unsubscribes {
+    desk: Arc<dyn ascent_core::compliance::UnsubscribeDesk>,
+    company: Arc<str>,
 }
 
 fn unsubscribe_error(e: ascent_core::compliance::UnsubscribeError) -> Response {
@@ -262,31 +276,31 @@ fn unsubscribe_error(e: ascent_core::compliance::UnsubscribeError) -> Response {
     }
 }
 
-async fn unsubscribe_page(
-    State(desk): State<Arc<dyn ascent_core::compliance::UnsubscribeDesk>>,
-    Path(token): Path<String>,
-) -> Response {
-    match desk.address(&token).await {
+/// The question the unsubscribe page asks, with its one button.
+fn unsubscribe_question(company: &str, email: &str, token: &str) -> String {
+    format!(
+        "<p>Stop sales and marketing email from {} to <b>{}</b>?</p>\
+         <form method=\"post\" action=\"/unsubscribe/{}\">\
+         <button class=\"reject\" type=\"submit\">Unsubscribe</button></form>",
+        escape(company),
+        escape(email),
+        escape(token)
+    )
+}
+
+async fn unsubscribe_page(State(u): State<Unsubscribes>, Path(token): Path<String>) -> Response {
+    match u.desk.address(&token).await {
         Ok(email) => page(
             StatusCode::OK,
             "Unsubscribe",
-            &format!(
-                "<p>Stop sales and marketing email from Ascent XR to <b>{}</b>?</p>\
-                 <form method=\"post\" action=\"/unsubscribe/{}\">\
-                 <button class=\"reject\" type=\"submit\">Unsubscribe</button></form>",
-                escape(&email),
-                escape(&token)
-            ),
+            &unsubscribe_question(&u.company, &email, &token),
         ),
         Err(e) => unsubscribe_error(e),
     }
 }
 
-async fn unsubscribe_now(
-    State(desk): State<Arc<dyn ascent_core::compliance::UnsubscribeDesk>>,
-    Path(token): Path<String>,
-) -> Response {
-    match desk.unsubscribe(&token).await {
+async fn unsubscribe_now(State(u): State<Unsubscribes>, Path(token): Path<String>) -> Response {
+    match u.desk.unsubscribe(&token).await {
         Ok(email) => page(
             StatusCode::OK,
             "You are unsubscribed",
@@ -296,5 +310,21 @@ async fn unsubscribe_now(
             ),
         ),
         Err(e) => unsubscribe_error(e),
+    }
+}
+
+#[cfg(test)]
+mod unsubscribe_tests {
+    use super::*;
+
+    #[test]
+    fn the_page_names_the_configured_company() {
+        let q = unsubscribe_question("Ascent XR", "ana@boreal.example", "ab12");
+        assert!(q.starts_with(
+            "<p>Stop sales and marketing email from Ascent XR to <b>ana@boreal.example</b>?</p>"
+        ));
+        let q = unsubscribe_question("Boreal & Co", "ana@boreal.example", "ab12");
+        assert!(q.contains("email from Boreal &amp; Co to"), "{q}");
+        assert!(!q.contains("Ascent"));
     }
 }

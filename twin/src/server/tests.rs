@@ -155,23 +155,237 @@ async fn a_key_written_twice_in_a_whole_event_is_refused_naming_it() {
     assert!(!text.contains("evil@x.example"), "{text}");
 }
 
-#[tokio::test]
-async fn status_lists_agents_and_queue_depths() {
-    let rt = rt();
-    let r = router(rt.clone());
-    post(&r, &entry("LeadCreated", lead()).to_string()).await;
+/// lead-generation's entry of `GET /status`.
+async fn lead_generation_status(r: Router) -> Value {
     let res = r
         .oneshot(Request::get("/status").body(Body::empty()).unwrap())
         .await
         .unwrap();
     let v: Value =
         serde_json::from_slice(&to_bytes(res.into_body(), 1 << 20).await.unwrap()).unwrap();
-    let lg = v["agents"]
+    v["agents"]
         .as_array()
         .unwrap()
         .iter()
         .find(|a| a["agent"] == "lead-generation")
-        .unwrap();
+        .unwrap()
+        .clone()
+}
+
+#[tokio::test]
+async fn status_lists_agents_and_queue_depths() {
+    let rt = rt();
+    let r = router(rt.clone());
+    post(&r, &entry("LeadCreated", lead()).to_string()).await;
+    let lg = lead_generation_status(r).await;
     assert_eq!(lg["visible"], 1);
     assert_eq!(lg["queue"], "priority");
+}
+
+/// A PutEvents call through EventBridge's JSON protocol at `/`, as an SDK sends it.
+async fn put_events_amz(
+    r: &Router,
+    target: &str,
+    extra: &[(&str, &str)],
+    body: &str,
+) -> (StatusCode, Value) {
+    let mut req = Request::post("/")
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amz-target", target);
+    for (k, v) in extra {
+        req = req.header(*k, *v);
+    }
+    let res = r
+        .clone()
+        .oneshot(req.body(Body::from(body.to_string())).unwrap())
+        .await
+        .unwrap();
+    let s = res.status();
+    assert_eq!(res.headers()["content-type"], "application/x-amz-json-1.1");
+    let b = to_bytes(res.into_body(), 1 << 20).await.unwrap();
+    (s, serde_json::from_slice(&b).unwrap())
+}
+
+const SIGNED_BY_CRM: &str = "AWS4-HMAC-SHA256 Credential=ascent.crm/20260302/us-east-1/events/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=00";
+
+#[tokio::test]
+async fn put_events_through_the_sdk_protocol_takes_the_path_of_post_events() {
+    let rt = rt();
+    let r = router(rt.clone());
+    let mut bad = lead();
+    bad["company_size"] = json!(-5);
+    let mut timed = entry("LeadCreated", lead());
+    timed["Time"] = json!(1772442000);
+    timed["EventBusName"] = json!("ascent-dev");
+    let forged =
+        json!({"Source": "ascent.approvals", "DetailType": "ApprovalDecided", "Detail": "{}"});
+    let body = json!({"Entries": [entry("LeadCreated", lead()), entry("LeadCreated", bad), timed, forged]});
+    let (s, v) = put_events_amz(&r, "AWSEvents.PutEvents", &[], &body.to_string()).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["FailedEntryCount"], 2);
+    assert!(v["Entries"][0]["EventId"].is_string(), "{v}");
+    assert_eq!(v["Entries"][1]["ErrorCode"], "InvalidArgument");
+    assert!(
+        v["Entries"][1]["ErrorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("detail.payload.company_size")
+    );
+    assert!(v["Entries"][2]["EventId"].is_string(), "{v}");
+    assert_eq!(v["Entries"][3]["ErrorCode"], "InvalidArgument");
+    // The same answer as `POST /events` gives, entry by entry.
+    let body = json!({"Entries": [entry("LeadCreated", lead()), forged_entry()]}).to_string();
+    let (_, amz) = put_events_amz(&r, "AWSEvents.PutEvents", &[], &body).await;
+    let (_, plain) = post(&r, &body).await;
+    assert_eq!(amz["Entries"][1], plain["Entries"][1]);
+    // Every entry refused: still 200, as PutEvents answers.
+    let (s, v) = put_events_amz(
+        &r,
+        "AWSEvents.PutEvents",
+        &[],
+        &json!({"Entries": [forged_entry()]}).to_string(),
+    )
+    .await;
+    assert_eq!(
+        (s, v["FailedEntryCount"].clone()),
+        (StatusCode::OK, json!(1))
+    );
+    let lg = lead_generation_status(r).await;
+    assert_eq!(lg["visible"], 4);
+}
+
+fn forged_entry() -> Value {
+    let mut e = entry("LeadCreated", lead());
+    e["Source"] = json!("ascent.agent.lead-generation");
+    e
+}
+
+#[tokio::test]
+async fn a_caller_signing_as_a_producer_speaks_only_for_it() {
+    let r = router(rt());
+    let mut web = entry("LeadCreated", lead());
+    web["Source"] = json!("ascent.web");
+    let body = json!({"Entries": [entry("LeadCreated", lead()), web]}).to_string();
+    let (s, v) = put_events_amz(
+        &r,
+        "AWSEvents.PutEvents",
+        &[("authorization", SIGNED_BY_CRM)],
+        &body,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["FailedEntryCount"], 1, "{v}");
+    assert!(v["Entries"][0]["EventId"].is_string());
+    assert_eq!(
+        v["Entries"][1]["ErrorCode"],
+        "NotAuthorizedForSourceException"
+    );
+    // An access key id that names no source: the entry still meets the producer check of
+    // `POST /events` (`LeadCreated` comes only from `ascent.crm`).
+    let other = SIGNED_BY_CRM.replace("ascent.crm", "AKIAIOSFODNN7EXAMPLE");
+    let (_, v) = put_events_amz(
+        &r,
+        "AWSEvents.PutEvents",
+        &[("authorization", &other)],
+        &body,
+    )
+    .await;
+    assert_eq!(v["FailedEntryCount"], 1, "{v}");
+    assert_eq!(v["Entries"][1]["ErrorCode"], "InvalidArgument");
+    assert!(
+        v["Entries"][1]["ErrorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("comes only from `ascent.crm`")
+    );
+}
+
+#[tokio::test]
+async fn the_sdk_protocol_refuses_in_aws_error_shapes() {
+    let r = router(rt());
+    let one = json!({"Entries": [entry("LeadCreated", lead())]}).to_string();
+    let (s, v) = put_events_amz(&r, "AWSEvents.ListRules", &[], &one).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["__type"], "UnknownOperationException");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("AWSEvents.ListRules")
+    );
+    let many: Vec<Value> = (0..11).map(|_| entry("LeadCreated", lead())).collect();
+    let (s, v) = put_events_amz(
+        &r,
+        "AWSEvents.PutEvents",
+        &[],
+        &json!({"Entries": many}).to_string(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["__type"], "ValidationException");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("less than or equal to 10"),
+        "{v}"
+    );
+    let (s, v) = put_events_amz(&r, "AWSEvents.PutEvents", &[], "{not json").await;
+    assert_eq!(
+        (s, v["__type"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("SerializationException"))
+    );
+    let (s, v) = put_events_amz(
+        &r,
+        "AWSEvents.PutEvents",
+        &[("origin", "http://evil.example")],
+        &one,
+    )
+    .await;
+    assert_eq!(
+        (s, v["__type"].as_str()),
+        (StatusCode::FORBIDDEN, Some("AccessDeniedException"))
+    );
+    // A twin with an events token takes it as the SDK's session token.
+    let token = "t".repeat(40);
+    let guarded = router_with(
+        rt(),
+        Arc::new(EventsAccess::new(Some(token.clone()), vec![])),
+        &crate::http::Limits::default(),
+        "Co",
+    );
+    let (s, v) = put_events_amz(
+        &guarded,
+        "AWSEvents.PutEvents",
+        &[("authorization", SIGNED_BY_CRM)],
+        &one,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(v["__type"], "UnrecognizedClientException");
+    assert!(
+        v["message"].as_str().unwrap().contains("AWS_SESSION_TOKEN"),
+        "{v}"
+    );
+    let (s, v) = put_events_amz(
+        &guarded,
+        "AWSEvents.PutEvents",
+        &[
+            ("authorization", SIGNED_BY_CRM),
+            ("x-amz-security-token", &token),
+        ],
+        &one,
+    )
+    .await;
+    assert_eq!(
+        (s, v["FailedEntryCount"].clone()),
+        (StatusCode::OK, json!(0)),
+        "{v}"
+    );
+    // `GET /` is still the index page.
+    let res = r
+        .oneshot(Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
 }

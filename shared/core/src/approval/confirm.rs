@@ -321,7 +321,7 @@ mod tests {
             queue: QueueClass::Priority,
             subscriptions: vec![],
             reads,
-            writes: vec![],
+            owns: vec![],
             emits: vec![],
             requests_approvals: true,
             sends_mail: false,

@@ -1,8 +1,10 @@
 //! The sections of `ascent.toml` that several agents or the hosts read: the company, mail,
-//! links, currency, approvals, plans and the sales team. Each agent's own section is typed in
+//! links, the schedule, currency, approvals, plans and the sales team. Each agent's own section is typed in
 //! its crate.
 
-use super::rules::{check_currency, check_email, check_hhmm, check_non_negative, check_time_zone};
+use super::rules::{
+    check_currency, check_email, check_hhmm, check_non_negative, check_time_zone, parse_hhmm,
+};
 use super::{ConfigError, ConfigFile, Invalid, Validate};
 use crate::approval::ApprovalPolicy;
 use crate::money::FxRates;
@@ -73,6 +75,37 @@ impl Validate for Links {
             }
         }
         Ok(())
+    }
+}
+
+/// `[schedule]`: when the daily schedule fires (dunning, reminders, outreach steps, the month
+/// close, …). A deploy-time setting on AWS: `ascent infra` writes it into the EventBridge
+/// Scheduler's cron, so a change needs the template regenerated and deployed; the twin reads it
+/// at start.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    /// Time of day (UTC, `HH:MM`) of the daily run.
+    pub daily_at: String,
+}
+
+impl Schedule {
+    /// The daily run's time of day, UTC.
+    pub fn daily_time(&self) -> chrono::NaiveTime {
+        parse_hhmm("daily_at", &self.daily_at).expect("validated with the file")
+    }
+
+    /// The EventBridge Scheduler expression of the daily run (`cron(0 6 * * ? *)`, UTC).
+    pub fn daily_cron(&self) -> String {
+        use chrono::Timelike;
+        let t = self.daily_time();
+        format!("cron({} {} * * ? *)", t.minute(), t.hour())
+    }
+}
+
+impl Validate for Schedule {
+    fn validate(&self) -> Result<(), Invalid> {
+        check_hhmm("daily_at", &self.daily_at)
     }
 }
 
@@ -356,5 +389,41 @@ impl HostSettings {
             approvals: file.section("approvals")?,
             mail: file.section("mail")?,
         })
+    }
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use super::*;
+
+    fn schedule(daily_at: &str) -> Result<Schedule, ConfigError> {
+        let text = ConfigFile::shipped().text().replace(
+            "daily_at = \"06:00\"",
+            &format!("daily_at = \"{daily_at}\""),
+        );
+        ConfigFile::parse("x.toml", text)?.section("schedule")
+    }
+
+    #[test]
+    fn the_shipped_daily_run_is_at_six_utc() {
+        let s = schedule("06:00").unwrap();
+        assert_eq!(s.daily_time().to_string(), "06:00:00");
+        assert_eq!(s.daily_cron(), "cron(0 6 * * ? *)");
+    }
+
+    #[test]
+    fn another_time_gives_another_cron() {
+        assert_eq!(
+            schedule("23:45").unwrap().daily_cron(),
+            "cron(45 23 * * ? *)"
+        );
+    }
+
+    #[test]
+    fn a_bad_time_is_refused_with_its_key_and_line() {
+        let e = schedule("6 am").unwrap_err();
+        assert_eq!(e.path, "schedule.daily_at");
+        assert!(e.line.is_some());
+        assert!(schedule("24:00").is_err());
     }
 }

@@ -4,10 +4,23 @@
 //! pattern with the `source` condition of its detail-types' producers added
 //! ([`Producers::authenticate`]), so an event is delivered only from a producer of its type.
 //!
-//! Matching is done by `quamina` (the automaton matcher designed for EventBridge-style
-//! patterns). Quamina has no `$or`, so a pattern with `$or` is expanded into its branches, each
-//! added under the same rule id. Patterns are validated first: an unknown operator is an error
-//! here, as on AWS (the local AWS emulator would silently match everything).
+//! Patterns are validated first ([`validate_pattern`], in `pattern.rs`): every pattern
+//! EventBridge refuses is refused, naming the field and the rule. Keys with dots are expanded
+//! into the fields they name (`{"a.b": [1]}` is `{"a": {"b": [1]}}`, as aws/event-ruler
+//! compiles it), and each pattern into its `$or` branches. A branch made only of what
+//! `quamina` (the automaton matcher designed for EventBridge-style patterns) gets right goes to
+//! quamina: exact strings, booleans and null, prefix, suffix, wildcard without escapes,
+//! `exists: true`, anything-but of strings. Every other branch is evaluated by `matcher.rs` on
+//! the parsed event, because quamina 0.x gets them wrong (issue 21): numeric ranges admit an
+//! exclusive lower bound, IPv6 `cidr` never matches, several `exists: false` fail, numbers
+//! compare as text, prefix/suffix with equals-ignore-case are refused, equals-ignore-case folds
+//! differently from aws/event-ruler, and anything-but of prefix/suffix/wildcard/equals-ignore-
+//! case is missing. quamina also reads an event key with a dot as a name where event-ruler
+//! reads a path: an event that may have such a key naming a field quamina's branches nest
+//! (found by one pass over its bytes) is evaluated by `matcher.rs` for those branches too.
+//! `matcher.rs` implements all of EventBridge's semantics (the conformance suite,
+//! `tests/pattern_conformance.rs`, runs every case through both paths), so quamina is the fast
+//! path, not the definition.
 
 use crate::agent::{AgentDecl, QueueClass};
 use crate::producers::Producers;
@@ -16,16 +29,18 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 
-const OPERATORS: &[&str] = &[
-    "prefix",
-    "suffix",
-    "wildcard",
-    "anything-but",
-    "numeric",
-    "exists",
-    "equals-ignore-case",
-    "cidr",
-];
+mod matcher;
+mod pattern;
+
+pub use pattern::validate_pattern;
+
+/// Does a valid pattern match `event`, by EventBridge's semantics? The evaluator alone, without
+/// quamina (the router uses quamina for the branches it gets right; both must agree).
+pub fn pattern_matches(pattern: &Value, event: &Value) -> bool {
+    pattern
+        .as_object()
+        .is_some_and(|p| matcher::matches_as_written(p, event))
+}
 
 /// A pattern EventBridge would refuse.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -57,8 +72,21 @@ impl Rule {
 pub struct Router {
     matcher: Quamina<u32>,
     rules: Vec<Rule>,
-    /// Per quamina pattern id: the rule and the leaves quamina cannot evaluate itself.
-    branches: Vec<(u32, Vec<Residual>)>,
+    /// Per quamina pattern id: the rule, or the native branch it watches.
+    branches: Vec<Hit>,
+    /// Branches quamina does not get right, by rule: evaluated by [`matcher::matches`].
+    evaluated: Vec<(u32, Map<String, Value>)>,
+    /// The branches given to quamina that nest fields, by rule, for events quamina does not
+    /// read right: those with a key with dots that may name a field of theirs (quamina takes
+    /// `"a.b"` for a name, aws/event-ruler for the path `a`, `b`). Each is watched by a quamina
+    /// pattern of its top-level conditions alone (which keys with dots do not change): only an
+    /// event that meets them and not the whole branch is looked at closer.
+    native: Vec<(u32, Map<String, Value>)>,
+    /// Native branches without top-level conditions: always looked at closer.
+    unwatched: Vec<usize>,
+    /// What such a key starts with: `"` and a name the native branches nest fields in
+    /// (`"detail`, `"payload`); empty when no native branch nests.
+    nesting_keys: Vec<Vec<u8>>,
     /// The detail-type fast path ([`Router::route_typed`]): rules with a branch that names
     /// detail-types, and perhaps sources, and nothing else, by detail-type (in declaration
     /// order) with the sources the branch allows (`None`: any).
@@ -67,6 +95,15 @@ pub struct Router {
     /// its detail-types, when every event goes through the matcher.
     matched_types: Option<HashSet<String>>,
     producers: Producers,
+}
+
+/// What a quamina pattern stands for.
+#[derive(Clone, Copy, Debug)]
+enum Hit {
+    /// A branch of this rule.
+    Rule(u32),
+    /// The top-level conditions of this native branch (an index of `Router::native`).
+    Watch(usize),
 }
 
 /// A rule the fast path knows from the detail-type: its id, and the sources its branch allows
@@ -96,185 +133,33 @@ fn named_types(branch: &Value) -> Option<NamedTypes> {
     Some((types, sources.filter(|_| only)))
 }
 
-/// A leaf with a negated string operator (`anything-but` + prefix/suffix/wildcard/
-/// equals-ignore-case), which quamina lacks: quamina checks the field exists, this checks the rest.
-#[derive(Clone, Debug)]
-struct Residual {
-    path: Vec<String>,
-    matchers: Vec<Value>,
-}
-
-impl Residual {
-    fn holds(&self, event: &Value) -> bool {
-        let mut values = vec![event];
-        for k in &self.path {
-            values = values
-                .into_iter()
-                .flat_map(|v| match v {
-                    Value::Array(a) => a.iter().filter_map(|x| x.get(k)).collect::<Vec<_>>(),
-                    other => other.get(k).into_iter().collect(),
-                })
-                .collect();
-        }
-        let scalars: Vec<&Value> = values
-            .into_iter()
-            .flat_map(|v| match v {
-                Value::Array(a) => a.iter().collect::<Vec<_>>(),
-                other => vec![other],
-            })
-            .collect();
-        scalars
-            .iter()
-            .any(|v| self.matchers.iter().any(|m| leaf_matches(m, v)))
-    }
-}
-
-/// String-level evaluation of one matcher (used only for residual leaves).
-fn leaf_matches(m: &Value, v: &Value) -> bool {
-    let Value::Object(op) = m else {
-        return m == v;
-    };
-    let s = v.as_str();
-    match op.iter().next() {
-        Some((k, arg)) if k == "prefix" => {
-            s.zip(arg.as_str()).is_some_and(|(s, p)| s.starts_with(p))
-        }
-        Some((k, arg)) if k == "suffix" => s.zip(arg.as_str()).is_some_and(|(s, p)| s.ends_with(p)),
-        Some((k, arg)) if k == "wildcard" => s.zip(arg.as_str()).is_some_and(|(s, p)| glob(p, s)),
-        Some((k, arg)) if k == "equals-ignore-case" => s
-            .zip(arg.as_str())
-            .is_some_and(|(s, p)| s.eq_ignore_ascii_case(p)),
-        Some((k, Value::Object(inner))) if k == "anything-but" => {
-            let (ik, iv) = inner.iter().next().expect("validated");
-            let candidates: Vec<&Value> = match iv {
-                Value::Array(a) => a.iter().collect(),
-                one => vec![one],
-            };
-            !candidates.iter().any(|c| {
-                let mut single = Map::new();
-                single.insert(ik.clone(), (*c).clone());
-                leaf_matches(&Value::Object(single), v)
-            })
-        }
-        Some((k, Value::Array(a))) if k == "anything-but" => !a.contains(v),
-        Some((k, other)) if k == "anything-but" => other != v,
-        _ => false,
-    }
-}
-
-/// EventBridge wildcard: `*` matches any run of characters.
-fn glob(pattern: &str, s: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == s;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !s.starts_with(first) || s.len() < first.len() + last.len() || !s.ends_with(last) {
-        return false;
-    }
-    let mut rest = &s[first.len()..s.len() - last.len()];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
-        }
-    }
-    true
-}
-
-/// Replaces leaves quamina cannot evaluate by `exists: true` and returns them as residuals.
-fn split_residuals(p: &Value, path: &mut Vec<String>, out: &mut Vec<Residual>) -> Value {
-    let Value::Object(m) = p else {
-        return p.clone();
-    };
-    let mut copy = Map::new();
-    for (k, v) in m {
-        path.push(k.clone());
-        let nv = match v {
-            Value::Object(_) => split_residuals(v, path, out),
-            Value::Array(vals) if vals.iter().any(needs_residual) => {
-                out.push(Residual {
-                    path: path.clone(),
-                    matchers: vals.clone(),
-                });
-                serde_json::json!([{"exists": true}])
+/// Can quamina evaluate this branch (no `$or`) exactly as EventBridge does?
+fn quamina_safe(branch: &Map<String, Value>) -> bool {
+    branch.iter().all(|(k, v)| {
+        !k.contains('.')
+            && match v {
+                Value::Object(sub) => quamina_safe(sub),
+                Value::Array(conds) => conds.iter().all(quamina_leaf),
+                _ => false,
             }
-            other => other.clone(),
-        };
-        path.pop();
-        copy.insert(k.clone(), nv);
-    }
-    Value::Object(copy)
-}
-
-fn needs_residual(v: &Value) -> bool {
-    v.get("anything-but").is_some_and(|ab| {
-        ab.as_object().is_some_and(|o| {
-            o.keys().any(|k| {
-                matches!(
-                    k.as_str(),
-                    "prefix" | "suffix" | "wildcard" | "equals-ignore-case"
-                )
-            })
-        })
     })
 }
 
-/// Checks a pattern's shape and operators.
-pub fn validate_pattern(pattern: &Value) -> Result<(), String> {
-    fn object(m: &Map<String, Value>, path: &str) -> Result<(), String> {
-        if m.is_empty() {
-            return Err(format!("`{path}` is an empty object"));
-        }
-        for (k, v) in m {
-            let here = if path.is_empty() {
-                k.clone()
-            } else {
-                format!("{path}.{k}")
-            };
-            if k == "$or" {
-                let Value::Array(alts) = v else {
-                    return Err(format!("`{here}` must be an array of patterns"));
-                };
-                if alts.len() < 2 {
-                    return Err(format!("`{here}` needs at least two alternatives"));
-                }
-                for a in alts {
-                    match a {
-                        Value::Object(o) => object(o, path)?,
-                        _ => return Err(format!("`{here}` alternatives must be objects")),
-                    }
-                }
-                continue;
-            }
-            match v {
-                Value::Object(o) => object(o, &here)?,
-                Value::Array(vals) => {
-                    if vals.is_empty() {
-                        return Err(format!("`{here}` has an empty array"));
-                    }
-                    for val in vals {
-                        if let Value::Object(op) = val {
-                            if op.len() != 1 {
-                                return Err(format!("`{here}`: a matcher object has one operator"));
-                            }
-                            let name = op.keys().next().expect("one key");
-                            if !OPERATORS.contains(&name.as_str()) {
-                                return Err(format!("`{here}`: unknown operator `{name}`"));
-                            }
-                        } else if val.is_array() {
-                            return Err(format!("`{here}`: nested arrays are not allowed"));
-                        }
-                    }
-                }
-                _ => return Err(format!("`{here}` must be an array of values or an object")),
-            }
-        }
-        Ok(())
-    }
-    match pattern {
-        Value::Object(m) => object(m, ""),
-        _ => Err("a pattern must be a JSON object".into()),
+fn quamina_leaf(c: &Value) -> bool {
+    match c {
+        Value::String(_) | Value::Bool(_) | Value::Null => true,
+        Value::Object(op) => match op.iter().next() {
+            Some((k, Value::String(s))) => match k.as_str() {
+                "prefix" | "suffix" => true,
+                "wildcard" => !s.contains('\\'),
+                "anything-but" => true,
+                _ => false,
+            },
+            Some((k, Value::Bool(true))) => k == "exists",
+            Some((k, Value::Array(a))) => k == "anything-but" && a.iter().all(Value::is_string),
+            _ => false,
+        },
+        _ => false,
     }
 }
 
@@ -386,6 +271,10 @@ impl Router {
         let mut matcher = Quamina::<u32>::new();
         let mut rules = Vec::new();
         let mut branches = Vec::new();
+        let mut evaluated = Vec::new();
+        let mut native_branches = Vec::new();
+        let mut unwatched = Vec::new();
+        let mut nesting: HashSet<String> = HashSet::new();
         let mut by_type: HashMap<String, Vec<TypedRule>> = HashMap::new();
         let mut matched_types = Some(HashSet::new());
         for d in decls {
@@ -410,7 +299,15 @@ impl Router {
                     pattern,
                 };
                 let rule_id = rules.len() as u32;
-                for branch in expand_or(&rule.pattern) {
+                // Keys with dots expanded into the fields they name, as aws/event-ruler does.
+                let expanded = rule
+                    .pattern
+                    .as_object()
+                    .map(|m| pattern::expand_keys(m, ""))
+                    .transpose()
+                    .map_err(err)?
+                    .map_or(Value::Null, Value::Object);
+                for branch in expand_or(&expanded) {
                     match named_types(&branch) {
                         Some((types, Some(sources))) => {
                             for t in types {
@@ -427,21 +324,54 @@ impl Router {
                         }
                         None => matched_types = None,
                     }
-                    let mut residuals = Vec::new();
-                    let native = split_residuals(&branch, &mut Vec::new(), &mut residuals);
-                    let branch_id = branches.len() as u32;
-                    matcher
-                        .add_pattern(branch_id, &native.to_string())
-                        .map_err(|e| err(e.to_string()))?;
-                    branches.push((rule_id, residuals));
+                    match branch {
+                        Value::Object(b) if !quamina_safe(&b) => evaluated.push((rule_id, b)),
+                        native => {
+                            let branch_id = branches.len() as u32;
+                            matcher
+                                .add_pattern(branch_id, &native.to_string())
+                                .map_err(|e| err(e.to_string()))?;
+                            branches.push(Hit::Rule(rule_id));
+                            if let Value::Object(b) = native
+                                && b.values().any(Value::is_object)
+                            {
+                                nesting_names(&b, &mut nesting);
+                                let top: Map<String, Value> = b
+                                    .iter()
+                                    .filter(|(_, v)| v.is_array())
+                                    .map(|(k, v)| (k.clone(), v.clone()))
+                                    .collect();
+                                let index = native_branches.len();
+                                if top.is_empty() {
+                                    unwatched.push(index);
+                                } else {
+                                    let watch_id = branches.len() as u32;
+                                    matcher
+                                        .add_pattern(watch_id, &Value::Object(top).to_string())
+                                        .map_err(|e| err(e.to_string()))?;
+                                    branches.push(Hit::Watch(index));
+                                }
+                                native_branches.push((rule_id, b));
+                            }
+                        }
+                    }
                 }
                 rules.push(rule);
             }
         }
+        let mut nesting_keys: Vec<Vec<u8>> = nesting
+            .into_iter()
+            .map(|n| [b"\"", n.as_bytes()].concat())
+            .collect();
+        nesting_keys.sort();
         Ok(Self {
             matcher,
             rules,
             branches,
+            evaluated,
+            native: native_branches,
+            unwatched,
+            nesting_keys,
             by_type,
             matched_types,
             producers,
@@ -510,19 +440,40 @@ impl Router {
             .matcher
             .matches_for_event(event_json)
             .unwrap_or_default();
-        let mut parsed: Option<Value> = None;
-        hits.into_iter()
-            .filter_map(|b| {
-                let (rule, residuals) = &self.branches[b as usize];
-                if residuals.is_empty() {
-                    return Some(*rule);
-                }
-                let event = parsed.get_or_insert_with(|| {
-                    serde_json::from_slice(event_json).unwrap_or(Value::Null)
-                });
-                residuals.iter().all(|r| r.holds(event)).then_some(*rule)
-            })
-            .collect()
+        let mut ids: Vec<u32> = Vec::with_capacity(hits.len());
+        let mut watched: Vec<usize> = Vec::new();
+        for b in hits {
+            match self.branches[b as usize] {
+                Hit::Rule(rule) => ids.push(rule),
+                Hit::Watch(n) => watched.push(n),
+            }
+        }
+        // quamina reads `{"a.b": 1}` as the name `a.b`; event-ruler (and the evaluator) as `b`
+        // inside `a`. A nesting branch whose top-level conditions hold but which quamina did not
+        // match is evaluated, when the event may have a key with dots naming a nested field.
+        watched.extend(&self.unwatched);
+        watched.retain(|&n| !ids.contains(&self.native[n].0));
+        let closer = !watched.is_empty() && may_nest_by_dots(event_json, &self.nesting_keys);
+        if !self.evaluated.is_empty() || closer {
+            let parsed: Value = serde_json::from_slice(event_json).unwrap_or(Value::Null);
+            let event = matcher::expand_event(&parsed);
+            ids.extend(
+                self.evaluated
+                    .iter()
+                    .filter(|(_, p)| matcher::matches(p, &event))
+                    .map(|(rule, _)| *rule),
+            );
+            if closer {
+                ids.extend(
+                    watched
+                        .iter()
+                        .map(|&n| &self.native[n])
+                        .filter(|(_, p)| matcher::matches(p, &event))
+                        .map(|(rule, _)| *rule),
+                );
+            }
+        }
+        ids
     }
 
     /// Explains every rule against an event, condition by condition.
@@ -541,13 +492,67 @@ impl Router {
                     .map(|b| leaves(b, &mut Vec::new()))
                     .map(|ls| {
                         ls.into_iter()
-                            .map(|(path, cond)| check_leaf(&path, cond, event, &bytes))
+                            .map(|(path, cond)| check_leaf(&path, cond, event))
                             .collect()
                     })
                     .collect(),
             })
             .collect()
     }
+}
+
+/// The names `branch` nests fields in (`detail` and `payload` of
+/// `{"detail": {"payload": {"kind": […]}}}`).
+fn nesting_names(branch: &Map<String, Value>, out: &mut HashSet<String>) {
+    for (k, v) in branch {
+        if let Value::Object(sub) = v {
+            out.insert(k.clone());
+            nesting_names(sub, out);
+        }
+    }
+}
+
+/// Whether the event (JSON text) may have a key with dots whose first name is one the native
+/// branches nest fields in (`"detail.payload"`, `"payload.kind"`): a `.` right after `"` and
+/// one of `keys`. A `\u` escape anywhere counts too (it may write a name or a dot; rare in
+/// events). One pass over the bytes, 32 at a time (a loop the compiler turns into vector
+/// compares), looking closer only at a `.` or a `\`.
+fn may_nest_by_dots(json: &[u8], keys: &[Vec<u8>]) -> bool {
+    const CHUNK: usize = 32;
+    let closer = |i: usize| -> bool {
+        if json[i] == b'.' {
+            let before = &json[..i];
+            keys.iter().any(|k| before.ends_with(k))
+        } else {
+            // `\u…`, or an escape inside a name the branches nest in (`a\"b`).
+            json.get(i + 1) == Some(&b'u')
+                || keys
+                    .iter()
+                    .any(|k| k[1..].iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20))
+        }
+    };
+    let mut chunks = json.chunks_exact(CHUNK);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let chunk: &[u8; CHUNK] = chunk.try_into().expect("exact chunks");
+        let mut seen = 0u8;
+        for &b in chunk {
+            seen |= u8::from(b == b'.') | u8::from(b == b'\\');
+        }
+        if seen != 0 {
+            for (j, &b) in chunk.iter().enumerate() {
+                if (b == b'.' || b == b'\\') && closer(at + j) {
+                    return true;
+                }
+            }
+        }
+        at += CHUNK;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .enumerate()
+        .any(|(j, &b)| (b == b'.' || b == b'\\') && closer(at + j))
 }
 
 fn leaves(p: &Value, path: &mut Vec<String>) -> Vec<(Vec<String>, Value)> {
@@ -566,19 +571,16 @@ fn leaves(p: &Value, path: &mut Vec<String>) -> Vec<(Vec<String>, Value)> {
     out
 }
 
-fn check_leaf(path: &[String], condition: Value, event: &Value, bytes: &str) -> ConditionCheck {
+fn check_leaf(path: &[String], condition: Value, event: &Value) -> ConditionCheck {
     let mut single = condition.clone();
     for k in path.iter().rev() {
         let mut m = Map::new();
         m.insert(k.clone(), single);
         single = Value::Object(m);
     }
-    let mut residuals = Vec::new();
-    let native = split_residuals(&single, &mut Vec::new(), &mut residuals);
-    let mut q = Quamina::<u8>::new();
-    let met = q.add_pattern(0, &native.to_string()).is_ok()
-        && q.has_matches(bytes.as_bytes()).unwrap_or(false)
-        && residuals.iter().all(|r| r.holds(event));
+    let met = single
+        .as_object()
+        .is_some_and(|p| matcher::matches_as_written(p, event));
     let mut actual = event;
     for k in path {
         actual = actual.get(k).unwrap_or(&Value::Null);
@@ -604,7 +606,7 @@ mod tests {
             queue: QueueClass::Priority,
             subscriptions: vec![Subscription { name: "s", pattern }],
             reads: vec![],
-            writes: vec![],
+            owns: vec![],
             emits: vec![],
             requests_approvals: false,
             sends_mail: false,
@@ -853,6 +855,44 @@ mod tests {
             ["plain", "from-s"]
         );
         assert!(named.route_typed("s", "E", b"not even json").is_empty());
+    }
+
+    #[test]
+    fn keys_with_dots_in_events_reach_nested_patterns_however_written() {
+        let d = decl(
+            "a",
+            json!({"detail-type": ["X"], "detail": {"payload": {"kind": ["k"]}}}),
+        );
+        let r = Router::verbatim([&d]).unwrap();
+        assert!(r.evaluated.is_empty(), "quamina routes the pattern");
+        for event in [
+            r#"{"detail-type":"X","detail":{"payload":{"kind":"k"}}}"#,
+            r#"{"detail-type":"X","detail.payload.kind":"k"}"#,
+            r#"{"detail-type":"X","detail":{"payload.kind":"k"}}"#,
+            r#"{"detail-type":"X","detail" : {"payload\u002ekind" : "k"}}"#,
+            r#"{"detail-type":"X","d\u0065tail.payload":{"kind":"k"}}"#,
+            r#"{"detail-type":"X","detail.payload":[{"kind":"j"},{"kind":"k"}]}"#,
+        ] {
+            assert_eq!(r.route(event.as_bytes()).len(), 1, "{event}");
+        }
+        for event in [
+            r#"{"detail-type":"X","detail":{"payload.kind":"j"}}"#,
+            r#"{"detail-type":"Y","detail.payload.kind":"k"}"#,
+        ] {
+            assert!(r.route(event.as_bytes()).is_empty(), "{event}");
+        }
+        // Dots elsewhere (values, other names) do not send an event to the evaluator.
+        let keys = &r.nesting_keys;
+        assert_eq!(keys, &[b"\"detail".to_vec(), b"\"payload".to_vec()]);
+        for plain in [
+            r#"{"source":"ascent.crm","detail":{"payload":{"email":"a@b.example","x":301.8}}}"#,
+            r#"{"detail":{"payload":{"note":"see detail.payload"}}}"#,
+            r#"{"detail":{"other.kind":1,"payloads.kind":2}}"#,
+        ] {
+            assert!(!may_nest_by_dots(plain.as_bytes(), keys), "{plain}");
+        }
+        let long = format!(r#"{{"x":"{}","detail.payload":1}}"#, "y".repeat(100));
+        assert!(may_nest_by_dots(long.as_bytes(), keys));
     }
 
     fn approvals_decl() -> AgentDecl {

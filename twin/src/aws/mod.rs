@@ -1,0 +1,8 @@
+//! `ascent aws …`: a local stack made from the generated template (`local-stack`), and the
+//! operator's view of a deployed stack (`status`, `dlq list|redrive`), through the AWS SDK
+//! (`AWS_ENDPOINT_URL` honoured).
+
+pub mod local_stack;
+pub mod ops;
+
+pub use local_stack::{LocalStack, Outcome};
