@@ -289,6 +289,8 @@ impl Billing {
                         quantity: 1,
                         unit_price: neg.clone(),
                         amount: neg,
+                        revenue: None,
+                        tax: None,
                     });
                 }
                 if p.total != d.amount {
@@ -311,6 +313,8 @@ impl Billing {
                     quantity: 1,
                     unit_price: d.amount.clone(),
                     amount: d.amount.clone(),
+                    revenue: None,
+                    tax: None,
                 }],
                 d.amount.clone(),
             ),
@@ -495,6 +499,9 @@ impl Billing {
             amount: c.amount.clone(),
             reason: c.reason.clone(),
             outstanding: inv.outstanding(),
+            issued_on: None,
+            subtotal: None,
+            tax: None,
         })?;
         if inv.status == InvoiceStatus::Paid && !was_paid {
             ctx.emit(InvoicePaid {

@@ -88,6 +88,8 @@ impl PriceBook {
                     quantity: l.quantity,
                     amount: Money::new(unit.amount_minor * l.quantity as i64, &self.currency),
                     unit_price: unit,
+                    revenue: None,
+                    tax: None,
                 })
             })
             .collect()

@@ -31,6 +31,8 @@ fn invoice(id: &str, subtotal: i64, tax: i64, issued_on: &str) -> InvoiceIssued 
             quantity: 1,
             unit_price: Money::usd(subtotal),
             amount: Money::usd(subtotal),
+            revenue: None,
+            tax: None,
         }],
         subtotal: Money::usd(subtotal),
         tax: Money::usd(tax),
@@ -426,6 +428,9 @@ fn refunds_credit_notes_and_controls_delivered_late_belong_to_the_month_they_hap
             amount: Money::usd(50_000),
             reason: "goodwill".into(),
             outstanding: Money::usd(0),
+            issued_on: None,
+            subtotal: None,
+            tax: None,
         },
     );
     deliver(&t, "ascent.approvals", at("2026-03-30T10:00:00Z"), approval);

@@ -187,6 +187,13 @@ catalog! {
     CreditNoteIssued: Business, "ascent.agent.billing", [1];
     /// A payment was refunded (payment processor).
     PaymentRefunded: Business, "ascent.payments", [1];
+    /// A received payment was taken back (chargeback, returned direct debit): the invoice is
+    /// owed again.
+    PaymentReversed: Business, "ascent.payments", [1];
+    /// Billing kept what a customer paid beyond an invoice's total as the customer's credit.
+    CustomerCreditRecorded: Business, "ascent.agent.billing", [1];
+    /// Billing applied a customer's credit to an invoice (or refunded it: no invoice).
+    CustomerCreditApplied: Business, "ascent.agent.billing", [1];
     /// Billing took a dunning step on an overdue invoice.
     DunningStepTaken: Business, "ascent.agent.billing", [1];
     /// The Finance Controller closed a month: its close report is ready.
@@ -652,6 +659,65 @@ pub struct PricedLine {
     pub quantity: u32,
     pub unit_price: Money,
     pub amount: Money,
+    /// How the line's revenue is earned (from the price book), and over which service period
+    /// (set on invoices). Absent on lines from before revenue recognition: earned at invoicing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revenue: Option<LineRevenue>,
+    /// The tax charged on the line (set on invoices by the tax engine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax: Option<LineTax>,
+}
+
+/// How a line's revenue is recognised (ASC 606 / IFRS 15): over its service period, at a point
+/// in time, or on delivery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Recognition {
+    /// Evenly over the service period (subscriptions, managed hardware, support).
+    Ratable,
+    /// In full when invoiced (a licence or service delivered at once).
+    PointInTime,
+    /// In full when delivered (onboarding services): deferred until a delivery event.
+    OnDelivery,
+}
+
+/// The revenue side of a priced line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineRevenue {
+    pub recognition: Recognition,
+    /// First day of service (inclusive), on invoice lines of ratable revenue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_start: Option<NaiveDate>,
+    /// Last day of service (inclusive), on invoice lines of ratable revenue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_end: Option<NaiveDate>,
+}
+
+/// Why a line is taxed as it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TaxTreatment {
+    /// Taxed at the jurisdiction's rate for the product.
+    Standard,
+    /// B2B supply where the customer accounts for VAT (EU VAT Directive arts. 44 and 196).
+    ReverseCharge,
+    /// The customer holds an exemption.
+    Exempt,
+    /// The product is not taxable in the jurisdiction (e.g. SaaS in California).
+    NotTaxable,
+}
+
+/// The tax side of an invoice line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineTax {
+    /// `US-CA`, `US-CA-SF` (state and local), `DE`, `GB`, …
+    pub jurisdiction: String,
+    /// Combined rate in basis points (725 = 7.25%).
+    pub rate_bp: u32,
+    pub amount: Money,
+    pub treatment: TaxTreatment,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -815,10 +881,20 @@ pub struct CreditNoteIssued {
     pub credit_note_id: String,
     pub invoice_id: String,
     pub account_id: String,
+    /// The whole credit, tax included.
     pub amount: Money,
     pub reason: String,
     /// What is still owed on the invoice after the credit.
     pub outstanding: Money,
+    /// The business date of the credit (when it was requested, in the company's time zone).
+    #[serde(default)]
+    pub issued_on: Option<NaiveDate>,
+    /// The part of `amount` that reverses revenue (the invoice's subtotal, in proportion).
+    #[serde(default)]
+    pub subtotal: Option<Money>,
+    /// The part of `amount` that reverses tax (the invoice's tax, in proportion).
+    #[serde(default)]
+    pub tax: Option<Money>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -829,6 +905,46 @@ pub struct PaymentRefunded {
     pub invoice_id: String,
     pub amount: Money,
     pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentReversed {
+    pub reversal_id: String,
+    /// The payment taken back.
+    pub payment_id: String,
+    pub invoice_id: String,
+    pub amount: Money,
+    /// `chargeback`, `returned_debit`, …, with the processor's reason.
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerCreditRecorded {
+    pub account_id: String,
+    /// The invoice that was overpaid.
+    pub invoice_id: String,
+    pub payment_id: String,
+    /// What was paid beyond the invoice's outstanding amount.
+    pub amount: Money,
+    /// The customer's credit in this currency after it.
+    pub balance: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerCreditApplied {
+    pub account_id: String,
+    /// The invoice the credit paid; absent when the credit was refunded to the customer.
+    #[serde(default)]
+    pub invoice_id: Option<String>,
+    /// The refund that paid the credit out, when it was refunded.
+    #[serde(default)]
+    pub refund_id: Option<String>,
+    pub amount: Money,
+    /// The customer's credit in this currency after it.
+    pub balance: Money,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -1548,6 +1664,22 @@ pub(crate) fn check_payload(p: &Payload) -> Result<(), (String, String)> {
             Ok(())
         }
         Payload::PaymentRefunded(r) => money("amount", &r.amount),
+        Payload::PaymentReversed(r) => {
+            non_empty("reversal_id", &r.reversal_id)?;
+            money("amount", &r.amount)?;
+            if r.amount.amount_minor <= 0 {
+                return Err(("amount".into(), "a reversal must be positive".into()));
+            }
+            Ok(())
+        }
+        Payload::CustomerCreditRecorded(c) => {
+            money("amount", &c.amount)?;
+            money("balance", &c.balance)
+        }
+        Payload::CustomerCreditApplied(c) => {
+            money("amount", &c.amount)?;
+            money("balance", &c.balance)
+        }
         Payload::ExpenseSubmitted(e) => {
             non_empty("expense_id", &e.expense_id)?;
             money("amount", &e.amount)?;

@@ -20,10 +20,32 @@ pub struct Company {
     pub pitch: String,
     /// The sender's postal address, in every marketing email (CAN-SPAM).
     pub postal_address: String,
+    /// IANA time zone of the company's books: business dates (invoice, credit note, payment
+    /// and close dates, forecast quarters) are days in this zone, not in UTC.
+    #[serde(default = "utc_zone")]
+    pub time_zone: String,
+}
+
+fn utc_zone() -> String {
+    "UTC".into()
+}
+
+impl Company {
+    /// The company's time zone (validated with the file).
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// The business date of an instant: the day it is in the company's time zone (a deal won
+    /// at 17:00 Pacific on 31 March is a March deal, though it is 1 April in UTC).
+    pub fn business_date(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+        at.with_timezone(&self.zone()).date_naive()
+    }
 }
 
 impl Validate for Company {
     fn validate(&self) -> Result<(), Invalid> {
+        check_time_zone("time_zone", &self.time_zone)?;
         for (key, v) in [("name", &self.name), ("pitch", &self.pitch)] {
             if v.trim().is_empty() {
                 return Err(Invalid::new(key, "may not be empty"));
