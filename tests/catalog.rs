@@ -241,6 +241,18 @@ fn sample_payload(detail_type: &str) -> Value {
             json!({"refund_id": "re_1", "payment_id": "P000777", "invoice_id": "inv-D00042",
             "amount": usd(100_000), "reason": "requested_by_customer"})
         }
+        "PaymentReversed" => {
+            json!({"reversal_id": "dp_1", "payment_id": "P000777", "invoice_id": "inv-D00042",
+            "amount": usd(100_000), "reason": "chargeback: fraudulent"})
+        }
+        "CustomerCreditRecorded" => {
+            json!({"account_id": "A00042", "invoice_id": "inv-D00042", "payment_id": "P000778",
+            "amount": usd(5_000), "balance": usd(5_000)})
+        }
+        "CustomerCreditApplied" => {
+            json!({"account_id": "A00042", "invoice_id": "inv-D00043", "amount": usd(5_000),
+            "balance": usd(0)})
+        }
         "InvoicePaid" => {
             json!({"invoice_id": "inv-D00042", "account_id": "A00042", "total": usd(5_148_000),
             "paid_on": "2026-03-28"})
