@@ -7,6 +7,7 @@
 //! configured days, then escalation to collections (`ExceptionRaised`).
 
 pub mod ageing;
+pub mod credits;
 pub mod dunning;
 mod settings;
 pub mod stripe;
@@ -94,6 +95,21 @@ pub struct BillingConfig {
     pub default_terms_days: u32,
     /// The company that invoices (named in the invoice mail).
     pub company: String,
+    /// `[company] time_zone`: business dates (credit notes, refunds) are days in this zone.
+    #[serde(default = "utc_zone")]
+    pub time_zone: String,
+}
+
+fn utc_zone() -> String {
+    "UTC".into()
+}
+
+impl BillingConfig {
+    /// The business date of an instant: the day in the company's time zone.
+    pub fn business_date(&self, at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+        let zone: chrono_tz::Tz = self.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        at.with_timezone(&zone).date_naive()
+    }
 }
 
 /// Billing details of an account (`account#<id>` / `billing-profile`, financial domain).
@@ -492,6 +508,8 @@ impl Billing {
         let was_paid = inv.status == InvoiceStatus::Paid;
         inv.credited_minor += c.amount.amount_minor;
         inv.settle();
+        // Revenue and tax reversed in the invoice's proportion; dated when it was asked for.
+        let split = credits::split_credit(&c.amount, &inv);
         ctx.emit(CreditNoteIssued {
             credit_note_id: format!("cn-{}", c.request_id),
             invoice_id: inv.invoice_id.clone(),
@@ -499,9 +517,9 @@ impl Billing {
             amount: c.amount.clone(),
             reason: c.reason.clone(),
             outstanding: inv.outstanding(),
-            issued_on: None,
-            subtotal: None,
-            tax: None,
+            issued_on: Some(self.config.business_date(ctx.cause().time)),
+            subtotal: Some(split.subtotal),
+            tax: Some(split.tax),
         })?;
         if inv.status == InvoiceStatus::Paid && !was_paid {
             ctx.emit(InvoicePaid {
@@ -558,7 +576,26 @@ impl Billing {
             inv.paid.amount_minor - r.amount.amount_minor,
             &inv.total.currency,
         );
-        // A refund can reopen the invoice: it is back on the open index, and in dunning.
+        // A refund is goodwill: it comes with a credit note for what it gives back, so it never
+        // reopens the invoice nor starts dunning (only a reversed payment does that).
+        let goodwill = credits::goodwill_credit_minor(&inv, r.amount.amount_minor);
+        if goodwill > 0 {
+            inv.credited_minor += goodwill;
+            let credit = Money::new(goodwill, &inv.total.currency);
+            let split = credits::split_credit(&credit, &inv);
+            inv.settle();
+            ctx.emit(CreditNoteIssued {
+                credit_note_id: format!("cn-{}", r.refund_id),
+                invoice_id: inv.invoice_id.clone(),
+                account_id: inv.account_id.clone(),
+                amount: credit,
+                reason: format!("refund {}: {}", r.refund_id, r.reason),
+                outstanding: inv.outstanding(),
+                issued_on: Some(self.config.business_date(ctx.cause().time)),
+                subtotal: Some(split.subtotal),
+                tax: Some(split.tax),
+            })?;
+        }
         inv.settle();
         let v = inv.version;
         self.save(ctx, inv, Some(v))

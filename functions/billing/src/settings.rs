@@ -26,6 +26,7 @@ impl BillingConfig {
             tax: s.tax_rates_bp,
             dunning: s.dunning,
             default_terms_days: s.default_payment_terms_days,
+            time_zone: company.time_zone,
             company: company.name,
         })
     }

@@ -309,7 +309,8 @@ fn credit_notes_reduce_what_is_owed_and_can_settle_an_invoice() {
 }
 
 #[test]
-fn a_refund_reopens_the_invoice_and_dunning_resumes() {
+fn a_goodwill_refund_comes_with_a_credit_note_and_never_reopens_the_invoice() {
+    // Given an invoice of 10,000.00 paid in full (US-OR: no tax)
     let t = twin();
     t.emit("ascent.platform", signup("A1", "US-OR", 30));
     t.emit("ascent.crm", won("D1", "A1", 1_000_000, None));
@@ -322,20 +323,36 @@ fn a_refund_reopens_the_invoice_and_dunning_resumes() {
         amount: Money::usd(amount),
         reason: "requested_by_customer".into(),
     };
+    // When 4,000.00 is refunded (reported twice)
     t.emit("ascent.payments", refund("re_1", 400_000));
-    t.emit("ascent.payments", refund("re_1", 400_000)); // reported twice
+    t.emit("ascent.payments", refund("re_1", 400_000));
+    // Then paid 10,000 − 4,000 = 6,000.00, credited 4,000.00: still settled, nothing owed
     let inv = invoice(&t, "inv-D1");
     assert_eq!(
-        (inv.paid.amount_minor, inv.status),
-        (600_000, InvoiceStatus::PartiallyPaid)
+        (inv.paid.amount_minor, inv.credited_minor, inv.status),
+        (600_000, 400_000, InvoiceStatus::Paid)
     );
-    // Back in dunning: 3 days after the due date (2026-04-01) a reminder goes out.
-    let at = "2026-04-04T06:00:00Z".parse().unwrap();
-    t.tick("daily", at);
-    let Payload::DunningStepTaken(d) = payloads(&t, "DunningStepTaken").pop().unwrap() else {
+    assert_eq!(inv.outstanding(), Money::usd(0));
+    // and a credit note of 4,000.00 (no tax on this invoice) goes with it, once
+    let issued = payloads(&t, "CreditNoteIssued");
+    assert_eq!(issued.len(), 1);
+    let Payload::CreditNoteIssued(c) = &issued[0] else {
         panic!()
     };
-    assert_eq!((d.step, d.outstanding.amount_minor), (1, 400_000));
+    assert_eq!(
+        (
+            c.credit_note_id.as_str(),
+            c.amount.amount_minor,
+            c.outstanding.amount_minor
+        ),
+        ("cn-re_1", 400_000, 0)
+    );
+    assert_eq!(c.tax, Some(Money::usd(0)));
+    // and no dunning, even long after the due date (2026-04-01)
+    t.tick("daily", "2026-04-04T06:00:00Z".parse().unwrap());
+    t.tick("daily", "2026-05-04T06:00:00Z".parse().unwrap());
+    assert!(payloads(&t, "DunningStepTaken").is_empty());
+    assert!(payloads(&t, "ExceptionRaised").is_empty());
     // A refund larger than what was paid is refused.
     t.emit("ascent.payments", refund("re_2", 700_000));
     assert!(
@@ -343,6 +360,36 @@ fn a_refund_reopens_the_invoice_and_dunning_resumes() {
             .reason
             .contains("exceeds what was paid")
     );
+}
+
+#[test]
+fn a_credit_note_reverses_tax_in_proportion_and_is_dated_in_the_company_s_zone() {
+    // Given an invoice of 10,000.00 in US-CA
+    let t = twin();
+    t.emit("ascent.platform", signup("A1", "US-CA", 30));
+    t.emit("ascent.crm", won("D1", "A1", 1_000_000, None));
+    let inv = invoice(&t, "inv-D1");
+    let (sub, tax) = (inv.subtotal.amount_minor, inv.tax.amount_minor);
+    // When it is credited in full, asked for at 2026-04-01 03:00 UTC (= 03-31 20:00 in Los
+    // Angeles, the shipped [company] time_zone) and handled a week later
+    t.clock.set("2026-04-08T09:00:00Z".parse().unwrap());
+    let asked: DateTime<Utc> = "2026-04-01T03:00:00Z".parse().unwrap();
+    let e = Event::new(
+        "ascent.crm",
+        ascent_core::event::Actor::system("ascent.crm"),
+        asked,
+        credit("CR-1", "inv-D1", sub + tax),
+    );
+    t.runtime.ingest(&[e]).unwrap();
+    t.drain();
+    // Then the credit note reverses all the tax and all the revenue, dated 03-31 (not 04-01
+    // in UTC, nor 04-08 when processed)
+    let Payload::CreditNoteIssued(c) = payloads(&t, "CreditNoteIssued").pop().unwrap() else {
+        panic!()
+    };
+    assert_eq!(c.tax, Some(Money::usd(tax)));
+    assert_eq!(c.subtotal, Some(Money::usd(sub)));
+    assert_eq!(c.issued_on, Some("2026-03-31".parse().unwrap()));
 }
 
 /// Bulk work never depends on its size (issue 19): 1,000 overdue invoices are all dunned, a
