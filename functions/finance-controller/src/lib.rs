@@ -17,6 +17,7 @@
 //!   CFO and announced as `MonthClosed`. A closed month takes no more postings.
 
 pub mod controls;
+pub mod credit;
 pub mod journal;
 mod settings;
 
@@ -241,6 +242,30 @@ impl FinanceController {
             }))
     }
 
+    /// What was booked of an invoice (its customer and split), if it was journaled.
+    async fn booked(
+        &self,
+        ctx: &mut Ctx<'_>,
+        invoice_id: &str,
+    ) -> Result<Option<credit::InvoiceBooked>, AgentError> {
+        ctx.get_as::<credit::InvoiceBooked>(
+            Domain::Financial,
+            &invoice_marker(invoice_id),
+            "booked",
+        )
+        .await
+    }
+
+    /// The customer (QuickBooks "Name") of receivable lines on `invoice_id`: the invoice's
+    /// account, or the invoice id when the invoice was never booked here.
+    async fn customer(&self, ctx: &mut Ctx<'_>, invoice_id: &str) -> Result<String, AgentError> {
+        Ok(self
+            .booked(ctx, invoice_id)
+            .await?
+            .map(|b| b.account_id)
+            .unwrap_or_else(|| invoice_id.to_string()))
+    }
+
     fn save_summary(&self, ctx: &mut Ctx<'_>, mut s: PeriodSummary) -> Result<(), AgentError> {
         let condition = if s.version == 0 {
             Condition::NotExists
@@ -364,6 +389,25 @@ impl FinanceController {
             source: format!("invoice {}", i.invoice_id),
             lines,
         };
+        // The customer and split, for payments, refunds and credit notes on this invoice.
+        if ctx
+            .get(Domain::Financial, &invoice_marker(&i.invoice_id), "booked")
+            .await?
+            .is_none()
+        {
+            ctx.put_record(
+                Domain::Financial,
+                &invoice_marker(&i.invoice_id),
+                "booked",
+                &credit::InvoiceBooked {
+                    account_id: i.account_id.clone(),
+                    subtotal_minor: i.subtotal.amount_minor,
+                    tax_minor: i.tax.amount_minor,
+                },
+                None,
+                Condition::NotExists,
+            )?;
+        }
         self.post_and_save(
             ctx,
             &invoice_source(&i.invoice_id),
@@ -386,6 +430,7 @@ impl FinanceController {
             .await?
             .is_some();
         require_journaled(&p.invoice_id, journaled)?;
+        let customer = self.customer(ctx, &p.invoice_id).await?;
         let c = &self.config.chart;
         let date = p.received_at.date_naive();
         let entry = JournalEntry::simple(
@@ -393,7 +438,7 @@ impl FinanceController {
             &p.amount,
             &c.cash,
             &c.receivables,
-            &p.invoice_id,
+            &customer,
             format!(
                 "Payment {} on {} ({})",
                 p.payment_id, p.invoice_id, p.method
@@ -415,6 +460,7 @@ impl FinanceController {
     }
 
     async fn on_refund(&self, ctx: &mut Ctx<'_>, r: &PaymentRefunded) -> Result<(), AgentError> {
+        let customer = self.customer(ctx, &r.invoice_id).await?;
         let c = &self.config.chart;
         // Dated when the refund was made, however late it is delivered.
         let date = ctx.cause().time.date_naive();
@@ -423,7 +469,7 @@ impl FinanceController {
             &r.amount,
             &c.receivables,
             &c.cash,
-            &r.invoice_id,
+            &customer,
             format!(
                 "Refund {} of payment {} ({})",
                 r.refund_id, r.payment_id, r.reason
@@ -445,21 +491,39 @@ impl FinanceController {
     }
 
     async fn on_credit(&self, ctx: &mut Ctx<'_>, n: &CreditNoteIssued) -> Result<(), AgentError> {
+        let booked = self.booked(ctx, &n.invoice_id).await?;
+        let (net, tax) = credit::credit_split(
+            &n.amount,
+            n.subtotal.as_ref(),
+            n.tax.as_ref(),
+            booked.as_ref(),
+        );
         let c = &self.config.chart;
         // Dated when the credit note was issued, however late it is delivered.
         let date = ctx.cause().time.date_naive();
-        let entry = JournalEntry::simple(
+        let line = |account: &str, debit: i64, credit: i64| JournalLine {
+            account: account.into(),
+            debit_minor: debit,
+            credit_minor: credit,
+            name: n.account_id.clone(),
+        };
+        // Net to Sales Returns (a contra-revenue account), the tax back off Sales Tax Payable.
+        let mut lines = vec![line(&c.returns, net, 0)];
+        if tax != 0 {
+            lines.push(line(&c.sales_tax, tax, 0));
+        }
+        lines.push(line(&c.receivables, 0, n.amount.amount_minor));
+        let entry = JournalEntry {
+            entry_no: String::new(),
             date,
-            &n.amount,
-            &c.returns,
-            &c.receivables,
-            &n.account_id,
-            format!(
+            currency: n.amount.currency.clone(),
+            memo: format!(
                 "Credit note {} on {}: {}",
                 n.credit_note_id, n.invoice_id, n.reason
             ),
-            format!("credit note {}", n.credit_note_id),
-        );
+            source: format!("credit note {}", n.credit_note_id),
+            lines,
+        };
         let cur = n.amount.currency.clone();
         self.post_and_save(
             ctx,
@@ -868,3 +932,5 @@ impl Agent for FinanceController {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_ledger;

@@ -7,11 +7,11 @@ use ascent_embedded::testkit::TestTwin;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
-fn at(s: &str) -> DateTime<Utc> {
+pub(crate) fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
-fn twin() -> TestTwin {
+pub(crate) fn twin() -> TestTwin {
     let mut config = FinanceConfig::default();
     config.budgets.insert("sales".into(), 100_000); // 1,000.00 USD a month
     TestTwin::new(
@@ -20,7 +20,7 @@ fn twin() -> TestTwin {
     )
 }
 
-fn invoice(id: &str, subtotal: i64, tax: i64, issued_on: &str) -> InvoiceIssued {
+pub(crate) fn invoice(id: &str, subtotal: i64, tax: i64, issued_on: &str) -> InvoiceIssued {
     InvoiceIssued {
         invoice_id: id.into(),
         account_id: "A1".into(),
@@ -43,7 +43,7 @@ fn invoice(id: &str, subtotal: i64, tax: i64, issued_on: &str) -> InvoiceIssued 
     }
 }
 
-fn payment(id: &str, invoice: &str, amount: i64, when: &str) -> PaymentReceived {
+pub(crate) fn payment(id: &str, invoice: &str, amount: i64, when: &str) -> PaymentReceived {
     PaymentReceived {
         payment_id: id.into(),
         invoice_id: invoice.into(),
@@ -374,7 +374,7 @@ fn a_payment_for_an_invoice_never_journaled_is_held_then_dead_lettered_like_bill
 
 /// Ingests `payload` as an event from `source` that happened at `time`, and drains (a late
 /// delivery when `time` is before the twin's clock).
-fn deliver<P: ascent_core::catalog::EventPayload>(
+pub(crate) fn deliver<P: ascent_core::catalog::EventPayload>(
     t: &TestTwin,
     source: &str,
     time: DateTime<Utc>,
