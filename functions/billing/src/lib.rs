@@ -19,7 +19,7 @@ use ascent_core::agent::{
 use ascent_core::catalog::{
     CreditNoteIssued, CreditNoteRequested, CustomerSignedUp, DealClosedWon, DunningAction,
     DunningStepTaken, ExceptionRaised, InvoiceIssued, InvoicePaid, Payload, PaymentFailed,
-    PaymentReceived, PaymentRefunded, PricedLine, ScheduleTick, Severity,
+    PaymentReceived, PaymentRefunded, PaymentReversed, PricedLine, ScheduleTick, Severity,
 };
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
@@ -55,7 +55,11 @@ pub fn declaration() -> AgentDecl {
             },
             Subscription {
                 name: "payments",
-                pattern: json!({"detail-type": ["PaymentReceived", "PaymentFailed"]}),
+                pattern: json!({"detail-type": [
+                    "PaymentReceived",
+                    "PaymentFailed",
+                    "PaymentReversed"
+                ]}),
             },
             Subscription {
                 name: "credits-and-refunds",
@@ -601,6 +605,38 @@ impl Billing {
         self.save(ctx, inv, Some(v))
     }
 
+    /// A payment taken back (chargeback, returned debit): the invoice is owed again, so it is
+    /// reopened, back on the open index and in dunning — unlike a refund, which is goodwill.
+    async fn on_reversal(&self, ctx: &mut Ctx<'_>, r: &PaymentReversed) -> Result<(), AgentError> {
+        let Some((mut inv, sk)) = self
+            .invoice_for_movement(ctx, &r.invoice_id, "reversal", &r.reversal_id, &r.amount)
+            .await?
+        else {
+            return Ok(()); // reported twice
+        };
+        if r.amount.amount_minor > inv.paid.amount_minor {
+            return Err(AgentError::Invalid(format!(
+                "reversal {} of {} exceeds what was paid on invoice {} ({})",
+                r.reversal_id, r.amount, inv.invoice_id, inv.paid
+            )));
+        }
+        ctx.put_record(
+            Domain::Financial,
+            &invoice_pk(&inv.invoice_id),
+            &sk,
+            r,
+            None,
+            Condition::NotExists,
+        )?;
+        inv.paid = Money::new(
+            inv.paid.amount_minor - r.amount.amount_minor,
+            &inv.total.currency,
+        );
+        inv.settle();
+        let v = inv.version;
+        self.save(ctx, inv, Some(v))
+    }
+
     async fn on_payment_failed(
         &self,
         ctx: &mut Ctx<'_>,
@@ -730,6 +766,7 @@ impl Agent for Billing {
             Payload::PaymentFailed(p) => self.on_payment_failed(ctx, p).await,
             Payload::CreditNoteRequested(c) => self.on_credit(ctx, c).await,
             Payload::PaymentRefunded(r) => self.on_refund(ctx, r).await,
+            Payload::PaymentReversed(r) => self.on_reversal(ctx, r).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
             other => Err(AgentError::unhandled(NAME, other)),
         }

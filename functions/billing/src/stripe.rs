@@ -6,7 +6,9 @@
 //! matches (constant-time) and `t` is within the tolerance of now: an altered body, another
 //! secret or a replay of an old delivery is refused with the reason named.
 
-use ascent_core::catalog::{Payload, PaymentFailed, PaymentReceived, PaymentRefunded};
+use ascent_core::catalog::{
+    Payload, PaymentFailed, PaymentReceived, PaymentRefunded, PaymentReversed,
+};
 use ascent_core::money::Money;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
@@ -176,6 +178,24 @@ pub fn to_payload(body: &[u8]) -> Result<Option<Payload>, WebhookError> {
                 .unwrap_or("refund")
                 .to_string(),
         })),
+        // A chargeback: Stripe's `charge.dispute.funds_withdrawn` ("occurs when funds are
+        // removed from your account due to a dispute"). `charge.dispute.created` only opens the
+        // dispute (and may be followed by the withdrawal): mapping both would take the money
+        // back twice, so only the withdrawal is a reversal.
+        "charge.dispute.funds_withdrawn" => Some(Payload::PaymentReversed(PaymentReversed {
+            reversal_id: payment_id.clone(),
+            payment_id: object["payment_intent"]
+                .as_str()
+                .or(object["charge"].as_str())
+                .unwrap_or(&payment_id)
+                .to_string(),
+            invoice_id: invoice_id()?,
+            amount: money("amount")?,
+            reason: format!(
+                "chargeback: {}",
+                object["reason"].as_str().unwrap_or("disputed")
+            ),
+        })),
         _ => None,
     })
 }
@@ -315,6 +335,47 @@ mod tests {
         assert_eq!(
             (r.refund_id.as_str(), r.amount.amount_minor),
             ("re_1", 100_000)
+        );
+    }
+
+    #[test]
+    fn a_dispute_s_withdrawal_is_a_reversed_payment_and_its_opening_is_not() {
+        // Given a dispute object of 250.00 on charge ch_1, the invoice in its metadata
+        let dispute = |kind: &str| {
+            json!({
+                "id": "evt_9", "type": kind, "created": now().timestamp(),
+                "data": {"object": {"id": "dp_1", "object": "dispute", "amount": 25_000,
+                    "currency": "usd", "charge": "ch_1", "reason": "fraudulent",
+                    "metadata": {"invoice_id": "inv-D00042"}}}
+            })
+            .to_string()
+        };
+        // When the funds are withdrawn, then the payment is reversed by 250.00
+        let Some(Payload::PaymentReversed(r)) =
+            to_payload(dispute("charge.dispute.funds_withdrawn").as_bytes()).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                r.reversal_id.as_str(),
+                r.payment_id.as_str(),
+                r.invoice_id.as_str(),
+                r.amount.clone(),
+                r.reason.as_str()
+            ),
+            (
+                "dp_1",
+                "ch_1",
+                "inv-D00042",
+                Money::usd(25_000),
+                "chargeback: fraudulent"
+            )
+        );
+        // and the dispute's opening alone moves no money (else it would be reversed twice)
+        assert_eq!(
+            to_payload(dispute("charge.dispute.created").as_bytes()).unwrap(),
+            None
         );
     }
 

@@ -392,6 +392,38 @@ fn a_credit_note_reverses_tax_in_proportion_and_is_dated_in_the_company_s_zone()
     assert_eq!(c.issued_on, Some("2026-03-31".parse().unwrap()));
 }
 
+#[test]
+fn a_reversed_payment_reopens_the_invoice_and_dunning_follows() {
+    // Given an invoice of 10,000.00 paid in full
+    let t = twin();
+    t.emit("ascent.platform", signup("A1", "US-OR", 30));
+    t.emit("ascent.crm", won("D1", "A1", 1_000_000, None));
+    t.emit("ascent.payments", pay("P1", "inv-D1", 1_000_000));
+    let chargeback = ascent_core::catalog::PaymentReversed {
+        reversal_id: "dp_1".into(),
+        payment_id: "P1".into(),
+        invoice_id: "inv-D1".into(),
+        amount: Money::usd(400_000),
+        reason: "chargeback: fraudulent".into(),
+    };
+    // When 4,000.00 is charged back (reported twice)
+    t.emit("ascent.payments", chargeback.clone());
+    t.emit("ascent.payments", chargeback);
+    // Then 10,000 − 4,000 = 6,000.00 paid, 4,000.00 owed again, no credit note
+    let inv = invoice(&t, "inv-D1");
+    assert_eq!(
+        (inv.paid.amount_minor, inv.credited_minor, inv.status),
+        (600_000, 0, InvoiceStatus::PartiallyPaid)
+    );
+    assert!(payloads(&t, "CreditNoteIssued").is_empty());
+    // and 3 days after the due date (2026-04-01) a reminder for the 4,000.00 goes out
+    t.tick("daily", "2026-04-04T06:00:00Z".parse().unwrap());
+    let Payload::DunningStepTaken(d) = payloads(&t, "DunningStepTaken").pop().unwrap() else {
+        panic!()
+    };
+    assert_eq!((d.step, d.outstanding.amount_minor), (1, 400_000));
+}
+
 /// Bulk work never depends on its size (issue 19): 1,000 overdue invoices are all dunned, a
 /// bounded number per daily run, and no run's commit breaks AWS's limits (each message is
 /// checked as `TransactWriteItems` would: 51 writes and more were 103+ items, a dead letter).
