@@ -298,7 +298,7 @@ impl Billing {
                 .filter(|p| &p.proposal_id == pid && p.status == ProposalStatus::Sent),
             None => None,
         };
-        let (lines, subtotal) = match proposal {
+        let (mut lines, subtotal) = match proposal {
             Some(p) => {
                 let mut lines = p.lines;
                 if p.discount.amount_minor > 0 {
@@ -339,10 +339,27 @@ impl Billing {
                 d.amount.clone(),
             ),
         };
-        let rate = profile
-            .as_ref()
-            .map_or(0, |p| self.config.tax.rate_bp(&p.tax_region));
-        let tax = subtotal.percent_bp(rate);
+        // Tax per line at the region's configured rate; an unknown region is never taxed at 0%
+        // in silence: the invoice is held (not issued) and a person is asked to configure it.
+        let (jurisdiction, rate) = match &profile {
+            Some(p) => match self.config.tax.rate_for(&p.tax_region) {
+                Some(rate) => (p.tax_region.clone(), rate),
+                None => {
+                    ctx.emit(ExceptionRaised {
+                        agent: NAME.into(),
+                        subject: invoice_id.clone(),
+                        reason: format!(
+                            "invoice held: no tax rate configured for region {} of account {} ([billing.tax_rates_bp]); add it and replay deal {}",
+                            p.tax_region, d.account_id, d.deal_id
+                        ),
+                        severity: Severity::High,
+                    })?;
+                    return Ok(());
+                }
+            },
+            None => ("NONE".to_string(), 0),
+        };
+        let tax = tax::tax_lines(&mut lines, &jurisdiction, rate, &currency);
         let total = Money::new(subtotal.amount_minor + tax.amount_minor, &currency);
         let terms = profile
             .as_ref()
@@ -386,8 +403,9 @@ impl Billing {
                     inv.invoice_id, self.config.company, inv.total, inv.due_on
                 ),
                 text: format!(
-                    "Invoice {}\nSubtotal: {}\nTax: {}\nTotal: {}\nDue: {} (net {})\n",
+                    "Invoice {}\n{}Subtotal: {}\nTax: {}\nTotal: {}\nDue: {} (net {})\n",
                     inv.invoice_id,
+                    tax::mail_lines(&inv.lines),
                     inv.subtotal,
                     inv.tax,
                     inv.total,
