@@ -29,6 +29,7 @@ use ascent_core::catalog::{
     InvoiceIssued, MonthClosed, Payload, PaymentReceived, PaymentRefunded,
     ReimbursementBatchCreated, ScheduleTick, Severity, ThresholdCrossed,
 };
+use ascent_core::config::platform::Company;
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use ascent_core::money::{FxRates, Money};
@@ -127,6 +128,9 @@ pub struct FinanceConfig {
     pub close_day: u32,
     /// Who receives the close report.
     pub report_to: String,
+    /// `[company]`: its time zone makes business dates (journal dates and periods are days
+    /// in that zone, not in UTC).
+    pub company: Company,
 }
 
 /// Running totals of a month (`period#<YYYY-MM>` / `summary`), updated with each posting.
@@ -315,7 +319,8 @@ impl FinanceController {
                 summary = self.summary(ctx, &period_of(month)).await?;
             }
         }
-        let late_date = late_posting_date(month, ctx.cause().time.date_naive());
+        let late_date =
+            late_posting_date(month, self.config.company.business_date(ctx.cause().time));
         for mut e in entries {
             if !e.is_balanced() {
                 return Err(AgentError::Invalid(format!(
@@ -432,7 +437,7 @@ impl FinanceController {
         require_journaled(&p.invoice_id, journaled)?;
         let customer = self.customer(ctx, &p.invoice_id).await?;
         let c = &self.config.chart;
-        let date = p.received_at.date_naive();
+        let date = self.config.company.business_date(p.received_at);
         let entry = JournalEntry::simple(
             date,
             &p.amount,
@@ -462,8 +467,9 @@ impl FinanceController {
     async fn on_refund(&self, ctx: &mut Ctx<'_>, r: &PaymentRefunded) -> Result<(), AgentError> {
         let customer = self.customer(ctx, &r.invoice_id).await?;
         let c = &self.config.chart;
-        // Dated when the refund was made, however late it is delivered.
-        let date = ctx.cause().time.date_naive();
+        // Dated when the refund was made (a day in the company's zone), however late it is
+        // delivered.
+        let date = self.config.company.business_date(ctx.cause().time);
         let entry = JournalEntry::simple(
             date,
             &r.amount,
@@ -499,8 +505,11 @@ impl FinanceController {
             booked.as_ref(),
         );
         let c = &self.config.chart;
-        // Dated when the credit note was issued, however late it is delivered.
-        let date = ctx.cause().time.date_naive();
+        // Dated when the credit note was issued (Billing's business date, else the day in the
+        // company's zone it was announced), however late it is delivered.
+        let date = n
+            .issued_on
+            .unwrap_or_else(|| self.config.company.business_date(ctx.cause().time));
         let line = |account: &str, debit: i64, credit: i64| JournalLine {
             account: account.into(),
             debit_minor: debit,
@@ -654,7 +663,7 @@ impl FinanceController {
         ascent_core::approval::confirmed_for_review(ctx, d).await?;
         let check: ControlCheck = self.config.limits.check(d, &self.config.fx);
         // Counted in the month the decision was announced, not the one it is checked in.
-        let decided_on = ctx.cause().time.date_naive();
+        let decided_on = self.config.company.business_date(ctx.cause().time);
         let passed = check.passed();
         let Some(summary) = self
             .post(
@@ -698,7 +707,7 @@ impl FinanceController {
     }
 
     async fn on_daily(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
-        let today = tick.at.date_naive();
+        let today = self.config.company.business_date(tick.at);
         if today.day() != self.config.close_day {
             return Ok(());
         }

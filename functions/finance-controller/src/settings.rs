@@ -6,7 +6,7 @@
 use crate::controls::ApprovalLimits;
 use crate::journal::ChartOfAccounts;
 use crate::{FinanceConfig, FinanceController};
-use ascent_core::config::platform::{Approvals, Currency};
+use ascent_core::config::platform::{Approvals, Company, Currency};
 use ascent_core::config::{
     ConfigError, ConfigFile, Invalid, Validate, check_email, check_in_range, check_non_negative,
 };
@@ -71,6 +71,7 @@ impl FinanceConfig {
         let s: FinanceSection = file.section("finance")?;
         let approvals: Approvals = file.section("approvals")?;
         let currency: Currency = file.section("currency")?;
+        let company: Company = file.section("company")?;
         Ok(Self {
             fx: currency.fx(),
             chart: s.accounts,
@@ -87,6 +88,7 @@ impl FinanceConfig {
             warn_at_pct: s.budget_warning_pct,
             close_day: s.close_day,
             report_to: s.close_report_to,
+            company,
         })
     }
 }

@@ -11,9 +11,12 @@ pub(crate) fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
-pub(crate) fn twin() -> TestTwin {
+fn twin() -> TestTwin {
     let mut config = FinanceConfig::default();
     config.budgets.insert("sales".into(), 100_000); // 1,000.00 USD a month
+    // These tests' instants are written in UTC days; the company's zone is tested in
+    // tests_ledger.
+    config.company.time_zone = "UTC".into();
     TestTwin::new(
         vec![Arc::new(FinanceController::new(config))],
         at("2026-03-02T09:00:00Z"),
@@ -538,9 +541,10 @@ fn billing_s_ar_ageing_reaches_the_close_report_as_the_shared_record() {
             lead_id: None,
         },
     );
-    // When the daily runs of 04-01 to 04-03 snapshot the ageing and close March
+    // When the daily runs of 04-01 to 04-03 (08:00 Pacific, the shipped time zone) snapshot
+    // the ageing and close March
     for day in ["2026-04-01", "2026-04-02", "2026-04-03"] {
-        t.tick("daily", at(&format!("{day}T06:00:00Z")));
+        t.tick("daily", at(&format!("{day}T15:00:00Z")));
     }
     // Then the report holds Billing's snapshot of 04-01, parsed as the shared record
     let r = report(&t, "2026-03");
