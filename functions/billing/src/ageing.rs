@@ -61,6 +61,7 @@ mod tests {
             billing_email: None,
             credited_minor: 0,
             dunning_step: 0,
+            reminders_sent: vec![],
             version: 1,
         }
     }

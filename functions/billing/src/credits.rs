@@ -64,6 +64,7 @@ mod tests {
             billing_email: None,
             credited_minor: credited,
             dunning_step: 0,
+            reminders_sent: vec![],
             version: 1,
         }
     }

@@ -1,6 +1,8 @@
 //! The dunning schedule: which step an overdue invoice is due for.
 
 use ascent_core::catalog::DunningAction;
+use ascent_core::money::Money;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// Reminders at configurable days overdue, then escalation to collections.
@@ -41,9 +43,52 @@ impl DunningSchedule {
     }
 }
 
+/// The collections hand-over text: says what was actually sent and when, from the invoice's
+/// dunning history — never a count of steps that were skipped (issued late, a missed daily run).
+pub fn escalation_reason(
+    invoice_id: &str,
+    days_overdue: u32,
+    outstanding: &Money,
+    reminders_sent: &[NaiveDate],
+) -> String {
+    let history = match reminders_sent {
+        [] => "no reminder was sent".to_string(),
+        [one] => format!("1 reminder was sent (on {one})"),
+        many => format!(
+            "{} reminders were sent (on {})",
+            many.len(),
+            many.iter()
+                .map(NaiveDate::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    format!(
+        "invoice {invoice_id} {days_overdue} days overdue with {outstanding} outstanding; {history}: hand to collections"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_escalation_says_only_what_was_sent() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(
+            escalation_reason("inv-1", 30, &Money::usd(100_000), &[]),
+            "invoice inv-1 30 days overdue with 1000.00 USD outstanding; no reminder was sent: hand to collections"
+        );
+        assert_eq!(
+            escalation_reason(
+                "inv-1",
+                31,
+                &Money::usd(100_000),
+                &[d("2026-04-04"), d("2026-04-11")]
+            ),
+            "invoice inv-1 31 days overdue with 1000.00 USD outstanding; 2 reminders were sent (on 2026-04-04, 2026-04-11): hand to collections"
+        );
+    }
 
     #[test]
     fn steps_in_order_and_skips_missed_ones() {

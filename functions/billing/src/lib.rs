@@ -157,6 +157,10 @@ pub struct Invoice {
     pub credited_minor: i64,
     /// Dunning steps taken so far.
     pub dunning_step: u32,
+    /// The dunning history: the days a reminder was actually sent (a step whose reminder was
+    /// not sent, or that was skipped, is not here), so an escalation never claims more.
+    #[serde(default)]
+    pub reminders_sent: Vec<NaiveDate>,
     /// Optimistic-concurrency version: every update is conditional on it.
     pub version: u64,
 }
@@ -381,6 +385,7 @@ impl Billing {
             billing_email: profile.as_ref().map(|p| p.billing_email.clone()),
             credited_minor: 0,
             dunning_step: 0,
+            reminders_sent: vec![],
             version: 0,
         };
         ctx.emit(InvoiceIssued {
@@ -734,6 +739,7 @@ impl Billing {
             match action {
                 DunningAction::Reminder => {
                     if let Some(to) = &inv.billing_email {
+                        inv.reminders_sent.push(today);
                         ctx.send_mail(Mail {
                             to: to.clone(),
                             subject: format!("Reminder: invoice {} is {days_overdue} days overdue", inv.invoice_id),
@@ -749,9 +755,11 @@ impl Billing {
                     ctx.emit(ExceptionRaised {
                         agent: NAME.into(),
                         subject: inv.invoice_id.clone(),
-                        reason: format!(
-                            "invoice {days_overdue} days overdue with {outstanding} outstanding after {} reminders: hand to collections",
-                            step - 1
+                        reason: dunning::escalation_reason(
+                            &inv.invoice_id,
+                            days_overdue,
+                            &outstanding,
+                            &inv.reminders_sent,
                         ),
                         severity: Severity::High,
                     })?;

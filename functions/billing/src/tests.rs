@@ -424,6 +424,23 @@ fn a_reversed_payment_reopens_the_invoice_and_dunning_follows() {
     assert_eq!((d.step, d.outstanding.amount_minor), (1, 400_000));
 }
 
+#[test]
+fn an_invoice_first_dunned_30_days_overdue_never_claims_three_reminders() {
+    // Given an invoice due 2026-04-01 (issued 03-02, net 30) and no daily run until 05-01
+    let t = twin();
+    t.emit("ascent.platform", signup("A1", "US-OR", 30));
+    t.emit("ascent.crm", won("D1", "A1", 1_000_000, None));
+    // When the first run comes 30 days overdue (05-01 − 04-01 = 30: the escalation day)
+    t.tick("daily", "2026-05-01T06:00:00Z".parse().unwrap());
+    // Then it goes to collections saying no reminder was sent, not "after 3 reminders"
+    let Payload::ExceptionRaised(x) = payloads(&t, "ExceptionRaised").pop().unwrap() else {
+        panic!()
+    };
+    assert!(x.reason.contains("no reminder was sent"), "{}", x.reason);
+    assert!(!x.reason.contains("3 reminders"), "{}", x.reason);
+    assert!(invoice(&t, "inv-D1").reminders_sent.is_empty());
+}
+
 /// Bulk work never depends on its size (issue 19): 1,000 overdue invoices are all dunned, a
 /// bounded number per daily run, and no run's commit breaks AWS's limits (each message is
 /// checked as `TransactWriteItems` would: 51 writes and more were 103+ items, a dead letter).
@@ -451,6 +468,7 @@ fn dunning_a_backlog_of_1000_overdue_invoices_stays_within_aws_limits() {
             billing_email: Some("ap@boreal.aero".into()),
             credited_minor: 0,
             dunning_step: 0,
+            reminders_sent: vec![],
             version: 1,
         };
         let mut item = Item::new(
