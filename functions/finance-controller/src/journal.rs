@@ -16,6 +16,8 @@ pub struct ChartOfAccounts {
     pub sales_tax: String,
     pub cash: String,
     pub returns: String,
+    /// The liability an overpayment is kept in as customer credit.
+    pub customer_credits: String,
     pub reimbursements_payable: String,
     pub bank: String,
     /// Expense category → account; unknown categories post to `other_expense`.

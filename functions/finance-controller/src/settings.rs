@@ -40,6 +40,7 @@ impl Validate for FinanceSection {
             ("sales_tax", &a.sales_tax),
             ("cash", &a.cash),
             ("returns", &a.returns),
+            ("customer_credits", &a.customer_credits),
             ("reimbursements_payable", &a.reimbursements_payable),
             ("bank", &a.bank),
             ("other_expense", &a.other_expense),
