@@ -97,10 +97,10 @@ mod tests {
     #[test]
     fn a_refund_of_a_paid_invoice_is_goodwill_up_to_what_can_be_credited() {
         // Given 1,000.00 paid in full, 300.00 already credited
-        let inv = invoice(1_000_00, 0, 1_000_00, 300_00);
+        let inv = invoice(100_000, 0, 100_000, 30_000);
         // A refund of 400.00 is credited in full (creditable 1000 − 300 = 700)
-        assert_eq!(goodwill_credit_minor(&inv, 400_00), 400_00);
+        assert_eq!(goodwill_credit_minor(&inv, 40_000), 40_000);
         // A refund of 900.00 is credited only up to 700.00
-        assert_eq!(goodwill_credit_minor(&inv, 900_00), 700_00);
+        assert_eq!(goodwill_credit_minor(&inv, 90_000), 70_000);
     }
 }

@@ -9,6 +9,7 @@
 pub mod ageing;
 pub mod credits;
 pub mod dunning;
+pub mod revenue;
 mod settings;
 pub mod stripe;
 pub mod tax;
@@ -198,6 +199,13 @@ impl Default for Billing {
     }
 }
 
+/// The part of Closing's contract record (`deal#<id>` / `contract`, customer domain) Billing
+/// reads: its terms (the term in months dates the service period of ratable lines).
+#[derive(Deserialize)]
+struct ContractTermsOnly {
+    terms: ascent_core::catalog::ContractTerms,
+}
+
 fn invoice_pk(id: &str) -> String {
     format!("invoice#{id}")
 }
@@ -343,6 +351,12 @@ impl Billing {
                 d.amount.clone(),
             ),
         };
+        // How each line is earned: ratable lines over the contract's term from the issue date.
+        let term = ctx
+            .get_as::<ContractTermsOnly>(Domain::Customer, &deal_pk(&d.deal_id), "contract")
+            .await?
+            .map(|c| c.terms.term_months);
+        revenue::earn(&mut lines, issued_on, term);
         // Tax per line at the region's configured rate; an unknown region is never taxed at 0%
         // in silence: the invoice is held (not issued) and a person is asked to configure it.
         let (jurisdiction, rate) = match &profile {
@@ -787,7 +801,10 @@ impl Agent for Billing {
     async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError> {
         match event.payload() {
             Payload::CustomerSignedUp(c) => self.on_signup(ctx, c),
-            Payload::DealClosedWon(d) => self.on_won(ctx, d, event.time.date_naive()).await,
+            Payload::DealClosedWon(d) => {
+                let issued_on = self.config.business_date(event.time);
+                self.on_won(ctx, d, issued_on).await
+            }
             Payload::PaymentReceived(p) => self.on_payment(ctx, p).await,
             Payload::PaymentFailed(p) => self.on_payment_failed(ctx, p).await,
             Payload::CreditNoteRequested(c) => self.on_credit(ctx, c).await,

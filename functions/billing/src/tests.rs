@@ -441,6 +441,28 @@ fn an_invoice_first_dunned_30_days_overdue_never_claims_three_reminders() {
     assert!(invoice(&t, "inv-D1").reminders_sent.is_empty());
 }
 
+#[test]
+fn an_invoice_is_dated_on_the_business_day_of_the_win() {
+    // Given a deal won at 2026-04-01 03:00 UTC, which is 03-31 20:00 in Los Angeles
+    let t = twin();
+    t.emit("ascent.platform", signup("A1", "US-OR", 30));
+    let won_at: DateTime<Utc> = "2026-04-01T03:00:00Z".parse().unwrap();
+    let e = Event::new(
+        "ascent.crm",
+        ascent_core::event::Actor::system("ascent.crm"),
+        won_at,
+        won("D1", "A1", 1_000_000, None),
+    );
+    t.runtime.ingest(&[e]).unwrap();
+    t.drain();
+    // Then it is issued on 03-31 (the company's day), due 03-31 + 30 days = 04-30
+    let inv = invoice(&t, "inv-D1");
+    assert_eq!(
+        (inv.issued_on, inv.due_on),
+        ("2026-03-31".parse().unwrap(), "2026-04-30".parse().unwrap())
+    );
+}
+
 /// Bulk work never depends on its size (issue 19): 1,000 overdue invoices are all dunned, a
 /// bounded number per daily run, and no run's commit breaks AWS's limits (each message is
 /// checked as `TransactWriteItems` would: 51 writes and more were 103+ items, a dead letter).
