@@ -499,7 +499,7 @@ impl Billing {
                 invoice_id: inv.invoice_id.clone(),
                 account_id: inv.account_id.clone(),
                 total: inv.total.clone(),
-                paid_on: p.received_at.date_naive(),
+                paid_on: self.config.business_date(p.received_at),
             })?;
         }
         if inv.outstanding().amount_minor < 0 {
@@ -568,7 +568,7 @@ impl Billing {
                 account_id: inv.account_id.clone(),
                 total: inv.total.clone(),
                 // Settled when the credit was asked for, however late that is handled.
-                paid_on: ctx.cause().time.date_naive(),
+                paid_on: self.config.business_date(ctx.cause().time),
             })?;
         }
         if let Some(to) = &inv.billing_email {

@@ -463,6 +463,23 @@ fn an_invoice_is_dated_on_the_business_day_of_the_win() {
     );
 }
 
+#[test]
+fn an_invoice_is_paid_on_the_business_day_the_money_arrived() {
+    // Given an invoice of 10,000.00
+    let t = twin();
+    t.emit("ascent.platform", signup("A1", "US-OR", 30));
+    t.emit("ascent.crm", won("D1", "A1", 1_000_000, None));
+    // When it is paid at 2026-04-01 03:00 UTC (03-31 20:00 in Los Angeles)
+    let mut p = pay("P1", "inv-D1", 1_000_000);
+    p.received_at = "2026-04-01T03:00:00Z".parse().unwrap();
+    t.emit("ascent.payments", p);
+    // Then it was paid on 03-31, the company's day, not 04-01 in UTC
+    let Payload::InvoicePaid(paid) = payloads(&t, "InvoicePaid").pop().unwrap() else {
+        panic!()
+    };
+    assert_eq!(paid.paid_on, "2026-03-31".parse::<NaiveDate>().unwrap());
+}
+
 /// Bulk work never depends on its size (issue 19): 1,000 overdue invoices are all dunned, a
 /// bounded number per daily run, and no run's commit breaks AWS's limits (each message is
 /// checked as `TransactWriteItems` would: 51 writes and more were 103+ items, a dead letter).
