@@ -2,6 +2,7 @@
 
 use super::tests::{at, deliver, invoice, payment};
 use super::*;
+use ascent_core::catalog::{CustomerCreditApplied, CustomerCreditRecorded, PaymentReversed};
 use ascent_embedded::testkit::TestTwin;
 use std::sync::Arc;
 
