@@ -171,7 +171,13 @@ impl AscentConfig {
 
     /// The shipped defaults.
     pub fn shipped() -> Self {
-        Self::from_file(&ConfigFile::shipped()).expect("the shipped ascent.toml is valid")
+        // Read and checked once per process: the twin's parts each start from the defaults.
+        static SHIPPED: std::sync::OnceLock<AscentConfig> = std::sync::OnceLock::new();
+        SHIPPED
+            .get_or_init(|| {
+                Self::from_file(&ConfigFile::shipped()).expect("the shipped ascent.toml is valid")
+            })
+            .clone()
     }
 
     /// Reads the configuration: `path` (from `--config` or `ASCENT_CONFIG`) when given, else

@@ -77,6 +77,7 @@ pub trait Validate {
 }
 
 /// A parsed configuration file; sections are read from it on demand.
+#[derive(Clone)]
 pub struct ConfigFile {
     origin: String,
     text: String,
@@ -106,9 +107,15 @@ impl ConfigFile {
         Ok(file)
     }
 
-    /// The shipped defaults ([`SHIPPED`]).
+    /// The shipped defaults ([`SHIPPED`]): parsed once per process (agents' defaults, the
+    /// twin and the hosts all read it), then copied with the sections already cut.
     pub fn shipped() -> Self {
-        Self::parse(SHIPPED_NAME, SHIPPED).expect("the shipped ascent.toml is valid TOML")
+        static SHIPPED_FILE: std::sync::OnceLock<ConfigFile> = std::sync::OnceLock::new();
+        SHIPPED_FILE
+            .get_or_init(|| {
+                Self::parse(SHIPPED_NAME, SHIPPED).expect("the shipped ascent.toml is valid TOML")
+            })
+            .clone()
     }
 
     pub fn origin(&self) -> &str {

@@ -61,7 +61,7 @@ fn an_unknown_section_is_refused_with_its_line() {
     let e = with("[mail]\n", "[mails]\nfrom = \"a@b.example\"\n\n[mail]\n").unwrap_err();
     assert_eq!(e.path, "mails");
     assert!(e.message.contains("unknown section"), "{e}");
-    assert_eq!(e.line, Some(16));
+    assert_eq!(e.line, Some(18));
 }
 
 #[test]
