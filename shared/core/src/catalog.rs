@@ -190,10 +190,11 @@ catalog! {
     /// A received payment was taken back (chargeback, returned direct debit): the invoice is
     /// owed again.
     PaymentReversed: Business, "ascent.payments", [1];
-    /// Billing kept what a customer paid beyond an invoice's total as the customer's credit.
-    CustomerCreditRecorded: Business, "ascent.agent.billing", [1];
-    /// Billing applied a customer's credit to an invoice (or refunded it: no invoice).
-    CustomerCreditApplied: Business, "ascent.agent.billing", [1];
+    /// What a customer paid beyond an invoice's total was kept as the customer's credit (the
+    /// payment processor's customer balance; Billing does not compute it yet).
+    CustomerCreditRecorded: Business, "ascent.payments", [1];
+    /// A customer's credit was applied to an invoice (or refunded: no invoice).
+    CustomerCreditApplied: Business, "ascent.payments", [1];
     /// Billing took a dunning step on an overdue invoice.
     DunningStepTaken: Business, "ascent.agent.billing", [1];
     /// The Finance Controller closed a month: its close report is ready.
