@@ -242,8 +242,9 @@ async fn billing_duns_150_overdue_invoices_to_their_escalation_within_dynamodbs_
     let started = Instant::now();
     let mut aws = Wire::provision(Arc::new(billing::Billing::default())).await;
     // The invoices, through Billing's own handlers: a customer, then 150 deals won on 2 March
-    // 2026 (net-30: due 1 April).
-    let won_at = day("2026-03-02");
+    // 2026 (net-30: due 1 April), at 10:00 in the company's time zone (Pacific): business
+    // dates are days there, and 06:00Z would still be 1 March.
+    let won_at: DateTime<Utc> = "2026-03-02T18:00:00Z".parse().unwrap();
     let signup = business(
         "ascent.platform",
         won_at,

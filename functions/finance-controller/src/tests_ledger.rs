@@ -161,7 +161,7 @@ fn an_overpayment_is_a_customer_credit_liability_and_a_chargeback_reopens_the_re
         payment("P1", "inv-1", 12_000, "2026-03-03T17:00:00Z"),
     );
     let c = FinanceConfig::default().chart;
-    // When Billing keeps the 20.00 as customer credit
+    // When the 20.00 is kept as customer credit (the processor's customer balance)
     let credit = |amount: i64, balance: i64| CustomerCreditRecorded {
         account_id: "A1".into(),
         invoice_id: "inv-1".into(),
@@ -171,7 +171,7 @@ fn an_overpayment_is_a_customer_credit_liability_and_a_chargeback_reopens_the_re
     };
     deliver(
         &t,
-        "ascent.agent.billing",
+        "ascent.payments",
         at("2026-03-03T17:00:00Z"),
         credit(2_000, 2_000),
     );
@@ -181,7 +181,7 @@ fn an_overpayment_is_a_customer_credit_liability_and_a_chargeback_reopens_the_re
     // When the credit is refunded: Customer Credits 0, cash 120.00 − 20.00 = 100.00
     deliver(
         &t,
-        "ascent.agent.billing",
+        "ascent.payments",
         at("2026-03-05T17:00:00Z"),
         CustomerCreditApplied {
             account_id: "A1".into(),
