@@ -112,8 +112,7 @@ fn utc_zone() -> String {
 impl BillingConfig {
     /// The business date of an instant: the day in the company's time zone.
     pub fn business_date(&self, at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
-        let zone: chrono_tz::Tz = self.time_zone.parse().unwrap_or(chrono_tz::UTC);
-        at.with_timezone(&zone).date_naive()
+        ascent_core::config::platform::business_date_in(&self.time_zone, at)
     }
 }
 
@@ -599,24 +598,7 @@ impl Billing {
         else {
             return Ok(()); // reported twice
         };
-        if r.amount.amount_minor > inv.paid.amount_minor {
-            return Err(AgentError::Invalid(format!(
-                "refund {} of {} exceeds what was paid on invoice {} ({})",
-                r.refund_id, r.amount, inv.invoice_id, inv.paid
-            )));
-        }
-        ctx.put_record(
-            Domain::Financial,
-            &invoice_pk(&inv.invoice_id),
-            &sk,
-            r,
-            None,
-            Condition::NotExists,
-        )?;
-        inv.paid = Money::new(
-            inv.paid.amount_minor - r.amount.amount_minor,
-            &inv.total.currency,
-        );
+        take_back(ctx, &mut inv, &sk, "refund", &r.refund_id, &r.amount, r)?;
         // A refund is goodwill: it comes with a credit note for what it gives back, so it never
         // reopens the invoice nor starts dunning (only a reversed payment does that).
         let goodwill = credits::goodwill_credit_minor(&inv, r.amount.amount_minor);
@@ -624,7 +606,6 @@ impl Billing {
             inv.credited_minor += goodwill;
             let credit = Money::new(goodwill, &inv.total.currency);
             let split = credits::split_credit(&credit, &inv);
-            inv.settle();
             ctx.emit(CreditNoteIssued {
                 credit_note_id: format!("cn-{}", r.refund_id),
                 invoice_id: inv.invoice_id.clone(),
@@ -651,24 +632,7 @@ impl Billing {
         else {
             return Ok(()); // reported twice
         };
-        if r.amount.amount_minor > inv.paid.amount_minor {
-            return Err(AgentError::Invalid(format!(
-                "reversal {} of {} exceeds what was paid on invoice {} ({})",
-                r.reversal_id, r.amount, inv.invoice_id, inv.paid
-            )));
-        }
-        ctx.put_record(
-            Domain::Financial,
-            &invoice_pk(&inv.invoice_id),
-            &sk,
-            r,
-            None,
-            Condition::NotExists,
-        )?;
-        inv.paid = Money::new(
-            inv.paid.amount_minor - r.amount.amount_minor,
-            &inv.total.currency,
-        );
+        take_back(ctx, &mut inv, &sk, "reversal", &r.reversal_id, &r.amount, r)?;
         inv.settle();
         let v = inv.version;
         self.save(ctx, inv, Some(v))
@@ -818,3 +782,35 @@ impl Agent for Billing {
 
 #[cfg(test)]
 mod tests;
+
+/// Takes `amount` back from what was paid on `inv` (a refund or a reversed payment), recording
+/// the movement under `sk`; more than was paid is refused.
+fn take_back(
+    ctx: &mut Ctx<'_>,
+    inv: &mut Invoice,
+    sk: &str,
+    kind: &str,
+    movement_id: &str,
+    amount: &Money,
+    record: &impl serde::Serialize,
+) -> Result<(), AgentError> {
+    if amount.amount_minor > inv.paid.amount_minor {
+        return Err(AgentError::Invalid(format!(
+            "{kind} {movement_id} of {amount} exceeds what was paid on invoice {} ({})",
+            inv.invoice_id, inv.paid
+        )));
+    }
+    ctx.put_record(
+        Domain::Financial,
+        &invoice_pk(&inv.invoice_id),
+        sk,
+        record,
+        None,
+        Condition::NotExists,
+    )?;
+    inv.paid = Money::new(
+        inv.paid.amount_minor - amount.amount_minor,
+        &inv.total.currency,
+    );
+    Ok(())
+}

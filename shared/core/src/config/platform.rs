@@ -39,8 +39,15 @@ impl Company {
     /// The business date of an instant: the day it is in the company's time zone (a deal won
     /// at 17:00 Pacific on 31 March is a March deal, though it is 1 April in UTC).
     pub fn business_date(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
-        at.with_timezone(&self.zone()).date_naive()
+        business_date_in(&self.time_zone, at)
     }
+}
+
+/// The day `at` falls on in the IANA time zone `zone` (validated with the file; UTC if not a
+/// zone): [`Company::business_date`] for an agent that keeps only the zone's name.
+pub fn business_date_in(zone: &str, at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    let zone: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
+    at.with_timezone(&zone).date_naive()
 }
 
 impl Validate for Company {
