@@ -4,11 +4,13 @@
 //! `[lead_generation.scoring]`); the model's name goes on every `LeadScored` so a score always
 //! says what produced it.
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use ascent_core::catalog::{InteractionKind, LeadGrade};
 use ascent_core::config::{Invalid, check_in_range};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// Scoring weights, point tables and thresholds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -30,6 +32,10 @@ pub struct ScoringModel {
     pub role: RolePoints,
     /// Intent points per interaction before decay.
     pub intent: IntentPoints,
+    /// The word tables as one automaton, built on the first score (the tables are read-only
+    /// once the model scores).
+    #[serde(skip)]
+    words: OnceLock<WordIndex>,
 }
 
 /// Share of each fit component (they add up to 1).
@@ -98,16 +104,78 @@ pub struct IntentPoints {
     pub email_opened: f64,
 }
 
-fn has_any(text: &str, words: &[String]) -> bool {
-    words.iter().any(|w| text.contains(w.as_str()))
+/// Every word of the industry and role tables in one Aho-Corasick automaton, so a text is read
+/// once instead of once per word. A match says which table and group its word is in; a table's
+/// points are those of its first group with a match, as listed.
+#[derive(Clone, Debug)]
+struct WordIndex {
+    industry: Words,
+    role: Words,
 }
 
-/// The points of the first group with a word in `text`, else `other`.
-fn group_points(text: &str, groups: &[WordGroup], other: u8) -> u8 {
-    groups
-        .iter()
-        .find(|g| has_any(text, &g.words))
-        .map_or(other, |g| g.points)
+/// One table's words: the automaton and each word with its group (`FUNCTION_WORD`: a
+/// function word of the role table).
+#[derive(Clone, Debug)]
+struct Words {
+    automaton: Option<AhoCorasick>,
+    words: Vec<(usize, String)>,
+}
+
+const FUNCTION_WORD: usize = usize::MAX;
+
+impl Words {
+    fn new(words: Vec<(usize, String)>) -> Self {
+        // Checked tables always build; were one not to, each word is read in turn (the same
+        // answers, more slowly).
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(words.iter().map(|(_, w)| w))
+            .ok();
+        Words { automaton, words }
+    }
+
+    /// The first group (in table order) with a word in `text`, and whether a function word is.
+    fn first_group(&self, text: &str) -> (Option<usize>, bool) {
+        let mut first: Option<usize> = None;
+        let mut function = false;
+        let mut see = |word: usize| match self.words[word].0 {
+            FUNCTION_WORD => function = true,
+            g => first = Some(first.map_or(g, |f| f.min(g))),
+        };
+        match &self.automaton {
+            Some(ac) => ac
+                .find_overlapping_iter(text)
+                .for_each(|m| see(m.pattern().as_usize())),
+            None => (0..self.words.len())
+                .filter(|&i| text.contains(self.words[i].1.as_str()))
+                .for_each(&mut see),
+        }
+        (first, function)
+    }
+}
+
+impl WordIndex {
+    fn new(model: &ScoringModel) -> Self {
+        let groups = |groups: &[WordGroup]| -> Vec<(usize, String)> {
+            groups
+                .iter()
+                .enumerate()
+                .flat_map(|(g, group)| group.words.iter().map(move |w| (g, w.clone())))
+                .collect()
+        };
+        let mut role = groups(&model.role.seniority);
+        role.extend(
+            model
+                .role
+                .function_words
+                .iter()
+                .map(|w| (FUNCTION_WORD, w.clone())),
+        );
+        WordIndex {
+            industry: Words::new(groups(&model.industry.groups)),
+            role: Words::new(role),
+        }
+    }
 }
 
 /// Refuses an empty or upper-case word, and a word listed twice in `seen`'s table.
@@ -162,7 +230,12 @@ impl ScoringModel {
     /// Points for industry, by the words of `[lead_generation.scoring.industry]`.
     pub fn industry_points(&self, industry: &str) -> u8 {
         let i = industry.to_ascii_lowercase();
-        group_points(&i, &self.industry.groups, self.industry.other)
+        let (group, _) = self.word_index().industry.first_group(&i);
+        group.map_or(self.industry.other, |g| self.industry.groups[g].points)
+    }
+
+    fn word_index(&self) -> &WordIndex {
+        self.words.get_or_init(|| WordIndex::new(self))
     }
 
     /// Points for the job title: seniority, plus a bonus for functions that buy.
@@ -175,12 +248,9 @@ impl ScoringModel {
             title.to_ascii_lowercase().replace(['-', ',', '/'], " ")
         );
         let r = &self.role;
-        let seniority = group_points(&t, &r.seniority, r.other);
-        let function_bonus = if has_any(&t, &r.function_words) {
-            r.function_bonus
-        } else {
-            0
-        };
+        let (group, function) = self.word_index().role.first_group(&t);
+        let seniority = group.map_or(r.other, |g| r.seniority[g].points);
+        let function_bonus = if function { r.function_bonus } else { 0 };
         seniority.saturating_add(function_bonus).min(100)
     }
 
@@ -364,6 +434,64 @@ impl ScoringModel {
 mod tests {
     use super::*;
     use chrono::Duration;
+
+    /// The tables read word by word, as the automaton must answer: the first group (in
+    /// table order) with a word in the text, else `other`.
+    fn first_group_by_words(text: &str, groups: &[WordGroup], other: u8) -> u8 {
+        groups
+            .iter()
+            .find(|g| g.words.iter().any(|w| text.contains(w.as_str())))
+            .map_or(other, |g| g.points)
+    }
+
+    fn role_points_by_words(m: &ScoringModel, title: &str) -> u8 {
+        let t = format!(
+            " {} ",
+            title.to_ascii_lowercase().replace(['-', ',', '/'], " ")
+        );
+        let r = &m.role;
+        let bonus = if r.function_words.iter().any(|w| t.contains(w.as_str())) {
+            r.function_bonus
+        } else {
+            0
+        };
+        first_group_by_words(&t, &r.seniority, r.other)
+            .saturating_add(bonus)
+            .min(100)
+    }
+
+    proptest::proptest! {
+        /// The one-pass automaton gives every title and industry the points the tables give
+        /// word by word: texts built from the tables' own words (in any order, overlapping,
+        /// cut, upper-cased) and noise.
+        #[test]
+        fn the_word_automaton_scores_as_the_tables_read_word_by_word(
+            picks in proptest::collection::vec((0usize..200, 0usize..4), 0..5),
+            noise in "[a-zA-Z ,/-]{0,12}",
+        ) {
+            let m = crate::LeadConfig::default().scoring;
+            let mut words: Vec<&str> = m.role.function_words.iter().map(String::as_str).collect();
+            for g in m.role.seniority.iter().chain(&m.industry.groups) {
+                words.extend(g.words.iter().map(String::as_str));
+            }
+            let mut text = noise.clone();
+            for (w, how) in picks {
+                let w = words[w % words.len()].trim();
+                match how {
+                    0 => text.push_str(w),
+                    1 => text = format!("{w} {text}"),
+                    2 => text.push_str(&w.to_uppercase()),
+                    _ => text.push_str(&w[..w.len() / 2]),
+                }
+            }
+            proptest::prop_assert_eq!(m.role_points(&text), role_points_by_words(&m, &text));
+            let lower = text.to_ascii_lowercase();
+            proptest::prop_assert_eq!(
+                m.industry_points(&text),
+                first_group_by_words(&lower, &m.industry.groups, m.industry.other)
+            );
+        }
+    }
 
     fn at() -> DateTime<Utc> {
         "2026-03-02T09:00:00Z".parse().unwrap()

@@ -64,32 +64,49 @@ pub fn check_email(address: &str) -> Result<(), ContactError> {
 /// `email_address` crate accepts with [`EMAIL_RULES`] (a test holds them together); anything
 /// else goes to the crate, which also says what is wrong.
 fn plain_address(address: &str) -> bool {
-    let Some((local, domain)) = address.split_once('@') else {
+    let b = address.as_bytes();
+    let Some(at) = b.iter().position(|&c| c == b'@') else {
         return false;
     };
-    let atom_char = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'%' | b'+' | b'-');
-    let local_ok = !local.is_empty()
-        && local.len() <= 64
-        && local
-            .split('.')
-            .all(|atom| !atom.is_empty() && atom.bytes().all(atom_char));
-    if !local_ok || domain.is_empty() || domain.len() > 254 {
+    let (local, domain) = (&b[..at], &b[at + 1..]);
+    if local.is_empty() || local.len() > 64 || domain.is_empty() || domain.len() > 254 {
         return false;
     }
-    let mut labels = 0;
-    for label in domain.split('.') {
-        let b = label.as_bytes();
-        let ok = !b.is_empty()
-            && b.len() <= 63
-            && b[0].is_ascii_alphanumeric()
-            && b[b.len() - 1].is_ascii_alphanumeric()
-            && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-');
-        if !ok {
+    // The local part: atoms of `atom_char`s joined by single dots.
+    let atom_char = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'%' | b'+' | b'-');
+    let mut after_dot = true;
+    for &c in local {
+        if c == b'.' && !after_dot {
+            after_dot = true;
+        } else if atom_char(c) {
+            after_dot = false;
+        } else {
             return false;
         }
-        labels += 1;
     }
-    labels >= 2
+    if after_dot {
+        return false;
+    }
+    // The domain: labels of letters, digits and inner `-`, 1 to 63 bytes, two or more.
+    let (mut labels, mut len, mut last) = (1, 0usize, b'.');
+    for &c in domain {
+        if c == b'.' {
+            if len == 0 || !last.is_ascii_alphanumeric() {
+                return false;
+            }
+            labels += 1;
+            len = 0;
+        } else if c.is_ascii_alphanumeric() || (c == b'-' && len > 0) {
+            len += 1;
+            if len > 63 {
+                return false;
+            }
+        } else {
+            return false;
+        }
+        last = c;
+    }
+    len > 0 && last.is_ascii_alphanumeric() && labels >= 2
 }
 
 /// E.164 allows at most 15 digits after the `+`.

@@ -515,10 +515,8 @@ fn nesting_names(branch: &Map<String, Value>, out: &mut HashSet<String>) {
 /// Whether the event (JSON text) may have a key with dots whose first name is one the native
 /// branches nest fields in (`"detail.payload"`, `"payload.kind"`): a `.` right after `"` and
 /// one of `keys`. A `\u` escape anywhere counts too (it may write a name or a dot; rare in
-/// events). One pass over the bytes, 32 at a time (a loop the compiler turns into vector
-/// compares), looking closer only at a `.` or a `\`.
+/// events). One pass over the bytes with `memchr`, looking closer only at a `.` or a `\`.
 fn may_nest_by_dots(json: &[u8], keys: &[Vec<u8>]) -> bool {
-    const CHUNK: usize = 32;
     let closer = |i: usize| -> bool {
         if json[i] == b'.' {
             let before = &json[..i];
@@ -531,28 +529,7 @@ fn may_nest_by_dots(json: &[u8], keys: &[Vec<u8>]) -> bool {
                     .any(|k| k[1..].iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20))
         }
     };
-    let mut chunks = json.chunks_exact(CHUNK);
-    let mut at = 0;
-    for chunk in &mut chunks {
-        let chunk: &[u8; CHUNK] = chunk.try_into().expect("exact chunks");
-        let mut seen = 0u8;
-        for &b in chunk {
-            seen |= u8::from(b == b'.') | u8::from(b == b'\\');
-        }
-        if seen != 0 {
-            for (j, &b) in chunk.iter().enumerate() {
-                if (b == b'.' || b == b'\\') && closer(at + j) {
-                    return true;
-                }
-            }
-        }
-        at += CHUNK;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .enumerate()
-        .any(|(j, &b)| (b == b'.' || b == b'\\') && closer(at + j))
+    memchr::memchr2_iter(b'.', b'\\', json).any(closer)
 }
 
 fn leaves(p: &Value, path: &mut Vec<String>) -> Vec<(Vec<String>, Value)> {
