@@ -72,18 +72,16 @@ impl Rule {
 pub struct Router {
     matcher: Quamina<u32>,
     rules: Vec<Rule>,
-    /// Per quamina pattern id: the rule, or the native branch it watches.
-    branches: Vec<Hit>,
+    /// Per quamina pattern id: the rule of the branch.
+    branches: Vec<u32>,
     /// Branches quamina does not get right, by rule: evaluated by [`matcher::matches`].
     evaluated: Vec<(u32, Map<String, Value>)>,
     /// The branches given to quamina that nest fields, by rule, for events quamina does not
     /// read right: those with a key with dots that may name a field of theirs (quamina takes
-    /// `"a.b"` for a name, aws/event-ruler for the path `a`, `b`). Each is watched by a quamina
-    /// pattern of its top-level conditions alone (which keys with dots do not change): only an
-    /// event that meets them and not the whole branch is looked at closer.
+    /// `"a.b"` for a name, aws/event-ruler for the path `a`, `b`): such an event (rare: the
+    /// scan for one is a `memchr` pass) has the branches of rules quamina did not match
+    /// evaluated by [`matcher::matches`].
     native: Vec<(u32, Map<String, Value>)>,
-    /// Native branches without top-level conditions: always looked at closer.
-    unwatched: Vec<usize>,
     /// What such a key starts with: `"` and a name the native branches nest fields in
     /// (`"detail`, `"payload`); empty when no native branch nests.
     nesting_keys: Vec<Vec<u8>>,
@@ -95,15 +93,6 @@ pub struct Router {
     /// its detail-types, when every event goes through the matcher.
     matched_types: Option<HashSet<String>>,
     producers: Producers,
-}
-
-/// What a quamina pattern stands for.
-#[derive(Clone, Copy, Debug)]
-enum Hit {
-    /// A branch of this rule.
-    Rule(u32),
-    /// The top-level conditions of this native branch (an index of `Router::native`).
-    Watch(usize),
 }
 
 /// A rule the fast path knows from the detail-type: its id, and the sources its branch allows
@@ -273,7 +262,6 @@ impl Router {
         let mut branches = Vec::new();
         let mut evaluated = Vec::new();
         let mut native_branches = Vec::new();
-        let mut unwatched = Vec::new();
         let mut nesting: HashSet<String> = HashSet::new();
         let mut by_type: HashMap<String, Vec<TypedRule>> = HashMap::new();
         let mut matched_types = Some(HashSet::new());
@@ -331,26 +319,11 @@ impl Router {
                             matcher
                                 .add_pattern(branch_id, &native.to_string())
                                 .map_err(|e| err(e.to_string()))?;
-                            branches.push(Hit::Rule(rule_id));
+                            branches.push(rule_id);
                             if let Value::Object(b) = native
                                 && b.values().any(Value::is_object)
                             {
                                 nesting_names(&b, &mut nesting);
-                                let top: Map<String, Value> = b
-                                    .iter()
-                                    .filter(|(_, v)| v.is_array())
-                                    .map(|(k, v)| (k.clone(), v.clone()))
-                                    .collect();
-                                let index = native_branches.len();
-                                if top.is_empty() {
-                                    unwatched.push(index);
-                                } else {
-                                    let watch_id = branches.len() as u32;
-                                    matcher
-                                        .add_pattern(watch_id, &Value::Object(top).to_string())
-                                        .map_err(|e| err(e.to_string()))?;
-                                    branches.push(Hit::Watch(index));
-                                }
                                 native_branches.push((rule_id, b));
                             }
                         }
@@ -370,7 +343,6 @@ impl Router {
             branches,
             evaluated,
             native: native_branches,
-            unwatched,
             nesting_keys,
             by_type,
             matched_types,
@@ -436,27 +408,21 @@ impl Router {
     }
 
     fn matching_rules(&self, event_json: &[u8]) -> Vec<u32> {
-        let hits = self
+        let mut ids: Vec<u32> = self
             .matcher
             .matches_for_event(event_json)
-            .unwrap_or_default();
-        let mut ids: Vec<u32> = Vec::with_capacity(hits.len());
-        let mut watched: Vec<usize> = Vec::new();
-        for b in hits {
-            match self.branches[b as usize] {
-                Hit::Rule(rule) => ids.push(rule),
-                Hit::Watch(n) => watched.push(n),
-            }
-        }
+            .unwrap_or_default()
+            .into_iter()
+            .map(|b| self.branches[b as usize])
+            .collect();
         // quamina reads `{"a.b": 1}` as the name `a.b`; event-ruler (and the evaluator) as `b`
-        // inside `a`. A nesting branch whose top-level conditions hold but which quamina did not
-        // match is evaluated, when the event may have a key with dots naming a nested field.
-        watched.extend(&self.unwatched);
-        watched.retain(|&n| !ids.contains(&self.native[n].0));
-        let closer = !watched.is_empty() && may_nest_by_dots(event_json, &self.nesting_keys);
+        // inside `a`. When the event may have a key with dots naming a nested field, the
+        // nesting branches of the rules quamina did not match are evaluated.
+        let closer = !self.native.is_empty() && may_nest_by_dots(event_json, &self.nesting_keys);
         if !self.evaluated.is_empty() || closer {
             let parsed: Value = serde_json::from_slice(event_json).unwrap_or(Value::Null);
             let event = matcher::expand_event(&parsed);
+            let quamina_matched = ids.len();
             ids.extend(
                 self.evaluated
                     .iter()
@@ -464,11 +430,12 @@ impl Router {
                     .map(|(rule, _)| *rule),
             );
             if closer {
+                // Rules quamina matched need no second look (the caller dedups the rest).
+                let seen = ids[..quamina_matched].to_vec();
                 ids.extend(
-                    watched
+                    self.native
                         .iter()
-                        .map(|&n| &self.native[n])
-                        .filter(|(_, p)| matcher::matches(p, &event))
+                        .filter(|(rule, p)| !seen.contains(rule) && matcher::matches(p, &event))
                         .map(|(rule, _)| *rule),
                 );
             }
