@@ -24,7 +24,7 @@ use ascent_core::catalog::{
 };
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
-use ascent_core::money::Money;
+use ascent_core::money::{FxRates, Money};
 use ascent_core::ports::{Condition, Mail, Query, SortKey};
 use ascent_core::records::{
     AR_AGEING_PK, PROPOSAL_SK, Proposal, ProposalStatus, ar_ageing_sk, deal_pk,
@@ -103,6 +103,8 @@ pub struct BillingConfig {
     /// `[company] time_zone`: business dates (credit notes, refunds) are days in this zone.
     #[serde(default = "utc_zone")]
     pub time_zone: String,
+    /// `[currency]`: the accepted currencies (the same list every agent checks).
+    pub fx: FxRates,
 }
 
 fn utc_zone() -> String {
@@ -275,6 +277,10 @@ impl Billing {
             return Ok(()); // the CRM announced this win twice: one invoice per deal
         }
         let currency = d.amount.currency.clone();
+        self.config
+            .fx
+            .check_accepted(&currency)
+            .map_err(|e| AgentError::Invalid(format!("amount.currency: {e}")))?;
         let profile: Option<BillingProfile> = ctx
             .get_as(
                 Domain::Financial,

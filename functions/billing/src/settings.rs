@@ -1,10 +1,11 @@
 //! Billing's settings, read and validated once at start from `ascent.toml`: `[billing]` (tax
-//! rates, dunning days, default payment terms) and the company name of `[company]`.
+//! rates, dunning days, default payment terms), the company name of `[company]` and the
+//! accepted currencies of `[currency]`.
 
 use crate::dunning::DunningSchedule;
 use crate::tax::TaxTable;
 use crate::{Billing, BillingConfig};
-use ascent_core::config::platform::Company;
+use ascent_core::config::platform::{Company, Currency};
 use ascent_core::config::{ConfigError, ConfigFile, Invalid, Validate, check_in_range};
 use serde::Deserialize;
 
@@ -22,7 +23,9 @@ impl BillingConfig {
     pub fn from_file(file: &ConfigFile) -> Result<Self, ConfigError> {
         let s: BillingSection = file.section("billing")?;
         let company: Company = file.section("company")?;
+        let currency: Currency = file.section("currency")?;
         Ok(Self {
+            fx: currency.fx(),
             tax: s.tax_rates_bp,
             dunning: s.dunning,
             default_terms_days: s.default_payment_terms_days,

@@ -663,3 +663,34 @@ fn the_invoice_mail_names_the_configured_company() {
     );
     assert!(!mails[0].subject.contains("Ascent"));
 }
+
+/// Issue 22: a ¥1,000,000 invoice was mailed as "10000.00 JPY" (two decimals assumed), and
+/// Billing invoiced currencies the other agents refused.
+#[test]
+fn a_yen_invoice_is_written_in_whole_yen_and_an_unaccepted_currency_is_refused() {
+    let t = twin();
+    let mut s = signup("A1", "US-OR", 30);
+    s.currency = "JPY".into();
+    t.emit("ascent.platform", s);
+    // Given a win of ¥1,000,000 (JPY has no minor unit: amount_minor is yen),
+    let mut w = won("D1", "A1", 1_000_000, None);
+    w.amount = Money::new(1_000_000, "JPY");
+    t.emit("ascent.crm", w);
+    // then the mail says 1000000 JPY, never 10000.00 JPY.
+    let mails = t.runtime.mails().unwrap();
+    assert!(mails[0].text.contains("1000000 JPY"), "{}", mails[0].text);
+    assert!(!mails[0].text.contains("10000.00 JPY"));
+    // And a win in a currency [currency] does not list is refused, naming the field.
+    let mut k = won("D2", "A2", 1_000, None);
+    k.amount = Money::new(1_000, "KWD");
+    t.emit("ascent.crm", k);
+    let dead = t.runtime.dead_letters().unwrap();
+    assert_eq!(dead.len(), 1);
+    assert!(
+        dead[0]
+            .reason
+            .contains("amount.currency: currency KWD is not accepted"),
+        "{}",
+        dead[0].reason
+    );
+}

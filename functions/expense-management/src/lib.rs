@@ -501,9 +501,9 @@ impl ExpenseManagement {
                 x.category.clone(),
                 x.merchant.clone(),
                 x.incurred_on.to_string(),
-                decimal(x.amount.amount_minor),
+                x.amount.to_decimal_string(),
                 x.amount.currency.clone(),
-                decimal(x.amount_base.amount_minor),
+                x.amount_base.to_decimal_string(),
                 x.amount_base.currency.clone(),
             ];
             csv.push_str(

@@ -92,9 +92,13 @@ pub enum ClaimError {
 }
 
 impl ExpensePolicy {
-    /// Converts a claim to the base currency, rounding half up.
-    pub fn to_base(&self, m: &Money) -> Result<Money, ClaimError> {
-        self.fx.to_base(m).map_err(ClaimError::Currency)
+    /// Converts a claim to the base currency at the rate of the day it was incurred (the
+    /// transaction date, as IAS 21.21 and ASC 830-20-30-1 translate a foreign-currency
+    /// transaction), rounding half away from zero.
+    pub fn to_base(&self, m: &Money, incurred_on: NaiveDate) -> Result<Money, ClaimError> {
+        self.fx
+            .to_base_on(m, incurred_on)
+            .map_err(|e| ClaimError::Currency(e.to_string()))
     }
 
     pub fn base_currency(&self) -> &str {
@@ -114,7 +118,7 @@ impl ExpensePolicy {
         today: NaiveDate,
         duplicate_of: Option<&str>,
     ) -> Result<Evaluation, ClaimError> {
-        let amount_base = self.to_base(&e.amount)?;
+        let amount_base = self.to_base(&e.amount, e.incurred_on)?;
         // A day of slack: the employee's "today" can be ahead of UTC.
         if e.incurred_on > today.succ_opt().unwrap_or(today) {
             return Err(ClaimError::FutureDate(e.incurred_on, today));
@@ -278,6 +282,38 @@ mod tests {
     }
 
     #[test]
+    fn each_expense_converts_at_the_rate_of_the_day_it_was_incurred() {
+        // Given EUR at 1.05 until 28 February and at 1.10 from 1 March,
+        let mut p = crate::ExpensePolicy::default();
+        let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let rates = |eur: i64| -> std::collections::BTreeMap<String, i64> {
+            [("USD".to_string(), 1_000_000), ("EUR".to_string(), eur)].into()
+        };
+        p.fx = ascent_core::money::FxRates {
+            base: "USD".into(),
+            ppm: rates(1_100_000),
+            dated: vec![(day("2026-01-01"), rates(1_050_000))],
+            from: Some(day("2026-03-01")),
+        };
+        // when a EUR 200.00 taxi on 27 February and another on 2 March are claimed,
+        let before = claim("travel", Money::new(20_000, "EUR"), "2026-02-27");
+        let after = claim("travel", Money::new(20_000, "EUR"), "2026-03-02");
+        // then each is converted at its own day's rate: 200 × 1.05 = 210.00, 200 × 1.10 = 220.00
+        // (at a fixed rate both would be the same).
+        let base = |e| p.evaluate(e, None, today(), None).unwrap().amount_base;
+        assert_eq!(base(&before), Money::usd(21_000));
+        assert_eq!(base(&after), Money::usd(22_000));
+        // and a claim from before the first rate is refused, naming the date.
+        let old = claim("travel", Money::new(20_000, "EUR"), "2025-12-30");
+        assert_eq!(
+            p.evaluate(&old, None, today(), None)
+                .unwrap_err()
+                .to_string(),
+            "no rate for EUR on 2025-12-30: [currency] has rates from 2026-01-01 on"
+        );
+    }
+
+    #[test]
     fn over_limit_weekend_and_missing_receipt() {
         let p = crate::ExpensePolicy::default();
         let mut e = claim("meals", Money::usd(18_000), "2026-02-28"); // Saturday
@@ -329,7 +365,7 @@ mod tests {
     #[test]
     fn bad_data_is_an_error_not_a_finding() {
         let p = crate::ExpensePolicy::default();
-        let e = claim("travel", Money::new(1_000, "JPY"), "2026-03-04");
+        let e = claim("travel", Money::new(1_000, "KWD"), "2026-03-04");
         assert!(matches!(
             p.evaluate(&e, None, today(), None),
             Err(ClaimError::Currency(_))

@@ -179,7 +179,7 @@ fn bad_claims_are_refused_with_the_reason() {
     let t = twin();
     t.emit(
         "ascent.expenses",
-        claim("E9", "meals", Money::new(2_000, "JPY"), "2026-03-02"),
+        claim("E9", "meals", Money::new(2_000, "KWD"), "2026-03-02"),
     );
     t.emit(
         "ascent.expenses",
@@ -189,7 +189,7 @@ fn bad_claims_are_refused_with_the_reason() {
     assert_eq!(dead.len(), 2);
     assert!(
         dead.iter()
-            .any(|d| d.reason.contains("currency JPY is not accepted"))
+            .any(|d| d.reason.contains("currency KWD is not accepted"))
     );
     assert!(dead.iter().any(|d| d.reason.contains("in the future")));
     assert!(decisions(&t).is_empty());

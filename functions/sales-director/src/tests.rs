@@ -199,15 +199,27 @@ fn stalled_deals_are_flagged_once_until_there_is_activity() {
 fn an_amount_in_an_unknown_currency_is_refused() {
     let t = twin();
     let mut c = stage("D1", AVA, DealStage::Demo, None);
-    c.currency = "JPY".into();
-    c.amount = Some(Money::new(100, "JPY"));
+    c.currency = "KWD".into();
+    c.amount = Some(Money::new(100, "KWD"));
     t.emit("ascent.crm", c);
     let dead = t.runtime.dead_letters().unwrap();
     assert!(
-        dead[0].reason.contains("currency JPY is not accepted"),
+        dead[0].reason.contains("currency KWD is not accepted"),
         "{}",
         dead[0].reason
     );
+}
+
+/// Issue 22: a yen deal was dead-lettered by the Sales Director though Billing invoiced it;
+/// every agent now accepts the currencies of `[currency]`, and JPY is one.
+#[test]
+fn a_yen_deal_is_accepted_like_every_currency_of_the_configuration() {
+    let t = twin();
+    let mut c = stage("D1", AVA, DealStage::Demo, None);
+    c.currency = "JPY".into();
+    c.amount = Some(Money::new(1_000_000, "JPY"));
+    t.emit("ascent.crm", c);
+    assert!(t.runtime.dead_letters().unwrap().is_empty());
 }
 
 /// Bulk work never depends on its size (issue 19): 1,000 stalled deals are all alerted, at

@@ -1,5 +1,14 @@
 //! Money in minor units (cents) with an ISO 4217 currency, so sums never drift.
+//!
+//! Each currency's minor unit is ISO 4217's ([`minor_unit_exponent`]): amounts are written
+//! with as many decimals as the currency has (`1000000 JPY`, `12.50 USD`, `1.234 KWD`), and
+//! conversions between currencies scale by both exponents.
 
+mod iso4217;
+
+pub use iso4217::minor_unit_exponent;
+
+use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -74,38 +83,170 @@ impl Money {
             currency: self.currency.clone(),
         }
     }
-}
 
-/// Fixed conversion rates into a base currency (budgets, limits and reports are kept in it):
-/// `[currency]` of `ascent.toml` ([`crate::config::platform::Currency`]).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FxRates {
-    pub base: String,
-    /// Base-currency micro-units per unit of each accepted currency (USD 1.08 per EUR →
-    /// `EUR: 1_080_000`). The base itself must be listed at 1_000_000.
-    pub ppm: BTreeMap<String, i64>,
-}
+    /// The decimals of this currency's minor unit (ISO 4217); 2 for a code ISO 4217 does not
+    /// list (such a code is refused wherever money enters: see [`FxRates::check_accepted`]).
+    pub fn exponent(&self) -> u8 {
+        minor_unit_exponent(&self.currency).unwrap_or(2)
+    }
 
-impl FxRates {
-    /// Converts into the base currency, rounding half up; `Err` names the unknown currency.
-    pub fn to_base(&self, m: &Money) -> Result<Money, String> {
-        let rate = self.ppm.get(&m.currency).ok_or_else(|| {
-            format!(
-                "currency {} is not accepted (accepted: {})",
-                m.currency,
-                self.ppm.keys().cloned().collect::<Vec<_>>().join(", ")
-            )
-        })?;
-        let base = (m.amount_minor as i128 * *rate as i128 + 500_000).div_euclid(1_000_000);
-        Ok(Money::new(base as i64, &self.base))
+    /// The amount as a decimal number with the currency's decimals and no separators, as
+    /// exports write it: `1000000` (JPY), `-12.50` (USD), `1.234` (KWD).
+    pub fn to_decimal_string(&self) -> String {
+        decimal(self.amount_minor, self.exponent())
     }
 }
 
+/// `minor` as a decimal number of `exponent` decimals.
+fn decimal(minor: i64, exponent: u8) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    if exponent == 0 {
+        return format!("{sign}{abs}");
+    }
+    let unit = 10u64.pow(exponent as u32);
+    format!(
+        "{sign}{}.{:0width$}",
+        abs / unit,
+        abs % unit,
+        width = exponent as usize
+    )
+}
+
+/// `value × num ÷ den`, rounded half away from zero (`den` > 0).
+fn div_round(value: i128, den: i128) -> i128 {
+    let q = value / den;
+    let r = value % den;
+    if 2 * r.abs() >= den {
+        q + value.signum()
+    } else {
+        q
+    }
+}
+
+/// Conversion rates into a base currency (budgets, limits and reports are kept in it):
+/// `[currency]` of `ascent.toml` ([`crate::config::platform::Currency`]). A currency is
+/// accepted when today's table has a rate for it; a conversion on a date uses the rates in
+/// effect that day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FxRates {
+    pub base: String,
+    /// Today's rates: base-currency micro-units per unit of each accepted currency (USD 1.08
+    /// per EUR → `EUR: 1_080_000`). The base itself is listed at 1_000_000.
+    pub ppm: BTreeMap<String, i64>,
+    /// Earlier rates, oldest first: each table is in effect from its date until the next one
+    /// (or `ppm`'s `from`); `ppm` is in effect from `from` on.
+    #[serde(default)]
+    pub dated: Vec<(NaiveDate, BTreeMap<String, i64>)>,
+    /// The first day of today's rates; `None`: they apply to every date without an earlier
+    /// table.
+    #[serde(default)]
+    pub from: Option<NaiveDate>,
+}
+
+/// Why an amount could not be converted.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FxError {
+    #[error("currency {code} is not accepted (accepted: {accepted})")]
+    NotAccepted { code: String, accepted: String },
+    #[error("no rate for {code} on {on}: [currency] has rates from {first} on")]
+    BeforeFirstRate {
+        code: String,
+        on: NaiveDate,
+        first: NaiveDate,
+    },
+    #[error("no rate for {code} on {on} in the rates in effect from {from}")]
+    NoRateThatDay {
+        code: String,
+        on: NaiveDate,
+        from: NaiveDate,
+    },
+}
+
+impl FxRates {
+    /// Rates that never change (no dates): `ppm` applies to every date.
+    pub fn fixed(base: &str, ppm: BTreeMap<String, i64>) -> Self {
+        FxRates {
+            base: base.to_string(),
+            ppm,
+            dated: Vec::new(),
+            from: None,
+        }
+    }
+
+    /// Refuses a currency that is not accepted (no rate today): the one check every agent
+    /// makes on money that enters.
+    pub fn check_accepted(&self, code: &str) -> Result<(), FxError> {
+        if self.ppm.contains_key(code) {
+            Ok(())
+        } else {
+            Err(FxError::NotAccepted {
+                code: code.to_string(),
+                accepted: self.ppm.keys().cloned().collect::<Vec<_>>().join(", "),
+            })
+        }
+    }
+
+    /// Converts into the base currency at today's rates (budgets and limits set in the base
+    /// currency, amounts without a date).
+    pub fn to_base(&self, m: &Money) -> Result<Money, String> {
+        self.check_accepted(&m.currency)
+            .map_err(|e| e.to_string())?;
+        Ok(self.at_rate(m, self.ppm[&m.currency]))
+    }
+
+    /// Converts into the base currency at the rate in effect on `on` (the transaction's
+    /// date): the latest table from on or before that day.
+    pub fn to_base_on(&self, m: &Money, on: NaiveDate) -> Result<Money, FxError> {
+        self.check_accepted(&m.currency)?;
+        let rate = self.rate_on(&m.currency, on)?;
+        Ok(self.at_rate(m, rate))
+    }
+
+    /// The rate of `code` (base micro-units per unit) in effect on `on`. Without a `from`
+    /// (and so without earlier tables: the configuration refuses that) today's rates apply
+    /// to every date.
+    pub fn rate_on(&self, code: &str, on: NaiveDate) -> Result<i64, FxError> {
+        let (from, table) = match self.from {
+            None => (on, &self.ppm),
+            Some(from) if on >= from => (from, &self.ppm),
+            Some(from) => match self.dated.iter().rev().find(|(d, _)| *d <= on) {
+                Some((d, t)) => (*d, t),
+                None => {
+                    return Err(FxError::BeforeFirstRate {
+                        code: code.to_string(),
+                        on,
+                        first: self.dated.first().map_or(from, |(d, _)| *d),
+                    });
+                }
+            },
+        };
+        table
+            .get(code)
+            .copied()
+            .ok_or_else(|| FxError::NoRateThatDay {
+                code: code.to_string(),
+                on,
+                from,
+            })
+    }
+
+    /// `m` in the base currency at `rate` (base micro-units per unit of `m`'s currency),
+    /// scaled by both currencies' minor units, rounded half away from zero: ¥1,000,000 at
+    /// 6,700 (USD 0.0067 per JPY) is USD 6,700.00.
+    fn at_rate(&self, m: &Money, rate: i64) -> Money {
+        let to = minor_unit_exponent(&self.base).unwrap_or(2) as u32;
+        let from = m.exponent() as u32;
+        let num = m.amount_minor as i128 * rate as i128 * 10i128.pow(to);
+        let den = 1_000_000i128 * 10i128.pow(from);
+        Money::new(div_round(num, den) as i64, &self.base)
+    }
+}
+
+/// `<amount> <CODE>` with the currency's decimals: `1234.56 USD`, `1000000 JPY`.
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = if self.amount_minor < 0 { "-" } else { "" };
-        let abs = self.amount_minor.unsigned_abs();
-        write!(f, "{sign}{}.{:02} {}", abs / 100, abs % 100, self.currency)
+        write!(f, "{} {}", self.to_decimal_string(), self.currency)
     }
 }
 
@@ -137,10 +278,107 @@ mod tests {
         assert_eq!(fx.to_base(&Money::new(1_000, "EUR")), Ok(Money::usd(1_080)));
         assert_eq!(fx.to_base(&Money::new(1, "EUR")), Ok(Money::usd(1)));
         assert!(
-            fx.to_base(&Money::new(1, "JPY"))
+            fx.to_base(&Money::new(1, "KWD"))
                 .unwrap_err()
-                .contains("JPY")
+                .contains("KWD")
         );
+    }
+
+    fn fx() -> FxRates {
+        let table = |pairs: &[(&str, i64)]| -> BTreeMap<String, i64> {
+            pairs.iter().map(|(c, r)| (c.to_string(), *r)).collect()
+        };
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        FxRates {
+            base: "USD".into(),
+            ppm: table(&[
+                ("USD", 1_000_000),
+                ("JPY", 6_700),
+                ("EUR", 1_100_000),
+                ("KWD", 3_250_000),
+            ]),
+            dated: vec![(
+                day("2026-01-01"),
+                table(&[("USD", 1_000_000), ("JPY", 6_500), ("EUR", 1_050_000)]),
+            )],
+            from: Some(day("2026-04-01")),
+        }
+    }
+
+    #[test]
+    fn a_yen_amount_converts_by_both_minor_units() {
+        // ¥1,000,000 (JPY has no minor unit) at USD 0.0067 per yen = USD 6,700.00 = 670,000
+        // cents: 1,000,000 × 6,700 × 10² ÷ (10⁶ × 10⁰). Read as cents it would be 6,700.
+        let d = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
+        assert_eq!(
+            fx().to_base_on(&Money::new(1_000_000, "JPY"), d),
+            Ok(Money::usd(670_000))
+        );
+        // 1.234 KWD (three decimals: 1,234 fils) at 3.25 = USD 4.0105 -> 4.01 (401 cents).
+        assert_eq!(
+            fx().to_base_on(&Money::new(1_234, "KWD"), d),
+            Ok(Money::usd(401))
+        );
+    }
+
+    #[test]
+    fn a_conversion_uses_the_rates_of_the_transaction_date() {
+        let fx = fx();
+        let eur = Money::new(10_000, "EUR"); // EUR 100.00
+        let on = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // 31 March: the January table (1.05) -> USD 105.00; 1 April: today's (1.10) -> 110.00.
+        assert_eq!(
+            fx.to_base_on(&eur, on("2026-03-31")),
+            Ok(Money::usd(10_500))
+        );
+        assert_eq!(
+            fx.to_base_on(&eur, on("2026-04-01")),
+            Ok(Money::usd(11_000))
+        );
+        // Before the first table: refused, naming the first date.
+        assert_eq!(
+            fx.to_base_on(&eur, on("2025-12-31"))
+                .unwrap_err()
+                .to_string(),
+            "no rate for EUR on 2025-12-31: [currency] has rates from 2026-01-01 on"
+        );
+        // A currency accepted today but without a rate that day.
+        assert!(matches!(
+            fx.to_base_on(&Money::new(1, "KWD"), on("2026-02-01")),
+            Err(FxError::NoRateThatDay { .. })
+        ));
+        // Not accepted at all.
+        assert!(matches!(
+            fx.to_base_on(&Money::new(1, "CHF"), on("2026-05-01")),
+            Err(FxError::NotAccepted { .. })
+        ));
+    }
+
+    #[test]
+    fn conversions_round_half_away_from_zero() {
+        let fx = FxRates::fixed(
+            "USD",
+            [
+                ("USD".to_string(), 1_000_000),
+                ("EUR".to_string(), 1_050_000),
+            ]
+            .into(),
+        );
+        // 0.10 EUR × 1.05 = 0.105 USD -> 0.11; -0.10 EUR -> -0.11 (not -0.10).
+        assert_eq!(fx.to_base(&Money::new(10, "EUR")), Ok(Money::usd(11)));
+        assert_eq!(fx.to_base(&Money::new(-10, "EUR")), Ok(Money::usd(-11)));
+    }
+
+    #[test]
+    fn amounts_are_written_with_their_currencys_decimals() {
+        assert_eq!(Money::new(1_000_000, "JPY").to_string(), "1000000 JPY");
+        assert_eq!(Money::new(1_234, "KWD").to_string(), "1.234 KWD");
+        assert_eq!(Money::new(-1_250, "USD").to_string(), "-12.50 USD");
+        assert_eq!(Money::new(5, "EUR").to_string(), "0.05 EUR");
+        assert_eq!(Money::new(12_345, "CLF").to_string(), "1.2345 CLF");
+        assert_eq!(Money::new(1_000_000, "JPY").to_decimal_string(), "1000000");
+        assert_eq!(Money::new(-1_250, "USD").to_decimal_string(), "-12.50");
+        assert_eq!(Money::new(-5, "KWD").to_decimal_string(), "-0.005");
     }
 
     #[test]

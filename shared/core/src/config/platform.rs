@@ -138,52 +138,112 @@ impl Validate for Schedule {
     }
 }
 
-/// `[currency]`: the base currency and the accepted conversion rates.
+/// `[currency]`: the base currency, the accepted currencies with today's rates, and the
+/// rates of earlier dates (a conversion uses the rates of the transaction's date).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Currency {
     pub base: String,
-    /// Base-currency micro-units per unit of each accepted currency.
+    /// Today's rates: base-currency micro-units per unit of each accepted currency. A
+    /// currency is accepted when it has a rate here.
+    pub rates_ppm: BTreeMap<String, i64>,
+    /// The first business date of `rates_ppm` (`YYYY-MM-DD`); required with `history`.
+    #[serde(default)]
+    pub rates_from: Option<String>,
+    /// Earlier rates, each in effect from its date until the next (or `rates_from`).
+    #[serde(default)]
+    pub history: Vec<DatedRates>,
+}
+
+/// `[[currency.history]]`: the rates in effect from `from`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatedRates {
+    /// The first business date of these rates (`YYYY-MM-DD`).
+    pub from: String,
+    /// Base-currency micro-units per unit.
     pub rates_ppm: BTreeMap<String, i64>,
 }
 
+fn parse_date(path: &str, text: &str) -> Result<chrono::NaiveDate, Invalid> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| Invalid::new(path, format!("`{text}` is not a date (YYYY-MM-DD)")))
+}
+
 impl Currency {
+    /// The rates as the agents use them (dates parsed; call after [`Validate::validate`]).
     pub fn fx(&self) -> FxRates {
+        let date = |t: &str| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok();
         FxRates {
             base: self.base.clone(),
             ppm: self.rates_ppm.clone(),
+            dated: self
+                .history
+                .iter()
+                .filter_map(|h| Some((date(&h.from)?, h.rates_ppm.clone())))
+                .collect(),
+            from: self.rates_from.as_deref().and_then(date),
         }
     }
 
-    /// Refuses a currency that has no rate.
+    /// Refuses a currency that is not accepted (no rate in `rates_ppm`).
     pub fn check_accepted(&self, path: &str, code: &str) -> Result<(), Invalid> {
-        if self.rates_ppm.contains_key(code) {
-            return Ok(());
+        self.fx()
+            .check_accepted(code)
+            .map_err(|e| Invalid::new(path, e.to_string()))
+    }
+}
+
+fn check_rates(path: &str, rates: &BTreeMap<String, i64>, base: &str) -> Result<(), Invalid> {
+    for (code, rate) in rates {
+        let at = format!("{path}.{code}");
+        check_currency(&at, code)?;
+        if crate::money::minor_unit_exponent(code).is_none() {
+            return Err(Invalid::new(
+                at,
+                format!("`{code}` is not an active ISO 4217 currency"),
+            ));
         }
-        Err(Invalid::new(
-            path,
-            format!("currency `{code}` has no rate in [currency.rates_ppm]"),
-        ))
+        if *rate <= 0 {
+            return Err(Invalid::new(at, format!("{rate} is not a positive rate")));
+        }
+    }
+    match rates.get(base) {
+        Some(1_000_000) => Ok(()),
+        _ => Err(Invalid::new(
+            format!("{path}.{base}"),
+            "the base currency must be listed at 1_000_000",
+        )),
     }
 }
 
 impl Validate for Currency {
     fn validate(&self) -> Result<(), Invalid> {
         check_currency("base", &self.base)?;
-        for (code, rate) in &self.rates_ppm {
-            let path = format!("rates_ppm.{code}");
-            check_currency(&path, code)?;
-            if *rate <= 0 {
-                return Err(Invalid::new(path, format!("{rate} is not a positive rate")));
+        check_rates("rates_ppm", &self.rates_ppm, &self.base)?;
+        let from = match &self.rates_from {
+            Some(t) => Some(parse_date("rates_from", t)?),
+            None if !self.history.is_empty() => {
+                return Err(Invalid::new(
+                    "rates_from",
+                    "needed with [[currency.history]]: the date today's rates start",
+                ));
             }
+            None => None,
+        };
+        let mut previous: Option<chrono::NaiveDate> = None;
+        for (i, h) in self.history.iter().enumerate() {
+            let d = parse_date(&format!("history[{i}].from"), &h.from)?;
+            check_rates(&format!("history[{i}].rates_ppm"), &h.rates_ppm, &self.base)?;
+            if previous.is_some_and(|p| d <= p) || from.is_some_and(|f| d >= f) {
+                return Err(Invalid::new(
+                    format!("history[{i}].from"),
+                    format!("{d} is out of order: dates rise through the history to rates_from"),
+                ));
+            }
+            previous = Some(d);
         }
-        match self.rates_ppm.get(&self.base) {
-            Some(1_000_000) => Ok(()),
-            _ => Err(Invalid::new(
-                format!("rates_ppm.{}", self.base),
-                "the base currency must be listed at 1_000_000",
-            )),
-        }
+        Ok(())
     }
 }
 
