@@ -2,7 +2,7 @@
 //! event's currency, and its export as CSV in the layout QuickBooks Online imports
 //! (Settings → Import data → Journal entries).
 
-use ascent_core::money::Money;
+use ascent_core::money::{FxRates, Money};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -107,11 +107,28 @@ impl JournalEntry {
     }
 }
 
-fn decimal(minor: i64) -> String {
+/// A debit or credit cell: the amount with its currency's ISO 4217 decimals, empty for 0.
+fn cell(minor: i64, currency: &str) -> String {
     if minor == 0 {
         return String::new();
     }
-    format!("{}.{:02}", minor / 100, minor % 100)
+    Money::new(minor, currency).to_decimal_string()
+}
+
+/// The Exchange Rate cell: home (base) currency per one unit of the entry's currency on the
+/// entry's date, as QuickBooks Online's multicurrency import expects; empty for the base
+/// currency (and for a date without a rate, which QuickBooks then fills with its own).
+fn exchange_rate(fx: &FxRates, currency: &str, on: NaiveDate) -> String {
+    if currency == fx.base {
+        return String::new();
+    }
+    match fx.rate_on(currency, on) {
+        Ok(ppm) => {
+            let text = format!("{}.{:06}", ppm / 1_000_000, ppm % 1_000_000);
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        }
+        Err(_) => String::new(),
+    }
 }
 
 fn field(s: &str) -> String {
@@ -123,20 +140,25 @@ fn field(s: &str) -> String {
 }
 
 /// The QuickBooks Online journal-entry import layout: one row per line, rows of an entry
-/// share its Journal No; dates as MM/DD/YYYY; empty debit or credit cells.
-pub fn quickbooks_csv(entries: &[JournalEntry]) -> String {
+/// share its Journal No; dates as MM/DD/YYYY; empty debit or credit cells; amounts with the
+/// currency's decimals (ISO 4217: `1000000` yen, `1234.50` dollars, `1.234` dinars); and for
+/// a foreign-currency entry its Currency Code and the Exchange Rate of its date (home currency
+/// per unit, from `[currency]`).
+pub fn quickbooks_csv(entries: &[JournalEntry], fx: &FxRates) -> String {
     let mut out = String::from(
-        "Journal No,Journal Date,Currency Code,Account Name,Debits,Credits,Description,Name\n",
+        "Journal No,Journal Date,Currency Code,Exchange Rate,Account Name,Debits,Credits,Description,Name\n",
     );
     for e in entries {
+        let rate = exchange_rate(fx, &e.currency, e.date);
         for l in &e.lines {
             let row = [
                 e.entry_no.clone(),
                 e.date.format("%m/%d/%Y").to_string(),
                 e.currency.clone(),
+                rate.clone(),
                 l.account.clone(),
-                decimal(l.debit_minor),
-                decimal(l.credit_minor),
+                cell(l.debit_minor, &e.currency),
+                cell(l.credit_minor, &e.currency),
                 e.memo.clone(),
                 l.name.clone(),
             ];
@@ -166,19 +188,77 @@ mod tests {
         e.entry_no = "2026-03-0001".into();
         assert!(e.is_balanced());
         assert_eq!(e.net(&coa.receivables), -123_450);
-        let csv = quickbooks_csv(&[e]);
+        let csv = quickbooks_csv(&[e], &crate::FinanceConfig::default().fx);
         let rows: Vec<&str> = csv.lines().collect();
         assert_eq!(
             rows[0],
-            "Journal No,Journal Date,Currency Code,Account Name,Debits,Credits,Description,Name"
+            "Journal No,Journal Date,Currency Code,Exchange Rate,Account Name,Debits,Credits,Description,Name"
         );
         assert_eq!(
             rows[1],
-            "2026-03-0001,03/05/2026,USD,Undeposited Funds,1234.50,,Payment P1 on inv-D1,\"Boreal Aero, Inc.\""
+            "2026-03-0001,03/05/2026,USD,,Undeposited Funds,1234.50,,Payment P1 on inv-D1,\"Boreal Aero, Inc.\""
         );
         assert_eq!(
             rows[2],
-            "2026-03-0001,03/05/2026,USD,Accounts Receivable (A/R),,1234.50,Payment P1 on inv-D1,\"Boreal Aero, Inc.\""
+            "2026-03-0001,03/05/2026,USD,,Accounts Receivable (A/R),,1234.50,Payment P1 on inv-D1,\"Boreal Aero, Inc.\""
+        );
+    }
+
+    /// Issue 22: decimals were hard-coded (a yen entry of ¥1,000,000 exported as 10000.00)
+    /// and foreign-currency lines had no exchange rate.
+    #[test]
+    fn foreign_entries_export_with_their_decimals_and_the_rate_of_their_date() {
+        let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let rates = |jpy: i64, eur: i64| -> BTreeMap<String, i64> {
+            [
+                ("USD".to_string(), 1_000_000),
+                ("JPY".to_string(), jpy),
+                ("EUR".to_string(), eur),
+            ]
+            .into()
+        };
+        let fx = FxRates {
+            base: "USD".into(),
+            ppm: rates(6_700, 1_080_000),
+            dated: vec![(day("2026-01-01"), rates(6_500, 1_050_000))],
+            from: Some(day("2026-04-01")),
+        };
+        let entry = |date: &str, amount: Money| {
+            let mut e = JournalEntry::simple(
+                day(date),
+                &amount,
+                "Accounts Receivable (A/R)",
+                "Sales",
+                "A1",
+                "Invoice".into(),
+                "invoice".into(),
+            );
+            e.entry_no = "2026-03-0001".into();
+            e
+        };
+        let csv = quickbooks_csv(
+            &[
+                entry("2026-03-31", Money::new(1_000_000, "JPY")),
+                entry("2026-04-01", Money::new(123_450, "EUR")),
+                entry("2026-04-01", Money::new(1_234, "KWD")),
+            ],
+            &fx,
+        );
+        let rows: Vec<&str> = csv.lines().collect();
+        // ¥1,000,000 in whole yen at March's 0.0065 (the January table), not 10000.00.
+        assert_eq!(
+            rows[1],
+            "2026-03-0001,03/31/2026,JPY,0.0065,Accounts Receivable (A/R),1000000,,Invoice,A1"
+        );
+        // EUR 1,234.50 at April's 1.08.
+        assert_eq!(
+            rows[3],
+            "2026-03-0001,04/01/2026,EUR,1.08,Accounts Receivable (A/R),1234.50,,Invoice,A1"
+        );
+        // Three decimals for the dinar; no rate known: left for QuickBooks to fill.
+        assert_eq!(
+            rows[5],
+            "2026-03-0001,04/01/2026,KWD,,Accounts Receivable (A/R),1.234,,Invoice,A1"
         );
     }
 

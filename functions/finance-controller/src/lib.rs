@@ -831,7 +831,7 @@ impl FinanceController {
             controls_failed: summary.controls_failed,
             control_failures,
             journal_lines: entries.iter().map(|e| e.lines.len() as u32).sum(),
-            journal_csv: journal::quickbooks_csv(&entries),
+            journal_csv: journal::quickbooks_csv(&entries, &self.config.fx),
         };
         ctx.put_record(
             Domain::Financial,

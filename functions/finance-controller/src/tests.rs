@@ -154,10 +154,10 @@ fn invoices_and_payments_post_balanced_entries_and_close_the_month() {
     let rows: Vec<&str> = r.journal_csv.lines().collect();
     assert_eq!(rows.len(), 12);
     assert!(rows.contains(
-        &"2026-03-0001,03/02/2026,USD,Accounts Receivable (A/R),10725.00,,Invoice inv-1,A1"
+        &"2026-03-0001,03/02/2026,USD,,Accounts Receivable (A/R),10725.00,,Invoice inv-1,A1"
     ));
     assert!(
-        rows.contains(&"2026-03-0001,03/02/2026,USD,Sales Tax Payable,,725.00,Invoice inv-1,A1")
+        rows.contains(&"2026-03-0001,03/02/2026,USD,,Sales Tax Payable,,725.00,Invoice inv-1,A1")
     );
     let mail = t.runtime.mails().unwrap();
     let cfo = mail
