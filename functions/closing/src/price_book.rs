@@ -1,7 +1,7 @@
 //! The price book: list prices per SKU with volume tiers (all units priced at the tier the
 //! total quantity reaches).
 
-use ascent_core::catalog::{DealLine, PricedLine};
+use ascent_core::catalog::{DealLine, LineRevenue, PricedLine, Recognition};
 use ascent_core::money::Money;
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +23,10 @@ pub struct Product {
     /// Ascending by `min_quantity`.
     #[serde(default)]
     pub tiers: Vec<Tier>,
+    /// How the product's revenue is earned (ASC 606 / IFRS 15): `ratable` over its service
+    /// period (subscriptions, managed hardware, support), `point_in_time` when invoiced, or
+    /// `on_delivery` (onboarding, when it is completed). Set on every proposal line.
+    pub recognition: Recognition,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -88,7 +92,11 @@ impl PriceBook {
                     quantity: l.quantity,
                     amount: Money::new(unit.amount_minor * l.quantity as i64, &self.currency),
                     unit_price: unit,
-                    revenue: None,
+                    revenue: Some(LineRevenue {
+                        recognition: p.recognition,
+                        service_start: None,
+                        service_end: None,
+                    }),
                     tax: None,
                 })
             })
@@ -126,6 +134,41 @@ mod tests {
         assert_eq!(priced[2].unit_price.amount_minor, 84_000);
         let h = b.price(&[line("XR-HEADSET", 25)], "USD").unwrap();
         assert_eq!(h[0].unit_price.amount_minor, 85_405); // 899.00 * 0.95
+    }
+
+    /// Issue 22: proposal lines did not say how their revenue is earned, so every invoice was
+    /// revenue in full when issued.
+    #[test]
+    fn each_line_says_how_its_revenue_is_earned_from_the_price_book() {
+        let b = crate::ClosingConfig::default().price_book;
+        let priced = b
+            .price(
+                &[
+                    line("XR-STUDIO-SEAT", 10),
+                    line("ONBOARDING", 1),
+                    line("SUPPORT-PREMIUM", 1),
+                ],
+                "USD",
+            )
+            .unwrap();
+        let how: Vec<Option<Recognition>> = priced
+            .iter()
+            .map(|l| l.revenue.as_ref().map(|r| r.recognition))
+            .collect();
+        assert_eq!(
+            how,
+            [
+                Some(Recognition::Ratable),
+                Some(Recognition::OnDelivery),
+                Some(Recognition::Ratable)
+            ]
+        );
+        // The service period is the invoice's to set (from the contract's term).
+        assert!(
+            priced
+                .iter()
+                .all(|l| l.revenue.as_ref().unwrap().service_start.is_none())
+        );
     }
 
     #[test]
