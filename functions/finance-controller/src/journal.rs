@@ -18,6 +18,8 @@ pub struct ChartOfAccounts {
     pub returns: String,
     /// The liability an overpayment is kept in as customer credit.
     pub customer_credits: String,
+    /// The liability invoiced revenue waits in until it is earned (ASC 606 contract liability).
+    pub deferred_revenue: String,
     pub reimbursements_payable: String,
     pub bank: String,
     /// Expense category → account; unknown categories post to `other_expense`.

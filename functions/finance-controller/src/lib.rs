@@ -5,6 +5,9 @@
 //!   payment, refund, credit note, approved expense, reimbursement batch) into the month the
 //!   event belongs to, or, when that one is already closed, into the first month after it
 //!   still open (never the month of the processing clock);
+//! - recognises revenue as it is earned ([`revenue`]): deferred lines wait in Deferred Revenue
+//!   and are released month by month by the daily run, or on delivery, and the close
+//!   reconciles the deferred balance;
 //! - tracks actual spend per department and month against the budget and raises
 //!   `ThresholdCrossed` when a department reaches the warning level and when it goes over;
 //! - checks every financial approval against SOX controls ([`controls`]) and keeps the
@@ -20,6 +23,8 @@ pub mod controls;
 pub mod credit;
 mod customer_credit;
 pub mod journal;
+mod recognition;
+pub mod revenue;
 mod settings;
 
 use ascent_core::agent::{
@@ -94,6 +99,10 @@ pub fn declaration() -> AgentDecl {
                 pattern: json!({"detail-type": ["ApprovalDecided"], "detail": {"payload": {"kind": FINANCIAL_KINDS}}}),
             },
             Subscription {
+                name: "deliveries",
+                pattern: json!({"detail-type": ["OnboardingCompleted"]}),
+            },
+            Subscription {
                 name: "daily-close",
                 pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["daily"]}}}),
             },
@@ -106,6 +115,8 @@ pub fn declaration() -> AgentDecl {
             owns(Domain::Financial, "posted#"),
             owns(Domain::Financial, "controls#"),
             owns(Domain::Financial, "close-report#"),
+            owns(Domain::Financial, "revenue#"),
+            owns(Domain::Financial, "delivered#"),
         ],
         emits: vec!["ThresholdCrossed", "ExceptionRaised", "MonthClosed"],
         requests_approvals: false,
@@ -140,6 +151,18 @@ pub struct PeriodSummary {
     pub period: String,
     /// Per currency, minor units.
     pub revenue_invoiced: BTreeMap<String, i64>,
+    /// Revenue earned: point-in-time lines when invoiced, and deferred revenue released.
+    #[serde(default)]
+    pub revenue_recognised: BTreeMap<String, i64>,
+    /// Invoiced revenue deferred (ratable and on-delivery lines).
+    #[serde(default)]
+    pub deferred_billed: BTreeMap<String, i64>,
+    /// Deferred revenue released (earned this month).
+    #[serde(default)]
+    pub deferred_released: BTreeMap<String, i64>,
+    /// Deferred revenue reversed by credit notes.
+    #[serde(default)]
+    pub deferred_credited: BTreeMap<String, i64>,
     pub tax_invoiced: BTreeMap<String, i64>,
     pub collected: BTreeMap<String, i64>,
     pub refunded: BTreeMap<String, i64>,
@@ -177,6 +200,12 @@ pub struct CloseReport {
     pub period: String,
     pub closed_on: NaiveDate,
     pub revenue_invoiced: Vec<Money>,
+    /// Revenue earned in the month (ASC 606 / IFRS 15), per currency.
+    #[serde(default)]
+    pub revenue_recognised: Vec<Money>,
+    /// The deferred-revenue roll-forward: opening + billed − released − credited = closing.
+    #[serde(default)]
+    pub deferred: DeferredRollForward,
     pub tax_invoiced: Vec<Money>,
     /// Payments less refunds.
     pub collected: Vec<Money>,
@@ -194,6 +223,16 @@ pub struct CloseReport {
     pub journal_lines: u32,
     /// The month's journal in the QuickBooks Online import layout.
     pub journal_csv: String,
+}
+
+/// The deferred-revenue balance of a month, per currency, and how it moved.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeferredRollForward {
+    pub opening: Vec<Money>,
+    pub billed: Vec<Money>,
+    pub released: Vec<Money>,
+    pub credited: Vec<Money>,
+    pub closing: Vec<Money>,
 }
 
 fn period_of(d: NaiveDate) -> String {
@@ -380,10 +419,17 @@ impl FinanceController {
             credit_minor: credit,
             name: i.account_id.clone(),
         };
-        let mut lines = vec![
-            line(&c.receivables, i.total.amount_minor, 0),
-            line(&c.revenue, 0, i.subtotal.amount_minor),
-        ];
+        // What is earned now goes to revenue, what is not yet earned to Deferred Revenue.
+        let recognition = self.recognise(ctx, i).await?;
+        let (earned, deferred) = (recognition.earned_now, recognition.deferred_total());
+        let mut lines = vec![line(&c.receivables, i.total.amount_minor, 0)];
+        for (account, amount) in [(&c.revenue, earned), (&c.deferred_revenue, deferred)] {
+            if amount > 0 {
+                lines.push(line(account, 0, amount));
+            } else if amount < 0 {
+                lines.push(line(account, -amount, 0));
+            }
+        }
         if i.tax.amount_minor != 0 {
             lines.push(line(&c.sales_tax, 0, i.tax.amount_minor));
         }
@@ -414,18 +460,28 @@ impl FinanceController {
                 Condition::NotExists,
             )?;
         }
-        self.post_and_save(
-            ctx,
-            &invoice_source(&i.invoice_id),
-            i.issued_on,
-            vec![entry],
-            |s| {
-                add(&mut s.revenue_invoiced, &cur, i.subtotal.amount_minor);
-                add(&mut s.tax_invoiced, &cur, i.tax.amount_minor);
-                add(&mut s.ar_movement, &cur, i.total.amount_minor);
-            },
-        )
-        .await
+        let posted = self
+            .post(
+                ctx,
+                &invoice_source(&i.invoice_id),
+                i.issued_on,
+                vec![entry],
+                |s| {
+                    add(&mut s.revenue_invoiced, &cur, i.subtotal.amount_minor);
+                    add(&mut s.revenue_recognised, &cur, earned);
+                    add(&mut s.deferred_billed, &cur, deferred);
+                    add(&mut s.tax_invoiced, &cur, i.tax.amount_minor);
+                    add(&mut s.ar_movement, &cur, i.total.amount_minor);
+                },
+            )
+            .await?;
+        match posted {
+            Some(summary) => {
+                self.record_schedules(ctx, recognition)?;
+                self.save_summary(ctx, summary)
+            }
+            None => Ok(()),
+        }
     }
 
     async fn on_payment(&self, ctx: &mut Ctx<'_>, p: &PaymentReceived) -> Result<(), AgentError> {
@@ -505,6 +561,15 @@ impl FinanceController {
             n.tax.as_ref(),
             booked.as_ref(),
         );
+        // The part of the net that reverses revenue not yet earned (Deferred Revenue); the rest
+        // reverses earned revenue (Sales Returns).
+        let unearned = match &booked {
+            Some(b) => {
+                self.credit_unearned(ctx, &n.account_id, &n.invoice_id, net, b.subtotal_minor)
+                    .await?
+            }
+            None => 0,
+        };
         let c = &self.config.chart;
         // Dated when the credit note was issued (Billing's business date, else the day in the
         // company's zone it was announced), however late it is delivered.
@@ -517,8 +582,13 @@ impl FinanceController {
             credit_minor: credit,
             name: n.account_id.clone(),
         };
-        // Net to Sales Returns (a contra-revenue account), the tax back off Sales Tax Payable.
-        let mut lines = vec![line(&c.returns, net, 0)];
+        // Net to Sales Returns (a contra-revenue account) and Deferred Revenue, the tax back off
+        // Sales Tax Payable.
+        let mut lines = vec![line(&c.returns, net - unearned, 0)];
+        if unearned != 0 {
+            lines.push(line(&c.deferred_revenue, unearned, 0));
+        }
+        lines.retain(|l| l.debit_minor != 0 || l.credit_minor != 0);
         if tax != 0 {
             lines.push(line(&c.sales_tax, tax, 0));
         }
@@ -542,6 +612,7 @@ impl FinanceController {
             vec![entry],
             |s| {
                 add(&mut s.credited, &cur, n.amount.amount_minor);
+                add(&mut s.deferred_credited, &cur, unearned);
                 add(&mut s.ar_movement, &cur, -n.amount.amount_minor);
             },
         )
@@ -709,11 +780,27 @@ impl FinanceController {
 
     async fn on_daily(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
         let today = self.config.company.business_date(tick.at);
-        if today.day() != self.config.close_day {
+        // The recognition run first; the month closes once nothing is left to release for it
+        // (on the close day, or the first day after it when the run needed more days).
+        if self.release_due(ctx, today).await? || today.day() < self.config.close_day {
             return Ok(());
         }
         let first_of_month = today.with_day(1).expect("day 1 exists");
         let month_start = first_of_month - Months::new(1);
+        // After the close day only a month the run held back (one with postings) is caught up:
+        // a month before the books began is not closed late.
+        if today.day() > self.config.close_day
+            && ctx
+                .get(
+                    Domain::Financial,
+                    &format!("period#{}", period_of(month_start)),
+                    "summary",
+                )
+                .await?
+                .is_none()
+        {
+            return Ok(());
+        }
         self.close(ctx, month_start, today).await
     }
 
@@ -738,24 +825,47 @@ impl FinanceController {
             )
             .await?;
         let previous = period_of(month_start - Months::new(1));
-        let mut receivables: BTreeMap<String, i64> = match ctx
+        let previous_report = ctx
             .get_as::<CloseReport>(
                 Domain::Financial,
                 &format!("close-report#{previous}"),
                 "report",
             )
-            .await?
-        {
-            Some(r) => r
-                .receivables
-                .iter()
+            .await?;
+        let balances = |ms: &[Money]| -> BTreeMap<String, i64> {
+            ms.iter()
                 .map(|m| (m.currency.clone(), m.amount_minor))
-                .collect(),
-            None => BTreeMap::new(),
+                .collect()
         };
+        let mut receivables = previous_report
+            .as_ref()
+            .map_or_else(BTreeMap::new, |r| balances(&r.receivables));
         for (cur, v) in &summary.ar_movement {
             add(&mut receivables, cur, *v);
         }
+        // Deferred revenue rolls forward from the previous close: opening + billed − released
+        // − credited = closing.
+        let opening = previous_report
+            .as_ref()
+            .map_or_else(BTreeMap::new, |r| balances(&r.deferred.closing));
+        let mut closing = opening.clone();
+        for (cur, v) in &summary.deferred_billed {
+            add(&mut closing, cur, *v);
+        }
+        for (cur, v) in summary
+            .deferred_released
+            .iter()
+            .chain(&summary.deferred_credited)
+        {
+            add(&mut closing, cur, -v);
+        }
+        let deferred = DeferredRollForward {
+            opening: moneys(&opening),
+            billed: moneys(&summary.deferred_billed),
+            released: moneys(&summary.deferred_released),
+            credited: moneys(&summary.deferred_credited),
+            closing: moneys(&closing),
+        };
         // Billing's record, read as the one shared type (a change there is a compile error here).
         let ar_ageing = ctx
             .query_as::<ArAgeing>(
@@ -815,6 +925,8 @@ impl FinanceController {
             period: period.clone(),
             closed_on: today,
             revenue_invoiced: moneys(&summary.revenue_invoiced),
+            revenue_recognised: moneys(&summary.revenue_recognised),
+            deferred,
             tax_invoiced: moneys(&summary.tax_invoiced),
             collected: moneys(&collected),
             credited: moneys(&summary.credited),
@@ -850,6 +962,8 @@ impl FinanceController {
         ctx.emit(MonthClosed {
             period: period.clone(),
             revenue_invoiced: report.revenue_invoiced.clone(),
+            revenue_recognised: report.revenue_recognised.clone(),
+            deferred_revenue: report.deferred.closing.clone(),
             collected: report.collected.clone(),
             expenses: report.expenses_total.clone(),
             receivables: report.receivables.clone(),
@@ -938,6 +1052,7 @@ impl Agent for FinanceController {
             Payload::ReimbursementBatchCreated(b) => self.on_reimbursement(ctx, b).await,
             Payload::ApprovalDecided(d) => self.on_approval(ctx, d).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
+            Payload::OnboardingCompleted(o) => self.on_delivered(ctx, o).await,
             other => Err(AgentError::unhandled(NAME, other)),
         }
     }
@@ -947,3 +1062,5 @@ impl Agent for FinanceController {
 mod tests;
 #[cfg(test)]
 mod tests_ledger;
+#[cfg(test)]
+mod tests_revenue;

@@ -41,6 +41,7 @@ impl Validate for FinanceSection {
             ("cash", &a.cash),
             ("returns", &a.returns),
             ("customer_credits", &a.customer_credits),
+            ("deferred_revenue", &a.deferred_revenue),
             ("reimbursements_payable", &a.reimbursements_payable),
             ("bank", &a.bank),
             ("other_expense", &a.other_expense),

@@ -997,8 +997,15 @@ pub struct ExpenseSubmitted {
 pub struct MonthClosed {
     /// `YYYY-MM`.
     pub period: String,
-    /// Revenue invoiced (subtotals, before tax), per currency.
+    /// Revenue invoiced (subtotals, before tax), per currency: the month's billings.
     pub revenue_invoiced: Vec<Money>,
+    /// Revenue earned in the month (ASC 606 / IFRS 15), per currency: point-in-time lines when
+    /// invoiced and deferred revenue released.
+    #[serde(default)]
+    pub revenue_recognised: Vec<Money>,
+    /// The deferred-revenue balance at month end, per currency (invoiced, not yet earned).
+    #[serde(default)]
+    pub deferred_revenue: Vec<Money>,
     /// Cash collected on invoices less refunds, per currency.
     pub collected: Vec<Money>,
     /// Approved expenses, in the base currency.

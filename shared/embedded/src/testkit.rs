@@ -65,6 +65,19 @@ impl TestTwin {
             .map(|i| i.data)
     }
 
+    /// The items of one partition (a table query), in sort-key order.
+    pub fn query(&self, domain: Domain, pk: &str) -> Vec<serde_json::Value> {
+        futures::executor::block_on(
+            self.runtime
+                .store()
+                .query(domain, &ascent_core::ports::Query::table(pk)),
+        )
+        .expect("query")
+        .into_iter()
+        .map(|i| i.data)
+        .collect()
+    }
+
     /// Writes an item straight into the data lake (a record another component keeps, such as
     /// an approval record of the workflow on AWS).
     pub fn put(&self, domain: Domain, item: ascent_core::ports::Item) {
