@@ -231,12 +231,12 @@ fn dunning_reminds_then_escalates_and_spares_paid_invoices() {
         panic!()
     };
     assert!(x.reason.contains("hand to collections"));
-    // The daily AR ageing snapshot: inv-D1 (5,000.00, issued 2026-03-02) is 70 days old.
+    // The daily AR ageing snapshot: inv-D1 (5,000.00, due 2026-04-01) is 40 days past due.
     let last_day = (t0() + Duration::days(70)).date_naive().to_string();
     let snapshot = t
         .get(Domain::Financial, "report#ar-ageing", &last_day)
         .unwrap();
-    assert_eq!(snapshot["by_currency"]["USD"]["days_61_90"], 500_000);
+    assert_eq!(snapshot["by_currency"]["USD"]["past_due_31_60"], 500_000);
     assert_eq!(snapshot["by_currency"]["USD"]["invoices"], 1);
     let reminders = t
         .runtime
@@ -610,9 +610,9 @@ fn the_stored_ar_ageing_is_the_shared_record() {
         .get(Domain::Financial, AR_AGEING_PK, &ar_ageing_sk(day))
         .expect("the day's snapshot");
     let a: ageing::ArAgeing = serde_json::from_value(stored).unwrap();
-    // Then it is as of that day with the invoice's 39 days in 31–60
+    // Then it is as of that day with the invoice (net 30) 9 days past due, in 1–30
     assert_eq!(a.as_of, day);
-    assert_eq!(a.by_currency["USD"].days_31_60, 500_000);
+    assert_eq!(a.by_currency["USD"].past_due_1_30, 500_000);
     assert_eq!(a.total("USD"), Money::usd(500_000));
 }
 

@@ -550,7 +550,7 @@ fn billing_s_ar_ageing_reaches_the_close_report_as_the_shared_record() {
     let r = report(&t, "2026-03");
     let ageing = r.ar_ageing.expect("Billing's snapshot of 04-01");
     assert_eq!(ageing.as_of, "2026-04-01".parse::<NaiveDate>().unwrap());
-    assert_eq!(ageing.by_currency["USD"].days_0_30, 500_000);
+    assert_eq!(ageing.by_currency["USD"].current, 500_000);
     assert_eq!(ageing.total("USD"), Money::usd(500_000));
     assert!(t.runtime.dead_letters().unwrap().is_empty());
 }

@@ -64,18 +64,27 @@ pub fn ar_ageing_sk(day: NaiveDate) -> String {
     day.to_string()
 }
 
-/// Outstanding amounts of one currency by age bucket (minor units).
+/// Outstanding amounts of one currency by days past due (minor units): not yet due, then
+/// 1–30, 31–60, 61–90 and over 90 days past the due date (the ageing practitioners read:
+/// AICPA audit guide, QuickBooks' "A/R Aging Summary").
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgeingBuckets {
-    pub days_0_30: i64,
-    pub days_31_60: i64,
-    pub days_61_90: i64,
-    pub over_90: i64,
+    /// Not yet due (due today or later).
+    #[serde(default)]
+    pub current: i64,
+    #[serde(default)]
+    pub past_due_1_30: i64,
+    #[serde(default)]
+    pub past_due_31_60: i64,
+    #[serde(default)]
+    pub past_due_61_90: i64,
+    #[serde(default)]
+    pub past_due_over_90: i64,
     pub invoices: u32,
 }
 
-/// The accounts-receivable ageing on a day: what is still owed, by how long ago it was
-/// invoiced, per currency.
+/// The accounts-receivable ageing on a day: what is still owed, by days past its due date,
+/// per currency.
 ///
 /// - Owner: Billing, the only writer, once per daily run (financial domain).
 /// - Key: [`AR_AGEING_PK`] / [`ar_ageing_sk`]`(as_of)`.
@@ -93,7 +102,7 @@ impl ArAgeing {
     pub fn total(&self, currency: &str) -> Money {
         let b = self.by_currency.get(currency).cloned().unwrap_or_default();
         Money::new(
-            b.days_0_30 + b.days_31_60 + b.days_61_90 + b.over_90,
+            b.current + b.past_due_1_30 + b.past_due_31_60 + b.past_due_61_90 + b.past_due_over_90,
             currency,
         )
     }
@@ -127,16 +136,17 @@ mod tests {
 
     #[test]
     fn the_ageing_total_sums_the_buckets() {
-        // Given a snapshot with all four buckets in USD
+        // Given a snapshot with all five buckets in USD
         let mut by_currency = BTreeMap::new();
         by_currency.insert(
             "USD".to_string(),
             AgeingBuckets {
-                days_0_30: 1,
-                days_31_60: 20,
-                days_61_90: 300,
-                over_90: 4_000,
-                invoices: 4,
+                current: 50_000,
+                past_due_1_30: 1,
+                past_due_31_60: 20,
+                past_due_61_90: 300,
+                past_due_over_90: 4_000,
+                invoices: 5,
             },
         );
         let a = ArAgeing {
@@ -144,7 +154,7 @@ mod tests {
             by_currency,
         };
         // When totalled; Then every bucket counts, and a currency not owed is zero
-        assert_eq!(a.total("USD"), Money::usd(4_321));
+        assert_eq!(a.total("USD"), Money::usd(54_321));
         assert_eq!(a.total("EUR"), Money::new(0, "EUR"));
     }
 }
