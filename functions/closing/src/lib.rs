@@ -180,9 +180,9 @@ impl Default for Closing {
     }
 }
 
-/// The last day a proposal priced on `priced_on` can be accepted.
-pub fn valid_until(priced_on: NaiveDate, validity_days: i64) -> NaiveDate {
-    priced_on + Duration::days(validity_days)
+/// The last day a proposal sent on `sent_on` can be accepted.
+pub fn valid_until(sent_on: NaiveDate, validity_days: i64) -> NaiveDate {
+    sent_on + Duration::days(validity_days)
 }
 
 /// `YYYY-Qn` of `day`.
@@ -569,6 +569,9 @@ impl Closing {
 
     fn send(&self, ctx: &mut Ctx<'_>, mut p: Proposal) -> Result<(), AgentError> {
         p.status = ProposalStatus::Sent;
+        // Valid from when it goes out (the stage change, or the approval's decision), so the
+        // wait for an approval never eats the customer's time to accept.
+        p.valid_until = valid_until(ctx.cause().time.date_naive(), self.config.validity_days);
         ctx.put_record(
             Domain::Customer,
             &deal_pk(&p.deal_id),
@@ -732,6 +735,24 @@ mod tests {
         assert_eq!(s[0].discount_pct, 20.0);
         assert_eq!(s[0].total, Money::usd(4_240_000));
         assert_eq!(s[0].approval_id.as_deref(), Some(pending[0].id.as_str()));
+    }
+
+    /// Issue 22: validity was counted from the draft, so the wait for the approval ate the
+    /// customer's 30 days.
+    #[test]
+    fn a_proposal_is_valid_for_30_days_from_when_it_is_sent_after_its_approval() {
+        // Given a 20% discount drafted on 03-02 and approved on 03-04 at 08:00,
+        let t = twin();
+        t.emit("ascent.crm", deal("D2", 20.0));
+        t.clock.set("2026-03-04T08:00:00Z".parse().unwrap());
+        decide(&t, Decision::Approve);
+        // then it is valid 30 days from 03-04 (04-03), not from the draft (04-01).
+        assert_eq!(
+            sent(&t)[0].valid_until,
+            "2026-04-03".parse::<NaiveDate>().unwrap()
+        );
+        let stored = t.get(Domain::Customer, "deal#D2", "proposal").unwrap();
+        assert_eq!(stored["valid_until"], "2026-04-03");
     }
 
     #[test]
