@@ -203,6 +203,20 @@ impl FxRates {
         Ok(self.at_rate(m, rate))
     }
 
+    /// Converts `m` into currency `to` at the rates in effect on `on`, in one step through the
+    /// base currency (`m`'s rate ÷ `to`'s rate), scaled by both currencies' minor units and
+    /// rounded half away from zero once: EUR 1,000.00 at 1.08 into yen at 0.0067 is ¥161,194.
+    pub fn convert_on(&self, m: &Money, to: &str, on: NaiveDate) -> Result<Money, FxError> {
+        self.check_accepted(&m.currency)?;
+        self.check_accepted(to)?;
+        let from_rate = self.rate_on(&m.currency, on)?;
+        let to_rate = self.rate_on(to, on)?;
+        let to_exp = minor_unit_exponent(to).unwrap_or(2) as u32;
+        let num = m.amount_minor as i128 * from_rate as i128 * 10i128.pow(to_exp);
+        let den = to_rate as i128 * 10i128.pow(m.exponent() as u32);
+        Ok(Money::new(div_round(num, den) as i64, to))
+    }
+
     /// The rate of `code` (base micro-units per unit) in effect on `on`. Without a `from`
     /// (and so without earlier tables: the configuration refuses that) today's rates apply
     /// to every date.
@@ -350,6 +364,36 @@ mod tests {
         // Not accepted at all.
         assert!(matches!(
             fx.to_base_on(&Money::new(1, "CHF"), on("2026-05-01")),
+            Err(FxError::NotAccepted { .. })
+        ));
+    }
+
+    #[test]
+    fn a_conversion_between_two_foreign_currencies_goes_through_the_base_once() {
+        let fx = fx();
+        let on = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // EUR 1,000.00 on 1 May (EUR 1.10, JPY 0.0067): 100,000 cents × 1,100,000 × 10⁰
+        // ÷ (6,700 × 10²) = 164,179.10… -> ¥164,179.
+        let eur = Money::new(100_000, "EUR");
+        assert_eq!(
+            fx.convert_on(&eur, "JPY", on("2026-05-01")),
+            Ok(Money::new(164_179, "JPY"))
+        );
+        // 2 February (the January table: EUR 1.05, JPY 0.0065): 1,000 × 1.05 ÷ 0.0065
+        // = 161,538.46… -> ¥161,538.
+        assert_eq!(
+            fx.convert_on(&eur, "JPY", on("2026-02-02")),
+            Ok(Money::new(161_538, "JPY"))
+        );
+        // ¥1,000,000 into EUR on 1 May: 1,000,000 × 6,700 × 10² ÷ (1,100,000 × 10⁰)
+        // = 609,090.9… -> EUR 6,090.91.
+        assert_eq!(
+            fx.convert_on(&Money::new(1_000_000, "JPY"), "EUR", on("2026-05-01")),
+            Ok(Money::new(609_091, "EUR"))
+        );
+        // Into a currency that is not accepted: refused.
+        assert!(matches!(
+            fx.convert_on(&eur, "CHF", on("2026-05-01")),
             Err(FxError::NotAccepted { .. })
         ));
     }
