@@ -257,6 +257,9 @@ async fn billing_duns_150_overdue_invoices_to_their_escalation_within_dynamodbs_
             billing_email: "ap@boreal-aero.example".into(),
             payment_terms_days: 30,
             currency: "USD".into(),
+            tax_locality: None,
+            vat_id: None,
+            tax_exemption_id: None,
         },
     );
     aws.deliver(&[signup]).await;

@@ -179,6 +179,9 @@ fn signup(account: &str) -> Event {
             billing_email: "ap@boreal-aero.example".into(),
             payment_terms_days: 30,
             currency: "USD".into(),
+            tax_locality: None,
+            vat_id: None,
+            tax_exemption_id: None,
         },
     )
 }

@@ -29,6 +29,9 @@ fn signup(account: &str, plan: &str, seats: u32) -> CustomerSignedUp {
         billing_email: format!("admin@{}.example", account.to_lowercase()),
         payment_terms_days: 30,
         currency: "USD".into(),
+        tax_locality: None,
+        vat_id: None,
+        tax_exemption_id: None,
     }
 }
 

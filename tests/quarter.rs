@@ -90,6 +90,9 @@ fn signup(account: &str, region: &str, terms: u32) -> CustomerSignedUp {
         billing_email: format!("ap@{}.example", account.to_lowercase()),
         payment_terms_days: terms,
         currency: "USD".into(),
+        tax_locality: None,
+        vat_id: None,
+        tax_exemption_id: None,
     }
 }
 

@@ -232,6 +232,9 @@ fn signup(account: &str) -> Event {
             billing_email: format!("ap@{}.example", account.to_lowercase()),
             payment_terms_days: 30,
             currency: "USD".into(),
+            tax_locality: None,
+            vat_id: None,
+            tax_exemption_id: None,
         },
     )
 }

@@ -404,6 +404,9 @@ impl Company {
                     billing_email: format!("ap@{}.example", account.to_lowercase()),
                     payment_terms_days: terms,
                     currency: "USD".into(),
+                    tax_locality: None,
+                    vat_id: None,
+                    tax_exemption_id: None,
                 },
             );
             // Sign-up before the win on the same day.

@@ -127,6 +127,13 @@ pub struct BillingProfile {
     pub billing_email: String,
     pub payment_terms_days: u32,
     pub currency: String,
+    /// The sign-up's local tax area, VAT id and exemption certificate (see `tax::rules`).
+    #[serde(default)]
+    pub tax_locality: Option<String>,
+    #[serde(default)]
+    pub vat_id: Option<String>,
+    #[serde(default)]
+    pub tax_exemption_id: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -251,6 +258,9 @@ impl Billing {
             billing_email: c.billing_email.clone(),
             payment_terms_days: c.payment_terms_days,
             currency: c.currency.clone(),
+            tax_locality: c.tax_locality.clone(),
+            vat_id: c.vat_id.clone(),
+            tax_exemption_id: c.tax_exemption_id.clone(),
         };
         ctx.put_record(
             Domain::Financial,
@@ -362,27 +372,46 @@ impl Billing {
             .await?
             .map(|c| c.terms.term_months);
         revenue::earn(&mut lines, issued_on, term);
-        // Tax per line at the region's configured rate; an unknown region is never taxed at 0%
-        // in silence: the invoice is held (not issued) and a person is asked to configure it.
-        let (jurisdiction, rate) = match &profile {
-            Some(p) => match self.config.tax.rate_for(&p.tax_region) {
-                Some(rate) => (p.tax_region.clone(), rate),
-                None => {
-                    ctx.emit(ExceptionRaised {
-                        agent: NAME.into(),
-                        subject: invoice_id.clone(),
-                        reason: format!(
-                            "invoice held: no tax rate configured for region {} of account {} ([billing.tax_rates_bp]); add it and replay deal {}",
-                            p.tax_region, d.account_id, d.deal_id
-                        ),
-                        severity: Severity::High,
-                    })?;
-                    return Ok(());
+        // Tax per line (tax::rules: exemption, reverse charge, taxability, state plus local
+        // rate); an unknown region or locality is never taxed at 0% in silence: the invoice is
+        // held (not issued) and a person is asked to configure it.
+        let invoice_tax = match &profile {
+            Some(p) => {
+                let customer = tax::CustomerTax {
+                    region: p.tax_region.clone(),
+                    locality: p.tax_locality.clone(),
+                    vat_id: p.vat_id.clone(),
+                    exemption_id: p.tax_exemption_id.clone(),
+                };
+                match tax::tax_invoice(&self.config.tax, &mut lines, &customer, &currency) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        ctx.emit(ExceptionRaised {
+                            agent: NAME.into(),
+                            subject: invoice_id.clone(),
+                            reason: format!(
+                                "invoice held: {e} of account {}; add it and replay deal {}",
+                                d.account_id, d.deal_id
+                            ),
+                            severity: Severity::High,
+                        })?;
+                        return Ok(());
+                    }
                 }
-            },
-            None => ("NONE".to_string(), 0),
+            }
+            None => {
+                let tax = tax::tax_lines(&mut lines, "NONE", 0, &currency);
+                tax::InvoiceTax {
+                    tax,
+                    rate_bp: 0,
+                    reverse_charge_note: None,
+                    seller_vat_id: None,
+                    customer_vat_id: None,
+                    exemption_id: None,
+                }
+            }
         };
-        let tax = tax::tax_lines(&mut lines, &jurisdiction, rate, &currency);
+        let (tax, rate) = (invoice_tax.tax.clone(), invoice_tax.rate_bp);
         let total = Money::new(subtotal.amount_minor + tax.amount_minor, &currency);
         let terms = profile
             .as_ref()
@@ -418,6 +447,10 @@ impl Billing {
             issued_on: inv.issued_on,
             due_on: inv.due_on,
             payment_terms_days: inv.payment_terms_days,
+            reverse_charge_note: invoice_tax.reverse_charge_note.clone(),
+            seller_vat_id: invoice_tax.seller_vat_id.clone(),
+            customer_vat_id: invoice_tax.customer_vat_id.clone(),
+            tax_exemption_id: invoice_tax.exemption_id.clone(),
         })?;
         if let Some(to) = &inv.billing_email {
             ctx.send_mail(Mail {
@@ -427,11 +460,12 @@ impl Billing {
                     inv.invoice_id, self.config.company, inv.total, inv.due_on
                 ),
                 text: format!(
-                    "Invoice {}\n{}Subtotal: {}\nTax: {}\nTotal: {}\nDue: {} (net {})\n",
+                    "Invoice {}\n{}Subtotal: {}\nTax: {}\n{}Total: {}\nDue: {} (net {})\n",
                     inv.invoice_id,
                     tax::mail_lines(&inv.lines),
                     inv.subtotal,
                     inv.tax,
+                    tax::mail_notes(&invoice_tax),
                     inv.total,
                     inv.due_on,
                     inv.payment_terms_days

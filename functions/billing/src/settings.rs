@@ -3,7 +3,7 @@
 //! accepted currencies of `[currency]`.
 
 use crate::dunning::DunningSchedule;
-use crate::tax::TaxTable;
+use crate::tax::{TaxRules, TaxTable};
 use crate::{Billing, BillingConfig};
 use ascent_core::config::platform::{Company, Currency};
 use ascent_core::config::{ConfigError, ConfigFile, Invalid, Validate, check_in_range};
@@ -14,6 +14,9 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 struct BillingSection {
     tax_rates_bp: TaxTable,
+    /// `[billing.tax]`: taxability, local rates, reverse charge (see `tax::rules`).
+    #[serde(default)]
+    tax: TaxRules,
     dunning: DunningSchedule,
     default_payment_terms_days: u32,
 }
@@ -26,7 +29,10 @@ impl BillingConfig {
         let currency: Currency = file.section("currency")?;
         Ok(Self {
             fx: currency.fx(),
-            tax: s.tax_rates_bp,
+            tax: TaxTable {
+                rules: s.tax.clone(),
+                ..s.tax_rates_bp
+            },
             dunning: s.dunning,
             default_terms_days: s.default_payment_terms_days,
             time_zone: company.time_zone,
@@ -65,6 +71,7 @@ impl Validate for BillingSection {
             }
             check_in_range(&path, *bp, 0, 10_000)?;
         }
+        self.tax.check()?;
         let days = &self.dunning.reminder_days;
         if days.windows(2).any(|w| w[0] >= w[1]) {
             return Err(Invalid::new(

@@ -43,6 +43,10 @@ pub(crate) fn invoice(id: &str, subtotal: i64, tax: i64, issued_on: &str) -> Inv
         issued_on: issued_on.parse().unwrap(),
         due_on: issued_on.parse::<NaiveDate>().unwrap() + chrono::Duration::days(30),
         payment_terms_days: 30,
+        reverse_charge_note: None,
+        seller_vat_id: None,
+        customer_vat_id: None,
+        tax_exemption_id: None,
     }
 }
 
@@ -527,6 +531,9 @@ fn billing_s_ar_ageing_reaches_the_close_report_as_the_shared_record() {
             billing_email: "ap@boreal.aero".into(),
             payment_terms_days: 30,
             currency: "USD".into(),
+            tax_locality: None,
+            vat_id: None,
+            tax_exemption_id: None,
         },
     );
     t.emit(

@@ -434,6 +434,9 @@ mod tests {
             billing_email: "ap@x.example".into(),
             payment_terms_days: 30,
             currency: "USD".into(),
+            tax_locality: None,
+            vat_id: None,
+            tax_exemption_id: None,
         };
         let mut s = Signals::new(&c, "csm@x.example", day("2026-01-01"));
         let today = day("2026-03-01");

@@ -22,6 +22,9 @@ fn signup(account: &str) -> CustomerSignedUp {
         billing_email: "ap@x.example".into(),
         payment_terms_days: 30,
         currency: "USD".into(),
+        tax_locality: None,
+        vat_id: None,
+        tax_exemption_id: None,
     }
 }
 

@@ -119,6 +119,9 @@ fn tickets_are_triaged_routed_and_given_business_hour_deadlines_with_suggestions
             billing_email: "ap@boreal.example".into(),
             payment_terms_days: 30,
             currency: "USD".into(),
+            tax_locality: None,
+            vat_id: None,
+            tax_exemption_id: None,
         },
     );
     t.emit(

@@ -835,6 +835,19 @@ pub struct InvoiceIssued {
     pub issued_on: NaiveDate,
     pub due_on: NaiveDate,
     pub payment_terms_days: u32,
+    /// The reverse-charge wording when no VAT is charged because the customer accounts for it
+    /// (EU VAT Directive 2006/112/EC arts. 196, 226(11a); UK: HMRC), absent otherwise.
+    #[serde(default)]
+    pub reverse_charge_note: Option<String>,
+    /// The seller's VAT id of the regime that applies (on a reverse-charge invoice, art. 226(3)).
+    #[serde(default)]
+    pub seller_vat_id: Option<String>,
+    /// The customer's VAT id (on a reverse-charge invoice, art. 226(4)).
+    #[serde(default)]
+    pub customer_vat_id: Option<String>,
+    /// The customer's tax-exemption certificate when no tax is charged for it.
+    #[serde(default)]
+    pub tax_exemption_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -1386,6 +1399,81 @@ pub struct CustomerSignedUp {
     #[serde(default = "default_terms")]
     pub payment_terms_days: u32,
     pub currency: String,
+    /// A local tax area within the region (`US-CA-LA`), for state plus local sales tax.
+    #[serde(default)]
+    pub tax_locality: Option<String>,
+    /// The customer's VAT id with its country prefix (`DE123456789`, `GB123456789`): a business
+    /// customer (B2B), format-checked per country (EU VIES formats, GB 9 or 12 digits).
+    #[serde(default)]
+    pub vat_id: Option<String>,
+    /// The id of the customer's tax-exemption certificate (resale, non-profit, government).
+    #[serde(default)]
+    pub tax_exemption_id: Option<String>,
+}
+
+/// The formats of VAT ids after the country prefix, per the EU VIES rules of each member state
+/// and GB/XI (9 or 12 digits): `9` a digit, `A` a letter, `X` a digit or letter, else literal.
+const VAT_ID_FORMATS: &[(&str, &[&str])] = &[
+    ("AT", &["U99999999"]),
+    ("BE", &["9999999999"]),
+    ("BG", &["999999999", "9999999999"]),
+    ("CY", &["99999999A"]),
+    ("CZ", &["99999999", "999999999", "9999999999"]),
+    ("DE", &["999999999"]),
+    ("DK", &["99999999"]),
+    ("EE", &["999999999"]),
+    ("EL", &["999999999"]),
+    ("ES", &["X9999999X"]),
+    ("FI", &["99999999"]),
+    ("FR", &["XX999999999"]),
+    ("HR", &["99999999999"]),
+    ("HU", &["99999999"]),
+    ("IE", &["9999999A", "9999999AA", "9X99999A"]),
+    ("IT", &["99999999999"]),
+    ("LT", &["999999999", "999999999999"]),
+    ("LU", &["99999999"]),
+    ("LV", &["99999999999"]),
+    ("MT", &["99999999"]),
+    ("NL", &["999999999B99"]),
+    ("PL", &["9999999999"]),
+    ("PT", &["999999999"]),
+    ("RO", &["99", "999", "9999", "99999", "999999", "9999999", "99999999", "999999999", "9999999999"]),
+    ("SE", &["999999999999"]),
+    ("SI", &["99999999"]),
+    ("SK", &["9999999999"]),
+    ("GB", &["999999999", "999999999999"]),
+    ("XI", &["999999999", "999999999999"]),
+];
+
+/// A VAT id without spaces, dots or dashes, upper-case (`de 123.456.789` → `DE123456789`).
+pub fn normalize_vat_id(id: &str) -> String {
+    id.chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-'))
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
+/// Checks a VAT id's format for its country prefix; the error says what is wrong.
+pub fn check_vat_id(id: &str) -> Result<(), String> {
+    let id = normalize_vat_id(id);
+    let (country, rest) = id.split_at(id.len().min(2));
+    let Some((_, formats)) = VAT_ID_FORMATS.iter().find(|(c, _)| *c == country) else {
+        return Err(format!("{id}: no VAT id format for country prefix {country:?}"));
+    };
+    let fits = |f: &str| {
+        f.len() == rest.len()
+            && f.bytes().zip(rest.bytes()).all(|(p, c)| match p {
+                b'9' => c.is_ascii_digit(),
+                b'A' => c.is_ascii_uppercase(),
+                b'X' => c.is_ascii_alphanumeric(),
+                lit => lit == c,
+            })
+    };
+    if formats.iter().any(|f| fits(f)) {
+        Ok(())
+    } else {
+        Err(format!("{id} is not a {country} VAT id ({})", formats.join(" or ")))
+    }
 }
 
 fn default_terms() -> u32 {
@@ -1700,6 +1788,9 @@ pub(crate) fn check_payload(p: &Payload) -> Result<(), (String, String)> {
         Payload::CampaignLaunched(c) => money("budget", &c.budget),
         Payload::CustomerSignedUp(c) => {
             email("billing_email", &c.billing_email)?;
+            if let Some(v) = &c.vat_id {
+                check_vat_id(v).map_err(|e| ("vat_id".to_string(), e))?;
+            }
             money("currency", &Money::zero(&c.currency))
         }
         Payload::NpsResponse(n) if n.score > 10 => {

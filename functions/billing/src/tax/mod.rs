@@ -8,11 +8,17 @@ use ascent_core::money::Money;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod rules;
+pub use rules::{CustomerTax, InvoiceTax, TaxError, TaxRules, mail_notes, tax_invoice};
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct TaxTable {
     /// Region (`US-CA`, `DE`) → rate in basis points (0 for a region without sales tax, `US-OR`).
     pub rates_bp: BTreeMap<String, i64>,
+    /// `[billing.tax]`: product taxability, local rates, reverse charge and the seller's VAT ids.
+    #[serde(skip)]
+    pub rules: TaxRules,
 }
 
 impl TaxTable {

@@ -36,6 +36,9 @@ fn signup(region: &str) -> CustomerSignedUp {
         billing_email: "ap@boreal.aero".into(),
         payment_terms_days: 30,
         currency: "USD".into(),
+        tax_locality: None,
+        vat_id: None,
+        tax_exemption_id: None,
     }
 }
 
