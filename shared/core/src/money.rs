@@ -5,6 +5,8 @@
 //! conversions between currencies scale by both exponents.
 
 mod iso4217;
+#[cfg(test)]
+mod tests_config;
 
 pub use iso4217::minor_unit_exponent;
 
