@@ -86,3 +86,6 @@ pub fn mail_lines(lines: &[PricedLine]) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests_rules;
