@@ -400,12 +400,33 @@ impl Company {
                     company: format!("Customer {account}"),
                     plan: "enterprise".into(),
                     seats: p.lines.first().map_or(1, |l| l.quantity),
-                    tax_region: region,
+                    tax_region: region.clone(),
                     billing_email: format!("ap@{}.example", account.to_lowercase()),
                     payment_terms_days: terms,
                     currency: "USD".into(),
-                    tax_locality: None,
-                    vat_id: None,
+                    // Some US customers in a city with a local rate (no extra draws: the
+                    // simulation's sequence is unchanged).
+                    tax_locality: match (region.as_str(), terms) {
+                        ("US-CA", 45) => Some("US-CA-LA".into()),
+                        ("US-WA", 45) => Some("US-WA-SEA".into()),
+                        _ => None,
+                    },
+                    // Four in five European customers (terms of 30 days or more) are businesses
+                    // with a VAT id of their country's format: reverse-charged (IE is domestic).
+                    vat_id: (terms >= 30)
+                        .then(|| {
+                            let n = account.bytes().fold(7u64, |h, b| {
+                                h.wrapping_mul(31).wrapping_add(b as u64)
+                            }) % 1_000_000_000;
+                            match region.as_str() {
+                                "DE" | "GB" => Some(format!("{region}{n:09}")),
+                                "FR" => Some(format!("FR00{n:09}")),
+                                "NL" => Some(format!("NL{n:09}B01")),
+                                "IE" => Some(format!("IE{:07}W", n % 10_000_000)),
+                                _ => None,
+                            }
+                        })
+                        .flatten(),
                     tax_exemption_id: None,
                 },
             );
