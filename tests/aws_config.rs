@@ -77,7 +77,7 @@ async fn a_lambda_reads_its_settings_from_ssm_and_a_change_needs_no_rebuild() {
     );
     let host = HostSettings::from_file(&file).unwrap();
     assert_eq!(host.mail.from, "ops@ascent-xr.example");
-    assert_eq!(host.approvals.policy().step_timeout_hours, 48);
+    assert_eq!(host.policy().step_timeout_hours, 48);
 
     // One parameter holding a whole (here a small) file works too.
     let small: String = ConfigFile::parse("changed.toml", changed.clone())

@@ -153,7 +153,7 @@ impl Settings {
             link_key: self.link_key()?,
             base_url: self.base_url(),
             outbox_dir: Some(self.outbox_dir()),
-            approvals: self.config.host.approvals.policy(),
+            approvals: self.config.host.policy(),
             mail_from: self.config.host.mail.from.clone(),
             ..TwinConfig::default()
         })

@@ -141,7 +141,7 @@ pub fn run(o: &SimulationOptions) -> anyhow::Result<SimulationReport> {
     let config = TwinConfig {
         link_key: format!("simulation-{}-link-key-0123456789abcdef", o.seed).into_bytes(),
         outbox_dir: None,
-        approvals: o.config.host.approvals.policy(),
+        approvals: o.config.host.policy(),
         mail_from: o.config.host.mail.from.clone(),
         ..TwinConfig::default()
     };

@@ -737,6 +737,21 @@ mod tests {
         assert_eq!(s[0].approval_id.as_deref(), Some(pending[0].id.as_str()));
     }
 
+    /// Issue 22: a discount above the director's limit went to the director anyway (19 of 103
+    /// approved decisions exceeded it, with the proposal already out).
+    #[test]
+    fn a_discount_above_the_directors_limit_goes_to_the_cro_first_and_nothing_goes_out_before() {
+        let t = twin();
+        // 53,000.00 list at 50% off: a discount of 26,500.00, above the director's 25,000.00.
+        t.emit("ascent.crm", deal("D9", 50.0));
+        let pending = t.runtime.status().unwrap().pending_approvals;
+        assert_eq!(pending[0].approver, "cro@ascent-xr.example");
+        assert!(sent(&t).is_empty(), "no proposal before the approval");
+        t.decide_from_mail("cro@ascent-xr.example", Decision::Approve, None)
+            .unwrap();
+        assert_eq!(sent(&t)[0].discount, Money::usd(2_650_000));
+    }
+
     /// Issue 22: validity was counted from the draft, so the wait for the approval ate the
     /// customer's 30 days.
     #[test]

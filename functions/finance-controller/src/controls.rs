@@ -12,6 +12,10 @@ use std::collections::BTreeMap;
 pub struct ApprovalLimits {
     /// Approver email → limit; `None` means no limit.
     pub limits: BTreeMap<String, Option<i64>>,
+    /// Approver email → kind of decision → a limit replacing theirs for that kind (the
+    /// delegation-of-authority matrix the approvals were routed by).
+    #[serde(default)]
+    pub by_kind: BTreeMap<String, BTreeMap<String, i64>>,
     /// Limit of approvers not listed (line managers).
     pub default_limit_minor: i64,
     /// Above this, two distinct people must approve.
@@ -43,9 +47,14 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 impl ApprovalLimits {
-    fn limit_of(&self, person: &str) -> Option<i64> {
+    fn limit_of(&self, person: &str, kind: &str) -> Option<i64> {
+        let for_kind = self
+            .by_kind
+            .iter()
+            .find(|(p, _)| same(p, person))
+            .and_then(|(_, kinds)| kinds.get(kind).copied());
         match self.limits.iter().find(|(p, _)| same(p, person)) {
-            Some((_, l)) => *l,
+            Some((_, l)) => for_kind.or(*l),
             None => Some(self.default_limit_minor),
         }
     }
@@ -82,7 +91,10 @@ impl ApprovalLimits {
             && let Some(amount) = &amount_base
         {
             // The highest authority among those who approved; `None` = unlimited.
-            let limits: Vec<Option<i64>> = approvers.iter().map(|a| self.limit_of(a)).collect();
+            let limits: Vec<Option<i64>> = approvers
+                .iter()
+                .map(|a| self.limit_of(a, &d.kind))
+                .collect();
             let authority = if limits.iter().any(Option::is_none) {
                 None
             } else {
@@ -142,6 +154,34 @@ mod tests {
             comment: None,
             requester: "li.wei@ascent-xr.example".into(),
         }
+    }
+
+    /// The control checks the same matrix the approvals were routed by: a limit for the kind
+    /// of decision replaces the person's general one.
+    #[test]
+    fn a_limit_for_the_kind_of_decision_is_the_one_checked() {
+        let mut l = crate::FinanceConfig::default().limits;
+        let fx = crate::FinanceConfig::default().fx;
+        l.by_kind.insert(
+            "finance.controller@ascent-xr.example".into(),
+            [("credit_note".to_string(), 1_000_000)].into(),
+        );
+        let mut d = decided(
+            Some(Money::usd(2_000_000)),
+            Some("finance.controller@ascent-xr.example"),
+            ApprovalOutcome::Approved,
+        );
+        // 20,000.00 of expense: within the controller's 50,000.00.
+        assert!(l.check(&d, &fx).passed());
+        // 20,000.00 of credit note: above the controller's 10,000.00 for credit notes.
+        d.kind = "credit_note".into();
+        let c = l.check(&d, &fx);
+        assert_eq!(
+            c.failures,
+            [
+                "approval limit: 20000.00 USD approved by finance.controller@ascent-xr.example whose authority ends at 10000.00 USD"
+            ]
+        );
     }
 
     #[test]

@@ -83,6 +83,12 @@ impl FinanceConfig {
                     .iter()
                     .map(|a| (a.person.clone(), a.limit_minor))
                     .collect(),
+                by_kind: approvals
+                    .authority
+                    .iter()
+                    .filter(|a| !a.limits_minor.is_empty())
+                    .map(|a| (a.person.clone(), a.limits_minor.clone()))
+                    .collect(),
                 default_limit_minor: approvals.manager_limit_minor,
                 two_person_above_minor: approvals.two_person_above_minor.unwrap_or(i64::MAX),
             },

@@ -53,7 +53,7 @@ pub async fn host_from_env(agent: Arc<dyn Agent>, settings: &HostSettings) -> Ag
         aws_sdk_eventbridge::Client::new(&config),
         std::env::var("ASCENT_EVENT_BUS").unwrap_or_else(|_| "ascent".into()),
     );
-    let policy = settings.approvals.policy();
+    let policy = settings.policy();
     let approvals = std::env::var("ASCENT_APPROVAL_STATE_MACHINE_ARN")
         .ok()
         .map(|arn| {

@@ -131,6 +131,16 @@ pub enum ApprovalError {
     SelfApproval,
     #[error("the deadline for this decision has passed")]
     PastDeadline,
+    #[error(
+        "nobody in the chain of `{role}` (nor its escalation) has authority for a {kind} of {amount}; configure [[approvals.authority]]"
+    )]
+    NoAuthority {
+        role: String,
+        kind: String,
+        amount: String,
+    },
+    #[error("the amount cannot be valued in the base currency: {0}")]
+    Unvalued(String),
 }
 
 /// Approver chains per role and the time each approver has: `[approvals]` of `ascent.toml`
@@ -145,15 +155,33 @@ pub struct ApprovalPolicy {
     /// (SOX segregation of duties); `None` never requires two.
     #[serde(default)]
     pub two_person_above_minor: Option<i64>,
+    /// The delegation-of-authority matrix: who may approve how much of each kind (base minor
+    /// units). Empty: everyone in a chain may approve any amount.
+    #[serde(default)]
+    pub authority: Vec<crate::config::platform::Authority>,
+    /// The limit of an approver the matrix does not list (a line manager); `None`: no limit.
+    #[serde(default)]
+    pub manager_limit_minor: Option<i64>,
+    /// Kind → the role whose chain is added when the requested chain lacks authority.
+    #[serde(default)]
+    pub escalation: BTreeMap<String, String>,
+    /// Values foreign amounts in the base currency for the limits; `None`: amounts are taken
+    /// as they are.
+    #[serde(default)]
+    pub fx: Option<crate::money::FxRates>,
 }
 
-/// The shipped `[approvals]` of `ascent.toml`.
+/// The shipped `[approvals]` and `[currency]` of `ascent.toml`.
 impl Default for ApprovalPolicy {
     fn default() -> Self {
-        crate::config::ConfigFile::shipped()
-            .section::<crate::config::platform::Approvals>("approvals")
+        let file = crate::config::ConfigFile::shipped();
+        let fx = file
+            .section::<crate::config::platform::Currency>("currency")
+            .expect("the shipped [currency] is valid")
+            .fx();
+        file.section::<crate::config::platform::Approvals>("approvals")
             .expect("the shipped [approvals] is valid")
-            .policy()
+            .policy(fx)
     }
 }
 
@@ -201,10 +229,40 @@ impl ApprovalPolicy {
         if chain.is_empty() {
             return Err(ApprovalError::NoEligibleApprover(draft.requester.clone()));
         }
-        let required = match (&draft.amount, self.two_person_above_minor) {
+        let base = self.base_amount(&draft)?;
+        let required = match (&base, self.two_person_above_minor) {
             (Some(m), Some(limit)) if m.amount_minor > limit => 2,
             _ => 1,
         };
+        // Delegation of authority, before any effect: approvers whose limit for this kind
+        // does not cover the amount are skipped; when too few are left, the kind's
+        // escalation role (the higher authority) is added.
+        if let Some(amount) = &base {
+            let covers = |a: &String| self.may_approve(a, &draft.kind, amount.amount_minor);
+            chain.retain(covers);
+            if (chain.len() as u32) < required
+                && let Some(higher) = self
+                    .escalation
+                    .get(&draft.kind)
+                    .and_then(|role| self.chains.get(role))
+            {
+                for a in higher {
+                    if covers(a)
+                        && !same_person(a, &draft.requester)
+                        && !chain.iter().any(|c| same_person(c, a))
+                    {
+                        chain.push(a.clone());
+                    }
+                }
+            }
+            if chain.is_empty() {
+                return Err(ApprovalError::NoAuthority {
+                    role: draft.approver_role.clone(),
+                    kind: draft.kind.clone(),
+                    amount: amount.to_string(),
+                });
+            }
+        }
         if (chain.len() as u32) < required {
             return Err(ApprovalError::NotEnoughApprovers {
                 required,
@@ -227,6 +285,36 @@ impl ApprovalPolicy {
             required_approvals: required,
             approved_by: Vec::new(),
         })
+    }
+}
+
+impl ApprovalPolicy {
+    /// The draft's amount in the base currency (as it is without `fx`), `None` without one.
+    fn base_amount(&self, draft: &ApprovalDraft) -> Result<Option<Money>, ApprovalError> {
+        match (&draft.amount, &self.fx) {
+            (None, _) => Ok(None),
+            (Some(m), None) => Ok(Some(m.clone())),
+            (Some(m), Some(fx)) => fx.to_base(m).map(Some).map_err(ApprovalError::Unvalued),
+        }
+    }
+
+    /// The limit of `person` for decisions of `kind` (base minor units); `None`: no limit.
+    pub fn limit_of(&self, person: &str, kind: &str) -> Option<i64> {
+        match self
+            .authority
+            .iter()
+            .find(|a| same_person(&a.person, person))
+        {
+            Some(a) => a.limit_for(kind),
+            None if self.authority.is_empty() => None,
+            None => self.manager_limit_minor,
+        }
+    }
+
+    /// Whether `person` has authority for a decision of `kind` on `amount` (base minor units).
+    pub fn may_approve(&self, person: &str, kind: &str, amount: i64) -> bool {
+        self.limit_of(person, kind)
+            .is_none_or(|limit| amount <= limit)
     }
 }
 
@@ -604,6 +692,71 @@ mod tests {
         "2026-03-02T09:00:00Z".parse().unwrap()
     }
 
+    /// Issue 22: discounts always went to the Sales Director whatever the amount (19 of 103
+    /// approved decisions exceeded the director's 25,000.00 limit, and the proposal had gone
+    /// out); now an approval goes first to someone whose authority covers it.
+    #[test]
+    fn an_approval_goes_first_to_an_approver_whose_limit_covers_it() {
+        let p = ApprovalPolicy::default();
+        let open = |minor: i64, currency: &str| {
+            let mut d = draft("rep@x");
+            d.amount = Some(Money::new(minor, currency));
+            p.open("a".into(), "closing", d, Uuid::nil(), t0())
+        };
+        // Within the director's 25,000.00: the director first, the CRO above.
+        let within = open(2_500_000, "USD").unwrap();
+        assert_eq!(within.approver(), "sales.director@ascent-xr.example");
+        // A 30,000.00 discount is above it: the CRO (no limit) first, the director skipped.
+        let above = open(3_000_000, "USD").unwrap();
+        assert_eq!(above.chain, ["cro@ascent-xr.example"]);
+        // EUR 24,000.00 is USD 25,920.00 at 1.08: above the director's limit too.
+        let eur = open(2_400_000, "EUR").unwrap();
+        assert_eq!(eur.approver(), "cro@ascent-xr.example");
+        // 60,000.00 needs two people with authority: the CRO, then the CFO (discount's
+        // escalation role is the finance chain; the controller's 50,000.00 does not cover it).
+        let big = open(6_000_000, "USD").unwrap();
+        assert_eq!(big.required_approvals, 2);
+        assert_eq!(
+            big.chain,
+            ["cro@ascent-xr.example", "cfo@ascent-xr.example"]
+        );
+    }
+
+    #[test]
+    fn limits_can_differ_by_kind_and_nobody_with_authority_is_a_clear_error() {
+        let mut p = ApprovalPolicy::default();
+        // The controller may approve credit notes up to 10,000.00 only (50,000.00 otherwise).
+        let fc = p
+            .authority
+            .iter_mut()
+            .find(|a| a.person == "finance.controller@ascent-xr.example")
+            .unwrap();
+        fc.limits_minor.insert("credit_note".into(), 1_000_000);
+        let mut credit = draft("billing@x");
+        credit.kind = "credit_note".into();
+        credit.approver_role = "finance-controller".into();
+        credit.amount = Some(Money::usd(2_000_000));
+        let a = p
+            .open("c".into(), "billing", credit.clone(), Uuid::nil(), t0())
+            .unwrap();
+        assert_eq!(a.chain, ["cfo@ascent-xr.example"]);
+        credit.kind = "refund".into();
+        let a = p
+            .open("r".into(), "billing", credit.clone(), Uuid::nil(), t0())
+            .unwrap();
+        assert_eq!(a.approver(), "finance.controller@ascent-xr.example");
+        // Nobody in the chain covers it and no escalation: refused, saying why.
+        p.authority
+            .iter_mut()
+            .for_each(|a| a.limit_minor = Some(100));
+        assert_eq!(
+            p.open("x".into(), "billing", credit, Uuid::nil(), t0())
+                .unwrap_err()
+                .to_string(),
+            "nobody in the chain of `finance-controller` (nor its escalation) has authority for a refund of 20000.00 USD; configure [[approvals.authority]]"
+        );
+    }
+
     #[test]
     fn requester_is_removed_from_chain_and_cannot_decide() {
         let p = ApprovalPolicy::default();
@@ -667,7 +820,10 @@ mod tests {
 
     #[test]
     fn above_the_two_person_amount_two_distinct_approvers_must_approve() {
-        let p = ApprovalPolicy::default();
+        // Segregation of duties alone: a policy without an authority matrix.
+        let mut p = ApprovalPolicy::default();
+        p.authority.clear();
+        p.escalation.clear();
         let mut big = draft("rep@x");
         big.amount = Some(Money::usd(6_000_000));
         let mut a = p

@@ -34,11 +34,8 @@ fn the_shipped_file_is_today_s_behaviour() {
     let c = AscentConfig::shipped();
     assert_eq!(c.closing.discount_threshold_pct, 15.0);
     assert_eq!(c.billing.dunning.reminder_days, [3, 10, 20]);
-    assert_eq!(c.host.approvals.policy().step_timeout_hours, 48);
-    assert_eq!(
-        c.host.approvals.policy().two_person_above_minor,
-        Some(5_000_000)
-    );
+    assert_eq!(c.host.policy().step_timeout_hours, 48);
+    assert_eq!(c.host.policy().two_person_above_minor, Some(5_000_000));
     assert_eq!(c.host.mail.from, "agents@ascent-xr.example");
     // One key for the two-person amount: the rule the hosts enforce and Finance's control.
     assert_eq!(

@@ -260,9 +260,15 @@ pub struct Approvals {
     pub manager_limit_minor: i64,
     /// role → its chain.
     pub roles: BTreeMap<String, Role>,
-    /// Who may approve how much (SOX approval-limit control).
+    /// Who may approve how much, by kind of decision (the delegation-of-authority matrix):
+    /// each approval goes first to an approver whose limit covers it; the Finance
+    /// Controller's SOX control checks the same limits after the fact.
     #[serde(default)]
     pub authority: Vec<Authority>,
+    /// Kind of decision → the role whose chain is added when the requested role's chain has
+    /// too few approvers with authority for the amount (the higher authority).
+    #[serde(default)]
+    pub escalation: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -279,11 +285,23 @@ pub struct Authority {
     /// Largest amount this person may approve, base minor units; absent: no limit.
     #[serde(default)]
     pub limit_minor: Option<i64>,
+    /// Per kind of decision (`discount`, `credit_note`, `refund`, `expense`, …), a limit that
+    /// replaces `limit_minor` for that kind.
+    #[serde(default)]
+    pub limits_minor: BTreeMap<String, i64>,
+}
+
+impl Authority {
+    /// This person's limit for `kind`, base minor units; `None`: no limit.
+    pub fn limit_for(&self, kind: &str) -> Option<i64> {
+        self.limits_minor.get(kind).copied().or(self.limit_minor)
+    }
 }
 
 impl Approvals {
-    /// The policy the hosts open approvals with.
-    pub fn policy(&self) -> ApprovalPolicy {
+    /// The policy the hosts open approvals with; `fx` values foreign amounts in the base
+    /// currency for the authority limits.
+    pub fn policy(&self, fx: FxRates) -> ApprovalPolicy {
         ApprovalPolicy {
             chains: self
                 .roles
@@ -292,6 +310,10 @@ impl Approvals {
                 .collect(),
             step_timeout_hours: self.step_timeout_hours,
             two_person_above_minor: self.two_person_above_minor,
+            authority: self.authority.clone(),
+            manager_limit_minor: Some(self.manager_limit_minor),
+            escalation: self.escalation.clone(),
+            fx: Some(fx),
         }
     }
 
@@ -351,6 +373,17 @@ impl Validate for Approvals {
             check_email(&format!("authority[{i}].person"), &a.person)?;
             if let Some(l) = a.limit_minor {
                 check_non_negative(&format!("authority[{i}].limit_minor"), l)?;
+            }
+            for (kind, l) in &a.limits_minor {
+                check_non_negative(&format!("authority[{i}].limits_minor.{kind}"), *l)?;
+            }
+        }
+        for (kind, role) in &self.escalation {
+            if !self.roles.contains_key(role) {
+                return Err(Invalid::new(
+                    format!("escalation.{kind}"),
+                    format!("role `{role}` has no chain in [approvals.roles]"),
+                ));
             }
         }
         Ok(())
@@ -470,6 +503,7 @@ pub fn check_hours(path: &str, hours: &[String; 2]) -> Result<(), Invalid> {
 pub struct HostSettings {
     pub approvals: Approvals,
     pub mail: MailSettings,
+    pub currency: Currency,
 }
 
 impl HostSettings {
@@ -477,7 +511,13 @@ impl HostSettings {
         Ok(Self {
             approvals: file.section("approvals")?,
             mail: file.section("mail")?,
+            currency: file.section("currency")?,
         })
+    }
+
+    /// The approval policy, amounts valued with `[currency]`.
+    pub fn policy(&self) -> ApprovalPolicy {
+        self.approvals.policy(self.currency.fx())
     }
 }
 

@@ -100,7 +100,7 @@ fn a_bad_email_a_missing_section_and_bad_syntax_are_refused() {
 fn the_shipped_platform_sections_are_valid_and_today_s_policy() {
     let f = ConfigFile::shipped();
     let host = HostSettings::from_file(&f).unwrap();
-    let policy = host.approvals.policy();
+    let policy = host.policy();
     assert_eq!(policy.step_timeout_hours, 48);
     assert_eq!(policy.two_person_above_minor, Some(5_000_000));
     assert_eq!(
