@@ -67,12 +67,13 @@ pub fn tax_lines(
 mod tests;
 
 /// The invoice mail's lines: each with its amount and the tax charged on it, with jurisdiction
-/// and rate (`XR-STUDIO-SEAT x10: 10800.00 USD, tax US-CA 7.25%: 783.00 USD`).
+/// and rate (`XR-STUDIO-SEAT x10: 10800.00 USD, tax US-CA 7.25%: 783.00 USD`); a line charged no
+/// tax says why (`tax DE reverse charge: 0.00 USD`, `exempt`, `not taxable`).
 pub fn mail_lines(lines: &[PricedLine]) -> String {
     lines
         .iter()
         .map(|l| match &l.tax {
-            Some(t) => format!(
+            Some(t) if t.treatment == TaxTreatment::Standard => format!(
                 "{} x{}: {}, tax {} {}.{:02}%: {}\n",
                 l.sku,
                 l.quantity,
@@ -82,6 +83,17 @@ pub fn mail_lines(lines: &[PricedLine]) -> String {
                 t.rate_bp % 100,
                 t.amount
             ),
+            Some(t) => {
+                let why = match t.treatment {
+                    TaxTreatment::ReverseCharge => "reverse charge",
+                    TaxTreatment::Exempt => "exempt",
+                    _ => "not taxable",
+                };
+                format!(
+                    "{} x{}: {}, tax {} {why}: {}\n",
+                    l.sku, l.quantity, l.amount, t.jurisdiction, t.amount
+                )
+            }
             None => format!("{} x{}: {}\n", l.sku, l.quantity, l.amount),
         })
         .collect()
