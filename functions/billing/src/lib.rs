@@ -9,6 +9,7 @@
 pub mod ageing;
 pub mod credits;
 pub mod dunning;
+pub mod overpayment;
 pub mod revenue;
 mod settings;
 pub mod stripe;
@@ -18,9 +19,10 @@ use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
 };
 use ascent_core::catalog::{
-    CreditNoteIssued, CreditNoteRequested, CustomerSignedUp, DealClosedWon, DunningAction,
-    DunningStepTaken, ExceptionRaised, InvoiceIssued, InvoicePaid, Payload, PaymentFailed,
-    PaymentReceived, PaymentRefunded, PaymentReversed, PricedLine, ScheduleTick, Severity,
+    CreditNoteIssued, CreditNoteRequested, CustomerCreditApplied, CustomerCreditRecorded,
+    CustomerSignedUp, DealClosedWon, DunningAction, DunningStepTaken, ExceptionRaised,
+    InvoiceIssued, InvoicePaid, Payload, PaymentFailed, PaymentReceived, PaymentRefunded,
+    PaymentReversed, PricedLine, ScheduleTick, Severity,
 };
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
@@ -83,6 +85,8 @@ pub fn declaration() -> AgentDecl {
             "CreditNoteIssued",
             "DunningStepTaken",
             "ExceptionRaised",
+            "CustomerCreditRecorded",
+            "CustomerCreditApplied",
         ],
         requests_approvals: false,
         sends_mail: true,
@@ -473,7 +477,79 @@ impl Billing {
                 html: None,
             })?;
         }
+        let mut inv = inv;
+        self.apply_credit(ctx, &mut inv).await?;
         self.save(ctx, inv, None)
+    }
+
+    /// The account's credit in a currency (zero, version 0, when it has none).
+    async fn customer_credit(
+        &self,
+        ctx: &mut Ctx<'_>,
+        account_id: &str,
+        currency: &str,
+    ) -> Result<overpayment::CustomerCredit, AgentError> {
+        Ok(ctx
+            .get_as(
+                Domain::Financial,
+                &format!("account#{account_id}"),
+                &overpayment::credit_sk(currency),
+            )
+            .await?
+            .unwrap_or(overpayment::CustomerCredit {
+                account_id: account_id.into(),
+                currency: currency.into(),
+                balance_minor: 0,
+                version: 0,
+            }))
+    }
+
+    fn save_credit(
+        &self,
+        ctx: &mut Ctx<'_>,
+        mut credit: overpayment::CustomerCredit,
+    ) -> Result<(), AgentError> {
+        let previous = (credit.version > 0).then_some(credit.version);
+        credit.version += 1;
+        ctx.put_record(
+            Domain::Financial,
+            &format!("account#{}", credit.account_id),
+            &overpayment::credit_sk(&credit.currency),
+            &credit,
+            None,
+            Condition::version(previous),
+        )
+    }
+
+    /// Applies the customer's credit in the invoice's currency to a new invoice.
+    async fn apply_credit(&self, ctx: &mut Ctx<'_>, inv: &mut Invoice) -> Result<(), AgentError> {
+        let mut credit = self
+            .customer_credit(ctx, &inv.account_id, &inv.total.currency)
+            .await?;
+        let applied =
+            overpayment::credit_to_apply(credit.balance_minor, inv.outstanding().amount_minor);
+        if applied == 0 {
+            return Ok(());
+        }
+        credit.balance_minor -= applied;
+        inv.paid = Money::new(inv.paid.amount_minor + applied, &inv.total.currency);
+        inv.settle();
+        if inv.status == InvoiceStatus::Paid {
+            ctx.emit(InvoicePaid {
+                invoice_id: inv.invoice_id.clone(),
+                account_id: inv.account_id.clone(),
+                total: inv.total.clone(),
+                paid_on: inv.issued_on,
+            })?;
+        }
+        ctx.emit(CustomerCreditApplied {
+            account_id: inv.account_id.clone(),
+            invoice_id: Some(inv.invoice_id.clone()),
+            refund_id: None,
+            amount: Money::new(applied, &inv.total.currency),
+            balance: Money::new(credit.balance_minor, &inv.total.currency),
+        })?;
+        self.save_credit(ctx, credit)
     }
 
     async fn load(&self, ctx: &mut Ctx<'_>, invoice_id: &str) -> Result<Invoice, AgentError> {
@@ -528,10 +604,10 @@ impl Billing {
             Condition::NotExists,
         )?;
         let was_paid = inv.status == InvoiceStatus::Paid;
-        inv.paid = Money::new(
-            inv.paid.amount_minor + p.amount.amount_minor,
-            &inv.total.currency,
-        );
+        // Never a negative receivable: the excess is the customer's credit.
+        let (applied, excess) =
+            overpayment::split_payment(inv.outstanding().amount_minor, p.amount.amount_minor);
+        inv.paid = Money::new(inv.paid.amount_minor + applied, &inv.total.currency);
         inv.settle();
         if inv.status == InvoiceStatus::Paid && !was_paid {
             ctx.emit(InvoicePaid {
@@ -541,16 +617,19 @@ impl Billing {
                 paid_on: self.config.business_date(p.received_at),
             })?;
         }
-        if inv.outstanding().amount_minor < 0 {
-            ctx.emit(ExceptionRaised {
-                agent: NAME.into(),
-                subject: inv.invoice_id.clone(),
-                reason: format!(
-                    "over-paid by {}: credit or refund needed",
-                    Money::new(-inv.outstanding().amount_minor, &inv.total.currency)
-                ),
-                severity: Severity::Low,
+        if excess > 0 {
+            let mut credit = self
+                .customer_credit(ctx, &inv.account_id, &inv.total.currency)
+                .await?;
+            credit.balance_minor += excess;
+            ctx.emit(CustomerCreditRecorded {
+                account_id: inv.account_id.clone(),
+                invoice_id: inv.invoice_id.clone(),
+                payment_id: p.payment_id.clone(),
+                amount: Money::new(excess, &inv.total.currency),
+                balance: Money::new(credit.balance_minor, &inv.total.currency),
             })?;
+            self.save_credit(ctx, credit)?;
         }
         let v = inv.version;
         self.save(ctx, inv, Some(v))

@@ -190,11 +190,11 @@ catalog! {
     /// A received payment was taken back (chargeback, returned direct debit): the invoice is
     /// owed again.
     PaymentReversed: Business, "ascent.payments", [1];
-    /// What a customer paid beyond an invoice's total was kept as the customer's credit (the
-    /// payment processor's customer balance; Billing does not compute it yet).
-    CustomerCreditRecorded: Business, "ascent.payments", [1];
-    /// A customer's credit was applied to an invoice (or refunded: no invoice).
-    CustomerCreditApplied: Business, "ascent.payments", [1];
+    /// Billing kept what a customer paid beyond an invoice's outstanding amount as the
+    /// customer's credit in that currency (never a negative receivable).
+    CustomerCreditRecorded: Business, "ascent.agent.billing", [1];
+    /// Billing applied a customer's credit to an invoice (or refunded it: no invoice).
+    CustomerCreditApplied: Business, "ascent.agent.billing", [1];
     /// Billing took a dunning step on an overdue invoice.
     DunningStepTaken: Business, "ascent.agent.billing", [1];
     /// The Finance Controller closed a month: its close report is ready.
@@ -1311,6 +1311,10 @@ pub struct HealthScored {
     pub arr: Option<Money>,
     #[serde(default)]
     pub renews_on: Option<NaiveDate>,
+    /// The account's ARR in each currency it is billed in (recurring lines only), when
+    /// Retention knows it; `arr` is the same figure when there is only one currency.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arr_by_currency: Vec<Money>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -1339,6 +1343,12 @@ pub struct RenewalApproaching {
     pub days_left: u32,
     pub arr: Money,
     pub tier: HealthTier,
+    /// The contract term (months) that ends on `renews_on`, when a contract is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub term_months: Option<u32>,
+    /// Whether the contract renews by itself unless cancelled, when a contract is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_renew: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -1347,6 +1357,10 @@ pub struct AccountRenewed {
     pub account_id: String,
     pub renewed_on: NaiveDate,
     pub arr: Money,
+    /// The renewed term in months (the next renewal is this long after `renewed_on`); absent:
+    /// the same term as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub term_months: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -1374,6 +1388,27 @@ pub struct CsReportPublished {
     pub arr_at_risk: Money,
     pub arr_expected: Money,
     pub upsell_candidates: Vec<String>,
+    /// The portfolio's ARR per currency (never summed across currencies).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arr_by_currency: Vec<Money>,
+    /// ARR renewing in the next 90 days per currency (the single figures above are these,
+    /// converted as `conversion` says).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arr_up_for_renewal_by_currency: Vec<Money>,
+    /// Of it, at risk, per currency.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arr_at_risk_by_currency: Vec<Money>,
+    /// Of it, expected to renew, per currency.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arr_expected_by_currency: Vec<Money>,
+    /// The portfolio's ARR converted to the base currency (a converted figure, see
+    /// `conversion`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arr_converted: Option<Money>,
+    /// How the single-currency figures were converted (e.g. `converted to USD at the
+    /// [currency] rates`); absent on reports from before per-currency ARR.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversion: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

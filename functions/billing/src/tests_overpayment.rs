@@ -1,0 +1,79 @@
+//! Given/when/then tests of overpayments kept as customer credit and applied to the next
+//! invoice (issue 22).
+
+use super::*;
+
+/// Issue 22: an overpayment raised an exception for a person and left the invoice with a
+/// negative outstanding amount; now the excess is the customer's credit, paying the next invoice.
+#[test]
+fn an_overpayment_becomes_credit_that_pays_the_next_invoice() {
+    let t = twin();
+    // Given a 10,000.00 invoice (Oregon: no sales tax)
+    t.emit("ascent.platform", signup("A1", "US-OR", 30));
+    t.emit("ascent.crm", won("D1", "A1", 1_000_000, None));
+    // When 10,250.00 is paid
+    t.emit("ascent.payments", pay("P1", "inv-D1", 1_025_000));
+    // Then the invoice is paid with nothing negative owed: 10,250.00 − 10,000.00 = 250.00 credit
+    let inv = invoice(&t, "inv-D1");
+    assert_eq!(inv.status, InvoiceStatus::Paid);
+    assert_eq!(inv.paid, Money::usd(1_000_000));
+    assert_eq!(inv.outstanding(), Money::usd(0));
+    assert!(payloads(&t, "ExceptionRaised").is_empty());
+    let Payload::CustomerCreditRecorded(c) = payloads(&t, "CustomerCreditRecorded").pop().unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (
+            c.invoice_id.as_str(),
+            c.payment_id.as_str(),
+            c.amount.clone(),
+            c.balance.clone()
+        ),
+        ("inv-D1", "P1", Money::usd(25_000), Money::usd(25_000))
+    );
+    let recorded = t.emitted("CustomerCreditRecorded");
+    assert_eq!(recorded[0].source, "ascent.agent.billing");
+
+    // When the customer's next invoice of 1,000.00 is issued
+    t.emit("ascent.crm", won("D2", "A1", 100_000, None));
+    // Then the 250.00 credit pays part of it: 1,000.00 − 250.00 = 750.00 still owed, credit 0
+    let inv = invoice(&t, "inv-D2");
+    assert_eq!(inv.outstanding(), Money::usd(75_000));
+    assert_eq!(inv.status, InvoiceStatus::PartiallyPaid);
+    let Payload::CustomerCreditApplied(a) = payloads(&t, "CustomerCreditApplied").pop().unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(a.invoice_id.as_deref(), Some("inv-D2"));
+    assert_eq!(a.refund_id, None);
+    assert_eq!((a.amount, a.balance), (Money::usd(25_000), Money::usd(0)));
+
+    // And a third invoice finds no credit left
+    t.emit("ascent.crm", won("D3", "A1", 100_000, None));
+    assert_eq!(invoice(&t, "inv-D3").outstanding(), Money::usd(100_000));
+    assert_eq!(payloads(&t, "CustomerCreditApplied").len(), 1);
+}
+
+#[test]
+fn credit_larger_than_the_next_invoice_pays_it_and_the_rest_stays() {
+    let t = twin();
+    t.emit("ascent.platform", signup("A1", "US-OR", 30));
+    t.emit("ascent.crm", won("D1", "A1", 100_000, None));
+    // 1,500.00 paid on 1,000.00: 500.00 credit
+    t.emit("ascent.payments", pay("P1", "inv-D1", 150_000));
+    // A 300.00 invoice is paid by credit: 500.00 − 300.00 = 200.00 left
+    t.emit("ascent.crm", won("D2", "A1", 30_000, None));
+    let inv = invoice(&t, "inv-D2");
+    assert_eq!(inv.status, InvoiceStatus::Paid);
+    let Payload::CustomerCreditApplied(a) = payloads(&t, "CustomerCreditApplied").pop().unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (a.amount, a.balance),
+        (Money::usd(30_000), Money::usd(20_000))
+    );
+    // The invoice settled by credit is announced paid (D1's and D2's)
+    assert_eq!(payloads(&t, "InvoicePaid").len(), 2);
+}
