@@ -85,6 +85,7 @@ fn payment_and_refund_receivable_lines_name_the_customer_not_the_invoice() {
             invoice_id: "inv-1".into(),
             amount: Money::usd(4_000),
             reason: "duplicate seat".into(),
+            from_customer_credit: false,
         },
     );
     // Then every A/R line of the payment and the refund names A1 (before: "inv-1"), so
@@ -171,7 +172,7 @@ fn an_overpayment_is_a_customer_credit_liability_and_a_chargeback_reopens_the_re
     };
     deliver(
         &t,
-        "ascent.payments",
+        "ascent.agent.billing",
         at("2026-03-03T17:00:00Z"),
         credit(2_000, 2_000),
     );
@@ -181,7 +182,7 @@ fn an_overpayment_is_a_customer_credit_liability_and_a_chargeback_reopens_the_re
     // When the credit is refunded: Customer Credits 0, cash 120.00 − 20.00 = 100.00
     deliver(
         &t,
-        "ascent.payments",
+        "ascent.agent.billing",
         at("2026-03-05T17:00:00Z"),
         CustomerCreditApplied {
             account_id: "A1".into(),
