@@ -711,6 +711,9 @@ impl Billing {
     }
 
     async fn on_refund(&self, ctx: &mut Ctx<'_>, r: &PaymentRefunded) -> Result<(), AgentError> {
+        if r.from_customer_credit {
+            return self.refund_credit(ctx, r).await;
+        }
         let Some((mut inv, sk)) = self
             .invoice_for_movement(ctx, &r.invoice_id, "refund", &r.refund_id, &r.amount)
             .await?
@@ -740,6 +743,50 @@ impl Billing {
         inv.settle();
         let v = inv.version;
         self.save(ctx, inv, Some(v))
+    }
+
+    /// A refund paying out the customer's credit: the credit falls by it (refused beyond the
+    /// balance), the overpaid invoice is untouched.
+    async fn refund_credit(
+        &self,
+        ctx: &mut Ctx<'_>,
+        r: &PaymentRefunded,
+    ) -> Result<(), AgentError> {
+        let Some((inv, sk)) = self
+            .invoice_for_movement(ctx, &r.invoice_id, "credit-refund", &r.refund_id, &r.amount)
+            .await?
+        else {
+            return Ok(()); // reported twice
+        };
+        let mut credit = self
+            .customer_credit(ctx, &inv.account_id, &inv.total.currency)
+            .await?;
+        if r.amount.amount_minor > credit.balance_minor {
+            return Err(AgentError::Invalid(format!(
+                "refund {} of {} exceeds account {}'s credit ({})",
+                r.refund_id,
+                r.amount,
+                inv.account_id,
+                Money::new(credit.balance_minor, &inv.total.currency)
+            )));
+        }
+        ctx.put_record(
+            Domain::Financial,
+            &invoice_pk(&inv.invoice_id),
+            &sk,
+            r,
+            None,
+            Condition::NotExists,
+        )?;
+        credit.balance_minor -= r.amount.amount_minor;
+        ctx.emit(CustomerCreditApplied {
+            account_id: inv.account_id.clone(),
+            invoice_id: None,
+            refund_id: Some(r.refund_id.clone()),
+            amount: r.amount.clone(),
+            balance: Money::new(credit.balance_minor, &inv.total.currency),
+        })?;
+        self.save_credit(ctx, credit)
     }
 
     /// A payment taken back (chargeback, returned debit): the invoice is owed again, so it is

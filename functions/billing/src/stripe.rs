@@ -177,6 +177,8 @@ pub fn to_payload(body: &[u8]) -> Result<Option<Payload>, WebhookError> {
                 .as_str()
                 .unwrap_or("refund")
                 .to_string(),
+            // Refunds of customer credit are not mapped from Stripe yet.
+            from_customer_credit: false,
         })),
         // A chargeback: Stripe's `charge.dispute.funds_withdrawn` ("occurs when funds are
         // removed from your account due to a dispute"). `charge.dispute.created` only opens the

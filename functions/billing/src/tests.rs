@@ -327,6 +327,7 @@ fn a_goodwill_refund_comes_with_a_credit_note_and_never_reopens_the_invoice() {
         invoice_id: "inv-D1".into(),
         amount: Money::usd(amount),
         reason: "requested_by_customer".into(),
+        from_customer_credit: false,
     };
     // When 4,000.00 is refunded (reported twice)
     t.emit("ascent.payments", refund("re_1", 400_000));

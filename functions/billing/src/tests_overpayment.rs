@@ -77,3 +77,51 @@ fn credit_larger_than_the_next_invoice_pays_it_and_the_rest_stays() {
     // The invoice settled by credit is announced paid (D1's and D2's)
     assert_eq!(payloads(&t, "InvoicePaid").len(), 2);
 }
+
+fn credit_refund(id: &str, amount: i64) -> PaymentRefunded {
+    PaymentRefunded {
+        refund_id: id.into(),
+        payment_id: "P1".into(),
+        invoice_id: "inv-D1".into(),
+        amount: Money::usd(amount),
+        reason: "customer asked for the overpayment back".into(),
+        from_customer_credit: true,
+    }
+}
+
+#[test]
+fn a_credit_refund_pays_the_credit_out_and_leaves_the_invoice_alone() {
+    let t = twin();
+    t.emit("ascent.platform", signup("A1", "US-OR", 30));
+    t.emit("ascent.crm", won("D1", "A1", 100_000, None));
+    // Given 1,500.00 paid on 1,000.00: 500.00 credit
+    t.emit("ascent.payments", pay("P1", "inv-D1", 150_000));
+    // When 200.00 of it is refunded (reported twice)
+    t.emit("ascent.payments", credit_refund("re_1", 20_000));
+    t.emit("ascent.payments", credit_refund("re_1", 20_000));
+    // Then the credit is 500.00 − 200.00 = 300.00, the invoice still paid, no credit note
+    let applied = payloads(&t, "CustomerCreditApplied");
+    assert_eq!(applied.len(), 1);
+    let Payload::CustomerCreditApplied(a) = &applied[0] else {
+        panic!()
+    };
+    assert_eq!(a.refund_id.as_deref(), Some("re_1"));
+    assert_eq!(a.invoice_id, None);
+    assert_eq!(
+        (a.amount.clone(), a.balance.clone()),
+        (Money::usd(20_000), Money::usd(30_000))
+    );
+    let inv = invoice(&t, "inv-D1");
+    assert_eq!(
+        (inv.status, inv.paid.amount_minor),
+        (InvoiceStatus::Paid, 100_000)
+    );
+    assert!(payloads(&t, "CreditNoteIssued").is_empty());
+    // And a refund beyond the 300.00 left is refused
+    t.emit("ascent.payments", credit_refund("re_2", 30_001));
+    let dl = t.runtime.dead_letters().unwrap();
+    assert_eq!(
+        dl[0].reason,
+        "invalid input: refund re_2 of 300.01 USD exceeds account A1's credit (300.00 USD)"
+    );
+}

@@ -422,6 +422,7 @@ fn refunds_credit_notes_and_controls_delivered_late_belong_to_the_month_they_hap
             invoice_id: "inv-1".into(),
             amount: Money::usd(100_000),
             reason: "duplicate seat".into(),
+            from_customer_credit: false,
         },
     );
     deliver(

@@ -919,6 +919,11 @@ pub struct PaymentRefunded {
     pub invoice_id: String,
     pub amount: Money,
     pub reason: String,
+    /// The refund pays out the customer's credit (an earlier overpayment on `invoice_id`)
+    /// rather than taking back a payment of the invoice: Billing answers it with
+    /// `CustomerCreditApplied` carrying `refund_id`, and the invoice is untouched.
+    #[serde(default)]
+    pub from_customer_credit: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
