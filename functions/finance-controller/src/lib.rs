@@ -25,6 +25,7 @@ pub mod credit;
 mod customer_credit;
 pub mod journal;
 mod postings;
+pub mod receivables;
 mod recognition;
 pub mod report;
 pub mod revenue;
