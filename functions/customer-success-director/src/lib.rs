@@ -9,6 +9,7 @@
 //! rate); upsell candidates (healthy accounts using 90% or more of their seats). The report is
 //! kept at `cs-report#<week>`, mailed to the director and announced as `CsReportPublished`.
 
+mod arr;
 mod settings;
 
 pub use settings::{CsConfig, RenewalRate};
@@ -74,6 +75,9 @@ pub struct PortfolioAccount {
     pub health: Option<u8>,
     pub tier: Option<HealthTier>,
     pub arr: Option<Money>,
+    /// ARR in each currency the account is billed in (Retention's `arr_by_currency`).
+    #[serde(default)]
+    pub arr_by_currency: Vec<Money>,
     pub renews_on: Option<NaiveDate>,
     pub churned: bool,
     /// Optimistic concurrency: updates of one account from parallel batches never overwrite
@@ -201,17 +205,39 @@ impl CustomerSuccessDirector {
                 })
             })
             .collect();
-        let minor = |a: &PortfolioAccount| a.arr.as_ref().map_or(0, |m| m.amount_minor);
-        let up: i64 = renewing.iter().map(|a| minor(a)).sum();
-        let at_risk: i64 = renewing
-            .iter()
-            .filter(|a| a.tier == Some(HealthTier::AtRisk))
-            .map(|a| minor(a))
-            .sum();
-        let expected: i64 = renewing
-            .iter()
-            .map(|a| (minor(a) as f64 * self.config.renewal_rate.of(a.tier)).round() as i64)
-            .sum();
+        // ARR per currency, never summed across currencies (issue 22).
+        let arr_of = |a: &PortfolioAccount| -> Vec<Money> {
+            if a.arr_by_currency.is_empty() {
+                a.arr.iter().cloned().collect()
+            } else {
+                a.arr_by_currency.clone()
+            }
+        };
+        let all_by = arr::per_currency(accounts.iter().flat_map(|a| arr_of(a)));
+        let up_by = arr::per_currency(renewing.iter().flat_map(|a| arr_of(a)));
+        let at_risk_by = arr::per_currency(
+            renewing
+                .iter()
+                .filter(|a| a.tier == Some(HealthTier::AtRisk))
+                .flat_map(|a| arr_of(a)),
+        );
+        let expected_by = arr::per_currency(renewing.iter().flat_map(|a| {
+            let rate = self.config.renewal_rate.of(a.tier);
+            arr_of(a).into_iter().map(move |m| {
+                Money::new((m.amount_minor as f64 * rate).round() as i64, &m.currency)
+            })
+        }));
+        let fx = &self.config.fx;
+        let conv = |by: &[Money]| {
+            arr::converted(fx, by, monday)
+                .map_err(|e| AgentError::Invalid(format!("ARR not convertible: {e}")))
+        };
+        let (up, at_risk, expected, arr_total) = (
+            conv(&up_by)?,
+            conv(&at_risk_by)?,
+            conv(&expected_by)?,
+            conv(&all_by)?,
+        );
         let upsell: Vec<String> = accounts
             .iter()
             .filter(|a| {
@@ -228,10 +254,16 @@ impl CustomerSuccessDirector {
             watch: count(HealthTier::Watch),
             at_risk: count(HealthTier::AtRisk),
             nps: nps(&recent.iter().map(|a| a.score).collect::<Vec<_>>()),
-            arr_up_for_renewal: Money::new(up, &self.config.base_currency),
-            arr_at_risk: Money::new(at_risk, &self.config.base_currency),
-            arr_expected: Money::new(expected, &self.config.base_currency),
+            arr_up_for_renewal: up,
+            arr_at_risk: at_risk,
+            arr_expected: expected,
             upsell_candidates: upsell,
+            arr_by_currency: all_by,
+            arr_up_for_renewal_by_currency: up_by,
+            arr_at_risk_by_currency: at_risk_by,
+            arr_expected_by_currency: expected_by,
+            arr_converted: Some(arr_total),
+            conversion: Some(arr::conversion_label(fx, monday)),
         };
         Ok(WeeklyReport {
             summary,
@@ -277,7 +309,7 @@ impl CustomerSuccessDirector {
             subject: format!("CS weekly report, week of {today}"),
             text: format!(
                 "Accounts {}: healthy {}, watch {}, at risk {}.\nNPS (90 days): {} (before: {}); by segment: {segments}\n\
-                 Renewals next 90 days: {} up, {} at risk, {} expected.\nUpsell candidates: {}\n",
+                 Renewals next 90 days: {} up, {} at risk, {} expected.\nARR per currency: {} ({}: {}).\nUpsell candidates: {}\n",
                 s.accounts,
                 s.healthy,
                 s.watch,
@@ -287,6 +319,9 @@ impl CustomerSuccessDirector {
                 s.arr_up_for_renewal,
                 s.arr_at_risk,
                 s.arr_expected,
+                arr::show(&s.arr_by_currency),
+                s.conversion.clone().unwrap_or_default(),
+                s.arr_converted.clone().map_or("none".into(), |m| m.to_string()),
                 if s.upsell_candidates.is_empty() { "none".into() } else { s.upsell_candidates.join(", ") }
             ),
             html: None,
@@ -316,7 +351,10 @@ impl Agent for CustomerSuccessDirector {
                 self.update(ctx, &h.account_id, |a| {
                     a.health = Some(h.score);
                     a.tier = Some(h.tier);
-                    a.arr = h.arr.or(a.arr.take());
+                    a.arr = h.arr.clone().or(a.arr.take());
+                    if !h.arr_by_currency.is_empty() || h.arr.is_some() {
+                        a.arr_by_currency = h.arr_by_currency.clone();
+                    }
                     a.renews_on = h.renews_on.or(a.renews_on);
                 })
                 .await
@@ -384,6 +422,7 @@ mod tests {
             model: "default-v1".into(),
             arr: Some(Money::usd(arr)),
             renews_on: Some(renews.parse().unwrap()),
+            arr_by_currency: vec![],
         }
     }
 

@@ -26,6 +26,8 @@ pub struct CsConfig {
     pub renewal_rate: RenewalRate,
     /// Currency of the ARR sums.
     pub base_currency: String,
+    /// `[currency]` rates: converts per-currency ARR into one base-currency figure.
+    pub fx: ascent_core::money::FxRates,
 }
 
 /// Share of ARR expected to renew, per health tier (an unscored account counts as watch).
@@ -87,6 +89,7 @@ impl CsConfig {
             renewal_window_days: s.renewal_window_days,
             upsell_seat_use_pct: s.upsell_seat_use_pct,
             renewal_rate: s.renewal_rate,
+            fx: currency.fx(),
             base_currency: currency.base,
         })
     }

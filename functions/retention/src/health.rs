@@ -3,6 +3,7 @@
 //! `[retention.health]` of `ascent.toml` says ([`HealthSettings`]), and where the learned model
 //! starts (`[retention.model]`, [`ModelStart`]).
 
+use crate::arr::{RecurringInvoice, RenewalArr, Term};
 use ascent_core::catalog::{CustomerSignedUp, HealthComponent, HealthTier, TicketPriority};
 use ascent_core::config::{Invalid, check_in_range};
 use ascent_core::learning::Logistic;
@@ -232,6 +233,21 @@ pub struct Signals {
     pub renewed: Option<bool>,
     pub outcome_learned: bool,
     pub version: u32,
+    /// The recurring part of each invoice, for ARR ([`crate::arr`]).
+    #[serde(default)]
+    pub recurring: Vec<RecurringInvoice>,
+    /// The ARR the last renewal stated, for its term.
+    #[serde(default)]
+    pub renewal_arr: Option<RenewalArr>,
+    /// The contract term (from `ContractIssued`, then each `AccountRenewed`).
+    #[serde(default)]
+    pub term: Option<Term>,
+    /// The renewal date `reminders_sent` are for (a new date starts the reminders again).
+    #[serde(default)]
+    pub reminders_for: Option<NaiveDate>,
+    /// ARR and renewal date last announced in `HealthScored` (a change is announced again).
+    #[serde(default)]
+    pub announced: Option<(Vec<Money>, NaiveDate)>,
 }
 
 impl Signals {
@@ -256,12 +272,21 @@ impl Signals {
             renewed: None,
             outcome_learned: false,
             version: 0,
+            recurring: vec![],
+            renewal_arr: None,
+            term: None,
+            reminders_for: None,
+            announced: None,
         }
     }
 
-    /// The first renewal, `term_months` after sign-up.
-    pub fn renews_on(&self, term_months: u32) -> NaiveDate {
-        crate::renewal_of(self.signed_up_on, term_months)
+    /// The renewal date relevant on `today`: from the contract term when one is known
+    /// ([`Term::renews_on`]), else `default_months` after sign-up.
+    pub fn renews_on(&self, default_months: u32, today: NaiveDate) -> NaiveDate {
+        match &self.term {
+            Some(t) => t.renews_on(today),
+            None => crate::renewal_of(self.signed_up_on, default_months),
+        }
     }
 
     /// Records usage of `day`, keeping `history_days` days of sessions.

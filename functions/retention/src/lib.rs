@@ -6,11 +6,15 @@
 //! those scored longest ago first: each run stays one bounded transaction (DynamoDB takes 100
 //! writes), and 24 runs a day score ~1,000 accounts. Accounts fall into tiers (healthy, watch, at risk); moving into watch or
 //! at risk plans an intervention playbook (executive outreach, training offer, success plan)
-//! as a task for its owner. Renewals (a year after sign-up) get reminders 90, 60 and 30 days
-//! ahead. Renewals and churn (`AccountRenewed`, `AccountChurned`) teach the score: after
+//! as a task for its owner. Renewals get reminders 90, 60 and 30 days ahead of the end of the
+//! contract's term (`ContractIssued.terms.term_months`, rolled on by auto-renewal and by each
+//! `AccountRenewed`; without a contract, `term_months` after sign-up). ARR counts recurring
+//! lines only, per currency, kept current by invoices, credit notes, renewals and churn
+//! ([`arr`]). Renewals and churn (`AccountRenewed`, `AccountChurned`) teach the score: after
 //! enough outcomes a logistic regression over the components, refit online and versioned,
 //! replaces the default weights, and every `HealthScored` names its model.
 
+pub mod arr;
 pub mod health;
 
 mod settings;
@@ -48,7 +52,8 @@ pub fn declaration() -> AgentDecl {
             Subscription {
                 name: "account-signals",
                 pattern: json!({"detail-type": ["CustomerSignedUp", "UsageReported", "TicketTriaged", "NpsResponse",
-                                                "InvoiceIssued", "DunningStepTaken", "InvoicePaid"]}),
+                                                "InvoiceIssued", "DunningStepTaken", "InvoicePaid",
+                                                "ContractIssued", "CreditNoteIssued"]}),
             },
             Subscription {
                 name: "outcomes",
@@ -148,6 +153,7 @@ impl Retention {
         if s.outcome_learned {
             return Ok(());
         }
+        // Learned from the health as of the outcome (the ARR and term were updated first).
         // The account's health as of the renewal or churn, not as of its processing.
         let today = ctx.cause().time.date_naive();
         let x = health::features(&health::components(&s, today, &self.config.health));
@@ -199,10 +205,20 @@ impl Retention {
                 None => (health::weighted(&components), "default-v1".to_string()),
             };
             let tier = self.config.tiers.tier(score);
+            // ARR on the day (recurring lines only, per currency) and the renewal date.
+            let arr = arr::arr_on(&s.recurring, s.renewal_arr.as_ref(), today);
+            s.arr = match arr.as_slice() {
+                [one] => Some(one.clone()),
+                _ => None,
+            };
+            let renews_on = s.renews_on(self.config.term_months, today);
+            let announced = Some((arr.clone(), renews_on));
             if s.last_score
                 .is_none_or(|last| last.abs_diff(score) >= self.config.rescore_announce_delta)
                 || s.last_tier != Some(tier)
+                || s.announced != announced
             {
+                s.announced = announced;
                 ctx.emit(HealthScored {
                     account_id: s.account_id.clone(),
                     score,
@@ -210,7 +226,8 @@ impl Retention {
                     components: components.clone(),
                     model: model_name,
                     arr: s.arr.clone(),
-                    renews_on: Some(s.renews_on(self.config.term_months)),
+                    renews_on: Some(renews_on),
+                    arr_by_currency: arr.clone(),
                 })?;
             }
             // Moving into a worse tier plans an intervention.
@@ -253,8 +270,14 @@ impl Retention {
             }
             s.last_score = Some(score);
             s.last_tier = Some(tier);
-            // Renewal reminders at the configured days ahead (once each, even after a missed day).
-            let days_left = (s.renews_on(self.config.term_months) - today).num_days();
+            // Renewal reminders at the configured days ahead (once each, even after a missed
+            // day), again for each new renewal date.
+            match s.reminders_for {
+                Some(d) if d != renews_on => s.reminders_sent.clear(),
+                _ => {}
+            }
+            s.reminders_for = Some(renews_on);
+            let days_left = (renews_on - today).num_days();
             let reminders = &self.config.renewal_reminder_days;
             for &r in reminders {
                 if days_left <= r as i64 && days_left >= 0 && !s.reminders_sent.contains(&r) {
@@ -267,27 +290,29 @@ impl Retention {
                             .max()
                             .unwrap_or(0) as i64
                     {
-                        let arr = s
-                            .arr
-                            .clone()
+                        // The account's ARR (an account billed in several currencies names
+                        // the first; the HealthScored event carries them all).
+                        let arr = arr
+                            .first()
+                            .cloned()
                             .unwrap_or_else(|| Money::zero(&self.config.base_currency));
                         ctx.send_mail(Mail {
                             to: s.manager.clone(),
                             subject: format!("Renewal in {r} days: {}", s.account_id),
                             text: format!(
                                 "{} renews on {} ({} ARR); health {score} ({tier:?}).\n",
-                                s.account_id,
-                                s.renews_on(self.config.term_months),
-                                arr
+                                s.account_id, renews_on, arr
                             ),
                             html: None,
                         })?;
                         ctx.emit(RenewalApproaching {
                             account_id: s.account_id.clone(),
-                            renews_on: s.renews_on(self.config.term_months),
+                            renews_on,
                             days_left: r,
                             arr,
                             tier,
+                            term_months: s.term.map(|t| t.months),
+                            auto_renew: s.term.map(|t| t.auto_renew),
                         })?;
                     }
                 }
@@ -317,7 +342,11 @@ impl Agent for Retention {
                     .config
                     .plans
                     .success_manager(&c.plan.trim().to_ascii_lowercase());
-                let s = Signals::new(c, manager, today);
+                let mut s = Signals::new(c, manager, today);
+                // A contract issued before the sign-up.
+                s.term = ctx
+                    .get_as::<arr::Term>(Domain::Customer, &pk(&c.account_id), "contract")
+                    .await?;
                 self.save(ctx, &s, None)
             }
             Payload::UsageReported(u) => {
@@ -353,11 +382,46 @@ impl Agent for Retention {
                     .await
             }
             Payload::InvoiceIssued(i) => {
-                let subtotal = i.subtotal.clone();
+                let Some(r) = arr::recurring_of(i) else {
+                    return Ok(()); // one-time lines only: no ARR
+                };
                 self.update(ctx, &i.account_id, |s| {
-                    s.arr.get_or_insert(subtotal);
+                    if !s.recurring.iter().any(|x| x.invoice_id == r.invoice_id) {
+                        s.recurring.push(r);
+                    }
                 })
                 .await
+            }
+            Payload::CreditNoteIssued(c) => {
+                let (amount, subtotal) = (c.amount.amount_minor, c.subtotal.as_ref());
+                let subtotal = subtotal.map(|m| m.amount_minor);
+                let invoice = c.invoice_id.clone();
+                self.update(ctx, &c.account_id, |s| {
+                    if let Some(r) = s.recurring.iter_mut().find(|r| r.invoice_id == invoice) {
+                        r.credit(amount, subtotal);
+                    }
+                })
+                .await
+            }
+            Payload::ContractIssued(c) => {
+                let term = arr::Term {
+                    start: today,
+                    months: c.terms.term_months.max(1),
+                    auto_renew: c.terms.auto_renew,
+                };
+                if self.signals(ctx, &c.account_id).await?.is_none() {
+                    // Not a customer yet: kept for its sign-up.
+                    return ctx.put_record(
+                        Domain::Customer,
+                        &pk(&c.account_id),
+                        "contract",
+                        &term,
+                        None,
+                        Condition::Always,
+                    );
+                }
+                self.update(ctx, &c.account_id, |s| s.term = Some(term))
+                    .await
             }
             Payload::DunningStepTaken(d) => {
                 let inv = d.invoice_id.clone();
@@ -375,8 +439,35 @@ impl Agent for Retention {
                 })
                 .await
             }
-            Payload::AccountRenewed(r) => self.on_outcome(ctx, &r.account_id, true).await,
-            Payload::AccountChurned(c) => self.on_outcome(ctx, &c.account_id, false).await,
+            Payload::AccountRenewed(r) => {
+                let default_months = self.config.term_months;
+                let (on, arr, months) = (r.renewed_on, r.arr.clone(), r.term_months);
+                self.update(ctx, &r.account_id, |s| {
+                    let months = months
+                        .or(s.term.map(|t| t.months))
+                        .unwrap_or(default_months)
+                        .max(1);
+                    let auto_renew = s.term.is_some_and(|t| t.auto_renew);
+                    s.term = Some(arr::Term {
+                        start: on,
+                        months,
+                        auto_renew,
+                    });
+                    let to = renewal_of(on, months).pred_opt().unwrap_or(on);
+                    s.renewal_arr = Some(arr::RenewalArr { arr, from: on, to });
+                })
+                .await?;
+                self.on_outcome(ctx, &r.account_id, true).await
+            }
+            Payload::AccountChurned(c) => {
+                self.update(ctx, &c.account_id, |s| {
+                    s.recurring.clear();
+                    s.renewal_arr = None;
+                    s.arr = None;
+                })
+                .await?;
+                self.on_outcome(ctx, &c.account_id, false).await
+            }
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
             other => Err(AgentError::unhandled(NAME, other)),
         }

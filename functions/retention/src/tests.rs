@@ -201,6 +201,7 @@ fn renewals_and_churn_teach_the_score_and_scores_name_the_model() {
                     account_id: a,
                     renewed_on: t.now().date_naive(),
                     arr: Money::usd(1_000_000),
+                    term_months: None,
                 },
             );
         } else {
@@ -221,6 +222,7 @@ fn renewals_and_churn_teach_the_score_and_scores_name_the_model() {
             account_id: "H0".into(),
             renewed_on: t.now().date_naive(),
             arr: Money::usd(1),
+            term_months: None,
         },
     );
     let m: Logistic =
@@ -327,7 +329,7 @@ fn a_sign_up_delivered_late_is_dated_when_it_happened() {
             .unwrap();
     assert_eq!(s.signed_up_on, "2026-01-10".parse::<NaiveDate>().unwrap());
     assert_eq!(
-        s.renews_on(12),
+        s.renews_on(12, "2026-01-20".parse::<NaiveDate>().unwrap()),
         renewal_of("2026-01-10".parse::<NaiveDate>().unwrap(), 12)
     );
 }
