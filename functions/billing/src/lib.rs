@@ -7,6 +7,7 @@
 //! configured days, then escalation to collections (`ExceptionRaised`).
 
 pub mod ageing;
+pub mod approvals;
 pub mod credits;
 pub mod dunning;
 pub mod overpayment;
@@ -18,11 +19,12 @@ pub mod tax;
 use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
 };
+use ascent_core::approval;
 use ascent_core::catalog::{
-    CreditNoteIssued, CreditNoteRequested, CustomerCreditApplied, CustomerCreditRecorded,
-    CustomerSignedUp, DealClosedWon, DunningAction, DunningStepTaken, ExceptionRaised,
-    InvoiceIssued, InvoicePaid, Payload, PaymentFailed, PaymentReceived, PaymentRefunded,
-    PaymentReversed, PricedLine, ScheduleTick, Severity,
+    ApprovalDecided, ApprovalOutcome, CreditNoteIssued, CreditNoteRequested, CustomerCreditApplied,
+    CustomerCreditRecorded, CustomerSignedUp, DealClosedWon, DunningAction, DunningStepTaken,
+    ExceptionRaised, InvoiceIssued, InvoicePaid, Payload, PaymentFailed, PaymentReceived,
+    PaymentRefunded, PaymentReversed, PricedLine, ScheduleTick, Severity,
 };
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
@@ -69,11 +71,18 @@ pub fn declaration() -> AgentDecl {
                 pattern: json!({"detail-type": ["CreditNoteRequested", "PaymentRefunded"]}),
             },
             Subscription {
+                name: "credit-decided",
+                pattern: json!({
+                    "detail-type": ["ApprovalDecided"],
+                    "detail": {"payload": {"requested_by_agent": [NAME], "kind": [approvals::CREDIT_NOTE]}}
+                }),
+            },
+            Subscription {
                 name: "daily-dunning",
                 pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["daily"]}}}),
             },
         ],
-        reads: vec![Domain::Customer, Domain::Financial],
+        reads: vec![Domain::Customer, Domain::Financial, Domain::Approvals],
         owns: vec![
             owns(Domain::Financial, "invoice#"),
             owns(Domain::Financial, "account#"),
@@ -88,7 +97,7 @@ pub fn declaration() -> AgentDecl {
             "CustomerCreditRecorded",
             "CustomerCreditApplied",
         ],
-        requests_approvals: false,
+        requests_approvals: true,
         sends_mail: true,
         writes_text: false,
     }
@@ -109,6 +118,13 @@ pub struct BillingConfig {
     pub time_zone: String,
     /// `[currency]`: the accepted currencies (the same list every agent checks).
     pub fx: FxRates,
+    /// `[billing] credit_approval_above_minor`: a credit note above this (base currency, minor
+    /// units) waits for approval.
+    #[serde(default)]
+    pub credit_approval_above_minor: i64,
+    /// `[billing] credit_approver_role`: the role that approves it.
+    #[serde(default)]
+    pub credit_approver_role: String,
 }
 
 fn utc_zone() -> String {
@@ -639,6 +655,7 @@ impl Billing {
         &self,
         ctx: &mut Ctx<'_>,
         c: &CreditNoteRequested,
+        approved: bool,
     ) -> Result<(), AgentError> {
         let Some((mut inv, sk)) = self
             .invoice_for_movement(ctx, &c.invoice_id, "credit", &c.request_id, &c.amount)
@@ -655,6 +672,9 @@ impl Billing {
                 inv.invoice_id,
                 Money::new(creditable, &inv.total.currency)
             )));
+        }
+        if !approved && self.open_credit_approval(ctx, c, &inv).await? {
+            return Ok(()); // waits for the approver's decision
         }
         ctx.put_record(
             Domain::Financial,
@@ -743,6 +763,94 @@ impl Billing {
         inv.settle();
         let v = inv.version;
         self.save(ctx, inv, Some(v))
+    }
+
+    /// Opens the approval of a credit note above the configured amount (valued in the base
+    /// currency on the request's business date); `true` when it must wait. Asked again while
+    /// waiting, nothing more is opened.
+    async fn open_credit_approval(
+        &self,
+        ctx: &mut Ctx<'_>,
+        c: &CreditNoteRequested,
+        inv: &Invoice,
+    ) -> Result<bool, AgentError> {
+        let on = self.config.business_date(ctx.cause().time);
+        let base = self
+            .config
+            .fx
+            .to_base_on(&c.amount, on)
+            .map_err(|e| AgentError::Invalid(format!("amount.currency: {e}")))?;
+        if !approvals::needs_approval(base.amount_minor, self.config.credit_approval_above_minor) {
+            return Ok(false);
+        }
+        let pk = invoice_pk(&inv.invoice_id);
+        let sk = approvals::pending_sk(&c.request_id);
+        if ctx.get(Domain::Financial, &pk, &sk).await?.is_some() {
+            return Ok(true); // already waiting (or decided)
+        }
+        let above = Money::new(self.config.credit_approval_above_minor, &base.currency);
+        let approval_id = approval::approval_id(ctx.cause().detail.event_id, NAME, 0);
+        ctx.request_approval(approvals::draft(
+            c,
+            inv,
+            &base,
+            &above,
+            &self.config.credit_approver_role,
+        ))?;
+        let pending = approvals::PendingCredit {
+            request: c.clone(),
+            approval_id,
+            status: "pending".into(),
+        };
+        ctx.put_record(
+            Domain::Financial,
+            &pk,
+            &sk,
+            &pending,
+            None,
+            Condition::NotExists,
+        )?;
+        Ok(true)
+    }
+
+    /// A decided credit-note approval: approved, the credit note is issued; rejected or
+    /// expired, nothing changes but the pending request's status.
+    async fn on_credit_decision(
+        &self,
+        ctx: &mut Ctx<'_>,
+        a: &ApprovalDecided,
+    ) -> Result<(), AgentError> {
+        let Some((invoice_id, request_id)) = approvals::parse_subject(&a.subject) else {
+            return Err(AgentError::Invalid(format!("bad subject {}", a.subject)));
+        };
+        let pk = invoice_pk(invoice_id);
+        let sk = approvals::pending_sk(request_id);
+        let Some(mut pending) = ctx
+            .get_as::<approvals::PendingCredit>(Domain::Financial, &pk, &sk)
+            .await?
+        else {
+            return Err(AgentError::Invalid(format!(
+                "no credit note waiting for {}",
+                a.subject
+            )));
+        };
+        if pending.approval_id != a.approval_id || pending.status != "pending" {
+            return Ok(()); // another approval, or already decided
+        }
+        let approved = a.outcome == ApprovalOutcome::Approved;
+        pending.status = if approved { "approved" } else { "rejected" }.into();
+        ctx.put_record(
+            Domain::Financial,
+            &pk,
+            &sk,
+            &pending,
+            None,
+            Condition::Always,
+        )?;
+        if approved {
+            self.on_credit(ctx, &pending.request, true).await?;
+        }
+        Ok(())
     }
 
     /// A refund paying out the customer's credit: the credit falls by it (refused beyond the
@@ -937,7 +1045,12 @@ impl Agent for Billing {
             }
             Payload::PaymentReceived(p) => self.on_payment(ctx, p).await,
             Payload::PaymentFailed(p) => self.on_payment_failed(ctx, p).await,
-            Payload::CreditNoteRequested(c) => self.on_credit(ctx, c).await,
+            Payload::CreditNoteRequested(c) => self.on_credit(ctx, c, false).await,
+            Payload::ApprovalDecided(a) => {
+                // Only what the approval record says (a forged or early event is refused).
+                approval::confirmed(ctx, a).await?;
+                self.on_credit_decision(ctx, a).await
+            }
             Payload::PaymentRefunded(r) => self.on_refund(ctx, r).await,
             Payload::PaymentReversed(r) => self.on_reversal(ctx, r).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,

@@ -19,6 +19,10 @@ struct BillingSection {
     tax: TaxRules,
     dunning: DunningSchedule,
     default_payment_terms_days: u32,
+    /// A credit note above this (base currency, minor units) needs approval.
+    credit_approval_above_minor: i64,
+    /// The role whose approval it needs.
+    credit_approver_role: String,
 }
 
 impl BillingConfig {
@@ -37,6 +41,8 @@ impl BillingConfig {
             default_terms_days: s.default_payment_terms_days,
             time_zone: company.time_zone,
             company: company.name,
+            credit_approval_above_minor: s.credit_approval_above_minor,
+            credit_approver_role: s.credit_approver_role,
         })
     }
 }
@@ -89,6 +95,18 @@ impl Validate for BillingSection {
             ));
         }
         check_in_range(
+            "credit_approval_above_minor",
+            self.credit_approval_above_minor,
+            0,
+            i64::MAX,
+        )?;
+        if self.credit_approver_role.trim().is_empty() {
+            return Err(Invalid::new(
+                "credit_approver_role",
+                "names the approvals role that approves large credit notes",
+            ));
+        }
+        check_in_range(
             "default_payment_terms_days",
             self.default_payment_terms_days,
             0,
@@ -122,6 +140,30 @@ mod tests {
         let c = BillingConfig::from_file(&file).unwrap();
         // Then it invoices in that company's name
         assert_eq!(c.company, "Boreal Learning");
+    }
+
+    #[test]
+    fn a_negative_credit_approval_amount_or_no_approver_is_refused_with_its_key() {
+        let text = ConfigFile::shipped().text().replace(
+            "credit_approval_above_minor = 2_500_000",
+            "credit_approval_above_minor = -1",
+        );
+        let e = BillingConfig::from_file(&ConfigFile::parse("x.toml", text).unwrap()).unwrap_err();
+        assert_eq!(e.path, "billing.credit_approval_above_minor");
+        let text = ConfigFile::shipped().text().replace(
+            "credit_approver_role = \"finance-controller\"",
+            "credit_approver_role = \" \"",
+        );
+        let e = BillingConfig::from_file(&ConfigFile::parse("x.toml", text).unwrap()).unwrap_err();
+        assert_eq!(e.path, "billing.credit_approver_role");
+        let c = BillingConfig::default();
+        assert_eq!(
+            (
+                c.credit_approval_above_minor,
+                c.credit_approver_role.as_str()
+            ),
+            (2_500_000, "finance-controller")
+        );
     }
 
     #[test]

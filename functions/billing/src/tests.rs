@@ -9,6 +9,9 @@ use std::sync::Arc;
 #[path = "tests_overpayment.rs"]
 mod overpayment;
 
+#[path = "tests_approvals.rs"]
+mod approvals;
+
 fn t0() -> DateTime<Utc> {
     "2026-03-02T09:00:00Z".parse().unwrap()
 }
