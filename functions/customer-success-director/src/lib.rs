@@ -213,7 +213,7 @@ impl CustomerSuccessDirector {
                 a.arr_by_currency.clone()
             }
         };
-        let all_by = arr::per_currency(accounts.iter().flat_map(|a| arr_of(a)));
+        let all_by = arr::per_currency(accounts.iter().flat_map(arr_of));
         let up_by = arr::per_currency(renewing.iter().flat_map(|a| arr_of(a)));
         let at_risk_by = arr::per_currency(
             renewing

@@ -333,3 +333,74 @@ fn a_sign_up_delivered_late_is_dated_when_it_happened() {
         renewal_of("2026-01-10".parse::<NaiveDate>().unwrap(), 12)
     );
 }
+
+fn contract(account: &str, term_months: u32) -> ascent_core::catalog::ContractIssued {
+    ascent_core::catalog::ContractIssued {
+        contract_id: format!("C-{account}"),
+        deal_id: "D1".into(),
+        account_id: account.into(),
+        proposal_id: "P1".into(),
+        total: ascent_core::Money::usd(9_600_000),
+        terms: ascent_core::catalog::ContractTerms {
+            payment_terms_days: 30,
+            term_months,
+            auto_renew: true,
+            liability_cap_multiple: 1.0,
+            governing_law: "US-DE".into(),
+            custom_clauses: vec![],
+        },
+        deviations: vec![],
+        legal_approval_id: None,
+    }
+}
+
+fn reminders(t: &TestTwin) -> Vec<(u32, NaiveDate, Option<u32>)> {
+    t.emitted("RenewalApproaching")
+        .iter()
+        .map(|e| match e.payload() {
+            Payload::RenewalApproaching(r) => (r.days_left, r.renews_on, r.term_months),
+            _ => unreachable!(),
+        })
+        .collect()
+}
+
+#[test]
+fn a_24_month_contract_is_reminded_before_its_second_anniversary_not_the_first() {
+    // Given A1 signed up 2026-01-05 with a 24-month contract: it renews 2028-01-05.
+    let t = TestTwin::new(
+        vec![Arc::new(Retention::default())],
+        at("2026-01-05T09:00:00Z"),
+    );
+    t.emit("ascent.platform", signup("A1"));
+    t.emit("ascent.agent.closing", contract("A1", 24));
+    // When the days run to 90 days before the fixed 12 months (2027-01-05 − 90 = 2026-10-07)
+    tick(&t, "2026-10-07T06:00:00Z");
+    // Then nothing is reminded (the old code reminded here, 12 months after sign-up).
+    assert_eq!(reminders(&t), []);
+    // 2028-01-05 − 90 days: 5 days back to 2027-12-31, 31 more to 11-30 (36), 30 more to
+    // 10-31 (66), 24 more to 2027-10-07 (90): the 90-day reminder of the 24-month date.
+    tick(&t, "2027-10-07T06:00:00Z");
+    assert_eq!(
+        reminders(&t),
+        [(90, "2028-01-05".parse().unwrap(), Some(24))]
+    );
+}
+
+#[test]
+fn a_36_month_contract_renews_after_36_months() {
+    // Given a 36-month contract from 2026-01-05: renews 2029-01-05; 30 days before is
+    // 2028-12-06 (5 days of January + 25 of December).
+    let t = TestTwin::new(
+        vec![Arc::new(Retention::default())],
+        at("2026-01-05T09:00:00Z"),
+    );
+    t.emit("ascent.platform", signup("A1"));
+    t.emit("ascent.agent.closing", contract("A1", 36));
+    tick(&t, "2028-12-06T06:00:00Z");
+    // The 90- and 60-day runs were missed: one reminder, the nearest (30 days).
+    let r = reminders(&t);
+    assert_eq!(
+        r.last(),
+        Some(&(30, "2029-01-05".parse().unwrap(), Some(36)))
+    );
+}
