@@ -274,6 +274,11 @@ impl FinanceController {
         ctx: &mut Ctx<'_>,
         r: &PaymentRefunded,
     ) -> Result<(), AgentError> {
+        // A refund paid out of customer credit is booked by Billing's CustomerCreditApplied
+        // (Dr Customer Credits, Cr cash); booking it here too would take the cash out twice.
+        if r.from_customer_credit {
+            return Ok(());
+        }
         let customer = self.customer(ctx, &r.invoice_id).await?;
         let c = &self.config.chart;
         // Dated when the refund was made (a day in the company's zone), however late it is

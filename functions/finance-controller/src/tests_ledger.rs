@@ -2,7 +2,9 @@
 
 use super::tests::{at, deliver, invoice, payment};
 use super::*;
-use ascent_core::catalog::{CustomerCreditApplied, CustomerCreditRecorded, PaymentReversed};
+use ascent_core::catalog::{
+    CustomerCreditApplied, CustomerCreditRecorded, PaymentRefunded, PaymentReversed,
+};
 use ascent_embedded::testkit::TestTwin;
 use std::sync::Arc;
 
@@ -193,6 +195,23 @@ fn an_overpayment_is_a_customer_credit_liability_and_a_chargeback_reopens_the_re
         },
     );
     assert_eq!(balance(&t, 4, &c.customer_credits, "A1"), 0);
+    assert_eq!(balance(&t, 4, &c.cash, "A1"), 10_000);
+    // And the processor's report of that refund (paid out of the credit) books nothing more:
+    // the cash went out once, through the credit.
+    deliver(
+        &t,
+        "ascent.payments",
+        at("2026-03-05T17:00:00Z"),
+        PaymentRefunded {
+            refund_id: "R7".into(),
+            payment_id: "P1".into(),
+            invoice_id: "inv-1".into(),
+            amount: Money::usd(2_000),
+            reason: "credit refunded".into(),
+            from_customer_credit: true,
+        },
+    );
+    assert_eq!(t.query(Domain::Financial, "journal#2026-03").len(), 4);
     assert_eq!(balance(&t, 4, &c.cash, "A1"), 10_000);
     // When the card payment of 120.00 is charged back: A/R 0 + 120.00, cash 100.00 − 120.00
     deliver(
