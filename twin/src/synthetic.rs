@@ -415,9 +415,10 @@ impl Company {
                     // with a VAT id of their country's format: reverse-charged (IE is domestic).
                     vat_id: (terms >= 30)
                         .then(|| {
-                            let n = account.bytes().fold(7u64, |h, b| {
-                                h.wrapping_mul(31).wrapping_add(b as u64)
-                            }) % 1_000_000_000;
+                            let n = account
+                                .bytes()
+                                .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64))
+                                % 1_000_000_000;
                             match region.as_str() {
                                 "DE" | "GB" => Some(format!("{region}{n:09}")),
                                 "FR" => Some(format!("FR00{n:09}")),

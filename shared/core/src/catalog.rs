@@ -1477,7 +1477,20 @@ const VAT_ID_FORMATS: &[(&str, &[&str])] = &[
     ("NL", &["999999999B99"]),
     ("PL", &["9999999999"]),
     ("PT", &["999999999"]),
-    ("RO", &["99", "999", "9999", "99999", "999999", "9999999", "99999999", "999999999", "9999999999"]),
+    (
+        "RO",
+        &[
+            "99",
+            "999",
+            "9999",
+            "99999",
+            "999999",
+            "9999999",
+            "99999999",
+            "999999999",
+            "9999999999",
+        ],
+    ),
     ("SE", &["999999999999"]),
     ("SI", &["99999999"]),
     ("SK", &["9999999999"]),
@@ -1498,7 +1511,9 @@ pub fn check_vat_id(id: &str) -> Result<(), String> {
     let id = normalize_vat_id(id);
     let (country, rest) = id.split_at(id.len().min(2));
     let Some((_, formats)) = VAT_ID_FORMATS.iter().find(|(c, _)| *c == country) else {
-        return Err(format!("{id}: no VAT id format for country prefix {country:?}"));
+        return Err(format!(
+            "{id}: no VAT id format for country prefix {country:?}"
+        ));
     };
     let fits = |f: &str| {
         f.len() == rest.len()
@@ -1512,7 +1527,10 @@ pub fn check_vat_id(id: &str) -> Result<(), String> {
     if formats.iter().any(|f| fits(f)) {
         Ok(())
     } else {
-        Err(format!("{id} is not a {country} VAT id ({})", formats.join(" or ")))
+        Err(format!(
+            "{id} is not a {country} VAT id ({})",
+            formats.join(" or ")
+        ))
     }
 }
 
