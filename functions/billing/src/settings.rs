@@ -5,7 +5,7 @@
 use crate::dunning::DunningSchedule;
 use crate::tax::{TaxRules, TaxTable};
 use crate::{Billing, BillingConfig};
-use ascent_core::config::platform::{Company, Currency};
+use ascent_core::config::platform::{Approvals, Company, Currency};
 use ascent_core::config::{ConfigError, ConfigFile, Invalid, Validate, check_in_range};
 use serde::Deserialize;
 
@@ -31,6 +31,11 @@ impl BillingConfig {
         let s: BillingSection = file.section("billing")?;
         let company: Company = file.section("company")?;
         let currency: Currency = file.section("currency")?;
+        // The approving role must have a chain in [approvals], like Closing's and Expenses'.
+        let approvals: Approvals = file.section("approvals")?;
+        approvals
+            .check_role("credit_approver_role", &s.credit_approver_role)
+            .map_err(|e| file.invalid("billing", e))?;
         Ok(Self {
             fx: currency.fx(),
             tax: TaxTable {
@@ -140,6 +145,18 @@ mod tests {
         let c = BillingConfig::from_file(&file).unwrap();
         // Then it invoices in that company's name
         assert_eq!(c.company, "Boreal Learning");
+    }
+
+    #[test]
+    fn a_credit_approver_role_without_a_chain_is_refused_with_its_key() {
+        let text = ConfigFile::shipped().text().replace(
+            "credit_approver_role = \"finance-controller\"",
+            "credit_approver_role = \"controller\"",
+        );
+        let file = ConfigFile::parse("x.toml", text).unwrap();
+        let e = BillingConfig::from_file(&file).unwrap_err();
+        assert_eq!(e.path, "billing.credit_approver_role");
+        assert!(e.message.contains("role `controller` has no chain"), "{e}");
     }
 
     #[test]

@@ -86,8 +86,8 @@ fn an_unknown_key_in_an_agent_s_section_is_refused_with_its_path_and_line() {
 #[test]
 fn an_unknown_role_a_negative_amount_and_a_bad_email_are_refused() {
     let e = with(
-        "approver_role = \"finance-controller\"",
-        "approver_role = \"controller\"",
+        "\napprover_role = \"finance-controller\"",
+        "\napprover_role = \"controller\"",
     )
     .unwrap_err();
     assert_eq!(e.path, "expenses.approver_role");
