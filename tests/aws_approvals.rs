@@ -508,39 +508,41 @@ async fn timeout_path_escalates_then_expires_and_tells_the_requester() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn above_the_two_person_amount_the_workflow_waits_for_a_second_distinct_approver() {
     let s = setup().await;
-    let id = start_for(&s, 3600, 6_000_000).await; // 60,000.00: above the 50,000.00 limit
+    // 60,000.00: above the 50,000.00 two-person amount and the director's 25,000.00 authority,
+    // so the CRO first and the CFO (the discount's escalation role) second.
+    let id = start_for(&s, 3600, 6_000_000).await;
     notify(&s, 1).await;
-    let (_, director) = last_link(&s);
+    let (_, first) = last_link(&s);
     let (code, html) = api(
         &s,
         "POST",
         &format!("/approvals/{id}"),
-        Some(format!("t={director}&decision=approve")),
+        Some(format!("t={first}&decision=approve")),
     )
     .await;
     assert_eq!(code, 200, "{html}");
-    // The workflow asks the CRO; nothing is decided yet.
+    // The workflow asks the CFO; nothing is decided yet.
     notify(&s, 1).await;
     assert_eq!(
         s.mailer.sent.lock().unwrap().last().unwrap().to,
-        "cro@ascent-xr.example"
+        "cfo@ascent-xr.example"
     );
     assert_eq!(execution_status(&s, &id).await, "RUNNING");
-    // The director's link cannot give the second approval.
+    // The first approver's link cannot give the second approval.
     let (code, _) = api(
         &s,
         "POST",
         &format!("/approvals/{id}"),
-        Some(format!("t={director}&decision=approve")),
+        Some(format!("t={first}&decision=approve")),
     )
     .await;
     assert_ne!(code, 200);
-    let (_, cro) = last_link(&s);
+    let (_, second) = last_link(&s);
     let (code, _) = api(
         &s,
         "POST",
         &format!("/approvals/{id}"),
-        Some(format!("t={cro}&decision=approve")),
+        Some(format!("t={second}&decision=approve")),
     )
     .await;
     assert_eq!(code, 200);
@@ -548,7 +550,7 @@ async fn above_the_two_person_amount_the_workflow_waits_for_a_second_distinct_ap
     assert_eq!(d.outcome, ApprovalOutcome::Approved);
     assert_eq!(
         d.decided_by.as_deref(),
-        Some("sales.director@ascent-xr.example, cro@ascent-xr.example")
+        Some("cro@ascent-xr.example, cfo@ascent-xr.example")
     );
     confirmed_by_record(&s, &d).await;
 }

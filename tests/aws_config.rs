@@ -85,7 +85,7 @@ async fn a_lambda_reads_its_settings_from_ssm_and_a_change_needs_no_rebuild() {
         .sections()
         .unwrap()
         .into_iter()
-        .filter(|(k, _)| ["company", "mail", "approvals"].contains(&k.as_str()))
+        .filter(|(k, _)| ["company", "mail", "approvals", "currency"].contains(&k.as_str()))
         .map(|(_, text)| text)
         .collect();
     ssm.put_parameter()

@@ -6,9 +6,9 @@
 
 use ascent_core::agent::Domain;
 use ascent_core::catalog::{
-    CustomerSignedUp, DealClosedWon, HealthTier, KnowledgeArticlePublished, NpsResponse,
-    OnboardingMilestone, Payload, PaymentReceived, Playbook, SlaTimer, TicketOpened,
-    TicketPriority, TicketResponded, UsageReported,
+    CustomerSignedUp, DealClosedWon, DealLine, DealStage, DealStageChanged, HealthTier,
+    KnowledgeArticlePublished, NpsResponse, OnboardingMilestone, Payload, PaymentReceived,
+    Playbook, SlaTimer, TicketOpened, TicketPriority, TicketResponded, UsageReported,
 };
 use ascent_core::money::Money;
 use ascent_embedded::testkit::TestTwin;
@@ -45,6 +45,43 @@ fn won(account: &str, amount: i64) -> DealClosedWon {
         reason: None,
         lead_id: None,
     }
+}
+
+/// Wins the account's deal on a proposal of price-book `lines` (subscriptions, earned over
+/// their term: recurring revenue), as the CRM and Closing do.
+fn win_on_proposal(t: &TestTwin, account: &str, lines: &[(&str, u32)], amount: i64) {
+    t.emit(
+        "ascent.crm",
+        DealStageChanged {
+            deal_id: format!("D-{account}"),
+            account_id: account.into(),
+            owner: "ava.rep@ascent-xr.example".into(),
+            from_stage: Some(DealStage::Negotiation),
+            to_stage: DealStage::Proposal,
+            lines: lines
+                .iter()
+                .map(|(sku, quantity)| DealLine {
+                    sku: (*sku).into(),
+                    quantity: *quantity,
+                })
+                .collect(),
+            requested_discount_pct: 0.0,
+            currency: "USD".into(),
+            amount: None,
+            expected_close: None,
+        },
+    );
+    let proposal = payloads(t, "ProposalSent")
+        .into_iter()
+        .find_map(|p| match p {
+            Payload::ProposalSent(p) if p.deal_id == format!("D-{account}") => Some(p),
+            _ => None,
+        })
+        .expect("the proposal went out");
+    assert_eq!(proposal.total, Money::usd(amount));
+    let mut w = won(account, amount);
+    w.proposal_id = Some(proposal.proposal_id);
+    t.emit("ascent.crm", w);
 }
 
 fn usage(t: &TestTwin, account: &str, metric: &str, q: f64) {
@@ -118,13 +155,23 @@ fn a_cohort_thrives_struggles_and_goes_quiet_and_the_numbers_come_out_as_compute
             version: 1,
         },
     );
-    for (a, plan, seats, amount) in [
-        ("A1", "enterprise", 20, 4_800_000),
-        ("A2", "team", 10, 1_200_000),
-        ("A3", "team", 5, 600_000),
-    ] {
+    // Subscriptions from the price book (ARR counts recurring lines only): A1 50 seats at the
+    // 50+ tier (960.00) = 48,000.00; A2 premium support 9,600.00 + 2 seats at 1,200.00 =
+    // 12,000.00; A3 5 seats at 1,200.00 = 6,000.00.
+    let deals: [(&str, &str, u32, &[(&str, u32)], i64); 3] = [
+        ("A1", "enterprise", 20, &[("XR-STUDIO-SEAT", 50)], 4_800_000),
+        (
+            "A2",
+            "team",
+            10,
+            &[("SUPPORT-PREMIUM", 1), ("XR-STUDIO-SEAT", 2)],
+            1_200_000,
+        ),
+        ("A3", "team", 5, &[("XR-STUDIO-SEAT", 5)], 600_000),
+    ];
+    for (a, plan, seats, lines, amount) in deals {
         t.emit("ascent.platform", signup(a, plan, seats));
-        t.emit("ascent.crm", won(a, amount));
+        win_on_proposal(&t, a, lines, amount);
     }
     // A1 sets everything up in its first week; A2 sets up and runs a session only.
     usage(&t, "A1", "active_seats", 19.0);

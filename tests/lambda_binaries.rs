@@ -390,7 +390,8 @@ async fn lead_to_cash_through_the_function_binaries_under_a_runtime_api() {
             .map(|i| i.data)
     })
     .await;
-    assert_eq!(invoice["total"]["amount_minor"], 4_547_400, "{invoice}");
+    // 42,400.00: California taxes neither the SaaS seats nor the onboarding service.
+    assert_eq!(invoice["total"]["amount_minor"], 4_240_000, "{invoice}");
 
     // 6. … and the payment arrives through Stripe: the webhook-ingest binary (started with
     //    the Stripe secret only) verifies it and puts PaymentReceived on the bus; Billing marks
@@ -398,8 +399,8 @@ async fn lead_to_cash_through_the_function_binaries_under_a_runtime_api() {
     let now = chrono::Utc::now().timestamp();
     let body = json!({
         "id": "evt_lambda_binaries", "type": "payment_intent.succeeded", "created": now,
-        "data": {"object": {"id": "pi_lambda_binaries", "amount": 4_547_400,
-            "amount_received": 4_547_400, "currency": "usd",
+        "data": {"object": {"id": "pi_lambda_binaries", "amount": 4_240_000,
+            "amount_received": 4_240_000, "currency": "usd",
             "metadata": {"invoice_id": "inv-D00042"}}}
     })
     .to_string();
@@ -425,7 +426,7 @@ async fn lead_to_cash_through_the_function_binaries_under_a_runtime_api() {
             .filter(|i| i["status"] == "paid")
     })
     .await;
-    assert_eq!(paid["total"]["amount_minor"], 4_547_400);
+    assert_eq!(paid["total"]["amount_minor"], 4_240_000);
     wait_for_event(&sqs, &tap, &mut seen, "InvoicePaid", 30).await;
 
     // The invoice mail went out through SES.

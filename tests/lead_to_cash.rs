@@ -203,8 +203,8 @@ fn lead_to_cash_over_http_with_an_emailed_approval() {
             .get(Domain::Financial, "invoice#inv-D00042", "invoice"),
     )
     .unwrap();
-    // 42,400.00 + 7.25% California tax (3,074.00) = 45,474.00.
-    assert_eq!(invoice["total"]["amount_minor"], 4_547_400);
+    // 42,400.00 and no tax: California taxes neither SaaS nor a separately stated service.
+    assert_eq!(invoice["total"]["amount_minor"], 4_240_000);
     assert_eq!(invoice["status"], "paid");
     assert_eq!(rt.archived("InvoicePaid").unwrap().len(), 1);
     assert_eq!(s["dead_letters"], 0);

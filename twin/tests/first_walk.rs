@@ -30,7 +30,7 @@ const APPROVAL_SUBJECT: &str =
 const PROPOSAL_TOTAL: &str = "42400.00 USD";
 const PROPOSAL_OUT: &str = "for deal D00042 is out";
 const INVOICE_SUBJECT: &str =
-    "Subject: Invoice inv-D00042 from Ascent XR: 45474.00 USD due 2026-04-04";
+    "Subject: Invoice inv-D00042 from Ascent XR: 42400.00 USD due 2026-04-04";
 const PAID: &str = "\"detail_type\":\"InvoicePaid\"";
 const INTACT: &str = "audit chain intact: ";
 
