@@ -353,6 +353,7 @@ async fn sales_director_alerts_150_stalled_deals_within_dynamodbs_limits() {
                     requested_discount_pct: 0.0,
                     currency: "USD".into(),
                     amount: Some(Money::usd(100_000)),
+                    expected_close: None,
                 },
             )
         })

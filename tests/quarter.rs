@@ -77,6 +77,7 @@ fn proposal(deal: &str, account: &str, lines: Vec<(&str, u32)>, discount: f64) -
         requested_discount_pct: discount,
         currency: "USD".into(),
         amount: None,
+        expected_close: None,
     }
 }
 

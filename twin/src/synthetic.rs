@@ -319,6 +319,8 @@ impl Company {
             deal_id.clone(),
             (account_id.clone(), owner.clone(), lead_id),
         );
+        // The CRM's expected close: a month after the deal opens.
+        let expected_close = (self.start + Duration::days(day as i64 + 30)).date_naive();
         let stage = |from: Option<DealStage>,
                      to: DealStage,
                      lines: Vec<DealLine>,
@@ -332,6 +334,7 @@ impl Company {
             requested_discount_pct: discount,
             currency: "USD".into(),
             amount: None,
+            expected_close: Some(expected_close),
         };
         let q = day + self.rng.range(2, 5) as u32;
         let d = q + self.rng.range(3, 7) as u32;

@@ -113,6 +113,7 @@ fn invoice_lines_come_from_the_accepted_proposal() {
             requested_discount_pct: 10.0,
             currency: "USD".into(),
             amount: None,
+            expected_close: None,
         },
     );
     let Payload::ProposalSent(p) = &payloads(&t, "ProposalSent")[0] else {
@@ -578,6 +579,7 @@ fn closing_s_stored_proposal_is_the_record_billing_invoices_from() {
             requested_discount_pct: 5.0,
             currency: "USD".into(),
             amount: None,
+            expected_close: None,
         },
     );
     // When the writer's stored JSON is read through the reader's type

@@ -689,6 +689,7 @@ mod tests {
             requested_discount_pct: discount,
             currency: "USD".into(),
             amount: None,
+            expected_close: None,
         }
     }
 

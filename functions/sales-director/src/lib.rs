@@ -84,6 +84,8 @@ pub struct SalesConfig {
     /// Who gets leads of a territory without reps (and is told).
     pub fallback_rep: String,
     pub stall_days: i64,
+    /// Days without activity after which an open deal is closed as lost ("stale").
+    pub stale_after_days: i64,
     pub defaults: StageDefaults,
     pub fx: FxRates,
 }
@@ -101,6 +103,9 @@ pub struct PipelineDeal {
     pub history: Vec<StageVisit>,
     pub last_activity: DateTime<Utc>,
     pub stall_alerted: bool,
+    /// The day the CRM expects the deal to close, when it says.
+    #[serde(default)]
+    pub expected_close: Option<chrono::NaiveDate>,
 }
 
 /// Who a lead went to (`assignment#<lead id>` / `assignment`, customer domain).
@@ -151,7 +156,18 @@ pub struct PipelineReport {
     pub by_stage: BTreeMap<String, Slice>,
     pub by_rep: BTreeMap<String, Slice>,
     pub by_territory: BTreeMap<String, Slice>,
+    /// The weighted value of the open deals expected to close this quarter: the forecast.
     pub weighted_forecast_minor: i64,
+    /// Open deals expected to close in a later quarter (not in this quarter's forecast).
+    #[serde(default)]
+    pub later: Slice,
+    /// Open deals without an expected close date: shown apart, never in a quarter's forecast.
+    #[serde(default)]
+    pub unscheduled: Slice,
+    /// Deals closed as lost today because they were idle `stale_after_days` (their stage
+    /// history teaches the stage probabilities like any lost deal).
+    #[serde(default)]
+    pub closed_stale: Vec<String>,
     pub probabilities: BTreeMap<String, f64>,
     pub conversion: BTreeMap<String, f64>,
     pub velocity_days: BTreeMap<String, f64>,
@@ -317,6 +333,7 @@ impl SalesDirector {
                 history: Vec::new(),
                 last_activity: at,
                 stall_alerted: false,
+                expected_close: None,
             },
         };
         if !OPEN_STAGES.contains(&d.stage) && !d.history.is_empty() {
@@ -333,6 +350,9 @@ impl SalesDirector {
         d.territory = self.territory_of(&c.owner);
         if amount.is_some() {
             d.amount_base = amount;
+        }
+        if c.expected_close.is_some() {
+            d.expected_close = c.expected_close;
         }
         d.last_activity = d.last_activity.max(at);
         d.stall_alerted = false;
@@ -382,6 +402,7 @@ impl SalesDirector {
                 history: Vec::new(),
                 last_activity: at,
                 stall_alerted: false,
+                expected_close: None,
             },
         };
         if !OPEN_STAGES.contains(&d.stage) && !d.history.is_empty() {
@@ -493,6 +514,9 @@ impl SalesDirector {
             by_rep: BTreeMap::new(),
             by_territory: BTreeMap::new(),
             weighted_forecast_minor: 0,
+            later: Slice::default(),
+            unscheduled: Slice::default(),
+            closed_stale: Vec::new(),
             probabilities,
             conversion,
             velocity_days,
@@ -500,10 +524,30 @@ impl SalesDirector {
             stalled: Vec::new(),
         };
         let mut commit_open: BTreeMap<String, i64> = BTreeMap::new();
+        let mut forecast_by_rep: BTreeMap<String, i64> = BTreeMap::new();
+        let (q_start, q_end) = quarter_bounds(today);
+        let mut stale = Vec::new();
         for mut d in open {
+            let inactive = (now - d.last_activity).num_days();
+            if inactive >= self.config.stale_after_days && stale.len() < STALE_CLOSES_PER_RUN {
+                stale.push(d);
+                continue;
+            }
             let amount = d.amount_base.as_ref().map_or(0, |a| a.amount_minor);
             let p = report.probabilities[stage_name(d.stage)];
             let weighted = (amount as f64 * p).round() as i64;
+            // Only deals expected to close this quarter are in its forecast and commit.
+            let this_quarter = match d.expected_close {
+                Some(day) if day >= q_start && day <= q_end => true,
+                Some(_) => {
+                    add_to(&mut report.later, amount, weighted);
+                    false
+                }
+                None => {
+                    add_to(&mut report.unscheduled, amount, weighted);
+                    false
+                }
+            };
             for slice in [
                 report
                     .by_stage
@@ -516,11 +560,13 @@ impl SalesDirector {
                 slice.amount_minor += amount;
                 slice.weighted_minor += weighted;
             }
-            report.weighted_forecast_minor += weighted;
-            if d.stage == DealStage::Negotiation {
-                *commit_open.entry(d.owner.clone()).or_default() += amount;
+            if this_quarter {
+                report.weighted_forecast_minor += weighted;
+                *forecast_by_rep.entry(d.owner.clone()).or_default() += weighted;
+                if d.stage == DealStage::Negotiation {
+                    *commit_open.entry(d.owner.clone()).or_default() += amount;
+                }
             }
-            let inactive = (now - d.last_activity).num_days();
             if inactive >= self.config.stall_days
                 && !d.stall_alerted
                 && report.stalled.len() < STALL_ALERTS_PER_RUN
@@ -556,10 +602,7 @@ impl SalesDirector {
                 .get_as(Domain::Performance, &qpk, &rep.email)
                 .await?
                 .unwrap_or_default();
-            let weighted = report
-                .by_rep
-                .get(&rep.email)
-                .map_or(0, |s| s.weighted_minor);
+            let weighted = forecast_by_rep.get(&rep.email).copied().unwrap_or(0);
             report.reps.push(RepForecast {
                 rep: rep.email.clone(),
                 quota: Money::new(rep.quota_minor, &base),
@@ -574,6 +617,7 @@ impl SalesDirector {
                 }),
             });
         }
+        report.closed_stale = self.close_stale(ctx, stale, now).await?;
         ctx.put_record(
             Domain::Performance,
             "report#pipeline",
@@ -583,11 +627,110 @@ impl SalesDirector {
             Condition::Always,
         )
     }
+
+    /// Closes deals idle `stale_after_days` as lost ("stale"): each leaves the pipeline, its
+    /// stage history teaches the probabilities as a loss (so they learn from whole cohorts,
+    /// not only from deals someone closed), it counts as lost for its owner's quarter, and the
+    /// owner is told (the CRM keeps its own record: reopen the deal there if it is alive). One
+    /// write for the statistics, one per owner's quarter and one per deal.
+    async fn close_stale(
+        &self,
+        ctx: &mut Ctx<'_>,
+        stale: Vec<PipelineDeal>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, AgentError> {
+        if stale.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut stats: StageStats = ctx
+            .get_as(Domain::Performance, "stats#stages", "all")
+            .await?
+            .unwrap_or_default();
+        let quarter = quarter_of(now);
+        let qpk = format!("quota#{quarter}");
+        let mut lost_by_owner: BTreeMap<String, u32> = BTreeMap::new();
+        let mut ids = Vec::new();
+        for mut d in stale {
+            let idle = (now - d.last_activity).num_days();
+            d.stage = DealStage::ClosedLost;
+            d.history.push(StageVisit {
+                stage: DealStage::ClosedLost,
+                entered_at: now,
+            });
+            stats.learn(&d.history, false, now);
+            *lost_by_owner.entry(d.owner.clone()).or_default() += 1;
+            ctx.send_mail(Mail {
+                to: d.owner.clone(),
+                subject: format!(
+                    "Deal {} closed as lost: no activity for {idle} days",
+                    d.deal_id
+                ),
+                text: format!(
+                    "Deal {} ({}) had no activity since {} and is now closed as lost (stale) in \
+                     the forecast. If it is still alive, reopen it in the CRM.\n",
+                    d.deal_id,
+                    d.account_id,
+                    d.last_activity.date_naive()
+                ),
+                html: None,
+            })?;
+            ids.push(d.deal_id.clone());
+            self.save(ctx, &d)?;
+        }
+        ctx.put_record(
+            Domain::Performance,
+            "stats#stages",
+            "all",
+            &stats,
+            None,
+            Condition::Always,
+        )?;
+        for (owner, lost) in lost_by_owner {
+            let mut rq: RepQuarter = ctx
+                .get_as(Domain::Performance, &qpk, &owner)
+                .await?
+                .unwrap_or_else(|| RepQuarter {
+                    rep: owner.clone(),
+                    ..Default::default()
+                });
+            rq.deals_lost += lost;
+            ctx.put_record(
+                Domain::Performance,
+                &qpk,
+                &owner,
+                &rq,
+                None,
+                Condition::Always,
+            )?;
+        }
+        Ok(ids)
+    }
 }
+
+fn add_to(s: &mut Slice, amount: i64, weighted: i64) {
+    s.deals += 1;
+    s.amount_minor += amount;
+    s.weighted_minor += weighted;
+}
+
+/// The first and last day of the calendar quarter of `day`.
+pub fn quarter_bounds(day: chrono::NaiveDate) -> (chrono::NaiveDate, chrono::NaiveDate) {
+    use chrono::Datelike;
+    let first_month = (day.month() - 1) / 3 * 3 + 1;
+    let start = chrono::NaiveDate::from_ymd_opt(day.year(), first_month, 1).expect("a day");
+    let end = (start + chrono::Months::new(3)).pred_opt().expect("a day");
+    (start, end)
+}
+
+/// Stale deals one daily run closes (three writes at most each: the deal, its owner's quarter
+/// and its share of the statistics), beside the stall alerts and the report: derived from AWS's
+/// limit on one message's transaction, not a business setting. The rest close the next day.
+pub const STALE_CLOSES_PER_RUN: usize = 12;
 
 /// Stalled deals one daily run alerts (one write each, beside the report): derived from AWS's
 /// limit on one message's transaction, not a business setting.
-pub const STALL_ALERTS_PER_RUN: usize = ascent_core::limits::MAX_WRITES - 1;
+pub const STALL_ALERTS_PER_RUN: usize =
+    ascent_core::limits::MAX_WRITES - 2 - 2 * STALE_CLOSES_PER_RUN;
 
 #[async_trait]
 impl Agent for SalesDirector {

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 struct SalesSection {
     fallback_rep: String,
     stall_days: i64,
+    stale_after_days: i64,
     stage_prior_weight: f64,
     stage_win_probability: BTreeMap<String, f64>,
 }
@@ -26,6 +27,16 @@ impl Validate for SalesSection {
     fn validate(&self) -> Result<(), Invalid> {
         check_email("fallback_rep", &self.fallback_rep)?;
         check_in_range("stall_days", self.stall_days, 1, 3650)?;
+        check_in_range("stale_after_days", self.stale_after_days, 1, 3650)?;
+        if self.stale_after_days <= self.stall_days {
+            return Err(Invalid::new(
+                "stale_after_days",
+                format!(
+                    "{} is not after stall_days ({}): a deal is alerted as stalled before it is closed as stale",
+                    self.stale_after_days, self.stall_days
+                ),
+            ));
+        }
         check_non_negative("stage_prior_weight", self.stage_prior_weight)?;
         for stage in OPEN_STAGES {
             let name = crate::forecast::stage_name(stage);
@@ -70,6 +81,7 @@ impl SalesConfig {
                 .collect(),
             fallback_rep: sales.fallback_rep,
             stall_days: sales.stall_days,
+            stale_after_days: sales.stale_after_days,
             defaults: StageDefaults {
                 probability: sales.stage_win_probability,
                 prior_weight: sales.stage_prior_weight,

@@ -37,6 +37,7 @@ fn stage(deal: &str, owner: &str, to: DealStage, amount: Option<i64>) -> DealSta
         requested_discount_pct: 0.0,
         currency: "USD".into(),
         amount: amount.map(Money::usd),
+        expected_close: None,
     }
 }
 
@@ -122,13 +123,35 @@ fn a_territory_without_reps_falls_back_to_the_director_and_says_so() {
 fn pipeline_by_stage_rep_and_territory_with_a_weighted_forecast() {
     let t = twin();
     let crm = "ascent.crm";
-    t.emit(crm, stage("D1", AVA, DealStage::Proposal, Some(1_000_000)));
+    let expected = |mut c: DealStageChanged, day: &str| {
+        c.expected_close = Some(day.parse().unwrap());
+        c
+    };
     t.emit(
         crm,
-        stage("D2", AVA, DealStage::Negotiation, Some(2_000_000)),
+        expected(
+            stage("D1", AVA, DealStage::Proposal, Some(1_000_000)),
+            "2026-05-20",
+        ),
     );
-    t.emit(crm, stage("D3", DARIO, DealStage::Demo, Some(500_000)));
-    t.emit(crm, stage("D4", DARIO, DealStage::Demo, None));
+    t.emit(
+        crm,
+        expected(
+            stage("D2", AVA, DealStage::Negotiation, Some(2_000_000)),
+            "2026-06-30",
+        ),
+    );
+    t.emit(
+        crm,
+        expected(
+            stage("D3", DARIO, DealStage::Demo, Some(500_000)),
+            "2026-04-10",
+        ),
+    );
+    t.emit(
+        crm,
+        expected(stage("D4", DARIO, DealStage::Demo, None), "2026-04-10"),
+    );
     let r = daily(&t);
     assert_eq!(r.by_stage["proposal"].amount_minor, 1_000_000);
     assert_eq!(r.by_stage["demo"].deals, 2);
@@ -139,6 +162,94 @@ fn pipeline_by_stage_rep_and_territory_with_a_weighted_forecast() {
     let ava = r.reps.iter().find(|f| f.rep == AVA).unwrap();
     assert_eq!(ava.commit, Money::usd(2_000_000));
     assert_eq!(ava.won, Money::usd(0));
+}
+
+/// Issue 22: every open deal counted toward this quarter, whatever its timing.
+#[test]
+fn only_deals_expected_to_close_this_quarter_are_in_its_forecast() {
+    let t = twin();
+    let crm = "ascent.crm";
+    let expected = |mut c: DealStageChanged, day: Option<&str>| {
+        c.expected_close = day.map(|d| d.parse().unwrap());
+        c
+    };
+    // Given three proposals of 10,000.00 (0.4 each) on 1 April: one expected 30 June (this
+    // quarter), one 1 July (the next), one with no date,
+    t.emit(
+        crm,
+        expected(
+            stage("Q1", AVA, DealStage::Proposal, Some(1_000_000)),
+            Some("2026-06-30"),
+        ),
+    );
+    t.emit(
+        crm,
+        expected(
+            stage("Q2", AVA, DealStage::Proposal, Some(1_000_000)),
+            Some("2026-07-01"),
+        ),
+    );
+    t.emit(
+        crm,
+        expected(stage("Q0", AVA, DealStage::Proposal, Some(1_000_000)), None),
+    );
+    let r = daily(&t);
+    // then the quarter's forecast is 0.4 × 10,000.00 = 4,000.00 (before: 12,000.00), the
+    // April deal is "later" and the undated one "unscheduled", each 4,000.00 weighted,
+    assert_eq!(r.weighted_forecast_minor, 400_000);
+    assert_eq!((r.later.deals, r.later.weighted_minor), (1, 400_000));
+    assert_eq!(
+        (r.unscheduled.deals, r.unscheduled.weighted_minor),
+        (1, 400_000)
+    );
+    // and the rep's forecast counts only this quarter's deal.
+    let ava = r.reps.iter().find(|f| f.rep == AVA).unwrap();
+    assert_eq!(ava.forecast, Money::usd(400_000));
+    // The pipeline by stage still shows all three.
+    assert_eq!(r.by_stage["proposal"].deals, 3);
+}
+
+/// Issue 22: early deals were never closed out, so stage probabilities learned only from
+/// deals someone closed (qualification→win 0.55 against a 0.10 prior).
+#[test]
+fn deals_idle_past_the_stale_age_are_closed_as_lost_and_teach_the_probabilities() {
+    let t = twin();
+    let crm = "ascent.crm";
+    // Given a deal in qualification with no activity for 90 days (stale_after_days),
+    t.emit(
+        crm,
+        stage("S1", AVA, DealStage::Qualification, Some(1_000_000)),
+    );
+    t.clock.advance(Duration::days(90));
+    let r = daily(&t);
+    // then the daily run closes it as lost (stale): out of the pipeline, a loss for the owner,
+    assert_eq!(r.closed_stale, ["S1"]);
+    assert!(r.by_stage.is_empty(), "{:?}", r.by_stage);
+    let stored = t.get(Domain::Customer, "pipeline#S1", "pipeline").unwrap();
+    assert_eq!(stored["stage"], "closed_lost");
+    let quarter = crate::quarter_of(t.now());
+    let rq = t
+        .get(Domain::Performance, &format!("quota#{quarter}"), AVA)
+        .unwrap();
+    assert_eq!(rq["deals_lost"], 1);
+    // and its stage history is learned as a loss (a qualification deal that did not win).
+    let stats: crate::forecast::StageStats =
+        serde_json::from_value(t.get(Domain::Performance, "stats#stages", "all").unwrap()).unwrap();
+    let defaults = SalesConfig::default().defaults;
+    assert!(
+        stats.probability(DealStage::Qualification, &defaults)
+            < defaults.probability["qualification"]
+    );
+    assert!(
+        t.runtime
+            .mails()
+            .unwrap()
+            .iter()
+            .any(|m| m.to == AVA && m.subject == "Deal S1 closed as lost: no activity for 90 days")
+    );
+    // The next day's run finds nothing more to close.
+    t.clock.advance(Duration::days(1));
+    assert!(daily(&t).closed_stale.is_empty());
 }
 
 #[test]
@@ -239,8 +350,9 @@ fn a_thousand_stalled_deals_are_all_alerted_within_aws_limits() {
         .collect();
     t.runtime.ingest(&deals).unwrap();
     t.drain();
-    // 1,000 / 48 a run: 21 runs.
-    for day in 15..15 + 21 {
+    // 1,000 / STALL_ALERTS_PER_RUN (23) a run: 44 runs.
+    let runs = 1000usize.div_ceil(crate::STALL_ALERTS_PER_RUN) as i64;
+    for day in 15..15 + runs {
         t.tick("daily", t0() + Duration::days(day));
     }
     assert!(

@@ -540,6 +540,10 @@ pub struct DealStageChanged {
     /// The deal's expected value, when the CRM has one (pipeline and forecast use it).
     #[serde(default)]
     pub amount: Option<Money>,
+    /// The day the deal is expected to close, when the CRM has one: the forecast of a quarter
+    /// counts only deals expected to close in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_close: Option<chrono::NaiveDate>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
