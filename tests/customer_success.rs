@@ -47,6 +47,9 @@ fn won(account: &str, amount: i64) -> DealClosedWon {
     }
 }
 
+/// An account's plan, seats, proposal lines and the deal's amount.
+type Win<'a> = (&'a str, &'a str, u32, &'a [(&'a str, u32)], i64);
+
 /// Wins the account's deal on a proposal of price-book `lines` (subscriptions, earned over
 /// their term: recurring revenue), as the CRM and Closing do.
 fn win_on_proposal(t: &TestTwin, account: &str, lines: &[(&str, u32)], amount: i64) {
@@ -158,7 +161,7 @@ fn a_cohort_thrives_struggles_and_goes_quiet_and_the_numbers_come_out_as_compute
     // Subscriptions from the price book (ARR counts recurring lines only): A1 50 seats at the
     // 50+ tier (960.00) = 48,000.00; A2 premium support 9,600.00 + 2 seats at 1,200.00 =
     // 12,000.00; A3 5 seats at 1,200.00 = 6,000.00.
-    let deals: [(&str, &str, u32, &[(&str, u32)], i64); 3] = [
+    let deals: [Win; 3] = [
         ("A1", "enterprise", 20, &[("XR-STUDIO-SEAT", 50)], 4_800_000),
         (
             "A2",
