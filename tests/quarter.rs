@@ -4,14 +4,18 @@
 //! the emailed link; won deals are invoiced; Stripe payments arrive signed and verified; an
 //! unpaid invoice goes through dunning to collections and is then paid in two parts; expenses
 //! are approved by policy and by the manager and reimbursed on Fridays; the Finance Controller
-//! closes each month. The close reports' numbers are checked against figures computed by hand
-//! (in the comments), and the audit chain verifies at the end.
+//! closes each month. Issue 22's rules take part: a German business customer is invoiced in
+//! euros under the reverse charge, a Japanese one in whole yen, each closing in its own
+//! currency, and a discount above the Sales Director's authority goes to the CRO first. The
+//! close reports' numbers are checked against figures computed by hand (in the comments), and
+//! the audit chain verifies at the end.
 
 use ascent_core::agent::Domain;
 use ascent_core::approval::Decision;
 use ascent_core::catalog::{
     CustomerSignedUp, DealClosedWon, DealLine, DealStage, DealStageChanged, DemoRequested,
-    ExpenseSubmitted, InteractionKind, InteractionRecorded, LeadCreated, Payload, Qualification,
+    ExpenseSubmitted, InteractionKind, InteractionRecorded, LeadCreated, Payload, PaymentReceived,
+    Qualification, TaxTreatment,
 };
 use ascent_core::event::Event;
 use ascent_core::money::Money;
@@ -58,6 +62,29 @@ fn lead(id: &str, email: &str, name: &str, size: u32) -> LeadCreated {
         phone: None,
         time_zone: Some("America/New_York".into()),
     }
+}
+
+fn won(deal: &str, account: &str, amount: Money) -> DealClosedWon {
+    DealClosedWon {
+        deal_id: deal.into(),
+        account_id: account.into(),
+        owner: AVA.into(),
+        amount,
+        proposal_id: None,
+        reason: None,
+        lead_id: None,
+    }
+}
+
+/// Deals whose proposal went out.
+fn sent_deals(t: &TestTwin) -> Vec<String> {
+    payloads(t, "ProposalSent")
+        .into_iter()
+        .filter_map(|p| match p {
+            Payload::ProposalSent(p) => Some(p.deal_id),
+            _ => None,
+        })
+        .collect()
 }
 
 fn proposal(deal: &str, account: &str, lines: Vec<(&str, u32)>, discount: f64) -> DealStageChanged {
@@ -144,16 +171,31 @@ fn payloads(t: &TestTwin, detail_type: &str) -> Vec<Payload> {
         .collect()
 }
 
-fn usd(v: &Value) -> i64 {
+/// The amount in `currency` of a list of amounts (one per currency), 0 when absent.
+fn in_currency(v: &Value, currency: &str) -> i64 {
     let list = v.as_array().expect("a list of amounts");
-    match list.as_slice() {
-        [] => 0,
-        [m] => {
-            assert_eq!(m["currency"], "USD");
-            m["amount_minor"].as_i64().unwrap()
-        }
-        more => panic!("one currency expected: {more:?}"),
-    }
+    let of: Vec<&Value> = list.iter().filter(|m| m["currency"] == currency).collect();
+    assert!(of.len() <= 1, "one amount per currency: {list:?}");
+    of.first()
+        .map_or(0, |m| m["amount_minor"].as_i64().unwrap())
+}
+
+fn usd(v: &Value) -> i64 {
+    in_currency(v, "USD")
+}
+
+/// A payment reported by the processor, at the twin's time.
+fn paid(t: &TestTwin, id: &str, invoice: &str, amount: Money) {
+    t.emit(
+        "ascent.payments",
+        PaymentReceived {
+            payment_id: id.into(),
+            invoice_id: invoice.into(),
+            amount,
+            received_at: t.now(),
+            method: "bank_transfer".into(),
+        },
+    );
 }
 
 fn report(t: &TestTwin, period: &str) -> Value {
@@ -316,6 +358,73 @@ fn a_quarter_of_a_small_company_closes_to_the_hand_computed_numbers() {
         ]
     );
 
+    // A German business customer (VAT id DE123456789) billed in euros: invoiced under the
+    // reverse charge — EUR 10,000.00, no VAT, the Article 196 wording and both VAT ids.
+    let mut de = signup("A3", "DE", 30);
+    de.currency = "EUR".into();
+    de.vat_id = Some("DE123456789".into());
+    t.emit("ascent.platform", de);
+    t.emit("ascent.crm", won("D3", "A3", Money::new(1_000_000, "EUR")));
+    // A Japanese customer billed in yen (JPY has no minor unit): ¥1,000,000, mailed as
+    // "1000000 JPY", not "10000.00 JPY".
+    let mut jp = signup("A4", "US-OR", 30);
+    jp.currency = "JPY".into();
+    t.emit("ascent.platform", jp);
+    t.emit("ascent.crm", won("D4", "A4", Money::new(1_000_000, "JPY")));
+    let foreign: Vec<_> = payloads(&t, "InvoiceIssued")
+        .into_iter()
+        .filter_map(|p| match p {
+            Payload::InvoiceIssued(i) if i.invoice_id == "inv-D3" || i.invoice_id == "inv-D4" => {
+                Some(i)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(foreign.len(), 2);
+    let (eu, yen) = (&foreign[0], &foreign[1]);
+    assert_eq!(eu.total, Money::new(1_000_000, "EUR"));
+    assert_eq!(eu.tax, Money::new(0, "EUR"));
+    assert!(eu.lines.iter().all(|l| {
+        l.tax
+            .as_ref()
+            .is_some_and(|x| x.treatment == TaxTreatment::ReverseCharge)
+    }));
+    assert!(
+        eu.reverse_charge_note
+            .as_deref()
+            .is_some_and(|n| n.contains("Article 196")),
+        "{eu:?}"
+    );
+    assert_eq!(eu.customer_vat_id.as_deref(), Some("DE123456789"));
+    assert!(eu.seller_vat_id.is_some());
+    assert_eq!(yen.total, Money::new(1_000_000, "JPY"));
+    let mails = t.runtime.mails().unwrap();
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.subject.starts_with("Invoice inv-D4") && m.subject.contains("1000000 JPY")),
+        "{:?}",
+        mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+
+    // A discount above the Sales Director's 25,000.00 authority goes to the CRO first:
+    // 53,000.00 at 50% off is a discount of 26,500.00; no proposal goes out before the CRO.
+    t.emit(
+        "ascent.crm",
+        proposal(
+            "D5",
+            "A5",
+            vec![("XR-STUDIO-SEAT", 50), ("ONBOARDING", 1)],
+            50.0,
+        ),
+    );
+    let pending = t.runtime.status().unwrap().pending_approvals;
+    assert_eq!(pending.last().unwrap().approver, "cro@ascent-xr.example");
+    assert!(!sent_deals(&t).contains(&"D5".to_string()));
+    t.decide_from_mail("cro@ascent-xr.example", Decision::Approve, None)
+        .unwrap();
+    assert!(sent_deals(&t).contains(&"D5".to_string()));
+
     // Expenses: 38.50 of meals is approved by policy; 420.00 of travel by the manager.
     until(&t, "2026-01-13");
     t.emit(
@@ -330,6 +439,8 @@ fn a_quarter_of_a_small_company_closes_to_the_hand_computed_numbers() {
         .unwrap();
     until(&t, "2026-01-20");
     stripe_payment(&t, "evt_Q1_1", "inv-D1", 4_547_400);
+    paid(&t, "P-EUR", "inv-D3", Money::new(1_000_000, "EUR"));
+    paid(&t, "P-JPY", "inv-D4", Money::new(1_000_000, "JPY"));
     let paid: Vec<String> = payloads(&t, "InvoicePaid")
         .into_iter()
         .map(|p| match p {
@@ -337,13 +448,20 @@ fn a_quarter_of_a_small_company_closes_to_the_hand_computed_numbers() {
             _ => unreachable!(),
         })
         .collect();
-    assert_eq!(paid, ["inv-D1"]);
+    assert_eq!(paid, ["inv-D1", "inv-D3", "inv-D4"]);
 
     // ---- February: January closes on the 3rd; inv-D2 is dunned; a part payment; an expense.
     until(&t, "2026-02-04");
     let jan = report(&t, "2026-01");
     assert_eq!(usd(&jan["revenue_invoiced"]), 5_320_000); // 42,400.00 + 10,800.00
     assert_eq!(usd(&jan["tax_invoiced"]), 374_900); // 3,074.00 + 675.00
+    // The euro and yen invoices close in their own currencies, never summed with dollars:
+    // EUR 10,000.00 invoiced without VAT, ¥1,000,000, both collected.
+    assert_eq!(in_currency(&jan["revenue_invoiced"], "EUR"), 1_000_000);
+    assert_eq!(in_currency(&jan["tax_invoiced"], "EUR"), 0);
+    assert_eq!(in_currency(&jan["revenue_invoiced"], "JPY"), 1_000_000);
+    assert_eq!(in_currency(&jan["collected"], "JPY"), 1_000_000);
+    assert_eq!(in_currency(&jan["receivables"], "EUR"), 0);
     assert_eq!(usd(&jan["collected"]), 4_547_400); // inv-D1 in full
     assert_eq!(usd(&jan["receivables"]), 1_147_500); // inv-D2 open
     assert_eq!(jan["expenses_by_category"]["meals"]["amount_minor"], 3_850);
