@@ -6,7 +6,8 @@
 //! are approved by policy and by the manager and reimbursed on Fridays; the Finance Controller
 //! closes each month. Issue 22's rules take part: a German business customer is invoiced in
 //! euros under the reverse charge, a Japanese one in whole yen, each closing in its own
-//! currency, and a discount above the Sales Director's authority goes to the CRO first. The
+//! currency; a discount above the Sales Director's authority goes to the CRO first; a goodwill
+//! refund comes with a credit note that reverses tax and never reopens the invoice. The
 //! close reports' numbers are checked against figures computed by hand (in the comments), and
 //! the audit chain verifies at the end.
 
@@ -482,9 +483,33 @@ fn a_quarter_of_a_small_company_closes_to_the_hand_computed_numbers() {
     until(&t, "2026-02-16");
     stripe_payment(&t, "evt_Q1_2", "inv-D2", 500_000);
 
-    // ---- March: February closes; the rest of inv-D2 arrives.
+    // ---- March: February closes; the rest of inv-D2 arrives; a goodwill refund on inv-D1.
     until(&t, "2026-03-10");
     stripe_payment(&t, "evt_Q1_3", "inv-D2", 647_500);
+    // 100.00 refunded on inv-D1 (paid in January) as goodwill: it comes with a credit note that
+    // reverses tax in the invoice's proportion — 100.00 × 3,074.00 / 45,474.00 = 6.7599… →
+    // 6.76 of tax, 93.24 net — and the invoice stays paid: never reopened, never dunned.
+    t.emit(
+        "ascent.payments",
+        ascent_core::catalog::PaymentRefunded {
+            refund_id: "R1".into(),
+            payment_id: "pi_evt_Q1_1".into(),
+            invoice_id: "inv-D1".into(),
+            amount: Money::usd(10_000),
+            reason: "goodwill: late headset delivery".into(),
+            from_customer_credit: false,
+        },
+    );
+    let credit = payloads(&t, "CreditNoteIssued")
+        .into_iter()
+        .find_map(|p| match p {
+            Payload::CreditNoteIssued(c) if c.invoice_id == "inv-D1" => Some(c),
+            _ => None,
+        })
+        .expect("the refund comes with a credit note");
+    assert_eq!(credit.amount, Money::usd(10_000));
+    assert_eq!(credit.tax, Some(Money::usd(676)));
+    assert_eq!(credit.subtotal, Some(Money::usd(9_324)));
     let feb = report(&t, "2026-02");
     assert_eq!(usd(&feb["revenue_invoiced"]), 0);
     assert_eq!(usd(&feb["collected"]), 500_000);
@@ -513,17 +538,27 @@ fn a_quarter_of_a_small_company_closes_to_the_hand_computed_numbers() {
 
     until(&t, "2026-04-04");
     let mar = report(&t, "2026-03");
-    assert_eq!(usd(&mar["collected"]), 647_500);
+    // 6,475.00 collected less the 100.00 refunded; the credit note took the 100.00 the refund
+    // put back on A/R off again: receivables 0.
+    assert_eq!(usd(&mar["collected"]), 637_500);
+    assert_eq!(usd(&mar["credited"]), 10_000);
     assert_eq!(usd(&mar["receivables"]), 0);
+    // The goodwill refund never sent inv-D1 to dunning (a reversed payment would).
+    assert!(
+        t.emitted("DunningStepTaken").iter().all(
+            |e| !matches!(e.payload(), Payload::DunningStepTaken(d) if d.invoice_id == "inv-D1")
+        )
+    );
     assert_eq!(mar["expenses_total"]["amount_minor"], 0);
 
-    // Over the quarter: invoiced 53,200.00, collected the same (45,474.00 + 5,000.00 + 6,475.00
-    // = 56,949.00 with tax), expenses 1,258.50 reimbursed on Fridays.
+    // Over the quarter: invoiced 53,200.00, collected the same with tax (45,474.00 + 5,000.00 +
+    // 6,475.00 = 56,949.00) less the 100.00 refunded = 56,849.00, expenses 1,258.50 reimbursed
+    // on Fridays.
     let collected: i64 = [&jan, &feb, &mar]
         .iter()
         .map(|r| usd(&r["collected"]))
         .sum();
-    assert_eq!(collected, 5_694_900);
+    assert_eq!(collected, 5_684_900);
     let reimbursed: i64 = payloads(&t, "ReimbursementBatchCreated")
         .into_iter()
         .map(|p| match p {
