@@ -88,6 +88,21 @@ pub struct SalesConfig {
     pub stale_after_days: i64,
     pub defaults: StageDefaults,
     pub fx: FxRates,
+    /// `[company] time_zone`: quarters and report days are the company's business days (a
+    /// deal won at 17:00 Pacific on 31 March is a first-quarter deal).
+    pub time_zone: String,
+}
+
+impl SalesConfig {
+    /// The business day of `t` in the company's time zone.
+    pub fn business_date(&self, t: DateTime<Utc>) -> chrono::NaiveDate {
+        ascent_core::config::platform::business_date_in(&self.time_zone, t)
+    }
+
+    /// `YYYY-Qn` of the business day of `t`.
+    pub fn quarter(&self, t: DateTime<Utc>) -> String {
+        quarter_of_day(self.business_date(t))
+    }
 }
 
 /// A deal as the Sales Director follows it (`pipeline#<id>` / `pipeline`, customer domain).
@@ -175,8 +190,8 @@ pub struct PipelineReport {
     pub stalled: Vec<String>,
 }
 
-pub fn quarter_of(t: DateTime<Utc>) -> String {
-    format!("{}-Q{}", t.year(), (t.month() - 1) / 3 + 1)
+pub fn quarter_of_day(day: chrono::NaiveDate) -> String {
+    format!("{}-Q{}", day.year(), (day.month() - 1) / 3 + 1)
 }
 
 fn pipeline_pk(id: &str) -> String {
@@ -221,7 +236,7 @@ impl SalesDirector {
         }
         // The quarter and time the lead was routed, however late that is handled.
         let routed_at = ctx.cause().time;
-        let quarter = quarter_of(routed_at);
+        let quarter = self.config.quarter(routed_at);
         let rotation_pk = format!("rotation#{}#{quarter}", l.team);
         let rotation: Option<BTreeMap<String, u32>> = ctx
             .get_as(Domain::Performance, &rotation_pk, "counts")
@@ -445,7 +460,7 @@ impl SalesDirector {
             None,
             Condition::Always,
         )?;
-        let quarter = quarter_of(closed_at);
+        let quarter = self.config.quarter(closed_at);
         let qpk = format!("quota#{quarter}");
         let mut rq: RepQuarter = ctx
             .get_as(Domain::Performance, &qpk, &d.owner)
@@ -482,8 +497,8 @@ impl SalesDirector {
     /// stalled deal not alerted today is still stalled tomorrow and alerted then.
     async fn on_daily(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
         let now = tick.at;
-        let today = now.date_naive();
-        let quarter = quarter_of(now);
+        let today = self.config.business_date(now);
+        let quarter = self.config.quarter(now);
         let stats: StageStats = ctx
             .get_as(Domain::Performance, "stats#stages", "all")
             .await?
@@ -646,7 +661,7 @@ impl SalesDirector {
             .get_as(Domain::Performance, "stats#stages", "all")
             .await?
             .unwrap_or_default();
-        let quarter = quarter_of(now);
+        let quarter = self.config.quarter(now);
         let qpk = format!("quota#{quarter}");
         let mut lost_by_owner: BTreeMap<String, u32> = BTreeMap::new();
         let mut ids = Vec::new();

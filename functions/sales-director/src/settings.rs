@@ -5,7 +5,7 @@
 use crate::assignment::Rep;
 use crate::forecast::{OPEN_STAGES, StageDefaults};
 use crate::{SalesConfig, SalesDirector};
-use ascent_core::config::platform::{Currency, SalesTeam};
+use ascent_core::config::platform::{Company, Currency, SalesTeam};
 use ascent_core::config::{
     ConfigError, ConfigFile, Invalid, Validate, check_email, check_in_range, check_non_negative,
 };
@@ -68,7 +68,9 @@ impl SalesConfig {
         let sales: SalesSection = file.section("sales")?;
         let team: SalesTeam = file.section("sales_team")?;
         let currency: Currency = file.section("currency")?;
+        let company: Company = file.section("company")?;
         Ok(Self {
+            time_zone: company.time_zone,
             reps: team
                 .reps
                 .into_iter()

@@ -164,6 +164,27 @@ fn pipeline_by_stage_rep_and_territory_with_a_weighted_forecast() {
     assert_eq!(ava.won, Money::usd(0));
 }
 
+/// Issue 22: quarters were UTC quarters, so a deal won at 17:00 Pacific on 31 March (00:00 UTC
+/// on 1 April) counted in the second quarter.
+#[test]
+fn a_deal_won_at_5_pm_pacific_on_31_march_counts_in_the_first_quarter() {
+    let t = twin();
+    let won_at: DateTime<Utc> = "2026-04-01T00:00:00Z".parse().unwrap(); // 17:00 PDT, 31 March
+    let e = Event::new(
+        "ascent.crm",
+        ascent_core::event::Actor::system("ascent.crm"),
+        won_at,
+        won("D31", AVA, 1_000_000),
+    );
+    t.runtime.ingest(&[e]).unwrap();
+    t.drain();
+    let q1 = t
+        .get(Domain::Performance, "quota#2026-Q1", AVA)
+        .expect("booked in Q1");
+    assert_eq!(q1["won_minor"], 1_000_000);
+    assert!(t.get(Domain::Performance, "quota#2026-Q2", AVA).is_none());
+}
+
 /// Issue 22: every open deal counted toward this quarter, whatever its timing.
 #[test]
 fn only_deals_expected_to_close_this_quarter_are_in_its_forecast() {
@@ -227,7 +248,7 @@ fn deals_idle_past_the_stale_age_are_closed_as_lost_and_teach_the_probabilities(
     assert!(r.by_stage.is_empty(), "{:?}", r.by_stage);
     let stored = t.get(Domain::Customer, "pipeline#S1", "pipeline").unwrap();
     assert_eq!(stored["stage"], "closed_lost");
-    let quarter = crate::quarter_of(t.now());
+    let quarter = SalesConfig::default().quarter(t.now());
     let rq = t
         .get(Domain::Performance, &format!("quota#{quarter}"), AVA)
         .unwrap();
