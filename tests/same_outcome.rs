@@ -121,6 +121,7 @@ impl Agent for Probe {
                     subject: format!("Probe {s}"),
                     text: "A probe wrote a note.\n".into(),
                     html: None,
+                    ..Default::default()
                 })
             }
             "approval" => {

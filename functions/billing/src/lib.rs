@@ -491,6 +491,7 @@ impl Billing {
                     inv.payment_terms_days
                 ),
                 html: None,
+                ..Default::default()
             })?;
         }
         let mut inv = inv;
@@ -724,6 +725,7 @@ impl Billing {
                     inv.outstanding()
                 ),
                 html: None,
+                ..Default::default()
             })?;
         }
         let v = inv.version;
@@ -939,6 +941,7 @@ impl Billing {
                     inv.due_on
                 ),
                 html: None,
+                ..Default::default()
             })?;
         }
         Ok(())
@@ -1000,6 +1003,7 @@ impl Billing {
                                 inv.invoice_id, inv.due_on, outstanding
                             ),
                             html: None,
+                            ..Default::default()
                         })?;
                     }
                 }

@@ -429,6 +429,7 @@ impl Closing {
                 }
             ),
             html: None,
+            ..Default::default()
         })?;
         self.save_contract(ctx, &c)
     }
@@ -476,6 +477,7 @@ impl Closing {
                 c.deviations.join("\n- ")
             ),
             html: None,
+            ..Default::default()
         })?;
         self.save_contract(ctx, &c)
     }
@@ -615,6 +617,7 @@ impl Closing {
                 p.note.as_deref().unwrap_or("")
             ),
             html: None,
+            ..Default::default()
         })
     }
 }

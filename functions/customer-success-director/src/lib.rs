@@ -329,6 +329,7 @@ impl CustomerSuccessDirector {
                 if s.upsell_candidates.is_empty() { "none".into() } else { s.upsell_candidates.join(", ") }
             ),
             html: None,
+            ..Default::default()
         })?;
         ctx.emit(r.summary)
     }

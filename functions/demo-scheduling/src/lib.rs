@@ -386,6 +386,7 @@ impl DemoScheduling {
                 r.prospect_name, r.rep, r.duration_minutes, self.config.prep_material
             ),
             html: None,
+            ..Default::default()
         })?;
         let q = &r.qualification;
         ctx.send_mail(Mail {
@@ -414,6 +415,7 @@ impl DemoScheduling {
                     .map_or("unknown".into(), |d| format!("{d} days")),
             ),
             html: None,
+            ..Default::default()
         })?;
         ctx.emit(DemoScheduled {
             demo_id,
@@ -474,6 +476,7 @@ impl DemoScheduling {
                     gaps.join("\n- ")
                 ),
                 html: None,
+                ..Default::default()
             })?;
             return ctx.emit(DemoQualificationFailed {
                 request_id: r.request_id.clone(),
@@ -531,6 +534,7 @@ impl DemoScheduling {
                 subject: format!("Demo with {} cancelled", r.prospect_name),
                 text: format!("Cancelled by the {}: {}\n", c.cancelled_by, c.reason),
                 html: None,
+                ..Default::default()
             });
         }
         // The next free slot, after the cancelled one when the cancellation is last-minute.
@@ -593,6 +597,7 @@ impl DemoScheduling {
                         d.demo_id, r.prospect_name, r.rep, self.config.prep_material
                     ),
                     html: None,
+                    ..Default::default()
                 })?;
             }
             d.reminded = true;

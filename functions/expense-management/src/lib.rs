@@ -211,6 +211,7 @@ impl ExpenseManagement {
                     x.reasons.join("\n- ")
                 ),
                 html: None,
+                ..Default::default()
             })?;
         }
         Ok(())
@@ -526,6 +527,7 @@ impl ExpenseManagement {
                     r.expense_ids.join(", ")
                 ),
                 html: None,
+                ..Default::default()
             })?;
         }
         for mut x in approved {

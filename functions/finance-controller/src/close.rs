@@ -188,6 +188,7 @@ impl FinanceController {
             subject: format!("Month closed: {period}"),
             text: render(&report),
             html: None,
+            ..Default::default()
         })?;
         ctx.emit(MonthClosed {
             period: period.clone(),

@@ -241,6 +241,7 @@ impl Onboarding {
                 plan.manager
             ),
             html: None,
+            ..Default::default()
         })?;
         self.save(ctx, &plan, None)
     }
@@ -314,6 +315,7 @@ impl Onboarding {
                 subject: "Nice progress: your next onboarding step".into(),
                 text: format!("Next: {} (by {}).\n", label(next.milestone), next.due_on),
                 html: None,
+                ..Default::default()
             })?,
             None => {
                 plan.completed_at = Some(at);
@@ -332,6 +334,7 @@ impl Onboarding {
                         plan.account_id
                     ),
                     html: None,
+                    ..Default::default()
                 })?;
                 ctx.emit(OnboardingCompleted {
                     account_id: plan.account_id.clone(),
@@ -374,6 +377,7 @@ impl Onboarding {
                         plan.contact
                     ),
                     html: None,
+                    ..Default::default()
                 })?;
                 ctx.emit(OnboardingStalled {
                     account_id: plan.account_id.clone(),

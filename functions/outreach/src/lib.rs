@@ -419,6 +419,7 @@ impl Outreach {
                     subject: draft.subject.clone(),
                     text: format!("{}{footer}", draft.body.trim_end()),
                     html: None,
+                    ..Default::default()
                 })?;
             }
             OutreachChannel::Call => match self.call_window(ctx, contact, now).await? {
@@ -440,6 +441,7 @@ impl Outreach {
                             draft.body
                         ),
                         html: None,
+                        ..Default::default()
                     })?;
                 }
                 Err(reason) => {
@@ -454,6 +456,7 @@ impl Outreach {
                     subject: format!("LinkedIn task: {}", draft.subject),
                     text: format!("{}\n\n{}\n", draft.subject, draft.body),
                     html: None,
+                    ..Default::default()
                 })?;
             }
         }

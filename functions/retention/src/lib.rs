@@ -260,6 +260,7 @@ impl Retention {
                     subject: format!("{playbook:?} for {}", s.account_id),
                     text: format!("{}: {reason}\nPlaybook: {playbook:?}.\n", s.account_id),
                     html: None,
+                    ..Default::default()
                 })?;
                 ctx.emit(InterventionPlanned {
                     account_id: s.account_id.clone(),
@@ -304,6 +305,7 @@ impl Retention {
                                 s.account_id, renews_on, arr
                             ),
                             html: None,
+                            ..Default::default()
                         })?;
                         ctx.emit(RenewalApproaching {
                             account_id: s.account_id.clone(),

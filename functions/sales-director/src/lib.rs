@@ -295,6 +295,7 @@ impl SalesDirector {
                 l.lead_id, l.team, l.score, l.grade
             ),
             html: None,
+            ..Default::default()
         })?;
         ctx.emit(LeadAssigned {
             lead_id: l.lead_id.clone(),
@@ -605,6 +606,7 @@ impl SalesDirector {
                         d.last_activity.date_naive()
                     ),
                     html: None,
+                    ..Default::default()
                 })?;
                 d.stall_alerted = true;
                 self.save(ctx, &d)?;
@@ -688,6 +690,7 @@ impl SalesDirector {
                     d.last_activity.date_naive()
                 ),
                 html: None,
+                ..Default::default()
             })?;
             ids.push(d.deal_id.clone());
             self.save(ctx, &d)?;

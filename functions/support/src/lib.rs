@@ -280,6 +280,7 @@ impl Support {
                 o.body
             ),
             html: None,
+            ..Default::default()
         })?;
         ctx.emit(TicketTriaged {
             ticket_id: o.ticket_id.clone(),
@@ -366,6 +367,7 @@ impl Support {
                         stamp(due_at)
                     ),
                     html: None,
+                    ..Default::default()
                 })?;
                 ctx.emit(SlaBreached {
                     ticket_id: t.ticket_id.clone(),

@@ -259,6 +259,7 @@ impl Training {
                 }
             ),
             html: None,
+            ..Default::default()
         })?;
         ctx.emit(WebinarRegistered {
             webinar_id: r.webinar_id.clone(),
@@ -311,6 +312,7 @@ impl Training {
                         gap.ticket_ids.join(", ")
                     ),
                     html: None,
+                    ..Default::default()
                 })?;
                 ctx.emit(KnowledgeGapFound {
                     topic,
@@ -354,6 +356,7 @@ impl Training {
                     t.ticket_id
                 ),
                 html: None,
+                ..Default::default()
             })?;
         }
         ctx.emit(TrainingRecommended {
@@ -501,6 +504,7 @@ fn reminder_page(w: &WebinarScheduled, regs: &[Registration], budget: usize) -> 
             subject: format!("Tomorrow: {}", w.title),
             text: format!("{} starts {}.\n", w.title, stamp(w.starts_at)),
             html: None,
+            ..Default::default()
         };
         let bytes = serde_json::to_vec(&mail).map_or(usize::MAX, |v| v.len());
         if page.bytes.saturating_add(bytes) > budget {

@@ -60,6 +60,7 @@ impl Agent for Moody {
                         subject: "Reminder".into(),
                         text: "Hello".into(),
                         html: None,
+                        ..Default::default()
                     })?;
                 }
                 Ok(())

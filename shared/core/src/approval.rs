@@ -638,6 +638,7 @@ pub fn expired_mail(a: &Approval) -> crate::ports::Mail {
             a.chain.join(", ")
         ),
         html: None,
+        ..Default::default()
     }
 }
 
@@ -667,6 +668,7 @@ pub fn approval_mail(a: &Approval, token: &str, base_url: &str) -> crate::ports:
         subject: format!("Approval needed: {}", a.draft.summary),
         text,
         html: None,
+        ..Default::default()
     }
 }
 

@@ -395,13 +395,47 @@ impl Clock for ManualClock {
 }
 
 /// An email (approval requests, reminders, proposals).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mail {
     pub to: String,
     pub subject: String,
     pub text: String,
     #[serde(default)]
     pub html: Option<String>,
+    /// Extra header lines (`List-Unsubscribe`, `List-Unsubscribe-Post`, `In-Reply-To`), in order.
+    /// Names are ASCII tokens and values single lines: adapters refuse anything else.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<MailHeader>,
+    /// Files sent with the mail (a meeting's `.ics`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<MailAttachment>,
+}
+
+/// One extra header line of a [`Mail`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailHeader {
+    pub name: String,
+    pub value: String,
+}
+
+impl MailHeader {
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// A file attached to a [`Mail`]: UTF-8 text such as an iCalendar invitation (RFC 5545).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailAttachment {
+    /// File name shown to the reader (`invite.ics`).
+    pub file_name: String,
+    /// MIME type with parameters (`text/calendar; method=REQUEST; charset=UTF-8`).
+    pub content_type: String,
+    /// The file's text.
+    pub content: String,
 }
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

@@ -72,6 +72,7 @@ mod tests {
             subject: "Approve\r\nBcc: evil@x".into(),
             text: "line1\nline2".into(),
             html: None,
+            ..Default::default()
         };
         let eml = render_eml(
             "agents@x",

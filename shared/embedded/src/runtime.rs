@@ -1192,6 +1192,7 @@ impl Runtime {
                         subject: r.get(3)?,
                         text: r.get(4)?,
                         html: r.get(5)?,
+                        ..Default::default()
                     },
                     r.get(6)?,
                 ))
@@ -1682,6 +1683,7 @@ impl Runtime {
                         subject: r.get(2)?,
                         text: r.get(3)?,
                         html: r.get(4)?,
+                        ..Default::default()
                     },
                 ))
             })?;
