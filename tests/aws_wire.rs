@@ -736,3 +736,60 @@ async fn a_missing_table_or_queue_is_named() {
     let err = dlq.send("{}", "a reason").await.unwrap_err();
     assert!(err.contains(&format!("dead-letter queue {url}")), "{err}");
 }
+
+/// A mail with extra headers and an attachment goes to SES v2 as one raw MIME message, the same
+/// rendering the twin writes to its outbox: the `List-Unsubscribe` headers and the `.ics` reach
+/// the mailbox (moto keeps the raw text).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headers_and_attachments_go_to_ses_as_a_raw_message() {
+    use ascent_core::ports::{Mail, MailAttachment, MailHeader, Mailer};
+    let moto = Moto::start();
+    let config = moto.config().await;
+    let ses = aws_sdk_sesv2::Client::new(&config);
+    ses.create_email_identity()
+        .email_identity(MAIL_FROM)
+        .send()
+        .await
+        .unwrap();
+    let mail = Mail {
+        to: "ana@boreal-aero.example".into(),
+        subject: "Your demo on Tuesday".into(),
+        text: "See you then.".into(),
+        headers: vec![
+            MailHeader::new("List-Unsubscribe", "<https://x.example/unsubscribe/t1>"),
+            MailHeader::new("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        ],
+        attachments: vec![MailAttachment {
+            file_name: "invite.ics".into(),
+            content_type: "text/calendar; method=REQUEST; charset=UTF-8".into(),
+            content: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into(),
+        }],
+        ..Default::default()
+    };
+    let id = SesMailer::new(ses.clone())
+        .send(MAIL_FROM, &mail)
+        .await
+        .unwrap();
+    assert!(!id.is_empty());
+    let sent: Value = ureq::get(&format!("{}/moto-api/data.json", moto.url))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    let text = sent["ses"].to_string();
+    assert!(
+        text.contains("List-Unsubscribe: <https://x.example/unsubscribe/t1>")
+            && text.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+            && text.contains("filename=\\\"invite.ics\\\""),
+        "{text}"
+    );
+
+    // A header the mailer writes itself is refused before anything is sent.
+    let bad = Mail {
+        headers: vec![MailHeader::new("Bcc", "someone@else.example")],
+        ..mail
+    };
+    let err = SesMailer::new(ses).send(MAIL_FROM, &bad).await.unwrap_err();
+    assert!(err.0.contains("Bcc"), "{err}");
+}

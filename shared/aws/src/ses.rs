@@ -1,9 +1,11 @@
 //! Email through SES v2 (approval requests, reminders, proposals).
 
+use ascent_core::mime::{self, Envelope};
 use ascent_core::ports::{Mail, MailError, Mailer};
 use async_trait::async_trait;
 use aws_sdk_sesv2::Client;
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use aws_sdk_sesv2::primitives::Blob;
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, RawMessage};
 
 #[derive(Clone, Debug)]
 pub struct SesMailer {
@@ -27,23 +29,52 @@ fn content(text: &str) -> Result<Content, MailError> {
 #[async_trait]
 impl Mailer for SesMailer {
     async fn send(&self, from: &str, mail: &Mail) -> Result<String, MailError> {
-        let mut body = Body::builder().text(content(&mail.text)?);
-        if let Some(html) = &mail.html {
-            body = body.html(content(html)?);
-        }
-        let message = Message::builder()
-            .subject(content(&mail.subject)?)
-            .body(body.build())
-            .build();
+        let content = if mail.headers.is_empty() && mail.attachments.is_empty() {
+            EmailContent::builder().simple(simple(mail)?).build()
+        } else {
+            EmailContent::builder().raw(raw(from, mail)?).build()
+        };
         let out = self
             .client
             .send_email()
             .from_email_address(from)
             .destination(Destination::builder().to_addresses(&mail.to).build())
-            .content(EmailContent::builder().simple(message).build())
+            .content(content)
             .send()
             .await
             .map_err(|e| MailError(aws_sdk_sesv2::error::DisplayErrorContext(e).to_string()))?;
         Ok(out.message_id().unwrap_or_default().to_string())
     }
+}
+
+/// A mail with extra headers or attachments, as one MIME message (SES assigns the Message-ID).
+fn raw(from: &str, mail: &Mail) -> Result<RawMessage, MailError> {
+    let now = chrono::Utc::now();
+    let boundary = format!("ascent-{:x}", now.timestamp_nanos_opt().unwrap_or_default());
+    let text = mime::render(
+        &Envelope {
+            from,
+            message_id: None,
+            date: now,
+            boundary: &boundary,
+        },
+        mail,
+    )
+    .map_err(|e| MailError(e.to_string()))?;
+    RawMessage::builder()
+        .data(Blob::new(text.into_bytes()))
+        .build()
+        .map_err(|e| MailError(e.to_string()))
+}
+
+/// A plain mail as SES's simple content.
+fn simple(mail: &Mail) -> Result<Message, MailError> {
+    let mut body = Body::builder().text(content(&mail.text)?);
+    if let Some(html) = &mail.html {
+        body = body.html(content(html)?);
+    }
+    Ok(Message::builder()
+        .subject(content(&mail.subject)?)
+        .body(body.build())
+        .build())
 }

@@ -282,6 +282,8 @@ impl<'a> Ctx<'a> {
             self.effects.denials.push(denied.clone());
             return Err(denied.into());
         }
+        // A header SES would refuse fails the handler here, in both homes.
+        crate::mime::check_headers(&mail).map_err(|e| AgentError::Invalid(e.to_string()))?;
         self.effects.mails.push(mail);
         Ok(())
     }

@@ -20,6 +20,7 @@ pub mod event;
 pub mod json;
 pub mod learning;
 pub mod limits;
+pub mod mime;
 pub mod money;
 pub mod policy;
 pub mod ports;

@@ -1,51 +1,53 @@
 //! The local mail outbox: every message becomes one RFC 5322 `.eml` file, openable in any
 //! mail client, named so they sort by time.
 
-use ascent_core::ports::Mail;
+use ascent_core::mime::{self, Envelope, MimeError};
+use ascent_core::ports::{Mail, MailAttachment, MailHeader};
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 
-/// Renders a message as RFC 5322 text (plain, or multipart/alternative with HTML).
-pub fn render_eml(from: &str, mail: &Mail, id: i64, at: DateTime<Utc>) -> String {
-    let mut out = String::new();
-    let header = |out: &mut String, k: &str, v: &str| {
-        // Header injection guard: headers never carry line breaks.
-        let clean: String = v.chars().filter(|c| *c != '\r' && *c != '\n').collect();
-        out.push_str(&format!("{k}: {clean}\r\n"));
-    };
-    header(&mut out, "From", &format!("Ascent agents <{from}>"));
-    header(&mut out, "To", &mail.to);
-    header(&mut out, "Subject", &mail.subject);
-    header(&mut out, "Date", &at.to_rfc2822());
-    header(
-        &mut out,
-        "Message-ID",
-        &format!("<{id}.{}@ascent.local>", at.timestamp()),
-    );
-    header(&mut out, "MIME-Version", "1.0");
-    let text = mail.text.replace("\r\n", "\n").replace('\n', "\r\n");
-    match &mail.html {
-        None => {
-            header(&mut out, "Content-Type", "text/plain; charset=utf-8");
-            header(&mut out, "Content-Transfer-Encoding", "8bit");
-            out.push_str("\r\n");
-            out.push_str(&text);
-        }
-        Some(html) => {
-            let boundary = format!("ascent-{id}");
-            header(
-                &mut out,
-                "Content-Type",
-                &format!("multipart/alternative; boundary=\"{boundary}\""),
-            );
-            out.push_str("\r\n");
-            out.push_str(&format!(
-                "--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n\
-                 --{boundary}\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n--{boundary}--\r\n"
-            ));
-        }
+/// Renders a message as RFC 5322 text through the one MIME rendering ([`ascent_core::mime`]).
+pub fn render_eml(
+    from: &str,
+    mail: &Mail,
+    id: i64,
+    at: DateTime<Utc>,
+) -> Result<String, MimeError> {
+    let message_id = format!("{id}.{}@ascent.local", at.timestamp());
+    let boundary = format!("ascent-{id}");
+    mime::render(
+        &Envelope {
+            from: &format!("Ascent agents <{from}>"),
+            message_id: Some(&message_id),
+            date: at,
+            boundary: &boundary,
+        },
+        mail,
+    )
+}
+
+/// A mail's extra headers and attachments as stored beside it (`None` when it has none).
+pub fn extra_to_json(mail: &Mail) -> Option<String> {
+    if mail.headers.is_empty() && mail.attachments.is_empty() {
+        return None;
     }
-    out
+    Some(serde_json::json!({"headers": mail.headers, "attachments": mail.attachments}).to_string())
+}
+
+/// A stored mail with its extra headers and attachments put back.
+pub fn with_extra(mut mail: Mail, extra: Option<String>) -> Mail {
+    #[derive(serde::Deserialize)]
+    struct Extra {
+        #[serde(default)]
+        headers: Vec<MailHeader>,
+        #[serde(default)]
+        attachments: Vec<MailAttachment>,
+    }
+    if let Some(Ok(extra)) = extra.map(|e| serde_json::from_str::<Extra>(&e)) {
+        mail.headers = extra.headers;
+        mail.attachments = extra.attachments;
+    }
+    mail
 }
 
 /// File name of a message: sortable and unique.
@@ -79,7 +81,8 @@ mod tests {
             &mail,
             7,
             "2026-01-02T03:04:05Z".parse().unwrap(),
-        );
+        )
+        .unwrap();
         assert!(eml.contains("Subject: ApproveBcc: evil@x\r\n"));
         assert!(!eml.contains("\r\nBcc:"));
         assert!(eml.ends_with("line1\r\nline2"));
@@ -87,5 +90,37 @@ mod tests {
             file_name(7, "2026-01-02T03:04:05Z".parse().unwrap()),
             "20260102T030405-00000007.eml"
         );
+    }
+
+    #[test]
+    fn headers_and_attachments_survive_the_outbox_table() {
+        let mail = Mail {
+            to: "lead@y.example".into(),
+            subject: "Demo".into(),
+            text: "See you".into(),
+            headers: vec![MailHeader::new("List-Unsubscribe", "<https://u/x>")],
+            attachments: vec![MailAttachment {
+                file_name: "invite.ics".into(),
+                content_type: "text/calendar".into(),
+                content: "BEGIN:VCALENDAR".into(),
+            }],
+            ..Default::default()
+        };
+        let bare = Mail {
+            headers: vec![],
+            attachments: vec![],
+            ..mail.clone()
+        };
+        assert_eq!(extra_to_json(&bare), None);
+        assert_eq!(with_extra(bare.clone(), extra_to_json(&mail)), mail);
+        let eml = render_eml(
+            "agents@x",
+            &mail,
+            8,
+            "2026-01-02T03:04:05Z".parse().unwrap(),
+        )
+        .unwrap();
+        assert!(eml.contains("List-Unsubscribe: <https://u/x>\r\n"));
+        assert!(eml.contains("filename=\"invite.ics\""));
     }
 }

@@ -1160,8 +1160,8 @@ impl Runtime {
     fn queue_mail(&self, tx: &Tx<'_>, mail: &Mail, now: DateTime<Utc>) -> rusqlite::Result<()> {
         tx.conn()
             .prepare_cached(
-                "INSERT INTO mail_outbox (sender, recipient, subject, text, html, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO mail_outbox (sender, recipient, subject, text, html, created_at, extra) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
             .execute(params![
                 self.config.mail_from,
@@ -1170,6 +1170,7 @@ impl Runtime {
                 mail.text,
                 mail.html,
                 now.to_rfc3339(),
+                outbox::extra_to_json(mail),
             ])?;
         Ok(())
     }
@@ -1181,19 +1182,22 @@ impl Runtime {
         };
         let pending: rusqlite::Result<Vec<(i64, String, Mail, String)>> = self.store.read(|c| {
             let mut st = c.prepare_cached(
-                "SELECT id, sender, recipient, subject, text, html, created_at FROM mail_outbox WHERE file IS NULL ORDER BY id",
+                "SELECT id, sender, recipient, subject, text, html, created_at, extra FROM mail_outbox WHERE file IS NULL ORDER BY id",
             )?;
             let rows = st.query_map([], |r| {
                 Ok((
                     r.get(0)?,
                     r.get(1)?,
-                    Mail {
-                        to: r.get(2)?,
-                        subject: r.get(3)?,
-                        text: r.get(4)?,
-                        html: r.get(5)?,
-                        ..Default::default()
-                    },
+                    outbox::with_extra(
+                        Mail {
+                            to: r.get(2)?,
+                            subject: r.get(3)?,
+                            text: r.get(4)?,
+                            html: r.get(5)?,
+                            ..Default::default()
+                        },
+                        r.get(7)?,
+                    ),
                     r.get(6)?,
                 ))
             })?;
@@ -1203,7 +1207,14 @@ impl Runtime {
         for (id, sender, mail, created) in pending {
             let at: DateTime<Utc> = created.parse().unwrap_or_else(|_| self.now());
             let name = outbox::file_name(id, at);
-            match outbox::write(dir, &name, &outbox::render_eml(&sender, &mail, id, at)) {
+            let eml = match outbox::render_eml(&sender, &mail, id, at) {
+                Ok(eml) => eml,
+                Err(e) => {
+                    tracing::error!(mail = id, "mail cannot be rendered, not written: {e}");
+                    continue;
+                }
+            };
+            match outbox::write(dir, &name, &eml) {
                 Ok(path) => {
                     let _ = self.store.read(|c| {
                         c.execute(
@@ -1673,18 +1684,21 @@ impl Runtime {
     pub fn mails_after(&self, after: i64) -> Result<Vec<(i64, Mail)>, TwinError> {
         Ok(self.store.read(|c| {
             let mut st = c.prepare_cached(
-                "SELECT id, recipient, subject, text, html FROM mail_outbox WHERE id > ?1 ORDER BY id",
+                "SELECT id, recipient, subject, text, html, extra FROM mail_outbox WHERE id > ?1 ORDER BY id",
             )?;
             let rows = st.query_map([after], |r| {
                 Ok((
                     r.get(0)?,
-                    Mail {
-                        to: r.get(1)?,
-                        subject: r.get(2)?,
-                        text: r.get(3)?,
-                        html: r.get(4)?,
-                        ..Default::default()
-                    },
+                    outbox::with_extra(
+                        Mail {
+                            to: r.get(1)?,
+                            subject: r.get(2)?,
+                            text: r.get(3)?,
+                            html: r.get(4)?,
+                            ..Default::default()
+                        },
+                        r.get(5)?,
+                    ),
                 ))
             })?;
             rows.collect()

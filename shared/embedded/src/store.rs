@@ -72,7 +72,7 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS mail_outbox (
     id INTEGER PRIMARY KEY, sender TEXT NOT NULL, recipient TEXT NOT NULL,
     subject TEXT NOT NULL, text TEXT NOT NULL, html TEXT, created_at TEXT NOT NULL,
-    file TEXT
+    file TEXT, extra TEXT
 );
 
 -- Idempotency records: which agent handled which event (kept `IDEMPOTENCY_DAYS`). A compact
@@ -452,6 +452,10 @@ impl Store {
         // Dead letters keep their body (it is listed), and point at the archive for redrive.
         if !has_column("dead_letters", "event_seq")? {
             point_at_archive("dead_letters", "", "")?;
+        }
+        // Mail's extra headers and attachments (JSON), NULL when it has none.
+        if !has_column("mail_outbox", "extra")? {
+            conn.execute_batch("ALTER TABLE mail_outbox ADD COLUMN extra TEXT;")?;
         }
         Ok(())
     }
