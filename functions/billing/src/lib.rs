@@ -41,8 +41,7 @@ use serde_json::json;
 use tax::TaxTable;
 
 pub const NAME: &str = "billing";
-/// `gsi1` partition of unpaid invoices, sorted by `<due date>#<invoice id>`.
-pub const OPEN_INVOICES: &str = "invoices#open";
+pub use ascent_core::records::OPEN_INVOICES;
 
 pub fn declaration() -> AgentDecl {
     AgentDecl {

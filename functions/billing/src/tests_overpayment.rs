@@ -125,3 +125,37 @@ fn a_credit_refund_pays_the_credit_out_and_leaves_the_invoice_alone() {
         "invalid input: refund re_2 of 300.01 USD exceeds account A1's credit (300.00 USD)"
     );
 }
+
+/// The Finance Controller reads Billing's open invoices as the core's `OpenInvoice`: every
+/// invoice Billing stores reads back with the same owner and outstanding amount.
+#[test]
+fn an_invoice_reads_as_the_shared_open_invoice_view_with_its_outstanding_amount() {
+    use ascent_core::records::OpenInvoice;
+    // Given an invoice of 1,000.00 EUR, 300.00 paid and 150.25 credited
+    let inv = crate::Invoice {
+        invoice_id: "inv-V1".into(),
+        account_id: "A9".into(),
+        deal_id: None,
+        lines: vec![],
+        subtotal: Money::new(100_000, "EUR"),
+        tax_rate_bp: 0,
+        tax: Money::new(0, "EUR"),
+        total: Money::new(100_000, "EUR"),
+        paid: Money::new(30_000, "EUR"),
+        status: crate::InvoiceStatus::PartiallyPaid,
+        issued_on: "2026-03-01".parse().unwrap(),
+        due_on: "2026-03-31".parse().unwrap(),
+        payment_terms_days: 30,
+        billing_email: None,
+        credited_minor: 15_025,
+        dunning_step: 0,
+        reminders_sent: vec![],
+        version: 3,
+    };
+    // When it is read as the shared view
+    let view: OpenInvoice = serde_json::from_value(serde_json::to_value(&inv).unwrap()).unwrap();
+    // Then 1,000.00 − 300.00 − 150.25 = 549.75 EUR is outstanding on both sides
+    assert_eq!(view.account_id, "A9");
+    assert_eq!(view.outstanding(), Money::new(54_975, "EUR"));
+    assert_eq!(view.outstanding(), inv.outstanding());
+}

@@ -27,6 +27,7 @@ pub mod journal;
 mod postings;
 pub mod receivables;
 mod recognition;
+pub mod reconciliation;
 pub mod report;
 pub mod revenue;
 mod settings;
@@ -111,6 +112,10 @@ pub fn declaration() -> AgentDecl {
                 name: "daily-close",
                 pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["daily"]}}}),
             },
+            Subscription {
+                name: "receivables-reconciliation",
+                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["hourly"]}}}),
+            },
         ],
         // Approvals: a decision is checked only once its record confirms it.
         reads: vec![Domain::Financial, Domain::Approvals],
@@ -122,6 +127,8 @@ pub fn declaration() -> AgentDecl {
             owns(Domain::Financial, "close-report#"),
             owns(Domain::Financial, "revenue#"),
             owns(Domain::Financial, "delivered#"),
+            owns(Domain::Financial, "ar#"),
+            owns(Domain::Financial, "reconciliation#"),
         ],
         emits: vec!["ThresholdCrossed", "ExceptionRaised", "MonthClosed"],
         requests_approvals: false,
@@ -145,6 +152,8 @@ pub struct FinanceConfig {
     pub close_day: u32,
     /// Who receives the close report.
     pub report_to: String,
+    /// When (company time) the daily receivables reconciliation runs.
+    pub receivables_check_at: chrono::NaiveTime,
     /// `[company]`: its time zone makes business dates (journal dates and periods are days
     /// in that zone, not in UTC).
     pub company: Company,
@@ -212,6 +221,7 @@ impl Agent for FinanceController {
             Payload::ExpenseDecided(x) => self.on_expense(ctx, x).await,
             Payload::ReimbursementBatchCreated(b) => self.on_reimbursement(ctx, b).await,
             Payload::ApprovalDecided(d) => self.on_approval(ctx, d).await,
+            Payload::ScheduleTick(t) if t.schedule == "hourly" => self.on_hourly(ctx, t).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
             Payload::OnboardingCompleted(o) => self.on_delivered(ctx, o).await,
             other => Err(AgentError::unhandled(NAME, other)),
@@ -223,5 +233,7 @@ impl Agent for FinanceController {
 mod tests;
 #[cfg(test)]
 mod tests_ledger;
+#[cfg(test)]
+mod tests_reconciliation;
 #[cfg(test)]
 mod tests_revenue;

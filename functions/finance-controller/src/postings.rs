@@ -101,6 +101,20 @@ impl FinanceController {
         }
         let late_date =
             late_posting_date(month, self.config.company.business_date(ctx.cause().time));
+        // The customers' running A/R balances move with the posting (reconciliation).
+        let mut receivables: std::collections::BTreeMap<(String, String), i64> = Default::default();
+        for e in &entries {
+            for l in e
+                .lines
+                .iter()
+                .filter(|l| l.account == self.config.chart.receivables)
+            {
+                *receivables
+                    .entry((l.name.clone(), e.currency.clone()))
+                    .or_default() += l.debit_minor - l.credit_minor;
+            }
+        }
+        self.move_receivables(ctx, receivables).await?;
         for mut e in entries {
             if !e.is_balanced() {
                 return Err(AgentError::Invalid(format!(

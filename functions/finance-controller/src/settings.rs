@@ -8,7 +8,8 @@ use crate::journal::ChartOfAccounts;
 use crate::{FinanceConfig, FinanceController};
 use ascent_core::config::platform::{Approvals, Company, Currency};
 use ascent_core::config::{
-    ConfigError, ConfigFile, Invalid, Validate, check_email, check_in_range, check_non_negative,
+    ConfigError, ConfigFile, Invalid, Validate, check_email, check_hhmm, check_in_range,
+    check_non_negative, parse_hhmm,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -20,6 +21,9 @@ struct FinanceSection {
     budget_warning_pct: i64,
     close_day: u32,
     close_report_to: String,
+    /// The hour (`HH:MM`, company time) of the daily receivables reconciliation, run on the
+    /// hourly schedule's tick of that hour.
+    receivables_check_at: String,
     monthly_budgets_minor: BTreeMap<String, i64>,
     accounts: ChartOfAccounts,
 }
@@ -30,6 +34,7 @@ impl Validate for FinanceSection {
         // 29–31 would skip the close in short months.
         check_in_range("close_day", self.close_day, 1, 28)?;
         check_email("close_report_to", &self.close_report_to)?;
+        check_hhmm("receivables_check_at", &self.receivables_check_at)?;
         for (department, budget) in &self.monthly_budgets_minor {
             check_non_negative(&format!("monthly_budgets_minor.{department}"), *budget)?;
         }
@@ -96,6 +101,8 @@ impl FinanceConfig {
             warn_at_pct: s.budget_warning_pct,
             close_day: s.close_day,
             report_to: s.close_report_to,
+            receivables_check_at: parse_hhmm("receivables_check_at", &s.receivables_check_at)
+                .expect("checked by validate"),
             company,
         })
     }

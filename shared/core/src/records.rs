@@ -108,6 +108,38 @@ impl ArAgeing {
     }
 }
 
+/// `gsi1` partition of Billing's unpaid invoices, sorted by `<due date>#<invoice id>`.
+pub const OPEN_INVOICES: &str = "invoices#open";
+
+/// What another agent reads of one of Billing's unpaid invoices: whose it is and what is
+/// still owed on it.
+///
+/// - Owner: Billing, the only writer (financial domain, prefix `invoice#`; its invoice record
+///   carries more, and a test in Billing holds the two to the same outstanding amount).
+/// - Key: `invoice#<id>` / `invoice`, listed while unpaid under `gsi1` [`OPEN_INVOICES`].
+/// - Readers: the Finance Controller's daily receivables reconciliation (the subledger side).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OpenInvoice {
+    pub invoice_id: String,
+    pub account_id: String,
+    pub total: Money,
+    /// Payments applied to it, in its currency.
+    pub paid: Money,
+    /// Credit notes against it, in minor units of its currency.
+    #[serde(default)]
+    pub credited_minor: i64,
+}
+
+impl OpenInvoice {
+    /// Still owed: total less payments and credit notes.
+    pub fn outstanding(&self) -> Money {
+        Money::new(
+            self.total.amount_minor - self.paid.amount_minor - self.credited_minor,
+            &self.total.currency,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -78,6 +78,19 @@ impl TestTwin {
         .collect()
     }
 
+    /// The items of one `gsi1` partition, in index sort-key order.
+    pub fn query_index(&self, domain: Domain, pk: &str) -> Vec<serde_json::Value> {
+        futures::executor::block_on(
+            self.runtime
+                .store()
+                .query(domain, &ascent_core::ports::Query::gsi1(pk)),
+        )
+        .expect("query")
+        .into_iter()
+        .map(|i| i.data)
+        .collect()
+    }
+
     /// Writes an item straight into the data lake (a record another component keeps, such as
     /// an approval record of the workflow on AWS).
     pub fn put(&self, domain: Domain, item: ascent_core::ports::Item) {
