@@ -7,16 +7,18 @@
 //! closes each month. Issue 22's rules take part: a German business customer is invoiced in
 //! euros under the reverse charge, a Japanese one in whole yen, each closing in its own
 //! currency; a discount above the Sales Director's authority goes to the CRO first; a goodwill
-//! refund comes with a credit note that reverses tax and never reopens the invoice. The
+//! refund comes with a credit note that reverses tax and never reopens the invoice; an annual
+//! subscription signed on its proposal is deferred and released by the day month by month;
+//! and every day the ledger's receivables reconcile with Billing's open invoices. The
 //! close reports' numbers are checked against figures computed by hand (in the comments), and
 //! the audit chain verifies at the end.
 
 use ascent_core::agent::Domain;
 use ascent_core::approval::Decision;
 use ascent_core::catalog::{
-    CustomerSignedUp, DealClosedWon, DealLine, DealStage, DealStageChanged, DemoRequested,
-    ExpenseSubmitted, InteractionKind, InteractionRecorded, LeadCreated, Payload, PaymentReceived,
-    Qualification, TaxTreatment,
+    ContractTerms, CustomerSignedUp, DealClosedWon, DealLine, DealStage, DealStageChanged,
+    DemoRequested, ExpenseSubmitted, InteractionKind, InteractionRecorded, LeadCreated, Payload,
+    PaymentReceived, ProposalAccepted, Qualification, Recognition, TaxTreatment,
 };
 use ascent_core::event::Event;
 use ascent_core::money::Money;
@@ -45,6 +47,19 @@ fn until(t: &TestTwin, date: &str) {
         t.runtime.tick_approvals().unwrap();
         t.runtime.schedule_tick("daily", next).unwrap();
         t.drain();
+        // The day's receivables reconciliation: the hourly tick of 07:00 Pacific (15:00Z in
+        // winter, 14:00Z from 8 March), on the days the walk passes through.
+        let day = next.date_naive();
+        if day < target {
+            let dst: NaiveDate = "2026-03-08".parse().unwrap();
+            let check = day
+                .and_hms_opt(if day < dst { 15 } else { 14 }, 0, 0)
+                .unwrap()
+                .and_utc();
+            t.clock.set(check);
+            t.runtime.schedule_tick("hourly", check).unwrap();
+            t.drain();
+        }
     }
     t.clock.set(target.and_hms_opt(9, 0, 0).unwrap().and_utc());
 }
@@ -330,6 +345,33 @@ fn a_quarter_of_a_small_company_closes_to_the_hand_computed_numbers() {
     );
     until(&t, "2026-01-09");
     t.emit("ascent.platform", signup("A2", "US-TX", 15));
+    // D2 is an annual subscription: the customer signs the proposal on standard terms (12
+    // months), the contract is issued, and the deal is won on that proposal, so Billing
+    // invoices its lines with their service period and the ledger defers the revenue.
+    let d2_proposal = payloads(&t, "ProposalSent")
+        .into_iter()
+        .find_map(|p| match p {
+            Payload::ProposalSent(p) if p.deal_id == "D2" => Some(p.proposal_id),
+            _ => None,
+        })
+        .unwrap();
+    t.emit(
+        "ascent.crm",
+        ProposalAccepted {
+            proposal_id: d2_proposal.clone(),
+            deal_id: "D2".into(),
+            accepted_by: "buyer@a2.example".into(),
+            terms: ContractTerms {
+                payment_terms_days: 15,
+                term_months: 12,
+                auto_renew: true,
+                liability_cap_multiple: 1.0,
+                governing_law: "US-DE".into(),
+                custom_clauses: vec![],
+            },
+        },
+    );
+    assert_eq!(t.emitted("ContractIssued").len(), 1);
     t.emit(
         "ascent.crm",
         DealClosedWon {
@@ -337,11 +379,24 @@ fn a_quarter_of_a_small_company_closes_to_the_hand_computed_numbers() {
             account_id: "A2".into(),
             owner: AVA.into(),
             amount: Money::usd(1_080_000),
-            proposal_id: None,
+            proposal_id: Some(d2_proposal),
             reason: None,
             lead_id: None,
         },
     );
+    // Invoiced as 10 seats of 1,080.00 earned ratably from 9 January 2026 to 8 January 2027.
+    let d2 = payloads(&t, "InvoiceIssued")
+        .into_iter()
+        .find_map(|p| match p {
+            Payload::InvoiceIssued(i) if i.invoice_id == "inv-D2" => Some(i),
+            _ => None,
+        })
+        .unwrap();
+    let earned = d2.lines[0].revenue.as_ref().unwrap();
+    assert_eq!(d2.lines[0].sku, "XR-STUDIO-SEAT");
+    assert_eq!(earned.recognition, Recognition::Ratable);
+    assert_eq!(earned.service_start, Some("2026-01-09".parse().unwrap()));
+    assert_eq!(earned.service_end, Some("2027-01-08".parse().unwrap()));
     let invoices: Vec<(String, i64, NaiveDate)> = payloads(&t, "InvoiceIssued")
         .into_iter()
         .map(|p| match p {
@@ -456,6 +511,14 @@ fn a_quarter_of_a_small_company_closes_to_the_hand_computed_numbers() {
     let jan = report(&t, "2026-01");
     assert_eq!(usd(&jan["revenue_invoiced"]), 5_320_000); // 42,400.00 + 10,800.00
     assert_eq!(usd(&jan["tax_invoiced"]), 374_900); // 3,074.00 + 675.00
+    // Billed is not earned: inv-D2's 10,800.00 waits in deferred revenue and is released by
+    // the day over its 365 days of service, 23 of them in January (9–31):
+    // 1,080,000 × 23 / 365 = 68,054.79… → 680.55. Earned: inv-D1's 42,400.00 (one
+    // undivided deal line, earned when invoiced) + 680.55 = 43,080.55.
+    assert_eq!(usd(&jan["revenue_recognised"]), 4_308_055);
+    assert_eq!(usd(&jan["deferred"]["billed"]), 1_080_000);
+    assert_eq!(usd(&jan["deferred"]["released"]), 68_055);
+    assert_eq!(usd(&jan["deferred"]["closing"]), 1_011_945);
     // The euro and yen invoices close in their own currencies, never summed with dollars:
     // EUR 10,000.00 invoiced without VAT, ¥1,000,000, both collected.
     assert_eq!(in_currency(&jan["revenue_invoiced"], "EUR"), 1_000_000);
@@ -515,6 +578,12 @@ fn a_quarter_of_a_small_company_closes_to_the_hand_computed_numbers() {
     assert_eq!(usd(&feb["collected"]), 500_000);
     assert_eq!(usd(&feb["receivables"]), 647_500); // 11,475.00 − 5,000.00
     assert_eq!(feb["expenses_total"]["amount_minor"], 80_000);
+    // February earns what is left spread over the service left: 1,011,945 × 28 / 342 (1
+    // February 2026 to 8 January 2027) = 82,849.29… → 828.49, from deferred revenue only.
+    assert_eq!(usd(&feb["revenue_recognised"]), 82_849);
+    assert_eq!(usd(&feb["deferred"]["opening"]), 1_011_945);
+    assert_eq!(usd(&feb["deferred"]["released"]), 82_849);
+    assert_eq!(usd(&feb["deferred"]["closing"]), 929_096);
 
     // Dunning of inv-D2 (due 24 January): reminders 3, 10 and 20 days overdue, then collections
     // at 30 days; the part payment does not stop it, inv-D1 (paid early) is never dunned.
@@ -550,6 +619,27 @@ fn a_quarter_of_a_small_company_closes_to_the_hand_computed_numbers() {
         )
     );
     assert_eq!(mar["expenses_total"]["amount_minor"], 0);
+    // March: 929,096 × 31 / 314 = 91,726.03… → 917.26 released; the goodwill credit note
+    // takes 93.24 off inv-D1's revenue (earned in January).
+    assert_eq!(usd(&mar["deferred"]["released"]), 91_726);
+    assert_eq!(usd(&mar["deferred"]["closing"]), 837_370);
+
+    // The ledger reconciled with Billing every day the walk passed 07:00 Pacific: each run
+    // compared every customer with a receivable or an open invoice and found no difference.
+    let runs = t.query(Domain::Financial, "reconciliation#receivables");
+    assert!(runs.len() >= 75, "{} reconciliation runs", runs.len());
+    assert!(
+        runs.iter().all(|r| r["difference_count"] == 0),
+        "{:?}",
+        runs.iter()
+            .filter(|r| r["difference_count"] != 0)
+            .collect::<Vec<_>>()
+    );
+    // On 21 January, after inv-D1, inv-D3 and inv-D4 were paid, only A2's inv-D2 was owed:
+    // 11,475.00 on both sides.
+    let jan_21 = runs.iter().find(|r| r["as_of"] == "2026-01-21").unwrap();
+    assert_eq!(jan_21["ledger_totals"]["USD"], 1_147_500);
+    assert_eq!(jan_21["billing_totals"]["USD"], 1_147_500);
 
     // Over the quarter: invoiced 53,200.00, collected the same with tax (45,474.00 + 5,000.00 +
     // 6,475.00 = 56,949.00) less the 100.00 refunded = 56,849.00, expenses 1,258.50 reimbursed
