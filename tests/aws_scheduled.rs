@@ -233,8 +233,10 @@ fn business(source: &str, at: DateTime<Utc>, payload: impl Into<Payload>) -> Eve
     Event::new(source, Actor::system(source), at, payload)
 }
 
+/// The daily run of a business day: 16:00Z is that day in Los Angeles (the company's zone),
+/// whose dates the agents keep.
 fn day(at: &str) -> DateTime<Utc> {
-    format!("{at}T06:00:00Z").parse().unwrap()
+    format!("{at}T16:00:00Z").parse().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -586,7 +586,9 @@ fn a_quarter_of_a_small_company_closes_to_the_hand_computed_numbers() {
     assert_eq!(usd(&feb["deferred"]["closing"]), 929_096);
 
     // Dunning of inv-D2 (due 24 January): reminders 3, 10 and 20 days overdue, then collections
-    // at 30 days; the part payment does not stop it, inv-D1 (paid early) is never dunned.
+    // at 30 days; the part payment does not stop it, inv-D1 (paid early) is never dunned. Days
+    // are business days in Los Angeles: the run at 06:00Z on 28 January is the evening of the
+    // 27th there, 3 days after the due date.
     let dunning: Vec<(String, u32, DateTime<Utc>)> = t
         .emitted("DunningStepTaken")
         .iter()
@@ -598,10 +600,10 @@ fn a_quarter_of_a_small_company_closes_to_the_hand_computed_numbers() {
     assert_eq!(
         dunning,
         vec![
-            ("inv-D2".into(), 1, at("2026-01-27T06:00:00Z")),
-            ("inv-D2".into(), 2, at("2026-02-03T06:00:00Z")),
-            ("inv-D2".into(), 3, at("2026-02-13T06:00:00Z")),
-            ("inv-D2".into(), 4, at("2026-02-23T06:00:00Z")),
+            ("inv-D2".into(), 1, at("2026-01-28T06:00:00Z")),
+            ("inv-D2".into(), 2, at("2026-02-04T06:00:00Z")),
+            ("inv-D2".into(), 3, at("2026-02-14T06:00:00Z")),
+            ("inv-D2".into(), 4, at("2026-02-24T06:00:00Z")),
         ]
     );
 

@@ -11,6 +11,7 @@ pub mod approvals;
 pub mod credits;
 pub mod dunning;
 pub mod overpayment;
+pub mod refunds;
 pub mod revenue;
 mod settings;
 pub mod stripe;
@@ -67,13 +68,13 @@ pub fn declaration() -> AgentDecl {
             },
             Subscription {
                 name: "credits-and-refunds",
-                pattern: json!({"detail-type": ["CreditNoteRequested", "PaymentRefunded"]}),
+                pattern: json!({"detail-type": ["CreditNoteRequested", "RefundRequested", "PaymentRefunded"]}),
             },
             Subscription {
                 name: "credit-decided",
                 pattern: json!({
                     "detail-type": ["ApprovalDecided"],
-                    "detail": {"payload": {"requested_by_agent": [NAME], "kind": [approvals::CREDIT_NOTE]}}
+                    "detail": {"payload": {"requested_by_agent": [NAME], "kind": [approvals::CREDIT_NOTE, refunds::REFUND]}}
                 }),
             },
             Subscription {
@@ -95,6 +96,7 @@ pub fn declaration() -> AgentDecl {
             "ExceptionRaised",
             "CustomerCreditRecorded",
             "CustomerCreditApplied",
+            "RefundAuthorised",
         ],
         requests_approvals: true,
         sends_mail: true,
@@ -121,6 +123,11 @@ pub struct BillingConfig {
     /// units) waits for approval.
     #[serde(default)]
     pub credit_approval_above_minor: i64,
+    /// `[billing] refund_approval_above_minor`: a refund above this (base currency, minor
+    /// units) waits for the approval of `credit_approver_role`.
+    pub refund_approval_above_minor: i64,
+    /// `[billing] refunds_to`: who makes authorised refunds in the payment processor.
+    pub refunds_to: String,
     /// `[billing] credit_approver_role`: the role that approves it.
     #[serde(default)]
     pub credit_approver_role: String,
@@ -742,6 +749,7 @@ impl Billing {
             return Ok(()); // reported twice
         };
         take_back(ctx, &mut inv, &sk, "refund", &r.refund_id, &r.amount, r)?;
+        self.check_refund_authority(ctx, &inv, r).await?;
         // A refund is goodwill: it comes with a credit note for what it gives back, so it never
         // reopens the invoice nor starts dunning (only a reversed payment does that).
         let goodwill = credits::goodwill_credit_minor(&inv, r.amount.amount_minor);
@@ -954,7 +962,7 @@ impl Billing {
     /// one message commits at most `1 + DUNNING_PER_RUN` writes (AWS's 100 items per
     /// transaction, each write audited).
     async fn on_daily(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
-        let today = tick.at.date_naive();
+        let today = self.config.business_date(tick.at);
         // The day's AR ageing snapshot, from the open-invoice index (never a table scan).
         let open: Vec<Invoice> = ctx
             .query_as(Domain::Financial, &Query::gsi1(OPEN_INVOICES))
@@ -1052,8 +1060,12 @@ impl Agent for Billing {
             Payload::ApprovalDecided(a) => {
                 // Only what the approval record says (a forged or early event is refused).
                 approval::confirmed(ctx, a).await?;
+                if a.kind == refunds::REFUND {
+                    return self.on_refund_decision(ctx, a).await;
+                }
                 self.on_credit_decision(ctx, a).await
             }
+            Payload::RefundRequested(r) => self.on_refund_requested(ctx, r).await,
             Payload::PaymentRefunded(r) => self.on_refund(ctx, r).await,
             Payload::PaymentReversed(r) => self.on_reversal(ctx, r).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,

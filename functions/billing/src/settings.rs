@@ -23,6 +23,10 @@ struct BillingSection {
     credit_approval_above_minor: i64,
     /// The role whose approval it needs.
     credit_approver_role: String,
+    /// A refund above this (base currency, minor units) needs the same role's approval.
+    refund_approval_above_minor: i64,
+    /// Who makes authorised refunds in the payment processor (the payments team).
+    refunds_to: String,
 }
 
 impl BillingConfig {
@@ -48,6 +52,8 @@ impl BillingConfig {
             company: company.name,
             credit_approval_above_minor: s.credit_approval_above_minor,
             credit_approver_role: s.credit_approver_role,
+            refund_approval_above_minor: s.refund_approval_above_minor,
+            refunds_to: s.refunds_to,
         })
     }
 }
@@ -105,6 +111,13 @@ impl Validate for BillingSection {
             0,
             i64::MAX,
         )?;
+        check_in_range(
+            "refund_approval_above_minor",
+            self.refund_approval_above_minor,
+            0,
+            i64::MAX,
+        )?;
+        ascent_core::config::check_email("refunds_to", &self.refunds_to)?;
         if self.credit_approver_role.trim().is_empty() {
             return Err(Invalid::new(
                 "credit_approver_role",

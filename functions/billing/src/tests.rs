@@ -12,6 +12,9 @@ mod overpayment;
 #[path = "tests_approvals.rs"]
 mod approvals;
 
+#[path = "tests_refunds.rs"]
+mod refunds;
+
 fn t0() -> DateTime<Utc> {
     "2026-03-02T09:00:00Z".parse().unwrap()
 }
@@ -359,7 +362,7 @@ fn a_goodwill_refund_comes_with_a_credit_note_and_never_reopens_the_invoice() {
     );
     assert_eq!(c.tax, Some(Money::usd(0)));
     // and no dunning, even long after the due date (2026-04-01)
-    t.tick("daily", "2026-04-04T06:00:00Z".parse().unwrap());
+    t.tick("daily", "2026-04-04T16:00:00Z".parse().unwrap());
     t.tick("daily", "2026-05-04T06:00:00Z".parse().unwrap());
     assert!(payloads(&t, "DunningStepTaken").is_empty());
     assert!(payloads(&t, "ExceptionRaised").is_empty());
@@ -427,7 +430,7 @@ fn a_reversed_payment_reopens_the_invoice_and_dunning_follows() {
     );
     assert!(payloads(&t, "CreditNoteIssued").is_empty());
     // and 3 days after the due date (2026-04-01) a reminder for the 4,000.00 goes out
-    t.tick("daily", "2026-04-04T06:00:00Z".parse().unwrap());
+    t.tick("daily", "2026-04-04T16:00:00Z".parse().unwrap());
     let Payload::DunningStepTaken(d) = payloads(&t, "DunningStepTaken").pop().unwrap() else {
         panic!()
     };
@@ -441,7 +444,7 @@ fn an_invoice_first_dunned_30_days_overdue_never_claims_three_reminders() {
     t.emit("ascent.platform", signup("A1", "US-OR", 30));
     t.emit("ascent.crm", won("D1", "A1", 1_000_000, None));
     // When the first run comes 30 days overdue (05-01 − 04-01 = 30: the escalation day)
-    t.tick("daily", "2026-05-01T06:00:00Z".parse().unwrap());
+    t.tick("daily", "2026-05-01T16:00:00Z".parse().unwrap());
     // Then it goes to collections saying no reminder was sent, not "after 3 reminders"
     let Payload::ExceptionRaised(x) = payloads(&t, "ExceptionRaised").pop().unwrap() else {
         panic!()
@@ -615,7 +618,7 @@ fn the_stored_ar_ageing_is_the_shared_record() {
     t.emit("ascent.platform", signup("A1", "US-OR", 30));
     t.emit("ascent.crm", won("D1", "A1", 500_000, None));
     let day: NaiveDate = "2026-04-10".parse().unwrap();
-    t.tick("daily", "2026-04-10T06:00:00Z".parse().unwrap());
+    t.tick("daily", "2026-04-10T16:00:00Z".parse().unwrap());
     // When the snapshot is read as the shared record
     let stored = t
         .get(Domain::Financial, AR_AGEING_PK, &ar_ageing_sk(day))
@@ -703,5 +706,34 @@ fn a_yen_invoice_is_written_in_whole_yen_and_an_unaccepted_currency_is_refused()
             .contains("amount.currency: currency KWD is not accepted"),
         "{}",
         dead[0].reason
+    );
+}
+
+/// Business dates are days in the company's zone (issue 22): the daily run at 06:00 UTC is
+/// still the evening before in California, so it counts days overdue from that day.
+#[test]
+fn days_overdue_are_counted_in_the_company_time_zone() {
+    // Given an invoice due 2026-04-01 (issued 03-02, net 30); the company is in Los Angeles
+    let t = twin();
+    t.emit("ascent.platform", signup("A1", "US-OR", 30));
+    t.emit("ascent.crm", won("D1", "A1", 1_000_000, None));
+    // When the daily run fires at 2026-04-04T06:00Z = 3 April 23:00 PDT: 2 days overdue
+    t.tick("daily", "2026-04-04T06:00:00Z".parse().unwrap());
+    // Then no reminder yet (the first is 3 days overdue)
+    assert!(payloads(&t, "DunningStepTaken").is_empty());
+    // When it fires at 2026-04-05T06:00Z = 4 April PDT: 3 days overdue
+    t.tick("daily", "2026-04-05T06:00:00Z".parse().unwrap());
+    // Then the first reminder, 3 days overdue, and the ageing snapshot is as of 4 April
+    let Payload::DunningStepTaken(d) = payloads(&t, "DunningStepTaken").pop().unwrap() else {
+        panic!()
+    };
+    assert_eq!((d.step, d.days_overdue), (1, 3));
+    assert!(
+        t.get(
+            Domain::Financial,
+            AR_AGEING_PK,
+            &ar_ageing_sk("2026-04-04".parse().unwrap())
+        )
+        .is_some()
     );
 }

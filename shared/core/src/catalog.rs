@@ -187,6 +187,11 @@ catalog! {
     CreditNoteIssued: Business, "ascent.agent.billing", [1];
     /// A payment was refunded (payment processor).
     PaymentRefunded: Business, "ascent.payments", [1];
+    /// Someone (CRM, support, finance) asks for money back on a paid invoice.
+    RefundRequested: Business, "ascent.crm", [1];
+    /// Billing authorised a refund (within its limit, or approved): the payments team makes
+    /// it in the payment processor, whose `PaymentRefunded` then books it.
+    RefundAuthorised: Business, "ascent.agent.billing", [1];
     /// A received payment was taken back (chargeback, returned direct debit): the invoice is
     /// owed again.
     PaymentReversed: Business, "ascent.payments", [1];
@@ -891,6 +896,31 @@ pub struct CreditNoteRequested {
     pub amount: Money,
     pub reason: String,
     pub requested_by: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundRequested {
+    pub request_id: String,
+    pub invoice_id: String,
+    pub amount: Money,
+    pub reason: String,
+    /// Email of the person asking (never the one who approves it).
+    #[schemars(email)]
+    pub requested_by: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundAuthorised {
+    pub request_id: String,
+    pub invoice_id: String,
+    pub account_id: String,
+    pub amount: Money,
+    pub reason: String,
+    /// The approval that authorised it; `None` within Billing's own limit.
+    #[serde(default)]
+    pub approval_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -1822,6 +1852,16 @@ pub(crate) fn check_payload(p: &Payload) -> Result<(), (String, String)> {
             Ok(())
         }
         Payload::PaymentRefunded(r) => money("amount", &r.amount),
+        Payload::RefundRequested(r) => {
+            non_empty("request_id", &r.request_id)?;
+            money("amount", &r.amount)?;
+            email("requested_by", &r.requested_by)?;
+            if r.amount.amount_minor <= 0 {
+                return Err(("amount".into(), "a refund must be positive".into()));
+            }
+            Ok(())
+        }
+        Payload::RefundAuthorised(r) => money("amount", &r.amount),
         Payload::PaymentReversed(r) => {
             non_empty("reversal_id", &r.reversal_id)?;
             money("amount", &r.amount)?;

@@ -1,0 +1,356 @@
+//! Refunds under authority (SOX segregation of duties, COSO authorisation): money goes back to
+//! a customer only when someone asked for it (`RefundRequested`) and it is authorised — within
+//! `[billing] refund_approval_above_minor` (valued in the base currency on the request's
+//! business date) by Billing, above it by `credit_approver_role`'s approval. An authorised
+//! refund is announced (`RefundAuthorised`) and the payments team (`[billing] refunds_to`) is
+//! asked to make it in the payment processor; the processor's `PaymentRefunded` then books it
+//! (with its credit note, as every refund). The preventive control has a detective twin: a
+//! refund made in the processor above the amount with no authorisation for it is booked (it
+//! happened) and raised as a high-severity exception.
+
+use crate::{Billing, Invoice, NAME, approvals, invoice_pk};
+use ascent_core::agent::{AgentError, Domain};
+use ascent_core::approval::{self, ApprovalDraft};
+use ascent_core::catalog::{
+    ApprovalDecided, ApprovalOutcome, ExceptionRaised, PaymentRefunded, RefundAuthorised,
+    RefundRequested, Severity,
+};
+use ascent_core::context::Ctx;
+use ascent_core::money::Money;
+use ascent_core::ports::{Condition, Mail, Query, SortKey};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The approval kind of a refund.
+pub const REFUND: &str = "refund";
+
+/// Sort key, under `invoice#<id>`, of a refund request.
+pub fn request_sk(request_id: &str) -> String {
+    format!("refund-request#{request_id}")
+}
+
+/// Where a refund request stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundStatus {
+    /// Waits for the approver.
+    AwaitingApproval,
+    /// Authorised: the payments team makes it.
+    Authorised,
+    /// Rejected or not decided in time: nothing is refunded.
+    Refused,
+    /// The processor reported it made (`made_by` names its refund).
+    Made,
+}
+
+/// A refund request (`invoice#<id>` / [`request_sk`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RefundRequest {
+    pub request: RefundRequested,
+    pub status: RefundStatus,
+    pub approval_id: Option<String>,
+    /// The processor's refund that made it.
+    pub made_by: Option<String>,
+}
+
+/// The request a refund made in the processor fulfils: the oldest authorised one on the invoice
+/// for the same amount.
+pub fn fulfilled<'a>(
+    requests: &'a [RefundRequest],
+    refund: &PaymentRefunded,
+) -> Option<&'a RefundRequest> {
+    requests
+        .iter()
+        .find(|r| r.status == RefundStatus::Authorised && r.request.amount == refund.amount)
+}
+
+/// The approval request of a refund.
+pub fn draft(
+    r: &RefundRequested,
+    inv: &Invoice,
+    amount_base: &Money,
+    above: &Money,
+    role: &str,
+) -> ApprovalDraft {
+    let mut facts = BTreeMap::new();
+    facts.insert("Invoice".into(), inv.invoice_id.clone());
+    facts.insert("Account".into(), inv.account_id.clone());
+    facts.insert("Paid on the invoice".into(), inv.paid.to_string());
+    facts.insert("Refund".into(), r.amount.to_string());
+    facts.insert("Refund in base currency".into(), amount_base.to_string());
+    facts.insert("Reason".into(), r.reason.clone());
+    ApprovalDraft {
+        kind: REFUND.into(),
+        subject: approvals::subject(&inv.invoice_id, &r.request_id),
+        summary: format!(
+            "refund of {} on invoice {} ({})",
+            r.amount, inv.invoice_id, r.reason
+        ),
+        amount: Some(r.amount.clone()),
+        requester: r.requested_by.clone(),
+        approver_role: role.into(),
+        first_approver: None,
+        reason: format!("refund above {above}"),
+        facts,
+    }
+}
+
+impl Billing {
+    fn save_request(
+        &self,
+        ctx: &mut Ctx<'_>,
+        invoice_id: &str,
+        r: &RefundRequest,
+    ) -> Result<(), AgentError> {
+        ctx.put_record(
+            Domain::Financial,
+            &invoice_pk(invoice_id),
+            &request_sk(&r.request.request_id),
+            r,
+            None,
+            Condition::Always,
+        )
+    }
+
+    /// Someone asks for money back: refused beyond what was paid; authorised within the
+    /// amount, sent for approval above it.
+    pub(crate) async fn on_refund_requested(
+        &self,
+        ctx: &mut Ctx<'_>,
+        r: &RefundRequested,
+    ) -> Result<(), AgentError> {
+        let inv = self.load(ctx, &r.invoice_id).await?;
+        if r.amount.currency != inv.total.currency {
+            return Err(AgentError::Invalid(format!(
+                "amount.currency: refund {} is in {} but invoice {} is in {}",
+                r.request_id, r.amount.currency, inv.invoice_id, inv.total.currency
+            )));
+        }
+        if r.amount.amount_minor > inv.paid.amount_minor {
+            return Err(AgentError::Invalid(format!(
+                "amount: refund {} of {} exceeds what was paid on invoice {} ({})",
+                r.request_id, r.amount, inv.invoice_id, inv.paid
+            )));
+        }
+        let pk = invoice_pk(&inv.invoice_id);
+        if ctx
+            .get(Domain::Financial, &pk, &request_sk(&r.request_id))
+            .await?
+            .is_some()
+        {
+            return Ok(()); // asked twice
+        }
+        let on = self.config.business_date(ctx.cause().time);
+        let base = self
+            .config
+            .fx
+            .to_base_on(&r.amount, on)
+            .map_err(|e| AgentError::Invalid(format!("amount.currency: {e}")))?;
+        let mut request = RefundRequest {
+            request: r.clone(),
+            status: RefundStatus::AwaitingApproval,
+            approval_id: None,
+            made_by: None,
+        };
+        if approvals::needs_approval(base.amount_minor, self.config.refund_approval_above_minor) {
+            let above = Money::new(self.config.refund_approval_above_minor, &base.currency);
+            request.approval_id = Some(approval::approval_id(ctx.cause().detail.event_id, NAME, 0));
+            ctx.request_approval(draft(
+                r,
+                &inv,
+                &base,
+                &above,
+                &self.config.credit_approver_role,
+            ))?;
+            return self.save_request(ctx, &inv.invoice_id, &request);
+        }
+        self.authorise(ctx, &inv, request)
+    }
+
+    fn authorise(
+        &self,
+        ctx: &mut Ctx<'_>,
+        inv: &Invoice,
+        mut request: RefundRequest,
+    ) -> Result<(), AgentError> {
+        request.status = RefundStatus::Authorised;
+        let r = &request.request;
+        ctx.emit(RefundAuthorised {
+            request_id: r.request_id.clone(),
+            invoice_id: inv.invoice_id.clone(),
+            account_id: inv.account_id.clone(),
+            amount: r.amount.clone(),
+            reason: r.reason.clone(),
+            approval_id: request.approval_id.clone(),
+        })?;
+        ctx.send_mail(Mail {
+            to: self.config.refunds_to.clone(),
+            subject: format!("Refund {} on invoice {} to make", r.amount, inv.invoice_id),
+            text: format!(
+                "Please refund {} of invoice {} (account {}) in the payment processor.\n\
+                 Reason: {}\nAsked by: {}\nAuthorised: {}\nReference: {}\n",
+                r.amount,
+                inv.invoice_id,
+                inv.account_id,
+                r.reason,
+                r.requested_by,
+                request
+                    .approval_id
+                    .as_deref()
+                    .map(|a| format!("approval {a}"))
+                    .unwrap_or_else(|| "within Billing's limit".into()),
+                r.request_id
+            ),
+            ..Default::default()
+        })?;
+        self.save_request(ctx, &inv.invoice_id, &request)
+    }
+
+    /// A decided refund approval: approved, the refund is authorised; otherwise refused and the
+    /// requester told.
+    pub(crate) async fn on_refund_decision(
+        &self,
+        ctx: &mut Ctx<'_>,
+        a: &ApprovalDecided,
+    ) -> Result<(), AgentError> {
+        let Some((invoice_id, request_id)) = approvals::parse_subject(&a.subject) else {
+            return Err(AgentError::Invalid(format!(
+                "subject: bad subject {}",
+                a.subject
+            )));
+        };
+        let Some(mut request) = ctx
+            .get_as::<RefundRequest>(
+                Domain::Financial,
+                &invoice_pk(invoice_id),
+                &request_sk(request_id),
+            )
+            .await?
+        else {
+            return Err(AgentError::Invalid(format!(
+                "subject: no refund waiting for {}",
+                a.subject
+            )));
+        };
+        if request.approval_id.as_deref() != Some(a.approval_id.as_str())
+            || request.status != RefundStatus::AwaitingApproval
+        {
+            return Ok(()); // another approval, or already decided
+        }
+        if a.outcome == ApprovalOutcome::Approved {
+            let inv = self.load(ctx, invoice_id).await?;
+            return self.authorise(ctx, &inv, request);
+        }
+        request.status = RefundStatus::Refused;
+        ctx.send_mail(Mail {
+            to: request.request.requested_by.clone(),
+            subject: format!("Refund on invoice {invoice_id} not approved"),
+            text: format!(
+                "The refund of {} on invoice {invoice_id} you asked for ({}) was {}: nothing is refunded.\n",
+                request.request.amount,
+                request.request.reason,
+                match a.outcome {
+                    ApprovalOutcome::Rejected => "rejected",
+                    _ => "not decided in time",
+                }
+            ),
+            ..Default::default()
+        })?;
+        self.save_request(ctx, invoice_id, &request)
+    }
+
+    /// The detective control on a refund the processor made: it fulfils an authorised request
+    /// (marked made), or, above the amount, it is raised as made without authority.
+    pub(crate) async fn check_refund_authority(
+        &self,
+        ctx: &mut Ctx<'_>,
+        inv: &Invoice,
+        r: &PaymentRefunded,
+    ) -> Result<(), AgentError> {
+        let requests: Vec<RefundRequest> = ctx
+            .query_as(
+                Domain::Financial,
+                &Query::table(invoice_pk(&inv.invoice_id))
+                    .sort(SortKey::BeginsWith("refund-request#".into())),
+            )
+            .await?;
+        if let Some(request) = fulfilled(&requests, r) {
+            let mut request = request.clone();
+            request.status = RefundStatus::Made;
+            request.made_by = Some(r.refund_id.clone());
+            return self.save_request(ctx, &inv.invoice_id, &request);
+        }
+        let on = self.config.business_date(ctx.cause().time);
+        let base = self
+            .config
+            .fx
+            .to_base_on(&r.amount, on)
+            .map_err(|e| AgentError::Invalid(format!("amount.currency: {e}")))?;
+        if approvals::needs_approval(base.amount_minor, self.config.refund_approval_above_minor) {
+            ctx.emit(ExceptionRaised {
+                agent: NAME.into(),
+                subject: format!("refund {}", r.refund_id),
+                reason: format!(
+                    "refund {} of {} on invoice {} was made without the authorisation a refund above {} needs ({})",
+                    r.refund_id,
+                    r.amount,
+                    inv.invoice_id,
+                    Money::new(self.config.refund_approval_above_minor, &base.currency),
+                    self.config.credit_approver_role
+                ),
+                severity: Severity::High,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(id: &str, amount: i64, status: RefundStatus) -> RefundRequest {
+        RefundRequest {
+            request: RefundRequested {
+                request_id: id.into(),
+                invoice_id: "inv-1".into(),
+                amount: Money::usd(amount),
+                reason: "r".into(),
+                requested_by: "a@x.example".into(),
+            },
+            status,
+            approval_id: None,
+            made_by: None,
+        }
+    }
+
+    fn refund(amount: i64) -> PaymentRefunded {
+        PaymentRefunded {
+            refund_id: "re_1".into(),
+            payment_id: "pi_1".into(),
+            invoice_id: "inv-1".into(),
+            amount: Money::usd(amount),
+            reason: "r".into(),
+            from_customer_credit: false,
+        }
+    }
+
+    #[test]
+    fn a_refund_fulfils_the_oldest_authorised_request_of_its_amount() {
+        // Given RR1 (600.00, awaiting approval), RR2 (600.00, authorised), RR3 (600.00, authorised)
+        let requests = [
+            request("RR1", 60_000, RefundStatus::AwaitingApproval),
+            request("RR2", 60_000, RefundStatus::Authorised),
+            request("RR3", 60_000, RefundStatus::Authorised),
+        ];
+        // Then a refund of 600.00 fulfils RR2; one of 500.00 fulfils none
+        assert_eq!(
+            fulfilled(&requests, &refund(60_000))
+                .unwrap()
+                .request
+                .request_id,
+            "RR2"
+        );
+        assert!(fulfilled(&requests, &refund(50_000)).is_none());
+    }
+}
