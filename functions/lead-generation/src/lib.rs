@@ -135,6 +135,21 @@ pub fn lead_problems(l: &LeadCreated, config: &LeadConfig) -> Vec<String> {
     p
 }
 
+/// What scoring reads of a stored interaction (an `InteractionRecorded`): its kind and when.
+#[derive(Deserialize)]
+struct Seen {
+    kind: InteractionKind,
+    #[serde(deserialize_with = "ascent_core::time::deserialize")]
+    occurred_at: DateTime<Utc>,
+}
+
+/// What the duplicate checks read of an address's or a person's owner record: whose lead.
+#[derive(Deserialize)]
+struct Owner {
+    #[serde(default)]
+    lead_id: String,
+}
+
 fn lead_pk(id: &str) -> String {
     format!("lead#{id}")
 }
@@ -262,7 +277,7 @@ impl LeadGeneration {
             format!("interaction#{}~", at.to_rfc3339()),
         ));
         Ok(ctx
-            .query_as::<InteractionRecorded>(Domain::Interaction, &q)
+            .query_as::<Seen>(Domain::Interaction, &q)
             .await?
             .into_iter()
             .map(|r| (r.kind, r.occurred_at))
@@ -284,11 +299,11 @@ impl LeadGeneration {
         let domain = dedupe::company_domain(&email).map(str::to_string);
 
         // Duplicate by email.
-        if let Some(owner) = ctx.get(Domain::Customer, &email_pk(&email), "lead").await? {
-            let existing = owner.data["lead_id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
+        if let Some(owner) = ctx
+            .get_as::<Owner>(Domain::Customer, &email_pk(&email), "lead")
+            .await?
+        {
+            let existing = owner.lead_id;
             if existing != lead.lead_id {
                 return ctx.emit(LeadDuplicateDetected {
                     lead_id: lead.lead_id.clone(),
@@ -302,12 +317,9 @@ impl LeadGeneration {
             .as_ref()
             .map(|d| (format!("person#{d}"), dedupe::person_key(&lead.full_name)));
         if let Some((pk, sk)) = &person
-            && let Some(owner) = ctx.get(Domain::Customer, pk, sk).await?
+            && let Some(owner) = ctx.get_as::<Owner>(Domain::Customer, pk, sk).await?
         {
-            let existing = owner.data["lead_id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
+            let existing = owner.lead_id;
             if existing != lead.lead_id {
                 return ctx.emit(LeadDuplicateDetected {
                     lead_id: lead.lead_id.clone(),
@@ -435,13 +447,13 @@ impl LeadGeneration {
             None,
             Condition::Always,
         )?;
-        let Some(owner) = ctx.get(Domain::Customer, &email_pk(&email), "lead").await? else {
+        let Some(owner) = ctx
+            .get_as::<Owner>(Domain::Customer, &email_pk(&email), "lead")
+            .await?
+        else {
             return Ok(()); // not a lead (yet): the interaction counts when it becomes one
         };
-        let lead_id = owner.data["lead_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let lead_id = owner.lead_id;
         let Some(mut record) = ctx
             .get_as::<LeadRecord>(Domain::Customer, &lead_pk(&lead_id), "profile")
             .await?

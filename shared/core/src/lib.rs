@@ -28,6 +28,7 @@ pub mod producers;
 pub mod records;
 pub mod redact;
 pub mod routing;
+pub mod time;
 pub mod writer;
 
 pub use agent::{Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription};

@@ -255,7 +255,7 @@ fn audit_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRecord> {
     Ok(AuditRecord {
         seq: r.get::<_, i64>(0)? as u64,
         entry: AuditEntry {
-            at: at.parse().unwrap_or_default(),
+            at: ascent_core::time::parse_utc(&at).unwrap_or_default(),
             actor: r.get(2)?,
             action: r.get(3)?,
             domain: r.get(4)?,
