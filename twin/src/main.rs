@@ -165,6 +165,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// mimalloc's `purge_delay` option (its number in mimalloc 3's `mi_option_t`; the sys crate
 /// names only the options stable across versions).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+/// mimalloc's `allow_thp` option (the same numbering).
+const MI_OPTION_ALLOW_THP: libmimalloc_sys::mi_option_t = 43;
 
 fn main() -> std::process::ExitCode {
     // Keep freed memory instead of handing it back to the OS after 10 ms: the twin's working
@@ -172,6 +174,16 @@ fn main() -> std::process::ExitCode {
     // batch reused them (about 6% of a simulation's time).
     // SAFETY: sets a process-wide allocator option before any other thread starts.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    // No transparent huge pages: the twin's heap is many small buffers spread over its
+    // arenas, and the kernel faulting and zeroing 2 MiB pages for them cost more system time
+    // than the TLB saved (measured with farm-bench; docs/performance.md).
+    // SAFETY: an allocator option and a flag of this process, set before other threads start.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_ALLOW_THP, 0) };
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE only sets a flag of the calling process.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0)
+    };
     match run(Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
