@@ -564,6 +564,7 @@ async fn support_tickets_through_the_sqs_entry_point_with_sla_breaches() {
             body: "Outage: every session ends with an error.".into(),
             channel: "email".into(),
             requester: Some("ops@boreal.example".into()),
+            created_at: None,
         },
     );
     aws.host.bus.publish(&[signup("A1"), opened]).await.unwrap();
@@ -596,14 +597,14 @@ async fn support_tickets_through_the_sqs_entry_point_with_sla_breaches() {
     // Redelivery changes nothing.
     let again = aws.host.handle_sqs(sqs_event(&messages)).await;
     assert!(again.batch_item_failures.is_empty());
-    // Two hours later the hourly run finds the first response overdue (urgent: 1 hour).
+    // Two hours later the SLA check finds the first response overdue (urgent: 1 hour).
     let later = chrono::Utc::now() + chrono::Duration::hours(2);
     let tick = Event::new(
         "ascent.scheduler",
         Actor::system("scheduler"),
         later,
         ascent_core::catalog::ScheduleTick {
-            schedule: "hourly".into(),
+            schedule: "sla".into(),
             at: later,
         },
     );

@@ -187,6 +187,19 @@ fn sample_payload(detail_type: &str) -> Value {
             json!({"request_id": "CR-77", "invoice_id": "inv-D00042", "amount": usd(250_000),
             "reason": "two headsets arrived damaged", "requested_by": "support.lead@ascent-xr.example"})
         }
+        "RefundRequested" => {
+            json!({"request_id": "RR-12", "invoice_id": "inv-D00042", "amount": usd(600_000),
+            "reason": "headsets arrived three weeks late", "requested_by": "support.lead@ascent-xr.example"})
+        }
+        "RefundAuthorised" => {
+            json!({"request_id": "RR-12", "invoice_id": "inv-D00042", "account_id": "A00042",
+            "amount": usd(600_000), "reason": "headsets arrived three weeks late",
+            "approval_id": "apr-00112233445566778899"})
+        }
+        "TicketStatusChanged" => {
+            json!({"ticket_id": "T-4711", "account_id": "A00042", "status": "pending",
+            "changed_at": "2026-03-10T15:20:00Z"})
+        }
         "CreditNoteIssued" => {
             json!({"credit_note_id": "cn-CR-77", "invoice_id": "inv-D00042", "account_id": "A00042",
             "amount": usd(250_000), "reason": "two headsets arrived damaged", "outstanding": usd(4_297_400)})

@@ -108,6 +108,7 @@ fn ticket(id: &str, subject: &str, body: &str) -> TicketOpened {
         body: body.into(),
         channel: "email".into(),
         requester: Some("admin@a2.example".into()),
+        created_at: None,
     }
 }
 
@@ -130,10 +131,15 @@ fn until(t: &TestTwin, date: &str) {
     }
 }
 
+/// `hours` of the schedules: the hourly one (health scoring) and the SLA check's, every
+/// `[schedule] sla_check_minutes` (5).
 fn hourly(t: &TestTwin, hours: i64) {
     for _ in 0..hours {
-        let next = t.now() + Duration::hours(1);
-        t.tick("hourly", next);
+        for _ in 0..12 {
+            let next = t.now() + Duration::minutes(5);
+            t.tick("sla", next);
+        }
+        t.tick("hourly", t.now());
     }
 }
 

@@ -414,6 +414,25 @@ fn schedule_resources(r: &mut Map<String, Value>) {
             }
         }
     }));
+    r.insert(
+        "SlaSchedule".into(),
+        json!({
+            "Type": "AWS::Scheduler::Schedule",
+            "Properties": {
+                "Name": sub("ascent-${Stage}-sla"),
+                "Description": "The SLA check (support's deadlines and warnings)",
+                "ScheduleExpression": null, // [schedule] sla_check_minutes, by set_daily_schedule
+                "ScheduleExpressionTimezone": "UTC",
+                "FlexibleTimeWindow": {"Mode": "OFF"},
+                "Target": {
+                    "Arn": get_att("ScheduleTickFunction", "Arn"),
+                    "RoleArn": get_att("SchedulerRole", "Arn"),
+                    "Input": "{\"schedule\": \"sla\", \"at\": \"<aws.scheduler.scheduled-time>\"}",
+                    "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 300}
+                }
+            }
+        }),
+    );
     r.insert("DailySchedule".into(), json!({
         "Type": "AWS::Scheduler::Schedule",
         "Properties": {
@@ -662,14 +681,21 @@ fn producer_policies(
     }
 }
 
-/// Points the daily schedule's cron at `[schedule] daily_at` (a deploy-time setting: a change
-/// needs the template regenerated and deployed).
+/// Points the daily schedule's cron at `[schedule] daily_at` and the SLA check's at
+/// `sla_check_minutes` (deploy-time settings: a change needs the template regenerated and
+/// deployed).
 fn set_daily_schedule(r: &mut Map<String, Value>, schedule: &Schedule) {
     if let Some(expression) = r
         .get_mut("DailySchedule")
         .and_then(|d| d.pointer_mut("/Properties/ScheduleExpression"))
     {
         *expression = Value::String(schedule.daily_cron());
+    }
+    if let Some(expression) = r
+        .get_mut("SlaSchedule")
+        .and_then(|d| d.pointer_mut("/Properties/ScheduleExpression"))
+    {
+        *expression = Value::String(schedule.sla_cron());
     }
 }
 

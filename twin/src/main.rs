@@ -361,6 +361,7 @@ fn up(settings: Settings, max_connections: usize, quiet: bool) -> anyhow::Result
         },
         company: Some(settings.config.company.name.clone()),
         daily_at: Some(settings.config.schedule.daily_time()),
+        schedule: Some(settings.config.schedule.clone()),
     };
     ascent::server::start_with(rt, listener, options)?.wait_for_ctrl_c();
     Ok(())

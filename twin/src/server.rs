@@ -317,12 +317,18 @@ async fn index(State(rt): State<Arc<Runtime>>) -> Html<String> {
 
 /// Drains queues and runs timers until `stop` turns true; the daily schedule at `daily_at`
 /// (UTC, `[schedule] daily_at`).
-pub async fn run_worker(rt: Arc<Runtime>, mut stop: watch::Receiver<bool>, daily_at: NaiveTime) {
+pub async fn run_worker(
+    rt: Arc<Runtime>,
+    mut stop: watch::Receiver<bool>,
+    daily_at: NaiveTime,
+    schedule: ascent_core::config::platform::Schedule,
+) {
     let mut last_timers = Instant::now() - Duration::from_secs(60);
     let mut last_purge = Instant::now();
     // Once per day per process; the tick's id (from its time) also dedupes across restarts.
     let mut last_daily = None;
     let mut last_hourly = None;
+    let mut last_sla = None;
     let mut failing = Duration::ZERO;
     loop {
         if *stop.borrow() {
@@ -365,6 +371,14 @@ pub async fn run_worker(rt: Arc<Runtime>, mut stop: watch::Receiver<bool>, daily
                 match rt.schedule_tick("hourly", hour) {
                     Ok(_) => last_hourly = Some(hour),
                     Err(e) => tracing::error!(error = %e, "hourly schedule failed; retrying"),
+                }
+            }
+            // The SLA check, every `[schedule] sla_check_minutes`.
+            let slot = schedule.sla_slot(now);
+            if last_sla != Some(slot) {
+                match rt.schedule_tick("sla", slot) {
+                    Ok(_) => last_sla = Some(slot),
+                    Err(e) => tracing::error!(error = %e, "SLA check schedule failed; retrying"),
                 }
             }
             if now.time() >= daily_at && last_daily != Some(now.date_naive()) {
@@ -430,6 +444,8 @@ pub struct ServerOptions {
     pub company: Option<String>,
     /// `[schedule] daily_at` (UTC); none: the shipped file's.
     pub daily_at: Option<NaiveTime>,
+    /// `[schedule]`; none: the shipped file's.
+    pub schedule: Option<ascent_core::config::platform::Schedule>,
 }
 
 /// Why a twin did not start serving.
@@ -470,9 +486,10 @@ pub fn start_with(
     let access = Arc::new(EventsAccess::new(options.events_token, origins));
     let limits = options.limits;
     let company = options.company.unwrap_or_else(shipped_company);
-    let daily_at = options
-        .daily_at
-        .unwrap_or_else(|| crate::config::AscentConfig::shipped().schedule.daily_time());
+    let schedule = options
+        .schedule
+        .unwrap_or_else(|| crate::config::AscentConfig::shipped().schedule);
+    let daily_at = options.daily_at.unwrap_or_else(|| schedule.daily_time());
     listener.set_nonblocking(true)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker_rt = rt.clone();
@@ -484,7 +501,7 @@ pub fn start_with(
                 .enable_all()
                 .build()
             {
-                Ok(r) => r.block_on(run_worker(worker_rt, worker_stop, daily_at)),
+                Ok(r) => r.block_on(run_worker(worker_rt, worker_stop, daily_at, schedule)),
                 Err(e) => tracing::error!("worker runtime: {e}"),
             }
         })?;

@@ -214,9 +214,20 @@ pub fn run(o: &SimulationOptions) -> anyhow::Result<SimulationReport> {
         rt.tick_approvals()?;
         rt.schedule_tick("daily", clock.now())?;
         rt_runtime.block_on(rt.drain(|t| clock.set(t)))?;
-        // The hourly schedule through the day (SLA timers, health scoring), in one batch.
-        let hourly: Vec<_> = (6..24)
-            .map(|hour| ScheduleTick::event("hourly", next + Duration::hours(hour)))
+        // The hourly schedule (health scoring, the receivables check) and the SLA check's
+        // (every `[schedule] sla_check_minutes`) through the day, in one batch in time order.
+        let every = i64::from(o.config.schedule.sla_check_minutes);
+        let hourly: Vec<_> = (6 * 60..24 * 60)
+            .step_by(every as usize)
+            .flat_map(|minute| {
+                let at = next + Duration::minutes(minute);
+                let sla = ScheduleTick::event("sla", at);
+                if minute % 60 == 0 {
+                    vec![ScheduleTick::event("hourly", at), sla]
+                } else {
+                    vec![sla]
+                }
+            })
             .collect();
         rt_runtime.block_on(rt.ingest_and_drain(&hourly, |t| clock.set(t)))?;
         if day % 7 == 6 {

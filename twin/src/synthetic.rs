@@ -209,6 +209,7 @@ impl Company {
                         body: "Since the last update our headsets fail to pair.".into(),
                         channel: "email".into(),
                         requester: None,
+                        created_at: None,
                     },
                 );
             }

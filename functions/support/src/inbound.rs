@@ -125,6 +125,7 @@ pub fn zendesk(
             requester: v["ticket"]["requester"]["email"]
                 .as_str()
                 .map(str::to_string),
+            created_at: None,
         },
         now,
     ))
@@ -181,6 +182,7 @@ pub fn intercom(
             requester: item["source"]["author"]["email"]
                 .as_str()
                 .map(str::to_string),
+            created_at: None,
         },
         now,
     )))

@@ -11,6 +11,7 @@
 //! `SlaBreached` once per timer and tells the team lead. `TicketResponded` stops the
 //! first-response timer, `TicketResolved` both.
 
+mod deadlines;
 pub mod inbound;
 mod settings;
 pub mod sla;
@@ -22,12 +23,12 @@ use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
 };
 use ascent_core::catalog::{
-    Payload, ScheduleTick, SlaBreached, SlaTimer, TicketMerged, TicketOpened, TicketPriority,
-    TicketResolved, TicketResponded, TicketTriaged,
+    Payload, SlaTimer, TicketMerged, TicketOpened, TicketPriority, TicketResolved, TicketResponded,
+    TicketTriaged,
 };
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
-use ascent_core::ports::{Condition, Mail, Query, SortKey};
+use ascent_core::ports::{Condition, Mail, Query};
 use ascent_knowledge::KnowledgeCache;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -37,8 +38,11 @@ use serde_json::json;
 use std::collections::BTreeSet;
 
 pub const NAME: &str = "support";
-/// `gsi1` partition of tickets with a running SLA timer, sorted by the next deadline.
+/// `gsi1` partition of tickets with a running SLA timer, sorted by the next deadline or
+/// warning.
 pub const PENDING: &str = "sla#pending";
+/// The schedule the SLA check runs on (`[schedule] sla_check_minutes`).
+pub const SLA_SCHEDULE: &str = "sla";
 
 pub fn declaration() -> AgentDecl {
     AgentDecl {
@@ -48,15 +52,15 @@ pub fn declaration() -> AgentDecl {
         subscriptions: vec![
             Subscription {
                 name: "tickets",
-                pattern: json!({"detail-type": ["TicketOpened", "TicketResponded", "TicketResolved"]}),
+                pattern: json!({"detail-type": ["TicketOpened", "TicketResponded", "TicketStatusChanged", "TicketResolved"]}),
             },
             Subscription {
                 name: "customer-tiers",
                 pattern: json!({"detail-type": ["CustomerSignedUp"]}),
             },
             Subscription {
-                name: "hourly-sla",
-                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["hourly"]}}}),
+                name: "sla-check",
+                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": [SLA_SCHEDULE]}}}),
             },
         ],
         reads: vec![Domain::Customer, Domain::Interaction, Domain::Knowledge],
@@ -89,22 +93,55 @@ pub struct Ticket {
     pub breached: Vec<SlaTimer>,
     pub merged_into: Option<String>,
     pub version: u32,
+    /// When the team lead is warned of each timer (`[support] warn_at_pct` of its target).
+    #[serde(default)]
+    pub first_response_warn_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub resolution_warn_at: Option<DateTime<Utc>>,
+    /// Timers the lead was warned of.
+    #[serde(default)]
+    pub warned: Vec<SlaTimer>,
+    /// Pending on the customer since then: the clocks are paused.
+    #[serde(default)]
+    pub paused_at: Option<DateTime<Utc>>,
 }
 
 impl Ticket {
-    /// The next deadline still running, if any.
+    /// Whether a timer still runs (not stopped, not breached, not paused).
+    pub(crate) fn running(&self, timer: SlaTimer) -> bool {
+        let stopped = match timer {
+            SlaTimer::FirstResponse => self.responded_at.is_some() || self.resolved_at.is_some(),
+            SlaTimer::Resolution => self.resolved_at.is_some(),
+        };
+        !stopped
+            && self.merged_into.is_none()
+            && self.paused_at.is_none()
+            && !self.breached.contains(&timer)
+    }
+
+    pub(crate) fn due(&self, timer: SlaTimer) -> DateTime<Utc> {
+        match timer {
+            SlaTimer::FirstResponse => self.first_response_due,
+            SlaTimer::Resolution => self.resolution_due,
+        }
+    }
+
+    pub(crate) fn warn_at(&self, timer: SlaTimer) -> Option<DateTime<Utc>> {
+        match timer {
+            SlaTimer::FirstResponse => self.first_response_warn_at,
+            SlaTimer::Resolution => self.resolution_warn_at,
+        }
+        .filter(|_| !self.warned.contains(&timer))
+    }
+
+    /// The next deadline or warning of a running timer, if any.
     fn next_deadline(&self) -> Option<DateTime<Utc>> {
-        if self.resolved_at.is_some() || self.merged_into.is_some() {
-            return None;
-        }
-        let mut d = Vec::new();
-        if self.responded_at.is_none() && !self.breached.contains(&SlaTimer::FirstResponse) {
-            d.push(self.first_response_due);
-        }
-        if !self.breached.contains(&SlaTimer::Resolution) {
-            d.push(self.resolution_due);
-        }
-        d.into_iter().min()
+        [SlaTimer::FirstResponse, SlaTimer::Resolution]
+            .into_iter()
+            .filter(|t| self.running(*t))
+            .flat_map(|t| [Some(self.due(t)), self.warn_at(t)])
+            .flatten()
+            .min()
     }
 }
 
@@ -121,7 +158,7 @@ fn ticket_pk(id: &str) -> String {
 fn open_pk(account: &str) -> String {
     format!("support-open#{account}")
 }
-fn stamp(t: DateTime<Utc>) -> String {
+pub(crate) fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 pub struct Support {
@@ -146,7 +183,12 @@ impl Support {
         })
     }
 
-    fn save(&self, ctx: &mut Ctx<'_>, t: &Ticket, previous: Option<u32>) -> Result<(), AgentError> {
+    pub(crate) fn save(
+        &self,
+        ctx: &mut Ctx<'_>,
+        t: &Ticket,
+        previous: Option<u32>,
+    ) -> Result<(), AgentError> {
         let index = t
             .next_deadline()
             .map(|d| (PENDING.to_string(), format!("{}#{}", stamp(d), t.ticket_id)));
@@ -176,9 +218,11 @@ impl Support {
         if self.ticket(ctx, &o.ticket_id).await?.is_some() {
             return Ok(());
         }
-        // Opened, and its SLA clocks started, when the customer opened it (the event's time),
-        // however late it reaches Support.
-        let now = ctx.cause().time;
+        // Opened, and its SLA clocks started, when the customer opened it at the desk (its
+        // `created_at`, else the event's time), however late it reaches Support.
+        let now = o
+            .created_at
+            .map_or(ctx.cause().time, |c| c.min(ctx.cause().time));
         let words = triage::topic_words(&format!("{} {}", o.subject, o.body));
         let open: Vec<OpenTicket> = ctx
             .query_as(Domain::Interaction, &Query::table(open_pk(&o.account_id)))
@@ -201,11 +245,21 @@ impl Support {
             .as_deref()
             .filter(|p| self.config.boost_plans.iter().any(|b| b == p));
         let t = self.config.triage.triage(&o.subject, &o.body, boosted);
-        let (first_due, resolve_due) = sla::deadlines(
-            now,
-            self.config.target(t.priority),
-            &self.config.hours,
-            self.zone,
+        let target = self.config.target(t.priority);
+        let (first_due, resolve_due) = sla::deadlines(now, target, &self.config.hours, self.zone);
+        let warn = |minutes| {
+            sla::warning_at(
+                now,
+                minutes,
+                self.config.warn_at_pct,
+                target,
+                &self.config.hours,
+                self.zone,
+            )
+        };
+        let (first_warn, resolve_warn) = (
+            warn(target.first_response_minutes),
+            warn(target.resolution_minutes),
         );
         let mut ticket = Ticket {
             ticket_id: o.ticket_id.clone(),
@@ -222,6 +276,10 @@ impl Support {
             breached: vec![],
             merged_into: None,
             version: 0,
+            first_response_warn_at: Some(first_warn),
+            resolution_warn_at: Some(resolve_warn),
+            warned: vec![],
+            paused_at: None,
         };
         if let Some((into, _)) = duplicate {
             ticket.merged_into = Some(into.ticket_id.clone());
@@ -296,7 +354,7 @@ impl Support {
         })
     }
 
-    async fn known(&self, ctx: &mut Ctx<'_>, id: &str) -> Result<Ticket, AgentError> {
+    pub(crate) async fn known(&self, ctx: &mut Ctx<'_>, id: &str) -> Result<Ticket, AgentError> {
         // The desk may report a response before the ticket's own event got here: retried.
         self.ticket(ctx, id).await?.ok_or_else(|| {
             AgentError::Transient(format!("ticket {id} is not known to support yet"))
@@ -325,67 +383,9 @@ impl Support {
         ctx.delete(Domain::Interaction, &open_pk(&t.account_id), &t.ticket_id)?;
         self.save(ctx, &t, Some(v))
     }
-
-    /// The hourly SLA check.
-    ///
-    /// Bounded by paging, continuing in the next run: one run looks at most
-    /// [`SLA_CHECKS_PER_RUN`] tickets whose next deadline has passed (one write each), the
-    /// most overdue first; each write moves the ticket on the index to its next deadline or
-    /// off it, so the next hourly run takes the next page.
-    async fn on_hourly(&self, ctx: &mut Ctx<'_>, tick: &ScheduleTick) -> Result<(), AgentError> {
-        let q = Query::gsi1(PENDING)
-            .sort(SortKey::AtMost(format!("{}~", stamp(tick.at))))
-            .limit(SLA_CHECKS_PER_RUN);
-        for mut t in ctx.query_as::<Ticket>(Domain::Interaction, &q).await? {
-            let v = t.version;
-            let mut breached = Vec::new();
-            if t.responded_at.is_none()
-                && t.first_response_due <= tick.at
-                && !t.breached.contains(&SlaTimer::FirstResponse)
-            {
-                breached.push((SlaTimer::FirstResponse, t.first_response_due));
-            }
-            if t.resolved_at.is_none()
-                && t.resolution_due <= tick.at
-                && !t.breached.contains(&SlaTimer::Resolution)
-            {
-                breached.push((SlaTimer::Resolution, t.resolution_due));
-            }
-            if breached.is_empty() {
-                continue;
-            }
-            let lead = self.config.team(&t.team)?.lead.clone();
-            for (timer, due_at) in breached {
-                t.breached.push(timer);
-                ctx.send_mail(Mail {
-                    to: lead.clone(),
-                    subject: format!("SLA breached: {} ({:?}, {timer:?})", t.ticket_id, t.priority),
-                    text: format!(
-                        "{} ({}) missed its {timer:?} deadline {}. Take it over or reassign it now.\n",
-                        t.ticket_id,
-                        t.subject,
-                        stamp(due_at)
-                    ),
-                    html: None,
-                    ..Default::default()
-                })?;
-                ctx.emit(SlaBreached {
-                    ticket_id: t.ticket_id.clone(),
-                    account_id: t.account_id.clone(),
-                    timer,
-                    priority: t.priority,
-                    due_at,
-                    escalated_to: lead.clone(),
-                })?;
-            }
-            t.version += 1;
-            self.save(ctx, &t, Some(v))?;
-        }
-        Ok(())
-    }
 }
 
-/// Tickets one hourly SLA check handles (one write each): within what one DynamoDB
+/// Tickets one SLA check handles (one write each): within what one DynamoDB
 /// transaction holds ([`ascent_core::limits::MAX_WRITES`]), a technical bound, not a setting.
 pub const SLA_CHECKS_PER_RUN: usize = 25;
 const _: () = assert!(SLA_CHECKS_PER_RUN <= ascent_core::limits::MAX_WRITES);
@@ -409,7 +409,8 @@ impl Agent for Support {
                 None,
                 Condition::Always,
             ),
-            Payload::ScheduleTick(t) => self.on_hourly(ctx, t).await,
+            Payload::TicketStatusChanged(c) => self.on_status(ctx, c).await,
+            Payload::ScheduleTick(t) => self.on_sla_check(ctx, t).await,
             other => Err(AgentError::unhandled(NAME, other)),
         }
     }

@@ -18,6 +18,8 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SupportConfig {
     pub hours: BusinessHours,
+    /// The team lead is warned when a timer has used this share of its target (percent).
+    pub warn_at_pct: u32,
     /// Tickets from the same account this similar (0–1) within `duplicate_hours` are merged.
     pub duplicate_similarity: f64,
     pub duplicate_hours: i64,
@@ -58,6 +60,7 @@ pub struct SupportTeam {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SupportSection {
+    warn_at_pct: u32,
     duplicate_similarity: f64,
     duplicate_hours: i64,
     min_article_score: f32,
@@ -73,6 +76,9 @@ struct HoursSection {
     time_zone: String,
     opens: String,
     closes: String,
+    /// The desk's holidays (local dates).
+    #[serde(default)]
+    holidays: Vec<chrono::NaiveDate>,
 }
 
 const PRIORITIES: [&str; 4] = ["urgent", "high", "normal", "low"];
@@ -88,6 +94,7 @@ fn priority_key(p: TicketPriority) -> &'static str {
 
 impl Validate for SupportSection {
     fn validate(&self) -> Result<(), Invalid> {
+        check_in_range("warn_at_pct", self.warn_at_pct, 1, 99)?;
         check_in_range("duplicate_similarity", self.duplicate_similarity, 0.0, 1.0)?;
         check_non_negative("duplicate_hours", self.duplicate_hours)?;
         check_non_negative("min_article_score", self.min_article_score)?;
@@ -166,7 +173,9 @@ impl SupportConfig {
                 time_zone: h.time_zone.clone(),
                 opens: parse_hhmm("business_hours.opens", &h.opens).map_err(at)?,
                 closes: parse_hhmm("business_hours.closes", &h.closes).map_err(at)?,
+                holidays: h.holidays.clone(),
             },
+            warn_at_pct: s.warn_at_pct,
             duplicate_similarity: s.duplicate_similarity,
             duplicate_hours: s.duplicate_hours,
             min_article_score: s.min_article_score,

@@ -53,6 +53,9 @@ impl Agent for Articles {
     }
 }
 
+#[path = "tests_sla.rs"]
+mod sla_clocks;
+
 fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
@@ -85,6 +88,7 @@ fn opened(id: &str, account: &str, subject: &str, body: &str) -> TicketOpened {
         body: body.into(),
         channel: "email".into(),
         requester: Some("ops@customer.example".into()),
+        created_at: None,
     }
 }
 
@@ -98,10 +102,12 @@ fn triaged(t: &TestTwin) -> Vec<TicketTriaged> {
         .collect()
 }
 
+/// `n` hours of the SLA check's schedule: a tick every 5 minutes (`[schedule]
+/// sla_check_minutes`).
 fn hours(t: &TestTwin, n: i64) {
-    for _ in 0..n {
-        let next = t.now() + Duration::hours(1);
-        t.tick("hourly", next);
+    for _ in 0..n * 12 {
+        let next = t.now() + Duration::minutes(5);
+        t.tick(crate::SLA_SCHEDULE, next);
     }
 }
 
@@ -383,4 +389,65 @@ fn a_ticket_delivered_late_keeps_the_deadlines_of_when_it_was_opened() {
     t.drain();
     let resolved = t.get(Domain::Interaction, "ticket#T2", "ticket").unwrap();
     assert_eq!(resolved["resolved_at"], "2026-03-10T15:00:00Z");
+}
+
+/// docs/support.md states the shipped calendar, targets and warning share: it fails when the
+/// configuration changes and the page does not.
+#[test]
+fn docs() {
+    let page = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/support.md"
+    ))
+    .expect("docs/support.md");
+    let section = page
+        .split("## SLA calendars")
+        .nth(1)
+        .expect("an SLA calendars section")
+        .split("\n## ")
+        .next()
+        .unwrap_or_default()
+        .replace('\n', " ")
+        .replace("  ", " ");
+    let c = SupportConfig::default();
+    for day in &c.hours.holidays {
+        assert!(
+            section.contains(&day.to_string()),
+            "holiday {day} is not on the page"
+        );
+    }
+    assert!(section.contains(&c.hours.time_zone));
+    assert!(section.contains(&format!(
+        "{}–{}",
+        c.hours.opens.format("%H:%M"),
+        c.hours.closes.format("%H:%M")
+    )));
+    assert!(section.contains(&format!("({})", c.warn_at_pct)));
+    let number = |n: i64| {
+        let s = n.to_string();
+        if n >= 1_000 {
+            format!("{},{}", &s[..s.len() - 3], &s[s.len() - 3..])
+        } else {
+            s
+        }
+    };
+    for (name, p) in [
+        ("urgent", TicketPriority::Urgent),
+        ("high", TicketPriority::High),
+        ("normal", TicketPriority::Normal),
+        ("low", TicketPriority::Low),
+    ] {
+        let t = c.target(p);
+        let stated = format!(
+            "{name} {} / {}",
+            number(t.first_response_minutes),
+            number(t.resolution_minutes)
+        );
+        assert!(section.contains(&stated), "`{stated}` is not on the page");
+    }
+    let schedule = ascent_core::config::ConfigFile::shipped()
+        .section::<ascent_core::config::platform::Schedule>("schedule")
+        .unwrap();
+    assert!(section.contains(&format!("({})", schedule.sla_check_minutes)));
+    assert!(section.contains(&schedule.sla_cron()));
 }

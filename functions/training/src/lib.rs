@@ -564,6 +564,7 @@ mod tests {
             body: body.into(),
             channel: "email".into(),
             requester: Some("ops@boreal.example".into()),
+            created_at: None,
         }
     }
 

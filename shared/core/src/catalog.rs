@@ -216,6 +216,9 @@ catalog! {
     TicketTriaged: Business, "ascent.agent.support", [1];
     /// A person answered a ticket for the first time (stops the first-response timer).
     TicketResponded: Business, "ascent.support", [1];
+    /// The support desk moved a ticket between open and pending (waiting on the customer):
+    /// its SLA clocks pause while it is pending.
+    TicketStatusChanged: Business, "ascent.support", [1];
     /// A ticket missed its first-response or resolution deadline and was escalated.
     SlaBreached: Business, "ascent.agent.support", [1];
     /// A ticket was merged into an open duplicate from the same customer.
@@ -1134,6 +1137,10 @@ pub struct TicketOpened {
     #[serde(default)]
     #[schemars(email)]
     pub requester: Option<String>,
+    /// When the customer opened it at the desk (its SLA clocks start then, however late the
+    /// event arrives); absent, the event's time.
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 #[derive(
@@ -1173,6 +1180,26 @@ pub struct TicketResponded {
     pub account_id: String,
     pub responder: String,
     pub responded_at: DateTime<Utc>,
+}
+
+/// Where a ticket stands at the desk, for its SLA clocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    /// Someone at the desk owes the next move: the clocks run.
+    Open,
+    /// Waiting on the customer's answer: the clocks pause.
+    Pending,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketStatusChanged {
+    pub ticket_id: String,
+    pub account_id: String,
+    pub status: TicketStatus,
+    /// When the desk changed it.
+    pub changed_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -116,12 +116,33 @@ impl Validate for Links {
 pub struct Schedule {
     /// Time of day (UTC, `HH:MM`) of the daily run.
     pub daily_at: String,
+    /// Minutes between two runs of the SLA check (schedule `sla`): a divisor of 60, so the
+    /// runs fall on the same minutes every hour.
+    #[serde(default = "five_minutes")]
+    pub sla_check_minutes: u32,
+}
+
+fn five_minutes() -> u32 {
+    5
 }
 
 impl Schedule {
     /// The daily run's time of day, UTC.
     pub fn daily_time(&self) -> chrono::NaiveTime {
         parse_hhmm("daily_at", &self.daily_at).expect("validated with the file")
+    }
+
+    /// The EventBridge Scheduler expression of the SLA check (`cron(0/5 * * * ? *)`: on the
+    /// same minutes as the twin's).
+    pub fn sla_cron(&self) -> String {
+        format!("cron(0/{} * * * ? *)", self.sla_check_minutes)
+    }
+
+    /// The start of the SLA check's slot `at` falls in (the twin fires one tick per slot).
+    pub fn sla_slot(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        let step = i64::from(self.sla_check_minutes.max(1)) * 60;
+        let secs = at.timestamp();
+        chrono::DateTime::from_timestamp(secs - secs.rem_euclid(step), 0).unwrap_or(at)
     }
 
     /// The EventBridge Scheduler expression of the daily run (`cron(0 6 * * ? *)`, UTC).
@@ -134,7 +155,14 @@ impl Schedule {
 
 impl Validate for Schedule {
     fn validate(&self) -> Result<(), Invalid> {
-        check_hhmm("daily_at", &self.daily_at)
+        check_hhmm("daily_at", &self.daily_at)?;
+        if !(1..=60).contains(&self.sla_check_minutes) || 60 % self.sla_check_minutes != 0 {
+            return Err(Invalid::new(
+                "sla_check_minutes",
+                "a divisor of 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)",
+            ));
+        }
+        Ok(())
     }
 }
 
