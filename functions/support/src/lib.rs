@@ -13,9 +13,13 @@
 
 mod deadlines;
 pub mod inbound;
+pub mod merge;
 mod settings;
 pub mod sla;
 pub mod triage;
+pub mod words;
+
+use merge::OpenTicket;
 
 pub use settings::{SlaTarget, SupportConfig, SupportTeam};
 
@@ -23,8 +27,7 @@ use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
 };
 use ascent_core::catalog::{
-    Payload, SlaTimer, TicketMerged, TicketOpened, TicketPriority, TicketResolved, TicketResponded,
-    TicketTriaged,
+    Payload, SlaTimer, TicketOpened, TicketPriority, TicketResolved, TicketResponded, TicketTriaged,
 };
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
@@ -35,7 +38,6 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::BTreeSet;
 
 pub const NAME: &str = "support";
 /// `gsi1` partition of tickets with a running SLA timer, sorted by the next deadline or
@@ -145,17 +147,10 @@ impl Ticket {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct OpenTicket {
-    ticket_id: String,
-    words: BTreeSet<String>,
-    opened_at: DateTime<Utc>,
-}
-
 fn ticket_pk(id: &str) -> String {
     format!("ticket#{id}")
 }
-fn open_pk(account: &str) -> String {
+pub(crate) fn open_pk(account: &str) -> String {
     format!("support-open#{account}")
 }
 pub(crate) fn stamp(t: DateTime<Utc>) -> String {
@@ -227,12 +222,6 @@ impl Support {
         let open: Vec<OpenTicket> = ctx
             .query_as(Domain::Interaction, &Query::table(open_pk(&o.account_id)))
             .await?;
-        let duplicate = open
-            .iter()
-            .filter(|t| now - t.opened_at <= Duration::hours(self.config.duplicate_hours))
-            .map(|t| (t, triage::similarity(&t.words, &words)))
-            .filter(|(_, s)| *s >= self.config.duplicate_similarity)
-            .max_by(|a, b| a.1.total_cmp(&b.1));
         let plan: Option<String> = ctx
             .get(
                 Domain::Customer,
@@ -245,22 +234,20 @@ impl Support {
             .as_deref()
             .filter(|p| self.config.boost_plans.iter().any(|b| b == p));
         let t = self.config.triage.triage(&o.subject, &o.body, boosted);
-        let target = self.config.target(t.priority);
-        let (first_due, resolve_due) = sla::deadlines(now, target, &self.config.hours, self.zone);
-        let warn = |minutes| {
-            sla::warning_at(
-                now,
-                minutes,
-                self.config.warn_at_pct,
-                target,
-                &self.config.hours,
-                self.zone,
-            )
+        let me = OpenTicket {
+            ticket_id: o.ticket_id.clone(),
+            words,
+            opened_at: now,
+            requester: o.requester.as_deref().map(str::to_lowercase),
+            category: Some(t.category.to_string()),
+            priority: Some(t.priority),
         };
-        let (first_warn, resolve_warn) = (
-            warn(target.first_response_minutes),
-            warn(target.resolution_minutes),
-        );
+        let rule = merge::MergeRule {
+            similarity: self.config.duplicate_similarity,
+            within: Duration::hours(self.config.duplicate_hours),
+        };
+        let duplicate = merge::merge_into(&open, &me, now, rule).cloned();
+        let ((first_due, resolve_due), (first_warn, resolve_warn)) = self.clocks(now, t.priority);
         let mut ticket = Ticket {
             ticket_id: o.ticket_id.clone(),
             account_id: o.account_id.clone(),
@@ -281,14 +268,10 @@ impl Support {
             warned: vec![],
             paused_at: None,
         };
-        if let Some((into, _)) = duplicate {
+        if let Some(into) = duplicate {
             ticket.merged_into = Some(into.ticket_id.clone());
             self.save(ctx, &ticket, None)?;
-            return ctx.emit(TicketMerged {
-                ticket_id: o.ticket_id.clone(),
-                into_ticket_id: into.ticket_id.clone(),
-                account_id: o.account_id.clone(),
-            });
+            return self.merge(ctx, o, into, t.priority).await;
         }
         let kb = self.knowledge.get(ctx).await?;
         let suggested: Vec<String> = kb
@@ -304,11 +287,7 @@ impl Support {
             Domain::Interaction,
             &open_pk(&o.account_id),
             &o.ticket_id,
-            &OpenTicket {
-                ticket_id: o.ticket_id.clone(),
-                words,
-                opened_at: now,
-            },
+            &me,
             None,
             Condition::Always,
         )?;
@@ -352,6 +331,36 @@ impl Support {
             suggested_articles: suggested,
             reasons: t.reasons,
         })
+    }
+
+    /// A ticket's deadlines and warning points from `opened` at `priority`'s targets.
+    pub(crate) fn clocks(
+        &self,
+        opened: DateTime<Utc>,
+        priority: TicketPriority,
+    ) -> (
+        (DateTime<Utc>, DateTime<Utc>),
+        (DateTime<Utc>, DateTime<Utc>),
+    ) {
+        let target = self.config.target(priority);
+        let hours = &self.config.hours;
+        let warn = |minutes| {
+            sla::warning_at(
+                opened,
+                minutes,
+                self.config.warn_at_pct,
+                target,
+                hours,
+                self.zone,
+            )
+        };
+        (
+            sla::deadlines(opened, target, hours, self.zone),
+            (
+                warn(target.first_response_minutes),
+                warn(target.resolution_minutes),
+            ),
+        )
     }
 
     pub(crate) async fn known(&self, ctx: &mut Ctx<'_>, id: &str) -> Result<Ticket, AgentError> {

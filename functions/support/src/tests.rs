@@ -136,7 +136,7 @@ fn tickets_are_triaged_routed_and_given_business_hour_deadlines_with_suggestions
             "T1",
             "A1",
             "Headset does not pair",
-            "Since the update our headsets fail to pair.",
+            "Since the update our headsets won't pair.",
         ),
     );
     t.emit(

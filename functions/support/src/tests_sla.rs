@@ -58,11 +58,11 @@ fn the_clock_starts_at_the_desk_s_creation_time() {
     );
     o.created_at = Some(at("2026-03-10T13:00:00Z"));
     t.emit("ascent.support", o);
-    // Then its 480 business minutes of first response run 09:00–17:00 EDT the same day:
-    // 21:00Z, not Wednesday 15:00 EDT (1 h on Tuesday from 17:00 + 7 h on Wednesday)
+    // Then its first-response target (high, "stops": 240 business minutes) runs from 09:00
+    // EDT: 13:00 EDT = 17:00Z, not Wednesday 11:00 EDT (1 h on Tuesday from 17:00 + 3 h)
     let x = triaged(&t).pop().unwrap();
-    assert_eq!(x.priority, TicketPriority::Normal);
-    assert_eq!(x.first_response_due, at("2026-03-10T21:00:00Z"));
+    assert_eq!(x.priority, TicketPriority::High);
+    assert_eq!(x.first_response_due, at("2026-03-10T17:00:00Z"));
 }
 
 /// Issue 23: a ticket answered in 30 minutes and then pending on the customer breached.

@@ -1227,6 +1227,9 @@ pub struct TicketMerged {
     pub ticket_id: String,
     pub into_ticket_id: String,
     pub account_id: String,
+    /// The surviving ticket's priority after the merge (the higher of the two).
+    #[serde(default)]
+    pub priority: Option<TicketPriority>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
