@@ -235,6 +235,7 @@ fn a_quarter_of_a_small_company_closes_to_the_hand_computed_numbers() {
             email: "ana.ruiz@boreal-aero.example".into(),
             kind: InteractionKind::PricingPageVisit,
             occurred_at: t.now() - Duration::hours(1),
+            text: None,
         },
     );
     t.emit(
@@ -244,6 +245,7 @@ fn a_quarter_of_a_small_company_closes_to_the_hand_computed_numbers() {
             email: "ana.ruiz@boreal-aero.example".into(),
             kind: InteractionKind::DemoRequested,
             occurred_at: t.now() - Duration::minutes(30),
+            text: None,
         },
     );
     t.emit(

@@ -277,6 +277,7 @@ impl Company {
                     email: email.clone(),
                     kind,
                     occurred_at: at(self.start, when, 8 * 60),
+                    text: None,
                 },
             );
         }

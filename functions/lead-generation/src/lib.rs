@@ -529,6 +529,7 @@ mod tests {
             email: email.into(),
             kind,
             occurred_at: at,
+            text: None,
         }
     }
 

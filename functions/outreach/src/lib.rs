@@ -21,6 +21,7 @@
 //!   lead, or its country when `country_time_zones` gives it one zone); without one the call
 //!   step is skipped with the reason.
 
+pub mod consent;
 pub mod sequence;
 mod settings;
 
@@ -37,7 +38,7 @@ use ascent_core::catalog::{
 use ascent_core::compliance::{self, ListEntry, UnsubscribeLink, unsubscribe_pk};
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
-use ascent_core::ports::{Condition, Mail, Query, SortKey};
+use ascent_core::ports::{Condition, Mail, MailHeader, Query, SortKey};
 use ascent_core::writer::{Brief, TemplateWriter, TextWriter};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -87,6 +88,7 @@ pub fn declaration() -> AgentDecl {
             owns(Domain::Customer, "unsubscribe#"),
             owns(Domain::Customer, "suppression#"),
             owns(Domain::Customer, "call-consent#"),
+            owns(Domain::Customer, "email-consent#"),
             owns(Domain::Customer, "do-not-call#"),
             owns(Domain::Interaction, "touch#"),
         ],
@@ -102,6 +104,8 @@ pub fn declaration() -> AgentDecl {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OutreachConfig {
     pub sequence: Sequence,
+    /// Who may be emailed and what each email must say (`[outreach.email]`).
+    pub email: consent::EmailSettings,
     /// The company named in the footer.
     pub company: String,
     /// The sender's physical postal address, in every email (CAN-SPAM).
@@ -130,6 +134,9 @@ pub struct Contact {
     pub country: Option<String>,
     pub phone: Option<String>,
     pub time_zone: Option<String>,
+    /// Where the lead came from (`LeadCreated.channel`): whether it asked us.
+    #[serde(default)]
+    pub channel: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -154,6 +161,11 @@ pub struct Enrollment {
     /// Secret of the unsubscribe link (`unsubscribe#<token>` points back to the address).
     pub unsubscribe_token: String,
     pub version: u32,
+}
+
+/// A lead's recorded consent to commercial email (`email-consent#<email>` / `consent`).
+fn email_consent_pk(email: &str) -> String {
+    format!("email-consent#{}", compliance::normalise_email(email))
 }
 
 fn contact_pk(email: &str) -> String {
@@ -262,6 +274,7 @@ impl Outreach {
             country: l.country.clone(),
             phone: l.phone.as_deref().map(compliance::normalise_phone),
             time_zone: l.time_zone.clone(),
+            channel: Some(l.channel.clone()),
         };
         ctx.put_record(
             Domain::Customer,
@@ -406,21 +419,46 @@ impl Outreach {
                 if compliance::is_suppressed(ctx, &e.email).await? {
                     return self.stop(ctx, e, previous, OutreachStopReason::Unsubscribed);
                 }
-                let footer = format!(
-                    "\n\n--\nYou receive this because you asked {} about XR training. \
-                     To stop these emails: {}/{}\n{}\n",
-                    self.config.company,
-                    self.config.unsubscribe_url,
-                    e.unsubscribe_token,
-                    self.config.postal_address
-                );
-                ctx.send_mail(Mail {
-                    to: e.email.clone(),
-                    subject: draft.subject.clone(),
-                    text: format!("{}{footer}", draft.body.trim_end()),
-                    html: None,
-                    ..Default::default()
-                })?;
+                let consented = ctx
+                    .get(Domain::Customer, &email_consent_pk(&e.email), "consent")
+                    .await?
+                    .is_some();
+                match consent::may_email(
+                    &self.config.email,
+                    contact.channel.as_deref(),
+                    contact.country.as_deref(),
+                    consented,
+                ) {
+                    consent::Permission::Hold(reason) => {
+                        taken.outcome = StepOutcome::Skipped;
+                        taken.note = Some(reason);
+                    }
+                    consent::Permission::Send(disclosure) => {
+                        let link =
+                            format!("{}/{}", self.config.unsubscribe_url, e.unsubscribe_token);
+                        let footer = consent::footer(
+                            disclosure,
+                            &self.config.company,
+                            &self.config.postal_address,
+                            &link,
+                        );
+                        ctx.send_mail(Mail {
+                            to: e.email.clone(),
+                            subject: draft.subject.clone(),
+                            text: format!("{}{footer}", draft.body.trim_end()),
+                            // RFC 2369 and RFC 8058: the mailbox's own unsubscribe button,
+                            // one click, no page (the link's POST unsubscribes at once).
+                            headers: vec![
+                                MailHeader::new("List-Unsubscribe", format!("<{link}>")),
+                                MailHeader::new(
+                                    "List-Unsubscribe-Post",
+                                    "List-Unsubscribe=One-Click",
+                                ),
+                            ],
+                            ..Default::default()
+                        })?;
+                    }
+                }
             }
             OutreachChannel::Call => match self.call_window(ctx, contact, now).await? {
                 Ok((start, end, zone)) => {
@@ -568,7 +606,12 @@ impl Outreach {
             since: ctx.cause().time,
         };
         let phone = match (&p.phone, p.change) {
-            (_, ContactPreference::Unsubscribed) => None,
+            (
+                _,
+                ContactPreference::Unsubscribed
+                | ContactPreference::EmailConsentGiven
+                | ContactPreference::EmailConsentWithdrawn,
+            ) => None,
             (Some(phone), _) => Some(phone.clone()),
             (None, _) => Some(
                 self.contact(ctx, &p.email)
@@ -588,6 +631,20 @@ impl Outreach {
                 self.stop_for(ctx, &p.email, OutreachStopReason::Unsubscribed)
                     .await
             }
+            (ContactPreference::EmailConsentGiven, _) => ctx.put_record(
+                Domain::Customer,
+                &email_consent_pk(&p.email),
+                "consent",
+                &entry,
+                None,
+                Condition::Always,
+            ),
+            (ContactPreference::EmailConsentWithdrawn, _) => {
+                ctx.delete(Domain::Customer, &email_consent_pk(&p.email), "consent")?;
+                compliance::suppress(ctx, &p.email, &entry)?;
+                self.stop_for(ctx, &p.email, OutreachStopReason::Unsubscribed)
+                    .await
+            }
             (ContactPreference::CallConsentGiven, Some(phone)) => {
                 compliance::set_call_consent(ctx, &phone, Some(&entry))
             }
@@ -602,18 +659,52 @@ impl Outreach {
     }
 
     async fn on_bounce(&self, ctx: &mut Ctx<'_>, b: &EmailBounced) -> Result<(), AgentError> {
-        if b.bounce == BounceKind::Hard {
+        let reason = match b.bounce {
+            BounceKind::Hard => Some("hard bounce"),
+            BounceKind::Complaint => Some("spam complaint"),
+            BounceKind::Soft => None,
+        };
+        if let Some(reason) = reason {
             compliance::suppress(
                 ctx,
                 &b.email,
                 &ListEntry {
-                    reason: "hard bounce".into(),
+                    reason: reason.into(),
                     evidence: b.diagnostic.clone(),
                     since: ctx.cause().time,
                 },
             )?;
         }
-        self.stop_for(ctx, &b.email, OutreachStopReason::Bounced)
+        let stop = match b.bounce {
+            BounceKind::Complaint => OutreachStopReason::Unsubscribed,
+            _ => OutreachStopReason::Bounced,
+        };
+        self.stop_for(ctx, &b.email, stop).await
+    }
+
+    /// A reply: one that asks to stop is an opt-out (the address joins the suppression list
+    /// within the run); any reply stops the sequence (a person takes over).
+    async fn on_reply(
+        &self,
+        ctx: &mut Ctx<'_>,
+        i: &ascent_core::catalog::InteractionRecorded,
+    ) -> Result<(), AgentError> {
+        let text = i.text.as_deref().unwrap_or_default();
+        if consent::asks_to_stop(text, &self.config.email.stop_phrases) {
+            compliance::suppress(
+                ctx,
+                &i.email,
+                &ListEntry {
+                    reason: "reply asked to stop".into(),
+                    evidence: format!("reply {}", i.interaction_id),
+                    since: ctx.cause().time,
+                },
+            )?;
+            return self
+                .stop_for(ctx, &i.email, OutreachStopReason::Unsubscribed)
+                .await;
+        }
+        self.stop_for(ctx, &i.email, OutreachStopReason::Replied)
             .await
     }
 
@@ -673,8 +764,7 @@ impl Agent for Outreach {
             Payload::LeadCreated(l) => self.on_lead(ctx, l).await,
             Payload::LeadAssigned(a) => self.on_assigned(ctx, a).await,
             Payload::InteractionRecorded(i) if i.kind == InteractionKind::EmailReplied => {
-                self.stop_for(ctx, &i.email, OutreachStopReason::Replied)
-                    .await
+                self.on_reply(ctx, i).await
             }
             Payload::InteractionRecorded(_) => Ok(()), // only replies stop a sequence
             Payload::DemoScheduled(d) => {

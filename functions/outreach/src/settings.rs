@@ -3,6 +3,7 @@
 //! countries of `[outreach.calls]`), the company name and postal address of `[company]`, and
 //! the unsubscribe page of `[links]`.
 
+use crate::consent::EmailSettings;
 use crate::sequence::Sequence;
 use crate::{Outreach, OutreachConfig};
 use ascent_core::compliance::CallHours;
@@ -35,6 +36,7 @@ pub const TWIN_UNSUBSCRIBE_URL: &str = "http://127.0.0.1:8787/unsubscribe";
 #[serde(deny_unknown_fields)]
 struct OutreachSection {
     max_due_per_tick: usize,
+    email: EmailSettings,
     calls: CallsSection,
     sequence: Sequence,
 }
@@ -106,6 +108,22 @@ impl Validate for OutreachSection {
             crate::MAX_DUE_PER_TICK,
         )?;
         self.calls.validate()?;
+        for country in self.email.countries.keys() {
+            if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+                return Err(Invalid::new(
+                    format!("email.countries.{country}"),
+                    format!("`{country}` is not a country code (two upper-case letters)"),
+                ));
+            }
+        }
+        for (i, p) in self.email.stop_phrases.iter().enumerate() {
+            if p.trim().is_empty() || *p != p.to_lowercase() {
+                return Err(Invalid::new(
+                    format!("email.stop_phrases[{i}]"),
+                    "phrases are lower-case and not blank",
+                ));
+            }
+        }
         let seq = &self.sequence;
         if seq.name.trim().is_empty() {
             return Err(Invalid::new("sequence.name", "may not be empty"));
@@ -123,6 +141,12 @@ impl Validate for OutreachSection {
                 return Err(Invalid::new(
                     format!("{path}.subject"),
                     "must be one non-empty line",
+                ));
+            }
+            if crate::consent::pretends_a_reply(&s.subject) {
+                return Err(Invalid::new(
+                    format!("{path}.subject"),
+                    "may not start with \"Re:\" or \"Fwd:\": the step does not answer an email",
                 ));
             }
             check_template(&format!("{path}.subject"), &s.subject)?;
@@ -145,6 +169,7 @@ impl OutreachConfig {
             .map_err(|e| file.invalid("outreach", e))?;
         Ok(Self {
             sequence: s.sequence,
+            email: s.email,
             call_hours,
             country_time_zones: s.calls.country_time_zones,
             company: company.name,
@@ -240,6 +265,18 @@ mod tests {
         assert!(e.line.is_some());
         let e = refused("DE = \"Europe/Berlin\"", "de = \"Europe/Berlin\"");
         assert_eq!(e.path, "outreach.calls.country_time_zones.de");
+    }
+
+    /// Issue 23: a step whose subject starts "Re:" pretended to answer an email.
+    #[test]
+    fn a_subject_that_pretends_a_reply_is_refused() {
+        let e = refused(
+            "subject = \"Following up: {company}",
+            "subject = \"Re: {company}",
+        );
+        assert_eq!(e.path, "outreach.sequence.steps[3].subject");
+        let e = refused("{ DE = \"consent\"", "{ DE = \"maybe\"");
+        assert_eq!(e.path, "outreach.email.countries.DE");
     }
 
     #[test]

@@ -6,6 +6,9 @@ use ascent_core::ports::Mail;
 use ascent_core::writer::{Draft, WriterError};
 use ascent_embedded::testkit::TestTwin;
 
+#[path = "tests_email.rs"]
+mod email;
+
 const DARIO: &str = "dario.rep@ascent-xr.example";
 
 fn at(s: &str) -> DateTime<Utc> {
@@ -200,6 +203,7 @@ fn replies_and_meetings_stop_the_sequence() {
             email: "ANA@boreal.example".into(),
             kind: InteractionKind::EmailReplied,
             occurred_at: t.now(),
+            text: None,
         },
     );
     t.emit(
@@ -563,6 +567,7 @@ fn a_thousand_due_enrollments_all_run_their_sequence_once_within_aws_limits() {
             country: Some("DE".into()),
             phone: None,
             time_zone: None,
+            channel: Some("web".into()),
         };
         t.put(
             Domain::Customer,

@@ -316,6 +316,11 @@ pub struct LeadCreated {
 pub enum ContactPreference {
     /// No more commercial email (CAN-SPAM opt-out): the address joins the suppression list.
     Unsubscribed,
+    /// Prior consent to commercial email was recorded (UWG §7(2), CASL s. 6; the evidence
+    /// says where and how).
+    EmailConsentGiven,
+    /// That consent was withdrawn: no more commercial email.
+    EmailConsentWithdrawn,
     /// Prior express consent to calls and texts was recorded (TCPA).
     CallConsentGiven,
     CallConsentWithdrawn,
@@ -344,6 +349,9 @@ pub enum BounceKind {
     Hard,
     /// Transient (mailbox full): the sequence stops, the address stays usable.
     Soft,
+    /// The recipient marked the email as spam (a feedback-loop complaint): the address joins
+    /// the suppression list.
+    Complaint,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -506,6 +514,9 @@ pub struct InteractionRecorded {
     pub email: String,
     pub kind: InteractionKind,
     pub occurred_at: DateTime<Utc>,
+    /// The text of a reply (`email_replied`), read for a request to stop.
+    #[serde(default)]
+    pub text: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
