@@ -89,6 +89,7 @@ pub fn declaration() -> AgentDecl {
             owns(Domain::Customer, "suppression#"),
             owns(Domain::Customer, "call-consent#"),
             owns(Domain::Customer, "email-consent#"),
+            owns(Domain::Customer, "outreach-duplicate#"),
             owns(Domain::Customer, "do-not-call#"),
             owns(Domain::Interaction, "touch#"),
         ],
@@ -161,6 +162,11 @@ pub struct Enrollment {
     /// Secret of the unsubscribe link (`unsubscribe#<token>` points back to the address).
     pub unsubscribe_token: String,
     pub version: u32,
+}
+
+/// A later lead of an address already known (`outreach-duplicate#<lead id>` / `duplicate`).
+fn duplicate_pk(lead_id: &str) -> String {
+    format!("outreach-duplicate#{lead_id}")
 }
 
 /// A lead's recorded consent to commercial email (`email-consent#<email>` / `consent`).
@@ -261,8 +267,20 @@ impl Outreach {
                 ))
             })?;
         }
-        if self.contact(ctx, &l.email).await?.is_some() {
-            return Ok(()); // the first lead of an address keeps it (later ones are duplicates)
+        if let Some(first) = self.contact(ctx, &l.email).await? {
+            // The first lead of an address keeps it; a later one is recorded as its duplicate,
+            // so assigning it stops with that reason instead of waiting for a contact forever.
+            if first.lead_id == l.lead_id {
+                return Ok(());
+            }
+            return ctx.put_record(
+                Domain::Customer,
+                &duplicate_pk(&l.lead_id),
+                "duplicate",
+                &json!({"duplicate_of": first.lead_id, "email": first.email}),
+                None,
+                Condition::Always,
+            );
         }
         let contact = Contact {
             lead_id: l.lead_id.clone(),
@@ -298,6 +316,18 @@ impl Outreach {
     async fn on_assigned(&self, ctx: &mut Ctx<'_>, a: &LeadAssigned) -> Result<(), AgentError> {
         if self.enrollment(ctx, &a.lead_id).await?.is_some() {
             return Ok(()); // enrolled once, even if reassigned
+        }
+        if ctx
+            .get(Domain::Customer, &duplicate_pk(&a.lead_id), "duplicate")
+            .await?
+            .is_some()
+        {
+            return ctx.emit(OutreachStopped {
+                lead_id: a.lead_id.clone(),
+                sequence: self.config.sequence.name.clone(),
+                reason: OutreachStopReason::Duplicate,
+                steps_taken: 0,
+            });
         }
         let Some(contact) = self.contact_of_lead(ctx, &a.lead_id).await? else {
             // The LeadCreated may still be on its way (queues do not keep order): retried.

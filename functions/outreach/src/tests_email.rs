@@ -149,3 +149,25 @@ fn a_reply_asking_to_stop_and_a_complaint_join_the_suppression_list() {
     );
     assert!(suppressed(&t, bo));
 }
+
+/// Issue 23: a second lead with a known address was dead-lettered.
+#[test]
+fn a_second_lead_of_a_known_address_is_recorded_as_a_duplicate() {
+    let t = twin();
+    let ana = "ana.ruiz@boreal-aero.example";
+    t.emit("ascent.crm", lead("L1", ana, "DE", None));
+    t.emit(
+        "ascent.crm",
+        lead("L2", "Ana.Ruiz@Boreal-Aero.example", "DE", None),
+    );
+    t.emit("ascent.agent.sales-director", assigned("L1"));
+    t.emit("ascent.agent.sales-director", assigned("L2"));
+    assert!(t.runtime.dead_letters().unwrap().is_empty());
+    let stopped = stops(&t).pop().unwrap();
+    assert_eq!(
+        (stopped.lead_id.as_str(), stopped.reason),
+        ("L2", OutreachStopReason::Duplicate)
+    );
+    // One person, one sequence: one first email
+    assert_eq!(mails_to(&t, ana).len(), 1);
+}

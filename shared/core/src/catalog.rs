@@ -418,6 +418,8 @@ pub enum OutreachStopReason {
     Bounced,
     /// The address is on the suppression list: never enrolled.
     Suppressed,
+    /// The address belongs to an earlier lead (one person, one sequence): never enrolled.
+    Duplicate,
     /// Every step was taken.
     Completed,
 }
