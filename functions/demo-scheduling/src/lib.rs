@@ -12,6 +12,7 @@
 //! reminders for demos in the next 36 hours. `DemoCancelled` frees everything and, when
 //! asked, books the next free slot.
 
+pub mod invite;
 mod settings;
 pub mod slots;
 
@@ -105,6 +106,8 @@ pub struct DemoConfig {
     pub reminder_hours_ahead: i64,
     pub fx: FxRates,
     pub prep_material: String,
+    /// The meeting link of a demo, `{request_id}` replaced (in the invitation and its `.ics`).
+    pub meeting_url: String,
     /// The company named in the prospect's mails (`[company] name`).
     pub company: String,
 }
@@ -377,15 +380,47 @@ impl DemoScheduling {
         )?;
         let prospect_local = slots::local_label(slot.start, prospect_zone);
         let rep_local = slots::local_label(slot.start, rep.zone);
+        let link = self.meeting_link(&r.request_id);
+        let summary = format!("{} demo with {}", self.config.company, r.rep);
+        let invite = invite::Invite {
+            uid: format!("{}@{}", r.request_id, NAME),
+            sequence: attempt,
+            start: slot.start,
+            end: slot.end,
+            summary: &summary,
+            description: &format!(
+                "Join: {link}\nBefore we meet: {}",
+                self.config.prep_material
+            ),
+            url: &link,
+            organizer: &r.rep,
+            attendee: &r.prospect_email,
+            attendee_name: &r.prospect_name,
+            stamp: ctx.now(),
+        };
+        let (subject, opening) = if attempt > 1 {
+            (
+                format!(
+                    "Your {} demo moved to {prospect_local}",
+                    self.config.company
+                ),
+                format!("your demo with {} has moved to {prospect_local}", r.rep),
+            )
+        } else {
+            (
+                format!("Your {} demo: {prospect_local}", self.config.company),
+                format!("your demo with {} is booked for {prospect_local}", r.rep),
+            )
+        };
         ctx.send_mail(Mail {
             to: r.prospect_email.clone(),
-            subject: format!("Your {} demo: {prospect_local}", self.config.company),
+            subject,
             text: format!(
-                "Hello {},\n\nyour demo with {} is booked for {prospect_local} ({} minutes).\n\
-                 Before we meet: {}\n",
-                r.prospect_name, r.rep, r.duration_minutes, self.config.prep_material
+                "Hello {},\n\n{opening} ({} minutes).\nJoin: {link}\n\
+                 Before we meet: {}\nThe invitation is attached for your calendar.\n",
+                r.prospect_name, r.duration_minutes, self.config.prep_material
             ),
-            html: None,
+            attachments: vec![invite::attachment(invite::Method::Request, &invite)],
             ..Default::default()
         })?;
         let q = &r.qualification;
@@ -466,6 +501,18 @@ impl DemoScheduling {
                 None,
                 Condition::NotExists,
             )?;
+            // The requester hears back too: what we would like to know first.
+            ctx.send_mail(Mail {
+                to: r.prospect_email.clone(),
+                subject: format!("Your {} demo request", self.config.company),
+                text: format!(
+                    "Hello {},\n\nthank you for asking for a demo. Before we book one, {} \
+                     would like to learn a little more about your plans; expect an email from \
+                     them in the next business days. Meanwhile: {}\n",
+                    r.prospect_name, r.rep, self.config.prep_material
+                ),
+                ..Default::default()
+            })?;
             ctx.send_mail(Mail {
                 to: r.rep.clone(),
                 subject: format!("No demo for {} yet: back to nurture", r.prospect_name),
@@ -490,6 +537,11 @@ impl DemoScheduling {
             self.no_slot(ctx, r)?;
         }
         Ok(())
+    }
+
+    /// The meeting link of a demo request.
+    fn meeting_link(&self, request_id: &str) -> String {
+        self.config.meeting_url.replace("{request_id}", request_id)
     }
 
     fn no_slot(&self, ctx: &mut Ctx<'_>, r: &DemoRequested) -> Result<(), AgentError> {
@@ -529,6 +581,40 @@ impl DemoScheduling {
         self.save(ctx, &demo)?;
         let r = demo.request.clone();
         if !c.reschedule {
+            // The prospect is told whoever cancelled, and the event leaves their calendar.
+            let link = self.meeting_link(&r.request_id);
+            let summary = format!("{} demo with {}", self.config.company, r.rep);
+            let cancel = invite::Invite {
+                uid: format!("{}@{}", r.request_id, NAME),
+                sequence: demo.attempt + 1,
+                start: demo.slot.start,
+                end: demo.slot.end,
+                summary: &summary,
+                description: "Cancelled",
+                url: &link,
+                organizer: &r.rep,
+                attendee: &r.prospect_email,
+                attendee_name: &r.prospect_name,
+                stamp: ctx.now(),
+            };
+            let zone: Tz = r.prospect_time_zone.parse().unwrap_or(chrono_tz::UTC);
+            let when = slots::local_label(demo.slot.start, zone);
+            let by = if c.cancelled_by == "prospect" {
+                "as you asked".to_string()
+            } else {
+                format!("by {}, with our apologies", r.rep)
+            };
+            ctx.send_mail(Mail {
+                to: r.prospect_email.clone(),
+                subject: format!("Your {} demo on {when} is cancelled", self.config.company),
+                text: format!(
+                    "Hello {},\n\nyour demo on {when} is cancelled ({by}). Reply to this \
+                     email and we will find another time.\n",
+                    r.prospect_name
+                ),
+                attachments: vec![invite::attachment(invite::Method::Cancel, &cancel)],
+                ..Default::default()
+            })?;
             return ctx.send_mail(Mail {
                 to: r.rep.clone(),
                 subject: format!("Demo with {} cancelled", r.prospect_name),

@@ -29,6 +29,7 @@ struct DemoSection {
     max_timeline_days: u32,
     max_unknowns: u32,
     prep_material: String,
+    meeting_url: String,
 }
 
 impl Validate for DemoSection {
@@ -46,6 +47,12 @@ impl Validate for DemoSection {
         check_in_range("max_unknowns", self.max_unknowns, 0, 4)?;
         if self.prep_material.trim().is_empty() {
             return Err(Invalid::new("prep_material", "may not be empty"));
+        }
+        if !self.meeting_url.starts_with("https://") || !self.meeting_url.contains("{request_id}") {
+            return Err(Invalid::new(
+                "meeting_url",
+                "an https:// link with {request_id} where the demo request's id goes",
+            ));
         }
         Ok(())
     }
@@ -97,6 +104,7 @@ impl DemoConfig {
             reminder_hours_ahead: s.reminder_hours_ahead,
             fx: currency.fx(),
             prep_material: s.prep_material,
+            meeting_url: s.meeting_url,
             company: company.name,
         })
     }

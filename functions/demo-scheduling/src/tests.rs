@@ -4,6 +4,9 @@ use super::*;
 use ascent_embedded::testkit::TestTwin;
 use std::sync::Arc;
 
+#[path = "tests_prospect.rs"]
+mod prospect;
+
 const DARIO: &str = "dario.rep@ascent-xr.example"; // Europe/Berlin
 const EVA: &str = "eva.rep@ascent-xr.example"; // Europe/London
 
