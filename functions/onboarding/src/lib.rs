@@ -8,14 +8,15 @@
 //! When all four are reached, `OnboardingCompleted` hands the account to steady-state
 //! success (Retention and the CS Director).
 
+pub mod escalation;
 mod settings;
 
 use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
 };
 use ascent_core::catalog::{
-    CustomerSignedUp, OnboardingCompleted, OnboardingMilestone, OnboardingMilestoneReached,
-    OnboardingStalled, Payload, ScheduleTick, UsageReported,
+    CustomerSignedUp, ExceptionRaised, OnboardingCompleted, OnboardingMilestone,
+    OnboardingMilestoneReached, OnboardingStalled, Payload, ScheduleTick, Severity, UsageReported,
 };
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
@@ -55,6 +56,7 @@ pub fn declaration() -> AgentDecl {
             "OnboardingMilestoneReached",
             "OnboardingStalled",
             "OnboardingCompleted",
+            "ExceptionRaised",
         ],
         requests_approvals: false,
         sends_mail: true,
@@ -88,8 +90,14 @@ pub struct OnboardingConfig {
     pub managers: BTreeMap<String, String>,
     /// Manager of a plan without one of its own.
     pub fallback_manager: String,
-    /// Active seats that count as "team invited" (or all seats, when fewer).
+    /// Active seats that count as "team invited" at least (or all seats, when fewer) …
     pub team_seats: u32,
+    /// … and this share of the seats bought, percent, when that is more.
+    pub team_share_pct: u32,
+    /// The plan of a sign-up whose plan has no milestone days (flagged).
+    pub default_plan: String,
+    /// Re-escalation of a stalled milestone, and when the account is given up as at risk.
+    pub escalation: escalation::EscalationRule,
     /// The company named in the welcome mail.
     pub company: String,
 }
@@ -101,6 +109,11 @@ pub struct MilestoneState {
     pub due_on: NaiveDate,
     pub reached_at: Option<DateTime<Utc>>,
     pub stalled: bool,
+    /// Escalations so far (the stall is the first).
+    #[serde(default)]
+    pub escalations: u32,
+    #[serde(default)]
+    pub last_escalated_on: Option<NaiveDate>,
 }
 
 /// An account's onboarding (`onboarding#<account>` / `plan`, customer domain).
@@ -118,11 +131,11 @@ pub struct OnboardingPlan {
 }
 
 impl OnboardingPlan {
-    fn open_due(&self) -> Option<NaiveDate> {
+    /// The next day the daily run has something to do for this plan.
+    fn next_check(&self, rule: escalation::EscalationRule) -> Option<NaiveDate> {
         self.milestones
             .iter()
-            .filter(|m| m.reached_at.is_none() && !m.stalled)
-            .map(|m| m.due_on)
+            .filter_map(|m| escalation::next_check(m, rule))
             .min()
     }
 }
@@ -138,6 +151,8 @@ pub fn milestones(start: NaiveDate, days: &[i64; 4]) -> Vec<MilestoneState> {
             due_on: start + Duration::days(*d),
             reached_at: None,
             stalled: false,
+            escalations: 0,
+            last_escalated_on: None,
         })
         .collect()
 }
@@ -172,8 +187,8 @@ impl Onboarding {
         previous: Option<u32>,
     ) -> Result<(), AgentError> {
         // Indexed while something is still open and not yet flagged as stalled.
-        let index = match (p.completed_at, p.open_due()) {
-            (None, Some(due)) => Some((IN_PROGRESS.to_string(), format!("{due}#{}", p.account_id))),
+        let index = match (p.completed_at, p.next_check(self.config.escalation)) {
+            (None, Some(day)) => Some((IN_PROGRESS.to_string(), format!("{day}#{}", p.account_id))),
             _ => None,
         };
         let condition = Condition::version(previous);
@@ -195,20 +210,31 @@ impl Onboarding {
         {
             return Ok(());
         }
-        let tier = s.plan.trim().to_ascii_lowercase();
-        let Some(days) = self.config.due_days.get(&tier) else {
-            return Err(AgentError::Invalid(format!(
-                "account {}: plan `{}` has no onboarding plan (known: {})",
-                s.account_id,
-                s.plan,
-                self.config
-                    .due_days
-                    .keys()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        };
+        let mut tier = s.plan.trim().to_ascii_lowercase();
+        if !self.config.due_days.contains_key(&tier) {
+            // An unknown plan still gets a welcome and a plan: the default one, flagged for a
+            // person to correct.
+            ctx.emit(ExceptionRaised {
+                agent: NAME.into(),
+                subject: s.account_id.clone(),
+                reason: format!(
+                    "account {}: plan `{}` has no onboarding plan (known: {}); onboarding on \
+                     the default plan `{}`",
+                    s.account_id,
+                    s.plan,
+                    self.config
+                        .due_days
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    self.config.default_plan
+                ),
+                severity: Severity::Medium,
+            })?;
+            tier = self.config.default_plan.clone();
+        }
+        let days = &self.config.due_days[&tier];
         // The plan runs from the sign-up itself, whenever it is delivered or replayed.
         let signed_up = ctx.cause().time;
         let plan = OnboardingPlan {
@@ -262,7 +288,11 @@ impl Onboarding {
         if plan.completed_at.is_some() {
             return Ok(());
         }
-        let team = self.config.team_seats.min(plan.seats.max(1)) as f64;
+        let team = f64::from(escalation::team_threshold(
+            plan.seats,
+            self.config.team_seats,
+            self.config.team_share_pct,
+        ));
         let reached: Vec<OnboardingMilestone> = match u.metric.as_str() {
             "active_seats" if u.quantity >= team => vec![
                 OnboardingMilestone::AccountSetUp,
@@ -347,36 +377,53 @@ impl Onboarding {
         self.save(ctx, &plan, Some(previous))
     }
 
+    /// The daily run: stalls, re-escalations and at-risk hand-overs that are due, at most 40
+    /// plans a run (the rest stay due on the index for the next run).
     async fn on_daily(&self, ctx: &mut Ctx<'_>, t: &ScheduleTick) -> Result<(), AgentError> {
         let today = t.at.date_naive();
-        // Due before today and still open (the due date itself is the last day).
+        let rule = self.config.escalation;
         let q = Query::gsi1(IN_PROGRESS)
-            .sort(SortKey::AtMost(format!("{}~", today - Duration::days(1))))
+            .sort(SortKey::AtMost(format!("{today}~")))
             .limit(40);
         for mut plan in ctx.query_as::<OnboardingPlan>(Domain::Customer, &q).await? {
             let previous = plan.version;
-            let mut stalled = Vec::new();
+            let mut due = Vec::new();
             for m in plan.milestones.iter_mut() {
-                if m.reached_at.is_none() && !m.stalled && m.due_on < today {
-                    m.stalled = true;
-                    stalled.push((m.milestone, m.due_on));
-                }
+                let (n, at_risk) = match escalation::step(m, today, rule) {
+                    escalation::Step::Nothing => continue,
+                    escalation::Step::Escalate(n) => (n, false),
+                    escalation::Step::AtRisk(n) => (n, true),
+                };
+                m.stalled = true;
+                m.escalations = n;
+                m.last_escalated_on = Some(today);
+                due.push((m.milestone, m.due_on, n, at_risk));
             }
-            if stalled.is_empty() {
+            if due.is_empty() {
                 continue;
             }
-            for (milestone, due_on) in stalled {
+            for (milestone, due_on, n, at_risk) in due {
+                let subject = match (n, at_risk) {
+                    (_, true) => format!("At risk: {} has stalled onboarding", plan.account_id),
+                    (1, _) => format!("Intervention: {} is stuck on onboarding", plan.account_id),
+                    _ => format!("Still stuck ({n}): {} on onboarding", plan.account_id),
+                };
+                let ask = if at_risk {
+                    "Onboarding is given up as at risk: hand the account to retention now."
+                } else {
+                    "Call them this week and offer a guided session."
+                };
                 ctx.send_mail(Mail {
                     to: plan.manager.clone(),
-                    subject: format!("Intervention: {} is stuck on onboarding", plan.account_id),
+                    subject,
                     text: format!(
-                        "{} has not managed to {} (due {due_on}). Call {} this week and offer a \
-                         guided session.\n",
+                        "{} has not managed to {} (due {due_on}; escalation {n} of {}). {ask} \
+                         Contact: {}\n",
                         plan.account_id,
                         label(milestone),
+                        rule.max_escalations,
                         plan.contact
                     ),
-                    html: None,
                     ..Default::default()
                 })?;
                 ctx.emit(OnboardingStalled {
@@ -384,6 +431,8 @@ impl Onboarding {
                     milestone,
                     due_on,
                     assigned_to: plan.manager.clone(),
+                    escalation: Some(n),
+                    at_risk,
                 })?;
             }
             plan.version += 1;
@@ -580,10 +629,24 @@ mod tests {
         );
     }
 
+    /// Issue 23: an unknown plan dead-lettered without a welcome email.
     #[test]
-    fn unknown_plans_and_bad_quantities_are_refused_and_repeats_are_harmless() {
+    fn an_unknown_plan_is_welcomed_on_the_default_plan_and_flagged() {
         let t = twin();
         t.emit("ascent.platform", signup("A1", "platinum", 5));
+        let plan: OnboardingPlan =
+            serde_json::from_value(t.get(Domain::Customer, "onboarding#A1", "plan").unwrap())
+                .unwrap();
+        assert_eq!(plan.plan, "team");
+        assert_eq!(t.runtime.mails().unwrap()[0].to, "admin@a1.example");
+        let flagged = t.emitted("ExceptionRaised");
+        assert_eq!(flagged.len(), 1);
+        assert!(t.runtime.dead_letters().unwrap().is_empty());
+    }
+
+    #[test]
+    fn bad_quantities_are_refused_and_repeats_are_harmless() {
+        let t = twin();
         t.emit("ascent.platform", signup("A2", "team", 5));
         t.emit("ascent.platform", usage(&t, "A2", "xr_sessions", -3.0));
         t.emit("ascent.platform", usage(&t, "A2", "xr_sessions", 1.0));
@@ -596,9 +659,61 @@ mod tests {
             .into_iter()
             .map(|d| d.reason)
             .collect();
-        assert_eq!(reasons.len(), 2, "{reasons:?}");
-        assert!(reasons[0].contains("plan `platinum` has no onboarding plan"));
-        assert!(reasons[1].contains("quantity -3 is not a count"));
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert!(reasons[0].contains("quantity -3 is not a count"));
         assert_eq!(t.emitted("OnboardingMilestoneReached").len(), 1);
+    }
+
+    /// Issue 23: "team invited" meant 3 seats even for a 500-seat customer.
+    #[test]
+    fn a_500_seat_customer_has_invited_its_team_at_100_active_seats() {
+        let t = twin();
+        t.emit("ascent.platform", signup("A3", "enterprise", 500));
+        t.emit("ascent.platform", usage(&t, "A3", "active_seats", 3.0));
+        let reached = |t: &TestTwin| -> Vec<OnboardingMilestone> {
+            t.emitted("OnboardingMilestoneReached")
+                .iter()
+                .map(|e| match e.payload() {
+                    Payload::OnboardingMilestoneReached(m) => m.milestone,
+                    _ => unreachable!(),
+                })
+                .collect()
+        };
+        assert_eq!(reached(&t), vec![OnboardingMilestone::AccountSetUp]);
+        t.emit("ascent.platform", usage(&t, "A3", "active_seats", 100.0));
+        assert!(reached(&t).contains(&OnboardingMilestone::TeamInvited));
+    }
+
+    /// Issue 23: a milestone stalled once and was never escalated again.
+    #[test]
+    fn a_stalled_milestone_is_escalated_weekly_until_the_account_is_at_risk() {
+        let t = twin();
+        // Starter: account set up due 2 days after 2 March = 4 March
+        t.emit("ascent.platform", signup("A4", "starter", 5));
+        let stalls = |t: &TestTwin| -> Vec<(OnboardingMilestone, Option<u32>, bool)> {
+            t.emitted("OnboardingStalled")
+                .iter()
+                .filter_map(|e| match e.payload() {
+                    Payload::OnboardingStalled(s)
+                        if s.milestone == OnboardingMilestone::AccountSetUp =>
+                    {
+                        Some((s.milestone, s.escalation, s.at_risk))
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        for day in 3..=25 {
+            t.tick("daily", at(&format!("2026-03-{day:02}T06:00:00Z")));
+        }
+        // Stalled on 5 March, again on the 12th, at risk on the 19th, then nothing more
+        assert_eq!(
+            stalls(&t),
+            vec![
+                (OnboardingMilestone::AccountSetUp, Some(1), false),
+                (OnboardingMilestone::AccountSetUp, Some(2), false),
+                (OnboardingMilestone::AccountSetUp, Some(3), true),
+            ]
+        );
     }
 }

@@ -12,11 +12,18 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 struct OnboardingSection {
     team_seats: u32,
+    team_share_pct: u32,
+    default_plan: String,
+    reescalate_every_days: i64,
+    max_escalations: u32,
 }
 
 impl Validate for OnboardingSection {
     fn validate(&self) -> Result<(), Invalid> {
-        check_in_range("team_seats", self.team_seats, 1, 100_000)
+        check_in_range("team_seats", self.team_seats, 1, 100_000)?;
+        check_in_range("team_share_pct", self.team_share_pct, 1, 100)?;
+        check_in_range("reescalate_every_days", self.reescalate_every_days, 1, 90)?;
+        check_in_range("max_escalations", self.max_escalations, 1, 10)
     }
 }
 
@@ -26,6 +33,15 @@ impl OnboardingConfig {
         let s: OnboardingSection = file.section("onboarding")?;
         let plans: Plans = file.section("plans")?;
         let company: Company = file.section("company")?;
+        if !plans.tiers.contains_key(&s.default_plan) {
+            return Err(file.invalid(
+                "onboarding",
+                Invalid::new(
+                    "default_plan",
+                    format!("`{}` is not a plan of [plans.tiers]", s.default_plan),
+                ),
+            ));
+        }
         Ok(Self {
             due_days: plans
                 .tiers
@@ -39,6 +55,12 @@ impl OnboardingConfig {
                 .collect(),
             fallback_manager: plans.fallback_success_manager,
             team_seats: s.team_seats,
+            team_share_pct: s.team_share_pct,
+            default_plan: s.default_plan,
+            escalation: crate::escalation::EscalationRule {
+                every_days: s.reescalate_every_days,
+                max_escalations: s.max_escalations,
+            },
             company: company.name,
         })
     }

@@ -1346,6 +1346,13 @@ pub struct OnboardingStalled {
     pub due_on: NaiveDate,
     /// Who got the intervention task.
     pub assigned_to: String,
+    /// Which escalation of this milestone it is (1: it just stalled).
+    #[serde(default)]
+    pub escalation: Option<u32>,
+    /// The last escalation: onboarding is given up as at risk, for Retention and the CS
+    /// Director to take over.
+    #[serde(default)]
+    pub at_risk: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
