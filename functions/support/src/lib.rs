@@ -153,6 +153,14 @@ fn ticket_pk(id: &str) -> String {
 pub(crate) fn open_pk(account: &str) -> String {
     format!("support-open#{account}")
 }
+/// A ticket's deadlines and the points its team lead is warned at.
+pub(crate) struct Clocks {
+    pub first_due: DateTime<Utc>,
+    pub resolution_due: DateTime<Utc>,
+    pub first_warn: DateTime<Utc>,
+    pub resolution_warn: DateTime<Utc>,
+}
+
 pub(crate) fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
@@ -247,7 +255,12 @@ impl Support {
             within: Duration::hours(self.config.duplicate_hours),
         };
         let duplicate = merge::merge_into(&open, &me, now, rule).cloned();
-        let ((first_due, resolve_due), (first_warn, resolve_warn)) = self.clocks(now, t.priority);
+        let Clocks {
+            first_due,
+            resolution_due: resolve_due,
+            first_warn,
+            resolution_warn: resolve_warn,
+        } = self.clocks(now, t.priority);
         let mut ticket = Ticket {
             ticket_id: o.ticket_id.clone(),
             account_id: o.account_id.clone(),
@@ -334,14 +347,7 @@ impl Support {
     }
 
     /// A ticket's deadlines and warning points from `opened` at `priority`'s targets.
-    pub(crate) fn clocks(
-        &self,
-        opened: DateTime<Utc>,
-        priority: TicketPriority,
-    ) -> (
-        (DateTime<Utc>, DateTime<Utc>),
-        (DateTime<Utc>, DateTime<Utc>),
-    ) {
+    pub(crate) fn clocks(&self, opened: DateTime<Utc>, priority: TicketPriority) -> Clocks {
         let target = self.config.target(priority);
         let hours = &self.config.hours;
         let warn = |minutes| {
@@ -354,13 +360,13 @@ impl Support {
                 self.zone,
             )
         };
-        (
-            sla::deadlines(opened, target, hours, self.zone),
-            (
-                warn(target.first_response_minutes),
-                warn(target.resolution_minutes),
-            ),
-        )
+        let (first_due, resolution_due) = sla::deadlines(opened, target, hours, self.zone);
+        Clocks {
+            first_due,
+            resolution_due,
+            first_warn: warn(target.first_response_minutes),
+            resolution_warn: warn(target.resolution_minutes),
+        }
     }
 
     pub(crate) async fn known(&self, ctx: &mut Ctx<'_>, id: &str) -> Result<Ticket, AgentError> {

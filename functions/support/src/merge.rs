@@ -74,13 +74,12 @@ impl crate::Support {
         // `Urgent` orders first: a smaller priority is a more urgent one.
         if priority < survivor.priority {
             let v = survivor.version;
-            let ((first, resolve), (first_warn, resolve_warn)) =
-                self.clocks(survivor.opened_at, priority);
+            let c = self.clocks(survivor.opened_at, priority);
             survivor.priority = priority;
-            survivor.first_response_due = first;
-            survivor.resolution_due = resolve;
-            survivor.first_response_warn_at = Some(first_warn);
-            survivor.resolution_warn_at = Some(resolve_warn);
+            survivor.first_response_due = c.first_due;
+            survivor.resolution_due = c.resolution_due;
+            survivor.first_response_warn_at = Some(c.first_warn);
+            survivor.resolution_warn_at = Some(c.resolution_warn);
             survivor.version += 1;
             self.save(ctx, &survivor, Some(v))?;
             ctx.put_record(
