@@ -327,4 +327,59 @@ mod unsubscribe_tests {
         assert!(q.contains("email from Boreal &amp; Co to"), "{q}");
         assert!(!q.contains("Ascent"));
     }
+
+    /// A desk that counts opt-outs: one address, one token.
+    struct CountingDesk(std::sync::atomic::AtomicUsize);
+
+    #[async_trait::async_trait]
+    impl ascent_core::compliance::UnsubscribeDesk for CountingDesk {
+        async fn address(
+            &self,
+            token: &str,
+        ) -> Result<String, ascent_core::compliance::UnsubscribeError> {
+            match token {
+                "t1" => Ok("ana@boreal.example".into()),
+                _ => Err(ascent_core::compliance::UnsubscribeError::UnknownLink),
+            }
+        }
+        async fn unsubscribe(
+            &self,
+            token: &str,
+        ) -> Result<String, ascent_core::compliance::UnsubscribeError> {
+            let email = self.address(token).await?;
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(email)
+        }
+    }
+
+    /// Given the List-Unsubscribe URL of an email, when a mail scanner prefetches it (GET),
+    /// then nobody is unsubscribed; when the mailbox provider sends the RFC 8058 one-click
+    /// POST (body `List-Unsubscribe=One-Click`), then the address is unsubscribed at once,
+    /// with no further page to click.
+    #[tokio::test]
+    async fn a_prefetch_changes_nothing_and_the_one_click_post_unsubscribes() {
+        use axum::body::{Body, to_bytes};
+        use axum::http::Request;
+        use tower::ServiceExt;
+        let desk = Arc::new(CountingDesk(Default::default()));
+        let router = unsubscribe_router(desk.clone(), "Ascent XR");
+        let get = Request::get("/unsubscribe/t1").body(Body::empty()).unwrap();
+        let res = router.clone().oneshot(get).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(desk.0.load(std::sync::atomic::Ordering::SeqCst), 0);
+        let post = Request::post("/unsubscribe/t1")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from("List-Unsubscribe=One-Click"))
+            .unwrap();
+        let res = router.clone().oneshot(post).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(desk.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let body = to_bytes(res.into_body(), 1 << 20).await.unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(body.contains("You are unsubscribed"), "{body}");
+        assert!(
+            !body.contains("<form"),
+            "one click needs no second page: {body}"
+        );
+    }
 }
