@@ -145,19 +145,24 @@ pub fn footer(
 
 /// Whether a reply's text asks to stop: one of the phrases, as whole words.
 pub fn asks_to_stop(text: &str, phrases: &[String]) -> bool {
-    let words: Vec<String> = text
-        .to_lowercase()
-        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect();
+    let words = words_of(text);
     phrases.iter().any(|p| {
-        let p: Vec<&str> = p.split_whitespace().collect();
+        // A phrase is cut into words as the reply is: "opt-out" is "opt out".
+        let p = words_of(p);
         !p.is_empty()
             && words
                 .windows(p.len())
                 .any(|w| w.iter().zip(&p).all(|(a, b)| a == b))
     })
+}
+
+/// The lower-cased words of a text (letters, digits and apostrophes).
+fn words_of(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Whether a subject pretends to answer or forward an earlier email ("Re:", "Fwd:").
@@ -269,6 +274,11 @@ mod tests {
             &s.stop_phrases
         ));
         assert!(asks_to_stop("We are not interested.", &s.stop_phrases));
+        // A hyphenated phrase of the configuration matches the same words in a reply.
+        assert!(asks_to_stop(
+            "Please opt-out this address",
+            &["opt-out".to_string()]
+        ));
         assert!(!asks_to_stop(
             "Sounds good, let's talk Tuesday",
             &s.stop_phrases
