@@ -97,6 +97,10 @@ pub struct DemoConfig {
     /// Pool sizes of demo resources.
     pub headsets: u32,
     pub sandboxes: u32,
+    /// Days a shipped headset is away before the demo (on its way out) and after it (on its
+    /// way back): it is held for them too.
+    pub headset_ship_days: i64,
+    pub headset_return_days: i64,
     /// Smallest budget worth a demo (base currency) and the furthest timeline.
     pub min_budget: Money,
     pub max_timeline_days: u32,
@@ -281,8 +285,13 @@ impl DemoScheduling {
             .filter(|h| !h.demo_id.starts_with(&own))
             .map(|h| h.slot)
             .collect();
+        let ship = Duration::days(self.config.headset_ship_days);
+        let back = Duration::days(self.config.headset_return_days);
         let mut headsets = if r.headsets > 0 {
-            self.holds(ctx, "resource#headset", from, until).await?
+            // A demo starting up to the return time before the window, or up to the shipping
+            // time after it, still holds headsets in it.
+            self.holds(ctx, "resource#headset", from - back, until + ship)
+                .await?
         } else {
             Vec::new()
         };
@@ -317,7 +326,9 @@ impl DemoScheduling {
             busy: &busy,
         };
         let Some(slot) = slots::first_free(&search, |i| {
-            (r.headsets == 0 || in_use(&headsets, i) + r.headsets <= self.config.headsets)
+            (r.headsets == 0
+                || in_use(&headsets, &slots::away(i, ship, back)) + r.headsets
+                    <= self.config.headsets)
                 && (!r.sandbox || in_use(&sandboxes, i) < self.config.sandboxes)
         }) else {
             return Ok(None);
@@ -339,11 +350,16 @@ impl DemoScheduling {
             Condition::NotExists,
         )?;
         if r.headsets > 0 {
+            // Held from shipping out to coming back, not only for the hour of the demo.
+            let away = Hold {
+                slot: slots::away(&slot, ship, back),
+                ..hold(r.headsets)
+            };
             ctx.put_record(
                 Domain::Customer,
                 "resource#headset",
                 &sk,
-                &hold(r.headsets),
+                &away,
                 None,
                 Condition::NotExists,
             )?;

@@ -25,6 +25,8 @@ struct DemoSection {
     reminder_hours_ahead: i64,
     headsets: u32,
     sandboxes: u32,
+    headset_ship_days: i64,
+    headset_return_days: i64,
     min_budget_minor: i64,
     max_timeline_days: u32,
     max_unknowns: u32,
@@ -42,6 +44,8 @@ impl Validate for DemoSection {
         check_non_negative("min_lead_hours", self.min_lead_hours)?;
         check_in_range("search_days", self.search_days, 1, 90)?;
         check_in_range("reminder_hours_ahead", self.reminder_hours_ahead, 1, 72)?;
+        check_in_range("headset_ship_days", self.headset_ship_days, 0, 30)?;
+        check_in_range("headset_return_days", self.headset_return_days, 0, 30)?;
         check_non_negative("min_budget_minor", self.min_budget_minor)?;
         check_in_range("max_timeline_days", self.max_timeline_days, 1, 3650)?;
         check_in_range("max_unknowns", self.max_unknowns, 0, 4)?;
@@ -98,6 +102,8 @@ impl DemoConfig {
             search_days: s.search_days,
             headsets: s.headsets,
             sandboxes: s.sandboxes,
+            headset_ship_days: s.headset_ship_days,
+            headset_return_days: s.headset_return_days,
             min_budget: Money::new(s.min_budget_minor, &currency.base),
             max_timeline_days: s.max_timeline_days,
             max_unknowns: s.max_unknowns,
@@ -166,6 +172,44 @@ mod tests {
         let file = ConfigFile::parse("x.toml", text).unwrap();
         let e = DemoConfig::from_file(&file).unwrap_err();
         assert_eq!(e.path, "demo_scheduling.prospect_hours");
+        assert!(e.line.is_some());
+    }
+
+    /// The `## Demos` section of docs/customer-facing.md.
+    fn documented() -> String {
+        let page = include_str!("../../../docs/customer-facing.md");
+        let start = page
+            .find("## Demos")
+            .expect("docs/customer-facing.md has ## Demos");
+        let rest = &page[start + 3..];
+        rest[..rest.find("\n## ").unwrap_or(rest.len())].to_string()
+    }
+
+    #[test]
+    fn the_demos_page_states_every_shipped_rule() {
+        let c = DemoConfig::default();
+        let page = documented();
+        let rules = [
+            "`[demo_scheduling] meeting_url`".to_string(),
+            format!("`headset_ship_days` ({})", c.headset_ship_days),
+            format!("`headset_return_days` ({})", c.headset_return_days),
+            "METHOD:REQUEST".to_string(),
+            "METHOD:CANCEL".to_string(),
+            "SEQUENCE".to_string(),
+        ];
+        for rule in rules {
+            assert!(page.contains(&rule), "## Demos does not say {rule}");
+        }
+    }
+
+    #[test]
+    fn a_shipping_time_beyond_a_month_is_refused_with_its_key() {
+        let text = ConfigFile::shipped()
+            .text()
+            .replace("headset_ship_days = 2", "headset_ship_days = 45");
+        let file = ConfigFile::parse("x.toml", text).unwrap();
+        let e = DemoConfig::from_file(&file).unwrap_err();
+        assert_eq!(e.path, "demo_scheduling.headset_ship_days");
         assert!(e.line.is_some());
     }
 }

@@ -92,6 +92,15 @@ pub fn first_free(s: &Search<'_>, resources_free: impl Fn(&Interval) -> bool) ->
     None
 }
 
+/// The time shipped equipment is away for a demo over `slot`: `ship` before it (on its way to
+/// the prospect) and `back` after it (on its way back).
+pub fn away(slot: &Interval, ship: Duration, back: Duration) -> Interval {
+    Interval {
+        start: slot.start - ship,
+        end: slot.end + back,
+    }
+}
+
 /// `2026-03-09 09:00 EDT`: a start as the person in `zone` reads it.
 pub fn local_label(t: DateTime<Utc>, zone: Tz) -> String {
     zone.from_utc_datetime(&t.naive_utc())
@@ -196,5 +205,16 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn shipped_equipment_is_away_for_the_journey_both_ways() {
+        let demo = Interval {
+            start: at("2026-03-09T13:00:00Z"),
+            end: at("2026-03-09T14:00:00Z"),
+        };
+        let away = away(&demo, Duration::days(2), Duration::days(3));
+        assert_eq!(away.start, at("2026-03-07T13:00:00Z"));
+        assert_eq!(away.end, at("2026-03-12T14:00:00Z"));
     }
 }

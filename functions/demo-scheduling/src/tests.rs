@@ -96,8 +96,41 @@ fn shared_headsets_are_never_overbooked() {
     t.emit("ascent.crm", request("DR2", EVA, 5));
     let s = scheduled(&t);
     assert_eq!(s[0].starts_at, at("2026-03-09T13:00:00Z"));
-    // Eva (London) is free at 13:00 too, but 5 + 5 headsets exceed the pool of 8.
-    assert_eq!(s[1].starts_at, at("2026-03-09T14:30:00Z"));
+    // Eva (London) is free at 13:00 too, but 5 + 5 headsets exceed the pool of 8. DR1's five
+    // are shipped: away from Saturday 7 March 13:00 (2 days out) to Wednesday 11 March 14:00
+    // (2 days back), not free 15 minutes after the demo (14:30 on the 9th, as before). DR2's
+    // must leave 2 days and the 15-minute buffer before its start: from 11 March 14:00 + 2 d
+    // + 15 min = Friday 13 March 14:15, on the 30-minute grid 14:30 UTC (10:30 EDT in New York).
+    assert_eq!(s[1].starts_at, at("2026-03-13T14:30:00Z"));
+}
+
+#[test]
+fn headsets_left_in_the_pool_still_go_to_a_demo_at_the_same_time() {
+    let t = twin();
+    t.emit("ascent.crm", request("DR1", DARIO, 5));
+    t.emit("ascent.crm", request("DR2", EVA, 3));
+    let s = scheduled(&t);
+    // 5 + 3 = 8: the whole pool, at the same hour.
+    assert_eq!(s[0].starts_at, at("2026-03-09T13:00:00Z"));
+    assert_eq!(s[1].starts_at, at("2026-03-09T13:00:00Z"));
+}
+
+#[test]
+fn a_cancelled_demo_gives_its_shipped_headsets_back() {
+    let t = twin();
+    t.emit("ascent.crm", request("DR1", DARIO, 5));
+    t.emit(
+        "ascent.crm",
+        DemoCancelled {
+            demo_id: scheduled(&t)[0].demo_id.clone(),
+            cancelled_by: "prospect".into(),
+            reason: "prospect postponed".into(),
+            reschedule: false,
+        },
+    );
+    t.emit("ascent.crm", request("DR2", EVA, 5));
+    // Nothing is away any more: Eva's first common hour on Monday.
+    assert_eq!(scheduled(&t)[1].starts_at, at("2026-03-09T13:00:00Z"));
 }
 
 #[test]

@@ -104,4 +104,44 @@ mod tests {
         assert_eq!(e.path, "plans.tiers.starter.onboarding_due_days");
         assert!(e.line.is_some());
     }
+
+    /// The `## Onboarding` section of docs/customer-facing.md.
+    fn documented() -> String {
+        let page = include_str!("../../../docs/customer-facing.md");
+        let start = page
+            .find("## Onboarding")
+            .expect("docs/customer-facing.md has ## Onboarding");
+        let rest = &page[start + 3..];
+        rest[..rest.find("\n## ").unwrap_or(rest.len())].to_string()
+    }
+
+    #[test]
+    fn the_onboarding_page_states_every_shipped_rule() {
+        let c = OnboardingConfig::default();
+        let page = documented();
+        let rules = [
+            format!("`team_seats` ({})", c.team_seats),
+            format!("`team_share_pct` ({}%)", c.team_share_pct),
+            format!("`default_plan` ({})", c.default_plan),
+            format!("`reescalate_every_days` ({})", c.escalation.every_days),
+            format!(
+                "`max_escalations`-th ({}",
+                ordinal(c.escalation.max_escalations)
+            ),
+        ];
+        for rule in rules {
+            assert!(page.contains(&rule), "## Onboarding does not say {rule}");
+        }
+    }
+
+    fn ordinal(n: u32) -> String {
+        let suffix = match (n % 10, n % 100) {
+            (_, 11..=13) => "th",
+            (1, _) => "st",
+            (2, _) => "nd",
+            (3, _) => "rd",
+            _ => "th",
+        };
+        format!("{n}{suffix}")
+    }
 }
