@@ -28,7 +28,7 @@ use ascent_core::event::Event;
 use ascent_core::money::{FxRates, Money};
 use ascent_core::ports::{Condition, Mail, Query, SortKey};
 use async_trait::async_trait;
-use chrono::{DateTime, Duration, NaiveTime, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -148,8 +148,13 @@ fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// What stands between a request and a demo; empty = qualified.
-pub fn qualification_gaps(q: &Qualification, config: &DemoConfig) -> (Vec<String>, bool) {
+/// What stands between a request made `on` a day and a demo; empty = qualified. A budget in
+/// another accepted currency is converted at the rates in effect that day.
+pub fn qualification_gaps(
+    q: &Qualification,
+    config: &DemoConfig,
+    on: NaiveDate,
+) -> (Vec<String>, bool) {
     let mut gaps = Vec::new();
     let mut unknown = 0;
     let mut hard = false;
@@ -158,15 +163,15 @@ pub fn qualification_gaps(q: &Qualification, config: &DemoConfig) -> (Vec<String
             unknown += 1;
             gaps.push("budget: unknown".to_string());
         }
-        Some(b) => match (config.fx.to_base(b), config.fx.to_base(&config.min_budget)) {
-            (Ok(have), Ok(min)) if have.amount_minor < min.amount_minor => {
+        Some(b) => match config.fx.convert_on(b, &config.min_budget.currency, on) {
+            Ok(have) if have.amount_minor < config.min_budget.amount_minor => {
                 hard = true;
                 gaps.push(format!(
                     "budget: {b} is below the minimum {}",
                     config.min_budget
                 ));
             }
-            (Err(e), _) | (_, Err(e)) => {
+            Err(e) => {
                 hard = true;
                 gaps.push(format!("budget: {e}"));
             }
@@ -507,7 +512,8 @@ impl DemoScheduling {
         {
             return Ok(()); // requested twice
         }
-        let (gaps, qualified) = qualification_gaps(&r.qualification, &self.config);
+        let (gaps, qualified) =
+            qualification_gaps(&r.qualification, &self.config, ctx.now().date_naive());
         if !qualified {
             ctx.put_record(
                 Domain::Customer,

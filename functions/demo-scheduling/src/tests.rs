@@ -165,19 +165,38 @@ fn unqualified_requests_go_back_to_nurture() {
 fn bant_rules() {
     let c = DemoConfig::default();
     let mut q = request("X", DARIO, 0).qualification;
-    assert!(qualification_gaps(&q, &c).1);
+    assert!(qualification_gaps(&q, &c, at("2026-03-06T09:00:00Z").date_naive()).1);
     q.need = None; // one unknown is fine
-    assert!(qualification_gaps(&q, &c).1);
+    assert!(qualification_gaps(&q, &c, at("2026-03-06T09:00:00Z").date_naive()).1);
     q.timeline_days = None; // two are not
-    assert!(!qualification_gaps(&q, &c).1);
+    assert!(!qualification_gaps(&q, &c, at("2026-03-06T09:00:00Z").date_naive()).1);
     let mut q = request("X", DARIO, 0).qualification;
     q.budget = Some(Money::new(500_000, "EUR")); // 5,400 USD < 10,000
-    let (gaps, ok) = qualification_gaps(&q, &c);
+    let (gaps, ok) = qualification_gaps(&q, &c, at("2026-03-06T09:00:00Z").date_naive());
     assert!(!ok);
     assert_eq!(
         gaps,
         ["budget: 5000.00 EUR is below the minimum 10000.00 USD"]
     );
+}
+
+#[test]
+fn a_budget_is_converted_at_the_rate_of_the_requests_date() {
+    let c = DemoConfig::default();
+    let mut q = request("X", DARIO, 0).qualification;
+    q.budget = Some(Money::new(1_380_000, "CAD"));
+    let on = |d: &str| d.parse::<NaiveDate>().unwrap();
+    // 15 December 2025, the 2025 table: CAD 13,800.00 × 0.72 = USD 9,936.00 < 10,000.00.
+    let (gaps, ok) = qualification_gaps(&q, &c, on("2025-12-15"));
+    assert!(!ok);
+    assert_eq!(
+        gaps,
+        ["budget: 13800.00 CAD is below the minimum 10000.00 USD"]
+    );
+    // 15 January 2026, today's table: × 0.73 = USD 10,074.00, enough.
+    let (gaps, ok) = qualification_gaps(&q, &c, on("2026-01-15"));
+    assert!(ok, "{gaps:?}");
+    assert!(gaps.is_empty());
 }
 
 #[test]
