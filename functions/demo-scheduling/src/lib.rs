@@ -163,7 +163,12 @@ pub fn qualification_gaps(
             unknown += 1;
             gaps.push("budget: unknown".to_string());
         }
-        Some(b) => match config.fx.convert_on(b, &config.min_budget.currency, on) {
+        // Same currency: nothing to convert, whatever the date's rate tables.
+        Some(b) => match if b.currency == config.min_budget.currency {
+            config.fx.check_accepted(&b.currency).map(|()| b.clone())
+        } else {
+            config.fx.convert_on(b, &config.min_budget.currency, on)
+        } {
             Ok(have) if have.amount_minor < config.min_budget.amount_minor => {
                 hard = true;
                 gaps.push(format!(

@@ -197,6 +197,9 @@ fn a_budget_is_converted_at_the_rate_of_the_requests_date() {
     let (gaps, ok) = qualification_gaps(&q, &c, on("2026-01-15"));
     assert!(ok, "{gaps:?}");
     assert!(gaps.is_empty());
+    // A budget in the minimum's own currency needs no rate, even before the first table.
+    q.budget = Some(Money::usd(1_000_000));
+    assert!(qualification_gaps(&q, &c, on("2024-06-01")).1);
 }
 
 #[test]
