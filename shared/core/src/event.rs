@@ -866,7 +866,10 @@ mod tests {
         v["detail"]["payload"]["bounce"] = json!("ana@secret.example");
         let (field, problem) = field_and_problem(Event::from_value(v).unwrap_err());
         assert_eq!(field, "detail.payload.bounce");
-        assert_eq!(problem, "unknown variant, expected one of `hard`, `soft`, `complaint`");
+        assert_eq!(
+            problem,
+            "unknown variant, expected one of `hard`, `soft`, `complaint`"
+        );
         // The envelope's detail too.
         let mut v = lead_event().to_value();
         v["detail"]["actor"]["kind"] = json!("ana@secret.example");
