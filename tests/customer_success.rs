@@ -212,8 +212,10 @@ fn a_cohort_thrives_struggles_and_goes_quiet_and_the_numbers_come_out_as_compute
         (c.account_id.as_str(), c.days_taken, c.late_milestones.len()),
         ("A1", 4, 0)
     );
-    // Team plan due days 3/7/14/30: by 20 January A3 stalled on set-up (8 Jan), first session
-    // (12 Jan) and team (19 Jan); A2 (two seats of ten) on team (19 Jan).
+    // Team plan due days 3/7/14/30: by 20 January A3 stalled on set-up (due 8 Jan), first
+    // session (12 Jan) and team (19 Jan), A2 (two seats of ten) on team (19 Jan); a stall still
+    // unreached is escalated again a week later ([onboarding] reescalate_every_days): A3's
+    // set-up again on 16 January, its first session on 20 January.
     let stalled: Vec<(String, OnboardingMilestone)> = payloads(&t, "OnboardingStalled")
         .into_iter()
         .map(|p| match p {
@@ -227,7 +229,9 @@ fn a_cohort_thrives_struggles_and_goes_quiet_and_the_numbers_come_out_as_compute
         vec![
             ("A3".into(), AccountSetUp),
             ("A3".into(), FirstXrSession),
+            ("A3".into(), AccountSetUp),
             ("A2".into(), TeamInvited),
+            ("A3".into(), FirstXrSession),
             ("A3".into(), TeamInvited),
         ]
     );
