@@ -292,7 +292,11 @@ fn a_cohort_thrives_struggles_and_goes_quiet_and_the_numbers_come_out_as_compute
         ]
     );
     assert_eq!(t.emitted("TicketMerged").len(), 1);
-    // The outage: first response due 04:00, resolution 11:00 (urgent runs around the clock).
+    // T3 ("still does not work": high) merged into T1, which takes its priority: T1's
+    // resolution target becomes 1,200 business minutes from Monday 09:00 EST (9 h Monday,
+    // 10 h Tuesday, 1 h Wednesday) = Wednesday 4 February 09:00 EST, missed (T1 was answered,
+    // never resolved). The outage: first response due 04:00, resolution 11:00 (urgent runs
+    // around the clock).
     let breaches: Vec<(String, SlaTimer, DateTime<Utc>)> = payloads(&t, "SlaBreached")
         .into_iter()
         .map(|p| match p {
@@ -303,6 +307,11 @@ fn a_cohort_thrives_struggles_and_goes_quiet_and_the_numbers_come_out_as_compute
     assert_eq!(
         breaches,
         vec![
+            (
+                "T1".into(),
+                SlaTimer::Resolution,
+                at("2026-02-04T14:00:00Z")
+            ),
             (
                 "T2".into(),
                 SlaTimer::FirstResponse,
