@@ -188,13 +188,13 @@ fn sample_payload(detail_type: &str) -> Value {
             "reason": "two headsets arrived damaged", "requested_by": "support.lead@ascent-xr.example"})
         }
         "RefundRequested" => {
-            json!({"request_id": "RR-12", "invoice_id": "inv-D00042", "amount": usd(600_000),
+            json!({"request_id": "RR-12", "invoice_id": "inv-D00042", "amount": usd(45_000),
             "reason": "headsets arrived three weeks late", "requested_by": "support.lead@ascent-xr.example"})
         }
         "RefundAuthorised" => {
             json!({"request_id": "RR-12", "invoice_id": "inv-D00042", "account_id": "A00042",
-            "amount": usd(600_000), "reason": "headsets arrived three weeks late",
-            "approval_id": "apr-00112233445566778899"})
+            "amount": usd(45_000), "reason": "headsets arrived three weeks late",
+            "approval_id": null})
         }
         "TicketStatusChanged" => {
             json!({"ticket_id": "T-4711", "account_id": "A00042", "status": "pending",

@@ -451,3 +451,44 @@ fn docs() {
     assert!(section.contains(&format!("({})", schedule.sla_check_minutes)));
     assert!(section.contains(&schedule.sla_cron()));
 }
+
+/// docs/support.md's Merging and Triage sections state the shipped rule and categories.
+#[test]
+fn docs_merging_and_triage() {
+    let page = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/support.md"
+    ))
+    .unwrap();
+    let section = |name: &str| -> String {
+        page.split(&format!("## {name}"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no {name} section"))
+            .split("\n## ")
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let c = SupportConfig::default();
+    let merging = section("Merging");
+    assert!(merging.contains(&format!("duplicate_hours` ({})", c.duplicate_hours)));
+    assert!(merging.contains(&format!(
+        "`duplicate_similarity` ({})",
+        c.duplicate_similarity
+    )));
+    let triage = section("Triage");
+    for cat in &c.triage.categories {
+        let stated = format!("{} → {}", cat.name, cat.team);
+        assert!(triage.contains(&stated), "`{stated}` is not on the page");
+    }
+    let fallback = format!(
+        "{} → {}",
+        c.triage.fallback_category, c.triage.fallback_team
+    );
+    assert!(
+        triage.contains(&fallback),
+        "`{fallback}` is not on the page"
+    );
+}
