@@ -475,7 +475,7 @@ fn docs_merging_and_triage() {
     let merging = section("Merging");
     assert!(merging.contains(&format!("duplicate_hours` ({})", c.duplicate_hours)));
     assert!(merging.contains(&format!(
-        "`duplicate_similarity` ({})",
+        "duplicate_similarity` ({})",
         c.duplicate_similarity
     )));
     let triage = section("Triage");
