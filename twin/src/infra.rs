@@ -398,57 +398,35 @@ fn schedule_resources(r: &mut Map<String, Value>) {
         json!({"Sid": "InvokeScheduleTick", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
                "Resource": get_att("ScheduleTickFunction", "Arn")}),
     ]));
-    r.insert("HourlySchedule".into(), json!({
-        "Type": "AWS::Scheduler::Schedule",
-        "Properties": {
-            "Name": sub("ascent-${Stage}-hourly"),
-            "Description": "The agents' hourly run (support SLA timers)",
-            "ScheduleExpression": "cron(0 * * * ? *)",
-            "ScheduleExpressionTimezone": "UTC",
-            "FlexibleTimeWindow": {"Mode": "OFF"},
-            "Target": {
-                "Arn": get_att("ScheduleTickFunction", "Arn"),
-                "RoleArn": get_att("SchedulerRole", "Arn"),
-                "Input": "{\"schedule\": \"hourly\", \"at\": \"<aws.scheduler.scheduled-time>\"}",
-                "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 1800}
-            }
-        }
-    }));
+    // The schedules: each invokes schedule-tick with its name; the expressions that come from
+    // `[schedule]` are set by set_daily_schedule.
+    r.insert(
+        "HourlySchedule".into(),
+        schedule(
+            "hourly",
+            "The agents' hourly run (support SLA timers)",
+            json!("cron(0 * * * ? *)"),
+            (10, 1800),
+        ),
+    );
     r.insert(
         "SlaSchedule".into(),
-        json!({
-            "Type": "AWS::Scheduler::Schedule",
-            "Properties": {
-                "Name": sub("ascent-${Stage}-sla"),
-                "Description": "The SLA check (support's deadlines and warnings)",
-                "ScheduleExpression": null, // [schedule] sla_check_minutes, by set_daily_schedule
-                "ScheduleExpressionTimezone": "UTC",
-                "FlexibleTimeWindow": {"Mode": "OFF"},
-                "Target": {
-                    "Arn": get_att("ScheduleTickFunction", "Arn"),
-                    "RoleArn": get_att("SchedulerRole", "Arn"),
-                    "Input": "{\"schedule\": \"sla\", \"at\": \"<aws.scheduler.scheduled-time>\"}",
-                    "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 300}
-                }
-            }
-        }),
+        schedule(
+            "sla",
+            "The SLA check (support's deadlines and warnings)",
+            Value::Null,
+            (3, 300),
+        ),
     );
-    r.insert("DailySchedule".into(), json!({
-        "Type": "AWS::Scheduler::Schedule",
-        "Properties": {
-            "Name": sub("ascent-${Stage}-daily"),
-            "Description": "The agents' daily run (dunning, reminders, outreach steps, reimbursements, month close)",
-            "ScheduleExpression": null, // [schedule] daily_at, by set_daily_schedule
-            "ScheduleExpressionTimezone": "UTC",
-            "FlexibleTimeWindow": {"Mode": "OFF"},
-            "Target": {
-                "Arn": get_att("ScheduleTickFunction", "Arn"),
-                "RoleArn": get_att("SchedulerRole", "Arn"),
-                "Input": "{\"schedule\": \"daily\", \"at\": \"<aws.scheduler.scheduled-time>\"}",
-                "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 3600}
-            }
-        }
-    }));
+    r.insert(
+        "DailySchedule".into(),
+        schedule(
+            "daily",
+            "The agents' daily run (dunning, reminders, outreach steps, reimbursements, month close)",
+            Value::Null,
+            (10, 3600),
+        ),
+    );
 }
 
 /// The webhook ingest: a Function URL taking verified Stripe deliveries onto the bus.
@@ -679,6 +657,27 @@ fn producer_policies(
                    "Value": reference(&id)}),
         );
     }
+}
+
+/// An EventBridge Scheduler schedule invoking schedule-tick with `{"schedule": name}`;
+/// `retry`: (attempts, maximum event age in seconds).
+fn schedule(name: &str, description: &str, expression: Value, retry: (u32, u32)) -> Value {
+    json!({
+        "Type": "AWS::Scheduler::Schedule",
+        "Properties": {
+            "Name": sub(&format!("ascent-${{Stage}}-{name}")),
+            "Description": description,
+            "ScheduleExpression": expression,
+            "ScheduleExpressionTimezone": "UTC",
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "Target": {
+                "Arn": get_att("ScheduleTickFunction", "Arn"),
+                "RoleArn": get_att("SchedulerRole", "Arn"),
+                "Input": format!("{{\"schedule\": \"{name}\", \"at\": \"<aws.scheduler.scheduled-time>\"}}"),
+                "RetryPolicy": {"MaximumRetryAttempts": retry.0, "MaximumEventAgeInSeconds": retry.1}
+            }
+        }
+    })
 }
 
 /// Points the daily schedule's cron at `[schedule] daily_at` and the SLA check's at

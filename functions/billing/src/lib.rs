@@ -774,6 +774,16 @@ impl Billing {
         self.save(ctx, inv, Some(v))
     }
 
+    /// An amount in the base currency at the `[currency]` rates of the message's business
+    /// date: what the authority limits of credits and refunds compare.
+    pub(crate) fn base_value(&self, ctx: &Ctx<'_>, amount: &Money) -> Result<Money, AgentError> {
+        let on = self.config.business_date(ctx.cause().time);
+        self.config
+            .fx
+            .to_base_on(amount, on)
+            .map_err(|e| AgentError::Invalid(format!("amount.currency: {e}")))
+    }
+
     /// Opens the approval of a credit note above the configured amount (valued in the base
     /// currency on the request's business date); `true` when it must wait. Asked again while
     /// waiting, nothing more is opened.
@@ -783,12 +793,7 @@ impl Billing {
         c: &CreditNoteRequested,
         inv: &Invoice,
     ) -> Result<bool, AgentError> {
-        let on = self.config.business_date(ctx.cause().time);
-        let base = self
-            .config
-            .fx
-            .to_base_on(&c.amount, on)
-            .map_err(|e| AgentError::Invalid(format!("amount.currency: {e}")))?;
+        let base = self.base_value(ctx, &c.amount)?;
         if !approvals::needs_approval(base.amount_minor, self.config.credit_approval_above_minor) {
             return Ok(false);
         }

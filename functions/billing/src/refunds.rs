@@ -140,12 +140,7 @@ impl Billing {
         {
             return Ok(()); // asked twice
         }
-        let on = self.config.business_date(ctx.cause().time);
-        let base = self
-            .config
-            .fx
-            .to_base_on(&r.amount, on)
-            .map_err(|e| AgentError::Invalid(format!("amount.currency: {e}")))?;
+        let base = self.base_value(ctx, &r.amount)?;
         let mut request = RefundRequest {
             request: r.clone(),
             status: RefundStatus::AwaitingApproval,
@@ -280,12 +275,7 @@ impl Billing {
             request.made_by = Some(r.refund_id.clone());
             return self.save_request(ctx, &inv.invoice_id, &request);
         }
-        let on = self.config.business_date(ctx.cause().time);
-        let base = self
-            .config
-            .fx
-            .to_base_on(&r.amount, on)
-            .map_err(|e| AgentError::Invalid(format!("amount.currency: {e}")))?;
+        let base = self.base_value(ctx, &r.amount)?;
         if approvals::needs_approval(base.amount_minor, self.config.refund_approval_above_minor) {
             ctx.emit(ExceptionRaised {
                 agent: NAME.into(),
