@@ -1,7 +1,10 @@
 //! Demo Scheduling tests through an in-memory twin.
 
 use super::*;
+use ascent_core::catalog::{DemoCancelled, DemoScheduled, Qualification};
+use ascent_core::ports::Mail;
 use ascent_embedded::testkit::TestTwin;
+use chrono::{Duration, NaiveDate};
 use std::sync::Arc;
 
 #[path = "tests_prospect.rs"]
