@@ -1,7 +1,7 @@
 //! Overpayments kept as customer credit: what a payment brings beyond an invoice's outstanding
 //! amount is never a negative receivable but the customer's credit in that currency (a
 //! liability), applied to the customer's next invoice in that currency. The decisions are pure
-//! functions; the handlers in `lib.rs` read and write the [`CustomerCredit`] record.
+//! functions; the handlers in `customer_credit` read and write the [`CustomerCredit`] record.
 
 use serde::{Deserialize, Serialize};
 

@@ -8,12 +8,12 @@
 //! refund made in the processor above the amount with no authorisation for it is booked (it
 //! happened) and raised as a high-severity exception.
 
-use crate::{Billing, Invoice, NAME, approvals, invoice_pk};
+use crate::{Billing, Invoice, NAME, approvals, credits, invoice_pk, take_back};
 use ascent_core::agent::{AgentError, Domain};
 use ascent_core::approval::{self, ApprovalDraft};
 use ascent_core::catalog::{
-    ApprovalDecided, ApprovalOutcome, ExceptionRaised, PaymentRefunded, RefundAuthorised,
-    RefundRequested, Severity,
+    ApprovalDecided, ApprovalOutcome, CreditNoteIssued, ExceptionRaised, PaymentRefunded,
+    RefundAuthorised, RefundRequested, Severity,
 };
 use ascent_core::context::Ctx;
 use ascent_core::money::Money;
@@ -252,6 +252,48 @@ impl Billing {
             ..Default::default()
         })?;
         self.save_request(ctx, invoice_id, &request)
+    }
+
+    /// A refund the processor made: taken back from what was paid (or from the customer's
+    /// credit), checked against its authority, and given back as a credit note.
+    pub(crate) async fn on_refund(
+        &self,
+        ctx: &mut Ctx<'_>,
+        r: &PaymentRefunded,
+    ) -> Result<(), AgentError> {
+        if r.from_customer_credit {
+            return self.refund_credit(ctx, r).await;
+        }
+        let Some((mut inv, sk)) = self
+            .invoice_for_movement(ctx, &r.invoice_id, "refund", &r.refund_id, &r.amount)
+            .await?
+        else {
+            return Ok(()); // reported twice
+        };
+        take_back(ctx, &mut inv, &sk, "refund", &r.refund_id, &r.amount, r)?;
+        self.check_refund_authority(ctx, &inv, r).await?;
+        // A refund is goodwill: it comes with a credit note for what it gives back, so it never
+        // reopens the invoice nor starts dunning (only a reversed payment does that).
+        let goodwill = credits::goodwill_credit_minor(&inv, r.amount.amount_minor);
+        if goodwill > 0 {
+            inv.credited_minor += goodwill;
+            let credit = Money::new(goodwill, &inv.total.currency);
+            let split = credits::split_credit(&credit, &inv);
+            ctx.emit(CreditNoteIssued {
+                credit_note_id: format!("cn-{}", r.refund_id),
+                invoice_id: inv.invoice_id.clone(),
+                account_id: inv.account_id.clone(),
+                amount: credit,
+                reason: format!("refund {}: {}", r.refund_id, r.reason),
+                outstanding: inv.outstanding(),
+                issued_on: Some(self.config.business_date(ctx.cause().time)),
+                subtotal: Some(split.subtotal),
+                tax: Some(split.tax),
+            })?;
+        }
+        inv.settle();
+        let v = inv.version;
+        self.save(ctx, inv, Some(v))
     }
 
     /// The detective control on a refund the processor made: it fulfils an authorised request

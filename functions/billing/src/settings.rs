@@ -2,12 +2,14 @@
 //! rates, dunning days, default payment terms), the company name of `[company]` and the
 //! accepted currencies of `[currency]`.
 
+use crate::Billing;
 use crate::dunning::DunningSchedule;
 use crate::tax::{TaxRules, TaxTable};
-use crate::{Billing, BillingConfig};
 use ascent_core::config::platform::{Approvals, Company, Currency};
 use ascent_core::config::{ConfigError, ConfigFile, Invalid, Validate, check_in_range};
-use serde::Deserialize;
+use ascent_core::money::FxRates;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 /// `[billing]` as written in the file.
 #[derive(Debug, Deserialize)]
@@ -27,6 +29,46 @@ struct BillingSection {
     refund_approval_above_minor: i64,
     /// Who makes authorised refunds in the payment processor (the payments team).
     refunds_to: String,
+}
+
+/// Billing's settings: `[billing]` and the company name of `[company]` of `ascent.toml`,
+/// read and validated by [`BillingConfig::from_file`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BillingConfig {
+    pub tax: TaxTable,
+    pub dunning: DunningSchedule,
+    /// Terms of an account without a billing profile.
+    pub default_terms_days: u32,
+    /// The company that invoices (named in the invoice mail).
+    pub company: String,
+    /// `[company] time_zone`: business dates (credit notes, refunds) are days in this zone.
+    #[serde(default = "utc_zone")]
+    pub time_zone: String,
+    /// `[currency]`: the accepted currencies (the same list every agent checks).
+    pub fx: FxRates,
+    /// `[billing] credit_approval_above_minor`: a credit note above this (base currency, minor
+    /// units) waits for approval.
+    #[serde(default)]
+    pub credit_approval_above_minor: i64,
+    /// `[billing] refund_approval_above_minor`: a refund above this (base currency, minor
+    /// units) waits for the approval of `credit_approver_role`.
+    pub refund_approval_above_minor: i64,
+    /// `[billing] refunds_to`: who makes authorised refunds in the payment processor.
+    pub refunds_to: String,
+    /// `[billing] credit_approver_role`: the role that approves it.
+    #[serde(default)]
+    pub credit_approver_role: String,
+}
+
+fn utc_zone() -> String {
+    "UTC".into()
+}
+
+impl BillingConfig {
+    /// The business date of an instant: the day in the company's time zone.
+    pub fn business_date(&self, at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+        ascent_core::config::platform::business_date_in(&self.time_zone, at)
+    }
 }
 
 impl BillingConfig {
