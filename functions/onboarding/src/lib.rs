@@ -3,11 +3,12 @@
 //! On `CustomerSignedUp` lays out the milestone plan of the account's plan tier (account set
 //! up, first XR session, team invited, first project shipped, each with a due date) and sends
 //! the welcome email with it. Usage reports (`UsageReported`) mark milestones reached; each
-//! one reached sends the next step. Every day (`daily.rs`), a milestone past its due date raises
-//! `OnboardingStalled` and gives the customer-success manager an intervention task, again
-//! every `reescalate_every_days` while it stays unreached, until the `max_escalations`-th
-//! hands the account to Retention as at risk ([`escalation`]). When all four are reached, `OnboardingCompleted` hands the account to steady-state
-//! success (Retention and the CS Director).
+//! one reached sends the next step. Every day (`daily.rs`), a milestone past its due date
+//! raises `OnboardingStalled` and gives the customer-success manager an intervention task,
+//! again every `reescalate_every_days` while it stays unreached, until the
+//! `max_escalations`-th hands the account to Retention as at risk ([`escalation`]). When all
+//! four are reached, `OnboardingCompleted` hands the account to steady-state success
+//! (Retention and the CS Director).
 
 mod daily;
 pub mod escalation;
