@@ -16,6 +16,7 @@
 
 pub mod arr;
 pub mod health;
+mod health_settings;
 
 mod settings;
 
