@@ -3,11 +3,34 @@
 //! deviation, win/loss reason categories), checked against `[approvals]` (each role named
 //! must have a chain) and `[currency]` (the price book's currency must have a rate).
 
-use crate::{Closing, ClosingConfig};
+use crate::Closing;
+use crate::contract::StandardTerms;
+use crate::price_book::PriceBook;
 use ascent_core::config::platform::{Approvals, Currency};
 use ascent_core::config::{
     ConfigError, ConfigFile, Invalid, Validate, check_in_range, check_non_negative,
 };
+use serde::{Deserialize, Serialize};
+
+/// Closing's settings: `[closing]` of `ascent.toml`, read and validated here.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClosingConfig {
+    pub price_book: PriceBook,
+    /// Discounts above this percentage need approval.
+    pub discount_threshold_pct: f64,
+    /// Role whose approver chain decides discounts.
+    #[serde(rename = "discount_approver_role")]
+    pub approver_role: String,
+    #[serde(rename = "proposal_validity_days")]
+    pub validity_days: i64,
+    /// What sales may sign without Legal.
+    pub standard_terms: StandardTerms,
+    /// Role whose approver chain decides non-standard contract terms.
+    pub legal_role: String,
+    /// Categories win and loss reasons are normalised to (anything else is `other`).
+    pub outcome_reasons: Vec<String>,
+}
 
 impl Validate for ClosingConfig {
     fn validate(&self) -> Result<(), Invalid> {
