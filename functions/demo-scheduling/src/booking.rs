@@ -3,7 +3,9 @@
 //! and the notes to the rep, and the demo record itself.
 
 use crate::slots::{Hours, Interval, Search};
-use crate::{Demo, DemoScheduling, DemoStatus, Hold, NAME, UPCOMING, invite, slots, stamp};
+use crate::{
+    Demo, DemoConfig, DemoScheduling, DemoStatus, Hold, NAME, UPCOMING, invite, slots, stamp,
+};
 use ascent_core::agent::{AgentError, Domain};
 use ascent_core::catalog::{DemoRequested, DemoScheduled, ExceptionRaised, Severity};
 use ascent_core::context::Ctx;
@@ -11,6 +13,18 @@ use ascent_core::ports::{Condition, Mail, Query, SortKey};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde_json::json;
+
+/// The earliest start a demo booked at `now` may have: `min_lead_hours` ahead, and when it
+/// needs headsets, which go to the prospect by courier, not before they can be there
+/// (`headset_ship_days` ahead): the headsets are held from `headset_ship_days` before the
+/// demo, and that hold may not begin in the past.
+pub fn earliest_start(now: DateTime<Utc>, headsets: u32, config: &DemoConfig) -> DateTime<Utc> {
+    let lead = now + Duration::hours(config.min_lead_hours);
+    if headsets == 0 {
+        return lead;
+    }
+    lead.max(now + Duration::days(config.headset_ship_days))
+}
 
 impl DemoScheduling {
     pub(crate) fn rep_hours(&self, rep: &str) -> Result<Hours, AgentError> {

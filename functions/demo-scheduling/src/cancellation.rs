@@ -1,12 +1,11 @@
 //! A cancelled demo: its holds given back, the prospect told (with a `METHOD:CANCEL`
 //! calendar update) or the demo booked again at the next free slot.
 
-use crate::{Demo, DemoScheduling, DemoStatus, NAME, invite, slots, stamp};
+use crate::{Demo, DemoScheduling, DemoStatus, NAME, earliest_start, invite, slots, stamp};
 use ascent_core::agent::{AgentError, Domain};
 use ascent_core::catalog::DemoCancelled;
 use ascent_core::context::Ctx;
 use ascent_core::ports::Mail;
-use chrono::Duration;
 use chrono_tz::Tz;
 
 impl DemoScheduling {
@@ -81,8 +80,9 @@ impl DemoScheduling {
                 ..Default::default()
             });
         }
-        // The next free slot, after the cancelled one when the cancellation is last-minute.
-        let from = (ctx.now() + Duration::hours(self.config.min_lead_hours)).max(demo.slot.end);
+        // The next free slot, after the cancelled one when the cancellation is last-minute, and
+        // with time to ship the headsets again.
+        let from = earliest_start(ctx.now(), r.headsets, &self.config).max(demo.slot.end);
         if self
             .book(ctx, &r, demo.attempt + 1, from, Some(demo.demo_id.clone()))
             .await?

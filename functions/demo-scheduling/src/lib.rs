@@ -3,7 +3,8 @@
 //! On `DemoRequested` first qualifies the prospect (budget, authority, need, timeline): an
 //! explicit no (authority false, budget below the minimum, timeline beyond the horizon) or
 //! two unknowns send the lead back to nurture (`DemoQualificationFailed`, the rep is told).
-//! A qualified request gets the first slot ([`slots`]) at least `min_lead_hours` ahead where
+//! A qualified request gets the first slot ([`slots`]) at least `min_lead_hours` ahead (and,
+//! when headsets are shipped for it, at least `headset_ship_days`: [`earliest_start`]) where
 //! the prospect (business hours, their time zone) and the rep (working hours, theirs) are
 //! free, with buffers around the rep's other demos, and the XR headsets and sandbox
 //! environments it needs are free too. The booking holds the rep's calendar and the
@@ -20,6 +21,7 @@ mod reminders;
 mod settings;
 pub mod slots;
 
+pub use booking::earliest_start;
 pub use qualification::qualification_gaps;
 pub use reminders::REMINDERS_PER_RUN;
 

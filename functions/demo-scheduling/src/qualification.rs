@@ -1,12 +1,12 @@
 //! Qualifying a demo request (budget, authority, need, timeline): what stands between the
 //! request and a demo, and the answer to a requester who is not qualified yet.
 
-use crate::{DemoConfig, DemoScheduling};
+use crate::{DemoConfig, DemoScheduling, earliest_start};
 use ascent_core::agent::{AgentError, Domain};
 use ascent_core::catalog::{DemoQualificationFailed, DemoRequested, Qualification};
 use ascent_core::context::Ctx;
 use ascent_core::ports::{Condition, Mail};
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use serde_json::json;
 
 /// What stands between a request made `on` a day and a demo; empty = qualified. A budget in
@@ -131,7 +131,7 @@ impl DemoScheduling {
                 gaps,
             });
         }
-        let from = ctx.now() + Duration::hours(self.config.min_lead_hours);
+        let from = earliest_start(ctx.now(), r.headsets, &self.config);
         if self.book(ctx, r, 1, from, None).await?.is_none() {
             self.no_slot(ctx, r)?;
         }

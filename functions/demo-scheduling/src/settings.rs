@@ -193,6 +193,12 @@ mod tests {
             "`[demo_scheduling] meeting_url`".to_string(),
             format!("`headset_ship_days` ({})", c.headset_ship_days),
             format!("`headset_return_days` ({})", c.headset_return_days),
+            format!(
+                "`headset_ship_days` ({}) days after it is booked",
+                c.headset_ship_days
+            ),
+            format!("`min_lead_hours` ({}) hours", c.min_lead_hours),
+            "`booking::earliest_start`".to_string(),
             "METHOD:REQUEST".to_string(),
             "METHOD:CANCEL".to_string(),
             "SEQUENCE".to_string(),

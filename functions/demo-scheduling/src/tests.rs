@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 #[path = "tests_prospect.rs"]
 mod prospect;
+#[path = "tests_shipping.rs"]
+mod shipping;
 
 const DARIO: &str = "dario.rep@ascent-xr.example"; // Europe/Berlin
 const EVA: &str = "eva.rep@ascent-xr.example"; // Europe/London
