@@ -4,12 +4,14 @@
 
 use crate::assignment::Rep;
 use crate::forecast::{OPEN_STAGES, StageDefaults};
-use crate::{SalesConfig, SalesDirector};
+use crate::{SalesDirector, quarter_of_day};
 use ascent_core::config::platform::{Company, Currency, SalesTeam};
 use ascent_core::config::{
     ConfigError, ConfigFile, Invalid, Validate, check_email, check_in_range, check_non_negative,
 };
-use serde::Deserialize;
+use ascent_core::money::FxRates;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// `[sales]` as written in the file.
@@ -59,6 +61,35 @@ impl Validate for SalesSection {
             ));
         }
         Ok(())
+    }
+}
+
+/// The Sales Director's settings: `[sales]`, `[sales_team]` and `[currency]` of
+/// `ascent.toml`, read and validated here.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SalesConfig {
+    pub reps: Vec<Rep>,
+    /// Who gets leads of a territory without reps (and is told).
+    pub fallback_rep: String,
+    pub stall_days: i64,
+    /// Days without activity after which an open deal is closed as lost ("stale").
+    pub stale_after_days: i64,
+    pub defaults: StageDefaults,
+    pub fx: FxRates,
+    /// `[company] time_zone`: quarters and report days are the company's business days (a
+    /// deal won at 17:00 Pacific on 31 March is a first-quarter deal).
+    pub time_zone: String,
+}
+
+impl SalesConfig {
+    /// The business day of `t` in the company's time zone.
+    pub fn business_date(&self, t: DateTime<Utc>) -> chrono::NaiveDate {
+        ascent_core::config::platform::business_date_in(&self.time_zone, t)
+    }
+
+    /// `YYYY-Qn` of the business day of `t`.
+    pub fn quarter(&self, t: DateTime<Utc>) -> String {
+        quarter_of_day(self.business_date(t))
     }
 }
 

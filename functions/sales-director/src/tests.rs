@@ -1,9 +1,12 @@
 //! Sales Director tests through an in-memory twin.
 
 use super::*;
-use ascent_core::catalog::LeadGrade;
+use ascent_core::agent::Domain;
+use ascent_core::catalog::{DealClosedWon, DealStage, DealStageChanged, LeadGrade, LeadRouted};
+use ascent_core::money::Money;
 use ascent_embedded::testkit::TestTwin;
 use chrono::Duration;
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 const AVA: &str = "ava.rep@ascent-xr.example";
