@@ -21,6 +21,7 @@
 //!   lead, or its country when `country_time_zones` gives it one zone); without one the call
 //!   step is skipped with the reason.
 
+pub mod calls;
 pub mod consent;
 pub mod sequence;
 mod settings;
@@ -91,6 +92,7 @@ pub fn declaration() -> AgentDecl {
             owns(Domain::Customer, "email-consent#"),
             owns(Domain::Customer, "outreach-duplicate#"),
             owns(Domain::Customer, "do-not-call#"),
+            owns(Domain::Customer, "call-task#"),
             owns(Domain::Interaction, "touch#"),
         ],
         emits: vec!["OutreachStepTaken", "OutreachStopped", "OutreachStepDue"],
@@ -116,11 +118,8 @@ pub struct OutreachConfig {
     pub unsubscribe_url: String,
     /// Due steps one daily tick hands out at most (the rest the next day).
     pub max_due_per_tick: usize,
-    /// When calls are allowed, in the recipient's time zone (TCPA).
-    pub call_hours: compliance::CallHours,
-    /// Country (ISO 3166 alpha-2, upper-case) → its one IANA time zone, for a lead that gave a
-    /// country but no zone (validated with the file).
-    pub country_time_zones: BTreeMap<String, String>,
+    /// Who may be called and when (`[outreach.calls]`).
+    pub calls: calls::CallSettings,
 }
 
 /// What Outreach keeps about a lead (`outreach-contact#<email>` / `contact`).
@@ -491,21 +490,24 @@ impl Outreach {
                 }
             }
             OutreachChannel::Call => match self.call_window(ctx, contact, now).await? {
-                Ok((start, end, zone)) => {
+                Ok((w, zone)) => {
+                    let phone = contact.phone.as_deref().unwrap_or_default();
+                    self.record_call_task(ctx, phone, &e.lead_id, w)?;
                     taken.outcome = StepOutcome::TaskCreated;
-                    taken.window_start = Some(start);
-                    taken.window_end = Some(end);
+                    taken.window_start = Some(w.start);
+                    taken.window_end = Some(w.end);
                     let local =
                         |t: DateTime<Utc>| t.with_timezone(&zone).format("%Y-%m-%d %H:%M %Z");
                     ctx.send_mail(Mail {
                         to: e.rep.clone(),
                         subject: format!("Call task: {}", draft.subject),
                         text: format!(
-                            "{}\nNumber: {}\nCall only between {} and {} (their time; TCPA).\n\n{}\n",
+                            "{}\nNumber: {}\nCall only between {} and {} (their time: the \
+                             stricter of the number's area and where they said they are).\n\n{}\n",
                             draft.subject,
-                            contact.phone.as_deref().unwrap_or_default(),
-                            local(start),
-                            local(end),
+                            phone,
+                            local(w.start),
+                            local(w.end),
                             draft.body
                         ),
                         html: None,
@@ -554,38 +556,6 @@ impl Outreach {
             }
             None => self.stop(ctx, e, previous, OutreachStopReason::Completed),
         }
-    }
-
-    /// When a call may happen, or why it may not.
-    async fn call_window(
-        &self,
-        ctx: &mut Ctx<'_>,
-        c: &Contact,
-        now: DateTime<Utc>,
-    ) -> Result<Result<(DateTime<Utc>, DateTime<Utc>, Tz), String>, AgentError> {
-        let Some(phone) = &c.phone else {
-            return Ok(Err("no phone number".into()));
-        };
-        if let Err(reason) = compliance::may_call(ctx, phone).await? {
-            return Ok(Err(reason));
-        }
-        let zone = match &c.time_zone {
-            Some(z) => z.parse::<Tz>().ok(),
-            None => c.country.as_deref().and_then(|country| {
-                self.config
-                    .country_time_zones
-                    .get(&country.to_ascii_uppercase())
-                    .and_then(|z| z.parse::<Tz>().ok())
-            }),
-        };
-        let Some(zone) = zone else {
-            return Ok(Err(format!(
-                "time zone unknown: calls are only allowed {} the recipient's time",
-                self.config.call_hours
-            )));
-        };
-        let (start, end) = compliance::call_window(now, zone, self.config.call_hours);
-        Ok(Ok((start, end, zone)))
     }
 
     fn stop(
@@ -676,7 +646,20 @@ impl Outreach {
                     .await
             }
             (ContactPreference::CallConsentGiven, Some(phone)) => {
-                compliance::set_call_consent(ctx, &phone, Some(&entry))
+                // The event's checks made sure a consent with its evidence is there.
+                let c = p.consent.as_ref().ok_or_else(|| {
+                    AgentError::Invalid("call_consent_given without `consent`".into())
+                })?;
+                let record = compliance::CallConsentRecord {
+                    kind: Some(c.kind),
+                    evidence: p.evidence.clone(),
+                    given_at: Some(c.given_at),
+                    disclosure: c.disclosure.clone(),
+                    signature: c.signature.clone(),
+                    recording: c.recording.clone(),
+                    since: entry.since,
+                };
+                compliance::set_call_consent(ctx, &phone, Some(&record))
             }
             (ContactPreference::CallConsentWithdrawn, Some(phone)) => {
                 compliance::set_call_consent(ctx, &phone, None)

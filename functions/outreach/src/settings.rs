@@ -6,14 +6,10 @@
 use crate::consent::EmailSettings;
 use crate::sequence::Sequence;
 use crate::{Outreach, OutreachConfig};
-use ascent_core::compliance::CallHours;
-use ascent_core::config::platform::{Company, Links, check_hours};
-use ascent_core::config::{
-    ConfigError, ConfigFile, Invalid, Validate, check_in_range, check_time_zone, parse_hhmm,
-};
+use ascent_core::config::platform::{Company, Links};
+use ascent_core::config::{ConfigError, ConfigFile, Invalid, Validate, check_in_range};
 use ascent_core::writer::TextWriter;
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The placeholders a template may use (the facts Outreach gives the writer).
@@ -37,43 +33,8 @@ pub const TWIN_UNSUBSCRIBE_URL: &str = "http://127.0.0.1:8787/unsubscribe";
 struct OutreachSection {
     max_due_per_tick: usize,
     email: EmailSettings,
-    calls: CallsSection,
+    calls: crate::calls::CallsSection,
     sequence: Sequence,
-}
-
-/// `[outreach.calls]`: when a call task may be made (TCPA).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CallsSection {
-    /// `["HH:MM", "HH:MM"]` in the recipient's time zone.
-    hours: [String; 2],
-    /// ISO 3166 alpha-2 country → its one IANA time zone (for a lead that gave a country but
-    /// no zone); a country not listed has several, and the lead must give its zone.
-    country_time_zones: BTreeMap<String, String>,
-}
-
-impl CallsSection {
-    fn validate(&self) -> Result<(), Invalid> {
-        check_hours("calls.hours", &self.hours)?;
-        for (country, zone) in &self.country_time_zones {
-            let path = format!("calls.country_time_zones.{country}");
-            if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
-                return Err(Invalid::new(
-                    path,
-                    format!("`{country}` is not a country code (two upper-case letters)"),
-                ));
-            }
-            check_time_zone(&path, zone)?;
-        }
-        Ok(())
-    }
-
-    fn call_hours(&self) -> Result<CallHours, Invalid> {
-        Ok(CallHours {
-            from: parse_hhmm("calls.hours[0]", &self.hours[0])?,
-            until: parse_hhmm("calls.hours[1]", &self.hours[1])?,
-        })
-    }
 }
 
 fn check_template(path: &str, text: &str) -> Result<(), Invalid> {
@@ -107,7 +68,6 @@ impl Validate for OutreachSection {
             1,
             crate::MAX_DUE_PER_TICK,
         )?;
-        self.calls.validate()?;
         for country in self.email.countries.keys() {
             if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
                 return Err(Invalid::new(
@@ -163,15 +123,14 @@ impl OutreachConfig {
         let s: OutreachSection = file.section("outreach")?;
         let company: Company = file.section("company")?;
         let links: Links = file.section("links")?;
-        let call_hours = s
+        let calls = s
             .calls
-            .call_hours()
+            .settings()
             .map_err(|e| file.invalid("outreach", e))?;
         Ok(Self {
             sequence: s.sequence,
             email: s.email,
-            call_hours,
-            country_time_zones: s.calls.country_time_zones,
+            calls,
             company: company.name,
             postal_address: company.postal_address,
             unsubscribe_url: links
@@ -225,10 +184,15 @@ mod tests {
         );
         assert_eq!(c.unsubscribe_url, TWIN_UNSUBSCRIBE_URL);
         assert_eq!(c.max_due_per_tick, 250);
-        assert_eq!(c.call_hours.to_string(), "8:00-21:00");
-        assert_eq!(c.country_time_zones["DE"], "Europe/Berlin");
-        assert_eq!(c.country_time_zones["UK"], "Europe/London");
-        assert!(!c.country_time_zones.contains_key("US"));
+        assert_eq!(c.calls.policy.hours.to_string(), "8:00-21:00");
+        assert_eq!(c.calls.country_time_zones["DE"], "Europe/Berlin");
+        assert_eq!(c.calls.country_time_zones["UK"], "Europe/London");
+        assert!(!c.calls.country_time_zones.contains_key("US"));
+        let fl = &c.calls.policy.states["US-FL"];
+        assert_eq!(fl.hours.unwrap().to_string(), "8:00-20:00");
+        assert_eq!(fl.max_per_24h, Some(3));
+        assert_eq!(c.calls.max_extract_age_days, 31);
+        assert_eq!(c.calls.registry_countries, ["US"]);
     }
 
     fn refused(from: &str, to: &str) -> ConfigError {

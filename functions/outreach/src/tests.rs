@@ -1,11 +1,13 @@
 //! Outreach tests through an in-memory twin.
 
 use super::*;
-use ascent_core::catalog::{DemoScheduled, InteractionRecorded};
+use ascent_core::catalog::{CallConsent, CallConsentKind, DemoScheduled, InteractionRecorded};
 use ascent_core::ports::Mail;
 use ascent_core::writer::{Draft, WriterError};
 use ascent_embedded::testkit::TestTwin;
 
+#[path = "tests_calls.rs"]
+mod calls;
 #[path = "tests_email.rs"]
 mod email;
 
@@ -58,6 +60,22 @@ fn consent(
         change,
         phone: phone.map(str::to_string),
         evidence: "demo form, consent box ticked".into(),
+        consent: (change == ContactPreference::CallConsentGiven).then(written_consent),
+    }
+}
+
+/// Prior express written consent, signed on the demo form.
+fn written_consent() -> CallConsent {
+    CallConsent {
+        kind: CallConsentKind::ExpressWritten,
+        given_at: at("2026-03-01T10:00:00Z"),
+        disclosure: Some(
+            "I agree that Ascent XR may call me at this number, also with automated \
+             technology. Agreeing is not a condition of purchase."
+                .into(),
+        ),
+        signature: Some("esign-envelope-4411".into()),
+        recording: None,
     }
 }
 
@@ -314,10 +332,10 @@ fn calls_need_consent_no_do_not_call_entry_and_a_known_time_zone() {
             Some("+4930222"),
         ),
     );
-    // Consent, but the US has several zones and the lead gave none.
+    // Consent, but Brazil has several zones, the lead gave none and the number's says none.
     t.emit(
         "ascent.crm",
-        lead("L3", "c@three.example", "US", Some("+12125550100")),
+        lead("L3", "c@three.example", "BR", Some("+5511955550100")),
     );
     t.emit(
         "ascent.crm",
@@ -383,7 +401,8 @@ fn calls_need_consent_no_do_not_call_entry_and_a_known_time_zone() {
 
 #[test]
 fn the_call_window_is_the_recipients_across_the_us_dst_change() {
-    // Thursday 5 March 2026; the call step falls on Sunday 8 March, the day DST starts.
+    // Thursday 5 March 2026; the call step falls on Sunday 8 March, the day DST starts: no
+    // calling day, so the window is Monday's, on daylight time.
     let t = TestTwin::new(
         vec![Arc::new(Outreach::default())],
         at("2026-03-05T09:00:00Z"),
@@ -405,9 +424,9 @@ fn the_call_window_is_the_recipients_across_the_us_dst_change() {
         .into_iter()
         .find(|s| s.channel == OutreachChannel::Call)
         .unwrap();
-    // 06:00 UTC on the 8th is 01:00 EST: the window is 08:00–21:00 EDT that day.
-    assert_eq!(call.window_start, Some(at("2026-03-08T12:00:00Z")));
-    assert_eq!(call.window_end, Some(at("2026-03-09T01:00:00Z")));
+    // 08:00–21:00 EDT on Monday 9 March (EST would be 13:00Z–02:00Z).
+    assert_eq!(call.window_start, Some(at("2026-03-09T12:00:00Z")));
+    assert_eq!(call.window_end, Some(at("2026-03-10T01:00:00Z")));
 }
 
 #[test]
@@ -635,7 +654,7 @@ fn a_thousand_due_enrollments_all_run_their_sequence_once_within_aws_limits() {
 #[test]
 fn the_call_hours_and_country_zones_come_from_the_settings() {
     use ascent_core::config::ConfigFile;
-    let call_of = |text: String, country: &str, zone: Option<&str>| {
+    let call_of = |text: String, country: &str, zone: Option<&str>, number: &str| {
         let file = ConfigFile::parse("x.toml", text).unwrap();
         let config = OutreachConfig::from_file(&file, TWIN_UNSUBSCRIBE_URL).unwrap();
         let t = TestTwin::new(
@@ -645,7 +664,7 @@ fn the_call_hours_and_country_zones_come_from_the_settings() {
             ))],
             at("2026-06-01T09:00:00Z"),
         );
-        let mut l = lead("L1", "ana@boreal.example", country, Some("+12125550100"));
+        let mut l = lead("L1", "ana@boreal.example", country, Some(number));
         l.time_zone = zone.map(str::to_string);
         t.emit("ascent.crm", l);
         let c = consent(
@@ -663,28 +682,36 @@ fn the_call_hours_and_country_zones_come_from_the_settings() {
     };
     let shipped = ConfigFile::shipped().text().to_string();
     // The call step falls on Thursday 4 June, 06:00 UTC = 02:00 EDT.
-    let call = call_of(shipped.clone(), "US", Some("America/New_York"));
+    let ny = "+12125550100";
+    let call = call_of(shipped.clone(), "US", Some("America/New_York"), ny);
     assert_eq!(call.window_start, Some(at("2026-06-04T12:00:00Z"))); // 08:00 EDT
     assert_eq!(call.window_end, Some(at("2026-06-05T01:00:00Z"))); // 21:00 EDT
     let nine_to_five = shipped.replace(
         "hours = [\"08:00\", \"21:00\"]",
         "hours = [\"09:00\", \"17:00\"]",
     );
-    let call = call_of(nine_to_five, "US", Some("America/New_York"));
+    let call = call_of(nine_to_five, "US", Some("America/New_York"), ny);
     assert_eq!(call.window_start, Some(at("2026-06-04T13:00:00Z")));
     assert_eq!(call.window_end, Some(at("2026-06-04T21:00:00Z")));
-    // A US lead without a zone: skipped with the shipped table, called with US listed.
-    let call = call_of(shipped.clone(), "US", None);
+    // A US lead without a zone: its New York number's area code gives the zone.
+    let call = call_of(shipped.clone(), "US", None, ny);
+    assert_eq!(call.outcome, StepOutcome::TaskCreated);
+    assert_eq!(call.window_start, Some(at("2026-06-04T12:00:00Z")));
+    // A Mexican lead with a Mexican number, no zone: Mexico has several, so it is skipped
+    // with the shipped table, and called once the table gives Mexico one.
+    let mx = "+525555550100";
+    let call = call_of(shipped.clone(), "MX", None, mx);
     assert_eq!(call.outcome, StepOutcome::Skipped);
     assert_eq!(
         call.note.as_deref(),
         Some("time zone unknown: calls are only allowed 8:00-21:00 the recipient's time")
     );
-    let with_us = shipped.replace(
+    let with_mx = shipped.replace(
         "country_time_zones = { DE",
-        "country_time_zones = { US = \"America/New_York\", DE",
+        "country_time_zones = { MX = \"America/Mexico_City\", DE",
     );
-    let call = call_of(with_us, "US", None);
+    let call = call_of(with_mx, "MX", None, mx);
     assert_eq!(call.outcome, StepOutcome::TaskCreated);
-    assert_eq!(call.window_start, Some(at("2026-06-04T12:00:00Z")));
+    // Thursday 4 June 08:00 CST (Mexico keeps no DST since 2022) = 14:00Z.
+    assert_eq!(call.window_start, Some(at("2026-06-04T14:00:00Z")));
 }

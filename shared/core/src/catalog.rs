@@ -340,6 +340,43 @@ pub struct ContactPreferenceChanged {
     pub phone: Option<String>,
     /// Where and how it was recorded (form, call recording id, list import), kept as evidence.
     pub evidence: String,
+    /// What a `call_consent_given` rests on: its kind and the proof that kind needs (47 CFR
+    /// 64.1200(f)(9)). Required for that change, refused on any other: free text is not
+    /// consent.
+    #[serde(default)]
+    pub consent: Option<CallConsent>,
+}
+
+/// The kinds of consent to calls the TCPA knows, weakest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CallConsentKind {
+    /// Prior express consent given by voice (a recorded call): enough for calls made by hand,
+    /// not for autodialed or prerecorded marketing calls.
+    Verbal,
+    /// Prior express written consent (47 CFR 64.1200(f)(9)): a signed agreement (an
+    /// E-SIGN signature counts) that names the number and says calls may be autodialed and
+    /// that agreeing is no condition of purchase.
+    ExpressWritten,
+}
+
+/// A consent to calls and the evidence its kind requires.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallConsent {
+    pub kind: CallConsentKind,
+    /// When the person agreed.
+    pub given_at: DateTime<Utc>,
+    /// The disclosure the person agreed to, word for word (required for `express_written`).
+    #[serde(default)]
+    pub disclosure: Option<String>,
+    /// The signature's reference: the e-signature or form-submission record (required for
+    /// `express_written`).
+    #[serde(default)]
+    pub signature: Option<String>,
+    /// The call recording's reference (required for `verbal`).
+    #[serde(default)]
+    pub recording: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -1827,6 +1864,50 @@ pub(crate) fn check_payload(p: &Payload) -> Result<(), (String, String)> {
             crate::contact::check_phone(s).map_err(|e| (path.to_string(), e.to_string()))
         })
     }
+    // A call consent carries its kind and that kind's evidence; nothing else carries one.
+    fn call_consent(c: &ContactPreferenceChanged) -> Result<(), (String, String)> {
+        let given = c.change == ContactPreference::CallConsentGiven;
+        let Some(consent) = &c.consent else {
+            return match given {
+                true => Err((
+                    "consent".into(),
+                    "is required for call_consent_given: its kind (express_written or verbal) \
+                     and evidence"
+                        .into(),
+                )),
+                false => Ok(()),
+            };
+        };
+        if !given {
+            return Err((
+                "consent".into(),
+                "belongs to call_consent_given only".into(),
+            ));
+        }
+        let present = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
+        let needs: &[(&str, &Option<String>)] = match consent.kind {
+            CallConsentKind::ExpressWritten => &[
+                ("consent.disclosure", &consent.disclosure),
+                ("consent.signature", &consent.signature),
+            ],
+            CallConsentKind::Verbal => &[("consent.recording", &consent.recording)],
+        };
+        for (path, value) in needs {
+            if !present(value) {
+                return Err((
+                    path.to_string(),
+                    format!(
+                        "is required for {} consent",
+                        match consent.kind {
+                            CallConsentKind::ExpressWritten => "express_written",
+                            CallConsentKind::Verbal => "verbal",
+                        }
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
     match p {
         Payload::LeadCreated(l) => {
             non_empty("lead_id", &l.lead_id)?;
@@ -1835,7 +1916,8 @@ pub(crate) fn check_payload(p: &Payload) -> Result<(), (String, String)> {
         }
         Payload::ContactPreferenceChanged(c) => {
             email("email", &c.email)?;
-            phone("phone", &c.phone)
+            phone("phone", &c.phone)?;
+            call_consent(c)
         }
         Payload::EmailBounced(b) => email("email", &b.email),
         Payload::InteractionRecorded(i) => email("email", &i.email),

@@ -5,6 +5,10 @@
 //! live in the customer domain under fixed keys, so any agent that reads that domain sees the
 //! same list.
 
+pub mod area_codes;
+pub mod calls;
+pub mod dnc_registry;
+
 use crate::agent::{AgentError, Domain};
 use crate::context::Ctx;
 use crate::ports::Condition;
@@ -83,11 +87,29 @@ pub fn suppress(ctx: &mut Ctx<'_>, email: &str, entry: &ListEntry) -> Result<(),
     )
 }
 
-/// Records or withdraws prior express consent to calls for a number.
+/// A consent to calls as recorded (`call-consent#<number>` / `consent`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallConsentRecord {
+    /// Its kind; `None` for a consent recorded before kinds were (free text: not enough).
+    #[serde(default)]
+    pub kind: Option<crate::catalog::CallConsentKind>,
+    pub evidence: String,
+    #[serde(default)]
+    pub given_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub disclosure: Option<String>,
+    #[serde(default)]
+    pub signature: Option<String>,
+    #[serde(default)]
+    pub recording: Option<String>,
+    pub since: DateTime<Utc>,
+}
+
+/// Records or withdraws consent to calls for a number.
 pub fn set_call_consent(
     ctx: &mut Ctx<'_>,
     phone: &str,
-    consent: Option<&ListEntry>,
+    consent: Option<&CallConsentRecord>,
 ) -> Result<(), AgentError> {
     match consent {
         Some(e) => ctx.put_record(
@@ -100,6 +122,15 @@ pub fn set_call_consent(
         ),
         None => ctx.delete(Domain::Customer, &consent_pk(phone), "consent"),
     }
+}
+
+/// The consent to calls recorded for a number, if any.
+pub async fn call_consent(
+    ctx: &mut Ctx<'_>,
+    phone: &str,
+) -> Result<Option<CallConsentRecord>, AgentError> {
+    ctx.get_as(Domain::Customer, &consent_pk(phone), "consent")
+        .await
 }
 
 /// Adds a number to the do-not-call list.
@@ -118,33 +149,15 @@ pub fn add_do_not_call(
     )
 }
 
-/// Whether a number may be called at all: consent recorded and not on the do-not-call list.
-/// `Err` carries the reason it may not.
-pub async fn may_call(ctx: &mut Ctx<'_>, phone: &str) -> Result<Result<(), String>, AgentError> {
-    if ctx
+/// Whether a number is on the company's own do-not-call list (47 CFR 64.1200(d)).
+pub async fn on_do_not_call_list(ctx: &mut Ctx<'_>, phone: &str) -> Result<bool, AgentError> {
+    Ok(ctx
         .get(Domain::Customer, &dnc_pk(phone), "entry")
         .await?
-        .is_some()
-    {
-        return Ok(Err(format!(
-            "{} is on the do-not-call list",
-            normalise_phone(phone)
-        )));
-    }
-    if ctx
-        .get(Domain::Customer, &consent_pk(phone), "consent")
-        .await?
-        .is_none()
-    {
-        return Ok(Err(format!(
-            "no recorded consent to call {}",
-            normalise_phone(phone)
-        )));
-    }
-    Ok(Ok(()))
+        .is_some())
 }
 
-fn local(zone: Tz, date: chrono::NaiveDate, t: NaiveTime) -> DateTime<Utc> {
+pub(crate) fn local(zone: Tz, date: chrono::NaiveDate, t: NaiveTime) -> DateTime<Utc> {
     // A time in a DST gap (02:30 on the spring-forward day) does not exist: take the first
     // valid instant after it.
     let mut probe = date.and_time(t);
@@ -154,23 +167,6 @@ fn local(zone: Tz, date: chrono::NaiveDate, t: NaiveTime) -> DateTime<Utc> {
         }
         probe += Duration::minutes(30);
     }
-}
-
-/// The next period calls are allowed in, as UTC instants: the current one if `now` is inside
-/// `hours` local time, else the next day's (or today's, before they start).
-pub fn call_window(
-    now: DateTime<Utc>,
-    zone: Tz,
-    hours: CallHours,
-) -> (DateTime<Utc>, DateTime<Utc>) {
-    let today = now.with_timezone(&zone).date_naive();
-    for day in [today, today + Duration::days(1)] {
-        let (start, end) = (local(zone, day, hours.from), local(zone, day, hours.until));
-        if now < end {
-            return (start.max(now), end);
-        }
-    }
-    unreachable!("tomorrow's window always ends after now")
 }
 
 /// An unsubscribe link's record (`unsubscribe#<token>` / `link`): whoever sends commercial
@@ -244,6 +240,7 @@ impl UnsubscribeDesk for LakeUnsubscribeDesk {
                 change: crate::catalog::ContactPreference::Unsubscribed,
                 phone: None,
                 evidence: format!("unsubscribe link {token} used at {now}"),
+                consent: None,
             },
             id,
             id,
@@ -260,70 +257,14 @@ impl UnsubscribeDesk for LakeUnsubscribeDesk {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
-    }
-
-    /// 8:00 to 21:00 (TCPA; the shipped `[outreach.calls] hours`).
-    const TCPA: CallHours = CallHours {
-        from: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
-        until: NaiveTime::from_hms_opt(21, 0, 0).unwrap(),
-    };
 
     #[test]
-    fn inside_the_hours_the_window_is_now_until_nine_pm_local() {
-        let ny: Tz = "America/New_York".parse().unwrap();
-        // 15:00 UTC = 11:00 EDT on 2026-06-10.
-        let (s, e) = call_window(utc(2026, 6, 10, 15, 0), ny, TCPA);
-        assert_eq!(s, utc(2026, 6, 10, 15, 0));
-        assert_eq!(e, utc(2026, 6, 11, 1, 0)); // 21:00 EDT
-    }
-
-    #[test]
-    fn late_at_night_the_window_is_tomorrow_morning() {
-        let berlin: Tz = "Europe/Berlin".parse().unwrap();
-        // 21:30 UTC = 23:30 CEST.
-        let (s, e) = call_window(utc(2026, 6, 10, 21, 30), berlin, TCPA);
-        assert_eq!(s, utc(2026, 6, 11, 6, 0)); // 8:00 CEST
-        assert_eq!(e, utc(2026, 6, 11, 19, 0));
-        // Early morning local: today's window.
-        let (s, _) = call_window(utc(2026, 6, 11, 4, 0), berlin, TCPA);
-        assert_eq!(s, utc(2026, 6, 11, 6, 0));
-    }
-
-    #[test]
-    fn the_window_follows_dst_changes() {
-        let ny: Tz = "America/New_York".parse().unwrap();
-        // US DST starts 2026-03-08: 8:00 EST on the 7th is 13:00 UTC, 8:00 EDT on the 8th 12:00.
-        let (s, _) = call_window(utc(2026, 3, 7, 3, 0), ny, TCPA); // 22:00 EST on the 6th
-        assert_eq!(s, utc(2026, 3, 7, 13, 0));
-        let (s, e) = call_window(utc(2026, 3, 8, 4, 0), ny, TCPA); // 23:00 EST on the 7th
-        assert_eq!(s, utc(2026, 3, 8, 12, 0));
-        assert_eq!(e, utc(2026, 3, 9, 1, 0)); // 21:00 EDT
-        // Europe falls back 2026-10-25: 8:00 CET = 7:00 UTC.
-        let berlin: Tz = "Europe/Berlin".parse().unwrap();
-        let (s, _) = call_window(utc(2026, 10, 24, 22, 0), berlin, TCPA);
-        assert_eq!(s, utc(2026, 10, 25, 7, 0));
-    }
-
-    #[test]
-    fn other_hours_give_another_window_and_print_as_written() {
-        let ny: Tz = "America/New_York".parse().unwrap();
+    fn call_hours_print_as_written() {
         let nine_to_five = CallHours {
             from: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
-            until: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+            until: NaiveTime::from_hms_opt(17, 30, 0).unwrap(),
         };
-        // 22:00 UTC = 18:00 EDT: inside 8–21, after 9–17.
-        let now = utc(2026, 6, 10, 22, 0);
-        assert_eq!(call_window(now, ny, TCPA).0, now);
-        assert_eq!(
-            call_window(now, ny, nine_to_five),
-            (utc(2026, 6, 11, 13, 0), utc(2026, 6, 11, 21, 0))
-        );
-        assert_eq!(TCPA.to_string(), "8:00-21:00");
-        assert_eq!(nine_to_five.to_string(), "9:00-17:00");
+        assert_eq!(nine_to_five.to_string(), "9:00-17:30");
     }
 
     #[test]
