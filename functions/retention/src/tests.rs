@@ -2,10 +2,12 @@
 
 use super::*;
 use ascent_core::catalog::{
-    AccountChurned, AccountRenewed, CustomerSignedUp, NpsResponse, TicketTriaged, UsageReported,
+    AccountChurned, AccountRenewed, CustomerSignedUp, HealthScored, HealthTier, NpsResponse,
+    Playbook, TicketTriaged, UsageReported,
 };
+use ascent_core::money::Money;
 use ascent_embedded::testkit::TestTwin;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 
 fn at(s: &str) -> DateTime<Utc> {
