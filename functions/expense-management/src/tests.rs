@@ -1,9 +1,14 @@
 //! Expense Management tests, driven through an in-memory twin.
 
 use super::*;
+use crate::reimbursement::{CARRY_PK, CARRY_SK};
+use ascent_core::agent::Domain;
 use ascent_core::approval::Decision;
+use ascent_core::catalog::{ExpenseDecided, ExpenseOutcome, ExpenseSubmitted};
+use ascent_core::money::Money;
 use ascent_embedded::testkit::TestTwin;
 use chrono::Duration;
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 const MANAGER: &str = "mara.head@ascent-xr.example";
