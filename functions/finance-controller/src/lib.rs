@@ -231,9 +231,3 @@ impl Agent for FinanceController {
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_ledger;
-#[cfg(test)]
-mod tests_reconciliation;
-#[cfg(test)]
-mod tests_revenue;

@@ -1,7 +1,6 @@
 //! Revenue recognition through the agent (issue 22): deferred at invoicing, released month by
 //! month by the daily run, on delivery, and reconciled in the close.
 
-use super::tests::{at, invoice};
 use super::*;
 use ascent_core::catalog::{LineRevenue, OnboardingCompleted, PricedLine, Recognition};
 use ascent_embedded::testkit::TestTwin;
@@ -9,7 +8,7 @@ use std::sync::Arc;
 
 fn twin() -> TestTwin {
     let mut config = FinanceConfig::default();
-    // Days in UTC, as written; the company's zone is tested in tests_ledger.
+    // Days in UTC, as written; the company's zone is tested in tests::ledger.
     config.company.time_zone = "UTC".into();
     TestTwin::new(
         vec![Arc::new(FinanceController::new(config))],

@@ -2,7 +2,6 @@
 //! customer against Billing's open invoices (written here as Billing stores them), a
 //! difference raised when it is still there the next day.
 
-use super::tests::{at, invoice, payment};
 use super::*;
 use crate::reconciliation::{AR_BALANCES, ReconciliationResult};
 use ascent_core::ports::{IndexKey, Item};

@@ -1,6 +1,5 @@
 //! Ledger tests (issue 22): credit notes reverse tax, receivable lines name the customer.
 
-use super::tests::{at, deliver, invoice, payment};
 use super::*;
 use ascent_core::catalog::{
     CustomerCreditApplied, CustomerCreditRecorded, PaymentRefunded, PaymentReversed,
