@@ -90,6 +90,12 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// The National Do Not Call Registry: import an extract (one ten-digit number a line, as
+    /// the registry's download gives it) that Outreach scrubs call tasks against.
+    Dnc {
+        #[command(subcommand)]
+        action: DncAction,
+    },
     /// The AWS stack through the AWS SDK (`AWS_ENDPOINT_URL` honoured): a local stack on an
     /// emulator, queue depths, dead letters.
     Aws {
@@ -118,6 +124,24 @@ enum AwsAction {
     Dlq {
         #[command(subcommand)]
         action: AwsDlqAction,
+    },
+    /// Import an extract of the National Do Not Call Registry into the stack's tables.
+    DncImport {
+        file: PathBuf,
+        /// The extract's date (YYYY-MM-DD): scrubs rely on it for 31 days.
+        #[arg(long)]
+        as_of: chrono::NaiveDate,
+    },
+}
+
+#[derive(Subcommand)]
+enum DncAction {
+    /// Import an extract of the registry, dated as the registry dated it.
+    Import {
+        file: PathBuf,
+        /// The extract's date (YYYY-MM-DD): scrubs rely on it for 31 days.
+        #[arg(long)]
+        as_of: chrono::NaiveDate,
     },
 }
 
@@ -267,6 +291,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     Ok(())
                 }
             }
+        }
+        Command::Dnc {
+            action: DncAction::Import { file, as_of },
+        } => {
+            let rt = ascent::open_existing(&settings)?;
+            let lake: &dyn ascent_core::ports::DataLake = rt.store().as_ref();
+            let now = chrono::Utc::now();
+            let io = tokio::runtime::Builder::new_current_thread().build()?;
+            print!(
+                "{}",
+                io.block_on(ascent::dnc::import_file(lake, &file, as_of, now))?
+            );
+            Ok(())
         }
         Command::Audit {
             action: AuditAction::Verify,
@@ -586,6 +623,17 @@ fn aws(settings: &Settings, stage: &str, action: AwsAction) -> anyhow::Result<()
                     println!("moved {n} from {from} back to {to}");
                 }
                 println!("redrove {total} dead letter(s)");
+            }
+            AwsAction::DncImport { file, as_of } => {
+                let tables = ascent_aws::dynamo::Tables {
+                    prefix: format!("ascent-{stage}-"),
+                };
+                let lake = ascent_aws::dynamo::DynamoLake::new(ddb, tables);
+                let now = chrono::Utc::now();
+                print!(
+                    "{}",
+                    ascent::dnc::import_file(&lake, &file, as_of, now).await?
+                );
             }
         }
         anyhow::Ok(())

@@ -310,3 +310,84 @@ impl CallsSection {
         })
     }
 }
+
+/// docs/compliance.md "Calls" states the shipped rules: the company's hours, days, cap and
+/// consent, the registry's countries and age, and every state rule with its source.
+#[cfg(test)]
+mod docs {
+    use crate::OutreachConfig;
+
+    fn section() -> String {
+        let page = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/compliance.md"
+        ))
+        .expect("docs/compliance.md");
+        page.split("## Calls")
+            .nth(1)
+            .expect("a Calls section")
+            .split("\n## ")
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn hhmm(h: ascent_core::compliance::CallHours) -> String {
+        format!("{}-{}", h.from.format("%H:%M"), h.until.format("%H:%M"))
+    }
+
+    #[test]
+    fn the_compliance_page_states_the_shipped_call_rules() {
+        let s = section();
+        let c = OutreachConfig::default().calls;
+        let p = &c.policy;
+        let has = |text: String| assert!(s.contains(&text), "docs/compliance.md Calls: `{text}`");
+        has(format!("`hours` ({})", hhmm(p.hours)));
+        let days: Vec<String> = p.days.iter().map(|d| d.to_string()).collect();
+        has(format!("`days` ({})", days.join(", ")));
+        has(format!("`max_per_24h` ({})", p.max_per_24h));
+        has(format!(
+            "`required_consent` is `{}`",
+            super::kind_name(c.required_consent)
+        ));
+        has(format!(
+            "`max_extract_age_days` ({}",
+            c.max_extract_age_days
+        ));
+        has(format!("countries ({})", c.registry_countries.join(", ")));
+        let holidays: Vec<&str> = p.holidays.keys().map(String::as_str).collect();
+        has(format!("(`holidays`: {})", holidays.join(", ")));
+        for (code, rule) in &p.states {
+            let at = s
+                .find(&format!("- {code}:"))
+                .unwrap_or_else(|| panic!("no line for {code}"));
+            let line = &s[at..s[at + 2..].find(" - ").map_or(s.len(), |e| at + 2 + e)];
+            if let Some(h) = rule.hours {
+                assert!(line.contains(&hhmm(h)), "{code}: hours in `{line}`");
+            }
+            if let Some(m) = rule.max_per_24h {
+                assert!(
+                    line.contains(&format!("{m} calls in 24 hours")),
+                    "{code}: cap"
+                );
+            }
+            assert_eq!(
+                rule.no_sundays,
+                line.contains("no Sundays"),
+                "{code}: Sundays"
+            );
+            assert_eq!(
+                rule.no_holidays,
+                line.contains("no legal holidays"),
+                "{code}"
+            );
+            assert!(
+                line.contains(&rule.source),
+                "{code}: source `{}`",
+                rule.source
+            );
+        }
+    }
+}

@@ -15,11 +15,11 @@
 //! - CAN-SPAM: every email carries an unsubscribe link and the sender's postal address;
 //!   unsubscribed and hard-bounced addresses join the shared suppression list
 //!   ([`ascent_core::compliance`]), checked before every email.
-//! - TCPA: a call task is only created with recorded consent for the number, never for a
-//!   number on the do-not-call list, and only with a window of the call hours
-//!   (`[outreach.calls] hours`, 8:00–21:00 shipped) in the recipient's time zone (from the
-//!   lead, or its country when `country_time_zones` gives it one zone); without one the call
-//!   step is skipped with the reason.
+//! - TCPA: a call task is only created with consent of the required kind for the number,
+//!   never for a number on our do-not-call list or (without written consent) the national
+//!   registry, and only in a window every zone of the callee allows, on a calling day, within
+//!   the per-number cap and the state's rules ([`calls`]); otherwise the call step is skipped
+//!   with the reason.
 
 pub mod calls;
 pub mod consent;
