@@ -18,7 +18,7 @@ fn partial_duplicate_and_final_payments() {
     let inv = invoice(&t, "inv-D1");
     assert_eq!(inv.status, InvoiceStatus::Paid);
     assert_eq!(payloads(&t, "InvoicePaid").len(), 1);
-    // A payment on a settled invoice is kept as customer credit (see tests_overpayment.rs).
+    // A payment on a settled invoice is kept as customer credit (see tests/overpayment.rs).
     t.emit("ascent.payments", pay("P3", "inv-D1", 100));
     assert_eq!(invoice(&t, "inv-D1").outstanding(), Money::usd(0));
     assert_eq!(payloads(&t, "CustomerCreditRecorded").len(), 1);
