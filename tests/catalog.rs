@@ -54,7 +54,10 @@ fn sample_payload(detail_type: &str) -> Value {
         }
         "ContactPreferenceChanged" => {
             json!({"email": "ana.ruiz@boreal-aero.example", "change": "call_consent_given", "phone": "+4930901820",
-            "evidence": "demo request form 2026-03-01, consent checkbox ticked"})
+            "evidence": "demo request form 2026-03-01, consent checkbox ticked",
+            "consent": {"kind": "express_written", "given_at": "2026-03-01T14:12:00Z",
+                "disclosure": "I agree that Ascent XR may call me at this number, also with automated technology. Agreeing is not a condition of purchase.",
+                "signature": "esign-envelope-4411"}})
         }
         "EmailBounced" => {
             json!({"email": "old.address@boreal-aero.example", "bounce": "hard", "diagnostic": "550 5.1.1 user unknown"})

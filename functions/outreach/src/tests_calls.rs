@@ -282,3 +282,192 @@ fn numbers_are_scrubbed_against_the_do_not_call_registry_unless_consent_is_writt
     let c = calls(&t);
     assert_eq!((c[1].0.as_str(), c[1].1), ("L2", StepOutcome::TaskCreated));
 }
+
+#[test]
+fn calls_need_consent_no_do_not_call_entry_and_a_known_time_zone() {
+    let t = twin();
+    // No consent recorded.
+    t.emit(
+        "ascent.crm",
+        lead("L1", "a@one.example", "DE", Some("+4930111")),
+    );
+    // Consent, but the number is on the do-not-call list.
+    t.emit(
+        "ascent.crm",
+        lead("L2", "b@two.example", "DE", Some("+4930222")),
+    );
+    t.emit(
+        "ascent.crm",
+        consent("b@two.example", ContactPreference::CallConsentGiven, None),
+    );
+    t.emit(
+        "ascent.crm",
+        consent(
+            "b@two.example",
+            ContactPreference::DoNotCall,
+            Some("+4930222"),
+        ),
+    );
+    // Consent, but Brazil has several zones, the lead gave none and the number's says none.
+    t.emit(
+        "ascent.crm",
+        lead("L3", "c@three.example", "BR", Some("+5511955550100")),
+    );
+    t.emit(
+        "ascent.crm",
+        consent("c@three.example", ContactPreference::CallConsentGiven, None),
+    );
+    // Consent given, then withdrawn.
+    t.emit(
+        "ascent.crm",
+        lead("L4", "d@four.example", "DE", Some("+4930444")),
+    );
+    t.emit(
+        "ascent.crm",
+        consent("d@four.example", ContactPreference::CallConsentGiven, None),
+    );
+    t.emit(
+        "ascent.crm",
+        consent(
+            "d@four.example",
+            ContactPreference::CallConsentWithdrawn,
+            None,
+        ),
+    );
+    for l in ["L1", "L2", "L3", "L4"] {
+        t.emit("ascent.agent.sales-director", assigned(l));
+    }
+    days(&t, 3);
+    let calls: Vec<_> = steps(&t)
+        .into_iter()
+        .filter(|s| s.channel == OutreachChannel::Call)
+        .map(|s| (s.lead_id, s.outcome, s.note.unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        calls,
+        vec![
+            (
+                "L1".into(),
+                StepOutcome::Skipped,
+                "no recorded consent to call +4930111".into()
+            ),
+            (
+                "L2".into(),
+                StepOutcome::Skipped,
+                "+4930222 is on the do-not-call list".into()
+            ),
+            (
+                "L3".into(),
+                StepOutcome::Skipped,
+                "time zone unknown: calls are only allowed 8:00-21:00 the recipient's time".into()
+            ),
+            (
+                "L4".into(),
+                StepOutcome::Skipped,
+                "no recorded consent to call +4930444".into()
+            ),
+        ]
+    );
+    assert!(
+        mails_to(&t, DARIO)
+            .iter()
+            .all(|m| !m.subject.starts_with("Call task"))
+    );
+}
+
+#[test]
+fn the_call_window_is_the_recipients_across_the_us_dst_change() {
+    // Thursday 5 March 2026; the call step falls on Sunday 8 March, the day DST starts: no
+    // calling day, so the window is Monday's, on daylight time.
+    let t = TestTwin::new(
+        vec![Arc::new(Outreach::default())],
+        at("2026-03-05T09:00:00Z"),
+    );
+    let mut l = lead("L1", "ana@boreal.example", "US", Some("+12125550100"));
+    l.time_zone = Some("America/New_York".into());
+    t.emit("ascent.crm", l);
+    t.emit(
+        "ascent.crm",
+        consent(
+            "ana@boreal.example",
+            ContactPreference::CallConsentGiven,
+            None,
+        ),
+    );
+    t.emit("ascent.agent.sales-director", assigned("L1"));
+    days(&t, 3);
+    let call = steps(&t)
+        .into_iter()
+        .find(|s| s.channel == OutreachChannel::Call)
+        .unwrap();
+    // 08:00–21:00 EDT on Monday 9 March (EST would be 13:00Z–02:00Z).
+    assert_eq!(call.window_start, Some(at("2026-03-09T12:00:00Z")));
+    assert_eq!(call.window_end, Some(at("2026-03-10T01:00:00Z")));
+}
+
+/// The call hours and the country time zones are settings (`[outreach.calls]`): other hours
+/// give another window, and a country added to the table gets calls without a lead zone.
+#[test]
+fn the_call_hours_and_country_zones_come_from_the_settings() {
+    use ascent_core::config::ConfigFile;
+    let call_of = |text: String, country: &str, zone: Option<&str>, number: &str| {
+        let file = ConfigFile::parse("x.toml", text).unwrap();
+        let config = OutreachConfig::from_file(&file, TWIN_UNSUBSCRIBE_URL).unwrap();
+        let t = TestTwin::new(
+            vec![Arc::new(Outreach::new(
+                config,
+                Arc::new(ascent_core::writer::TemplateWriter),
+            ))],
+            at("2026-06-01T09:00:00Z"),
+        );
+        let mut l = lead("L1", "ana@boreal.example", country, Some(number));
+        l.time_zone = zone.map(str::to_string);
+        t.emit("ascent.crm", l);
+        let c = consent(
+            "ana@boreal.example",
+            ContactPreference::CallConsentGiven,
+            None,
+        );
+        t.emit("ascent.crm", c);
+        t.emit("ascent.agent.sales-director", assigned("L1"));
+        days(&t, 3);
+        steps(&t)
+            .into_iter()
+            .find(|s| s.channel == OutreachChannel::Call)
+            .unwrap()
+    };
+    let shipped = ConfigFile::shipped().text().to_string();
+    // The call step falls on Thursday 4 June, 06:00 UTC = 02:00 EDT.
+    let ny = "+12125550100";
+    let call = call_of(shipped.clone(), "US", Some("America/New_York"), ny);
+    assert_eq!(call.window_start, Some(at("2026-06-04T12:00:00Z"))); // 08:00 EDT
+    assert_eq!(call.window_end, Some(at("2026-06-05T01:00:00Z"))); // 21:00 EDT
+    let nine_to_five = shipped.replace(
+        "hours = [\"08:00\", \"21:00\"]",
+        "hours = [\"09:00\", \"17:00\"]",
+    );
+    let call = call_of(nine_to_five, "US", Some("America/New_York"), ny);
+    assert_eq!(call.window_start, Some(at("2026-06-04T13:00:00Z")));
+    assert_eq!(call.window_end, Some(at("2026-06-04T21:00:00Z")));
+    // A US lead without a zone: its New York number's area code gives the zone.
+    let call = call_of(shipped.clone(), "US", None, ny);
+    assert_eq!(call.outcome, StepOutcome::TaskCreated);
+    assert_eq!(call.window_start, Some(at("2026-06-04T12:00:00Z")));
+    // A Mexican lead with a Mexican number, no zone: Mexico has several, so it is skipped
+    // with the shipped table, and called once the table gives Mexico one.
+    let mx = "+525555550100";
+    let call = call_of(shipped.clone(), "MX", None, mx);
+    assert_eq!(call.outcome, StepOutcome::Skipped);
+    assert_eq!(
+        call.note.as_deref(),
+        Some("time zone unknown: calls are only allowed 8:00-21:00 the recipient's time")
+    );
+    let with_mx = shipped.replace(
+        "country_time_zones = { DE",
+        "country_time_zones = { MX = \"America/Mexico_City\", DE",
+    );
+    let call = call_of(with_mx, "MX", None, mx);
+    assert_eq!(call.outcome, StepOutcome::TaskCreated);
+    // Thursday 4 June 08:00 CST (Mexico keeps no DST since 2022) = 14:00Z.
+    assert_eq!(call.window_start, Some(at("2026-06-04T14:00:00Z")));
+}
