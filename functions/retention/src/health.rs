@@ -5,6 +5,7 @@
 //! [`ModelStart`]).
 
 use crate::arr::{RecurringInvoice, RenewalArr, Term};
+use crate::handover::StalledOnboarding;
 use ascent_core::catalog::{CustomerSignedUp, HealthComponent, HealthTier, TicketPriority};
 use ascent_core::money::Money;
 use chrono::{Duration, NaiveDate};
@@ -54,6 +55,10 @@ pub struct Signals {
     /// ARR and renewal date last announced in `HealthScored` (a change is announced again).
     #[serde(default)]
     pub announced: Option<(Vec<Money>, NaiveDate)>,
+    /// Milestones Onboarding handed the account over as at risk for, until each is reached:
+    /// while any is listed the account is at risk whatever its score ([`crate::handover`]).
+    #[serde(default)]
+    pub onboarding_stalled: Vec<StalledOnboarding>,
 }
 
 impl Signals {
@@ -83,6 +88,7 @@ impl Signals {
             term: None,
             reminders_for: None,
             announced: None,
+            onboarding_stalled: vec![],
         }
     }
 

@@ -12,9 +12,12 @@
 //! lines only, per currency, kept current by invoices, credit notes, renewals and churn
 //! ([`arr`]). Renewals and churn (`AccountRenewed`, `AccountChurned`) teach the score: after
 //! enough outcomes a logistic regression over the components, refit online and versioned,
-//! replaces the default weights, and every `HealthScored` names its model.
+//! replaces the default weights, and every `HealthScored` names its model. Onboarding's
+//! at-risk hand-over (`OnboardingStalled` with `at_risk`) marks the account at risk until the
+//! stalled milestone is reached, so the scoring run starts its at-risk play ([`handover`]).
 
 pub mod arr;
+pub mod handover;
 pub mod health;
 mod health_settings;
 mod scoring;
@@ -52,6 +55,13 @@ pub fn declaration() -> AgentDecl {
                 pattern: json!({"detail-type": ["CustomerSignedUp", "UsageReported", "TicketTriaged", "NpsResponse",
                                                 "InvoiceIssued", "DunningStepTaken", "InvoicePaid",
                                                 "ContractIssued", "CreditNoteIssued"]}),
+            },
+            Subscription {
+                name: "onboarding-hand-over",
+                pattern: json!({"$or": [
+                    {"detail-type": ["OnboardingStalled"], "detail": {"payload": {"at_risk": [true]}}},
+                    {"detail-type": ["OnboardingMilestoneReached"]}
+                ]}),
             },
             Subscription {
                 name: "outcomes",
@@ -315,6 +325,11 @@ impl Agent for Retention {
                 })
                 .await?;
                 self.on_outcome(ctx, &c.account_id, false).await
+            }
+            Payload::OnboardingStalled(e) => self.on_onboarding_stalled(ctx, e, today).await,
+            Payload::OnboardingMilestoneReached(m) => {
+                self.on_onboarding_milestone(ctx, &m.account_id, m.milestone)
+                    .await
             }
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
             other => Err(AgentError::unhandled(NAME, other)),

@@ -2,7 +2,7 @@
 //! tiered, announced (`HealthScored`) when something changed, an intervention playbook planned
 //! when an account moves into a worse tier, and renewal reminders sent.
 
-use crate::{ACCOUNTS, Retention, arr, health};
+use crate::{ACCOUNTS, Retention, arr, handover, health};
 use ascent_core::agent::{AgentError, Domain};
 use ascent_core::catalog::{
     HealthScored, HealthTier, InterventionPlanned, Playbook, RenewalApproaching, ScheduleTick,
@@ -49,7 +49,8 @@ impl Retention {
                 ),
                 None => (health::weighted(&components), "default-v1".to_string()),
             };
-            let tier = self.config.tiers.tier(score);
+            // At risk whatever the score while Onboarding has handed the account over.
+            let tier = handover::tier(&s, self.config.tiers.tier(score));
             // ARR on the day (recurring lines only, per currency) and the renewal date.
             let arr = arr::arr_on(&s.recurring, s.renewal_arr.as_ref(), today);
             s.arr = match arr.as_slice() {
@@ -96,10 +97,14 @@ impl Retention {
                     }
                     _ => (Playbook::SuccessPlan, s.manager.clone()),
                 };
-                let reason = format!(
+                let health = format!(
                     "health {score} ({tier:?}); weakest: {} — {}",
                     weakest.name, weakest.detail
                 );
+                let reason = match handover::reason(&s) {
+                    Some(onboarding) => format!("{onboarding}; {health}"),
+                    None => health,
+                };
                 ctx.send_mail(Mail {
                     to: owner.clone(),
                     subject: format!("{playbook:?} for {}", s.account_id),

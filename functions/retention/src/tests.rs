@@ -2,13 +2,16 @@
 
 use super::*;
 use ascent_core::catalog::{
-    AccountChurned, AccountRenewed, CustomerSignedUp, HealthScored, HealthTier, NpsResponse,
-    Playbook, TicketTriaged, UsageReported,
+    AccountChurned, AccountRenewed, CustomerSignedUp, HealthScored, HealthTier,
+    InterventionPlanned, NpsResponse, Playbook, TicketTriaged, UsageReported,
 };
 use ascent_core::money::Money;
 use ascent_embedded::testkit::TestTwin;
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
+
+#[path = "tests_handover.rs"]
+mod handover;
 
 fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
