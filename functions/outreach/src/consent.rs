@@ -11,6 +11,10 @@
 //!   identified as an advertisement, with the postal address and an opt-out.
 //! - **The footer says the truth**: why the reader gets the email and where the address came
 //!   from, with the unsubscribe link and the postal address.
+//! - **Existing customers** (UWG §7(3)): where consent is the rule, a customer whose address
+//!   we have from a sale may be emailed about similar products without it, when the sign-up
+//!   told them they may object at any time (`existing_customer_exception`) and every email
+//!   says so again.
 //! - **A reply that asks to stop** (`stop_phrases`, whole words) is an opt-out.
 
 use serde::{Deserialize, Serialize};
@@ -36,6 +40,11 @@ pub struct EmailSettings {
     pub countries: BTreeMap<String, EmailRule>,
     /// Words and phrases of a reply that asks to stop (lower-case, matched as whole words).
     pub stop_phrases: Vec<String>,
+    /// Whether our sign-up tells customers, clearly, that they may object to marketing email
+    /// at any time: then a customer's sale address may be emailed about similar products in a
+    /// consent country (UWG §7(3) no. 4; without it, customers need consent like anyone).
+    #[serde(default)]
+    pub existing_customer_exception: bool,
 }
 
 /// What may be sent to a lead.
@@ -56,6 +65,9 @@ pub struct Disclosure {
     pub advertisement: bool,
     /// The GDPR art. 14 notice and art. 21 right to object.
     pub gdpr_notice: bool,
+    /// The address is a customer's, from a sale: the footer says so, and that they may object
+    /// at any time at no cost beyond sending the objection (UWG §7(3) no. 4).
+    pub customer: bool,
 }
 
 impl EmailSettings {
@@ -73,12 +85,13 @@ impl EmailSettings {
 }
 
 /// Whether a lead from `channel` in `country` may be emailed, `consented` telling whether its
-/// consent is recorded.
+/// consent is recorded and `customer` whether the address is a customer's, from a sale.
 pub fn may_email(
     s: &EmailSettings,
     channel: Option<&str>,
     country: Option<&str>,
     consented: bool,
+    customer: bool,
 ) -> Permission {
     let rule = s.rule(country);
     if s.is_inbound(channel) || consented {
@@ -86,9 +99,18 @@ pub fn may_email(
             inbound: s.is_inbound(channel),
             advertisement: false,
             gdpr_notice: rule != EmailRule::OptOut && !consented,
+            customer,
         });
     }
     match rule {
+        EmailRule::Consent if customer && s.existing_customer_exception => {
+            Permission::Send(Disclosure {
+                inbound: false,
+                advertisement: false,
+                gdpr_notice: true,
+                customer: true,
+            })
+        }
         EmailRule::Consent => Permission::Hold(format!(
             "no email consent recorded: outbound leads in {} need prior consent",
             country.unwrap_or("an unknown country")
@@ -97,11 +119,13 @@ pub fn may_email(
             inbound: false,
             advertisement: false,
             gdpr_notice: true,
+            customer,
         }),
         EmailRule::OptOut => Permission::Send(Disclosure {
             inbound: false,
             advertisement: true,
             gdpr_notice: false,
+            customer,
         }),
     }
 }
@@ -121,6 +145,12 @@ pub fn footer(
     if d.inbound {
         out.push_str(&format!(
             "You receive this because you asked {company} about XR training.\n"
+        ));
+    } else if d.customer {
+        out.push_str(&format!(
+            "You receive this because you are a customer of {company}: we write about products \
+             like those you bought from us. You may object to these emails at any time, at no \
+             cost other than sending your objection.\n"
         ));
     } else {
         out.push_str(&format!(
@@ -186,54 +216,89 @@ mod tests {
         let s = settings();
         // Issue 23: a German outbound lead was mailed at once (UWG §7(2)).
         assert!(matches!(
-            may_email(&s, Some("outbound"), Some("DE"), false),
+            may_email(&s, Some("outbound"), Some("DE"), false, false),
             Permission::Hold(_)
         ));
         assert!(matches!(
-            may_email(&s, Some("outbound"), Some("AT"), false),
+            may_email(&s, Some("outbound"), Some("AT"), false, false),
             Permission::Hold(_)
         ));
         // With consent recorded, or when they asked us, they are emailed.
         assert_eq!(
-            may_email(&s, Some("outbound"), Some("DE"), true),
+            may_email(&s, Some("outbound"), Some("DE"), true, false),
             Permission::Send(Disclosure {
                 inbound: false,
                 advertisement: false,
-                gdpr_notice: false
+                gdpr_notice: false,
+                customer: false
             })
         );
         assert_eq!(
-            may_email(&s, Some("web"), Some("DE"), false),
+            may_email(&s, Some("web"), Some("DE"), false, false),
             Permission::Send(Disclosure {
                 inbound: true,
                 advertisement: false,
-                gdpr_notice: true
+                gdpr_notice: true,
+                customer: false
             })
         );
+    }
+
+    /// Issue 23: UWG §7(3), the existing-customer exception, was missing.
+    #[test]
+    fn a_german_customer_may_be_emailed_when_the_sign_up_told_them_they_may_object() {
+        let mut s = settings();
+        s.existing_customer_exception = true;
+        let customer = Disclosure {
+            inbound: false,
+            advertisement: false,
+            gdpr_notice: true,
+            customer: true,
+        };
+        assert_eq!(
+            may_email(&s, Some("outbound"), Some("DE"), false, true),
+            Permission::Send(customer)
+        );
+        // Not a customer: still consent first. Without the notice at sign-up: consent first.
+        assert!(matches!(
+            may_email(&s, Some("outbound"), Some("DE"), false, false),
+            Permission::Hold(_)
+        ));
+        s.existing_customer_exception = false;
+        assert!(matches!(
+            may_email(&s, Some("outbound"), Some("DE"), false, true),
+            Permission::Hold(_)
+        ));
+        let f = footer(customer, "Ascent XR", "addr", "link");
+        assert!(f.contains("you are a customer of Ascent XR"), "{f}");
+        assert!(f.contains("You may object to these emails at any time, at no cost"));
+        assert!(!f.contains("public professional sources"));
     }
 
     #[test]
     fn elsewhere_in_europe_the_first_email_carries_the_notice_in_the_us_the_ad_label() {
         let s = settings();
         assert_eq!(
-            may_email(&s, Some("outbound"), Some("FR"), false),
+            may_email(&s, Some("outbound"), Some("FR"), false, false),
             Permission::Send(Disclosure {
                 inbound: false,
                 advertisement: false,
-                gdpr_notice: true
+                gdpr_notice: true,
+                customer: false
             })
         );
         assert_eq!(
-            may_email(&s, Some("outbound"), Some("US"), false),
+            may_email(&s, Some("outbound"), Some("US"), false, false),
             Permission::Send(Disclosure {
                 inbound: false,
                 advertisement: true,
-                gdpr_notice: false
+                gdpr_notice: false,
+                customer: false
             })
         );
         // A lead with no country gets the default rule (consent: the safe side).
         assert!(matches!(
-            may_email(&s, Some("outbound"), None, false),
+            may_email(&s, Some("outbound"), None, false, false),
             Permission::Hold(_)
         ));
     }
@@ -244,6 +309,7 @@ mod tests {
             inbound: false,
             advertisement: true,
             gdpr_notice: false,
+            customer: false,
         };
         let f = footer(d, "Ascent XR", "1 Main St, Springfield", "https://u/x/t1");
         // Issue 23: every footer said "you asked Ascent XR", also to outbound leads.
@@ -256,6 +322,7 @@ mod tests {
                 inbound: false,
                 advertisement: false,
                 gdpr_notice: true,
+                customer: false,
             },
             "Ascent XR",
             "addr",
@@ -356,5 +423,9 @@ mod docs {
         )));
         assert!(section.contains(&format!("({})", s.inbound_channels.join(", "))));
         assert!(section.contains(&format!("({})", s.stop_phrases.join(", "))));
+        assert!(section.contains(&format!(
+            "(`existing_customer_exception`: {})",
+            s.existing_customer_exception
+        )));
     }
 }

@@ -68,6 +68,10 @@ pub fn declaration() -> AgentDecl {
                 pattern: json!({"detail-type": ["LeadCreated", "LeadAssigned"]}),
             },
             Subscription {
+                name: "customers",
+                pattern: json!({"detail-type": ["CustomerSignedUp"]}),
+            },
+            Subscription {
                 name: "stop-signals",
                 pattern: json!({"detail-type": ["DemoScheduled", "ContactPreferenceChanged", "EmailBounced"]}),
             },
@@ -95,6 +99,7 @@ pub fn declaration() -> AgentDecl {
             owns(Domain::Customer, "outreach-duplicate#"),
             owns(Domain::Customer, "do-not-call#"),
             owns(Domain::Customer, "call-task#"),
+            owns(Domain::Customer, "existing-customer#"),
             owns(Domain::Interaction, "touch#"),
         ],
         emits: vec!["OutreachStepTaken", "OutreachStopped", "OutreachStepDue"],
@@ -175,6 +180,10 @@ fn email_consent_pk(email: &str) -> String {
     format!("email-consent#{}", compliance::normalise_email(email))
 }
 
+/// A customer's address from a sale (`existing-customer#<email>` / `customer`).
+fn customer_pk(email: &str) -> String {
+    format!("existing-customer#{}", compliance::normalise_email(email))
+}
 fn contact_pk(email: &str) -> String {
     format!("outreach-contact#{}", compliance::normalise_email(email))
 }
@@ -444,6 +453,7 @@ impl Agent for Outreach {
                     .await
             }
             Payload::ContactPreferenceChanged(p) => self.on_preference(ctx, p).await,
+            Payload::CustomerSignedUp(c) => self.on_customer(ctx, c),
             Payload::EmailBounced(b) => self.on_bounce(ctx, b).await,
             Payload::OutreachStepDue(d) => self.on_due(ctx, d).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,

@@ -171,4 +171,21 @@ impl Outreach {
         self.stop_for(ctx, &i.email, OutreachStopReason::Replied)
             .await
     }
+
+    /// A new customer: its billing address came from a sale (UWG §7(3) no. 1).
+    pub(crate) fn on_customer(
+        &self,
+        ctx: &mut Ctx<'_>,
+        c: &ascent_core::catalog::CustomerSignedUp,
+    ) -> Result<(), AgentError> {
+        let since = ctx.cause().time;
+        ctx.put_record(
+            Domain::Customer,
+            &customer_pk(&c.billing_email),
+            "customer",
+            &json!({"account_id": c.account_id, "since": since}),
+            None,
+            Condition::Always,
+        )
+    }
 }

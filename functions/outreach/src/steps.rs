@@ -80,11 +80,16 @@ impl Outreach {
                     .get(Domain::Customer, &email_consent_pk(&e.email), "consent")
                     .await?
                     .is_some();
+                let customer = ctx
+                    .get(Domain::Customer, &customer_pk(&e.email), "customer")
+                    .await?
+                    .is_some();
                 match consent::may_email(
                     &self.config.email,
                     contact.channel.as_deref(),
                     contact.country.as_deref(),
                     consented,
+                    customer,
                 ) {
                     consent::Permission::Hold(reason) => {
                         taken.outcome = StepOutcome::Skipped;

@@ -171,3 +171,49 @@ fn a_second_lead_of_a_known_address_is_recorded_as_a_duplicate() {
     // One person, one sequence: one first email
     assert_eq!(mails_to(&t, ana).len(), 1);
 }
+
+/// Issue 23: the existing-customer exception of UWG §7(3) — a German customer's sale address
+/// is emailed about similar products without separate consent, the right to object in every
+/// email; a German prospect who is no customer still waits for consent.
+#[test]
+fn a_german_customer_is_emailed_under_the_existing_customer_exception() {
+    let t = twin();
+    let jan = "Jan.Weber@Kranbau.example";
+    t.emit(
+        "ascent.platform",
+        ascent_core::catalog::CustomerSignedUp {
+            account_id: "A00042".into(),
+            company: "Kranbau".into(),
+            plan: "team".into(),
+            seats: 40,
+            tax_region: "DE".into(),
+            billing_email: jan.into(),
+            payment_terms_days: 30,
+            currency: "EUR".into(),
+            tax_locality: None,
+            vat_id: None,
+            tax_exemption_id: None,
+        },
+    );
+    t.emit(
+        "ascent.crm",
+        outbound("L1", "jan.weber@kranbau.example", "DE"),
+    );
+    t.emit("ascent.crm", outbound("L2", "eva@stahlwerk.example", "DE"));
+    t.emit("ascent.agent.sales-director", assigned("L1"));
+    t.emit("ascent.agent.sales-director", assigned("L2"));
+    days(&t, 1);
+    let mails = mails_to(&t, "jan.weber@kranbau.example");
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].text.contains("you are a customer of Ascent XR"),
+        "{}",
+        mails[0].text
+    );
+    assert!(
+        mails[0]
+            .text
+            .contains("You may object to these emails at any time")
+    );
+    assert!(mails_to(&t, "eva@stahlwerk.example").is_empty());
+}
