@@ -18,7 +18,7 @@ use std::sync::Arc;
 pub const DEFAULT_PATH: &str = "ascent.toml";
 
 /// Every top-level section of the file, in the order of the shipped file.
-pub const SECTIONS: [&str; 21] = [
+pub const SECTIONS: [&str; 22] = [
     "company",
     "mail",
     "links",
@@ -38,6 +38,7 @@ pub const SECTIONS: [&str; 21] = [
     "customer_success",
     "onboarding",
     "training",
+    "knowledge",
     "support",
     "retention",
 ];

@@ -6,20 +6,34 @@
 //! BM25 with English stemming ([tantivy], an index in memory); [`KnowledgeCache`] keeps the
 //! index and rebuilds it only when the counter moved, so a warm Lambda or the twin pays one
 //! `GetItem` per search.
+//!
+//! A search takes the query's words without English stop-words, stemmed, with the configured
+//! synonyms added and a misspelt word corrected to the nearest word the articles contain
+//! ([`analysis`]); it keeps the hits within a share of the best ([`settings`]). Knowledge-gap
+//! topics are grouped by the overlap of their stemmed key terms ([`topics`]).
+
+pub mod analysis;
+pub mod settings;
+#[cfg(test)]
+mod tests;
+pub mod topics;
+
+pub use settings::SearchSettings;
+pub use topics::{GapTopic, closest_topic, gap_topic, topic_terms};
 
 use ascent_core::agent::{AgentError, Domain};
 use ascent_core::context::Ctx;
-use ascent_core::ports::{Condition, Query};
+use ascent_core::ports::Condition;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tantivy::collector::TopDocs;
-use tantivy::query::QueryParser;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::{Index, IndexReader, TantivyDocument, doc};
+use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
 
 pub const ARTICLES: &str = "kb#articles";
 pub const REVISION: &str = "kb#revision";
@@ -61,7 +75,6 @@ impl From<IndexError> for AgentError {
 
 /// A searchable snapshot of the articles.
 pub struct KnowledgeBase {
-    index: Index,
     reader: IndexReader,
     id: Field,
     title: Field,
@@ -69,15 +82,27 @@ pub struct KnowledgeBase {
     tags: Field,
     pub revision: u64,
     articles: BTreeMap<String, Article>,
+    /// Every indexed term, with the number of articles containing it.
+    vocabulary: BTreeMap<String, usize>,
+    settings: SearchSettings,
 }
 
 impl KnowledgeBase {
-    /// Indexes `articles` (one revision each).
+    /// Indexes `articles` (one revision each) with the shipped search settings.
     pub fn build(articles: &[Article], revision: u64) -> Result<Self, IndexError> {
+        Self::build_with(articles, revision, SearchSettings::default())
+    }
+
+    /// Indexes `articles` (one revision each) searched with `settings`.
+    pub fn build_with(
+        articles: &[Article],
+        revision: u64,
+        settings: SearchSettings,
+    ) -> Result<Self, IndexError> {
         let mut sb = Schema::builder();
         let english = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer("en_stem")
+                .set_tokenizer(analysis::ANALYZER)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         );
         let id = sb.add_text_field("id", STRING | STORED);
@@ -85,6 +110,19 @@ impl KnowledgeBase {
         let body = sb.add_text_field("body", english.clone());
         let tags = sb.add_text_field("tags", english);
         let index = Index::create_in_ram(sb.build());
+        index
+            .tokenizers()
+            .register(analysis::ANALYZER, analysis::analyzer());
+        let mut vocabulary: BTreeMap<String, usize> = BTreeMap::new();
+        for a in articles {
+            let mut words: Vec<String> =
+                analysis::terms(&format!("{} {} {}", a.title, a.body, a.tags.join(" ")));
+            words.sort();
+            words.dedup();
+            for w in words {
+                *vocabulary.entry(w).or_default() += 1;
+            }
+        }
         let mut writer = index.writer_with_num_threads(1, 20_000_000)?;
         for a in articles {
             writer.add_document(doc!(
@@ -98,7 +136,6 @@ impl KnowledgeBase {
         let reader = index.reader()?;
         reader.reload()?;
         Ok(Self {
-            index,
             reader,
             id,
             title,
@@ -109,6 +146,8 @@ impl KnowledgeBase {
                 .iter()
                 .map(|a| (a.article_id.clone(), a.clone()))
                 .collect(),
+            vocabulary,
+            settings,
         })
     }
 
@@ -124,26 +163,90 @@ impl KnowledgeBase {
         self.articles.get(id)
     }
 
-    /// The best `limit` articles for free text (a ticket, a question) scoring at least
-    /// `min_score`. Query syntax in the text is taken as words.
+    /// What a query searches for, stemmed, stop-words out, without repeats: its own words, a
+    /// word no article has corrected to the nearest one that some article has (never a word
+    /// of a synonym group: "visor" is not a typo), then the terms and phrases its synonyms add.
+    /// Words no article has, corrected or not, are left out.
+    pub fn query(&self, text: &str) -> Vec<analysis::Wanted> {
+        let synonym_words: Vec<String> = self
+            .settings
+            .synonyms
+            .iter()
+            .flatten()
+            .flat_map(|p| analysis::phrase(p))
+            .collect();
+        let query: Vec<String> = analysis::phrase(text)
+            .into_iter()
+            .map(|w| {
+                if analysis::is_stop_word(&w)
+                    || self.vocabulary.contains_key(&w)
+                    || synonym_words.contains(&w)
+                {
+                    w
+                } else {
+                    analysis::correct(&w, &self.vocabulary, &self.settings).unwrap_or(w)
+                }
+            })
+            .collect();
+        let own = query
+            .iter()
+            .filter(|w| !analysis::is_stop_word(w))
+            .map(|w| analysis::Wanted::Term(w.clone()));
+        let mut out: Vec<analysis::Wanted> = Vec::new();
+        for w in own.chain(analysis::synonyms(&query, &self.settings.synonyms)) {
+            if w.terms().iter().all(|t| self.vocabulary.contains_key(*t)) && !out.contains(&w) {
+                out.push(w);
+            }
+        }
+        out
+    }
+
+    /// [`Self::query`] as text: a term, or a phrase's terms space-separated.
+    pub fn query_terms(&self, text: &str) -> Vec<String> {
+        self.query(text).iter().map(|w| w.text()).collect()
+    }
+
+    /// The best `limit` articles for free text (a ticket, a question): BM25 over the query's
+    /// terms ([`Self::query_terms`]), kept when scoring at least `min_score` (the absolute
+    /// floor) and at least `relative_score_pct` of the best hit. Query syntax in the text is
+    /// taken as words.
     pub fn search(&self, text: &str, limit: usize, min_score: f32) -> Result<Vec<Hit>, IndexError> {
         if self.articles.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        // Words only: a ticket's punctuation must never turn into query syntax.
-        let words: String = text
-            .chars()
-            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-            .collect();
-        let mut parser =
-            QueryParser::for_index(&self.index, vec![self.title, self.body, self.tags]);
-        parser.set_field_boost(self.title, 2.0);
-        let (query, _) = parser.parse_query_lenient(&words);
+        let wanted = self.query(text);
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for w in &wanted {
+            for (field, boost) in [
+                (self.title, self.settings.title_boost),
+                (self.body, 1.0),
+                (self.tags, 1.0),
+            ] {
+                let q: Box<dyn Query> = match w {
+                    analysis::Wanted::Term(t) => Box::new(TermQuery::new(
+                        Term::from_field_text(field, t),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                    analysis::Wanted::Phrase(p) => Box::new(PhraseQuery::new_with_offset(
+                        p.iter()
+                            .map(|(at, t)| (*at, Term::from_field_text(field, t)))
+                            .collect(),
+                    )),
+                };
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
+            }
+        }
+        let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        let best = top.first().map(|(s, _)| *s).unwrap_or(0.0);
+        let floor = min_score.max(best * self.settings.relative_score_pct as f32 / 100.0);
         let mut hits = Vec::new();
         for (score, address) in top {
-            if score < min_score {
+            if score < floor {
                 continue;
             }
             let d: TantivyDocument = searcher.doc(address)?;
@@ -218,9 +321,19 @@ pub async fn publish(ctx: &mut Ctx<'_>, article: &Article) -> Result<bool, Agent
 #[derive(Default)]
 pub struct KnowledgeCache {
     cached: Mutex<Option<Arc<KnowledgeBase>>>,
+    /// `None`: the shipped `[knowledge]`, read at the first build.
+    settings: Option<SearchSettings>,
 }
 
 impl KnowledgeCache {
+    /// A cache whose index searches with `settings`.
+    pub fn new(settings: SearchSettings) -> Self {
+        Self {
+            cached: Mutex::default(),
+            settings: Some(settings),
+        }
+    }
+
     pub async fn get(&self, ctx: &mut Ctx<'_>) -> Result<Arc<KnowledgeBase>, AgentError> {
         let revision = ctx
             .get_as::<Revision>(Domain::Knowledge, REVISION, "current")
@@ -233,112 +346,17 @@ impl KnowledgeCache {
             return Ok(kb.clone());
         }
         let articles: Vec<Article> = ctx
-            .query(Domain::Knowledge, &Query::table(ARTICLES))
+            .query(
+                Domain::Knowledge,
+                &ascent_core::ports::Query::table(ARTICLES),
+            )
             .await?
             .iter()
             .map(|i| i.parse())
             .collect::<Result<_, _>>()?;
-        let kb = Arc::new(KnowledgeBase::build(&articles, revision)?);
+        let settings = self.settings.clone().unwrap_or_default();
+        let kb = Arc::new(KnowledgeBase::build_with(&articles, revision, settings)?);
         *self.cached.lock() = Some(kb.clone());
         Ok(kb)
-    }
-}
-
-/// The topic of a text as its key terms: the `n` most frequent words of three letters or more
-/// (common words left out), sorted, joined by spaces. Two tickets about the same thing get
-/// the same topic.
-pub fn key_terms(text: &str, n: usize) -> String {
-    const STOP: [&str; 38] = [
-        "the", "and", "for", "our", "not", "was", "you", "are", "can", "all", "any", "how", "why",
-        "but", "has", "had", "get", "one", "now", "its", "with", "since", "this", "that", "does",
-        "have", "from", "after", "when", "what", "your", "there", "their", "about", "please",
-        "hello", "thanks", "would",
-    ];
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for w in text
-        .to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.len() >= 3 && !STOP.contains(w))
-    {
-        *counts
-            .entry(w.trim_end_matches('s').to_string())
-            .or_default() += 1;
-    }
-    let mut ranked: Vec<(String, usize)> = counts.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let mut top: Vec<String> = ranked.into_iter().take(n).map(|(w, _)| w).collect();
-    top.sort();
-    top.join(" ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn article(id: &str, title: &str, body: &str, tags: &[&str]) -> Article {
-        Article {
-            article_id: id.into(),
-            title: title.into(),
-            body: body.into(),
-            tags: tags.iter().map(|t| t.to_string()).collect(),
-            version: 1,
-        }
-    }
-
-    fn kb() -> KnowledgeBase {
-        KnowledgeBase::build(
-            &[
-                article(
-                    "KB-1",
-                    "Pairing a headset with Ascent Studio",
-                    "Open Studio, choose Devices, hold the headset's power button until it pairs.",
-                    &["hardware", "headset", "pairing"],
-                ),
-                article(
-                    "KB-2",
-                    "Resetting your password",
-                    "Use the sign-in page's reset link; single sign-on users reset with their provider.",
-                    &["access", "login"],
-                ),
-                article(
-                    "KB-3",
-                    "Publishing a project to your team",
-                    "Projects are published from the Share menu; published projects open on every headset.",
-                    &["projects"],
-                ),
-            ],
-            1,
-        )
-        .unwrap()
-    }
-
-    #[test]
-    fn ranks_by_bm25_with_stemming_and_title_boost() {
-        let kb = kb();
-        let hits = kb
-            .search("Our headsets won't pair since the update!!", 3, 0.0)
-            .unwrap();
-        assert_eq!(hits[0].article_id, "KB-1", "{hits:?}");
-        // "headsets" (plural) matched "headset" through stemming; KB-3 mentions headsets too,
-        // but lower.
-        assert!(hits.iter().any(|h| h.article_id == "KB-3"));
-        assert!(hits[0].score > hits.last().unwrap().score);
-        let hits = kb.search("password reset for login", 1, 0.0).unwrap();
-        assert_eq!(hits[0].article_id, "KB-2");
-    }
-
-    #[test]
-    fn nothing_relevant_is_no_hit_and_syntax_is_only_words() {
-        let kb = kb();
-        assert!(kb.search("invoice VAT number", 3, 0.5).unwrap().is_empty());
-        // Query syntax characters never fail a search.
-        assert!(kb.search("title:(\"unbalanced AND OR", 3, 0.0).is_ok());
-        assert!(
-            KnowledgeBase::build(&[], 0)
-                .unwrap()
-                .search("anything", 3, 0.0)
-                .unwrap()
-                .is_empty()
-        );
     }
 }
