@@ -44,7 +44,8 @@ impl Onboarding {
                     _ => format!("Still stuck ({n}): {} on onboarding", plan.account_id),
                 };
                 let ask = if at_risk {
-                    "Onboarding is given up as at risk: hand the account to retention now."
+                    "Onboarding is given up as at risk: Retention takes the account over as at risk \
+                     and plans executive outreach."
                 } else {
                     "Call them this week and offer a guided session."
                 };

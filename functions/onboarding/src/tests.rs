@@ -254,4 +254,16 @@ fn a_stalled_milestone_is_escalated_weekly_until_the_account_is_at_risk() {
             (OnboardingMilestone::AccountSetUp, Some(3), true),
         ]
     );
+    // The manager hears that Retention takes the account over.
+    let mails = t.runtime.mails().unwrap();
+    let last = mails
+        .iter()
+        .rfind(|m| m.subject.starts_with("At risk: A4"))
+        .unwrap();
+    assert!(
+        last.text
+            .contains("Retention takes the account over as at risk"),
+        "{}",
+        last.text
+    );
 }
