@@ -53,7 +53,7 @@ pub struct Article {
 pub struct Hit {
     pub article_id: String,
     pub title: String,
-    /// BM25 score (title counts double).
+    /// BM25 score (a title word counts `title_boost` times, shipped 2).
     pub score: f32,
 }
 
