@@ -366,7 +366,9 @@ fn a_cohort_thrives_struggles_and_goes_quiet_and_the_numbers_come_out_as_compute
     };
     assert_eq!(health("A1"), (95, "healthy".to_string()));
     assert_eq!(health("A2"), (26, "at_risk".to_string()));
-    assert_eq!(health("A3"), (49, "watch".to_string()));
+    // A3 scores 49 (watch on its own), but Onboarding handed it over at risk (its set-up
+    // escalated a third time on 23 January): Retention keeps it at risk.
+    assert_eq!(health("A3"), (49, "at_risk".to_string()));
     let last_scored = |a: &str| {
         payloads(&t, "HealthScored")
             .into_iter()
@@ -415,14 +417,14 @@ fn a_cohort_thrives_struggles_and_goes_quiet_and_the_numbers_come_out_as_compute
         unreachable!()
     };
     assert_eq!(r.week_of, "2026-10-12".parse::<NaiveDate>().unwrap());
-    assert_eq!((r.accounts, r.healthy, r.watch, r.at_risk), (3, 1, 1, 1));
+    assert_eq!((r.accounts, r.healthy, r.watch, r.at_risk), (3, 1, 0, 2));
     // (1 promoter − 1 detractor) / 3 answers = 0.
     assert_eq!(r.nps, Some(0));
-    // Up: 48,000 + 12,000 + 6,000 = 66,000; at risk: A2's 12,000;
-    // expected: 48,000 × .95 + 12,000 × .40 + 6,000 × .75 = 45,600 + 4,800 + 4,500 = 54,900.
+    // Up: 48,000 + 12,000 + 6,000 = 66,000; at risk: A2's 12,000 and A3's 6,000;
+    // expected: 48,000 × .95 + 12,000 × .40 + 6,000 × .40 = 45,600 + 4,800 + 2,400 = 52,800.
     assert_eq!(r.arr_up_for_renewal, Money::usd(6_600_000));
-    assert_eq!(r.arr_at_risk, Money::usd(1_200_000));
-    assert_eq!(r.arr_expected, Money::usd(5_490_000));
+    assert_eq!(r.arr_at_risk, Money::usd(1_800_000));
+    assert_eq!(r.arr_expected, Money::usd(5_280_000));
     // A1 uses 19 of 20 seats and is healthy.
     assert_eq!(r.upsell_candidates, ["A1"]);
     let stored = t
