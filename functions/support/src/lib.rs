@@ -180,9 +180,9 @@ impl Support {
             .map_err(|_| format!("`{}` is not a time zone", config.hours.time_zone))?;
         Ok(Self {
             decl: declaration(),
+            knowledge: KnowledgeCache::new(config.search.clone()),
             config,
             zone,
-            knowledge: KnowledgeCache::default(),
         })
     }
 

@@ -33,6 +33,8 @@ pub struct SupportConfig {
     pub boost_plans: Vec<String>,
     /// Keywords, sentiment lexicon and categories with their teams.
     pub triage: triage::TriageRules,
+    /// How the knowledge base is searched (`[knowledge]`, shared with Training).
+    pub search: ascent_knowledge::SearchSettings,
 }
 
 /// Minutes to first response and to resolution.
@@ -162,7 +164,7 @@ impl Validate for SupportSection {
 }
 
 impl SupportConfig {
-    /// Reads and validates `[support]` and `[plans]`.
+    /// Reads and validates `[support]`, `[plans]` and `[knowledge]`.
     pub fn from_file(file: &ConfigFile) -> Result<Self, ConfigError> {
         let s: SupportSection = file.section("support")?;
         let plans: Plans = file.section("plans")?;
@@ -182,6 +184,7 @@ impl SupportConfig {
             sla: s.sla,
             teams: s.teams,
             triage: s.triage,
+            search: ascent_knowledge::SearchSettings::from_file(file)?,
             boost_plans: plans
                 .tiers
                 .into_iter()
@@ -229,6 +232,19 @@ impl Default for Support {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Support searches as the deployed file says (`[knowledge]`), like Training, not as the
+    /// compiled-in defaults.
+    #[test]
+    fn the_search_settings_come_from_the_deployed_file() {
+        assert_eq!(SupportConfig::default().search.relative_score_pct, 40);
+        let text = ConfigFile::shipped()
+            .text()
+            .replace("relative_score_pct = 40", "relative_score_pct = 75");
+        let file = ConfigFile::parse("x.toml", text).unwrap();
+        let c = SupportConfig::from_file(&file).unwrap();
+        assert_eq!(c.search.relative_score_pct, 75);
+    }
 
     #[test]
     fn the_shipped_settings_are_today_s() {
