@@ -15,6 +15,14 @@ use serde::{Deserialize, Serialize};
 /// `gsi1` partition listing every gap (sorted by topic), so a ticket can be compared with all.
 pub const GAPS: &str = "gaps#all";
 
+/// The most gaps one ticket is compared with: one message reads a bounded page (about 300
+/// bytes a gap, well inside one DynamoDB query page), however many gaps the years collect.
+pub const MAX_GAPS_COMPARED: usize = 1_000;
+
+/// The ticket ids a gap keeps (the report names them); later tickets are only counted, so a
+/// gap's item stays far below DynamoDB's 400 KB whatever its size.
+pub const MAX_TICKETS_KEPT: usize = 50;
+
 /// Tickets no article answered, on one topic (`gap#<topic>` / `gap`, listed on [`GAPS`]).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Gap {
@@ -25,6 +33,9 @@ pub(crate) struct Gap {
     #[serde(default)]
     pub terms: Vec<String>,
     pub ticket_ids: Vec<String>,
+    /// Tickets counted beyond the [`MAX_TICKETS_KEPT`] whose ids are kept.
+    #[serde(default)]
+    pub more_tickets: u32,
     pub reported: bool,
     /// Optimistic concurrency (tickets on one topic may be handled in parallel).
     #[serde(default)]
@@ -84,8 +95,13 @@ pub(crate) fn count_unanswered(
     if gap.ticket_ids.iter().any(|id| id == ticket_id) {
         return None;
     }
-    gap.ticket_ids.push(ticket_id.to_string());
-    let report = gap.ticket_ids.len() >= after_tickets && !gap.reported;
+    if gap.ticket_ids.len() < MAX_TICKETS_KEPT {
+        gap.ticket_ids.push(ticket_id.to_string());
+    } else {
+        gap.more_tickets += 1;
+    }
+    let counted = gap.ticket_ids.len() + gap.more_tickets as usize;
+    let report = counted >= after_tickets && !gap.reported;
     gap.reported |= report;
     gap.version += 1;
     Some(GapUpdate {
@@ -107,7 +123,12 @@ impl Training {
         if topic.terms.is_empty() {
             return Ok(());
         }
-        let mut gaps: Vec<Gap> = ctx.query_as(Domain::Knowledge, &Query::gsi1(GAPS)).await?;
+        let mut gaps: Vec<Gap> = ctx
+            .query_as(
+                Domain::Knowledge,
+                &Query::gsi1(GAPS).limit(MAX_GAPS_COMPARED),
+            )
+            .await?;
         // A gap of the same name recorded before gaps were listed.
         if !gaps.iter().any(|g| g.topic == topic.name)
             && let Some(g) = ctx
@@ -290,6 +311,7 @@ mod tests {
             topic: topic.into(),
             terms: terms.iter().map(|t| t.to_string()).collect(),
             ticket_ids: tickets.iter().map(|t| t.to_string()).collect(),
+            more_tickets: 0,
             reported,
             version: 3,
         }
@@ -329,6 +351,20 @@ mod tests {
             count_unanswered(&gaps, gap_topic("Why is it not?", 5), "T6", after, pct),
             None
         );
+    }
+
+    /// A gap's item stays bounded: past MAX_TICKETS_KEPT ids, tickets are only counted.
+    #[test]
+    fn a_gap_keeps_a_bounded_list_of_tickets_and_counts_the_rest() {
+        let topic = gap_topic("crackling audio", 5);
+        let mut g = gap("audio crackles", &["audio", "crackl"], &[], true);
+        for i in 0..MAX_TICKETS_KEPT + 7 {
+            let u = count_unanswered(&[g], topic.clone(), &format!("T{i}"), 2, 25).unwrap();
+            g = u.gap;
+        }
+        assert_eq!(g.ticket_ids.len(), MAX_TICKETS_KEPT);
+        assert_eq!(g.more_tickets, 7);
+        assert_eq!(g.ticket_ids[0], "T0");
     }
 
     #[test]
