@@ -80,6 +80,12 @@ mod tests {
             "2026-03-02T00:00:00Z".parse().unwrap(),
         ))
         .unwrap_err();
-        assert_eq!(format!("{e:#}"), format!("importing {}: line 2: not a ten-digit North American number", bad.display()));
+        assert_eq!(
+            format!("{e:#}"),
+            format!(
+                "importing {}: line 2: not a ten-digit North American number",
+                bad.display()
+            )
+        );
     }
 }

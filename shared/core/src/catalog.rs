@@ -348,7 +348,9 @@ pub struct ContactPreferenceChanged {
 }
 
 /// The kinds of consent to calls the TCPA knows, weakest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CallConsentKind {
     /// Prior express consent given by voice (a recorded call): enough for calls made by hand,
