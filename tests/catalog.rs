@@ -322,6 +322,19 @@ fn sample_payload(detail_type: &str) -> Value {
             json!({"campaign_id": "C-2026-Q2-AERO", "name": "XR for aerospace MRO",
             "channel": "email", "budget": usd(2_500_000), "starts_on": "2026-04-01", "ends_on": "2026-06-30"})
         }
+        "TouchRecorded" => {
+            json!({"touch_id": "ga-7f3c91", "email": "ops.lead@boreal-aero.example",
+            "channel": "webinar", "campaign_id": "C-2026-Q2-AERO",
+            "occurred_at": "2026-04-14T16:00:00Z"})
+        }
+        "MarketingSpendRecorded" => {
+            json!({"spend_id": "bill-LI-2026-04", "channel": "paid", "campaign_id": "C-2026-Q2-AERO",
+            "amount": usd(850_000), "spent_on": "2026-04-30"})
+        }
+        "ChannelReturnsMeasured" => json!({"from": "2026-03-30", "to": "2026-06-28",
+            "model": "position_based", "channels": [{"channel": "webinar", "spend": usd(500_000),
+            "attributed_revenue": usd(2_120_000), "return_per_unit": 4.24, "roi": 3.24,
+            "customers": 1.5, "cac": usd(333_333)}], "unattributed_revenue": usd(0)}),
         "TaskCompleted" => json!({"agent": "billing", "task": "invoice", "subject": "inv-D00042",
             "outcome": "issued"}),
         "ExceptionRaised" => json!({"agent": "billing", "subject": "inv-D00042",

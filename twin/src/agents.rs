@@ -26,6 +26,7 @@ pub fn declarations() -> Vec<AgentDecl> {
         training::declaration(),
         support::declaration(),
         retention::declaration(),
+        marketing_analytics::declaration(),
     ]
 }
 

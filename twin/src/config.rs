@@ -18,7 +18,7 @@ use std::sync::Arc;
 pub const DEFAULT_PATH: &str = "ascent.toml";
 
 /// Every top-level section of the file, in the order of the shipped file.
-pub const SECTIONS: [&str; 22] = [
+pub const SECTIONS: [&str; 23] = [
     "company",
     "mail",
     "links",
@@ -41,6 +41,7 @@ pub const SECTIONS: [&str; 22] = [
     "knowledge",
     "support",
     "retention",
+    "marketing_analytics",
 ];
 
 /// Why the configuration could not be used.
@@ -83,6 +84,7 @@ pub struct AscentConfig {
     pub training: training::TrainingConfig,
     pub support: support::SupportConfig,
     pub retention: retention::RetentionConfig,
+    pub marketing_analytics: marketing_analytics::AnalyticsConfig,
 }
 
 impl AscentConfig {
@@ -121,6 +123,7 @@ impl AscentConfig {
             training: training::TrainingConfig::from_file(file)?,
             support: support::SupportConfig::from_file(file)?,
             retention: retention::RetentionConfig::from_file(file)?,
+            marketing_analytics: marketing_analytics::AnalyticsConfig::from_file(file)?,
         };
         config.check_across(file)?;
         Ok(config)
@@ -234,6 +237,9 @@ impl AscentConfig {
                     .expect("the time zone was validated with the file"),
             ),
             Arc::new(retention::Retention::new(self.retention.clone())),
+            Arc::new(marketing_analytics::MarketingAnalytics::new(
+                self.marketing_analytics.clone(),
+            )),
         ]
     }
 }

@@ -263,6 +263,14 @@ catalog! {
     NpsResponse: Business, "ascent.surveys", [1];
     /// Marketing launched a campaign.
     CampaignLaunched: Business, "ascent.marketing", [1];
+    /// A contact met marketing (a tagged site visit, an ad click, a webinar, an event, a
+    /// referral), with its channel and campaign: the touches attribution credits won revenue to.
+    TouchRecorded: Business, "ascent.web", [1];
+    /// Money spent on a marketing channel or campaign (ads, sponsorships, tools), as booked.
+    MarketingSpendRecorded: Business, "ascent.finance", [1];
+    /// Marketing Analytics' weekly measure of each channel's return (attributed revenue per
+    /// unit spent over the lookback, ROI, CAC): the Marketing Orchestrator allocates budget by it.
+    ChannelReturnsMeasured: Business, "ascent.agent.marketing-analytics", [1];
     /// An agent finished a unit of work worth recording.
     TaskCompleted: Agent, "ascent.agent", [1];
     /// An agent hit something it cannot resolve without a person.
@@ -1692,6 +1700,111 @@ pub struct CampaignLaunched {
     pub budget: Money,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
+}
+
+/// A marketing channel: where a touch happened, where money was spent.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum MarketingChannel {
+    Email,
+    Social,
+    /// Organic search (SEO).
+    Search,
+    /// Paid ads (search, social, display).
+    Paid,
+    Webinar,
+    /// Trade shows, meetups, field events.
+    Event,
+    Content,
+    Referral,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TouchRecorded {
+    /// The touch's id in the web analytics: a touch sent twice is recorded once.
+    pub touch_id: String,
+    /// The contact touched.
+    #[schemars(email)]
+    pub email: String,
+    pub channel: MarketingChannel,
+    /// The campaign the touch came from (`utm_campaign`), when it had one.
+    #[serde(default)]
+    pub campaign_id: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarketingSpendRecorded {
+    /// The booking's id: a spend sent twice is counted once.
+    pub spend_id: String,
+    pub channel: MarketingChannel,
+    /// The campaign the money was spent on, when it was one campaign's.
+    #[serde(default)]
+    pub campaign_id: Option<String>,
+    /// What was spent (not negative; a refund is booked against the next spend).
+    pub amount: Money,
+    /// The day the money was spent (the measured period it counts in).
+    pub spent_on: NaiveDate,
+}
+
+/// How won revenue is shared among the touches before the win.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AttributionModel {
+    /// All to the first touch.
+    FirstTouch,
+    /// All to the last touch.
+    LastTouch,
+    /// Equal shares.
+    Linear,
+    /// Shares halving with each half-life of age before the last touch.
+    TimeDecay,
+    /// Fixed shares to the first and last touch, the rest split among the middle ones.
+    PositionBased,
+}
+
+/// One channel's measured return over a period.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelReturn {
+    pub channel: MarketingChannel,
+    /// Spent on the channel in the period (base currency).
+    pub spend: Money,
+    /// Won revenue credited to the channel's touches by the report's model (base currency).
+    pub attributed_revenue: Money,
+    /// Attributed revenue per unit spent (2.5: 2.50 back for every 1.00); `None` when nothing
+    /// was spent. What the Marketing Orchestrator allocates budget by.
+    #[serde(default)]
+    pub return_per_unit: Option<f64>,
+    /// (attributed revenue − spend) / spend; `None` when nothing was spent.
+    #[serde(default)]
+    pub roi: Option<f64>,
+    /// New customers credited to the channel (fractions of customers, two decimals).
+    pub customers: f64,
+    /// Customer acquisition cost: spend / new customers; `None` without customers.
+    #[serde(default)]
+    pub cac: Option<Money>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelReturnsMeasured {
+    /// First day measured.
+    pub from: NaiveDate,
+    /// Last day measured (the day before the report).
+    pub to: NaiveDate,
+    /// The model the revenue and customers were credited by.
+    pub model: AttributionModel,
+    /// Every channel with spend or attributed revenue in the period, highest return first.
+    pub channels: Vec<ChannelReturn>,
+    /// Won revenue of the period with no touch in its attribution window (no channel's).
+    pub unattributed_revenue: Money,
 }
 
 // ---------------------------------------------------------------- agent payloads
