@@ -277,4 +277,6 @@ impl Agent for MarketingAnalytics {
 }
 
 #[cfg(test)]
+mod docs_tests;
+#[cfg(test)]
 mod tests;
