@@ -89,3 +89,24 @@ fn only_outreach_s_sent_emails_to_known_leads_are_touches() {
         )
     );
 }
+
+#[test]
+fn a_touch_on_an_unknown_channel_is_refused_naming_the_field() {
+    let e = Event::new(
+        "ascent.web",
+        ascent_core::Actor::system("ascent.web"),
+        at("2026-03-01T09:00:00Z"),
+        TouchRecorded {
+            touch_id: "ga-9".into(),
+            email: MAYA.into(),
+            channel: Ch::Paid,
+            campaign_id: None,
+            occurred_at: at("2026-03-01T08:00:00Z"),
+        },
+    );
+    let mut v = e.to_value();
+    v["detail"]["payload"]["channel"] = "billboard".into();
+    let err = Event::from_value(v).unwrap_err().to_string();
+    assert!(err.contains("field `detail.payload.channel`"), "{err}");
+    assert!(err.contains("unknown variant"), "{err}");
+}
