@@ -362,3 +362,45 @@ async fn a_dead_letter_moved_by_sqs_shows_the_reason_the_function_recorded() {
     let status = ops::status(&stack, &sqs, &ddb).await.unwrap();
     assert!(status.contains(reason), "{status}");
 }
+
+/// `ascent aws dnc-import` (issue 23): the National Do Not Call Registry's extract lands in
+/// the stack's customer table through the DynamoDB adapter, numbers first, the area code's
+/// extract record last, as in the twin.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_do_not_call_registry_extract_lands_in_the_stack_s_tables() {
+    let moto = Moto::start();
+    let config = moto.config().await;
+    stack(&moto).create(&config, SENDER).await.unwrap();
+    let lake = DynamoLake::new(
+        aws_sdk_dynamodb::Client::new(&config),
+        Tables {
+            prefix: format!("ascent-{STAGE}-"),
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("extract.txt");
+    // 120 numbers of one area code: more than one DynamoDB transaction's 100 items.
+    let text: String = (0..120).map(|i| format!("813555{i:04}\n")).collect();
+    std::fs::write(&file, format!("2125550100\n{text}")).unwrap();
+    let as_of = "2026-12-01".parse().unwrap();
+    let report =
+        ascent::dnc::import_file(&lake, &file, as_of, "2026-12-02T00:00:00Z".parse().unwrap())
+            .await
+            .unwrap();
+    assert!(
+        report.contains("area code 813: 120 number(s) listed as of 2026-12-01"),
+        "{report}"
+    );
+    let listing = lake
+        .get(Domain::Customer, "dnc-registry#+18135550119", "listing")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(listing.data["as_of"], "2026-12-01");
+    let extract = lake
+        .get(Domain::Customer, "dnc-registry-extract#212", "extract")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(extract.data["numbers"], 1);
+}
