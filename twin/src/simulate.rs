@@ -45,6 +45,8 @@ pub struct SimulationReport {
     pub invoices_issued: u64,
     pub invoices_paid: u64,
     pub dunning_steps: u64,
+    /// Marketing Analytics' weekly measured returns per channel (`ChannelReturnsMeasured`).
+    pub channel_return_reports: u64,
     pub dead_letters: u64,
     pub audit_records: u64,
     pub audit_intact: bool,
@@ -92,6 +94,11 @@ impl fmt::Display for SimulationReport {
             f,
             "  invoices: {} issued, {} paid; {} dunning steps",
             self.invoices_issued, self.invoices_paid, self.dunning_steps
+        )?;
+        writeln!(
+            f,
+            "  marketing: {} weekly channel-return reports",
+            self.channel_return_reports
         )?;
         writeln!(f, "  dead letters               {:>10}", self.dead_letters)?;
         writeln!(
@@ -274,6 +281,7 @@ pub fn run(o: &SimulationOptions) -> anyhow::Result<SimulationReport> {
         invoices_issued: count("InvoiceIssued")?,
         invoices_paid: count("InvoicePaid")?,
         dunning_steps: count("DunningStepTaken")?,
+        channel_return_reports: count("ChannelReturnsMeasured")?,
         dead_letters: status.dead_letters,
         audit_records: status.audit_records,
         audit_intact: rt.store().verify_audit().is_ok(),
@@ -302,6 +310,8 @@ mod tests {
         assert!(a.invoices_issued > 0, "{a}");
         assert!(a.invoices_paid > 0, "{a}");
         assert!(a.approvals_requested > 0, "{a}");
+        // Touches and spend reach Marketing Analytics, which reports weekly.
+        assert!(a.channel_return_reports >= 5, "{a}");
         assert_eq!(a.dead_letters, 0, "{a}");
         assert!(a.audit_intact);
         let b = run(&opts(3)).unwrap();

@@ -1,14 +1,15 @@
-//! A synthetic company for `ascent simulate`: leads with interactions, deals moving through
-//! the pipeline, sign-ups, payments (on time, late, partial, failed, never), usage, tickets and
-//! NPS answers. Deterministic for a seed: the same seed gives the same company.
+//! A synthetic company for `ascent simulate`: leads with interactions and marketing touches,
+//! weekly marketing spend per channel, deals moving through the pipeline, sign-ups, payments
+//! (on time, late, partial, failed, never), usage, tickets and NPS answers. Deterministic for a seed: the same seed gives the same company.
 //!
 //! The company reacts to what the agents do, as the real CRM and customers would: a proposal
 //! the Closing agent sent is won or lost; an invoice Billing issued gets paid (or not).
 
 use ascent_core::catalog::{
     CustomerSignedUp, DealClosedLost, DealClosedWon, DealLine, DealStage, DealStageChanged,
-    InteractionKind, InteractionRecorded, InvoiceIssued, LeadCreated, NpsResponse, PaymentFailed,
-    PaymentReceived, ProposalSent, TicketOpened, UsageReported,
+    InteractionKind, InteractionRecorded, InvoiceIssued, LeadCreated, MarketingChannel,
+    MarketingSpendRecorded, NpsResponse, PaymentFailed, PaymentReceived, ProposalSent,
+    TicketOpened, TouchRecorded, UsageReported,
 };
 use ascent_core::event::{Actor, Event};
 use ascent_core::money::Money;
@@ -127,6 +128,27 @@ pub struct Company {
     recent_emails: Vec<String>,
 }
 
+/// The channels marketing spends on and touches come from.
+const MARKETING_CHANNELS: &[MarketingChannel] = &[
+    MarketingChannel::Email,
+    MarketingChannel::Social,
+    MarketingChannel::Search,
+    MarketingChannel::Paid,
+    MarketingChannel::Webinar,
+    MarketingChannel::Event,
+    MarketingChannel::Content,
+    MarketingChannel::Referral,
+];
+
+/// A channel's campaign of the week a day falls in (`paid-w3`).
+fn campaign_of(channel: MarketingChannel, day: u32) -> String {
+    let name = serde_json::to_value(channel)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    format!("{name}-w{}", day / 7)
+}
+
 fn at(start: DateTime<Utc>, day: u32, minute_of_day: i64) -> DateTime<Utc> {
     start + Duration::days(day as i64) + Duration::minutes(minute_of_day)
 }
@@ -180,6 +202,10 @@ impl Company {
         };
         for _ in 0..leads {
             self.new_lead(day);
+        }
+        // Marketing spend, booked weekly per channel (Mondays), per campaign of the week.
+        if weekday == "1" {
+            self.weekly_spend(day);
         }
         // Usage from every customer, some tickets and NPS answers.
         for i in 0..self.accounts.len() {
@@ -285,6 +311,8 @@ impl Company {
             .rng
             .pick(&["web", "event", "referral", "paid", "outbound"]))
         .to_string();
+        // Marketing touches before the lead arrives, on its channel and others.
+        self.touches(day, &id, &email, &channel);
         self.schedule(
             day,
             "ascent.crm",
@@ -309,6 +337,60 @@ impl Company {
         // About one lead in eight turns into a deal.
         if self.rng.chance(0.125) {
             self.new_deal(day, id);
+        }
+    }
+
+    /// One to three touches of a new lead, the last on the channel it came by.
+    fn touches(&mut self, day: u32, lead_id: &str, email: &str, lead_channel: &str) {
+        let own = match lead_channel {
+            "web" => MarketingChannel::Search,
+            "event" => MarketingChannel::Event,
+            "referral" => MarketingChannel::Referral,
+            "paid" => MarketingChannel::Paid,
+            _ => MarketingChannel::Email,
+        };
+        let n = self.rng.range(1, 4);
+        for k in 0..n {
+            let channel = if k == n - 1 {
+                own
+            } else {
+                *self.rng.pick(MARKETING_CHANNELS)
+            };
+            // Earlier touches up to a week before, the last the day the lead arrives.
+            let back = (n - 1 - k) as u32 * 3;
+            let when = day.saturating_sub(back);
+            self.schedule(
+                day,
+                "ascent.web",
+                TouchRecorded {
+                    touch_id: format!("{lead_id}-t{k}"),
+                    email: email.to_string(),
+                    channel,
+                    campaign_id: Some(campaign_of(channel, when)),
+                    occurred_at: at(self.start, when, 7 * 60),
+                },
+            );
+        }
+    }
+
+    /// Each channel's spend of the week starting `day`, on that week's campaign.
+    fn weekly_spend(&mut self, day: u32) {
+        for (i, channel) in MARKETING_CHANNELS.iter().enumerate() {
+            let base = [
+                400_000, 150_000, 250_000, 900_000, 200_000, 600_000, 180_000, 50_000,
+            ][i];
+            let amount = base + self.rng.range(0, base / 5);
+            self.schedule(
+                day,
+                "ascent.finance",
+                MarketingSpendRecorded {
+                    spend_id: format!("S-{day}-{i}"),
+                    channel: *channel,
+                    campaign_id: Some(campaign_of(*channel, day)),
+                    amount: Money::usd(amount),
+                    spent_on: at(self.start, day, 0).date_naive(),
+                },
+            );
         }
     }
 
