@@ -1,0 +1,126 @@
+//! # Social Media agent
+//!
+//! **Listening.** Every public mention the listening service reports (`MentionObserved`) is
+//! scored by a lexicon ([`sentiment`]) and recorded with its score (its text kept for the
+//! first `mentions_kept_per_day` of a day). Mentions are counted per bucket: a bucket whose
+//! rolling z-score over the trailing window is above the threshold is a spike, announced once
+//! as `ThresholdCrossed` and mailed to the social owner ([`spikes`]). A negative mention by a
+//! known customer (its author's email is the billing email of a `CustomerSignedUp`) opens a
+//! support ticket: `TicketOpened`, so Support triages it, once per mention ([`listening`]).
+//!
+//! **Scheduling.** Each platform's engagement (`PostEngagementObserved`) is learned per
+//! weekday and hour; a requested post (`SocialPostRequested`) goes into the earliest free
+//! occurrence of its platform's best slots (the configured defaults until enough is
+//! learned), one post per platform per slot, and `SocialPostScheduled` announces it
+//! ([`slots`], [`scheduling`]).
+//!
+//! **Publishing.** [`publisher`] is the port posts go out through, with a Mastodon adapter
+//! (`POST /api/v1/statuses` with an `Idempotency-Key`, rate limits and retries honoured).
+
+pub mod listening;
+pub mod scheduling;
+pub mod sentiment;
+mod settings;
+pub mod slots;
+pub mod spikes;
+
+pub use settings::SocialConfig;
+
+use ascent_core::agent::{
+    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
+};
+use ascent_core::catalog::Payload;
+use ascent_core::context::Ctx;
+use ascent_core::event::Event;
+use async_trait::async_trait;
+use serde_json::json;
+
+pub const NAME: &str = "social-media";
+
+pub fn declaration() -> AgentDecl {
+    AgentDecl {
+        name: NAME,
+        department: Department::Marketing,
+        queue: QueueClass::Priority,
+        subscriptions: vec![
+            Subscription {
+                name: "mentions",
+                pattern: json!({"detail-type": ["MentionObserved"]}),
+            },
+            Subscription {
+                name: "customers",
+                pattern: json!({"detail-type": ["CustomerSignedUp"]}),
+            },
+            Subscription {
+                name: "posts",
+                pattern: json!({"detail-type": ["SocialPostRequested", "PostEngagementObserved"]}),
+            },
+        ],
+        reads: vec![Domain::Customer, Domain::Interaction, Domain::Performance],
+        owns: vec![
+            owns(Domain::Customer, "social-customer#"),
+            owns(Domain::Interaction, "social#"),
+            owns(Domain::Performance, "social#"),
+        ],
+        emits: vec!["TicketOpened", "ThresholdCrossed", "SocialPostScheduled"],
+        requests_approvals: false,
+        sends_mail: true,
+        writes_text: false,
+    }
+}
+
+pub struct SocialMedia {
+    decl: AgentDecl,
+    config: SocialConfig,
+}
+
+/// A field of the event's payload that cannot be used, named as the event's path.
+pub(crate) fn invalid(field: &str, problem: impl std::fmt::Display) -> AgentError {
+    AgentError::Invalid(format!("field `detail.payload.{field}`: {problem}"))
+}
+
+/// `value` must not be blank.
+pub(crate) fn required(field: &str, value: &str) -> Result<(), AgentError> {
+    if value.trim().is_empty() {
+        return Err(invalid(field, "is empty"));
+    }
+    Ok(())
+}
+
+impl SocialMedia {
+    /// `platform` must be one of the configured platforms.
+    pub(crate) fn platform(&self, platform: &str) -> Result<(), AgentError> {
+        if !self.config.platforms.iter().any(|p| p == platform) {
+            return Err(invalid(
+                "platform",
+                format!(
+                    "`{platform}` is not a configured platform ({})",
+                    self.config.platforms.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Agent for SocialMedia {
+    fn declaration(&self) -> &AgentDecl {
+        &self.decl
+    }
+
+    async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError> {
+        match event.payload() {
+            Payload::MentionObserved(m) => self.on_mention(ctx, m).await,
+            Payload::CustomerSignedUp(c) => self.on_customer(ctx, c).await,
+            Payload::SocialPostRequested(p) => self.on_post_requested(ctx, p).await,
+            Payload::PostEngagementObserved(e) => self.on_engagement(ctx, e).await,
+            other => Err(AgentError::unhandled(NAME, other)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_scheduling;
