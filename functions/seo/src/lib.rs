@@ -113,6 +113,7 @@ impl Seo {
         let keyword = ranks::normalise(&o.keyword, "keyword")?;
         ranks::check_rank(o.rank, "rank")?;
         ranks::check_difficulty(o.difficulty, "difficulty")?;
+        ranks::check_url(o.url.as_deref(), "url")?;
         let mut h = self
             .history(ctx, &keyword)
             .await?

@@ -35,6 +35,19 @@ pub fn normalise(keyword: &str, field: &str) -> Result<String, AgentError> {
     Ok(k)
 }
 
+/// A ranking page's address: at most [`crate::technical::MAX_URL_CHARS`] characters.
+pub fn check_url(url: Option<&str>, field: &str) -> Result<(), AgentError> {
+    match url {
+        Some(u) if u.chars().count() > crate::technical::MAX_URL_CHARS => {
+            Err(AgentError::Invalid(format!(
+                "{field}: longer than {} characters",
+                crate::technical::MAX_URL_CHARS
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A position 1 to 100, or none; `field` names it when it is refused.
 pub fn check_rank(rank: Option<u32>, field: &str) -> Result<Option<u32>, AgentError> {
     match rank {

@@ -21,6 +21,8 @@ pub struct Report {
     pub as_of: NaiveDate,
     pub site: SiteCounts,
     pub drops: Vec<DropRecord>,
+    /// More drops than listed happened in the week.
+    pub more_drops: bool,
     pub opportunities: Vec<KeywordOpportunity>,
 }
 
@@ -28,11 +30,11 @@ fn position(p: Option<u32>) -> String {
     p.map_or("not ranked".into(), |r| format!("#{r}"))
 }
 
-/// The report's text. `pages` are the pages with findings listed (at most `listed`).
+/// The report's text. `pages` are the pages with findings listed; `more_pages`: there are more.
 pub fn text(
     r: &Report,
     pages: &[Page],
-    listed: usize,
+    more_pages: bool,
     week_from: NaiveDate,
     week_to: NaiveDate,
 ) -> String {
@@ -50,8 +52,8 @@ pub fn text(
         let _ = writeln!(out, "  {}: {n} page(s)", kind.label());
     }
     if !pages.is_empty() {
-        let more = if pages.len() >= listed {
-            format!(" (the first {listed})")
+        let more = if more_pages {
+            format!(" (the first {} by address)", pages.len())
         } else {
             String::new()
         };
@@ -66,6 +68,9 @@ pub fn text(
     let _ = writeln!(out, "\nRank drops this week:");
     if r.drops.is_empty() {
         let _ = writeln!(out, "  none");
+    }
+    if r.more_drops {
+        let _ = writeln!(out, "  (the first {}; more happened)", r.drops.len());
     }
     for d in &r.drops {
         let to = if d.position > crate::settings::DEEPEST_RANK {
@@ -120,16 +125,19 @@ impl Seo {
             .get_as(Domain::Performance, SITE_PK, "counts")
             .await?
             .unwrap_or_default();
-        let pages: Vec<Page> = ctx
+        // One more than listed tells whether there are more.
+        let mut pages: Vec<Page> = ctx
             .query_as(
                 Domain::Performance,
-                &Query::gsi1(FINDINGS_INDEX).limit(listed),
+                &Query::gsi1(FINDINGS_INDEX).limit(listed + 1),
             )
             .await?;
+        let more_pages = pages.len() > listed;
+        pages.truncate(listed);
         // The week: the seven days before the report day.
         let week_from = today - Duration::days(7);
         let week_to = today - Duration::days(1);
-        let drops: Vec<DropRecord> = ctx
+        let mut drops: Vec<DropRecord> = ctx
             .query_as(
                 Domain::Performance,
                 &Query::table(DROPS_PK)
@@ -137,9 +145,11 @@ impl Seo {
                         week_from.to_string(),
                         format!("{week_to}~"),
                     ))
-                    .limit(listed),
+                    .limit(listed + 1),
             )
             .await?;
+        let more_drops = drops.len() > listed;
+        drops.truncate(listed);
         let opportunities = ctx
             .get_as::<crate::opportunity::Ranked>(Domain::Performance, OPPORTUNITIES_PK, "current")
             .await?
@@ -149,9 +159,10 @@ impl Seo {
             as_of: today,
             site,
             drops,
+            more_drops,
             opportunities,
         };
-        let body = text(&report, &pages, listed, week_from, week_to);
+        let body = text(&report, &pages, more_pages, week_from, week_to);
         ctx.put_record(
             Domain::Performance,
             &pk,

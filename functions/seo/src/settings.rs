@@ -102,8 +102,9 @@ impl Validate for SeoSection {
     fn validate(&self) -> Result<(), Invalid> {
         check_email("owner", &self.owner)?;
         check_weekday("weekly_report_day", &self.weekly_report_day)?;
-        // Each observation is ~80 bytes of the keyword's one item.
-        check_in_range("history_kept", self.history_kept, 2, 400)?;
+        // Each observation is at most ~1.1 KB of the keyword's one item (its page address is
+        // at most 1,000 characters): 200 stay far below DynamoDB's 400 KB.
+        check_in_range("history_kept", self.history_kept, 2, 200)?;
         if !self.drop_places.is_finite() {
             return Err(Invalid::new("drop_places", "is not a number"));
         }
@@ -142,8 +143,8 @@ impl Validate for SeoSection {
             return Err(Invalid::new("ctr_by_position_pct", "adds up to over 100"));
         }
         check_in_range("target_position", self.target_position, 1, ctr.len() as u32)?;
-        // The list is one item, each entry ~200 bytes.
-        check_in_range("opportunities_kept", self.opportunities_kept, 1, 500)?;
+        // The list is one item, each entry at most ~1.3 KB (address and keyword).
+        check_in_range("opportunities_kept", self.opportunities_kept, 1, 200)?;
         check_in_range(
             "gaps.competitor_top",
             self.gaps.competitor_top,

@@ -7,7 +7,11 @@ use ascent_core::catalog::{
 };
 use ascent_embedded::testkit::TestTwin;
 use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
 use std::sync::Arc;
+
+#[path = "tests_pages.rs"]
+mod crawls;
 
 const SEO: &str = "ascent.seo";
 const OWNER: &str = "seo@ascent-xr.example";
