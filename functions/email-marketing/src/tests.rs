@@ -1,0 +1,620 @@
+//! Email Marketing through an in-memory twin: campaigns of a few thousand customers in
+//! bounded batches, segments, CAN-SPAM, A/B tests, deliverability pauses and bad input.
+
+use super::*;
+use ascent_core::catalog::{
+    AbTestOutcome, AccountChurned, BounceKind, ContactPreference, ContactPreferenceChanged,
+    CustomerSignedUp, EmailAbTestDecided, EmailBounced, EmailCampaignCompleted,
+    EmailCampaignPaused, EmailCampaignResumed, EmailCampaignScheduled, EmailVariant, HealthScored,
+    HealthTier, InteractionKind, InteractionRecorded, OnboardingCompleted,
+};
+use ascent_core::config::ConfigFile;
+use ascent_core::ports::{Item, Mail};
+use ascent_embedded::testkit::TestTwin;
+use chrono::{DateTime, Duration, Utc};
+use std::sync::Arc;
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+fn twin_with(config: EmailMarketingConfig) -> TestTwin {
+    TestTwin::new(
+        vec![Arc::new(EmailMarketing::new(config))],
+        at("2026-05-04T09:00:00Z"),
+    )
+}
+
+fn twin() -> TestTwin {
+    twin_with(EmailMarketingConfig::default())
+}
+
+/// The shipped settings with `from` replaced by `to`.
+fn config_with(changes: &[(&str, &str)]) -> EmailMarketingConfig {
+    let mut text = ConfigFile::shipped().text().to_string();
+    for (from, to) in changes {
+        assert!(text.contains(from), "{from}");
+        text = text.replacen(from, to, 1);
+    }
+    let file = ConfigFile::parse("x.toml", text).unwrap();
+    EmailMarketingConfig::from_file(&file, TWIN_UNSUBSCRIBE_URL).unwrap()
+}
+
+fn account(i: usize) -> String {
+    format!("C{i:05}")
+}
+
+fn address(i: usize) -> String {
+    format!("buyer{i:05}@customer{i:05}.example")
+}
+
+fn signup(t: &TestTwin, i: usize, plan: &str, region: &str, seats: u32) {
+    t.emit(
+        "ascent.platform",
+        CustomerSignedUp {
+            account_id: account(i),
+            company: format!("Customer {i}"),
+            plan: plan.into(),
+            seats,
+            tax_region: region.into(),
+            billing_email: address(i),
+            payment_terms_days: 30,
+            currency: "USD".into(),
+            tax_locality: None,
+            vat_id: None,
+            tax_exemption_id: None,
+        },
+    );
+}
+
+fn variant(name: &str, subject: &str) -> EmailVariant {
+    EmailVariant {
+        name: name.into(),
+        subject: subject.into(),
+        body: "Hello {company} team,\nyour {seats} seats get hand tracking today.".into(),
+    }
+}
+
+fn schedule(
+    id: &str,
+    segment: &str,
+    send_at: DateTime<Utc>,
+    variants: Vec<EmailVariant>,
+) -> EmailCampaignScheduled {
+    EmailCampaignScheduled {
+        campaign_id: id.into(),
+        name: format!("Campaign {id}"),
+        segment: segment.into(),
+        send_at,
+        variants,
+    }
+}
+
+/// Marketing mails (those with an unsubscribe header), to whom and with which subject.
+fn campaign_mails(t: &TestTwin) -> Vec<Mail> {
+    t.runtime
+        .mails()
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.headers.iter().any(|h| h.name == "List-Unsubscribe"))
+        .collect()
+}
+
+fn payloads<T>(t: &TestTwin, detail_type: &str, pick: impl Fn(&Payload) -> Option<T>) -> Vec<T> {
+    t.emitted(detail_type)
+        .iter()
+        .filter_map(|e| pick(e.payload()))
+        .collect()
+}
+
+fn completed(t: &TestTwin) -> Vec<EmailCampaignCompleted> {
+    payloads(t, "EmailCampaignCompleted", |p| match p {
+        Payload::EmailCampaignCompleted(c) => Some(c.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_campaign_to_three_thousand_customers_goes_out_in_bounded_batches_once_to_each_address() {
+    let t = twin();
+    // Given 3,000 customers: the last 50 share one billing address with the 50 before them,
+    // one address is on the shared suppression list, and 10 have churned.
+    for i in 1..=3000 {
+        signup(&t, i, "team", "US-CA", 10);
+    }
+    for i in 2951..=3000 {
+        // Re-signing up under the address of account i - 50.
+        t.emit(
+            "ascent.platform",
+            CustomerSignedUp {
+                account_id: format!("D{i:05}"),
+                company: format!("Customer {i} (second account)"),
+                plan: "team".into(),
+                seats: 5,
+                tax_region: "US-NY".into(),
+                billing_email: address(i - 50).to_uppercase(),
+                payment_terms_days: 30,
+                currency: "USD".into(),
+                tax_locality: None,
+                vat_id: None,
+                tax_exemption_id: None,
+            },
+        );
+    }
+    for i in 1..=10 {
+        t.emit(
+            "ascent.crm",
+            AccountChurned {
+                account_id: account(i),
+                churned_on: "2026-04-30".parse().unwrap(),
+                reason: "budget".into(),
+            },
+        );
+    }
+    t.put(
+        Domain::Customer,
+        Item::new(
+            format!("suppression#{}", address(500)),
+            "entry",
+            serde_json::json!({"reason": "unsubscribed", "evidence": "link", "since": "2026-01-01T00:00:00Z"}),
+        ),
+    );
+    // When a newsletter is scheduled for tomorrow 14:00.
+    t.emit(
+        "ascent.crm",
+        schedule(
+            "EM-NEWS-05",
+            "all-customers",
+            at("2026-05-05T14:00:00Z"),
+            vec![variant("A", "What's new for {company}")],
+        ),
+    );
+    t.tick("hourly", at("2026-05-05T13:00:00Z"));
+    assert!(campaign_mails(&t).is_empty(), "not before its time");
+    t.tick("hourly", at("2026-05-05T14:00:00Z"));
+
+    // Then 3,050 profiles are paged 40 at a time: 77 batches (76 full pages and 10 left).
+    let batches = t.emitted("EmailBatchDue");
+    assert_eq!(batches.len(), 77);
+    // 3,000 addresses, less 10 churned and 1 suppressed; the second accounts add none.
+    let mails = campaign_mails(&t);
+    assert_eq!(mails.len(), 2989);
+    let mut to: Vec<&str> = mails.iter().map(|m| m.to.as_str()).collect();
+    to.sort_unstable();
+    to.dedup();
+    assert_eq!(to.len(), 2989, "an address is mailed once per campaign");
+    assert!(!to.contains(&address(500).as_str()));
+    assert!(!to.contains(&address(3).as_str()), "churned");
+    let done = completed(&t);
+    assert_eq!(done.len(), 1);
+    assert_eq!(
+        (done[0].sent, done[0].suppressed, done[0].batches),
+        (2989, 1, 77)
+    );
+    // Every email carries the postal address, its link and the one-click headers.
+    let m = mails.iter().find(|m| m.to == address(42)).unwrap();
+    assert_eq!(m.subject, "What's new for Customer 42");
+    assert!(
+        m.text
+            .contains("548 Market St #41200, San Francisco, CA 94104"),
+        "{}",
+        m.text
+    );
+    let profile = t
+        .get(Domain::Customer, &profile_pk(&account(42)), "profile")
+        .unwrap();
+    let token = profile["unsubscribe_token"].as_str().unwrap();
+    let link = format!("{TWIN_UNSUBSCRIBE_URL}/{token}");
+    assert!(m.text.contains(&link));
+    assert!(
+        m.headers
+            .iter()
+            .any(|h| h.name == "List-Unsubscribe" && h.value == format!("<{link}>"))
+    );
+    assert!(
+        m.headers
+            .iter()
+            .any(|h| h.name == "List-Unsubscribe-Post" && h.value == "List-Unsubscribe=One-Click")
+    );
+    // The link's record names the address, as the unsubscribe page reads it.
+    let record = t
+        .get(Domain::Customer, &unsubscribe_link_pk(token), "link")
+        .unwrap();
+    assert_eq!(record["email"], address(42));
+
+    // A redelivered batch sends nothing again.
+    let first = batches[0].clone();
+    t.runtime.ingest(&[first]).unwrap();
+    t.drain();
+    assert_eq!(campaign_mails(&t).len(), 2989);
+}
+
+#[test]
+fn segments_follow_plan_seats_health_and_lifecycle() {
+    let t = twin();
+    signup(&t, 1, "team", "US-CA", 12); // watch: in at-risk-teams
+    signup(&t, 2, "team", "US-CA", 12); // healthy
+    signup(&t, 3, "team", "DE", 8); // too few seats
+    signup(&t, 4, "enterprise", "US-TX", 300); // another plan
+    signup(&t, 5, "team", "US-CA", 40); // at risk but still onboarding
+    for i in 1..=4 {
+        t.emit(
+            "ascent.agent.onboarding",
+            OnboardingCompleted {
+                account_id: account(i),
+                plan: "team".into(),
+                days_taken: 30,
+                late_milestones: vec![],
+            },
+        );
+    }
+    let scored = |i: usize, tier| HealthScored {
+        account_id: account(i),
+        score: 50,
+        tier,
+        components: vec![],
+        model: "default-v1".into(),
+        arr: None,
+        renews_on: None,
+        arr_by_currency: vec![],
+    };
+    for (i, tier) in [
+        (1, HealthTier::Watch),
+        (2, HealthTier::Healthy),
+        (3, HealthTier::AtRisk),
+        (4, HealthTier::AtRisk),
+        (5, HealthTier::AtRisk),
+    ] {
+        t.emit("ascent.agent.retention", scored(i, tier));
+    }
+    t.emit(
+        "ascent.crm",
+        schedule(
+            "EM-RISK",
+            "at-risk-teams",
+            t.now(),
+            vec![variant("A", "Tips for {company}")],
+        ),
+    );
+    let to: Vec<String> = campaign_mails(&t).into_iter().map(|m| m.to).collect();
+    assert_eq!(to, [address(1)]);
+    // The enterprise US segment, and win-back after a churn.
+    t.emit(
+        "ascent.crm",
+        AccountChurned {
+            account_id: account(4),
+            churned_on: "2026-05-01".parse().unwrap(),
+            reason: "moved to a competitor".into(),
+        },
+    );
+    t.emit(
+        "ascent.crm",
+        schedule(
+            "EM-BACK",
+            "win-back",
+            t.now(),
+            vec![variant("A", "Come back, {company}")],
+        ),
+    );
+    let last = campaign_mails(&t).pop().unwrap();
+    assert_eq!(
+        (last.to, last.subject),
+        (address(4), "Come back, Customer 4".to_string())
+    );
+}
+
+fn decided(t: &TestTwin) -> Vec<EmailAbTestDecided> {
+    payloads(t, "EmailAbTestDecided", |p| match p {
+        Payload::EmailAbTestDecided(d) => Some(d.clone()),
+        _ => None,
+    })
+}
+
+fn opened(t: &TestTwin, email: &str, when: DateTime<Utc>, n: usize) {
+    t.emit(
+        "ascent.web",
+        InteractionRecorded {
+            interaction_id: format!("open-{email}-{n}"),
+            email: email.into(),
+            kind: InteractionKind::EmailOpened,
+            occurred_at: when,
+            text: None,
+        },
+    );
+}
+
+#[test]
+fn an_ab_test_sends_the_winner_to_the_rest_and_honours_unsubscribes_made_meanwhile() {
+    let config = config_with(&[
+        ("test_recipients = 2000", "test_recipients = 400"),
+        (
+            "min_sample_per_variant = 500",
+            "min_sample_per_variant = 150",
+        ),
+    ]);
+    let rules = config.ab_test.rules();
+    let t = twin_with(config);
+    for i in 1..=1000 {
+        signup(&t, i, "team", "US-CA", 10);
+    }
+    t.emit(
+        "ascent.crm",
+        schedule(
+            "EM-AB",
+            "all-customers",
+            t.now(),
+            vec![
+                variant("A", "Hand tracking is here"),
+                variant("B", "New: hands-free training"),
+            ],
+        ),
+    );
+    // The test: 400 recipients (ten batches), split by address, then the campaign waits.
+    let sent: Vec<serde_json::Value> = t.query(Domain::Interaction, "email-send#EM-AB");
+    assert_eq!(sent.len(), 400);
+    assert_eq!(t.emitted("EmailBatchDue").len(), 10);
+    let of = |v: u64| sent.iter().filter(|s| s["variant"] == v).count();
+    let (n_a, n_b) = (of(0), of(1));
+    assert_eq!(n_a + n_b, 400);
+    assert!(n_a >= 150 && n_b >= 150, "{n_a} / {n_b}");
+    // Opens: 4 in 10 of A's recipients, 2 in 10 of B's (one of them twice), and one from an
+    // address that got nothing.
+    let later = t.now() + Duration::hours(3);
+    let (mut o_a, mut o_b) = (0, 0);
+    for (k, s) in sent.iter().enumerate() {
+        let email = s["email"].as_str().unwrap();
+        let opens = if s["variant"] == 0 {
+            k % 10 < 4
+        } else {
+            k % 10 < 2
+        };
+        if opens {
+            opened(&t, email, later, 1);
+            if s["variant"] == 0 {
+                o_a += 1;
+            } else {
+                o_b += 1;
+                opened(&t, email, later, 2);
+            }
+        }
+    }
+    opened(&t, "stranger@elsewhere.example", later, 1);
+    let returns = t
+        .get(Domain::Interaction, "email-campaign#EM-AB", "returns")
+        .unwrap();
+    assert_eq!(returns["opens"], serde_json::json!([o_a, o_b]));
+    // Meanwhile a customer of the rest of the segment unsubscribes.
+    t.emit(
+        "ascent.web",
+        ContactPreferenceChanged {
+            email: address(900),
+            change: ContactPreference::Unsubscribed,
+            phone: None,
+            evidence: "unsubscribe link".into(),
+            consent: None,
+        },
+    );
+    // Not decided before its 24 hours.
+    t.tick("hourly", at("2026-05-05T08:00:00Z"));
+    assert!(decided(&t).is_empty());
+    t.tick("hourly", at("2026-05-05T09:00:00Z"));
+    let d = &decided(&t)[0];
+    let expected = abtest::decide(
+        &[
+            ascent_core::catalog::AbVariantResult {
+                variant: "A".into(),
+                sent: n_a as u32,
+                responded: o_a,
+            },
+            ascent_core::catalog::AbVariantResult {
+                variant: "B".into(),
+                sent: n_b as u32,
+                responded: o_b,
+            },
+        ],
+        rules,
+    );
+    assert_eq!(d.outcome, AbTestOutcome::Winner, "{d:?}");
+    assert_eq!(d.rest_get, "A");
+    assert_eq!((d.z, d.p_value), (expected.z, expected.p_value));
+    assert!(d.p_value.unwrap() < 0.05);
+    // The rest, 600 less the one who unsubscribed, get A.
+    let mails = campaign_mails(&t);
+    assert_eq!(mails.len(), 400 + 599);
+    assert!(
+        mails[400..]
+            .iter()
+            .all(|m| m.subject == "Hand tracking is here")
+    );
+    assert!(!mails.iter().any(|m| m.to == address(900)));
+    let done = &completed(&t)[0];
+    assert_eq!((done.sent, done.suppressed), (999, 1));
+}
+
+#[test]
+fn an_ab_test_of_too_small_a_segment_is_not_judged_and_sends_the_first_variant() {
+    let t = twin();
+    for i in 1..=300 {
+        signup(&t, i, "team", "US-CA", 10);
+    }
+    t.emit(
+        "ascent.crm",
+        schedule(
+            "EM-SMALL",
+            "all-customers",
+            t.now(),
+            vec![variant("A", "One"), variant("B", "Two")],
+        ),
+    );
+    assert_eq!(campaign_mails(&t).len(), 300);
+    t.tick("hourly", t.now() + Duration::hours(24));
+    let d = &decided(&t)[0];
+    assert_eq!(
+        (d.outcome, d.rest_get.as_str()),
+        (AbTestOutcome::TooSmall, "A")
+    );
+    assert_eq!(d.results.iter().map(|r| r.sent).sum::<u32>(), 300);
+    assert_eq!(completed(&t)[0].sent, 300);
+}
+
+/// Handles one round of visible messages (one batch of the campaign at a time).
+fn step(t: &TestTwin) {
+    futures::executor::block_on(t.runtime.step()).unwrap();
+}
+
+#[test]
+fn bounces_over_the_rate_pause_the_campaign_until_a_person_resumes_it() {
+    let t = twin();
+    for i in 1..=600 {
+        signup(&t, i, "team", "US-CA", 10);
+    }
+    let e = ascent_core::event::Event::new(
+        "ascent.crm",
+        ascent_core::event::Actor::system("crm"),
+        t.now(),
+        schedule(
+            "EM-BNC",
+            "all-customers",
+            t.now(),
+            vec![variant("A", "News")],
+        ),
+    );
+    t.runtime.ingest(&[e]).unwrap();
+    // The scheduling, then five batches: 200 sent.
+    for _ in 0..6 {
+        step(&t);
+    }
+    assert_eq!(campaign_mails(&t).len(), 200);
+    // 13 hard bounces come back while the sixth batch is on its way.
+    let bounces: Vec<_> = (1..=13)
+        .map(|i| {
+            ascent_core::event::Event::new(
+                "ascent.mail",
+                ascent_core::event::Actor::system("ses"),
+                t.now(),
+                EmailBounced {
+                    email: address(i),
+                    bounce: BounceKind::Hard,
+                    diagnostic: "550 5.1.1 user unknown".into(),
+                },
+            )
+        })
+        .collect();
+    t.runtime.ingest(&bounces).unwrap();
+    t.drain();
+    // The sixth batch went first (240 sent); the 13th bounce made 13 / 240 = 5.42% > 5%.
+    let paused: Vec<EmailCampaignPaused> = payloads(&t, "EmailCampaignPaused", |p| match p {
+        Payload::EmailCampaignPaused(p) => Some(p.clone()),
+        _ => None,
+    });
+    assert_eq!(paused.len(), 1);
+    assert_eq!(
+        (paused[0].metric.as_str(), paused[0].sent),
+        ("bounce_rate", 240)
+    );
+    assert!((paused[0].rate_pct - 13.0 * 100.0 / 240.0).abs() < 1e-9);
+    assert_eq!(campaign_mails(&t).len(), 240, "the remaining batches wait");
+    let crossed = t.emitted("ThresholdCrossed");
+    assert_eq!(crossed.len(), 1);
+    let all = t.runtime.mails().unwrap();
+    let told = all
+        .iter()
+        .find(|m| m.to == "deliverability@ascent-xr.example")
+        .expect("the deliverability contact is told");
+    assert_eq!(
+        told.subject,
+        "Campaign EM-BNC paused: bounce rate 5.42% over 5.00%"
+    );
+    // While paused a customer of the remaining batches unsubscribes; then it is resumed.
+    t.emit(
+        "ascent.web",
+        ContactPreferenceChanged {
+            email: address(555),
+            change: ContactPreference::Unsubscribed,
+            phone: None,
+            evidence: "unsubscribe link".into(),
+            consent: None,
+        },
+    );
+    t.emit(
+        "ascent.crm",
+        EmailCampaignResumed {
+            campaign_id: "EM-BNC".into(),
+            resumed_by: "deliverability@ascent-xr.example".into(),
+            note: "stale addresses removed".into(),
+        },
+    );
+    let mails = campaign_mails(&t);
+    assert_eq!(mails.len(), 599);
+    assert!(!mails.iter().any(|m| m.to == address(555)));
+    let done = &completed(&t)[0];
+    assert_eq!((done.sent, done.suppressed, done.batches), (599, 1, 15));
+    // A resume repeated changes nothing.
+    t.emit(
+        "ascent.crm",
+        EmailCampaignResumed {
+            campaign_id: "EM-BNC".into(),
+            resumed_by: "deliverability@ascent-xr.example".into(),
+            note: "again".into(),
+        },
+    );
+    assert_eq!(campaign_mails(&t).len(), 599);
+    assert_eq!(completed(&t).len(), 1);
+}
+
+#[test]
+fn a_bad_campaign_is_dead_lettered_naming_its_field() {
+    let t = twin();
+    signup(&t, 1, "team", "US-CA", 10);
+    let cases = [
+        (
+            schedule("EM-X1", "everyone", t.now(), vec![variant("A", "Hi")]),
+            "`segment`",
+        ),
+        (
+            schedule(
+                "EM-X2",
+                "all-customers",
+                t.now(),
+                vec![variant("A", "1"), variant("B", "2"), variant("C", "3")],
+            ),
+            "`variants`",
+        ),
+        (
+            schedule(
+                "EM-X3",
+                "all-customers",
+                t.now(),
+                vec![variant("A", "Hi {first_name}")],
+            ),
+            "`variants[0].subject`",
+        ),
+        (
+            schedule(
+                "EM-X4",
+                "all-customers",
+                t.now(),
+                vec![variant("A", "1"), variant("A", "2")],
+            ),
+            "`variants[1].name`",
+        ),
+    ];
+    for (s, field) in cases {
+        t.emit("ascent.crm", s);
+        let dead = t.runtime.dead_letters().unwrap();
+        let last = dead.last().unwrap();
+        assert!(last.reason.contains(field), "{field}: {}", last.reason);
+    }
+    assert!(campaign_mails(&t).is_empty());
+    // A resume of a campaign nobody scheduled.
+    t.emit(
+        "ascent.crm",
+        EmailCampaignResumed {
+            campaign_id: "EM-NONE".into(),
+            resumed_by: "deliverability@ascent-xr.example".into(),
+            note: "-".into(),
+        },
+    );
+    let dead = t.runtime.dead_letters().unwrap();
+    assert!(dead.last().unwrap().reason.contains("`campaign_id`"));
+}
