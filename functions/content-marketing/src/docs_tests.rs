@@ -1,0 +1,1 @@
+//! docs/marketing.md "## Content" against the shipped settings.

@@ -1,0 +1,1 @@
+//! Content Marketing through an in-memory twin.
