@@ -121,6 +121,8 @@ impl Agent for SocialMedia {
 }
 
 #[cfg(test)]
+mod docs_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_scheduling;
