@@ -1,0 +1,138 @@
+//! Engagement and the weekly content report; bad input dead-lettered naming the field.
+
+use super::*;
+use crate::performance::{DAYS_PK, WeeklyReport};
+
+fn observed(t: &TestTwin, piece: &str, on: &str, views: u32, clicks: u32, shares: u32) {
+    t.emit(
+        "ascent.web",
+        ContentEngagementObserved {
+            piece_id: piece.into(),
+            views,
+            clicks,
+            shares,
+            observed_on: d(on),
+        },
+    );
+}
+
+#[test]
+fn engagement_is_tallied_per_day_and_reported_weekly_on_monday() {
+    // Given the brief's post scheduled for Tuesday 17 March,
+    let t = twin("2026-03-02T09:00:00Z");
+    gap(&t, "vr safety training", 136);
+    t.clock.set(at("2026-03-09T10:00:00Z"));
+    let title = "VR safety training that crews remember";
+    draft(&t, "brief-vr-safety-training", "blog", title, &blog_post());
+    // when the web analytics count its days (the 17th counted again, corrected), and a page
+    // published before the calendar (`legacy-roi-guide`) on the 15th and the 18th,
+    let post = "brief-vr-safety-training";
+    t.clock.set(at("2026-03-18T08:00:00Z"));
+    observed(&t, post, "2026-03-17", 400, 20, 3);
+    observed(&t, "legacy-roi-guide", "2026-03-15", 50, 2, 0);
+    t.clock.set(at("2026-03-19T08:00:00Z"));
+    observed(&t, post, "2026-03-18", 600, 30, 2);
+    observed(&t, post, "2026-03-17", 500, 25, 3);
+    observed(&t, post, "2026-03-17", 500, 25, 3);
+    observed(&t, "legacy-roi-guide", "2026-03-18", 300, 6, 0);
+    t.clock.set(at("2026-03-23T05:00:00Z"));
+    observed(&t, post, "2026-03-22", 100, 1, 0);
+    // then the piece's totals replace the corrected day: 500 + 600 + 100 views,
+    let p = piece(&t, post);
+    assert_eq!((p.views, p.clicks, p.shares), (1200, 56, 5));
+    // and Monday 23 March's report covers 16 to 22 March (the 15th is outside).
+    t.tick("daily", at("2026-03-23T06:00:00Z"));
+    let m = mails(&t, CONTENT);
+    let report = m.last().unwrap();
+    assert_eq!(report.subject, "Content report, week of 2026-03-16");
+    for line in [
+        "All pieces (2): 1500 views, 62 clicks (4.1% of views), 5 shares",
+        "  blog: 1200 views, 56 clicks (4.7% of views), 5 shares",
+        "  unplanned: 300 views, 6 clicks (2.0% of views), 0 shares",
+        "  1. \"VR safety training that crews remember\" (brief-vr-safety-training, blog): \
+         1200 views, 56 clicks (4.7% of views), 5 shares",
+        "  2. \"legacy-roi-guide\" (legacy-roi-guide, unplanned): 300 views",
+    ] {
+        assert!(report.text.contains(line), "{line}\n{}", report.text);
+    }
+    let kept: WeeklyReport = serde_json::from_value(
+        t.get(Domain::Performance, "content#report#2026-03-23", "report")
+            .expect("the report is kept"),
+    )
+    .unwrap();
+    assert_eq!(kept.total.views, 1500);
+    assert_eq!(kept.pieces, 2);
+    // Once a week: the same day again and Tuesday send nothing more.
+    let before = mails(&t, CONTENT).len();
+    t.tick("daily", at("2026-03-23T18:00:00Z"));
+    t.tick("daily", at("2026-03-24T06:00:00Z"));
+    assert_eq!(mails(&t, CONTENT).len(), before);
+    assert_eq!(t.query(Domain::Performance, DAYS_PK).len(), 4);
+    assert!(dead_letters(&t).is_empty(), "{:?}", dead_letters(&t));
+}
+
+#[test]
+fn bad_input_is_dead_lettered_naming_the_field() {
+    let t = twin("2026-03-02T09:00:00Z");
+    let body = blog_post();
+    draft(&t, "p1", "podcast", "VR safety training", &body);
+    t.emit(
+        "ascent.cms",
+        ContentDraftSubmitted {
+            piece_id: "p2".into(),
+            channel: "blog".into(),
+            title: "VR safety training".into(),
+            body: body.clone(),
+            keywords: vec!["vr safety training".into()],
+            author: "nina at ascent".into(),
+        },
+    );
+    t.emit(
+        "ascent.cms",
+        ContentDraftSubmitted {
+            piece_id: "p3".into(),
+            channel: "blog".into(),
+            title: "VR safety training".into(),
+            body,
+            keywords: vec![" ".into()],
+            author: NINA.into(),
+        },
+    );
+    gap(&t, "  ", 300);
+    t.emit(
+        "ascent.crm",
+        CaseStudyConsentGiven {
+            account_id: "A9".into(),
+            company: "Boreal Aero".into(),
+            contact_name: "Maya Lindqvist".into(),
+            contact_email: "maya".into(),
+            quote: None,
+            given_on: d("2026-03-01"),
+        },
+    );
+    t.emit(
+        "ascent.web",
+        ContentEngagementObserved {
+            piece_id: "p1".into(),
+            views: 10,
+            clicks: 1,
+            shares: 0,
+            observed_on: d("2026-03-03"),
+        },
+    );
+    let reasons = dead_letters(&t);
+    assert_eq!(reasons.len(), 6, "{reasons:?}");
+    for (reason, field) in reasons.iter().zip([
+        "channel: `podcast` is not a channel of [content_marketing.channels]",
+        "author: `nina at ascent`",
+        "keywords: no target keyword",
+        "keyword: is empty",
+        "contact_email: `maya`",
+        "observed_on: 2026-03-03 is after the day it was reported (2026-03-02)",
+    ]) {
+        assert!(reason.contains(field), "{field} in {reason}");
+    }
+    assert!(t.query(Domain::Knowledge, &calendar_pk("blog")).is_empty());
+    assert!(t.get(Domain::Knowledge, &piece_pk("p2"), "piece").is_none());
+    assert!(mails(&t, CONTENT).is_empty() && mails(&t, NINA).is_empty());
+}
