@@ -130,6 +130,15 @@ pub(crate) fn recipient_index(email: &str) -> String {
     format!("email-marketing#recipient#{}", normalise_email(email))
 }
 
+/// Bytes of email one batch sends at most: its mails and events are kept in the message's
+/// idempotency record until delivered, a DynamoDB item of at most 400 KB.
+pub const MAIL_BYTES_PER_BATCH: usize = 256 * 1024;
+
+/// A mail's size as the idempotency record keeps it (its JSON).
+fn mail_size(mail: &ascent_core::ports::Mail) -> usize {
+    serde_json::to_string(mail).map_or(0, |t| t.len())
+}
+
 fn invalid(field: &str, why: impl std::fmt::Display) -> AgentError {
     AgentError::Invalid(format!("`{field}`: {why}"))
 }
@@ -409,22 +418,19 @@ impl EmailMarketing {
             .collect();
         let now = ctx.now();
         let (mut taken, mut mailed, mut last) = (0usize, 0usize, b.after.clone());
+        let mut mail_bytes = 0usize;
         for p in page.iter().take(scan) {
             if mailed == cap {
                 break;
             }
-            taken += 1;
-            last = Some(p.account_id.clone());
-            if !segment.admits(p) {
-                continue;
-            }
             let sent_pk = Send::pk(&c.campaign_id);
-            if ctx
-                .get(Domain::Interaction, &sent_pk, &p.email)
-                .await?
-                .is_some()
-            {
-                continue; // never the same address twice in one campaign
+            let eligible = segment.admits(p)
+                // never the same address twice in one campaign
+                && ctx.get(Domain::Interaction, &sent_pk, &p.email).await?.is_none();
+            if !eligible {
+                taken += 1;
+                last = Some(p.account_id.clone());
+                continue;
             }
             if ctx
                 .get(Domain::Customer, &optout_pk(&p.email), "entry")
@@ -432,6 +438,8 @@ impl EmailMarketing {
                 .is_some()
                 || compliance::is_suppressed(ctx, &p.email).await?
             {
+                taken += 1;
+                last = Some(p.account_id.clone());
                 c.suppressed += 1;
                 continue;
             }
@@ -440,6 +448,15 @@ impl EmailMarketing {
                 .unwrap_or_else(|| abtest::variant_of(&c.campaign_id, &p.email));
             let mail = message::compose(&self.config.sender, &c.variants[variant], p)
                 .map_err(|e| invalid(&format!("variants[{variant}]"), e))?;
+            // The batch's mails ride in one idempotency record (400 KB): long emails make
+            // shorter batches, the page going on from here.
+            let bytes = mail_size(&mail);
+            if mailed > 0 && mail_bytes + bytes > MAIL_BYTES_PER_BATCH {
+                break;
+            }
+            mail_bytes += bytes;
+            taken += 1;
+            last = Some(p.account_id.clone());
             ctx.send_mail(mail)?;
             let send = Send {
                 campaign_id: c.campaign_id.clone(),

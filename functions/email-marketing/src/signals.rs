@@ -160,11 +160,11 @@ impl EmailMarketing {
             _ => return Ok(()), // paused or completed already
         };
         let since = deliverability::Returns {
-            hard_bounces: r.returns.hard_bounces - c.baseline.returns.hard_bounces,
-            soft_bounces: r.returns.soft_bounces - c.baseline.returns.soft_bounces,
-            complaints: r.returns.complaints - c.baseline.returns.complaints,
+            hard_bounces: (r.returns.hard_bounces).saturating_sub(c.baseline.returns.hard_bounces),
+            soft_bounces: (r.returns.soft_bounces).saturating_sub(c.baseline.returns.soft_bounces),
+            complaints: (r.returns.complaints).saturating_sub(c.baseline.returns.complaints),
         };
-        let sent = c.total_sent() - c.baseline.sent;
+        let sent = c.total_sent().saturating_sub(c.baseline.sent);
         let Some(breach) =
             deliverability::judge(sent, since, self.config.deliverability.thresholds())
         else {

@@ -560,6 +560,101 @@ fn bounces_over_the_rate_pause_the_campaign_until_a_person_resumes_it() {
     );
     assert_eq!(campaign_mails(&t).len(), 599);
     assert_eq!(completed(&t).len(), 1);
+    // The next campaign leaves out the 13 hard-bounced addresses and the unsubscribed one.
+    t.emit(
+        "ascent.crm",
+        schedule(
+            "EM-NEXT",
+            "all-customers",
+            t.now(),
+            vec![variant("A", "Next")],
+        ),
+    );
+    let next = &completed(&t)[1];
+    assert_eq!((next.sent, next.suppressed), (586, 14));
+}
+
+#[test]
+fn long_emails_make_shorter_batches_within_the_commit_s_limits() {
+    let t = twin();
+    for i in 1..=100 {
+        signup(&t, i, "team", "US-CA", 10);
+    }
+    // A 20,000-character newsletter: 12 fit 256 KB (about 20.4 KB each), 13 do not.
+    let long = EmailVariant {
+        name: "A".into(),
+        subject: "The long read".into(),
+        body: "x".repeat(20_000),
+    };
+    t.emit(
+        "ascent.crm",
+        schedule("EM-LONG", "all-customers", t.now(), vec![long]),
+    );
+    let mails = campaign_mails(&t);
+    assert_eq!(mails.len(), 100);
+    let size = serde_json::to_string(&mails[0]).unwrap().len();
+    assert!(
+        12 * size <= campaign::MAIL_BYTES_PER_BATCH && 13 * size > campaign::MAIL_BYTES_PER_BATCH
+    );
+    // 8 batches of 12 and one of 4.
+    assert_eq!(completed(&t)[0].batches, 9);
+    assert!(t.runtime.dead_letters().unwrap().is_empty());
+}
+
+#[test]
+fn clicks_decide_when_the_test_is_configured_on_clicks() {
+    let config = config_with(&[
+        ("test_recipients = 2000", "test_recipients = 400"),
+        (
+            "min_sample_per_variant = 500",
+            "min_sample_per_variant = 150",
+        ),
+        ("metric = \"opens\"", "metric = \"clicks\""),
+    ]);
+    let t = twin_with(config);
+    for i in 1..=400 {
+        signup(&t, i, "team", "US-CA", 10);
+    }
+    t.emit(
+        "ascent.crm",
+        schedule(
+            "EM-CLK",
+            "all-customers",
+            t.now(),
+            vec![variant("A", "One"), variant("B", "Two")],
+        ),
+    );
+    let sent: Vec<serde_json::Value> = t.query(Domain::Interaction, "email-send#EM-CLK");
+    // Every B recipient opens, none clicks; one A recipient in 5 clicks (twice: counted once).
+    let later = t.now() + Duration::hours(1);
+    let mut clicks_a = 0;
+    for (k, s) in sent.iter().enumerate() {
+        let email = s["email"].as_str().unwrap();
+        if s["variant"] == 1 {
+            opened(&t, email, later, 1);
+        } else if k % 5 == 0 {
+            clicks_a += 1;
+            for n in 0..2 {
+                t.emit(
+                    "ascent.mail",
+                    ascent_core::catalog::EmailClicked {
+                        email: email.into(),
+                        url: format!("https://ascent-xr.example/news?n={n}"),
+                        clicked_at: later,
+                    },
+                );
+            }
+        }
+    }
+    t.tick("hourly", t.now() + Duration::hours(24));
+    let d = &decided(&t)[0];
+    assert_eq!(d.metric, "clicks");
+    assert_eq!(d.results[0].responded, clicks_a);
+    assert_eq!(d.results[1].responded, 0, "opens do not count");
+    assert_eq!(
+        (d.outcome, d.rest_get.as_str()),
+        (AbTestOutcome::Winner, "A")
+    );
 }
 
 #[test]
