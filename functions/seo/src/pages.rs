@@ -76,22 +76,27 @@ impl Seo {
             findings,
             crawled_at: p.crawled_at,
         };
-        let mut site: SiteCounts = ctx
-            .get_as(Domain::Performance, SITE_PK, "counts")
-            .await?
-            .unwrap_or_default();
-        let previous = (site.version > 0).then_some(site.version);
+        // The site's one counts item is written only when the page's kinds change (a new
+        // page, a finding found or fixed): most recrawls leave it alone, so concurrent
+        // crawls seldom meet on it.
         let old_kinds = before.as_ref().map(Page::kinds);
-        site.apply(old_kinds.as_deref(), &page.kinds());
-        site.version += 1;
-        ctx.put_record(
-            Domain::Performance,
-            SITE_PK,
-            "counts",
-            &site,
-            None,
-            Condition::version(previous),
-        )?;
+        if old_kinds.as_deref() != Some(page.kinds().as_slice()) {
+            let mut site: SiteCounts = ctx
+                .get_as(Domain::Performance, SITE_PK, "counts")
+                .await?
+                .unwrap_or_default();
+            let previous = (site.version > 0).then_some(site.version);
+            site.apply(old_kinds.as_deref(), &page.kinds());
+            site.version += 1;
+            ctx.put_record(
+                Domain::Performance,
+                SITE_PK,
+                "counts",
+                &site,
+                None,
+                Condition::version(previous),
+            )?;
+        }
         let index = (!page.findings.is_empty()).then(|| (FINDINGS_INDEX.to_string(), url.clone()));
         ctx.put_record(
             Domain::Performance,

@@ -56,6 +56,13 @@ fn a_page_fixed_at_its_next_crawl_leaves_the_findings_and_a_late_crawl_changes_n
         .get(Domain::Performance, crate::pages::SITE_PK, "counts")
         .unwrap();
     assert_eq!(site["pages"], 1);
+    // A recrawl that finds what the last one found leaves the site's counts item alone.
+    t.clock.set(t.now() + Duration::days(1));
+    crawl(&t, A, Some("XR training"), 1300, &[]);
+    let again = t
+        .get(Domain::Performance, crate::pages::SITE_PK, "counts")
+        .unwrap();
+    assert_eq!(again["version"], site["version"]);
 }
 
 #[test]
