@@ -18,6 +18,7 @@
 //! (`POST /api/v1/statuses` with an `Idempotency-Key`, rate limits and retries honoured).
 
 pub mod listening;
+pub mod publisher;
 pub mod scheduling;
 pub mod sentiment;
 mod settings;
