@@ -345,3 +345,58 @@ fn won_deals_become_case_studies_only_with_consent() {
     assert_eq!(mails(&t, CONTENT).len(), 2);
     assert!(dead_letters(&t).is_empty(), "{:?}", dead_letters(&t));
 }
+
+/// A writer that is down (Bedrock throttled): the template writes instead, and says so.
+struct Down;
+
+#[async_trait]
+impl TextWriter for Down {
+    async fn write(&self, _: &Brief) -> Result<Draft, ascent_core::writer::WriterError> {
+        Err(ascent_core::writer::WriterError::Unavailable(
+            "throttled".into(),
+        ))
+    }
+}
+
+/// A writer that words the title its own way, as Bedrock would.
+struct Editor;
+
+#[async_trait]
+impl TextWriter for Editor {
+    async fn write(&self, b: &Brief) -> Result<Draft, ascent_core::writer::WriterError> {
+        let d = TemplateWriter.write(b).await?;
+        Ok(Draft {
+            subject: format!("A guide to {}", b.facts["keyword"]),
+            body: d.body,
+            written_by: "bedrock:test".into(),
+        })
+    }
+}
+
+#[test]
+fn briefs_are_written_through_the_writer_and_a_failing_one_gives_way_to_the_template() {
+    for (writer, title, by) in [
+        (
+            Arc::new(Down) as Arc<dyn TextWriter>,
+            "vr safety training: a practical guide",
+            "(written by template (writer failed: text writer unavailable: throttled))",
+        ),
+        (
+            Arc::new(Editor),
+            "A guide to vr safety training",
+            "(written by bedrock:test)",
+        ),
+    ] {
+        let agent = ContentMarketing::new(ContentConfig::default(), writer);
+        let t = TestTwin::new(vec![Arc::new(agent)], at("2026-03-02T09:00:00Z"));
+        gap(&t, "vr safety training", 136);
+        let p = piece(&t, "brief-vr-safety-training");
+        assert_eq!(p.title, title);
+        let m = &mails(&t, CONTENT)[0];
+        assert_eq!(m.subject, format!("Content brief: {title}"));
+        assert!(m.text.contains(by), "{by}\n{}", m.text);
+        // The brief's facts stay the agent's: the slot and the outline.
+        assert!(m.text.contains("Publish on: 2026-03-17"), "{}", m.text);
+        assert!(m.text.contains("5. Next steps"), "{}", m.text);
+    }
+}
