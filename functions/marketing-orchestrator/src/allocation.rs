@@ -60,7 +60,9 @@ pub fn allocate(rules: &Rules, returns: &BTreeMap<MarketingChannel, f64>) -> All
                     .copied()
                     .filter(|r| r.is_finite() && *r > 0.0)?;
                 let k = steps.get(c).copied().unwrap_or(0);
-                Some((*c, r * rules.diminishing_return.powi(k), r))
+                // Nine decimals: a tie is a tie, whatever the floating-point noise.
+                let marginal = (r * rules.diminishing_return.powi(k) * 1e9).round() / 1e9;
+                Some((*c, marginal, r))
             })
             // The first of the best: max_by keeps the last of equals, so compare reversed order.
             .fold(None::<(MarketingChannel, f64, f64)>, |best, x| match best {
