@@ -203,3 +203,7 @@ impl MarketingOrchestrator {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "report_tests.rs"]
+mod tests;

@@ -19,6 +19,9 @@ use std::sync::Arc;
 #[path = "tests_plan.rs"]
 mod plan_tests;
 
+#[path = "tests_flow.rs"]
+mod flow_tests;
+
 const CONTROLLER: &str = "finance.controller@ascent-xr.example";
 const MARKETING: &str = "marketing@ascent-xr.example";
 
