@@ -24,6 +24,7 @@
 //! `EmailCampaignResumed`.
 
 pub mod abtest;
+pub mod batches;
 pub mod campaign;
 pub mod deliverability;
 pub mod message;
