@@ -145,12 +145,34 @@ impl MastodonPublisher {
     }
 
     fn agent(&self) -> ureq::Agent {
-        ureq::Agent::config_builder()
+        let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(self.policy.timeout))
-            .build()
-            .into()
+            .timeout_global(Some(self.policy.timeout));
+        #[cfg(feature = "tls")]
+        let config = config.tls_config(tls_config());
+        config.build().into()
     }
+}
+
+/// HTTPS by rustls (ring), trusting the system's root certificates (read once).
+#[cfg(feature = "tls")]
+fn tls_config() -> ureq::tls::TlsConfig {
+    use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
+    static ROOTS: std::sync::OnceLock<Arc<Vec<Certificate<'static>>>> = std::sync::OnceLock::new();
+    let roots = ROOTS.get_or_init(|| {
+        let found = rustls_native_certs::load_native_certs();
+        Arc::new(
+            found
+                .certs
+                .iter()
+                .map(|c| Certificate::from_der(c.as_ref()).to_owned())
+                .collect(),
+        )
+    });
+    TlsConfig::builder()
+        .provider(TlsProvider::Rustls)
+        .root_certs(RootCerts::Specific(roots.clone()))
+        .build()
 }
 
 /// What one attempt came to.

@@ -257,3 +257,17 @@ fn the_wait_a_429_asks_for_reads_seconds_dates_and_mastodon_s_reset() {
     assert_eq!(wait_asked(Some("soon"), None, now), None);
     assert_eq!(wait_asked(None, None, now), None);
 }
+
+#[cfg(feature = "tls")]
+#[test]
+fn https_is_spoken_to_an_https_address() {
+    // The stub speaks plain HTTP: rustls reads its answer as a corrupt TLS record, where a
+    // client without TLS refuses the scheme ("TLS required, but transport is unsecured").
+    let (base, _stub) = stub(&[]);
+    let (p, _) = publisher(&base.replace("http://", "https://"));
+    let e = p.publish(&post()).unwrap_err();
+    let PublishError::Unavailable { last, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert!(last.contains("corrupt message"), "{last}");
+}
