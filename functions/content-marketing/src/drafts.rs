@@ -107,6 +107,7 @@ impl ContentMarketing {
             shares: 0,
             version: 0,
         });
+        let before = p.clone();
         p.title = title.to_string();
         p.keywords = keywords;
         p.topic = topic;
@@ -120,12 +121,21 @@ impl ContentMarketing {
         };
         let review = gate::review(draft, rules, &self.config.gate);
         if !review.passed() {
-            p.state = PieceState::Returned;
+            let mut text = returned_text(&p, &review);
+            if let (PieceState::Scheduled, Some(day)) = (before.state, before.slot) {
+                // A failing revision of a scheduled piece: the version that passed stays.
+                let _ = write!(text, "The version scheduled for {day} stays scheduled.\n");
+                p.title = before.title;
+                p.keywords = before.keywords;
+                p.topic = before.topic;
+            } else {
+                p.state = PieceState::Returned;
+            }
             p.failures = review.failures.iter().map(ToString::to_string).collect();
             ctx.send_mail(Mail {
                 to: d.author.trim().to_string(),
                 subject: format!("Draft returned: {title}"),
-                text: returned_text(&p, &review),
+                text,
                 html: None,
                 headers: vec![],
                 attachments: vec![],

@@ -283,6 +283,29 @@ fn a_failing_draft_goes_back_to_its_author_with_every_reason() {
         [("brief-vr-safety-training".to_string(), d("2026-03-17"))]
     );
     assert!(piece(&t, "brief-vr-safety-training").failures.is_empty());
+    // A later revision with a banned claim goes back too, and the scheduled version stays.
+    let risky = blog_post().replace("where no one gets hurt.", "where it is 100% safe.");
+    draft(
+        &t,
+        "brief-vr-safety-training",
+        "blog",
+        "Risk-free VR",
+        &risky,
+    );
+    assert_eq!(scheduled(&t).len(), 1);
+    let p = piece(&t, "brief-vr-safety-training");
+    assert_eq!((p.state, p.title.as_str()), (PieceState::Scheduled, title));
+    assert_eq!(p.slot, Some(d("2026-03-17")));
+    let back = mails(&t, NINA).pop().unwrap();
+    assert_eq!(back.subject, "Draft returned: Risk-free VR");
+    for line in [
+        "- the title does not contain the keyword \"vr safety training\"",
+        "- banned claim \"100% safe\"",
+        "- banned claim \"risk-free\"",
+        "The version scheduled for 2026-03-17 stays scheduled.",
+    ] {
+        assert!(back.text.contains(line), "{line}\n{}", back.text);
+    }
 }
 
 #[test]
