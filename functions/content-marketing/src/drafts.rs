@@ -124,7 +124,7 @@ impl ContentMarketing {
             let mut text = returned_text(&p, &review);
             if let (PieceState::Scheduled, Some(day)) = (before.state, before.slot) {
                 // A failing revision of a scheduled piece: the version that passed stays.
-                let _ = write!(text, "The version scheduled for {day} stays scheduled.\n");
+                let _ = writeln!(text, "The version scheduled for {day} stays scheduled.");
                 p.title = before.title;
                 p.keywords = before.keywords;
                 p.topic = before.topic;
