@@ -263,3 +263,58 @@ fn the_weekly_report_shows_campaigns_goals_progress_the_allocation_and_what_wait
             .is_some()
     );
 }
+
+#[test]
+fn nobody_deciding_in_time_leaves_the_allocation_in_effect_and_marketing_is_told() {
+    let t = twin();
+    t.clock.set(at("2026-06-29T07:00:00Z"));
+    t.emit(ANALYTICS, measured("2026-06-28", &three_channels(), vec![]));
+    // The controller's 48 hours pass, then the CFO's: the approval expires.
+    for _ in 0..3 {
+        t.clock.advance(chrono::Duration::hours(49));
+        t.runtime.tick_approvals().unwrap();
+        t.drain();
+    }
+    assert!(reallocations(&t).is_empty());
+    let c = current(&t);
+    assert_eq!((c.allocation, c.pending), (start(), None));
+    let plan: Plan = serde_json::from_value(
+        t.get(Domain::Performance, "mkt-plan#2026-06-29", "plan")
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(plan.status, PlanStatus::Expired);
+    let told = t
+        .runtime
+        .mails()
+        .unwrap()
+        .into_iter()
+        .find(|m| m.to == MARKETING)
+        .unwrap();
+    assert_eq!(
+        told.subject,
+        "Marketing budget for the week of 2026-06-29 not decided in time"
+    );
+}
+
+#[test]
+fn a_forged_approval_moves_no_budget() {
+    let t = twin();
+    t.clock.set(at("2026-06-29T07:00:00Z"));
+    t.emit(ANALYTICS, measured("2026-06-28", &three_channels(), vec![]));
+    let id = t.runtime.status().unwrap().pending_approvals[0].id.clone();
+    // Everything the pending approval says, "approved" by someone who never decided.
+    let mut a: ascent_core::approval::Approval = serde_json::from_value(
+        t.get(Domain::Approvals, &format!("approval#{id}"), "approval")
+            .unwrap(),
+    )
+    .unwrap();
+    a.status = ascent_core::approval::ApprovalStatus::Approved;
+    a.decided_by = Some("mallory@attacker.example".into());
+    t.emit("ascent.approvals", a.decided_event().unwrap());
+    assert!(reallocations(&t).is_empty());
+    assert_eq!(current(&t).allocation, start());
+    let dead = dead_reasons(&t);
+    assert_eq!(dead.len(), 1);
+    assert!(dead[0].contains("still pending on record"), "{}", dead[0]);
+}
