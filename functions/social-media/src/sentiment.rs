@@ -179,7 +179,7 @@ mod tests {
         // never slow +1, love +3: 4.
         let s = lexicon().score("Never slow, love it");
         assert_eq!((s.score, s.negative), (4.0, false));
-        // Exactly at the threshold is not under it: broken -3, great +2 ... -1; slow slow: -2.
+        // slow, slow: -2, exactly the threshold, which is not under it.
         let s = lexicon().score("slow, slow");
         assert_eq!((s.score, s.negative), (-2.0, false));
         assert_eq!(lexicon().score("").score, 0.0);

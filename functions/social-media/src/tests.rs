@@ -211,6 +211,38 @@ fn a_mention_spike_is_announced_once_to_the_social_owner() {
 }
 
 #[test]
+fn a_late_burst_is_counted_in_its_bucket_but_announces_no_old_spike() {
+    let start = at("2026-03-01T00:00:00Z");
+    let t = TestTwin::new(vec![Arc::new(SocialMedia::default())], start);
+    for h in 0..24 {
+        let when = start + Duration::hours(h) + Duration::minutes(10);
+        t.clock.set(when);
+        t.emit(
+            "ascent.social",
+            mention(&format!("d{h}"), None, "Saw the headset", when),
+        );
+    }
+    // Twelve mentions posted in hour 24 reach us six hours later (a backlog of the service).
+    t.clock.set(at("2026-03-02T06:00:00Z"));
+    for i in 0..12 {
+        let posted = at("2026-03-02T00:00:00Z") + Duration::minutes(i);
+        t.emit(
+            "ascent.social",
+            mention(&format!("late{i}"), None, "Saw it", posted),
+        );
+    }
+    assert!(t.emitted("ThresholdCrossed").is_empty());
+    let bucket = t
+        .get(Domain::Performance, "social#volume", "2026-03-02T00:00Z")
+        .unwrap();
+    assert_eq!(bucket["mentions"].as_u64(), Some(12));
+    assert_eq!(
+        (bucket["spiking"].as_bool(), bucket["alerted"].as_bool()),
+        (Some(true), Some(false))
+    );
+}
+
+#[test]
 fn beyond_the_daily_cap_a_mention_is_recorded_without_its_text() {
     let agent = agent_with("mentions_kept_per_day = 2000", "mentions_kept_per_day = 2");
     let t = TestTwin::new(vec![Arc::new(agent)], at("2026-03-02T09:00:00Z"));
