@@ -40,8 +40,10 @@ pub enum Failure {
         found: usize,
         min: usize,
     },
-    LongParagraph {
-        number: usize,
+    /// `count` paragraphs are longer than `max` words; the first is `first` (from 1), `words` long.
+    LongParagraphs {
+        count: usize,
+        first: usize,
         words: usize,
         max: usize,
     },
@@ -81,9 +83,16 @@ impl fmt::Display for Failure {
             Failure::TooFewHeadings { found, min } => {
                 write!(f, "{found} heading(s), at least {min} needed")
             }
-            Failure::LongParagraph { number, words, max } => {
-                write!(f, "paragraph {number} has {words} words, at most {max}")
-            }
+            Failure::LongParagraphs {
+                count,
+                first,
+                words,
+                max,
+            } => write!(
+                f,
+                "{count} paragraph(s) of more than {max} words (the first: paragraph {first}, \
+                 {words} words)"
+            ),
             Failure::TooShort { words, min } => write!(f, "{words} words, at least {min}"),
             Failure::TooLong { words, max } => write!(f, "{words} words, at most {max}"),
             Failure::BannedClaim { phrase } => write!(f, "banned claim \"{phrase}\""),
@@ -174,15 +183,21 @@ pub fn review(draft: Draft<'_>, channel: &ChannelRules, gate: &GateSettings) -> 
             min: channel.min_headings,
         });
     }
-    for (i, p) in blocks.paragraphs.iter().enumerate() {
-        let n = text::words(p).len();
-        if n > gate.max_paragraph_words {
-            failures.push(Failure::LongParagraph {
-                number: i + 1,
-                words: n,
-                max: gate.max_paragraph_words,
-            });
-        }
+    // One failure for all long paragraphs: the reasons stay short whatever the draft.
+    let long: Vec<(usize, usize)> = blocks
+        .paragraphs
+        .iter()
+        .map(|p| text::words(p).len())
+        .enumerate()
+        .filter(|(_, n)| *n > gate.max_paragraph_words)
+        .collect();
+    if let Some(&(i, n)) = long.first() {
+        failures.push(Failure::LongParagraphs {
+            count: long.len(),
+            first: i + 1,
+            words: n,
+            max: gate.max_paragraph_words,
+        });
     }
     if words < channel.min_words {
         failures.push(Failure::TooShort {

@@ -156,13 +156,48 @@ fn hard_long_and_overlong_drafts_are_named() {
         min: 50.0
     }));
     assert!(ease < 50.0, "{ease}");
-    assert!(r.failures.contains(&Failure::LongParagraph {
-        number: 1,
+    assert!(r.failures.contains(&Failure::LongParagraphs {
+        count: 1,
+        first: 1,
         words: 66,
         max: 60
     }));
+    assert!(r.failures.iter().any(|f| f.to_string()
+        == "1 paragraph(s) of more than 60 words (the first: paragraph 1, 66 words)"));
     assert!(r.failures.contains(&Failure::TooLong {
         words: 231,
         max: 200
     }));
+}
+
+#[test]
+fn many_long_paragraphs_make_one_failure_with_their_count() {
+    // Three paragraphs of 65 words (13 five-word sentences), one of 20: one failure, so a
+    // huge draft's reasons stay short.
+    let long = "VR safety training helps crews. ".repeat(13);
+    let short = "VR safety training helps crews. ".repeat(4);
+    let body = format!("# A\n\n{short}\n\n## B\n\n{long}\n\n{long}\n\n{long}\n");
+    let r = review(
+        Draft {
+            title: "VR safety training",
+            body: &body,
+            keyword: "VR safety training",
+        },
+        &rules(),
+        &gate(),
+    );
+    let long: Vec<&Failure> = r
+        .failures
+        .iter()
+        .filter(|f| matches!(f, Failure::LongParagraphs { .. }))
+        .collect();
+    assert_eq!(
+        long,
+        [&Failure::LongParagraphs {
+            count: 3,
+            first: 2,
+            words: 65,
+            max: 60
+        }]
+    );
 }
