@@ -52,7 +52,7 @@ pub enum PlanStatus {
     Superseded,
 }
 
-/// A live campaign's measured figures in a period.
+/// A live or paused campaign's measured figures in a period.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
     pub campaign_id: String,
@@ -80,7 +80,7 @@ pub struct Plan {
     pub reasons: Vec<String>,
     pub approval_id: Option<String>,
     pub decided_by: Option<String>,
-    /// Live campaigns' figures over the measured days.
+    /// Live and paused campaigns' figures over the measured days.
     pub progress: Vec<Progress>,
 }
 
@@ -97,12 +97,13 @@ fn major(minor: i64, currency: &str) -> f64 {
     minor as f64 / 10f64.powi(Money::zero(currency).exponent() as i32)
 }
 
-/// The progress of each live campaign measured in `measured`, and whether its cost per
-/// acquisition is above its target (a campaign without customers has none: no alert).
+/// The progress of each live or paused campaign measured in `measured`, and whether a live
+/// one's cost per acquisition is above its target (a campaign without customers has none: no
+/// alert; a paused one spends nothing more: no alert).
 pub fn progress(campaigns: &[Campaign], measured: &[CampaignReturn]) -> Vec<Progress> {
     campaigns
         .iter()
-        .filter(|c| c.status == Status::Live)
+        .filter(|c| matches!(c.status, Status::Live | Status::Paused))
         .filter_map(|c| {
             let m = measured.iter().find(|m| m.campaign_id == c.campaign_id)?;
             let cpa = m.cac.as_ref().map(|x| x.amount_minor);
@@ -111,7 +112,8 @@ pub fn progress(campaigns: &[Campaign], measured: &[CampaignReturn]) -> Vec<Prog
                 spend: m.spend.amount_minor,
                 customers: m.customers,
                 cpa,
-                over_target: matches!((cpa, c.target_cpa), (Some(x), Some(t)) if x > t),
+                over_target: c.status == Status::Live
+                    && matches!((cpa, c.target_cpa), (Some(x), Some(t)) if x > t),
             })
         })
         .collect()

@@ -46,7 +46,7 @@ fn progress_is_kept_for_live_campaigns_and_flags_a_cost_above_target() {
     let m = [
         measured("C1", 1_250_000, 2.5, Some(500_000)), // 12,500 / 2.5 = 5,000 > 3,000
         measured("C2", 600_000, 2.0, Some(300_000)),   // at the target
-        measured("C3", 900_000, 1.0, Some(900_000)),   // paused: not followed
+        measured("C3", 900_000, 1.0, Some(900_000)),   // paused: shown, never alerted
         measured("C4", 200_000, 0.0, None),            // no customers: no cost yet
     ];
     let p = progress(&campaigns, &m);
@@ -59,6 +59,7 @@ fn progress_is_kept_for_live_campaigns_and_flags_a_cost_above_target() {
         [
             ("C1", Some(500_000), true),
             ("C2", Some(300_000), false),
+            ("C3", Some(900_000), false),
             ("C4", None, false)
         ]
     );
@@ -69,9 +70,15 @@ fn progress_is_kept_for_live_campaigns_and_flags_a_cost_above_target() {
          (target 3000.00 USD) — OVER TARGET"
     );
     assert_eq!(
-        campaign_line(&campaigns[3], Some(&p[2]), "USD"),
+        campaign_line(&campaigns[3], Some(&p[3]), "USD"),
         "  C4 XR for aerospace MRO (live, 2026-04-01 to 2026-06-30), budget 25000.00 USD: \
          0.00 customers, no goal, spend 2000.00 USD, cost per customer n/a"
+    );
+    assert_eq!(
+        campaign_line(&campaigns[2], Some(&p[2]), "USD"),
+        "  C3 XR for aerospace MRO (paused, 2026-04-01 to 2026-06-30), budget 25000.00 USD: \
+         1.00 of 4 customers (25%), spend 9000.00 USD, cost per customer 9000.00 USD \
+         (target 1.00 USD)"
     );
     assert_eq!(
         campaign_line(&campaigns[2], None, "USD"),
