@@ -2,11 +2,13 @@
 //! to be named (`CaseStudyConsentGiven`) are kept as they come, in either order
 //! (`case-study#<account>` / `case`); once both are there, a case-study draft is written through
 //! the text writer from `[content_marketing.case_studies]`, held in its channel's next free slot
-//! and mailed to marketing, once per account. Without the consent nothing is drafted.
+//! and mailed to marketing, once per account. Without the consent nothing is drafted; when it
+//! is withdrawn (`CaseStudyConsentWithdrawn`) the case study leaves the calendar, is never
+//! scheduled, and marketing is told; a new consent drafts it again.
 
 use crate::{ContentMarketing, Piece, PieceState, required, text};
 use ascent_core::agent::{AgentError, Domain};
-use ascent_core::catalog::{CaseStudyConsentGiven, DealClosedWon};
+use ascent_core::catalog::{CaseStudyConsentGiven, CaseStudyConsentWithdrawn, DealClosedWon};
 use ascent_core::context::Ctx;
 use ascent_core::ports::{Condition, Mail};
 use ascent_core::writer::Brief;
@@ -39,6 +41,9 @@ pub struct CaseFile {
     pub deal: Option<WonDeal>,
     /// The case study's piece, once drafted.
     pub piece_id: Option<String>,
+    /// When the consent was last withdrawn (cleared by a new consent).
+    #[serde(default)]
+    pub withdrawn_on: Option<NaiveDate>,
     pub version: u32,
 }
 
@@ -118,9 +123,12 @@ impl ContentMarketing {
             AgentError::Invalid(format!("contact_email: `{}` is {e}", c.contact_email))
         })?;
         let mut f = self.case_file(ctx, account).await?;
-        if f.piece_id.is_some() {
+        if f.piece_id.is_some() && f.withdrawn_on.is_none() {
             return Ok(()); // drafted already
         }
+        // A new consent after a withdrawal drafts the case study again.
+        f.piece_id = None;
+        f.withdrawn_on = None;
         f.consent = Some(Consent {
             company: company.to_string(),
             contact_name: contact.to_string(),
@@ -129,6 +137,60 @@ impl ContentMarketing {
             given_on: c.given_on,
         });
         self.record_case(ctx, account, f, today).await
+    }
+
+    pub(crate) async fn on_withdrawn(
+        &self,
+        ctx: &mut Ctx<'_>,
+        w: &CaseStudyConsentWithdrawn,
+    ) -> Result<(), AgentError> {
+        let account = required("account_id", &w.account_id)?;
+        let mut f = self.case_file(ctx, account).await?;
+        if f.consent.is_none() && f.withdrawn_on.is_some() {
+            return Ok(()); // withdrawn already
+        }
+        let company = f.consent.take().map_or(account.to_string(), |c| c.company);
+        f.withdrawn_on = Some(w.withdrawn_on);
+        if let Some(id) = &f.piece_id
+            && let Some(mut p) = self.piece(ctx, id).await?
+            && p.state != PieceState::Withdrawn
+        {
+            let freed = p.slot.take();
+            if let Some(day) = freed {
+                ctx.delete(
+                    Domain::Knowledge,
+                    &crate::calendar_pk(&p.channel),
+                    &day.to_string(),
+                )?;
+            }
+            p.state = PieceState::Withdrawn;
+            let slot = freed.map_or(String::new(), |d| {
+                format!(" Its {} slot on {d} is free again.", p.channel)
+            });
+            ctx.send_mail(Mail {
+                to: self.config.marketing.clone(),
+                subject: format!("Case study withdrawn: {}", p.title),
+                text: format!(
+                    "{company} withdrew its consent to be named on {}: do not publish {} \
+                     (\"{}\").{slot}\n",
+                    w.withdrawn_on, p.piece_id, p.title
+                ),
+                html: None,
+                headers: vec![],
+                attachments: vec![],
+            })?;
+            self.save_piece(ctx, p)?;
+        }
+        let previous = (f.version > 0).then_some(f.version);
+        f.version += 1;
+        ctx.put_record(
+            Domain::Customer,
+            &pk(account),
+            "case",
+            &f,
+            None,
+            Condition::version(previous),
+        )
     }
 
     /// Saves the case file, drafting the case study first when it is [`ready`].
@@ -177,6 +239,8 @@ impl ContentMarketing {
             facts: facts(consent, deal, publish_on),
         };
         let title = self.write(&brief(None)).await?.subject;
+        // Drafted before and withdrawn: the same piece, one version on.
+        let version = self.piece(ctx, piece_id).await?.map_or(0, |p| p.version);
         let mut p = Piece {
             piece_id: piece_id.to_string(),
             channel: s.channel.clone(),
@@ -191,7 +255,7 @@ impl ContentMarketing {
             views: 0,
             clicks: 0,
             shares: 0,
-            version: 0,
+            version,
         };
         p.slot = self
             .place(ctx, &p, today, self.config.brief_lead_days)

@@ -81,6 +81,20 @@ impl ContentMarketing {
         let fp = fingerprint(&[channel, title, &d.body, &keywords.join("\n")]);
         let existing = self.piece(ctx, piece_id).await?;
         if let Some(p) = &existing {
+            if p.state == PieceState::Withdrawn {
+                // The customer withdrew its consent: nothing of it is scheduled.
+                return ctx.send_mail(Mail {
+                    to: d.author.trim().to_string(),
+                    subject: format!("Draft not scheduled: {title}"),
+                    text: format!(
+                        "\"{title}\" ({piece_id}) is a case study whose customer withdrew its \
+                         consent to be named: it is not published.\n"
+                    ),
+                    html: None,
+                    headers: vec![],
+                    attachments: vec![],
+                });
+            }
             if p.draft_fingerprint == Some(fp) {
                 return Ok(()); // the same draft again
             }

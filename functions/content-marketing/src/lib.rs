@@ -10,7 +10,7 @@
 //! it is scheduled (`ContentScheduled`); a failing one goes back to its author with every
 //! reason ([`drafts`]). A won deal (`DealClosedWon`) of a customer who agreed to be named
 //! (`CaseStudyConsentGiven`, in either order) gets a case-study draft, never without the
-//! consent ([`case_studies`]). Each piece's engagement (`ContentEngagementObserved`) is kept per
+//! consent, and none is scheduled once it is withdrawn ([`case_studies`]). Each piece's engagement (`ContentEngagementObserved`) is kept per
 //! day, and on `weekly_report_day` the week's report is mailed and stored ([`performance`]).
 //! Generated text goes through the text-writer port (templates locally).
 
@@ -58,7 +58,8 @@ pub fn declaration() -> AgentDecl {
             },
             Subscription {
                 name: "case-studies",
-                pattern: json!({"detail-type": ["DealClosedWon", "CaseStudyConsentGiven"]}),
+                pattern: json!({"detail-type": ["DealClosedWon", "CaseStudyConsentGiven",
+                                                "CaseStudyConsentWithdrawn"]}),
             },
             Subscription {
                 name: "engagement",
@@ -100,6 +101,8 @@ pub enum PieceState {
     Scheduled,
     /// No free slot within the horizon: marketing was told.
     Unplaced,
+    /// A case study whose customer withdrew its consent: never scheduled.
+    Withdrawn,
 }
 
 /// One content piece (`content#piece#<id>` / `piece`).
@@ -288,6 +291,7 @@ impl Agent for ContentMarketing {
             Payload::ContentGapFound(g) => self.on_gap(ctx, g, today).await,
             Payload::DealClosedWon(d) => self.on_deal_won(ctx, d, today).await,
             Payload::CaseStudyConsentGiven(c) => self.on_consent(ctx, c, today).await,
+            Payload::CaseStudyConsentWithdrawn(w) => self.on_withdrawn(ctx, w).await,
             Payload::ContentEngagementObserved(e) => self.on_engagement(ctx, e, today).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
             other => Err(AgentError::unhandled(NAME, other)),
