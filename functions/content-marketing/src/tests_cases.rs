@@ -1,4 +1,5 @@
-//! Engagement and the weekly content report; bad input dead-lettered naming the field.
+//! Engagement and the weekly content report; a withdrawn case-study consent; bad input
+//! dead-lettered naming the field.
 
 use super::*;
 use crate::performance::{DAYS_PK, WeeklyReport};
@@ -135,4 +136,90 @@ fn bad_input_is_dead_lettered_naming_the_field() {
     assert!(t.query(Domain::Knowledge, &calendar_pk("blog")).is_empty());
     assert!(t.get(Domain::Knowledge, &piece_pk("p2"), "piece").is_none());
     assert!(mails(&t, CONTENT).is_empty() && mails(&t, NINA).is_empty());
+}
+
+#[test]
+fn a_withdrawn_consent_takes_the_case_study_off_the_calendar_until_given_again() {
+    // Given Boreal Aero's case study drafted for Thursday 19 March,
+    let t = twin("2026-03-02T09:00:00Z");
+    t.emit(
+        "ascent.crm",
+        DealClosedWon {
+            deal_id: "D2".into(),
+            account_id: "A2".into(),
+            owner: "ava.rep@ascent-xr.example".into(),
+            amount: Money::usd(4_240_000),
+            proposal_id: None,
+            reason: None,
+            lead_id: None,
+        },
+    );
+    let consent = CaseStudyConsentGiven {
+        account_id: "A2".into(),
+        company: "Boreal Aero".into(),
+        contact_name: "Maya Lindqvist".into(),
+        contact_email: "maya@customer.example".into(),
+        quote: Some("Our technicians train on engines we could never take apart.".into()),
+        given_on: d("2026-03-02"),
+    };
+    t.emit("ascent.crm", consent.clone());
+    assert_eq!(piece(&t, "case-study-a2").slot, Some(d("2026-03-19")));
+    // when the customer withdraws its consent on 5 March,
+    t.clock.set(at("2026-03-05T09:00:00Z"));
+    let withdrawn = ascent_core::catalog::CaseStudyConsentWithdrawn {
+        account_id: "A2".into(),
+        withdrawn_on: d("2026-03-05"),
+    };
+    t.emit("ascent.crm", withdrawn.clone());
+    // then the piece leaves the calendar and marketing is told not to publish it,
+    let p = piece(&t, "case-study-a2");
+    assert_eq!((p.state, p.slot), (PieceState::Withdrawn, None));
+    assert!(
+        t.query(Domain::Knowledge, &calendar_pk("case_study"))
+            .is_empty()
+    );
+    let m = mails(&t, CONTENT).pop().unwrap();
+    assert_eq!(
+        m.subject,
+        "Case study withdrawn: How Boreal Aero trains with Ascent XR"
+    );
+    assert!(
+        m.text.contains(
+            "Boreal Aero withdrew its consent to be named on 2026-03-05: do not publish \
+             case-study-a2"
+        ) && m
+            .text
+            .contains("Its case_study slot on 2026-03-19 is free again."),
+        "{}",
+        m.text
+    );
+    // its final draft is not scheduled, and a repeated withdrawal tells nobody again.
+    t.emit(
+        "ascent.cms",
+        ContentDraftSubmitted {
+            piece_id: "case-study-a2".into(),
+            channel: "case_study".into(),
+            title: "How Boreal Aero trains with Ascent XR".into(),
+            body: blog_post(),
+            keywords: vec!["boreal aero case study".into()],
+            author: NINA.into(),
+        },
+    );
+    assert!(scheduled(&t).is_empty());
+    assert_eq!(
+        mails(&t, NINA)[0].subject,
+        "Draft not scheduled: How Boreal Aero trains with Ascent XR"
+    );
+    t.emit("ascent.crm", withdrawn);
+    assert_eq!(mails(&t, CONTENT).len(), 2);
+    // A new consent on 10 March drafts it again, from 24 March: Thursday 16 April.
+    t.clock.set(at("2026-03-10T09:00:00Z"));
+    t.emit("ascent.crm", consent);
+    let p = piece(&t, "case-study-a2");
+    assert_eq!(
+        (p.state, p.slot),
+        (PieceState::Briefed, Some(d("2026-04-16")))
+    );
+    assert_eq!(mails(&t, CONTENT).len(), 3);
+    assert!(dead_letters(&t).is_empty(), "{:?}", dead_letters(&t));
 }
