@@ -322,6 +322,24 @@ fn sample_payload(detail_type: &str) -> Value {
             json!({"campaign_id": "C-2026-Q2-AERO", "name": "XR for aerospace MRO",
             "channel": "email", "budget": usd(2_500_000), "starts_on": "2026-04-01", "ends_on": "2026-06-30"})
         }
+        "KeywordRankObserved" => json!({"keyword": "xr maintenance training",
+            "url": "https://ascent-xr.example/solutions/maintenance", "rank": 7,
+            "search_volume": 2400, "difficulty": 42, "observed_on": "2026-04-06"}),
+        "CompetitorKeywordsObserved" => json!({"competitor": "rivalxr.example",
+            "observed_on": "2026-04-06", "keywords": [
+                {"keyword": "vr safety training", "rank": 3, "search_volume": 1900, "difficulty": 35}]}),
+        "PageCrawled" => json!({"url": "https://ascent-xr.example/solutions/maintenance",
+            "status": 200, "title": "XR maintenance training | Ascent XR",
+            "meta_description": "Train technicians on virtual aircraft engines.", "load_ms": 1850,
+            "links": [{"href": "https://ascent-xr.example/pricing", "status": 200}],
+            "crawled_at": "2026-04-06T02:10:00Z"}),
+        "ContentGapFound" => json!({"keyword": "vr safety training", "search_volume": 1900,
+            "difficulty": 35, "competitor": "rivalxr.example", "competitor_rank": 3,
+            "our_rank": null, "score": 136}),
+        "KeywordOpportunitiesRanked" => json!({"as_of": "2026-04-06", "opportunities": [
+            {"keyword": "xr maintenance training",
+             "url": "https://ascent-xr.example/solutions/maintenance", "rank": 7,
+             "search_volume": 2400, "difficulty": 42, "score": 99}]}),
         "TouchRecorded" => {
             json!({"touch_id": "ga-7f3c91", "email": "ops.lead@boreal-aero.example",
             "channel": "webinar", "campaign_id": "C-2026-Q2-AERO",
@@ -334,7 +352,77 @@ fn sample_payload(detail_type: &str) -> Value {
         "ChannelReturnsMeasured" => json!({"from": "2026-03-30", "to": "2026-06-28",
             "model": "position_based", "channels": [{"channel": "webinar", "spend": usd(500_000),
             "attributed_revenue": usd(2_120_000), "return_per_unit": 4.24, "roi": 3.24,
-            "customers": 1.5, "cac": usd(333_333)}], "unattributed_revenue": usd(0)}),
+            "customers": 1.5, "cac": usd(333_333)}], "unattributed_revenue": usd(0),
+            "campaigns": [{"campaign_id": "C-2026-Q2-AERO", "channel": "webinar",
+            "spend": usd(300_000), "attributed_revenue": usd(1_500_000), "customers": 1.0,
+            "cac": usd(300_000)}]}),
+        "CampaignPlanned" => json!({"campaign_id": "C-2026-Q2-AERO",
+            "name": "XR for aerospace MRO", "owner": "marketing.lead@ascent-xr.example",
+            "starts_on": "2026-04-01", "ends_on": "2026-06-30",
+            "budgets": [{"channel": "webinar", "amount": usd(1_500_000)},
+                        {"channel": "paid", "amount": usd(1_000_000)}],
+            "goal_customers": 8, "target_cpa": usd(300_000)}),
+        "CampaignPaused" => json!({"campaign_id": "C-2026-Q2-AERO",
+            "reason": "Creative refresh after the April webinar"}),
+        "CampaignResumed" => json!({"campaign_id": "C-2026-Q2-AERO"}),
+        "CampaignEnded" => json!({"campaign_id": "C-2026-Q2-AERO", "reason": "Ran its course"}),
+        "BudgetReallocated" => json!({"period": "2026-06-29", "allocations": [
+            {"channel": "paid", "budget": usd(1_200_000), "previous": usd(1_000_000), "return_per_unit": 3.1},
+            {"channel": "webinar", "budget": usd(800_000), "previous": usd(1_000_000), "return_per_unit": 1.4}],
+            "total": usd(2_000_000), "approval_id": null, "approved_by": null}),
+        "EmailCampaignScheduled" => json!({"campaign_id": "EM-2026-05-NEWS",
+            "name": "May newsletter", "segment": "enterprise-us",
+            "send_at": "2026-05-05T14:00:00Z", "variants": [
+                {"name": "A", "subject": "What's new for {company}", "body": "Hello {company} team, ..."},
+                {"name": "B", "subject": "{seats} seats, one new feature", "body": "Hello {company} team, ..."}]}),
+        "EmailCampaignResumed" => json!({"campaign_id": "EM-2026-05-NEWS",
+            "resumed_by": "deliverability@ascent-xr.example",
+            "note": "Stale addresses removed from the CRM export"}),
+        "EmailClicked" => json!({"email": "ap@boreal-aero.example",
+            "url": "https://ascent-xr.example/whats-new", "clicked_at": "2026-05-05T15:12:00Z"}),
+        "EmailBatchDue" => json!({"campaign_id": "EM-2026-05-NEWS", "batch": 2, "after": "A00042"}),
+        "EmailAbTestDecided" => json!({"campaign_id": "EM-2026-05-NEWS", "outcome": "winner",
+            "rest_get": "A", "metric": "opens", "results": [
+                {"variant": "A", "sent": 1000, "responded": 250},
+                {"variant": "B", "sent": 1000, "responded": 200}],
+            "z": 2.677, "p_value": 0.0074}),
+        "EmailCampaignPaused" => json!({"campaign_id": "EM-2026-05-NEWS", "metric": "bounce_rate",
+            "rate_pct": 6.0, "threshold_pct": 5.0, "sent": 200}),
+        "EmailCampaignCompleted" => json!({"campaign_id": "EM-2026-05-NEWS", "sent": 2480,
+            "suppressed": 20, "batches": 63}),
+        "ContentDraftSubmitted" => json!({"piece_id": "brief-vr-safety-training",
+            "channel": "blog", "title": "VR safety training that sticks",
+            "body": "# VR safety training that sticks\n\nVR safety training lets crews practise the rare, risky jobs.\n\n## Why it works\n\nPeople remember what they did.",
+            "keywords": ["vr safety training", "safety drills"],
+            "author": "nina.writer@ascent-xr.example"}),
+        "CaseStudyConsentGiven" => json!({"account_id": "A00042", "company": "Boreal Aero",
+            "contact_name": "Maya Lindqvist", "contact_email": "maya.lindqvist@boreal-aero.example",
+            "quote": "Our technicians train on engines we could never take apart.",
+            "given_on": "2026-04-20"}),
+        "CaseStudyConsentWithdrawn" => {
+            json!({"account_id": "A00042", "withdrawn_on": "2026-05-02"})
+        }
+        "ContentEngagementObserved" => json!({"piece_id": "brief-vr-safety-training",
+            "views": 1240, "clicks": 87, "shares": 19, "observed_on": "2026-05-12"}),
+        "ContentScheduled" => json!({"piece_id": "brief-vr-safety-training", "channel": "blog",
+            "title": "VR safety training that sticks", "publish_on": "2026-05-12",
+            "keywords": ["vr safety training", "safety drills"]}),
+        "MentionObserved" => json!({"mention_id": "li-7301922", "platform": "linkedin",
+            "author": "Maya Lind", "author_email": "ap@boreal-aero.example",
+            "text": "Headset firmware broken again and the support portal is useless",
+            "posted_at": "2026-03-02T14:55:00Z",
+            "url": "https://www.linkedin.com/feed/update/urn:li:activity:7301922"}),
+        "SocialPostRequested" => json!({"post_id": "post-2026-03-case-boreal",
+            "platform": "linkedin",
+            "text": "How Boreal Aero cut rework 30% with XR work instructions",
+            "earliest": "2026-03-02T12:00:00Z"}),
+        "PostEngagementObserved" => {
+            json!({"post_id": "post-2026-02-webinar", "platform": "linkedin",
+            "posted_at": "2026-02-06T21:00:00Z", "impressions": 1000, "engagements": 80})
+        }
+        "SocialPostScheduled" => json!({"post_id": "post-2026-03-case-boreal",
+            "platform": "linkedin", "scheduled_for": "2026-03-03T15:00:00Z", "slot": "Tue 10:00",
+            "basis": "default"}),
         "TaskCompleted" => json!({"agent": "billing", "task": "invoice", "subject": "inv-D00042",
             "outcome": "issued"}),
         "ExceptionRaised" => json!({"agent": "billing", "subject": "inv-D00042",
@@ -412,6 +500,7 @@ fn committed_schemas_match_the_types() {
 #[test]
 fn every_event_type_has_a_sample_that_parses_and_validates_against_its_schema() {
     let mut problems = Vec::new();
+    let mut ids: std::collections::HashMap<String, PathBuf> = std::collections::HashMap::new();
     for (n, e) in CATALOG.iter().enumerate() {
         let path = sample_path(e.detail_type);
         if !path.exists() && updating() {
@@ -436,6 +525,19 @@ fn every_event_type_has_a_sample_that_parses_and_validates_against_its_schema() 
         }
         for (path, text) in files {
             let value: Value = serde_json::from_str(&text).unwrap();
+            // Ids are unique across the samples: an SQS batch of several would otherwise
+            // hold two messages the engine takes for one (its idempotency key).
+            let id = value["detail"]["event_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if let Some(other) = ids.insert(id.clone(), path.clone()) {
+                problems.push(format!(
+                    "{}: event id {id} is {}'s too",
+                    path.display(),
+                    other.display()
+                ));
+            }
             match Event::parse(text.as_bytes()) {
                 Err(err) => problems.push(format!("{}: {err}", path.display())),
                 Ok(ev) if ev.detail_type() != e.detail_type => problems.push(format!(

@@ -27,6 +27,11 @@ pub fn declarations() -> Vec<AgentDecl> {
         support::declaration(),
         retention::declaration(),
         marketing_analytics::declaration(),
+        marketing_orchestrator::declaration(),
+        content_marketing::declaration(),
+        seo::declaration(),
+        email_marketing::declaration(),
+        social_media::declaration(),
     ]
 }
 

@@ -18,7 +18,7 @@ use std::sync::Arc;
 pub const DEFAULT_PATH: &str = "ascent.toml";
 
 /// Every top-level section of the file, in the order of the shipped file.
-pub const SECTIONS: [&str; 23] = [
+pub const SECTIONS: [&str; 28] = [
     "company",
     "mail",
     "links",
@@ -42,6 +42,11 @@ pub const SECTIONS: [&str; 23] = [
     "support",
     "retention",
     "marketing_analytics",
+    "content_marketing",
+    "marketing_orchestrator",
+    "seo",
+    "email_marketing",
+    "social_media",
 ];
 
 /// Why the configuration could not be used.
@@ -85,6 +90,11 @@ pub struct AscentConfig {
     pub support: support::SupportConfig,
     pub retention: retention::RetentionConfig,
     pub marketing_analytics: marketing_analytics::AnalyticsConfig,
+    pub marketing_orchestrator: marketing_orchestrator::OrchestratorConfig,
+    pub content_marketing: content_marketing::ContentConfig,
+    pub seo: seo::SeoConfig,
+    pub email_marketing: email_marketing::EmailMarketingConfig,
+    pub social_media: social_media::SocialConfig,
 }
 
 impl AscentConfig {
@@ -124,6 +134,14 @@ impl AscentConfig {
             support: support::SupportConfig::from_file(file)?,
             retention: retention::RetentionConfig::from_file(file)?,
             marketing_analytics: marketing_analytics::AnalyticsConfig::from_file(file)?,
+            marketing_orchestrator: marketing_orchestrator::OrchestratorConfig::from_file(file)?,
+            content_marketing: content_marketing::ContentConfig::from_file(file)?,
+            seo: seo::SeoConfig::from_file(file)?,
+            email_marketing: email_marketing::EmailMarketingConfig::from_file(
+                file,
+                email_marketing::TWIN_UNSUBSCRIBE_URL,
+            )?,
+            social_media: social_media::SocialConfig::from_file(file)?,
         };
         config.check_across(file)?;
         Ok(config)
@@ -240,6 +258,18 @@ impl AscentConfig {
             Arc::new(marketing_analytics::MarketingAnalytics::new(
                 self.marketing_analytics.clone(),
             )),
+            Arc::new(marketing_orchestrator::MarketingOrchestrator::new(
+                self.marketing_orchestrator.clone(),
+            )),
+            Arc::new(content_marketing::ContentMarketing::new(
+                self.content_marketing.clone(),
+                Arc::new(ascent_core::writer::TemplateWriter),
+            )),
+            Arc::new(seo::Seo::new(self.seo.clone())),
+            Arc::new(email_marketing::EmailMarketing::new(
+                self.email_marketing.at_host(&self.links, base_url),
+            )),
+            Arc::new(social_media::SocialMedia::new(self.social_media.clone())),
         ]
     }
 }

@@ -119,7 +119,10 @@ pub(crate) fn profile_pk(account: &str) -> String {
 /// Partition key of one of the agent's unsubscribe links (sort key `link`, an
 /// [`UnsubscribeLink`]).
 pub fn unsubscribe_link_pk(token: &str) -> String {
-    format!("email-unsubscribe#{token}")
+    format!(
+        "{}{token}",
+        ascent_core::compliance::UNSUBSCRIBE_LINK_PREFIXES[1]
+    )
 }
 
 pub(crate) fn optout_pk(email: &str) -> String {

@@ -390,3 +390,38 @@ fn a_bad_campaign_is_dead_lettered_naming_its_field() {
     let dead = t.runtime.dead_letters().unwrap();
     assert!(dead.last().unwrap().reason.contains("`campaign_id`"));
 }
+
+/// The unsubscribe page knows Email Marketing's links (`email-unsubscribe#<token>`) as well as
+/// Outreach's: a customer's link finds their address; an unknown token is refused.
+#[test]
+fn the_unsubscribe_page_knows_email_marketing_s_links() {
+    use ascent_core::compliance::{LakeUnsubscribeDesk, UnsubscribeDesk, UnsubscribeError};
+    let t = twin();
+    signup(&t, 7, "team", "US-NY", 10);
+    let profile = t
+        .get(Domain::Customer, &profile_pk(&account(7)), "profile")
+        .unwrap();
+    let token = profile["unsubscribe_token"].as_str().unwrap().to_string();
+    /// The page only looks the link up here: nothing is published.
+    struct NoBus;
+    #[async_trait::async_trait]
+    impl ascent_core::ports::EventBus for NoBus {
+        async fn publish(
+            &self,
+            _: &[ascent_core::event::Event],
+        ) -> Result<(), ascent_core::ports::BusError> {
+            unreachable!("looking a link up publishes nothing")
+        }
+    }
+    let desk = LakeUnsubscribeDesk {
+        lake: t.runtime.store().clone(),
+        bus: std::sync::Arc::new(NoBus),
+        clock: t.runtime.clock().clone(),
+    };
+    let found = futures::executor::block_on(desk.address(&token)).unwrap();
+    assert_eq!(found, address(7).to_lowercase());
+    assert_eq!(
+        futures::executor::block_on(desk.address("00ff")),
+        Err(UnsubscribeError::UnknownLink)
+    );
+}

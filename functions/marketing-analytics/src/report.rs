@@ -9,7 +9,8 @@ use crate::models::MODELS;
 use crate::{DAYS_PK, MarketingAnalytics};
 use ascent_core::agent::{AgentError, Domain};
 use ascent_core::catalog::{
-    AttributionModel, ChannelReturn, ChannelReturnsMeasured, MarketingChannel, ScheduleTick,
+    AttributionModel, CampaignReturn, ChannelReturn, ChannelReturnsMeasured, MarketingChannel,
+    ScheduleTick,
 };
 use ascent_core::context::Ctx;
 use ascent_core::money::Money;
@@ -57,7 +58,27 @@ pub fn measured(
         model,
         channels,
         unattributed_revenue: money(p.unattributed_revenue),
+        campaigns: campaign_returns(p, model, currency),
     }
+}
+
+/// The measured figures of every campaign with spend or credited customers in `p`, by id
+/// (the Marketing Orchestrator checks each campaign's cost per acquisition against its target).
+fn campaign_returns(p: &Period, model: AttributionModel, currency: &str) -> Vec<CampaignReturn> {
+    let money = |minor| Money::new(minor, currency);
+    p.campaigns
+        .iter()
+        .map(|(id, c)| (id, c.channel, ledger::measures(&c.tally, model)))
+        .filter(|(_, _, m)| m.spend > 0 || m.revenue > 0 || m.customers > 0)
+        .map(|(id, channel, m)| CampaignReturn {
+            campaign_id: id.clone(),
+            channel,
+            spend: money(m.spend),
+            attributed_revenue: money(m.revenue),
+            customers: ledger::customers(m.customers),
+            cac: m.cac.map(money),
+        })
+        .collect()
 }
 
 fn name(model: AttributionModel) -> &'static str {

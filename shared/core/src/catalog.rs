@@ -263,6 +263,18 @@ catalog! {
     NpsResponse: Business, "ascent.surveys", [1];
     /// Marketing launched a campaign.
     CampaignLaunched: Business, "ascent.marketing", [1];
+    /// The rank tracker observed where our site ranks for a tracked keyword on a day.
+    KeywordRankObserved: Business, "ascent.seo", [1];
+    /// The rank tracker listed keywords a competitor ranks for (one page of them).
+    CompetitorKeywordsObserved: Business, "ascent.seo", [1];
+    /// The site crawler fetched one of our pages: status, title, meta description, load time, links.
+    PageCrawled: Business, "ascent.seo", [1];
+    /// SEO found a keyword a competitor ranks for where we rank nowhere or low: a topic for
+    /// Content Marketing (once per keyword).
+    ContentGapFound: Business, "ascent.agent.seo", [1];
+    /// SEO's weekly ranked list of keyword opportunities (expected click gain), for Content
+    /// Marketing's briefs.
+    KeywordOpportunitiesRanked: Business, "ascent.agent.seo", [1];
     /// A contact met marketing (a tagged site visit, an ad click, a webinar, an event, a
     /// referral), with its channel and campaign: the touches attribution credits won revenue to.
     TouchRecorded: Business, "ascent.web", [1];
@@ -271,6 +283,53 @@ catalog! {
     /// Marketing Analytics' weekly measure of each channel's return (attributed revenue per
     /// unit spent over the lookback, ROI, CAC): the Marketing Orchestrator allocates budget by it.
     ChannelReturnsMeasured: Business, "ascent.agent.marketing-analytics", [1];
+    /// Marketing planned a campaign: its dates, channel budgets and goal (customers, a target
+    /// cost per acquisition). It goes live with `CampaignLaunched`.
+    CampaignPlanned: Business, "ascent.crm", [1];
+    /// Marketing paused a live campaign.
+    CampaignPaused: Business, "ascent.crm", [1];
+    /// Marketing resumed a paused campaign.
+    CampaignResumed: Business, "ascent.crm", [1];
+    /// Marketing ended a campaign (planned, live or paused): it never goes live again.
+    CampaignEnded: Business, "ascent.crm", [1];
+    /// The Marketing Orchestrator's budget per channel for the period, now in effect (within
+    /// its limits, or approved by finance).
+    BudgetReallocated: Business, "ascent.agent.marketing-orchestrator", [1];
+    /// Marketing scheduled an email campaign or newsletter to a segment: one variant, or two
+    /// for an A/B test, and when to start sending.
+    EmailCampaignScheduled: Business, "ascent.crm", [1];
+    /// A person resumed an email campaign that deliverability paused.
+    EmailCampaignResumed: Business, "ascent.crm", [1];
+    /// A recipient clicked a link of a marketing email (the mail provider's click tracking).
+    EmailClicked: Business, "ascent.mail", [1];
+    /// Email Marketing's own hand-off: the next batch of a campaign's recipients is due (a page
+    /// of the segment, so a campaign of any size is bounded units of work).
+    EmailBatchDue: Business, "ascent.agent.email-marketing", [1];
+    /// Email Marketing decided a campaign's A/B test: the variant the rest of the segment gets.
+    EmailAbTestDecided: Business, "ascent.agent.email-marketing", [1];
+    /// Email Marketing paused a campaign over a deliverability threshold (bounces, complaints).
+    EmailCampaignPaused: Business, "ascent.agent.email-marketing", [1];
+    /// Email Marketing sent a campaign to the last page of its segment.
+    EmailCampaignCompleted: Business, "ascent.agent.email-marketing", [1];
+    /// The social listening service saw a public mention of us on a social platform.
+    MentionObserved: Business, "ascent.social", [1];
+    /// Marketing asked for a social post to go out on a platform, no earlier than a time.
+    SocialPostRequested: Business, "ascent.crm", [1];
+    /// A platform reported the impressions and engagements of one of our published posts.
+    PostEngagementObserved: Business, "ascent.social", [1];
+    /// Social Media scheduled a requested post into one of its platform's best slots.
+    SocialPostScheduled: Business, "ascent.agent.social-media", [1];
+    /// A writer submitted a draft of a content piece (CMS): Content Marketing's quality gate
+    /// schedules it or returns it to its author with the reasons.
+    ContentDraftSubmitted: Business, "ascent.cms", [1];
+    /// A customer agreed to be named in a case study (CRM): without it no case study is drafted.
+    CaseStudyConsentGiven: Business, "ascent.crm", [1];
+    /// A customer withdrew its consent to be named (CRM): its case study is not published.
+    CaseStudyConsentWithdrawn: Business, "ascent.crm", [1];
+    /// The web analytics counted a content piece's views, clicks and shares on a day.
+    ContentEngagementObserved: Business, "ascent.web", [1];
+    /// Content Marketing scheduled a piece that passed its quality gate into its channel's calendar.
+    ContentScheduled: Business, "ascent.agent.content-marketing", [1];
     /// An agent finished a unit of work worth recording.
     TaskCompleted: Agent, "ascent.agent", [1];
     /// An agent hit something it cannot resolve without a person.
@@ -1702,6 +1761,338 @@ pub struct CampaignLaunched {
     pub ends_on: NaiveDate,
 }
 
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeywordRankObserved {
+    /// The tracked search query as typed (`xr maintenance training`).
+    pub keyword: String,
+    /// Our page that ranks for it; `None` when none is in the top 100.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Our position in the results, 1 (first) to 100; `None`: not in the top 100.
+    #[serde(default)]
+    pub rank: Option<u32>,
+    /// Searches a month.
+    pub search_volume: u32,
+    /// The tracker's keyword difficulty, 0 (easy) to 100 (hardest).
+    pub difficulty: u32,
+    /// The day the position was observed.
+    pub observed_on: NaiveDate,
+}
+
+/// A keyword a competitor ranks for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompetitorKeyword {
+    /// The search query.
+    pub keyword: String,
+    /// The competitor's position, 1 to 100.
+    pub rank: u32,
+    /// Searches a month.
+    pub search_volume: u32,
+    /// Keyword difficulty, 0 (easy) to 100 (hardest).
+    pub difficulty: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompetitorKeywordsObserved {
+    /// The competitor's domain (`rivalxr.example`).
+    pub competitor: String,
+    /// The day the rankings were observed.
+    pub observed_on: NaiveDate,
+    /// One page of the keywords it ranks for (at most `[seo] competitor_keywords_per_event`).
+    pub keywords: Vec<CompetitorKeyword>,
+}
+
+/// A link found on a crawled page, with the status its target answered.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CrawledLink {
+    /// The link's target.
+    pub href: String,
+    /// The HTTP status its target answered (100 to 599).
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PageCrawled {
+    /// The page's address.
+    pub url: String,
+    /// The HTTP status the page answered (100 to 599).
+    pub status: u16,
+    /// Its `<title>`; `None` when it has none.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Its `<meta name="description">`; `None` when it has none.
+    #[serde(default)]
+    pub meta_description: Option<String>,
+    /// Milliseconds until the page had loaded.
+    pub load_ms: u32,
+    /// The links on the page, each with its target's status.
+    #[serde(default)]
+    pub links: Vec<CrawledLink>,
+    /// When the crawler fetched it.
+    pub crawled_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContentGapFound {
+    /// The keyword, normalised (trimmed, lower case, single spaces).
+    pub keyword: String,
+    /// Searches a month.
+    pub search_volume: u32,
+    /// Keyword difficulty, 0 to 100.
+    pub difficulty: u32,
+    /// The competitor that ranks for it.
+    pub competitor: String,
+    /// The competitor's position.
+    pub competitor_rank: u32,
+    /// Our last observed position; `None`: we do not rank (or do not track it).
+    #[serde(default)]
+    pub our_rank: Option<u32>,
+    /// Expected extra clicks a month at the competitor's position, discounted by difficulty
+    /// (docs/marketing.md, SEO).
+    pub score: u32,
+}
+
+/// One keyword of SEO's ranked opportunities.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeywordOpportunity {
+    /// The keyword, normalised.
+    pub keyword: String,
+    /// Our ranking page, when one ranks.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Our last observed position; `None`: not in the top 100.
+    #[serde(default)]
+    pub rank: Option<u32>,
+    /// Searches a month.
+    pub search_volume: u32,
+    /// Keyword difficulty, 0 to 100.
+    pub difficulty: u32,
+    /// Expected extra clicks a month at the target position, discounted by difficulty.
+    pub score: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeywordOpportunitiesRanked {
+    /// The report day.
+    pub as_of: NaiveDate,
+    /// Best first.
+    pub opportunities: Vec<KeywordOpportunity>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContentDraftSubmitted {
+    /// The piece's id in the CMS (a brief's piece id when the draft answers a brief).
+    pub piece_id: String,
+    /// The calendar channel of `[content_marketing.channels]` it is for (`blog`, `newsletter`).
+    pub channel: String,
+    /// The headline.
+    pub title: String,
+    /// The text in Markdown: `#` headings, paragraphs separated by blank lines.
+    pub body: String,
+    /// The target keyword first, then related terms.
+    pub keywords: Vec<String>,
+    /// Who wrote it: told whether it passed the gate, and why not.
+    #[schemars(email)]
+    pub author: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseStudyConsentGiven {
+    /// The customer account that agreed.
+    pub account_id: String,
+    /// The name the customer agreed to be published under.
+    pub company: String,
+    /// Who agreed on the customer's side (the case study's interviewee).
+    pub contact_name: String,
+    /// Their address.
+    #[schemars(email)]
+    pub contact_email: String,
+    /// A quote they approved for publication, when they gave one.
+    #[serde(default)]
+    pub quote: Option<String>,
+    /// The day the consent was signed.
+    pub given_on: NaiveDate,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseStudyConsentWithdrawn {
+    /// The customer account that withdrew its consent.
+    pub account_id: String,
+    /// The day it was withdrawn.
+    pub withdrawn_on: NaiveDate,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContentEngagementObserved {
+    /// The content piece (its CMS id).
+    pub piece_id: String,
+    /// Page views that day.
+    pub views: u32,
+    /// Clicks on its calls to action that day.
+    pub clicks: u32,
+    /// Shares that day.
+    pub shares: u32,
+    /// The day counted: each observation is that day's total, so a repeat replaces it.
+    pub observed_on: NaiveDate,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContentScheduled {
+    /// The content piece (its CMS id).
+    pub piece_id: String,
+    /// Its calendar channel (`blog`, `newsletter`, `case_study`).
+    pub channel: String,
+    /// The headline.
+    pub title: String,
+    /// The day it is published.
+    pub publish_on: NaiveDate,
+    /// The target keyword first, then related terms.
+    pub keywords: Vec<String>,
+}
+
+/// One version of a marketing email: its templates fill `{placeholders}` from the
+/// recipient's profile (`company`, `plan`, `seats`, `country`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailVariant {
+    /// Its name in results (`A`, `B`, `short-subject`).
+    pub name: String,
+    /// Subject template.
+    pub subject: String,
+    /// Body template (plain text); the compliance footer is added after it.
+    pub body: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailCampaignScheduled {
+    /// The campaign's id (the CRM's), unique.
+    pub campaign_id: String,
+    /// Its name, for people.
+    pub name: String,
+    /// The segment of `[email_marketing]` it goes to.
+    pub segment: String,
+    /// When sending starts (at once when already past).
+    pub send_at: DateTime<Utc>,
+    /// One variant, or two for an A/B test.
+    pub variants: Vec<EmailVariant>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailCampaignResumed {
+    /// The paused campaign.
+    pub campaign_id: String,
+    /// Who resumed it.
+    #[schemars(email)]
+    pub resumed_by: String,
+    /// What was done about the cause (list cleaned, content changed).
+    pub note: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailClicked {
+    /// Who clicked.
+    #[schemars(email)]
+    pub email: String,
+    /// The link clicked.
+    pub url: String,
+    /// When.
+    pub clicked_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailBatchDue {
+    pub campaign_id: String,
+    /// The batch's number, from 1: a batch is taken once, in order.
+    pub batch: u32,
+    /// The segment page starts after this profile (`None`: from the first).
+    #[serde(default)]
+    pub after: Option<String>,
+}
+
+/// How an A/B test came out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AbTestOutcome {
+    /// One variant is better at the configured significance.
+    Winner,
+    /// No significant difference: the rest get the first variant.
+    NoDifference,
+    /// A variant has fewer sends than the configured minimum: the rest get the first variant.
+    TooSmall,
+}
+
+/// One variant's result in an A/B test.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AbVariantResult {
+    pub variant: String,
+    /// Emails sent with it.
+    pub sent: u32,
+    /// Recipients who responded (opened or clicked, as configured), each once.
+    pub responded: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailAbTestDecided {
+    pub campaign_id: String,
+    pub outcome: AbTestOutcome,
+    /// The variant the rest of the segment gets.
+    pub rest_get: String,
+    /// `opens` or `clicks`.
+    pub metric: String,
+    pub results: Vec<AbVariantResult>,
+    /// The two-proportion z statistic (first minus second), when the sample sufficed.
+    #[serde(default)]
+    pub z: Option<f64>,
+    /// Its two-sided p-value.
+    #[serde(default)]
+    pub p_value: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailCampaignPaused {
+    pub campaign_id: String,
+    /// `bounce_rate` or `complaint_rate`.
+    pub metric: String,
+    /// The rate, in percent of the emails sent.
+    pub rate_pct: f64,
+    /// The configured maximum, in percent.
+    pub threshold_pct: f64,
+    /// Emails sent when it paused.
+    pub sent: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailCampaignCompleted {
+    pub campaign_id: String,
+    /// Emails sent.
+    pub sent: u32,
+    /// Recipients left out: on the suppression list or opted out.
+    pub suppressed: u32,
+    /// Batches it took.
+    pub batches: u32,
+}
+
 /// A marketing channel: where a touch happened, where money was spent.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
@@ -1805,6 +2196,188 @@ pub struct ChannelReturnsMeasured {
     pub channels: Vec<ChannelReturn>,
     /// Won revenue of the period with no touch in its attribution window (no channel's).
     pub unattributed_revenue: Money,
+    /// Every campaign with spend or credited customers in the period, by campaign id: the
+    /// Marketing Orchestrator checks each campaign's cost per acquisition against its target.
+    #[serde(default)]
+    pub campaigns: Vec<CampaignReturn>,
+}
+
+/// One campaign's measured figures over a period.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignReturn {
+    pub campaign_id: String,
+    /// The channel it ran on (the first one seen).
+    pub channel: MarketingChannel,
+    /// Spent on the campaign in the period (base currency).
+    pub spend: Money,
+    /// Won revenue credited to the campaign's touches (base currency).
+    pub attributed_revenue: Money,
+    /// New customers credited to the campaign (fractions of customers, two decimals).
+    pub customers: f64,
+    /// Cost per acquisition: spend / new customers; `None` without customers.
+    #[serde(default)]
+    pub cac: Option<Money>,
+}
+
+/// A campaign's budget on one channel (for the whole campaign).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelBudget {
+    pub channel: MarketingChannel,
+    /// Not negative, in the base currency.
+    pub amount: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignPlanned {
+    /// The campaign's id (the CRM's; `utm_campaign` of its touches), unique.
+    pub campaign_id: String,
+    /// Its name, for people.
+    pub name: String,
+    /// Who runs it.
+    #[schemars(email)]
+    pub owner: String,
+    pub starts_on: NaiveDate,
+    /// Last day (not before `starts_on`).
+    pub ends_on: NaiveDate,
+    /// Its budget per channel, each channel once.
+    pub budgets: Vec<ChannelBudget>,
+    /// Goal: new customers the campaign should bring.
+    pub goal_customers: u32,
+    /// Target cost per acquisition (spend / new customers); above it the Orchestrator raises
+    /// `ThresholdCrossed`. `None`: no target.
+    #[serde(default)]
+    pub target_cpa: Option<Money>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignPaused {
+    pub campaign_id: String,
+    /// Why (creative refresh, budget review, brand safety).
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignResumed {
+    pub campaign_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignEnded {
+    pub campaign_id: String,
+    /// Why (ran its course, goal reached, stopped).
+    pub reason: String,
+}
+
+/// One channel's budget in a reallocation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelAllocation {
+    pub channel: MarketingChannel,
+    /// Its budget for the period from now on (base currency).
+    pub budget: Money,
+    /// Its budget until now.
+    pub previous: Money,
+    /// The measured return per unit spent it was ranked by; `None`: no data (kept at its floor).
+    #[serde(default)]
+    pub return_per_unit: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetReallocated {
+    /// The period the plan is for: from the measured returns' report day.
+    pub period: NaiveDate,
+    /// Every budgeted channel, in `[marketing_orchestrator.channels]` order.
+    pub allocations: Vec<ChannelAllocation>,
+    /// The sum of the budgets.
+    pub total: Money,
+    /// The approval it needed (an increase over the plan total or above the configured amount
+    /// on one channel); `None`: within the limits.
+    #[serde(default)]
+    pub approval_id: Option<String>,
+    /// Who approved it, when it needed approval.
+    #[serde(default)]
+    pub approved_by: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MentionObserved {
+    /// The listening service's id of the mention: a mention sent twice is handled once.
+    pub mention_id: String,
+    /// The platform it was posted on (`linkedin`, `mastodon`, `x`, …), as configured.
+    pub platform: String,
+    /// The author's handle or display name on the platform.
+    pub author: String,
+    /// The author's email, when the listening service could match the profile to one.
+    #[serde(default)]
+    #[schemars(email)]
+    pub author_email: Option<String>,
+    /// The mention's text as posted.
+    pub text: String,
+    /// When the author posted it.
+    pub posted_at: DateTime<Utc>,
+    /// Link to the mention on the platform.
+    pub url: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SocialPostRequested {
+    /// The post's id: a request sent twice is scheduled once.
+    pub post_id: String,
+    /// The platform to post on, as configured.
+    pub platform: String,
+    /// The post's text.
+    pub text: String,
+    /// The post may not go out before this time.
+    pub earliest: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostEngagementObserved {
+    /// The published post's id (a later observation of the same post replaces the earlier).
+    pub post_id: String,
+    /// The platform it was published on.
+    pub platform: String,
+    /// When it was published.
+    pub posted_at: DateTime<Utc>,
+    /// Times it was shown.
+    pub impressions: u64,
+    /// Reactions, comments, shares and clicks on it.
+    pub engagements: u64,
+}
+
+/// Where a scheduled post's slot came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SlotBasis {
+    /// Ranked by the platform's observed engagement rate in that weekday and hour.
+    Learned,
+    /// The configured default slot table (not enough engagement observed yet).
+    Default,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SocialPostScheduled {
+    pub post_id: String,
+    pub platform: String,
+    /// When it goes out (the start of its slot).
+    pub scheduled_for: DateTime<Utc>,
+    /// The slot in the audience's time zone, as `Tue 10:00`.
+    pub slot: String,
+    pub basis: SlotBasis,
+    /// The slot's observed engagement rate (engagements per impression), when learned.
+    #[serde(default)]
+    pub engagement_rate: Option<f64>,
 }
 
 // ---------------------------------------------------------------- agent payloads
@@ -2135,6 +2708,16 @@ pub(crate) fn check_payload(p: &Payload) -> Result<(), (String, String)> {
             optional_email("manager", &e.manager)
         }
         Payload::CampaignLaunched(c) => money("budget", &c.budget),
+        Payload::CampaignPlanned(c) => {
+            non_empty("campaign_id", &c.campaign_id)?;
+            email("owner", &c.owner)?;
+            for (i, b) in c.budgets.iter().enumerate() {
+                money(&format!("budgets[{i}].amount"), &b.amount)?;
+            }
+            c.target_cpa
+                .as_ref()
+                .map_or(Ok(()), |t| money("target_cpa", t))
+        }
         Payload::CustomerSignedUp(c) => {
             email("billing_email", &c.billing_email)?;
             if let Some(v) = &c.vat_id {

@@ -183,6 +183,11 @@ pub fn unsubscribe_pk(token: &str) -> String {
     format!("unsubscribe#{token}")
 }
 
+/// The key prefixes of unsubscribe links, one per agent that sends commercial email (each
+/// owns its own: Outreach `unsubscribe#`, Email Marketing `email-unsubscribe#`); the page
+/// looks a token up under each, in order.
+pub const UNSUBSCRIBE_LINK_PREFIXES: [&str; 2] = ["unsubscribe#", "email-unsubscribe#"];
+
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum UnsubscribeError {
     #[error("unsubscribe link not known")]
@@ -214,12 +219,18 @@ impl UnsubscribeDesk for LakeUnsubscribeDesk {
         if token.is_empty() || token.len() > 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(UnsubscribeError::UnknownLink);
         }
-        let item = self
-            .lake
-            .get(Domain::Customer, &unsubscribe_pk(token), "link")
-            .await
-            .map_err(|e| UnsubscribeError::Unavailable(e.to_string()))?
-            .ok_or(UnsubscribeError::UnknownLink)?;
+        let mut found = None;
+        for prefix in UNSUBSCRIBE_LINK_PREFIXES {
+            found = self
+                .lake
+                .get(Domain::Customer, &format!("{prefix}{token}"), "link")
+                .await
+                .map_err(|e| UnsubscribeError::Unavailable(e.to_string()))?;
+            if found.is_some() {
+                break;
+            }
+        }
+        let item = found.ok_or(UnsubscribeError::UnknownLink)?;
         let link: UnsubscribeLink = item
             .parse()
             .map_err(|e| UnsubscribeError::Unavailable(e.to_string()))?;
