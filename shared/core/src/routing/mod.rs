@@ -937,7 +937,8 @@ mod tests {
             .chunks(7)
             .enumerate()
             .map(|(i, chunk)| Subscription {
-                name: ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"][i],
+                // Leaked once per test run: a subscription's name is `&'static str`.
+                name: Box::leak(format!("s{i}").into_boxed_str()),
                 pattern: json!({"detail-type": chunk}),
             })
             .collect();
