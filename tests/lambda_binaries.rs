@@ -643,3 +643,53 @@ async fn a_missing_required_secret_is_reported_to_init_error_by_name() {
     );
     assert_eq!(reports[0].body["errorType"], "Runtime.InvalidSetting");
 }
+
+/// Issue 24: Email Marketing's and the Marketing Orchestrator's SQS entry points through their
+/// real binaries on moto, with the template's environment: each takes its SQS sample batch (one
+/// record per event it subscribes to) whole, and what it keeps lands in the stack's tables —
+/// a customer's profile and its unsubscribe link, a planned campaign.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_marketing_agents_take_their_sqs_batches_through_their_binaries() {
+    let w = world().await;
+    w.sender().await;
+    let lake = DynamoLake::new(
+        aws_sdk_dynamodb::Client::new(&w.config),
+        Tables {
+            prefix: format!("ascent-{STAGE}-"),
+        },
+    );
+    for (agent, logical, domain, pk, sk) in [
+        (
+            "email-marketing",
+            "EmailMarketingFunction",
+            Domain::Customer,
+            "email-profile#A00042",
+            "profile",
+        ),
+        (
+            "marketing-orchestrator",
+            "MarketingOrchestratorFunction",
+            Domain::Performance,
+            "mkt-campaign#C-2026-Q2-AERO",
+            "campaign",
+        ),
+    ] {
+        let f = w.function(logical).await;
+        assert!(
+            f.api.wait_ready(Duration::from_secs(30)).await,
+            "{agent} did not start: {}",
+            f.logs()
+        );
+        let path = format!("{}/../events/sqs/{agent}.json", env!("CARGO_MANIFEST_DIR"));
+        let batch: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert!(batch["Records"].as_array().unwrap().len() > 3);
+        match f.api.invoke(&batch, Duration::from_secs(90)).await.unwrap() {
+            Outcome::Response(v) => {
+                assert_eq!(v["batchItemFailures"], json!([]), "{agent}: {}", f.logs())
+            }
+            Outcome::Error(e) => panic!("{agent}: {e}\n{}", f.logs()),
+        }
+        let kept = lake.get(domain, pk, sk).await.unwrap();
+        assert!(kept.is_some(), "{agent}: no {pk}/{sk}\n{}", f.logs());
+    }
+}
