@@ -1,6 +1,10 @@
 //! `ascent simulate`: runs a synthetic company through every agent on a fresh SQLite data lake
 //! with a simulated clock, acting as the CRM, the customers and the approvers, then reports.
 
+mod marketing;
+
+pub use marketing::MarketingReport;
+
 use crate::config::AscentConfig;
 use crate::synthetic::Company;
 use anyhow::Context;
@@ -47,6 +51,7 @@ pub struct SimulationReport {
     pub dunning_steps: u64,
     /// Marketing Analytics' weekly measured returns per channel (`ChannelReturnsMeasured`).
     pub channel_return_reports: u64,
+    pub marketing: MarketingReport,
     pub dead_letters: u64,
     pub audit_records: u64,
     pub audit_intact: bool,
@@ -100,6 +105,7 @@ impl fmt::Display for SimulationReport {
             "  marketing: {} weekly channel-return reports",
             self.channel_return_reports
         )?;
+        write!(f, "{}", self.marketing)?;
         writeln!(f, "  dead letters               {:>10}", self.dead_letters)?;
         writeln!(
             f,
@@ -180,16 +186,25 @@ pub fn run(o: &SimulationOptions) -> anyhow::Result<SimulationReport> {
         // The CRM, the customers and the approvers react to what the agents did (read from
         // the archive since the last look: an index range, not a scan).
         let archive_head = rt.archive_head()?;
-        for (_, e) in rt.archived_after_any(&["ProposalSent", "InvoiceIssued"], archive_seen)? {
+        let reacted_to = ["ProposalSent", "InvoiceIssued", "EmailCampaignPaused"];
+        for (_, e) in rt.archived_after_any(&reacted_to, archive_seen)? {
             match e.payload() {
                 Payload::ProposalSent(p) => company.on_proposal(p, day),
                 Payload::InvoiceIssued(i) => company.on_invoice(i, day),
+                Payload::EmailCampaignPaused(p) => {
+                    company.on_email_campaign_paused(&p.campaign_id, day)
+                }
                 _ => {}
             }
         }
         archive_seen = archive_head;
         for (seq, mail) in rt.mails_after(mails_seen)? {
             mails_seen = seq;
+            // A marketing email (it carries the one-click unsubscribe): the customer answers.
+            if mail.headers.iter().any(|h| h.name == "List-Unsubscribe") {
+                company.on_marketing_mail(&mail.to, day);
+                continue;
+            }
             let Some(url) = mail.text.lines().find_map(|l| l.strip_prefix("Approve: ")) else {
                 continue;
             };
@@ -282,6 +297,7 @@ pub fn run(o: &SimulationOptions) -> anyhow::Result<SimulationReport> {
         invoices_paid: count("InvoicePaid")?,
         dunning_steps: count("DunningStepTaken")?,
         channel_return_reports: count("ChannelReturnsMeasured")?,
+        marketing: MarketingReport::of(&rt)?,
         dead_letters: status.dead_letters,
         audit_records: status.audit_records,
         audit_intact: rt.store().verify_audit().is_ok(),

@@ -1,51 +1,27 @@
 //! A synthetic company for `ascent simulate`: leads with interactions and marketing touches,
-//! weekly marketing spend per channel, deals moving through the pipeline, sign-ups, payments
-//! (on time, late, partial, failed, never), usage, tickets and NPS answers. Deterministic for a seed: the same seed gives the same company.
+//! deals moving through the pipeline, sign-ups, payments (on time, late, partial, failed,
+//! never), usage, tickets and NPS answers, and its marketing team's world (`marketing`,
+//! `audience`). Deterministic for a seed: the same seed gives the same company.
 //!
 //! The company reacts to what the agents do, as the real CRM and customers would: a proposal
-//! the Closing agent sent is won or lost; an invoice Billing issued gets paid (or not).
+//! the Closing agent sent is won or lost; an invoice Billing issued gets paid (or not); a
+//! marketing email bounces now and then or is unsubscribed from.
+
+mod audience;
+mod marketing;
+mod payments;
+mod rng;
+
+pub use rng::Rng;
 
 use ascent_core::catalog::{
     CustomerSignedUp, DealClosedLost, DealClosedWon, DealLine, DealStage, DealStageChanged,
-    InteractionKind, InteractionRecorded, InvoiceIssued, LeadCreated, MarketingChannel,
-    MarketingSpendRecorded, NpsResponse, PaymentFailed, PaymentReceived, ProposalSent,
-    TicketOpened, TouchRecorded, UsageReported,
+    InteractionKind, InteractionRecorded, LeadCreated, NpsResponse, Payload, ProposalSent,
+    TicketOpened, UsageReported,
 };
 use ascent_core::event::{Actor, Event};
-use ascent_core::money::Money;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
-
-/// SplitMix64: tiny, fast and the same on every platform (reproducible simulations).
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `[0, n)`.
-    pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next_u64() % n }
-    }
-    /// Uniform in `[lo, hi]`.
-    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + self.below((hi - lo + 1) as u64) as i64
-    }
-    pub fn chance(&mut self, p: f64) -> bool {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 <= p
-    }
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-}
 
 const INDUSTRIES: &[&str] = &[
     "Manufacturing",
@@ -102,16 +78,6 @@ const INTENT: &[InteractionKind] = &[
     InteractionKind::DemoRequested,
 ];
 
-/// What a paying customer does with an invoice.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum PayerHabit {
-    OnTime,
-    Late,
-    Partial,
-    FailsThenPays,
-    Never,
-}
-
 /// The synthetic company's state.
 pub struct Company {
     rng: Rng,
@@ -126,27 +92,9 @@ pub struct Company {
     deals: BTreeMap<String, (String, String, String)>,
     accounts: Vec<String>,
     recent_emails: Vec<String>,
-}
-
-/// The channels marketing spends on and touches come from.
-const MARKETING_CHANNELS: &[MarketingChannel] = &[
-    MarketingChannel::Email,
-    MarketingChannel::Social,
-    MarketingChannel::Search,
-    MarketingChannel::Paid,
-    MarketingChannel::Webinar,
-    MarketingChannel::Event,
-    MarketingChannel::Content,
-    MarketingChannel::Referral,
-];
-
-/// A channel's campaign of the week a day falls in (`paid-w3`).
-fn campaign_of(channel: MarketingChannel, day: u32) -> String {
-    let name = serde_json::to_value(channel)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    format!("{name}-w{}", day / 7)
+    /// The marketing team's world, on its own random stream (so the sales side of a seed's
+    /// company stays what it was before marketing joined the simulation).
+    mkt: marketing::Marketing,
 }
 
 fn at(start: DateTime<Utc>, day: u32, minute_of_day: i64) -> DateTime<Utc> {
@@ -166,6 +114,7 @@ impl Company {
             deals: BTreeMap::new(),
             accounts: Vec::new(),
             recent_emails: Vec::new(),
+            mkt: marketing::Marketing::new(seed),
         }
     }
 
@@ -173,13 +122,13 @@ impl Company {
         self.rng.range(8 * 60, 18 * 60)
     }
 
-    fn schedule(
-        &mut self,
-        day: u32,
-        source: &str,
-        payload: impl Into<ascent_core::catalog::Payload>,
-    ) {
+    fn schedule(&mut self, day: u32, source: &str, payload: impl Into<Payload>) {
         let minute = self.business_minute();
+        self.schedule_at(day, minute, source, payload);
+    }
+
+    /// Plans an event at a given minute of `day` (the order of a campaign's steps in a day).
+    fn schedule_at(&mut self, day: u32, minute: i64, source: &str, payload: impl Into<Payload>) {
         let e = Event::new(
             source,
             Actor::system(source),
@@ -203,10 +152,12 @@ impl Company {
         for _ in 0..leads {
             self.new_lead(day);
         }
-        // Marketing spend, booked weekly per channel (Mondays), per campaign of the week.
+        // Marketing spend, booked weekly per channel (Mondays), per campaign.
         if weekday == "1" {
             self.weekly_spend(day);
         }
+        // Campaigns, email campaigns, mentions, rank observations and drafts.
+        self.marketing_day(day, &weekday);
         // Usage from every customer, some tickets and NPS answers.
         for i in 0..self.accounts.len() {
             let account = self.accounts[i].clone();
@@ -340,60 +291,6 @@ impl Company {
         }
     }
 
-    /// One to three touches of a new lead, the last on the channel it came by.
-    fn touches(&mut self, day: u32, lead_id: &str, email: &str, lead_channel: &str) {
-        let own = match lead_channel {
-            "web" => MarketingChannel::Search,
-            "event" => MarketingChannel::Event,
-            "referral" => MarketingChannel::Referral,
-            "paid" => MarketingChannel::Paid,
-            _ => MarketingChannel::Email,
-        };
-        let n = self.rng.range(1, 4);
-        for k in 0..n {
-            let channel = if k == n - 1 {
-                own
-            } else {
-                *self.rng.pick(MARKETING_CHANNELS)
-            };
-            // Earlier touches up to a week before, the last the day the lead arrives.
-            let back = (n - 1 - k) as u32 * 3;
-            let when = day.saturating_sub(back);
-            self.schedule(
-                day,
-                "ascent.web",
-                TouchRecorded {
-                    touch_id: format!("{lead_id}-t{k}"),
-                    email: email.to_string(),
-                    channel,
-                    campaign_id: Some(campaign_of(channel, when)),
-                    occurred_at: at(self.start, when, 7 * 60),
-                },
-            );
-        }
-    }
-
-    /// Each channel's spend of the week starting `day`, on that week's campaign.
-    fn weekly_spend(&mut self, day: u32) {
-        for (i, channel) in MARKETING_CHANNELS.iter().enumerate() {
-            let base = [
-                400_000, 150_000, 250_000, 900_000, 200_000, 600_000, 180_000, 50_000,
-            ][i];
-            let amount = base + self.rng.range(0, base / 5);
-            self.schedule(
-                day,
-                "ascent.finance",
-                MarketingSpendRecorded {
-                    spend_id: format!("S-{day}-{i}"),
-                    channel: *channel,
-                    campaign_id: Some(campaign_of(*channel, day)),
-                    amount: Money::usd(amount),
-                    spent_on: at(self.start, day, 0).date_naive(),
-                },
-            );
-        }
-    }
-
     fn new_deal(&mut self, day: u32, lead_id: String) {
         self.next_deal += 1;
         let deal_id = format!("D{:05}", self.next_deal);
@@ -488,7 +385,7 @@ impl Company {
                     plan: "enterprise".into(),
                     seats: p.lines.first().map_or(1, |l| l.quantity),
                     tax_region: region.clone(),
-                    billing_email: format!("ap@{}.example", account.to_lowercase()),
+                    billing_email: audience::billing_email(&account),
                     payment_terms_days: terms,
                     currency: "USD".into(),
                     // Some US customers in a city with a local rate (no extra draws: the
@@ -537,6 +434,7 @@ impl Company {
                     lead_id: Some(lead_id),
                 },
             );
+            self.mkt.customers.insert(audience::billing_email(&account));
             self.accounts.push(account);
         } else {
             let reason = (*self
@@ -554,58 +452,6 @@ impl Company {
                     lead_id: Some(lead_id),
                 },
             );
-        }
-    }
-
-    /// The customer's answer to an invoice, per its habit.
-    pub fn on_invoice(&mut self, inv: &InvoiceIssued, today: u32) {
-        let habit = match self.rng.below(100) {
-            0..=64 => PayerHabit::OnTime,
-            65..=79 => PayerHabit::Late,
-            80..=89 => PayerHabit::Partial,
-            90..=94 => PayerHabit::FailsThenPays,
-            _ => PayerHabit::Never,
-        };
-        let terms = inv.payment_terms_days;
-        let pay = |company: &mut Company, day: u32, amount: i64| {
-            company.next_payment += 1;
-            let payment = PaymentReceived {
-                payment_id: format!("P{:06}", company.next_payment),
-                invoice_id: inv.invoice_id.clone(),
-                amount: Money::new(amount, &inv.total.currency),
-                received_at: at(company.start, day, 12 * 60),
-                method: "ach".into(),
-            };
-            company.schedule(day, "ascent.payments", payment);
-        };
-        let total = inv.total.amount_minor;
-        match habit {
-            PayerHabit::OnTime => {
-                let d = today + self.rng.range(3, terms.max(4) as i64) as u32;
-                pay(self, d, total)
-            }
-            PayerHabit::Late => {
-                let d = today + terms + self.rng.range(4, 40) as u32;
-                pay(self, d, total)
-            }
-            PayerHabit::Partial => {
-                pay(self, today + terms, total / 2);
-                let d = today + terms + self.rng.range(10, 30) as u32;
-                pay(self, d, total - total / 2)
-            }
-            PayerHabit::FailsThenPays => {
-                let d = today + terms.saturating_sub(2).max(1);
-                self.next_payment += 1;
-                let failed = PaymentFailed {
-                    payment_id: format!("P{:06}", self.next_payment),
-                    invoice_id: inv.invoice_id.clone(),
-                    amount: inv.total.clone(),
-                    reason: "insufficient funds".into(),
-                };
-                self.schedule(d, "ascent.payments", failed);
-                pay(self, d + 3, total)
-            }
-            PayerHabit::Never => {}
         }
     }
 
