@@ -1,0 +1,3 @@
+//! Operations Manager tests through an in-memory twin.
+
+use super::*;
