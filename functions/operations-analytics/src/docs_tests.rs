@@ -1,0 +1,1 @@
+//! docs/operations.md's "## Operations analytics" against the shipped settings.
