@@ -87,7 +87,12 @@ mod tests {
         }
     }
 
-    fn seen(depth: u64, arrived: u64, mean_handling_ms: f64, window_seconds: u32) -> QueueDepthObserved {
+    fn seen(
+        depth: u64,
+        arrived: u64,
+        mean_handling_ms: f64,
+        window_seconds: u32,
+    ) -> QueueDepthObserved {
         QueueDepthObserved {
             agent: "support".into(),
             depth,
@@ -118,7 +123,12 @@ mod tests {
     #[test]
     fn recommendations_stay_within_the_configured_range() {
         // An idle queue still gets the minimum.
-        assert_eq!(recommend(&seen(0, 0, 0.0, 300), &capacity()).unwrap().recommended, 2);
+        assert_eq!(
+            recommend(&seen(0, 0, 0.0, 300), &capacity())
+                .unwrap()
+                .recommended,
+            2
+        );
         // 100/s × 2 s = 200 busy: capped at 50.
         let r = recommend(&seen(0, 30_000, 2000.0, 300), &capacity()).unwrap();
         assert_eq!((r.busy_workers, r.recommended), (200.0, 50));
@@ -134,6 +144,11 @@ mod tests {
         assert!(e.to_string().contains("mean_handling_ms"));
         let mut o = seen(1, 1, 1.0, 60);
         o.agent = " ".into();
-        assert!(recommend(&o, &capacity()).unwrap_err().to_string().contains("agent"));
+        assert!(
+            recommend(&o, &capacity())
+                .unwrap_err()
+                .to_string()
+                .contains("agent")
+        );
     }
 }

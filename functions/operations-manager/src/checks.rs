@@ -20,7 +20,10 @@ pub fn breach_mail(clock: &Clock, target_minutes: u32, now: DateTime<Utc>, owner
     let label = clock.process.label();
     Mail {
         to: owner.to_string(),
-        subject: format!("SLA breach: {label} of {} ({open_minutes} min, target {target_minutes} min)", clock.subject),
+        subject: format!(
+            "SLA breach: {label} of {} ({open_minutes} min, target {target_minutes} min)",
+            clock.subject
+        ),
         text: format!(
             "The {label} of {} started {} and has no end after {open_minutes} minutes; \
              the target is {target_minutes} minutes (due {}).\nPlease see to it: this breach is reported once.\n",
@@ -59,7 +62,12 @@ impl OperationsManager {
                         threshold: f64::from(target.target_minutes),
                         direction: Direction::Above,
                     })?;
-                    ctx.send_mail(breach_mail(&flagged, target.target_minutes, now, &target.owner))?;
+                    ctx.send_mail(breach_mail(
+                        &flagged,
+                        target.target_minutes,
+                        now,
+                        &target.owner,
+                    ))?;
                     self.save_clock(ctx, flagged)?;
                     self.figures(ctx, due_day, p, |f| f.breaches += 1).await?;
                 }

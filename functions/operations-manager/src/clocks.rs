@@ -69,7 +69,12 @@ impl OperationsManager {
         let index = match (clock.ended_at, clock.due_at, clock.breached) {
             (None, Some(due), false) => Some((
                 DUE_INDEX.to_string(),
-                format!("{}#{}#{}", stamp(due), clock.process.as_str(), clock.subject),
+                format!(
+                    "{}#{}#{}",
+                    stamp(due),
+                    clock.process.as_str(),
+                    clock.subject
+                ),
             )),
             _ => None,
         };
@@ -122,7 +127,10 @@ impl OperationsManager {
                 late_breach,
             } => {
                 let (p, samples) = (clock.process, self.config.samples_per_day);
-                let ended = clock.ended_at.expect("a completed clock ended").date_naive();
+                let ended = clock
+                    .ended_at
+                    .expect("a completed clock ended")
+                    .date_naive();
                 let due = clock.due_at.expect("a completed clock is due").date_naive();
                 self.save_clock(ctx, clock)?;
                 self.figures(ctx, ended, p, |f| f.record(duration, samples))
@@ -267,9 +275,23 @@ impl OperationsManager {
         match marker {
             Some(OpenMarker { open: false }) => Ok(()),
             None if kind == "invoice" => Ok(()), // paid without ever being in dunning
-            None => ctx.put_record(Domain::Performance, &pk, "open", &closed, None, Condition::Always),
+            None => ctx.put_record(
+                Domain::Performance,
+                &pk,
+                "open",
+                &closed,
+                None,
+                Condition::Always,
+            ),
             Some(OpenMarker { open: true }) => {
-                ctx.put_record(Domain::Performance, &pk, "open", &closed, None, Condition::Always)?;
+                ctx.put_record(
+                    Domain::Performance,
+                    &pk,
+                    "open",
+                    &closed,
+                    None,
+                    Condition::Always,
+                )?;
                 let mut g = self.gauges(ctx).await?;
                 let n = gauge(&mut g);
                 *n = n.saturating_sub(1);
@@ -286,8 +308,9 @@ impl OperationsManager {
     ) -> Result<(), AgentError> {
         let r = capacity::recommend(o, &self.config.capacity)
             .map_err(|e| AgentError::Invalid(e.to_string()))?;
-        let kept: Option<KeptRecommendation> =
-            ctx.get_as(Domain::Performance, CAPACITY_PK, &r.agent).await?;
+        let kept: Option<KeptRecommendation> = ctx
+            .get_as(Domain::Performance, CAPACITY_PK, &r.agent)
+            .await?;
         if kept
             .as_ref()
             .is_some_and(|k| k.recommendation.observed_at >= r.observed_at)

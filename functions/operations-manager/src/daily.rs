@@ -39,14 +39,22 @@ impl OperationsManager {
         at: DateTime<Utc>,
     ) -> Result<(), AgentError> {
         let day = (at - Duration::days(1)).date_naive();
-        if ctx.get(Domain::Performance, &report_pk(day), "report").await?.is_some() {
+        if ctx
+            .get(Domain::Performance, &report_pk(day), "report")
+            .await?
+            .is_some()
+        {
             return Ok(());
         }
         let kpis = self.check_kpis(ctx, day).await?;
         let mut sla = Vec::new();
         for p in Process::ALL {
             let f: DayFigures = ctx
-                .get_as(Domain::Performance, &day_pk(day), &format!("sla#{}", p.as_str()))
+                .get_as(
+                    Domain::Performance,
+                    &day_pk(day),
+                    &format!("sla#{}", p.as_str()),
+                )
                 .await?
                 .unwrap_or_default();
             sla.push(SlaLine::of(p, self.config.sla.of(p).target_minutes, &f));

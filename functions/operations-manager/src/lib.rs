@@ -108,7 +108,8 @@ impl Agent for OperationsManager {
             Payload::LeadCreated(l) => {
                 let lead = id("lead_id", &l.lead_id)?;
                 if self.start(ctx, Process::LeadResponse, lead, at).await? {
-                    self.count_day(ctx, at.date_naive(), |d| d.leads += 1).await?;
+                    self.count_day(ctx, at.date_naive(), |d| d.leads += 1)
+                        .await?;
                 }
                 Ok(())
             }
@@ -181,9 +182,7 @@ impl Agent for OperationsManager {
             Payload::ScheduleTick(t) if t.schedule == SLA_SCHEDULE => {
                 self.check_slas(ctx, t.at).await
             }
-            Payload::ScheduleTick(t) if t.schedule == DAILY_SCHEDULE => {
-                self.daily(ctx, t.at).await
-            }
+            Payload::ScheduleTick(t) if t.schedule == DAILY_SCHEDULE => self.daily(ctx, t.at).await,
             other => Err(AgentError::unhandled(NAME, other)),
         }
     }

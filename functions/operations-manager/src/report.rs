@@ -106,7 +106,10 @@ impl OperationsReport {
     }
 
     pub fn text(&self) -> String {
-        let mut t = format!("Operations report for {} (UTC day)\n\nService levels\n", self.day);
+        let mut t = format!(
+            "Operations report for {} (UTC day)\n\nService levels\n",
+            self.day
+        );
         for l in &self.sla {
             let _ = writeln!(
                 t,
@@ -209,9 +212,13 @@ mod tests {
             text.contains("- ticket first response: target 60 min; 3 completed; median 30.0 min; p90 75.0 min; 1 breach(es)"),
             "{text}"
         );
-        assert!(text.contains("- invoice issue: target 1440 min; 0 completed; median -; p90 -; 0 breach(es)"));
+        assert!(text.contains(
+            "- invoice issue: target 1440 min; 0 completed; median -; p90 -; 0 breach(es)"
+        ));
         assert!(text.contains("- win_rate: 0.25 (bounds: at least 0.20) within"));
         assert!(text.contains("- open_tickets: 151 (bounds: at most 150) ABOVE"));
-        assert!(text.contains("- support: 5 (3.50 busy workers, 900 waiting; applied on AWS: none)"));
+        assert!(
+            text.contains("- support: 5 (3.50 busy workers, 900 waiting; applied on AWS: none)")
+        );
     }
 }

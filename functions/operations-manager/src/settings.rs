@@ -147,13 +147,20 @@ impl Validate for OperationsConfig {
         for p in Process::ALL {
             let t = self.sla.of(p);
             let path = format!("sla.{}", p.as_str());
-            check_in_range(&format!("{path}.target_minutes"), t.target_minutes, 1, 525_600)?;
+            check_in_range(
+                &format!("{path}.target_minutes"),
+                t.target_minutes,
+                1,
+                525_600,
+            )?;
             check_email(&format!("{path}.owner"), &t.owner)?;
         }
         self.kpis.daily_leads.check("kpis.daily_leads", None)?;
         self.kpis.win_rate.check("kpis.win_rate", Some(1.0))?;
         self.kpis.open_tickets.check("kpis.open_tickets", None)?;
-        self.kpis.overdue_invoices.check("kpis.overdue_invoices", None)?;
+        self.kpis
+            .overdue_invoices
+            .check("kpis.overdue_invoices", None)?;
         let c = &self.capacity;
         if !(c.target_utilisation > 0.0 && c.target_utilisation <= 1.0) {
             return Err(Invalid::new(
@@ -234,7 +241,10 @@ mod tests {
         assert_eq!(c.operations_email, "operations@ascent-xr.example");
         assert_eq!((c.breaches_per_run, c.samples_per_day), (40, 5000));
         assert_eq!(c.sla.ticket_first_response.target_minutes, 60);
-        assert_eq!(c.sla.ticket_first_response.owner, "support.lead@ascent-xr.example");
+        assert_eq!(
+            c.sla.ticket_first_response.owner,
+            "support.lead@ascent-xr.example"
+        );
         assert_eq!(c.sla.lead_response.target_minutes, 240);
         assert_eq!(c.sla.invoice_issue.target_minutes, 1440);
         assert_eq!(c.sla.approval_turnaround.target_minutes, 2880);
@@ -282,7 +292,10 @@ mod tests {
         );
         let e = refused("max_concurrency = 50", "max_concurrency = 1");
         assert_eq!(e.path, "operations_manager.capacity.max_concurrency");
-        let e = refused("samples_per_day = 5000", "samples_per_day = 5000\nbonus = 1");
+        let e = refused(
+            "samples_per_day = 5000",
+            "samples_per_day = 5000\nbonus = 1",
+        );
         assert!(e.path.contains("bonus"), "{}", e.path);
     }
 }

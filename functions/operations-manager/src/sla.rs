@@ -271,11 +271,17 @@ mod tests {
         let Step::Pending(c) = start(None, P, "T-3", at("2026-03-02T09:00:00Z"), hour) else {
             panic!()
         };
-        assert_eq!(check(c.clone(), at("2026-03-02T09:59:59Z")), Step::Unchanged);
+        assert_eq!(
+            check(c.clone(), at("2026-03-02T09:59:59Z")),
+            Step::Unchanged
+        );
         let Step::Breached(b) = check(c, at("2026-03-02T10:00:00Z")) else {
             panic!("due at 10:00 and not answered")
         };
-        assert_eq!(check(b.clone(), at("2026-03-02T10:05:00Z")), Step::Unchanged);
+        assert_eq!(
+            check(b.clone(), at("2026-03-02T10:05:00Z")),
+            Step::Unchanged
+        );
         let Step::Completed {
             duration,
             late_breach,
