@@ -6,7 +6,9 @@ use crate::approval::ApprovalDraft;
 use crate::catalog::EventPayload;
 use crate::event::{Actor, Event};
 use crate::policy::{self, Access, AccessDenied};
-use crate::ports::{Condition, DataLake, IndexKey, Item, JsonItem, LakeError, Mail, Query, Write};
+use crate::ports::{
+    Condition, DataLake, DeadLetterOrder, IndexKey, Item, JsonItem, LakeError, Mail, Query, Write,
+};
 use chrono::{DateTime, Utc};
 
 /// Everything a handler asked for; applied all together or not at all.
@@ -22,6 +24,9 @@ pub struct Effects {
     /// by [`crate::engine::handle`] when it sizes them, for a transport that keeps the text
     /// (empty until then).
     pub emitted_json: Vec<String>,
+    /// Dead letters to redrive or discard, carried out with the commit (the twin in the same
+    /// transaction; on AWS after it, through [`crate::ports::DeadLetterQueues`]).
+    pub dead_letters: Vec<DeadLetterOrder>,
 }
 
 impl Effects {
@@ -30,6 +35,7 @@ impl Effects {
             && self.emitted.is_empty()
             && self.approvals.is_empty()
             && self.mails.is_empty()
+            && self.dead_letters.is_empty()
     }
 }
 
@@ -285,6 +291,27 @@ impl<'a> Ctx<'a> {
         // A header SES would refuse fails the handler here, in both homes.
         crate::mime::check_headers(&mail).map_err(|e| AgentError::Invalid(e.to_string()))?;
         self.effects.mails.push(mail);
+        Ok(())
+    }
+
+    /// Redrives or discards a dead letter with the commit. Only an agent the platform hands
+    /// dead letters to (one subscribed to `MessageDeadLettered`) may.
+    pub fn act_on_dead_letter(&mut self, order: DeadLetterOrder) -> Result<(), AgentError> {
+        let receives_them = self
+            .decl
+            .subscriptions
+            .iter()
+            .any(|s| s.pattern.to_string().contains("\"MessageDeadLettered\""));
+        if !receives_them {
+            let denied = AccessDenied {
+                agent: self.decl.name.into(),
+                access: Access::Write,
+                what: "dead letters".into(),
+            };
+            self.effects.denials.push(denied.clone());
+            return Err(denied.into());
+        }
+        self.effects.dead_letters.push(order);
         Ok(())
     }
 

@@ -457,3 +457,34 @@ pub struct BusError(pub String);
 pub trait EventBus: Send + Sync {
     async fn publish(&self, events: &[crate::event::Event]) -> Result<(), BusError>;
 }
+
+/// What to do with a dead letter: back to its agent's queue, or away for good.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadLetterAction {
+    /// Move it back to the agent's queue, to be delivered again.
+    Redrive,
+    /// Delete it (a person decided it is not to be handled; the decision is recorded).
+    Discard,
+}
+
+/// One dead letter to act on, named by its agent and its event id (the same in both homes: the
+/// twin's `dead_letters` rows and the SQS dead-letter queue's bodies carry the event).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetterOrder {
+    pub agent: String,
+    pub event_id: String,
+    pub action: DeadLetterAction,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("dead-letter queue: {0}")]
+pub struct DeadLetterError(pub String);
+
+/// The dead-letter queues, for redrive and discard: the twin's `dead_letters` table, SQS on
+/// AWS (move the message back to its agent's queue). Acting on a letter that is no longer
+/// there is no error (`Ok(false)`): a redelivered order repeats nothing.
+#[async_trait]
+pub trait DeadLetterQueues: Send + Sync {
+    async fn act(&self, order: &DeadLetterOrder) -> Result<bool, DeadLetterError>;
+}

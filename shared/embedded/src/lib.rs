@@ -4,6 +4,7 @@
 
 mod activity;
 mod checkpoint;
+pub mod dead_letters;
 pub mod faults;
 pub mod group_commit;
 mod health;

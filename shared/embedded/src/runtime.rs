@@ -24,7 +24,9 @@ use ascent_core::approval::{
     DeadlineOutcome, Decision, DecisionOutcome, DeskError, LinkError, LinkSigner,
 };
 use ascent_core::audit::AuditEntry;
-use ascent_core::catalog::{ApprovalDecided, ApprovalRequested, EventPayload, ScheduleTick};
+use ascent_core::catalog::{
+    ApprovalDecided, ApprovalRequested, EventPayload, MessageDeadLettered, ScheduleTick,
+};
 use ascent_core::context::Effects;
 use ascent_core::engine;
 use ascent_core::event::{Actor, Event, name_uuid};
@@ -1080,6 +1082,7 @@ impl Runtime {
                         m.enqueued_at,
                     ])?;
                 delete(tx)?;
+                self.announce_dead_letter(tx, decl, m, &reason, now)?;
                 tx.audit(AuditEntry {
                     at: now,
                     actor: decl.name.into(),
@@ -1092,6 +1095,42 @@ impl Runtime {
                 Ok("dead-lettered")
             }
         }
+    }
+
+    /// Publishes `MessageDeadLettered` for a message just dead-lettered, in the same
+    /// transaction, so whoever handles dead letters (Process Automation) sees each one. A
+    /// dead letter of that event itself is not announced again (no loop).
+    fn announce_dead_letter(
+        &self,
+        tx: &mut Tx<'_>,
+        decl: &AgentDecl,
+        m: &Received,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        if m.detail_type == <MessageDeadLettered as EventPayload>::DETAIL_TYPE {
+            return Ok(());
+        }
+        let correlation: Option<String> = tx
+            .conn()
+            .prepare_cached("SELECT correlation_id FROM events WHERE seq = ?1")?
+            .query_row([m.event_seq], |r| r.get(0))
+            .optional()?;
+        let correlation = correlation.and_then(|c| uuid::Uuid::parse_str(&c).ok());
+        let payload = MessageDeadLettered {
+            agent: decl.name.into(),
+            queue: decl.queue.as_str().into(),
+            event_id: m.event_id.clone(),
+            detail_type: m.detail_type.clone(),
+            reason: reason.into(),
+            receive_count: m.receive_count,
+            first_received_at: DateTime::from_timestamp_millis(m.enqueued_at).unwrap_or(now),
+            dead_lettered_at: now,
+            correlation_id: correlation.map(|c| c.to_string()),
+        };
+        let event = crate::dead_letters::dead_lettered_event(payload, correlation);
+        self.publish_in(tx, &event, None, now, false)?;
+        Ok(())
     }
 
     fn apply_effects(
@@ -1153,6 +1192,10 @@ impl Runtime {
         }
         for mail in &effects.mails {
             self.queue_mail(tx, mail, now)?;
+        }
+        // Redrives and discards commit with the handler's effects, like its writes.
+        for order in &effects.dead_letters {
+            crate::dead_letters::act_in(tx, order, decl.name, now)?;
         }
         Ok(())
     }
