@@ -103,4 +103,6 @@ impl Agent for ProcessAutomation {
 }
 
 #[cfg(test)]
+mod docs_tests;
+#[cfg(test)]
 mod tests;
