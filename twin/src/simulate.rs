@@ -316,7 +316,7 @@ mod tests {
         let opts = |seed| SimulationOptions {
             days: 40,
             seed,
-            leads_per_day: 30,
+            leads_per_day: 60,
             data_dir: dir.path().to_path_buf(),
             progress: false,
             config: Arc::new(AscentConfig::shipped()),
@@ -328,24 +328,52 @@ mod tests {
         assert!(a.approvals_requested > 0, "{a}");
         // Touches and spend reach Marketing Analytics, which reports weekly.
         assert!(a.channel_return_reports >= 5, "{a}");
+        let m = &a.marketing;
+        // Campaigns of four weeks from days 0 and 28, one per budgeted channel: 2 × 7; the
+        // first seven end on day 27 (and some are paused and resumed meanwhile).
+        assert_eq!(m.campaigns_planned, 14, "{a}");
+        assert!(m.campaigns_ended >= 7 && m.campaigns_paused > 0, "{a}");
+        // Each weekly plan follows a measure; one raised a channel by more than 5,000.00 and
+        // an approver approved it.
+        assert!(m.reallocations >= 4 && m.reallocations_approved > 0, "{a}");
+        // Email campaigns on the Wednesdays from day 14 (days 16, 23, 30, 37), all sent by the
+        // end; a customer who unsubscribed or bounced hard is left out of the next one.
+        assert_eq!(m.email_campaigns, 4, "{a}");
+        assert_eq!(m.email_campaigns_completed, 4, "{a}");
+        assert!(m.emails_sent > 0 && m.emails_suppressed > 0, "{a}");
+        assert!(m.bounces > 0 && m.unsubscribes > 0, "{a}");
+        // Mentions every day; negative ones by customers become Support's tickets.
+        assert!(m.mentions > 100 && m.mention_tickets > 0, "{a}");
+        // The 8 tracked keywords on each of the 6 Mondays (days 0, 7, …, 35): 48.
+        assert_eq!(m.rank_observations, 48, "{a}");
+        assert!(m.content_gaps > 0, "{a}");
+        // Social drafts on Mondays, Wednesdays and Fridays (18 in 40 days); those with a
+        // banned claim are returned, the rest scheduled.
+        assert_eq!(m.drafts, 18, "{a}");
+        assert!(
+            m.pieces_scheduled > 0 && m.pieces_scheduled < m.drafts,
+            "{a}"
+        );
+        // Nothing refused, nothing failing, the audit chain whole.
         assert_eq!(a.dead_letters, 0, "{a}");
+        assert!(
+            a.per_agent.iter().all(|(_, _, _, failures)| *failures == 0),
+            "{a}"
+        );
         assert!(a.audit_intact);
         let b = run(&opts(3)).unwrap();
-        assert_eq!(
+        let figures = |r: &SimulationReport| {
             (
-                a.business_events,
-                a.bus_events,
-                a.deliveries,
-                a.invoices_issued,
-                a.invoices_paid
-            ),
-            (
-                b.business_events,
-                b.bus_events,
-                b.deliveries,
-                b.invoices_issued,
-                b.invoices_paid
+                r.business_events,
+                r.bus_events,
+                r.deliveries,
+                r.invoices_issued,
+                r.invoices_paid,
+                r.marketing.emails_sent,
+                r.marketing.mention_tickets,
+                r.marketing.reallocations_approved,
             )
-        );
+        };
+        assert_eq!(figures(&a), figures(&b));
     }
 }

@@ -466,38 +466,4 @@ impl Company {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn same_seed_same_company() {
-        let start = "2026-01-05T00:00:00Z".parse().unwrap();
-        let mut a = Company::new(7, start, 50);
-        let mut b = Company::new(7, start, 50);
-        for day in 0..5 {
-            let ea: Vec<String> = a
-                .events_for(day)
-                .iter()
-                .map(|e| format!("{:?}", e.detail.payload))
-                .collect();
-            let eb: Vec<String> = b
-                .events_for(day)
-                .iter()
-                .map(|e| format!("{:?}", e.detail.payload))
-                .collect();
-            assert_eq!(ea, eb);
-            assert!(!ea.is_empty());
-        }
-    }
-
-    #[test]
-    fn every_generated_event_is_valid() {
-        let mut c = Company::new(1, "2026-01-05T00:00:00Z".parse().unwrap(), 100);
-        for day in 0..30 {
-            for e in c.events_for(day) {
-                Event::parse(e.to_json().as_bytes())
-                    .unwrap_or_else(|err| panic!("{err}: {}", e.to_json()));
-            }
-        }
-    }
-}
+mod tests;

@@ -62,7 +62,7 @@ const NEUTRAL: &[&str] = &[
     "Reading the Ascent XR case study on aviation training",
 ];
 /// Each scores under −2 with the shipped lexicon (−5, −6, −5).
-const NEGATIVE: &[&str] = &[
+pub(super) const NEGATIVE: &[&str] = &[
     "Ascent XR app crashes again, terrible experience",
     "Headset firmware broken again and the support portal is useless",
     "Disappointed by the slow sync in Ascent XR, bad update",
