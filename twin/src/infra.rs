@@ -9,6 +9,7 @@
 //! to attach to the role or user of the system it runs on. The business settings
 //! (`ascent.toml`) go in as SSM parameters every function reads ([`settings`]).
 
+mod concurrency;
 mod settings;
 
 use ascent_core::agent::{AgentDecl, Domain, QueueClass};
@@ -748,6 +749,7 @@ pub fn template_with(decls: &[AgentDecl], config: &ConfigFile) -> Result<Value, 
     let host = ascent_core::config::platform::HostSettings::from_file(config)?;
     grant_sender(&mut r, &host.mail.from);
     settings::parameters(config, &mut r)?;
+    concurrency::apply(config, &mut r)?;
     set_daily_schedule(&mut r, &config.section("schedule")?);
     let mut outputs = match json!({
         "EventBusName": {"Description": "Put business events here", "Value": reference("EventBus")},
@@ -1222,7 +1224,10 @@ mod tests {
                 .map(|r| r.agent)
                 .collect::<Vec<_>>()
         };
-        assert_eq!(delivered(&event), ["closing", "finance-controller"]);
+        assert_eq!(
+            delivered(&event),
+            ["closing", "finance-controller", "operations-manager"]
+        );
         for forger in [
             "ascent.crm",
             "ascent.web",

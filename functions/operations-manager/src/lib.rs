@@ -73,7 +73,8 @@ pub fn declaration() -> AgentDecl {
                                 "detail": {"payload": {"schedule": [SLA_SCHEDULE, DAILY_SCHEDULE]}}}),
             },
         ],
-        reads: vec![Domain::Performance],
+        // Approvals: every agent acting on decisions may read their records (none read here).
+        reads: vec![Domain::Performance, Domain::Approvals],
         owns: vec![owns(Domain::Performance, PREFIX)],
         emits: vec!["ThresholdCrossed"],
         requests_approvals: false,
@@ -188,5 +189,7 @@ impl Agent for OperationsManager {
     }
 }
 
+#[cfg(test)]
+mod docs_tests;
 #[cfg(test)]
 mod tests;
