@@ -369,3 +369,38 @@ fn a_report_due_for_an_unknown_department_or_backwards_period_is_refused() {
     assert!(reasons[2].contains("field `detail.payload.from`"));
     assert!(t.runtime.mails().unwrap().is_empty());
 }
+
+#[test]
+fn exceptions_raised_are_counted_for_operations_each_once() {
+    let t = twin("2026-03-03T17:00:00Z");
+    for subject in ["invoice INV-7 has no lines", "onboarding of A-9 stalled"] {
+        t.emit(
+            "ascent.agent.raiser",
+            ascent_core::catalog::ExceptionRaised {
+                agent: "raiser".into(),
+                subject: subject.into(),
+                reason: "needs a person".into(),
+                severity: ascent_core::catalog::Severity::High,
+            },
+        );
+    }
+    // Wednesday 2026-03-04 in Los Angeles: the daily reports of the 3rd.
+    t.tick("daily", at("2026-03-04T16:00:00Z"));
+    let s = stored(&t, "operations", "daily#2026-03-03");
+    assert_eq!(s.report.series[0].figure, Figure::Exceptions);
+    assert_eq!(s.report.series[0].total, 2);
+    assert_eq!(s.sent_to, "operations@ascent-xr.example");
+    let mails = t.runtime.mails().unwrap();
+    let mail = mails
+        .iter()
+        .find(|m| m.subject == "Operations daily report, 2026-03-03")
+        .unwrap();
+    assert!(
+        mail.text.contains("Exceptions raised: 2\n"),
+        "{}",
+        mail.text
+    );
+    assert!(mail.text.contains("No anomalies."));
+    // Only the departments with a daily cadence: finance, operations, sales.
+    assert_eq!(mails.len(), 3);
+}
