@@ -20,6 +20,9 @@ mod checks;
 #[path = "marketing/channels.rs"]
 mod channels;
 
+#[path = "marketing/deliverability.rs"]
+mod deliverability;
+
 use ascent_core::catalog::{BounceKind, CampaignPaused, EmailBounced, MarketingChannel::*};
 use ascent_embedded::testkit::TestTwin;
 use chrono::{Datelike, Duration, Weekday};
