@@ -276,6 +276,8 @@ async fn a_dead_letter_moved_by_sqs_shows_the_reason_the_function_recorded() {
     let sqs = aws_sdk_sqs::Client::new(&config);
     // Billing's host as its function builds it, over the template's environment.
     let host = AgentHost {
+        max_receive_count: None,
+        dead_letter_queues: None,
         agent: Arc::new(billing::Billing::default()),
         lake: Arc::new(DynamoLake::new(
             ddb.clone(),

@@ -133,6 +133,8 @@ impl Wire {
             emitted: Mutex::default(),
         });
         let host = AgentHost {
+            max_receive_count: None,
+            dead_letter_queues: None,
             agent,
             lake: lake.clone(),
             bus: bus.clone(),

@@ -98,6 +98,8 @@ async fn provision(moto: &Moto, agent: Arc<dyn Agent>) -> Aws {
         .await
         .unwrap();
     let host = AgentHost {
+        max_receive_count: None,
+        dead_letter_queues: None,
         agent,
         lake: Arc::new(DynamoLake::new(
             ddb.clone(),

@@ -952,6 +952,8 @@ impl Aws {
                     .unwrap();
             }
             let host = AgentHost {
+                max_receive_count: None,
+                dead_letter_queues: None,
                 agent,
                 lake: Arc::new(DynamoLake::new(
                     self.ddb.clone(),

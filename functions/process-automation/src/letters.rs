@@ -297,6 +297,7 @@ fn redrive(
 fn act(ctx: &mut Ctx<'_>, l: &Letter, action: DeadLetterAction) -> Result<(), AgentError> {
     ctx.act_on_dead_letter(DeadLetterOrder {
         agent: l.agent.clone(),
+        queue: l.queue.clone(),
         event_id: l.event_id.clone(),
         action,
     })

@@ -21,7 +21,11 @@ use ascent_core::agent::{Agent, AgentError, Domain};
 use ascent_core::approval::{self, Approval, ApprovalPolicy};
 use ascent_core::engine;
 use ascent_core::event::Event;
-use ascent_core::ports::{Condition, DataLake, EventBus, Item, LakeError, Mail, Mailer, Write};
+use ascent_core::catalog::{EventPayload, MessageDeadLettered};
+use ascent_core::ports::{
+    Condition, DataLake, DeadLetterOrder, DeadLetterQueues, EventBus, Item, LakeError, Mail,
+    Mailer, Write,
+};
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{Duration, Utc};
@@ -47,6 +51,9 @@ pub struct Pending {
     pub events: Vec<serde_json::Value>,
     pub mails: Vec<Mail>,
     pub approvals: Vec<Approval>,
+    /// Dead letters to redrive or discard (Process Automation's orders).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dead_letters: Vec<DeadLetterOrder>,
 }
 
 /// The idempotency record of (agent, event).
@@ -214,6 +221,13 @@ pub struct AgentHost {
     pub mail_from: String,
     /// Where permanent failures go at once; `None`: they are retried until SQS moves them.
     pub dead_letters: Option<Arc<dyn DeadLetterQueue>>,
+    /// The queue's `maxReceiveCount`: a failure at this receive is the last, and SQS moves the
+    /// message to the dead-letter queue. Known, the host announces it (`MessageDeadLettered`),
+    /// as it announces every permanent failure it dead-letters at once.
+    pub max_receive_count: Option<u32>,
+    /// Redrives and discards ordered by the handler (Process Automation's); `None` for an
+    /// agent that orders none.
+    pub dead_letter_queues: Option<Arc<dyn DeadLetterQueues>>,
 }
 
 impl AgentHost {
@@ -265,6 +279,7 @@ impl AgentHost {
             events: effects.emitted.iter().map(Event::to_value).collect(),
             mails: effects.mails,
             approvals,
+            dead_letters: effects.dead_letters,
         };
         let record = Handled {
             at: now,
@@ -350,7 +365,10 @@ impl AgentHost {
                 .await
                 .map_err(|e| side(e.to_string()))?;
             pending.events.clear();
-            if !pending.mails.is_empty() || !pending.approvals.is_empty() {
+            if !pending.mails.is_empty()
+                || !pending.approvals.is_empty()
+                || !pending.dead_letters.is_empty()
+            {
                 self.save(key, at, false, &pending).await?;
             }
         }
@@ -360,7 +378,10 @@ impl AgentHost {
                 .await
                 .map_err(|e| side(e.to_string()))?;
             pending.mails.remove(0);
-            if !pending.mails.is_empty() || !pending.approvals.is_empty() {
+            if !pending.mails.is_empty()
+                || !pending.approvals.is_empty()
+                || !pending.dead_letters.is_empty()
+            {
                 self.save(key, at, false, &pending).await?;
             }
         }
@@ -371,7 +392,20 @@ impl AgentHost {
             while let Some(a) = pending.approvals.first() {
                 starter.start(a).await.map_err(side)?;
                 pending.approvals.remove(0);
-                if !pending.approvals.is_empty() {
+                if !pending.approvals.is_empty() || !pending.dead_letters.is_empty() {
+                    self.save(key, at, false, &pending).await?;
+                }
+            }
+        }
+        if !pending.dead_letters.is_empty() {
+            let queues = self.dead_letter_queues.as_ref().ok_or_else(|| {
+                side("dead letters ordered but ASCENT_QUEUE_PREFIX is not set".into())
+            })?;
+            // Acting on a letter no longer there is no error: a repeat moves nothing twice.
+            while let Some(order) = pending.dead_letters.first() {
+                queues.act(order).await.map_err(|e| side(e.to_string()))?;
+                pending.dead_letters.remove(0);
+                if !pending.dead_letters.is_empty() {
                     self.save(key, at, false, &pending).await?;
                 }
             }
@@ -445,6 +479,18 @@ impl AgentHost {
         }
     }
 
+    /// Tells the platform a message was dead-lettered (best effort: a failure is logged; the
+    /// letter stays in its queue for `ascent aws dlq`). A notice's own dead letter is not
+    /// announced (no loop).
+    async fn announce_dead_letter(&self, notice: MessageDeadLettered) {
+        if notice.detail_type == MessageDeadLettered::DETAIL_TYPE {
+            return;
+        }
+        if let Err(e) = self.bus.publish(&[notice.event()]).await {
+            tracing::error!(agent = self.name(), "could not announce the dead letter: {e}");
+        }
+    }
+
     /// The last failure recorded for an event (or, for a body that was no event, a message
     /// id), if any.
     pub async fn failure(&self, event_id: &str) -> Option<FailureRecord> {
@@ -471,8 +517,25 @@ impl AgentHost {
                 .get("ApproximateReceiveCount")
                 .cloned()
                 .unwrap_or_default();
+            let first_received = record
+                .attributes
+                .get("ApproximateFirstReceiveTimestamp")
+                .and_then(|ms| ms.parse::<i64>().ok())
+                .and_then(chrono::DateTime::from_timestamp_millis);
+            let queue = record
+                .event_source_arn
+                .as_deref()
+                .and_then(|arn| arn.rsplit(':').next())
+                .unwrap_or_default()
+                .to_string();
             let body = record.body.unwrap_or_default();
             let parsed = Event::parse(body.as_bytes());
+            let about = parsed.as_ref().ok().map(|e| {
+                (
+                    e.detail_type().to_string(),
+                    e.detail.correlation_id.to_string(),
+                )
+            });
             // Every line about this record carries the agent and, once known, the event and
             // correlation ids.
             let span = match &parsed {
@@ -526,6 +589,25 @@ impl AgentHost {
                                 true
                             }
                         };
+                        // Dead-lettered now, or by SQS after this last receive: announced.
+                        let last = self.max_receive_count.is_some_and(|max| {
+                            receive_count.parse::<u32>().is_ok_and(|n| n >= max)
+                        });
+                        if !retried || last {
+                            let (detail_type, correlation_id) = about.clone().unzip();
+                            self.announce_dead_letter(MessageDeadLettered {
+                                agent: self.name().into(),
+                                queue: queue.clone(),
+                                event_id: key.clone(),
+                                detail_type: detail_type.unwrap_or_default(),
+                                reason: truncate(&reason, MAX_FAILURE_REASON_BYTES),
+                                receive_count: receive_count.parse().unwrap_or(1),
+                                first_received_at: first_received.unwrap_or_else(Utc::now),
+                                dead_lettered_at: Utc::now(),
+                                correlation_id,
+                            })
+                            .await;
+                        }
                         // A retried message reaches the dead-letter queue through SQS after its
                         // last receive, without a reason of its own: keep this attempt's.
                         if retried {

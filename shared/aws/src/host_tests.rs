@@ -76,6 +76,7 @@ struct Recorder {
     /// Recipients whose next send fails once.
     fail_once: Mutex<Vec<String>>,
     dead: Mutex<Vec<(String, String)>>,
+    published: Mutex<Vec<Event>>,
 }
 
 #[async_trait]
@@ -93,7 +94,8 @@ impl Mailer for Recorder {
 
 #[async_trait]
 impl EventBus for Recorder {
-    async fn publish(&self, _: &[Event]) -> Result<(), BusError> {
+    async fn publish(&self, events: &[Event]) -> Result<(), BusError> {
+        self.published.lock().extend_from_slice(events);
         Ok(())
     }
 }
@@ -123,6 +125,8 @@ fn make_host(with_dlq: bool) -> (AgentHost, Arc<Recorder>, Arc<Store>) {
         writes_text: false,
     });
     let host = AgentHost {
+        max_receive_count: None,
+        dead_letter_queues: None,
         agent: Arc::new(agent),
         lake: lake.clone(),
         bus: rec.clone(),
@@ -338,3 +342,6 @@ async fn a_failure_that_cannot_be_recorded_changes_nothing() {
     let response = host.handle_sqs(batch(&bodies)).await;
     assert_eq!(failed(&response), vec!["m-0"]);
 }
+
+#[path = "host_dead_letter_tests.rs"]
+mod dead_letters;

@@ -43,7 +43,10 @@ pub fn init_logging() {
 
 /// Builds a host from the environment: `ASCENT_EVENT_BUS`, `ASCENT_TABLE_PREFIX`,
 /// `ASCENT_APPROVAL_STATE_MACHINE_ARN` (optional), `ASCENT_DEAD_LETTER_QUEUE_URL` (where
-/// permanent failures go at once; without it they are retried until SQS moves them); the
+/// permanent failures go at once; without it they are retried until SQS moves them),
+/// `ASCENT_MAX_RECEIVE_COUNT` (the queue's `maxReceiveCount`: a failure at that receive is
+/// announced as dead-lettered), `ASCENT_QUEUE_PREFIX` (`ascent-<stage>-`: the agents' queues,
+/// for an agent that redrives dead letters); the
 /// approval policy and the sender come from `[approvals]` and `[mail]` of the configuration.
 /// `AWS_ENDPOINT_URL` points the clients at an emulator.
 pub async fn host_from_env(agent: Arc<dyn Agent>, settings: &HostSettings) -> AgentHost {
@@ -77,6 +80,15 @@ pub async fn host_from_env(agent: Arc<dyn Agent>, settings: &HostSettings) -> Ag
                 Arc::new(SqsDeadLetters::new(aws_sdk_sqs::Client::new(&config), url))
                     as Arc<dyn DeadLetterQueue>
             }),
+        max_receive_count: std::env::var("ASCENT_MAX_RECEIVE_COUNT")
+            .ok()
+            .and_then(|n| n.parse().ok()),
+        dead_letter_queues: std::env::var("ASCENT_QUEUE_PREFIX").ok().map(|prefix| {
+            Arc::new(crate::sqs::SqsDeadLetterQueues::new(
+                aws_sdk_sqs::Client::new(&config),
+                prefix,
+            )) as Arc<dyn ascent_core::ports::DeadLetterQueues>
+        }),
     }
 }
 

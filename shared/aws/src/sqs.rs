@@ -2,8 +2,12 @@
 //! succeed is sent there at once, its body unchanged (a redrive sends it back as it came) and
 //! its reason as the `reason` message attribute, so `aws sqs receive-message` and the console
 //! show why.
+//!
+//! [`SqsDeadLetterQueues`]: every agent's dead-letter queue for Process Automation's redrives
+//! and discards.
 
 use crate::host::DeadLetterQueue;
+use ascent_core::ports::{DeadLetterAction, DeadLetterError, DeadLetterOrder, DeadLetterQueues};
 use async_trait::async_trait;
 use aws_sdk_sqs::types::MessageAttributeValue;
 
@@ -53,5 +57,133 @@ impl DeadLetterQueue for SqsDeadLetters {
                     aws_sdk_sqs::error::DisplayErrorContext(e)
                 )
             })
+    }
+}
+
+/// Receives looked through for one dead letter at most (10 messages each).
+const MAX_SEARCH_RECEIVES: usize = 10;
+
+/// Every agent's SQS dead-letter queue as the [`DeadLetterQueues`] port (Process Automation's
+/// redrives and discards): the queues are named `<prefix><agent>-errors` and
+/// `<prefix><agent>-<queue class>` (`ASCENT_QUEUE_PREFIX`, `ascent-<stage>-`). A redrive
+/// receives from the agent's dead-letter queue until it finds the message of the event, sends
+/// its body back to the agent's queue as it came (its attributes but the reason) and deletes it;
+/// a discard only deletes it. Messages of other events are made visible again at once.
+pub struct SqsDeadLetterQueues {
+    client: aws_sdk_sqs::Client,
+    prefix: String,
+}
+
+impl SqsDeadLetterQueues {
+    pub fn new(client: aws_sdk_sqs::Client, prefix: impl Into<String>) -> Self {
+        Self {
+            client,
+            prefix: prefix.into(),
+        }
+    }
+
+    async fn url(&self, name: &str) -> Result<String, DeadLetterError> {
+        self.client
+            .get_queue_url()
+            .queue_name(name)
+            .send()
+            .await
+            .map_err(|e| fail(name, e))?
+            .queue_url
+            .ok_or_else(|| DeadLetterError(format!("queue {name} has no URL")))
+    }
+}
+
+fn fail(queue: &str, e: impl std::error::Error + 'static) -> DeadLetterError {
+    DeadLetterError(format!(
+        "queue {queue}: {}",
+        aws_sdk_sqs::error::DisplayErrorContext(e)
+    ))
+}
+
+/// The event id a dead letter's body carries (`detail.event_id`), if it is an event.
+pub fn event_id_of(body: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    v.pointer("/detail/event_id")?.as_str().map(str::to_string)
+}
+
+#[async_trait]
+impl DeadLetterQueues for SqsDeadLetterQueues {
+    async fn act(&self, order: &DeadLetterOrder) -> Result<bool, DeadLetterError> {
+        let errors = format!("{}{}-errors", self.prefix, order.agent);
+        let errors_url = self.url(&errors).await?;
+        let mut others = Vec::new();
+        let mut found = false;
+        let mut exhausted = false;
+        for _ in 0..MAX_SEARCH_RECEIVES {
+            let got = self
+                .client
+                .receive_message()
+                .queue_url(&errors_url)
+                .max_number_of_messages(10)
+                .visibility_timeout(60)
+                .message_attribute_names("All")
+                .send()
+                .await
+                .map_err(|e| fail(&errors, e))?;
+            let messages = got.messages.unwrap_or_default();
+            if messages.is_empty() {
+                exhausted = true;
+                break;
+            }
+            for m in messages {
+                let body = m.body.clone().unwrap_or_default();
+                let receipt = m.receipt_handle.clone().unwrap_or_default();
+                if found || event_id_of(&body).as_deref() != Some(order.event_id.as_str()) {
+                    others.push(receipt);
+                    continue;
+                }
+                if order.action == DeadLetterAction::Redrive {
+                    let target = format!("{}{}-{}", self.prefix, order.agent, order.queue);
+                    let target_url = self.url(&target).await?;
+                    let mut send = self
+                        .client
+                        .send_message()
+                        .queue_url(&target_url)
+                        .message_body(body);
+                    for (k, v) in m.message_attributes.clone().unwrap_or_default() {
+                        if k != "reason" {
+                            send = send.message_attributes(k, v);
+                        }
+                    }
+                    send.send().await.map_err(|e| fail(&target, e))?;
+                }
+                self.client
+                    .delete_message()
+                    .queue_url(&errors_url)
+                    .receipt_handle(receipt)
+                    .send()
+                    .await
+                    .map_err(|e| fail(&errors, e))?;
+                found = true;
+            }
+            if found {
+                break;
+            }
+        }
+        // The others back at once, for the next search and for `ascent aws dlq`.
+        for receipt in others {
+            let _ = self
+                .client
+                .change_message_visibility()
+                .queue_url(&errors_url)
+                .receipt_handle(receipt)
+                .visibility_timeout(0)
+                .send()
+                .await;
+        }
+        if !found && !exhausted {
+            return Err(DeadLetterError(format!(
+                "{} not among the first {} messages of {errors}: try again",
+                order.event_id,
+                MAX_SEARCH_RECEIVES * 10
+            )));
+        }
+        Ok(found)
     }
 }

@@ -473,6 +473,9 @@ pub enum DeadLetterAction {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeadLetterOrder {
     pub agent: String,
+    /// The agent's queue class (`priority`, `batch`): on AWS it names the queue a redrive
+    /// sends the message back to.
+    pub queue: String,
     pub event_id: String,
     pub action: DeadLetterAction,
 }

@@ -1,39 +1,14 @@
-//! Dead letters as events and as a port: the `MessageDeadLettered` the runtime publishes when
-//! it moves a message to `dead_letters` (so Process Automation sees every dead letter), and
-//! the twin's [`DeadLetterQueues`] adapter that redrives or discards one by agent and event id,
-//! the same order an agent's effects carry (`ctx.act_on_dead_letter`).
+//! Dead letters acted on: the twin's [`DeadLetterQueues`] adapter, which redrives or discards
+//! one by agent and event id, the same order an agent's effects carry
+//! (`ctx.act_on_dead_letter`), applied by the runtime in the handler's commit.
 
 use crate::store::{Store, Tx};
 use ascent_core::audit::AuditEntry;
-use ascent_core::catalog::MessageDeadLettered;
-use ascent_core::event::{Actor, Event, name_uuid};
 use ascent_core::ports::{DeadLetterAction, DeadLetterError, DeadLetterOrder, DeadLetterQueues};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 use std::sync::Arc;
-
-/// The system event of one dead letter. Its id is derived from the agent, the event and the
-/// moment, so a message dead-lettered again after a redrive is a new event, and the same
-/// settlement retried is the same one.
-pub fn dead_lettered_event(payload: MessageDeadLettered, correlation: Option<uuid::Uuid>) -> Event {
-    let at = payload.dead_lettered_at;
-    let id = name_uuid(&format!(
-        "dead-letter|{}|{}|{}",
-        payload.agent,
-        payload.event_id,
-        at.timestamp_millis()
-    ));
-    Event::with_ids(
-        ascent_core::producers::SYSTEM_SOURCE,
-        Actor::system("dead-letters"),
-        at,
-        payload,
-        id,
-        correlation.unwrap_or(id),
-        None,
-    )
-}
 
 /// Carries out one order inside `tx`: a redrive moves the agent's dead letters of the event
 /// back to its queue (visible now, receives counted afresh), a discard deletes them; both are

@@ -1128,7 +1128,7 @@ impl Runtime {
             dead_lettered_at: now,
             correlation_id: correlation.map(|c| c.to_string()),
         };
-        let event = crate::dead_letters::dead_lettered_event(payload, correlation);
+        let event = payload.event();
         self.publish_in(tx, &event, None, now, false)?;
         Ok(())
     }
