@@ -19,9 +19,9 @@
 
 use ascent_core::agent::{Agent, AgentError, Domain};
 use ascent_core::approval::{self, Approval, ApprovalPolicy};
+use ascent_core::catalog::{EventPayload, MessageDeadLettered};
 use ascent_core::engine;
 use ascent_core::event::Event;
-use ascent_core::catalog::{EventPayload, MessageDeadLettered};
 use ascent_core::ports::{
     Condition, DataLake, DeadLetterOrder, DeadLetterQueues, EventBus, Item, LakeError, Mail,
     Mailer, Write,
@@ -487,7 +487,10 @@ impl AgentHost {
             return;
         }
         if let Err(e) = self.bus.publish(&[notice.event()]).await {
-            tracing::error!(agent = self.name(), "could not announce the dead letter: {e}");
+            tracing::error!(
+                agent = self.name(),
+                "could not announce the dead letter: {e}"
+            );
         }
     }
 
