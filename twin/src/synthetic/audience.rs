@@ -131,7 +131,7 @@ impl Company {
         }
         let n = self.mkt.email_campaigns;
         self.mkt.email_campaigns += 1;
-        let segment = if n % 2 == 0 {
+        let segment = if n.is_multiple_of(2) {
             "all-customers"
         } else {
             "enterprise-us"
