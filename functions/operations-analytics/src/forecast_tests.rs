@@ -173,6 +173,11 @@ fn back_tested_bands_cover_about_their_nominal_share() {
         }
     }
     let share = |i: usize| inside[i] as f64 / checks as f64;
-    assert!((0.73..=0.85).contains(&share(0)), "80% band: {}", share(0));
-    assert!((0.89..=0.97).contains(&share(1)), "95% band: {}", share(1));
+    eprintln!(
+        "coverage of the 80% band {:.3}, of the 95% band {:.3}",
+        share(0),
+        share(1)
+    );
+    assert!((0.75..=0.85).contains(&share(0)), "80% band: {}", share(0));
+    assert!((0.91..=0.98).contains(&share(1)), "95% band: {}", share(1));
 }
