@@ -173,6 +173,12 @@ pub struct DayFigures {
     pub durations_s: Vec<i64>,
     /// Instances whose deadline fell that day and that missed it.
     pub breaches: u64,
+    /// [`DayFigures::median_s`] as of the last completion, kept for readers of the record.
+    #[serde(default)]
+    pub median_seconds: Option<i64>,
+    /// [`DayFigures::p90_s`] as of the last completion.
+    #[serde(default)]
+    pub p90_seconds: Option<i64>,
     pub version: u32,
 }
 
@@ -183,6 +189,8 @@ impl DayFigures {
         if self.durations_s.len() < samples {
             self.durations_s.push(duration.num_seconds());
         }
+        self.median_seconds = self.median_s();
+        self.p90_seconds = self.p90_s();
     }
 
     /// The median duration in seconds (nearest rank: the ⌈n/2⌉-th smallest).
@@ -306,6 +314,7 @@ mod tests {
         // Median: the 5th smallest (⌈10/2⌉ = 5) is 15 min; p90: the 9th (⌈9.0⌉) is 40 min.
         assert_eq!(d.median_s(), Some(15 * 60));
         assert_eq!(d.p90_s(), Some(40 * 60));
+        assert_eq!((d.median_seconds, d.p90_seconds), (Some(900), Some(2400)));
         // Eleven values: median the 6th, p90 the 10th (⌈9.9⌉).
         d.record(Duration::minutes(100), 100);
         assert_eq!(d.median_s(), Some(18 * 60));

@@ -142,6 +142,10 @@ fn a_ticket_first_response_that_misses_its_target_is_reported_and_escalated_once
         (Some(2), Some(1))
     );
     assert_eq!(f["durations_s"], serde_json::json!([1800, 4800]));
+    assert_eq!(
+        (f["median_seconds"].as_i64(), f["p90_seconds"].as_i64()),
+        (Some(1800), Some(4800))
+    );
     // When the daily run fires the next morning, the report shows the breach.
     t.tick("daily", at("2026-03-03T06:00:00Z"));
     let mailed = reports(&t);
