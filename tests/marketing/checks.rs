@@ -322,6 +322,47 @@ pub fn attribution(t: &TestTwin) {
         ]
     );
     assert_eq!(last.unattributed_revenue, Money::usd(500_000));
+    // The report mailed that Monday puts each channel's lookback revenue under the five models
+    // side by side (each model's column adds up to the 72,000.00 won with a lead):
+    // webinar: first D-101's 30,000; last D-102's 18,000 + D-103's 24,000; linear 10,000 +
+    //   9,000 + 6,000; time decay 4,285.71 + 12,000 + 12,800; position 30,600;
+    // paid: first D-102's 18,000; last D-101's 30,000; linear 25,000 likewise; time decay
+    //   17,142.86 + 6,000 + 6,400;
+    // search: first D-103's 24,000; linear 10,000 + 6,000; time decay 8,571.43 + 1,600;
+    // email: D-103's linear 6,000, time decay 3,200, position 2,400.
+    let report = mails(t, "Marketing attribution report, week of 2026-06-22").remove(0);
+    assert_eq!(report.to, MARKETING);
+    let usd = |x: &str| format!("{x} USD");
+    for (ch, [first, last, linear, decay, position]) in [
+        ("email", ["0.00", "0.00", "6000.00", "3200.00", "2400.00"]),
+        ("social", ["0.00", "0.00", "0.00", "0.00", "0.00"]),
+        (
+            "search",
+            ["24000.00", "0.00", "16000.00", "10171.43", "15600.00"],
+        ),
+        (
+            "paid",
+            ["18000.00", "30000.00", "25000.00", "29542.86", "23400.00"],
+        ),
+        (
+            "webinar",
+            ["30000.00", "42000.00", "25000.00", "29085.71", "30600.00"],
+        ),
+    ] {
+        let line = format!(
+            "  {ch}: first touch {}; last touch {}; linear {}; time decay {}; position based {}",
+            usd(first),
+            usd(last),
+            usd(linear),
+            usd(decay),
+            usd(position)
+        );
+        assert!(
+            report.text.lines().any(|l| l == line),
+            "{line}\n{}",
+            report.text
+        );
+    }
     // Per campaign: C-LINKEDIN 4,800.00 for half a customer (9,600.00 each); C-SEARCHADS
     // 15,600.00 for 0.4 + 0.1 = 0.5 (31,200.00), earning 12,000 + 2,400; C-WEB 7,800.00 for
     // 0.5 + 0.4 = 0.9: 8,666.666… → 8,666.67, earning 9,000 + 9,600; C-EXPO and C-SOC spent
