@@ -121,11 +121,11 @@ fn props_of(v: &Value) -> BTreeMap<String, String> {
 
 /// The scripted fault for this request: `Err` answers in its place; `Ok(true)` carries the
 /// request out and loses the answer.
-fn fault(s: &mut Crm) -> Result<bool, Response> {
+fn fault(s: &mut Crm) -> Result<bool, Box<Response>> {
     let Some(f) = s.script.pop_front() else {
         return Ok(false);
     };
-    Err(match f {
+    Err(Box::new(match f {
         Fault::Pass => return Ok(false),
         Fault::Lost => return Ok(true),
         Fault::RateLimited(secs) => (
@@ -140,7 +140,7 @@ fn fault(s: &mut Crm) -> Result<bool, Response> {
             Json(json!({"status": "error", "message": "Property values were not valid"})),
         )
             .into_response(),
-    })
+    }))
 }
 
 /// The answer, or a 502 in its place when it is to be lost.
@@ -173,7 +173,7 @@ async fn hs_search(State(st): State<Shared>, h: HeaderMap, Json(body): Json<Valu
         body.clone(),
     );
     let lost = match fault(&mut s) {
-        Err(r) => return r,
+        Err(r) => return *r,
         Ok(lost) => lost,
     };
     let ms: i64 = body["filterGroups"][0]["filters"][0]["value"]
@@ -214,7 +214,7 @@ async fn hs_create(State(st): State<Shared>, h: HeaderMap, Json(body): Json<Valu
         body.clone(),
     );
     let lost = match fault(&mut s) {
-        Err(r) => return r,
+        Err(r) => return *r,
         Ok(lost) => lost,
     };
     let props = props_of(&body["properties"]);
@@ -254,7 +254,7 @@ async fn hs_patch(
         body.clone(),
     );
     let lost = match fault(&mut s) {
-        Err(r) => return r,
+        Err(r) => return *r,
         Ok(lost) => lost,
     };
     let r = if s.update(&id, props_of(&body["properties"])) {
@@ -278,7 +278,7 @@ async fn sf_query(
     let soql = q.get("q").cloned().unwrap_or_default();
     record(&mut s, "GET", "/query".into(), &h, json!(soql));
     let lost = match fault(&mut s) {
-        Err(r) => return r,
+        Err(r) => return *r,
         Ok(lost) => lost,
     };
     let since = soql
@@ -332,7 +332,7 @@ async fn sf_patch(
         body.clone(),
     );
     let lost = match fault(&mut s) {
-        Err(r) => return r,
+        Err(r) => return *r,
         Ok(lost) => lost,
     };
     let props = props_of(&body);

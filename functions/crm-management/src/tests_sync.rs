@@ -13,8 +13,10 @@ use std::time::Duration;
 
 fn twin(start: &str) -> (TestTwin, Shared) {
     let (base, crm) = stub_crm::start();
-    let mut config = CrmConfig::default();
-    config.systems = vec!["hubspot".into()];
+    let config = CrmConfig {
+        systems: vec!["hubspot".into()],
+        ..CrmConfig::default()
+    };
     let policy = RetryPolicy {
         max_attempts: 3,
         backoff: Duration::from_millis(1),
