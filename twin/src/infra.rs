@@ -137,6 +137,16 @@ pub fn statements(d: &AgentDecl) -> Vec<Value> {
             "Resource": get_att("EventBus", "Arn"),
             "Condition": {"StringEquals": {"events:source": [d.source()], "events:detail-type": d.emits}}}));
     }
+    // The host announces the agent's dead letters (`MessageDeadLettered`, a system event).
+    out.push(
+        json!({"Sid": "AnnounceDeadLetters", "Effect": "Allow", "Action": ["events:PutEvents"],
+        "Resource": get_att("EventBus", "Arn"),
+        "Condition": {"StringEquals": {"events:source": [ascent_core::producers::SYSTEM_SOURCE],
+                                       "events:detail-type": ["MessageDeadLettered"]}}}),
+    );
+    if d.handles_dead_letters() {
+        out.extend(redrive_statements());
+    }
     if d.sends_mail {
         out.push(send_mail());
     }
@@ -152,6 +162,46 @@ pub fn statements(d: &AgentDecl) -> Vec<Value> {
         );
     }
     out
+}
+
+/// What the agent that handles dead letters may do with the agents' queues: take a letter from
+/// an agent's dead-letter queue and send it back to that agent's queue. The queues, every
+/// agent's by name, are filled in by [`grant_redrive`].
+fn redrive_statements() -> Vec<Value> {
+    vec![
+        json!({"Sid": "TakeDeadLetters", "Effect": "Allow",
+               "Action": ["sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
+               "Resource": []}),
+        json!({"Sid": "RedriveDeadLetters", "Effect": "Allow",
+               "Action": ["sqs:GetQueueUrl", "sqs:SendMessage"],
+               "Resource": []}),
+    ]
+}
+
+/// Points the redrive statements at every agent's dead-letter queue and queue.
+fn grant_redrive(resources: &mut Map<String, Value>, decls: &[AgentDecl]) {
+    let queues = |suffix: &str| -> Value {
+        decls
+            .iter()
+            .map(|d| get_att(&format!("{}{suffix}", logical(d.name)), "Arn"))
+            .collect()
+    };
+    let (errors, queues) = (queues("ErrorQueue"), queues("Queue"));
+    let statements = resources
+        .values_mut()
+        .filter_map(|r| r.pointer_mut("/Properties/Policies"))
+        .filter_map(Value::as_array_mut)
+        .flatten()
+        .filter_map(|p| p.pointer_mut("/PolicyDocument/Statement"))
+        .filter_map(Value::as_array_mut)
+        .flatten();
+    for statement in statements {
+        if statement["Sid"] == "TakeDeadLetters" {
+            statement["Resource"] = errors.clone();
+        } else if statement["Sid"] == "RedriveDeadLetters" {
+            statement["Resource"] = queues.clone();
+        }
+    }
 }
 
 /// `ses:SendEmail` as the sender; its resources (the sender's SES identities) are filled in
@@ -487,8 +537,13 @@ fn agent_environment(d: &AgentDecl) -> Value {
         "ASCENT_DEAD_LETTER_QUEUE_URL": reference(&format!("{}ErrorQueue", logical(d.name))),
         "ASCENT_EVENT_BUS": reference("EventBus"),
         "ASCENT_TABLE_PREFIX": sub("ascent-${Stage}-"),
+        // A failure at this receive is the last: the host announces the dead letter.
+        "ASCENT_MAX_RECEIVE_COUNT": MAX_RECEIVE_COUNT.to_string(),
         "RUST_LOG": "info"
     });
+    if d.handles_dead_letters() {
+        env["ASCENT_QUEUE_PREFIX"] = sub("ascent-${Stage}-");
+    }
     let (config_var, config_path) = settings::environment();
     env[config_var] = config_path;
     if d.requests_approvals {
@@ -748,6 +803,7 @@ pub fn template_with(decls: &[AgentDecl], config: &ConfigFile) -> Result<Value, 
     approval_resources(&mut r);
     let host = ascent_core::config::platform::HostSettings::from_file(config)?;
     grant_sender(&mut r, &host.mail.from);
+    grant_redrive(&mut r, decls);
     settings::parameters(config, &mut r)?;
     concurrency::apply(config, &mut r)?;
     set_daily_schedule(&mut r, &config.section("schedule")?);
@@ -1006,9 +1062,11 @@ mod tests {
                     ["Statement"]
                     .as_array()
                     .unwrap();
+            // Besides the redrive of the agent that handles dead letters (tested below).
             let sends: Vec<&Value> = stmts
                 .iter()
                 .filter(|s| strings(&s["Action"]).iter().any(|a| a == "sqs:SendMessage"))
+                .filter(|s| s["Sid"] != "RedriveDeadLetters")
                 .collect();
             assert_eq!(sends.len(), 1, "{}: {sends:?}", d.name);
             assert_eq!(
@@ -1018,6 +1076,43 @@ mod tests {
                 d.name
             );
         }
+    }
+
+    /// Every agent's host announces its dead letters; only the agent that handles them may take
+    /// them from the dead-letter queues and send them back, and is told where the queues are.
+    #[test]
+    fn dead_letters_are_announced_by_every_agent_and_redriven_by_one() {
+        let t = generated();
+        let mut redrivers = Vec::new();
+        for d in crate::agents::declarations() {
+            let id = logical(d.name);
+            let f = &t["Resources"][format!("{id}Function")]["Properties"];
+            let env = &f["Environment"]["Variables"];
+            assert_eq!(
+                env["ASCENT_MAX_RECEIVE_COUNT"],
+                json!(MAX_RECEIVE_COUNT.to_string())
+            );
+            let stmts =
+                t["Resources"][format!("{id}Role")]["Properties"]["Policies"][0]["PolicyDocument"]
+                    ["Statement"]
+                    .as_array()
+                    .unwrap();
+            let sid = |name: &str| stmts.iter().find(|s| s["Sid"] == name);
+            let announce = sid("AnnounceDeadLetters").expect("announces");
+            assert_eq!(
+                announce["Condition"]["StringEquals"]["events:detail-type"],
+                json!(["MessageDeadLettered"])
+            );
+            if sid("RedriveDeadLetters").is_some() {
+                assert!(sid("TakeDeadLetters").is_some());
+                assert_eq!(env["ASCENT_QUEUE_PREFIX"], sub("ascent-${Stage}-"));
+                redrivers.push(d.name);
+            } else {
+                assert!(env.get("ASCENT_QUEUE_PREFIX").is_none(), "{}", d.name);
+                assert!(sid("TakeDeadLetters").is_none(), "{}", d.name);
+            }
+        }
+        assert_eq!(redrivers, ["process-automation"]);
     }
 
     /// What docs/deploying.md tells the operator to verify in SES — the sender address, or its
@@ -1287,8 +1382,15 @@ mod tests {
         .into_iter()
         .map(|(role, source)| (role.to_string(), vec![source.to_string()]))
         .collect();
+        // An agent's role puts its own source, and its dead letters' notices (the host's).
         for d in &decls {
-            own.insert(format!("{}Role", logical(d.name)), vec![d.source()]);
+            own.insert(
+                format!("{}Role", logical(d.name)),
+                vec![
+                    d.source(),
+                    ascent_core::producers::SYSTEM_SOURCE.to_string(),
+                ],
+            );
         }
         let statements = put_events_statements(&t);
         assert!(statements.len() > decls.len(), "{}", statements.len());
@@ -1328,7 +1430,7 @@ mod tests {
             let role = format!("{}Role", logical(d.name));
             let emit = put_events_statements(&t)
                 .into_iter()
-                .filter(|(n, _)| *n == role)
+                .filter(|(n, s)| *n == role && s["Sid"] != "AnnounceDeadLetters")
                 .map(|(_, s)| s.clone())
                 .collect::<Vec<_>>();
             assert_eq!(emit.len(), usize::from(!d.emits.is_empty()), "{role}");

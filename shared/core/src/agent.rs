@@ -185,6 +185,14 @@ impl AgentDecl {
     pub fn may_write(&self, d: Domain) -> bool {
         self.owns.iter().any(|o| o.domain == d)
     }
+    /// Whether the platform hands it dead letters (it subscribes to `MessageDeadLettered`): only
+    /// such an agent may redrive or discard them (`Ctx::act_on_dead_letter`; on AWS its role
+    /// reaches the agents' queues).
+    pub fn handles_dead_letters(&self) -> bool {
+        self.subscriptions
+            .iter()
+            .any(|s| s.pattern.to_string().contains("\"MessageDeadLettered\""))
+    }
     /// Whether it may write the item with partition key `pk` in `d`.
     pub fn owns_key(&self, d: Domain, pk: &str) -> bool {
         self.owns.iter().any(|o| o.covers(d, pk))

@@ -297,12 +297,7 @@ impl<'a> Ctx<'a> {
     /// Redrives or discards a dead letter with the commit. Only an agent the platform hands
     /// dead letters to (one subscribed to `MessageDeadLettered`) may.
     pub fn act_on_dead_letter(&mut self, order: DeadLetterOrder) -> Result<(), AgentError> {
-        let receives_them = self
-            .decl
-            .subscriptions
-            .iter()
-            .any(|s| s.pattern.to_string().contains("\"MessageDeadLettered\""));
-        if !receives_them {
+        if !self.decl.handles_dead_letters() {
             let denied = AccessDenied {
                 agent: self.decl.name.into(),
                 access: Access::Write,
