@@ -83,13 +83,18 @@ impl OperationsAnalytics {
         let Some((deal, delta)) = apply(previous.as_ref(), change, at) else {
             return Ok(());
         };
+        let today = ctx.now().date_naive();
         if delta != 0 {
-            let today = ctx.now().date_naive();
             self.add(ctx, OperationsSeries::Pipeline, today, delta)
                 .await?;
         }
         let condition = Condition::version(previous.map(|p| p.version));
-        ctx.put_record(Domain::Performance, &pk, "deal", &deal, None, condition)
+        if deal.open {
+            ctx.put_record(Domain::Performance, &pk, "deal", &deal, None, condition)
+        } else {
+            // A closed deal is kept as long as the history, against late changes.
+            self.put_dated(ctx, &pk, "deal", &deal, today, condition)
+        }
     }
 }
 
