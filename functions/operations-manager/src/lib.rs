@@ -88,11 +88,21 @@ pub struct OperationsManager {
     config: OperationsConfig,
 }
 
+/// The longest correlating id kept: it is part of a record's key (DynamoDB keys hold 2,048
+/// bytes; the index's sort key adds the deadline and the process).
+pub const MAX_ID_BYTES: usize = 256;
+
 /// A correlating id must be there: the clock is keyed by it.
 fn id<'a>(field: &str, value: &'a str) -> Result<&'a str, AgentError> {
     let v = value.trim();
     if v.is_empty() {
         return Err(AgentError::Invalid(format!("field `{field}` is empty")));
+    }
+    if v.len() > MAX_ID_BYTES {
+        return Err(AgentError::Invalid(format!(
+            "field `{field}` is {} bytes long, above {MAX_ID_BYTES}",
+            v.len()
+        )));
     }
     Ok(v)
 }

@@ -395,8 +395,15 @@ fn events_without_their_correlating_id_are_dead_lettered_naming_the_field() {
             lead_id: None,
         },
     );
+    responded(&t, &"T".repeat(300), "2026-03-02T09:30:00Z");
     let dl = t.runtime.dead_letters().unwrap();
-    assert_eq!(dl.len(), 2, "{dl:?}");
+    assert_eq!(dl.len(), 3, "{dl:?}");
+    assert!(
+        dl[2]
+            .reason
+            .contains("field `ticket_id` is 300 bytes long, above 256"),
+        "{dl:?}"
+    );
     assert!(
         dl[0].reason.contains("field `ticket_id` is empty"),
         "{dl:?}"
