@@ -146,4 +146,4 @@ pub fn duplicate(a: &MatchKeys, b: &MatchKeys, threshold: f64) -> Option<Duplica
 
 #[cfg(test)]
 #[path = "dedupe_tests.rs"]
-mod tests;
+pub(crate) mod tests;

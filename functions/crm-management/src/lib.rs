@@ -171,6 +171,8 @@ impl Agent for CrmManagement {
 #[cfg(test)]
 mod connector_tests;
 #[cfg(test)]
+mod docs_tests;
+#[cfg(test)]
 mod stub_crm;
 #[cfg(test)]
 mod tests;
