@@ -6,7 +6,7 @@
 //! waits for the Finance Controller, who approves it by the emailed link; a campaign over its
 //! target cost per acquisition is alerted until it is paused, and spends nothing more; two
 //! newsletters go out, with a hard bounce, a soft bounce, an unsubscribe by the link and an
-//! opt-out entered by hand in between; social mentions open a ticket for an unhappy customer
+//! opt-out entered by hand in between; resends are counted once; social mentions open a ticket for an unhappy customer
 //! and spike; the rank tracker's drops are alerted. Every figure is worked out by hand in the
 //! comments (the checks themselves, with their arithmetic, live in `marketing/checks.rs` and
 //! `marketing/channels.rs`).
@@ -117,6 +117,21 @@ fn story(t: &TestTwin, date: &str) {
                 signup("A101", "Halden Energy", "enterprise", 50, "US-TX"),
             );
             t.emit("ascent.crm", won("D-101", "A101", 3_000_000, Some("L101")));
+        }
+        "2026-04-03" => {
+            // Resends, each counted once (the figures checked below would double otherwise):
+            // the CRM sends D-101's win again, the web analytics Ines's ad click, and finance
+            // today's C-WEB booking (booked at 09:00 by `book_week`).
+            t.emit("ascent.crm", won("D-101", "A101", 3_000_000, Some("L101")));
+            touch(
+                t,
+                "ga-101-3",
+                INES,
+                Paid,
+                Some("C-SEARCHADS"),
+                "2026-04-01T09:00:00Z",
+            );
+            book_week(t, day(date), |id| id == "C-WEB");
         }
         "2026-04-06" => checks::approval_of_the_first_plan(t),
         "2026-04-08" => {
