@@ -57,6 +57,8 @@ pub struct Line {
     pub price: f64,
     pub per: f64,
     pub usd: f64,
+    /// Whether it is paid whatever the traffic (idle polling, cold starts, storage held).
+    pub fixed: bool,
     /// How the quantity was found, in words and figures.
     pub formula: String,
 }
@@ -74,8 +76,7 @@ impl PartBill {
         self.lines
             .iter()
             .filter(|l| l.service == s)
-            .map(|l| l.usd)
-            .sum()
+            .fold(0.0, |sum, l| sum + l.usd)
     }
 }
 
@@ -96,6 +97,10 @@ pub struct Bill {
     pub total_usd: f64,
     /// The month's bill divided by its business events, times a million.
     pub per_million_business_events: f64,
+    /// What is paid whatever the traffic: idle polling, cold starts, storage held.
+    pub fixed_usd: f64,
+    /// The bill without it per million business events: what more traffic costs.
+    pub per_million_business_events_traffic: f64,
 }
 
 fn line(
@@ -113,7 +118,16 @@ fn line(
         price,
         per,
         usd: quantity * price / per,
+        fixed: false,
         formula,
+    }
+}
+
+/// A line paid whatever the traffic.
+fn fixed(line: Line) -> Line {
+    Line {
+        fixed: true,
+        ..line
     }
 }
 
@@ -136,46 +150,62 @@ fn part(u: &Usage, s: &CostSettings, scale: f64) -> PartBill {
         let handler_ms = s.handler_ms(&u.name);
         let busy_ms = u.invocations as f64 * m.invocation_ms
             + (u.deliveries + u.failed_attempts) as f64 * handler_ms;
-        let cold_ms =
-            f64::from(u.functions) * m.cold_starts_per_function_per_day * month * m.init_ms;
-        let gb_s = (busy_ms * scale + cold_ms) / 1000.0 * gb;
         lines.push(line(
             Service::Lambda,
             "GB-seconds",
-            gb_s,
+            busy_ms * scale / 1000.0 * gb,
             p.lambda_arm64_per_gb_second,
             1.0,
             format!(
-                "({} invocations × {} ms + {} messages × {handler_ms} ms) × {scale:.4} \
-                 + {} function(s) × {} cold starts/day × {month} days × {} ms; × {} MB / 1024",
+                "({} invocations × {} ms + {} messages × {handler_ms} ms) × {scale:.4} / 1000 × {} MB / 1024",
                 u.invocations,
                 m.invocation_ms,
                 u.deliveries + u.failed_attempts,
-                u.functions,
-                m.cold_starts_per_function_per_day,
-                m.init_ms,
                 u.memory_mb
             ),
         ));
+        if u.functions > 0 {
+            let cold_ms =
+                f64::from(u.functions) * m.cold_starts_per_function_per_day * month * m.init_ms;
+            lines.push(fixed(line(
+                Service::Lambda,
+                "GB-s, cold starts",
+                cold_ms / 1000.0 * gb,
+                p.lambda_arm64_per_gb_second,
+                1.0,
+                format!(
+                    "{} function(s) × {} a day × {month} days × {} ms / 1000 × {} MB / 1024",
+                    u.functions, m.cold_starts_per_function_per_day, m.init_ms, u.memory_mb
+                ),
+            )));
+        }
     }
     let sqs = (u.sqs_sends + u.sqs_receives + u.sqs_deletes) as f64;
-    if sqs > 0.0 || u.queues > 0 {
-        let idle = f64::from(u.queues) * m.empty_receives_per_queue_per_day * month;
+    if sqs > 0.0 {
         lines.push(line(
             Service::Sqs,
             "requests",
-            sqs * scale + idle,
+            sqs * scale,
             p.sqs_per_million_requests,
             1e6,
             format!(
-                "({} sends + {} receives + {} deletes) × {scale:.4} + {} queue(s) × {} empty receives/day × {month} days",
-                u.sqs_sends,
-                u.sqs_receives,
-                u.sqs_deletes,
-                u.queues,
-                m.empty_receives_per_queue_per_day
+                "({} sends + {} receives + {} deletes) × {scale:.4}",
+                u.sqs_sends, u.sqs_receives, u.sqs_deletes
             ),
         ));
+    }
+    if u.queues > 0 {
+        lines.push(fixed(line(
+            Service::Sqs,
+            "empty receives",
+            f64::from(u.queues) * m.empty_receives_per_queue_per_day * month,
+            p.sqs_per_million_requests,
+            1e6,
+            format!(
+                "{} queue(s) × {} a day × {month} days",
+                u.queues, m.empty_receives_per_queue_per_day
+            ),
+        )));
     }
     if u.events_put > 0 {
         lines.push(line(
@@ -220,14 +250,14 @@ fn part(u: &Usage, s: &CostSettings, scale: f64) -> PartBill {
         ));
     }
     if u.stored_bytes > 0 {
-        lines.push(line(
+        lines.push(fixed(line(
             Service::DynamoDb,
             "GB-months",
             u.stored_bytes as f64 / GB,
             p.dynamodb_per_gb_month,
             1.0,
             format!("{} bytes stored / 2^30, for the month", u.stored_bytes),
-        ));
+        )));
     }
     if u.transitions > 0 {
         lines.push(line(
@@ -249,7 +279,7 @@ fn part(u: &Usage, s: &CostSettings, scale: f64) -> PartBill {
             format!("{} messages × {scale:.4}", u.mails),
         ));
     }
-    let usd = lines.iter().map(|l| l.usd).sum();
+    let usd = lines.iter().fold(0.0, |sum, l| sum + l.usd);
     PartBill {
         name: u.name.clone(),
         lines,
@@ -268,14 +298,21 @@ pub fn bill(counts: &RunCounts, settings: &CostSettings) -> Bill {
         .collect();
     let per_service: Vec<(Service, f64)> = Service::ALL
         .iter()
-        .map(|&s| (s, parts.iter().map(|p| p.service(s)).sum()))
+        .map(|&s| (s, parts.iter().fold(0.0, |sum, p| sum + p.service(s))))
         .collect();
-    let total_usd: f64 = parts.iter().map(|p| p.usd).sum();
+    let total_usd = parts.iter().fold(0.0, |sum, p| sum + p.usd);
+    let fixed_usd = parts
+        .iter()
+        .flat_map(|p| &p.lines)
+        .filter(|l| l.fixed)
+        .fold(0.0, |sum, l| sum + l.usd);
     let business_events_per_month = counts.business_events as f64 * scale;
-    let per_million_business_events = if business_events_per_month > 0.0 {
-        total_usd / business_events_per_month * 1e6
-    } else {
-        0.0
+    let per_million = |usd: f64| {
+        if business_events_per_month > 0.0 {
+            usd / business_events_per_month * 1e6
+        } else {
+            0.0
+        }
     };
     Bill {
         region: settings.region.clone(),
@@ -289,6 +326,8 @@ pub fn bill(counts: &RunCounts, settings: &CostSettings) -> Bill {
         parts,
         per_service,
         total_usd,
-        per_million_business_events,
+        per_million_business_events: per_million(total_usd),
+        fixed_usd,
+        per_million_business_events_traffic: per_million(total_usd - fixed_usd),
     }
 }

@@ -211,6 +211,15 @@ struct Archived {
     bytes: u64,
 }
 
+/// One audited write: who, when, the size of its item (`None`: gone since) and of the audit
+/// record.
+struct AuditedWrite {
+    agent: String,
+    at: Option<DateTime<Utc>>,
+    item_bytes: Option<u64>,
+    audit_bytes: u64,
+}
+
 /// Reads the counts of the run in `db`, deployed as `template` says.
 pub fn read(
     db: &Path,
@@ -265,7 +274,7 @@ pub fn read(
     })?;
     // Each audited write with the size of its item (NULL when the item is gone) and of the
     // audit record itself.
-    let writes: Vec<(String, Option<DateTime<Utc>>, Option<u64>, u64)> = store.read(|c| {
+    let writes: Vec<AuditedWrite> = store.read(|c| {
         let mut st = c.prepare(
             "SELECT a.actor, a.at,
                     length(CAST(i.pk AS BLOB)) + length(CAST(i.sk AS BLOB))
@@ -279,12 +288,12 @@ pub fn read(
              WHERE a.action IN ('put', 'delete')",
         )?;
         let rows = st.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                time(&r.get::<_, String>(1)?),
-                r.get::<_, Option<i64>>(2)?.map(|b| b as u64),
-                r.get::<_, i64>(3)? as u64,
-            ))
+            Ok(AuditedWrite {
+                agent: r.get(0)?,
+                at: time(&r.get::<_, String>(1)?),
+                item_bytes: r.get::<_, Option<i64>>(2)?.map(|b| b as u64),
+                audit_bytes: r.get::<_, i64>(3)? as u64,
+            })
         })?;
         rows.collect()
     })?;
@@ -314,12 +323,12 @@ pub fn read(
             .collect();
         let emitted_bytes: u64 = emitted.iter().map(|e| e.bytes).sum();
         let (mut item_kb, mut audit_kb) = (0, 0);
-        for (_, _, item, audit) in writes
+        for w in writes
             .iter()
-            .filter(|w| w.0 == d.name && period.contains(w.1))
+            .filter(|w| w.agent == d.name && period.contains(w.at))
         {
-            item_kb += item.map_or(1, |b| write_kb(b + ITEM_NAMES_BYTES));
-            audit_kb += write_kb(audit + AUDIT_FRAME_BYTES);
+            item_kb += w.item_bytes.map_or(1, |b| write_kb(b + ITEM_NAMES_BYTES));
+            audit_kb += write_kb(w.audit_bytes + AUDIT_FRAME_BYTES);
         }
         // The record written with the handler's writes carries the events until they are
         // published (at least 1 KB per delivery); the one marking it done carries nothing.

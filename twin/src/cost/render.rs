@@ -6,6 +6,9 @@ use std::fmt::Write;
 
 /// `n` with thousands separators (`27,670`; two decimals below 1,000 when not whole).
 pub fn grouped(n: f64) -> String {
+    if n.fract().abs() > 1e-9 && n.abs() < 1.0 {
+        return format!("{n:.4}");
+    }
     if n.fract().abs() > 1e-9 && n.abs() < 1000.0 {
         return format!("{n:.2}");
     }
@@ -18,6 +21,23 @@ pub fn grouped(n: f64) -> String {
         out.push(c);
     }
     if n < 0.0 { format!("-{out}") } else { out }
+}
+
+/// An amount of the table, `-` when nothing.
+fn usd(amount: f64) -> String {
+    if amount == 0.0 {
+        "-".into()
+    } else {
+        format!("{amount:.4}")
+    }
+}
+
+/// A service's name in the table's header.
+fn short(service: Service) -> &'static str {
+    match service {
+        Service::StepFunctions => "StepFns",
+        other => other.label(),
+    }
 }
 
 /// The per-service lines: every part's quantities of one item added, at its price.
@@ -63,21 +83,21 @@ pub fn text(bill: &Bill, detail: bool) -> String {
         grouped(bill.business_events_per_month)
     );
     let _ = writeln!(s);
-    let _ = write!(s, "{:<28}", "USD a month");
+    let _ = write!(s, "{:<26}", "USD a month");
     for service in Service::ALL {
-        let _ = write!(s, " {:>14}", service.label());
+        let _ = write!(s, " {:>11}", short(service));
     }
     let _ = writeln!(s, " {:>10}", "total");
     for p in &bill.parts {
-        let _ = write!(s, "{:<28}", p.name);
+        let _ = write!(s, "{:<26}", p.name);
         for service in Service::ALL {
-            let _ = write!(s, " {:>14.4}", p.service(service));
+            let _ = write!(s, " {:>11}", usd(p.service(service)));
         }
         let _ = writeln!(s, " {:>10.4}", p.usd);
     }
-    let _ = write!(s, "{:<28}", "total");
+    let _ = write!(s, "{:<26}", "total");
     for (_, usd) in &bill.per_service {
-        let _ = write!(s, " {usd:>14.4}");
+        let _ = write!(s, " {usd:>11.4}");
     }
     let _ = writeln!(s, " {:>10.4}", bill.total_usd);
     let _ = writeln!(s);
@@ -90,7 +110,7 @@ pub fn text(bill: &Bill, detail: bool) -> String {
         };
         let _ = writeln!(
             s,
-            "  {:<15} {:<18} {:>16} × {price}{per} = {usd:.4}",
+            "  {:<15} {:<18} {:>14} × {price}{per} = {usd:.4}",
             service.label(),
             item,
             grouped(quantity),
@@ -99,8 +119,14 @@ pub fn text(bill: &Bill, detail: bool) -> String {
     let _ = writeln!(s);
     let _ = writeln!(
         s,
-        "total {:.2} USD a month; {:.4} USD per 1 million business events",
+        "total {:.2} USD a month, {:.4} USD per 1 million business events",
         bill.total_usd, bill.per_million_business_events
+    );
+    let _ = writeln!(
+        s,
+        "  of which {:.2} USD whatever the traffic (idle polling, cold starts, storage held); \
+         the rest is {:.4} USD per 1 million business events",
+        bill.fixed_usd, bill.per_million_business_events_traffic
     );
     if detail {
         let _ = writeln!(s);

@@ -93,14 +93,21 @@ fn the_bill_of_ten_days_of_billing_is_worked_out_by_hand() {
     let part = &b.parts[0];
     // Lambda: 120 invocations × 3 = 360 requests × 0.20 / 1e6 = 0.000072.
     assert!(close(part.lines[0].usd, 0.000072));
-    // Duration: (120 × 5 ms + 1000 × 40 ms) × 3 = 121,800 ms, plus 1 function × 24 cold
-    // starts × 30 days × 150 ms = 108,000 ms: 229.8 s × 256/1024 GB = 57.45 GB-s
-    // × 0.0000133334 = 0.00076600383.
-    assert!(close(part.lines[1].quantity, 57.45));
-    assert!(close(part.lines[1].usd, 0.000_766_003_83));
-    // SQS: (1000 + 130 + 130) × 3 = 3,780 + 1 queue × 21,600 × 30 = 648,000 idle: 651,780
-    // × 0.40 / 1e6 = 0.260712.
-    assert!(close(part.lines[2].quantity, 651_780.0));
+    // Duration: (120 × 5 ms + 1000 × 40 ms) × 3 = 121,800 ms = 121.8 s × 256/1024 GB
+    // = 30.45 GB-s × 0.0000133334 = 0.00040600203; cold starts, whatever the traffic:
+    // 1 function × 24 a day × 30 days × 150 ms = 108 s × 0.25 GB = 27 GB-s = 0.0003600018.
+    assert_eq!(part.lines[1].item, "GB-seconds");
+    assert!(close(part.lines[1].quantity, 30.45));
+    assert!(close(part.lines[1].usd, 0.000_406_002_03));
+    assert!(close(part.lines[2].quantity, 27.0) && part.lines[2].fixed);
+    assert!(close(
+        part.service(Service::Lambda),
+        0.000072 + 0.000_766_003_83
+    ));
+    // SQS: (1000 + 130 + 130) × 3 = 3,780 requests; 1 queue × 21,600 empty receives a day
+    // × 30 days = 648,000 whatever the traffic: 651,780 × 0.40 / 1e6 = 0.260712.
+    assert!(close(part.lines[3].quantity, 3_780.0));
+    assert!(close(part.lines[4].quantity, 648_000.0) && part.lines[4].fixed);
     assert!(close(part.service(Service::Sqs), 0.260_712));
     // EventBridge: 300 × 3 = 900 × 1.00 / 1e6 = 0.0009.
     assert!(close(part.service(Service::EventBridge), 0.0009));
@@ -120,6 +127,10 @@ fn the_bill_of_ten_days_of_billing_is_worked_out_by_hand() {
     assert!(close(b.total_usd, 0.909_075_003_83));
     assert!(close(b.business_events_per_month, 6000.0));
     assert!(close(b.per_million_business_events, 151.512_500_638_333));
+    // Of it, 0.0003600018 (cold starts) + 0.2592 (idle polling) + 0.5 (storage) is paid
+    // whatever the traffic; the rest, 0.14951500203, is 24.919167005 per million.
+    assert!(close(b.fixed_usd, 0.759_560_001_8));
+    assert!(close(b.per_million_business_events_traffic, 24.919_167_005));
     let by_service: f64 = b.per_service.iter().map(|(_, usd)| usd).sum();
     assert!(close(by_service, b.total_usd));
 }
