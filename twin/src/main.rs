@@ -75,6 +75,30 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// The monthly AWS bill of a run's traffic on the generated stack (per agent, per service,
+    /// per million business events), priced by `[cost]` (docs/operations.md#cost-model).
+    Cost {
+        /// The run's SQLite file; default: the newest twin.db or simulate-<seed>.db of
+        /// --data-dir.
+        #[arg(long)]
+        database: Option<PathBuf>,
+        /// Days of traffic the run covers; default: the span of its business events (or of
+        /// --from/--to).
+        #[arg(long)]
+        days: Option<f64>,
+        /// Count only events and records from this time on (RFC 3339).
+        #[arg(long)]
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        /// Count only events and records before this time (RFC 3339).
+        #[arg(long)]
+        to: Option<chrono::DateTime<chrono::Utc>>,
+        /// Every part's lines with their formulas.
+        #[arg(long)]
+        detail: bool,
+        /// The bill as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the SAM template generated from the agents' declarations (infra/template.yaml),
     /// with the settings of `--config` as one SSM parameter per section.
     Infra,
@@ -252,6 +276,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{report}");
             Ok(())
         }
+        Command::Cost {
+            database,
+            days,
+            from,
+            to,
+            detail,
+            json,
+        } => {
+            let db = match database {
+                Some(db) => db,
+                None => ascent::cost::database_in(&settings.data_dir)?,
+            };
+            let period = ascent::cost::Period { from, to };
+            let bill = ascent::cost::bill_of(&db, &settings.config, period, days)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&bill)?);
+            } else {
+                print!("{}", ascent::cost::render::text(&bill, detail));
+            }
+            Ok(())
+        }
         Command::Route { file } => route(&file),
         Command::Infra => {
             let template = ascent::infra::template_with(
@@ -377,6 +422,8 @@ fn up(settings: Settings, max_connections: usize, quiet: bool) -> anyhow::Result
     webhook("stripe", "ASCENT_STRIPE_WEBHOOK_SECRET");
     webhook("zendesk", "ASCENT_ZENDESK_WEBHOOK_SECRET");
     webhook("intercom", "ASCENT_INTERCOM_CLIENT_SECRET");
+    webhook("hubspot", "ASCENT_HUBSPOT_CLIENT_SECRET");
+    webhook("salesforce", "ASCENT_SALESFORCE_WEBHOOK_SECRET");
     println!("  unsubscribe {base}/unsubscribe/<token>   (the link in outreach emails)");
     println!("  data lake  {}", settings.db_path().display());
     for d in rt.declarations() {
