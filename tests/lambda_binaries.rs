@@ -693,3 +693,67 @@ async fn the_marketing_agents_take_their_sqs_batches_through_their_binaries() {
         assert!(kept.is_some(), "{agent}: no {pk}/{sk}\n{}", f.logs());
     }
 }
+
+/// Issue 25: Process Automation's SQS entry point through its real binary on moto, with the
+/// template's environment: a dead letter's notice (Billing's charge timed out three times) is
+/// taken whole, classified transient and its retry kept in the stack's table, due 30 minutes
+/// after; a notice without an agent is refused by name and fails alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn process_automation_takes_dead_letter_notices_through_its_binary() {
+    use ascent_core::catalog::MessageDeadLettered;
+    let w = world().await;
+    let f = w.function("ProcessAutomationFunction").await;
+    assert!(
+        f.api.wait_ready(Duration::from_secs(30)).await,
+        "process-automation did not start: {}",
+        f.logs()
+    );
+    let notice = |agent: &str| MessageDeadLettered {
+        agent: agent.into(),
+        queue: format!("ascent-{STAGE}-billing-priority"),
+        event_id: "0c7d2a4e-5b1f-4f7e-9a51-2f6d1e0b9c11".into(),
+        detail_type: "InvoiceIssued".into(),
+        reason: "Stripe: 503 Service Unavailable".into(),
+        receive_count: 3,
+        first_received_at: "2026-03-02T08:59:40Z".parse().unwrap(),
+        dead_lettered_at: "2026-03-02T09:00:00Z".parse().unwrap(),
+        correlation_id: None,
+    };
+    let record = |id: &str, n: MessageDeadLettered| {
+        json!({"messageId": id, "receiptHandle": format!("r-{id}"), "body": n.event().to_json(),
+               "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+               "eventSource": "aws:sqs"})
+    };
+    let batch =
+        json!({"Records": [record("m-good", notice("billing")), record("m-bad", notice(""))]});
+    match f.api.invoke(&batch, Duration::from_secs(90)).await.unwrap() {
+        Outcome::Response(v) => assert_eq!(
+            v["batchItemFailures"],
+            json!([]),
+            "the bad notice goes to the dead-letter queue at once: {}",
+            f.logs()
+        ),
+        Outcome::Error(e) => panic!("{e}\n{}", f.logs()),
+    }
+    let letter = w
+        .lake()
+        .get(
+            Domain::Performance,
+            "dlq#billing#0c7d2a4e-5b1f-4f7e-9a51-2f6d1e0b9c11",
+            "letter",
+        )
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no letter kept\n{}", f.logs()));
+    assert_eq!(
+        letter.data["state"]["state"], "retry_due",
+        "{}",
+        letter.data
+    );
+    assert_eq!(letter.data["state"]["due"], "2026-03-02T09:30:00Z");
+    assert!(
+        f.logs().contains("payload.agent"),
+        "the refusal names the field: {}",
+        f.logs()
+    );
+}
