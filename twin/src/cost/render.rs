@@ -96,8 +96,8 @@ pub fn text(bill: &Bill, detail: bool) -> String {
         let _ = writeln!(s, " {:>10.4}", p.usd);
     }
     let _ = write!(s, "{:<26}", "total");
-    for (_, usd) in &bill.per_service {
-        let _ = write!(s, " {usd:>11.4}");
+    for (_, amount) in &bill.per_service {
+        let _ = write!(s, " {:>11}", usd(*amount));
     }
     let _ = writeln!(s, " {:>10.4}", bill.total_usd);
     let _ = writeln!(s);

@@ -262,6 +262,24 @@ fn a_short_simulation_s_counts_are_its_report_s() {
         // Each delivery: its pending record and the one marking it done, at least.
         assert!(row.transaction_write_kb >= 2 * row.deliveries, "{agent}");
     }
+    // A period of event times: all of the run counts the same deliveries; its first day
+    // fewer business events, over one day.
+    let start = crate::simulate::start_date();
+    let period = |days| super::Period {
+        from: Some(start),
+        to: Some(start + chrono::Duration::days(days)),
+    };
+    let all = super::counts_of(&db, &config, period(10), None).unwrap();
+    for (agent, handled, duplicates, _) in &report.per_agent {
+        assert_eq!(
+            all.row(agent).unwrap().deliveries,
+            handled + duplicates,
+            "{agent}"
+        );
+    }
+    let first = super::counts_of(&db, &config, period(1), None).unwrap();
+    assert_eq!(first.days, 1.0);
+    assert!(first.business_events > 0 && first.business_events < counts.business_events);
     let total: u64 = counts.rows.iter().map(|r| r.deliveries).sum();
     assert!(total >= report.deliveries);
     let lead = counts.row("lead-generation").unwrap();
