@@ -493,11 +493,15 @@ fn webhook_resources(r: &mut Map<String, Value>) {
                              "events:detail-type": ["PaymentReceived", "PaymentFailed", "PaymentRefunded"]}}}),
         json!({"Sid": "PutTickets", "Effect": "Allow", "Action": ["events:PutEvents"], "Resource": get_att("EventBus", "Arn"),
                "Condition": {"StringEquals": {"events:source": ["ascent.support"], "events:detail-type": ["TicketOpened"]}}}),
+        json!({"Sid": "PutContactUpdates", "Effect": "Allow", "Action": ["events:PutEvents"], "Resource": get_att("EventBus", "Arn"),
+               "Condition": {"StringEquals": {"events:source": ["ascent.crm"], "events:detail-type": ["ContactUpdated"]}}}),
         json!({"Sid": "ReadWebhookSecrets", "Effect": "Allow", "Action": ["ssm:GetParameter"],
                "Resource": [
                    sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${StripeSecretParameterName}"),
                    sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ZendeskSecretParameterName}"),
-                   sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${IntercomSecretParameterName}")
+                   sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${IntercomSecretParameterName}"),
+                   sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${HubSpotSecretParameterName}"),
+                   sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${SalesforceSecretParameterName}")
                ]}),
     ]));
     r.insert("WebhookIngestFunction".into(), json!({
@@ -515,6 +519,8 @@ fn webhook_resources(r: &mut Map<String, Value>) {
                 "ASCENT_STRIPE_SECRET_PARAMETER": reference("StripeSecretParameterName"),
                 "ASCENT_ZENDESK_SECRET_PARAMETER": reference("ZendeskSecretParameterName"),
                 "ASCENT_INTERCOM_SECRET_PARAMETER": reference("IntercomSecretParameterName"),
+                "ASCENT_HUBSPOT_SECRET_PARAMETER": reference("HubSpotSecretParameterName"),
+                "ASCENT_SALESFORCE_SECRET_PARAMETER": reference("SalesforceSecretParameterName"),
                 "RUST_LOG": "info"
             }}
         }
@@ -836,6 +842,12 @@ pub fn template_with(decls: &[AgentDecl], config: &ConfigFile) -> Result<Value, 
             "IntercomSecretParameterName": {"Type": "String", "Default": "/ascent/intercom-client-secret",
                            "AllowedPattern": "^/[A-Za-z0-9/_.-]+$",
                            "Description": "SSM SecureString holding the Intercom app's client secret"},
+            "HubSpotSecretParameterName": {"Type": "String", "Default": "/ascent/hubspot-client-secret",
+                           "AllowedPattern": "^/[A-Za-z0-9/_.-]+$",
+                           "Description": "SSM SecureString holding the HubSpot app's client secret (webhook signature v3)"},
+            "SalesforceSecretParameterName": {"Type": "String", "Default": "/ascent/salesforce-webhook-secret",
+                           "AllowedPattern": "^/[A-Za-z0-9/_.-]+$",
+                           "Description": "SSM SecureString holding the secret Salesforce's contact callouts are signed with"},
             "Architecture": {"Type": "String", "Default": "arm64", "AllowedValues": ["arm64", "x86_64"],
                            "Description": "Processor of every function (sam build cross-compiles for it with cargo-lambda)"},
             "TextWriter": {"Type": "String", "Default": "template", "AllowedValues": ["template", "bedrock"],

@@ -58,6 +58,8 @@ pub fn router_with(
         stripe_secret: std::env::var("ASCENT_STRIPE_WEBHOOK_SECRET").ok(),
         zendesk_secret: std::env::var("ASCENT_ZENDESK_WEBHOOK_SECRET").ok(),
         intercom_secret: std::env::var("ASCENT_INTERCOM_CLIENT_SECRET").ok(),
+        hubspot_secret: std::env::var("ASCENT_HUBSPOT_CLIENT_SECRET").ok(),
+        salesforce_secret: std::env::var("ASCENT_SALESFORCE_WEBHOOK_SECRET").ok(),
     });
     // Accepted events are stored by one committing thread, many requests per sync; it stops
     // when the router (every clone of it) is dropped.

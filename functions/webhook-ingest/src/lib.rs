@@ -32,14 +32,21 @@ pub struct Webhooks {
     pub zendesk_secret: Option<String>,
     /// Intercom app client secret; `None` refuses Intercom deliveries.
     pub intercom_secret: Option<String>,
+    /// HubSpot app client secret (webhooks signature v3); `None` refuses HubSpot deliveries.
+    pub hubspot_secret: Option<String>,
+    /// The secret Salesforce's callouts are signed with; `None` refuses them.
+    pub salesforce_secret: Option<String>,
 }
 
-/// `POST /webhooks/stripe`, `POST /webhooks/zendesk`, `POST /webhooks/intercom`.
+/// `POST /webhooks/stripe`, `POST /webhooks/zendesk`, `POST /webhooks/intercom`,
+/// `POST /webhooks/hubspot`, `POST /webhooks/salesforce`.
 pub fn router(webhooks: Arc<Webhooks>) -> Router {
     Router::new()
         .route("/webhooks/stripe", post(stripe))
         .route("/webhooks/zendesk", post(zendesk))
         .route("/webhooks/intercom", post(intercom))
+        .route("/webhooks/hubspot", post(hubspot))
+        .route("/webhooks/salesforce", post(salesforce))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(webhooks)
 }
@@ -160,6 +167,72 @@ async fn intercom(State(w): State<Arc<Webhooks>>, headers: HeaderMap, body: Byte
     }
 }
 
+/// HubSpot: contact property changes, signed with `X-HubSpot-Signature-v3` over the full URL
+/// HubSpot called (scheme from `X-Forwarded-Proto`, else https; the `Host` header; the path);
+/// see [`crm_management::inbound`].
+async fn hubspot(
+    State(w): State<Arc<Webhooks>>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(secret) = &w.hubspot_secret else {
+        return not_configured("HubSpot", "ASCENT_HUBSPOT_CLIENT_SECRET");
+    };
+    let scheme = header(&headers, "x-forwarded-proto").unwrap_or("https");
+    let host = header(&headers, "host").unwrap_or_default();
+    let path = uri
+        .path_and_query()
+        .map_or("/webhooks/hubspot", |p| p.as_str());
+    let full = format!("{scheme}://{host}{path}");
+    match crm_management::inbound::hubspot(
+        "POST",
+        &full,
+        &body,
+        header(&headers, "x-hubspot-signature-v3"),
+        header(&headers, "x-hubspot-request-timestamp"),
+        secret,
+        w.clock.now(),
+    ) {
+        Ok(events) if events.is_empty() => answer(StatusCode::OK, json!({"ignored": true})),
+        Ok(events) => match w.bus.publish(&events).await {
+            Ok(()) => answer(StatusCode::OK, json!({"events": events.len()})),
+            Err(e) => {
+                tracing::error!(error = %e, "HubSpot events not put on the bus");
+                answer(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    json!({"error": "the event bus did not take the events; retry"}),
+                )
+            }
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "HubSpot delivery refused");
+            answer(StatusCode::BAD_REQUEST, json!({"error": e.to_string()}))
+        }
+    }
+}
+
+/// Salesforce: a changed Contact posted by an Apex trigger or Flow, signed with the shared
+/// secret (`X-Salesforce-Signature`); see [`crm_management::inbound`].
+async fn salesforce(State(w): State<Arc<Webhooks>>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(secret) = &w.salesforce_secret else {
+        return not_configured("Salesforce", "ASCENT_SALESFORCE_WEBHOOK_SECRET");
+    };
+    match crm_management::inbound::salesforce(
+        &body,
+        header(&headers, "x-salesforce-signature"),
+        header(&headers, "x-salesforce-timestamp"),
+        secret,
+        w.clock.now(),
+    ) {
+        Ok(event) => put(&w, event).await,
+        Err(e) => {
+            tracing::warn!(error = %e, "Salesforce delivery refused");
+            answer(StatusCode::BAD_REQUEST, json!({"error": e.to_string()}))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +277,8 @@ mod tests {
             stripe_secret: Some(SECRET.into()),
             zendesk_secret: Some(SECRET.into()),
             intercom_secret: None,
+            hubspot_secret: None,
+            salesforce_secret: None,
         }));
         let mut req = Request::post("/webhooks/stripe");
         if let Some(s) = sig {
@@ -276,6 +351,8 @@ mod tests {
             stripe_secret: None,
             zendesk_secret: Some(SECRET.into()),
             intercom_secret: None,
+            hubspot_secret: None,
+            salesforce_secret: None,
         }));
         let body = json!({"ticket": {"id": 7, "subject": "Headset", "description": "does not pair",
             "organization": {"external_id": "A1"}}})
@@ -303,5 +380,76 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(ic.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[tokio::test]
+    async fn crm_webhooks_put_contact_updates_on_the_bus_and_refuse_forged_ones() {
+        let bus = Arc::new(Recorded::default());
+        let app = router(Arc::new(Webhooks {
+            bus: bus.clone(),
+            clock: Arc::new(ManualClock::new(now())),
+            stripe_secret: None,
+            zendesk_secret: None,
+            intercom_secret: None,
+            hubspot_secret: Some(SECRET.into()),
+            salesforce_secret: Some(SECRET.into()),
+        }));
+        let body = json!([{"eventId": 77, "subscriptionType": "contact.propertyChange",
+            "objectId": 51234, "propertyName": "jobtitle", "propertyValue": "COO",
+            "occurredAt": now().timestamp_millis() - 5_000, "portalId": 62515}])
+        .to_string();
+        let ts = now().timestamp_millis().to_string();
+        let url = "https://hooks.ascent-xr.example/webhooks/hubspot";
+        let hs = |sig: String| {
+            Request::post("/webhooks/hubspot")
+                .header("host", "hooks.ascent-xr.example")
+                .header("x-hubspot-signature-v3", sig)
+                .header("x-hubspot-request-timestamp", ts.clone())
+                .body(Body::from(body.clone()))
+                .unwrap()
+        };
+        let good =
+            crm_management::inbound::hubspot_signature("POST", url, body.as_bytes(), &ts, SECRET);
+        let ok = app.clone().oneshot(hs(good)).await.unwrap();
+        assert_eq!(ok.status(), StatusCode::OK);
+        let forged =
+            crm_management::inbound::hubspot_signature("POST", url, body.as_bytes(), &ts, "not-it");
+        let no = app.clone().oneshot(hs(forged)).await.unwrap();
+        assert_eq!(no.status(), StatusCode::BAD_REQUEST);
+
+        let contact = json!({"Id": "0035e00000AbCdEAAZ", "Title": "COO",
+            "LastModifiedDate": "2026-03-20T11:59:00.000+0000"})
+        .to_string();
+        let sts = now().timestamp().to_string();
+        let sf = |sig: String| {
+            Request::post("/webhooks/salesforce")
+                .header("x-salesforce-signature", sig)
+                .header("x-salesforce-timestamp", sts.clone())
+                .body(Body::from(contact.clone()))
+                .unwrap()
+        };
+        let good = crm_management::inbound::salesforce_signature(contact.as_bytes(), &sts, SECRET);
+        assert_eq!(
+            app.clone().oneshot(sf(good)).await.unwrap().status(),
+            StatusCode::OK
+        );
+        let forged =
+            crm_management::inbound::salesforce_signature(contact.as_bytes(), &sts, "not-it");
+        assert_eq!(
+            app.oneshot(sf(forged)).await.unwrap().status(),
+            StatusCode::BAD_REQUEST
+        );
+
+        let events = bus.0.lock().unwrap().clone();
+        assert_eq!(
+            events.len(),
+            2,
+            "the forged deliveries put nothing on the bus"
+        );
+        assert!(
+            events
+                .iter()
+                .all(|e| e.detail_type() == "ContactUpdated" && e.source == "ascent.crm")
+        );
     }
 }

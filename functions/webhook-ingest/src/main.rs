@@ -1,6 +1,6 @@
 //! Lambda entry point of the webhook ingest (a Function URL): verified webhooks onto the bus.
 //!
-//! Each desk (Stripe, Zendesk, Intercom) is on when its secret is there: the value in
+//! Each desk (Stripe, Zendesk, Intercom, HubSpot, Salesforce) is on when its secret is there: the value in
 //! `ASCENT_<DESK>_…_SECRET` (local runs), or the SSM SecureString named by
 //! `ASCENT_<DESK>_SECRET_PARAMETER` (the template always sets the three names). A desk whose
 //! parameter does not exist is off, says so in one log line, and answers its deliveries 503;
@@ -49,7 +49,28 @@ async fn webhooks(config: &aws_config::SdkConfig) -> Result<webhook_ingest::Webh
         8,
     )
     .await?;
-    if stripe.is_none() && zendesk.is_none() && intercom.is_none() {
+    let hubspot = optional_secret(
+        config,
+        "hubspot",
+        "ASCENT_HUBSPOT_CLIENT_SECRET",
+        "ASCENT_HUBSPOT_SECRET_PARAMETER",
+        8,
+    )
+    .await?;
+    let salesforce = optional_secret(
+        config,
+        "salesforce",
+        "ASCENT_SALESFORCE_WEBHOOK_SECRET",
+        "ASCENT_SALESFORCE_SECRET_PARAMETER",
+        16,
+    )
+    .await?;
+    if stripe.is_none()
+        && zendesk.is_none()
+        && intercom.is_none()
+        && hubspot.is_none()
+        && salesforce.is_none()
+    {
         tracing::warn!("every webhook desk is off: each delivery is answered 503");
     }
     let bus = ascent_aws::eventbridge::EventBridgeBus::new(
@@ -62,5 +83,7 @@ async fn webhooks(config: &aws_config::SdkConfig) -> Result<webhook_ingest::Webh
         stripe_secret: stripe,
         zendesk_secret: zendesk,
         intercom_secret: intercom,
+        hubspot_secret: hubspot,
+        salesforce_secret: salesforce,
     })
 }
