@@ -10,7 +10,7 @@ use crate::{OperationsManager, PREFIX};
 use ascent_core::agent::{AgentError, Domain};
 use ascent_core::catalog::QueueDepthObserved;
 use ascent_core::context::Ctx;
-use ascent_core::ports::Condition;
+use ascent_core::ports::{Condition, Item};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -78,15 +78,23 @@ impl OperationsManager {
             )),
             _ => None,
         };
-        let pk = clock_pk(clock.process, &clock.subject);
-        ctx.put_record(
-            Domain::Performance,
-            &pk,
-            "clock",
-            &clock,
-            index,
-            Condition::version(previous),
-        )
+        // Kept while it runs; forgotten `clock_keep_days` after its end (or its deadline).
+        let keep = Duration::days(i64::from(self.config.clock_keep_days));
+        let expires = match (clock.ended_at, clock.breached) {
+            (Some(end), _) => Some(end + keep),
+            (None, true) => clock.due_at.map(|due| due + keep),
+            (None, false) => None,
+        };
+        let data = serde_json::to_value(&clock)
+            .map_err(|e| AgentError::Invalid(format!("clock does not serialise: {e}")))?;
+        let mut item = Item::new(clock_pk(clock.process, &clock.subject), "clock", data);
+        if let Some((ipk, isk)) = index {
+            item = item.with_index(ipk, isk);
+        }
+        if let Some(t) = expires {
+            item = item.expiring_at(t.timestamp());
+        }
+        ctx.put(Domain::Performance, item, Condition::version(previous))
     }
 
     /// Applies `change` to one process's figures of `day`.

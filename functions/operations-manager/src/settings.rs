@@ -126,6 +126,9 @@ pub struct OperationsConfig {
     pub breaches_per_run: usize,
     /// Durations kept per process and day for the median and p90 (beyond: counted only).
     pub samples_per_day: usize,
+    /// A completed clock, a breached one and an end that never met its start are forgotten
+    /// this many days after their end (or deadline): the running ones are kept.
+    pub clock_keep_days: u32,
     pub sla: SlaTargets,
     pub kpis: KpiBounds,
     pub capacity: Capacity,
@@ -144,6 +147,7 @@ impl Validate for OperationsConfig {
         )?;
         // A day record of 8-byte durations stays far below DynamoDB's 400 KB item.
         check_in_range("samples_per_day", self.samples_per_day, 1, 20_000)?;
+        check_in_range("clock_keep_days", self.clock_keep_days, 1, 3650)?;
         for p in Process::ALL {
             let t = self.sla.of(p);
             let path = format!("sla.{}", p.as_str());
@@ -240,6 +244,7 @@ mod tests {
         let c = OperationsConfig::default();
         assert_eq!(c.operations_email, "operations@ascent-xr.example");
         assert_eq!((c.breaches_per_run, c.samples_per_day), (40, 5000));
+        assert_eq!(c.clock_keep_days, 90);
         assert_eq!(c.sla.ticket_first_response.target_minutes, 60);
         assert_eq!(
             c.sla.ticket_first_response.owner,
@@ -290,6 +295,8 @@ mod tests {
             e.path,
             "operations_manager.capacity.maximum_concurrency.support"
         );
+        let e = refused("clock_keep_days = 90", "clock_keep_days = 0");
+        assert_eq!(e.path, "operations_manager.clock_keep_days");
         let e = refused("max_concurrency = 50", "max_concurrency = 1");
         assert_eq!(e.path, "operations_manager.capacity.max_concurrency");
         let e = refused(

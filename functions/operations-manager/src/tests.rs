@@ -9,6 +9,7 @@ use ascent_core::catalog::{
     ThresholdCrossed, TicketOpened, TicketResolved, TicketResponded,
 };
 use ascent_core::money::Money;
+use ascent_core::ports::DataLake;
 use ascent_embedded::testkit::TestTwin;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -145,6 +146,20 @@ fn a_ticket_first_response_that_misses_its_target_is_reported_and_escalated_once
     assert_eq!(
         (f["median_seconds"].as_i64(), f["p90_seconds"].as_i64()),
         (Some(1800), Some(4800))
+    );
+    // The completed clocks are forgotten 90 days after their end; none runs any more.
+    let expiry = |ticket: &str| {
+        let pk = clocks::clock_pk(Process::TicketFirstResponse, ticket);
+        futures::executor::block_on(t.runtime.store().get(Domain::Performance, &pk, "clock"))
+            .unwrap()
+            .unwrap()
+            .expires_at
+    };
+    assert_eq!(expiry("T-1"), Some(at("2026-05-31T10:20:00Z").timestamp()));
+    assert_eq!(expiry("T-2"), Some(at("2026-05-31T09:40:00Z").timestamp()));
+    assert!(
+        t.query_index(Domain::Performance, clocks::DUE_INDEX)
+            .is_empty()
     );
     // When the daily run fires the next morning, the report shows the breach.
     t.tick("daily", at("2026-03-03T06:00:00Z"));
