@@ -3,7 +3,8 @@
 //! Where revenue, the sales pipeline and support load are heading. It keeps three daily
 //! series ([`series`]): revenue (paid invoices, `InvoicePaid` on its `paid_on`, converted to the
 //! base currency at that day's rates), the open pipeline (the value of deals not yet won or
-//! lost, moved by `DealStageChanged`, `DealClosedWon` and `DealClosedLost`, [`pipeline`]) and
+//! lost, valued by `DealStageChanged` and `ProposalSent`, closed by `DealClosedWon` and
+//! `DealClosedLost`, [`pipeline`]) and
 //! ticket volume (`TicketOpened`); each day is one record that expires after `history_days`.
 //! Customers are kept by sign-up month with the month each churned ([`cohorts`]).
 //!
@@ -55,8 +56,8 @@ pub fn declaration() -> AgentDecl {
         subscriptions: vec![
             Subscription {
                 name: "revenue-pipeline-tickets",
-                pattern: json!({"detail-type": ["InvoicePaid", "DealStageChanged", "DealClosedWon",
-                                                "DealClosedLost", "TicketOpened"]}),
+                pattern: json!({"detail-type": ["InvoicePaid", "DealStageChanged", "ProposalSent",
+                                                "DealClosedWon", "DealClosedLost", "TicketOpened"]}),
             },
             Subscription {
                 name: "cohorts",
@@ -360,6 +361,11 @@ impl Agent for OperationsAnalytics {
                     value,
                 };
                 self.on_deal(ctx, &d.deal_id, change, event.time).await
+            }
+            Payload::ProposalSent(p) => {
+                let value = self.to_base(&p.total, event_day, "total")?;
+                let change = pipeline::Change::Valued(value);
+                self.on_deal(ctx, &p.deal_id, change, event.time).await
             }
             Payload::DealClosedWon(d) => {
                 self.on_deal(ctx, &d.deal_id, pipeline::Change::Closed, event.time)

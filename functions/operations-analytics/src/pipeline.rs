@@ -2,8 +2,9 @@
 //! and state is one record (`ops-analytics#deal#<id>`); a change moves the pipeline by the
 //! difference of the deal's open value before and after it, on the day it is processed (the
 //! pipeline series is the level as known at the end of each day). A change older than the
-//! deal's last one is out of order and ignored; a stage change without an amount keeps the
-//! deal's value.
+//! deal's last one is out of order and ignored. A deal's value is the amount of its latest stage
+//! change that has one, or the total of its latest proposal (`ProposalSent`, after discount),
+//! whichever came last; a stage change without an amount keeps it.
 
 use crate::{OperationsAnalytics, PREFIX};
 use ascent_core::agent::{AgentError, Domain};
@@ -39,6 +40,9 @@ pub enum Change {
         stage: DealStage,
         value: Option<i64>,
     },
+    /// A proposal was sent for it: its total is the deal's value (an open deal stays open, a
+    /// closed one closed).
+    Valued(i64),
     /// It was won or lost.
     Closed,
 }
@@ -55,6 +59,7 @@ pub fn apply(previous: Option<&Deal>, change: Change, at: DateTime<Utc>) -> Opti
             value.unwrap_or(known),
             !matches!(stage, DealStage::ClosedWon | DealStage::ClosedLost),
         ),
+        Change::Valued(value) => (value, previous.is_none_or(|p| p.open)),
         Change::Closed => (known, false),
     };
     let deal = Deal {
@@ -144,5 +149,16 @@ mod tests {
         assert_eq!((d5.open, delta), (false, -5_000_000));
         // A deal first seen closed never was in the pipeline.
         assert_eq!(apply(None, Change::Closed, t1).unwrap().1, 0);
+        // A proposal values a deal seen without an amount; a closed deal stays closed.
+        let qualification = Change::Stage {
+            stage: DealStage::Qualification,
+            value: None,
+        };
+        let (q, delta) = apply(None, qualification, t1).unwrap();
+        assert_eq!((q.value, q.open, delta), (0, true, 0));
+        let (p, delta) = apply(Some(&q), Change::Valued(4_320_000), t2).unwrap();
+        assert_eq!((p.value, p.open, delta), (4_320_000, true, 4_320_000));
+        let (late, delta) = apply(Some(&d4), Change::Valued(1), t3).unwrap();
+        assert_eq!((late.open, delta), (false, 0));
     }
 }

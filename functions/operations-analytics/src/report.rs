@@ -55,12 +55,15 @@ fn series_text(out: &mut String, f: &SeriesForecast) {
         change(f.last_7_days, f.previous_7_days)
     );
     if let (Some(trend), Some(w)) = (f.trend_per_day, f.smoothing) {
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "  Trend {trend:+.2} a day; weights α {} β {} γ {} on {} days of history; bands \
-             from {} back-test origins.",
-            w.alpha, w.beta, w.gamma, f.history_days, f.backtest_origins
+            "  Trend {trend:+.2} a day; weights α {} β {} γ {} on {} days of history",
+            w.alpha, w.beta, w.gamma, f.history_days
         );
+        let _ = match f.backtest_origins {
+            0 => writeln!(out, "."),
+            k => writeln!(out, "; bands from {k} back-test origins."),
+        };
     }
     if let Some(note) = &f.note {
         let _ = writeln!(out, "  {note}.");

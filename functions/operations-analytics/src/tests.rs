@@ -4,7 +4,7 @@
 use super::*;
 use ascent_core::catalog::{
     AccountChurned, CustomerSignedUp, DealClosedLost, DealClosedWon, DealStage, DealStageChanged,
-    ForecastPublished, InvoicePaid, TicketOpened,
+    ForecastPublished, InvoicePaid, ProposalSent, TicketOpened,
 };
 use ascent_embedded::testkit::TestTwin;
 use chrono::{DateTime, Utc};
@@ -262,6 +262,23 @@ fn the_open_pipeline_follows_deals_through_their_stages() {
         stage("D1", DealStage::Negotiation, Some(4_240_000)),
     );
     assert_eq!(point(&t, "pipeline", "2026-03-04"), Some(6_240_000));
+    // D3 came without an amount: its proposal of 10,000.00 (after discount) values it.
+    t.emit(
+        "ascent.agent.closing",
+        ProposalSent {
+            proposal_id: "prop-D3-1".into(),
+            deal_id: "D3".into(),
+            account_id: "A-D3".into(),
+            lines: vec![],
+            subtotal: Money::usd(1_250_000),
+            discount_pct: 20.0,
+            discount: Money::usd(250_000),
+            total: Money::usd(1_000_000),
+            approval_id: None,
+            valid_until: d("2026-04-03"),
+        },
+    );
+    assert_eq!(point(&t, "pipeline", "2026-03-04"), Some(7_240_000));
     t.clock.set(at("2026-03-05T10:00:00Z"));
     let won = DealClosedWon {
         deal_id: "D1".into(),
@@ -284,16 +301,16 @@ fn the_open_pipeline_follows_deals_through_their_stages() {
             lead_id: None,
         },
     );
-    assert_eq!(point(&t, "pipeline", "2026-03-05"), Some(0));
+    assert_eq!(point(&t, "pipeline", "2026-03-05"), Some(1_000_000));
     // The days before keep their levels; a day without changes has no record (carried on).
     assert_eq!(point(&t, "pipeline", "2026-03-02"), Some(7_000_000));
     assert_eq!(point(&t, "pipeline", "2026-03-03"), None);
     t.tick("daily", at("2026-03-09T06:00:00Z"));
     let p = &published(&t)[0].series[1];
-    // Last day (03-08) 0.00; seven days before (03-01) nothing yet.
+    // Last day (03-08): D3's 10,000.00 carried on; seven days before (03-01) nothing yet.
     assert_eq!(
         (p.history_days, p.last_7_days, p.previous_7_days),
-        (7, 0.0, 0.0)
+        (7, 10_000.0, 0.0)
     );
 }
 
