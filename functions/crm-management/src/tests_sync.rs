@@ -246,3 +246,75 @@ fn a_run_fans_out_page_by_page_and_merges_what_it_pulls() {
             .is_some()
     );
 }
+
+#[test]
+fn a_change_made_in_hubspot_reaches_salesforce_through_ascent() {
+    let (hs_base, hs) = stub_crm::start();
+    let (sf_base, sf) = stub_crm::start();
+    let policy = RetryPolicy {
+        max_attempts: 2,
+        backoff: Duration::from_millis(1),
+        max_wait: Duration::from_secs(1),
+        timeout: Duration::from_secs(5),
+    };
+    let agent = CrmManagement::new(CrmConfig::default())
+        .with_connector(Arc::new(HubSpot::new(&hs_base, "pat-na1-test", policy)))
+        .with_connector(Arc::new(crate::salesforce::Salesforce::new(
+            &sf_base,
+            "v61.0",
+            "00D-session",
+            policy,
+        )));
+    let t = TestTwin::new(vec![Arc::new(agent)], at("2026-03-02T09:00:00Z"));
+    t.emit(
+        "ascent.crm",
+        lead(
+            "L000126",
+            "greta.nilsson@fjordtech.example",
+            "Greta Nilsson",
+            "Fjordtech AS",
+            None,
+        ),
+    );
+    let tick_both = |when: &str| {
+        hs.lock().unwrap().now = Some(at(when));
+        sf.lock().unwrap().now = Some(at(when));
+        t.tick("hourly", at(when));
+    };
+    tick_both("2026-03-02T10:00:00Z");
+    // Created in both, Salesforce's by an upsert on the contact's Ascent id.
+    let hs_id = hs.lock().unwrap().contacts.keys().next().unwrap().clone();
+    let sf_id = sf.lock().unwrap().contacts.keys().next().unwrap().clone();
+    assert_eq!(sf.lock().unwrap().external["lead:L000126"], sf_id);
+    assert_eq!(
+        sf.lock().unwrap().contacts[&sf_id].props["LastName"],
+        "Nilsson"
+    );
+    // A rep corrects the phone in HubSpot, in Norwegian national format.
+    hs.lock().unwrap().edit(
+        &hs_id,
+        at("2026-03-02T10:40:00Z"),
+        &[("phone", "22 12 34 56"), ("country", "Norway")],
+    );
+    tick_both("2026-03-02T11:00:00Z");
+    tick_both("2026-03-02T12:00:00Z");
+    let c = contact(&t, "lead:L000126");
+    // Read in the contact's new country (Norway), not the default region (US).
+    assert_eq!(c.value("phone"), Some("+4722123456"));
+    assert_eq!(c.value("country"), Some("NO"));
+    let sf_now = sf.lock().unwrap().contacts[&sf_id].clone();
+    assert_eq!(sf_now.props["Phone"], "+4722123456");
+    assert_eq!(sf_now.props["MailingCountry"], "NO");
+    // HubSpot keeps what its rep wrote: nothing it already had is pushed back.
+    assert_eq!(
+        hs.lock().unwrap().contacts[&hs_id].props["phone"],
+        "22 12 34 56"
+    );
+    let systems: Vec<String> = runs(&t).iter().map(|r| r.system.clone()).collect();
+    assert_eq!(systems.iter().filter(|s| *s == "salesforce").count(), 3);
+    assert!(
+        t.query(Domain::Customer, "crm#outbox#salesforce")
+            .is_empty()
+    );
+    assert!(t.runtime.dead_letters().unwrap().is_empty());
+}
