@@ -66,7 +66,7 @@ fn a_missed_first_response_is_escalated_once_and_reported() {
     assert_eq!(escalations.len(), 1);
     assert_eq!(escalations[0].to, "support.lead@ascent-xr.example");
     // And the next morning's report shows it: 80 minutes, one breach.
-    t.tick("daily", at("2026-03-03T06:00:00Z"));
+    t.tick("daily", at("2026-03-03T09:00:00Z"));
     let mails = t.runtime.mails().unwrap();
     let report = mails
         .iter()

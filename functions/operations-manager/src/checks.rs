@@ -55,7 +55,7 @@ impl OperationsManager {
                     let p = flagged.process;
                     let target = self.config.sla.of(p);
                     let started = flagged.started_at.unwrap_or(now);
-                    let due_day = flagged.due_at.unwrap_or(now).date_naive();
+                    let due_day = self.day_of(flagged.due_at.unwrap_or(now));
                     ctx.emit(ThresholdCrossed {
                         metric: format!("sla.{}:{}", p.as_str(), flagged.subject),
                         value: (now - started).num_minutes() as f64,

@@ -135,11 +135,8 @@ impl OperationsManager {
                 late_breach,
             } => {
                 let (p, samples) = (clock.process, self.config.samples_per_day);
-                let ended = clock
-                    .ended_at
-                    .expect("a completed clock ended")
-                    .date_naive();
-                let due = clock.due_at.expect("a completed clock is due").date_naive();
+                let ended = self.day_of(clock.ended_at.expect("a completed clock ended"));
+                let due = self.day_of(clock.due_at.expect("a completed clock is due"));
                 self.save_clock(ctx, clock)?;
                 self.figures(ctx, ended, p, |f| f.record(duration, samples))
                     .await?;

@@ -38,7 +38,8 @@ impl OperationsManager {
         ctx: &mut Ctx<'_>,
         at: DateTime<Utc>,
     ) -> Result<(), AgentError> {
-        let day = (at - Duration::days(1)).date_naive();
+        // The company's day before the run's (as Reporting's): whole days only.
+        let day = self.day_of(at) - Duration::days(1);
         if ctx
             .get(Domain::Performance, &report_pk(day), "report")
             .await?

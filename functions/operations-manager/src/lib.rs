@@ -119,7 +119,7 @@ impl Agent for OperationsManager {
             Payload::LeadCreated(l) => {
                 let lead = id("lead_id", &l.lead_id)?;
                 if self.start(ctx, Process::LeadResponse, lead, at).await? {
-                    self.count_day(ctx, at.date_naive(), |d| d.leads += 1)
+                    self.count_day(ctx, self.day_of(at), |d| d.leads += 1)
                         .await?;
                 }
                 Ok(())
@@ -152,13 +152,13 @@ impl Agent for OperationsManager {
             Payload::DealClosedWon(d) => {
                 let deal = id("deal_id", &d.deal_id)?;
                 if self.start(ctx, Process::InvoiceIssue, deal, at).await? {
-                    self.count_day(ctx, at.date_naive(), |d| d.won += 1).await?;
+                    self.count_day(ctx, self.day_of(at), |d| d.won += 1).await?;
                 }
                 Ok(())
             }
             Payload::DealClosedLost(d) => {
                 let deal = id("deal_id", &d.deal_id)?;
-                self.deal_lost(ctx, deal, at.date_naive()).await
+                self.deal_lost(ctx, deal, self.day_of(at)).await
             }
             Payload::InvoiceIssued(i) => match i.deal_id.as_deref() {
                 // A renewal or a usage invoice has no deal: nothing to measure.

@@ -6,9 +6,11 @@
 
 use crate::sla::Process;
 use crate::{OperationsManager, declaration};
+use ascent_core::config::platform::{Company, business_date_in};
 use ascent_core::config::{
     ConfigError, ConfigFile, Invalid, Validate, check_email, check_in_range,
 };
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -132,6 +134,9 @@ pub struct OperationsConfig {
     pub sla: SlaTargets,
     pub kpis: KpiBounds,
     pub capacity: Capacity,
+    /// The company's time zone (`[company] time_zone`): figures and counts are its days.
+    #[serde(skip)]
+    pub time_zone: String,
 }
 
 impl Validate for OperationsConfig {
@@ -198,9 +203,12 @@ impl Validate for OperationsConfig {
 }
 
 impl OperationsConfig {
-    /// Reads and validates `[operations_manager]`.
+    /// Reads and validates `[operations_manager]`, and the time zone of `[company]`.
     pub fn from_file(file: &ConfigFile) -> Result<Self, ConfigError> {
-        file.section("operations_manager")
+        let company: Company = file.section("company")?;
+        let mut config: Self = file.section("operations_manager")?;
+        config.time_zone = company.time_zone;
+        Ok(config)
     }
 }
 
@@ -219,6 +227,11 @@ impl OperationsManager {
 
     pub fn config(&self) -> &OperationsConfig {
         &self.config
+    }
+
+    /// The company's day `at` falls on.
+    pub fn day_of(&self, at: DateTime<Utc>) -> NaiveDate {
+        business_date_in(&self.config.time_zone, at)
     }
 }
 
@@ -245,6 +258,14 @@ mod tests {
         assert_eq!(c.operations_email, "operations@ascent-xr.example");
         assert_eq!((c.breaches_per_run, c.samples_per_day), (40, 5000));
         assert_eq!(c.clock_keep_days, 90);
+        assert_eq!(c.time_zone, "America/Los_Angeles");
+        let m = OperationsManager::new(c.clone());
+        // 17:00 in Los Angeles on 31 March is 00:00 UTC on 1 April: a March day.
+        let evening = "2026-04-01T00:00:00Z".parse().unwrap();
+        assert_eq!(
+            m.day_of(evening),
+            "2026-03-31".parse::<NaiveDate>().unwrap()
+        );
         assert_eq!(c.sla.ticket_first_response.target_minutes, 60);
         assert_eq!(
             c.sla.ticket_first_response.owner,

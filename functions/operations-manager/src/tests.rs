@@ -162,7 +162,7 @@ fn a_ticket_first_response_that_misses_its_target_is_reported_and_escalated_once
             .is_empty()
     );
     // When the daily run fires the next morning, the report shows the breach.
-    t.tick("daily", at("2026-03-03T06:00:00Z"));
+    t.tick("daily", at("2026-03-03T09:00:00Z"));
     let mailed = reports(&t);
     assert_eq!(mailed.len(), 1, "{mailed:?}");
     assert!(
@@ -188,7 +188,7 @@ fn a_ticket_first_response_that_misses_its_target_is_reported_and_escalated_once
         .expect("the report is kept");
     assert_eq!(kept["sla"][1]["breaches"], 1);
     // A second daily tick for the same day reports nothing again.
-    t.tick("daily", at("2026-03-03T06:30:00Z"));
+    t.tick("daily", at("2026-03-03T09:30:00Z"));
     assert_eq!(reports(&t).len(), 1);
 }
 
@@ -385,7 +385,7 @@ fn queue_observations_recommend_concurrency_and_the_report_shows_it() {
     let dl = t.runtime.dead_letters().unwrap();
     assert_eq!(dl.len(), 1);
     assert!(dl[0].reason.contains("window_seconds"), "{dl:?}");
-    t.tick("daily", at("2026-03-03T06:00:00Z"));
+    t.tick("daily", at("2026-03-03T09:00:00Z"));
     let report = &reports(&t)[0];
     assert!(
         report

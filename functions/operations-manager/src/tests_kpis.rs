@@ -104,7 +104,7 @@ fn each_kpi_crossing_is_raised_once_until_it_is_back_within_bounds() {
     // A ticket resolved before its opening arrives is never counted open.
     resolved(&t, "T-9");
     opened(&t, "T-9", "2026-03-02T11:30:00Z");
-    t.tick("daily", at("2026-03-03T06:00:00Z"));
+    t.tick("daily", at("2026-03-03T09:00:00Z"));
     assert_eq!(
         kpi_crossings(&t),
         [
@@ -135,7 +135,7 @@ fn each_kpi_crossing_is_raised_once_until_it_is_back_within_bounds() {
     dunning(&t, "inv-1");
     dunning(&t, "inv-1");
     dunning(&t, "inv-2");
-    t.tick("daily", at("2026-03-04T06:00:00Z"));
+    t.tick("daily", at("2026-03-04T09:00:00Z"));
     assert_eq!(kpi_crossings(&t).len(), 3);
     assert_eq!(
         kpi_crossings(&t)[2],
@@ -146,11 +146,11 @@ fn each_kpi_crossing_is_raised_once_until_it_is_back_within_bounds() {
     leads(&t, "2026-03-04", 6);
     paid(&t, "inv-1");
     paid(&t, "inv-7");
-    t.tick("daily", at("2026-03-05T06:00:00Z"));
+    t.tick("daily", at("2026-03-05T09:00:00Z"));
     assert_eq!(kpi_crossings(&t).len(), 3);
     // Day four: one lead: below again, a new crossing.
     leads(&t, "2026-03-05", 1);
-    t.tick("daily", at("2026-03-06T06:00:00Z"));
+    t.tick("daily", at("2026-03-06T09:00:00Z"));
     assert_eq!(
         kpi_crossings(&t)[3],
         ("kpi.daily_leads".to_string(), 1.0, Direction::Below)
