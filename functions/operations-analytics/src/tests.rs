@@ -352,3 +352,16 @@ fn bad_events_are_dead_lettered_naming_the_field() {
     assert_eq!(point(&t, "revenue", "2026-03-03"), None);
     assert_eq!(point(&t, "pipeline", "2026-03-03"), None);
 }
+
+/// A day's record expires the day after `history_days` have passed since it (364 shipped): the
+/// series never holds more than its capped history.
+#[test]
+fn a_day_record_expires_after_the_history() {
+    let history = OperationsAnalyticsConfig::default().history_days;
+    assert_eq!(history, 364);
+    // 2026-03-02 + 365 days = 2027-03-02, 00:00 UTC.
+    assert_eq!(
+        expiry(d("2026-03-02"), history),
+        at("2027-03-02T00:00:00Z").timestamp()
+    );
+}
