@@ -710,7 +710,7 @@ async fn process_automation_takes_dead_letter_notices_through_its_binary() {
     );
     let notice = |agent: &str| MessageDeadLettered {
         agent: agent.into(),
-        queue: format!("ascent-{STAGE}-billing-priority"),
+        queue: "priority".into(),
         event_id: "0c7d2a4e-5b1f-4f7e-9a51-2f6d1e0b9c11".into(),
         detail_type: "InvoiceIssued".into(),
         reason: "Stripe: 503 Service Unavailable".into(),
@@ -753,6 +753,94 @@ async fn process_automation_takes_dead_letter_notices_through_its_binary() {
     assert_eq!(letter.data["state"]["due"], "2026-03-02T09:30:00Z");
     assert!(
         f.logs().contains("payload.agent"),
+        "the refusal names the field: {}",
+        f.logs()
+    );
+}
+
+/// Issue 25: CRM Management's SQS entry point through its real binary on moto, with the
+/// template's environment: a lead and a HubSpot change of the same person (a plus-tagged
+/// address) are taken whole and kept as one contact in the stack's table with both source
+/// ids; a change from a system that is no CRM of ours is refused by name and fails alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crm_management_takes_contact_changes_through_its_binary() {
+    use ascent_core::catalog::{ContactUpdated, LeadCreated};
+    use ascent_core::event::{Actor, Event};
+    let w = world().await;
+    let f = w.function("CrmManagementFunction").await;
+    assert!(
+        f.api.wait_ready(Duration::from_secs(30)).await,
+        "crm-management did not start: {}",
+        f.logs()
+    );
+    let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let lead = LeadCreated {
+        lead_id: "L000123".into(),
+        email: "ana.ruiz@boreal-aero.example".into(),
+        full_name: "Ana Ruiz".into(),
+        company: "Boreal Aero GmbH".into(),
+        company_size: 250,
+        industry: "aerospace".into(),
+        role: "Head of Training".into(),
+        country: Some("DE".into()),
+        channel: "web".into(),
+        phone: Some("+4930901820".into()),
+        time_zone: Some("Europe/Berlin".into()),
+    };
+    let change = |system: &str| ContactUpdated {
+        system: system.into(),
+        record_id: "51234".into(),
+        changed_at: at("2026-03-02T09:05:00Z"),
+        email: Some("ana.ruiz+crm@boreal-aero.example".into()),
+        full_name: Some("Ana Ruiz".into()),
+        company: None,
+        phone: None,
+        country: None,
+        job_title: Some("COO".into()),
+    };
+    let event = |e: Event| e.to_json();
+    let record = |id: &str, body: String| {
+        json!({"messageId": id, "receiptHandle": format!("r-{id}"), "body": body,
+               "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+               "eventSource": "aws:sqs"})
+    };
+    let crm = |p: ContactUpdated, t: &str| {
+        event(Event::new(
+            "ascent.crm",
+            Actor::system("ascent.crm"),
+            at(t),
+            p,
+        ))
+    };
+    let batch = json!({"Records": [
+        record("m-lead", event(Event::new("ascent.crm", Actor::system("ascent.crm"), at("2026-03-02T09:00:00Z"), lead))),
+        record("m-hubspot", crm(change("hubspot"), "2026-03-02T09:05:00Z")),
+        record("m-bad", crm(change("pipedrive"), "2026-03-02T09:06:00Z")),
+    ]});
+    match f.api.invoke(&batch, Duration::from_secs(90)).await.unwrap() {
+        Outcome::Response(v) => assert_eq!(
+            v["batchItemFailures"],
+            json!([]),
+            "the bad change goes to the dead-letter queue at once: {}",
+            f.logs()
+        ),
+        Outcome::Error(e) => panic!("{e}\n{}", f.logs()),
+    }
+    let contact = w
+        .lake()
+        .get(Domain::Customer, "crm#contact#lead:L000123", "contact")
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no contact kept\n{}", f.logs()));
+    assert_eq!(
+        contact.data["source_ids"],
+        json!(["lead:L000123", "hubspot:51234"]),
+        "{}",
+        contact.data
+    );
+    assert_eq!(contact.data["fields"]["job_title"]["value"], "COO");
+    assert!(
+        f.logs().contains("payload.system"),
         "the refusal names the field: {}",
         f.logs()
     );

@@ -85,16 +85,21 @@ pub fn pk(subject: &str) -> String {
     format!("dlq#{subject}")
 }
 
+/// A time as an index sort key: fixed width (milliseconds, `Z`), so keys sort as times.
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// The index entry of a letter in its state (only waiting letters are indexed).
 fn index(l: &Letter) -> Option<(String, String)> {
     let tail = l.subject();
     match &l.state {
         LetterState::RetryDue { due } => {
-            Some((RETRIES_DUE.into(), format!("{}#{tail}", due.to_rfc3339())))
+            Some((RETRIES_DUE.into(), format!("{}#{tail}", stamp(*due))))
         }
         LetterState::AwaitingDecision { .. } => {
             let at = l.last().map_or(l.first_received_at, |f| f.at);
-            Some((AWAITING.into(), format!("{}#{tail}", at.to_rfc3339())))
+            Some((AWAITING.into(), format!("{}#{tail}", stamp(at))))
         }
         _ => None,
     }
@@ -254,7 +259,7 @@ pub async fn redrive_due(
     at: DateTime<Utc>,
 ) -> Result<(), AgentError> {
     let q = Query::gsi1(RETRIES_DUE)
-        .sort(SortKey::AtMost(format!("{}~", at.to_rfc3339())))
+        .sort(SortKey::AtMost(format!("{}~", stamp(at))))
         .limit(c.retries_per_run);
     let due: Vec<Letter> = ctx.query_as(Domain::Performance, &q).await?;
     let mut redriven = 0u32;

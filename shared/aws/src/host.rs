@@ -525,12 +525,6 @@ impl AgentHost {
                 .get("ApproximateFirstReceiveTimestamp")
                 .and_then(|ms| ms.parse::<i64>().ok())
                 .and_then(chrono::DateTime::from_timestamp_millis);
-            let queue = record
-                .event_source_arn
-                .as_deref()
-                .and_then(|arn| arn.rsplit(':').next())
-                .unwrap_or_default()
-                .to_string();
             let body = record.body.unwrap_or_default();
             let parsed = Event::parse(body.as_bytes());
             let about = parsed.as_ref().ok().map(|e| {
@@ -600,7 +594,7 @@ impl AgentHost {
                             let (detail_type, correlation_id) = about.clone().unzip();
                             self.announce_dead_letter(MessageDeadLettered {
                                 agent: self.name().into(),
-                                queue: queue.clone(),
+                                queue: self.agent.declaration().queue.as_str().into(),
                                 event_id: key.clone(),
                                 detail_type: detail_type.unwrap_or_default(),
                                 reason: truncate(&reason, MAX_FAILURE_REASON_BYTES),

@@ -31,7 +31,8 @@ async fn a_permanent_failure_dead_lettered_at_once_is_announced_with_its_reason(
     let n = notices(&rec);
     assert_eq!(n.len(), 1);
     assert_eq!(n[0].agent, "moody");
-    assert_eq!(n[0].queue, "ascent-prod-moody-priority");
+    // The queue class, as in the twin: with the agent it names the queue on AWS.
+    assert_eq!(n[0].queue, "priority");
     assert_eq!(n[0].event_id, e.detail.event_id.to_string());
     assert_eq!(n[0].detail_type, "ScheduleTick");
     assert_eq!(n[0].reason, "invalid input: no such invoice");
