@@ -107,7 +107,7 @@ impl OperationsReport {
 
     pub fn text(&self) -> String {
         let mut t = format!(
-            "Operations report for {} (UTC day)\n\nService levels\n",
+            "Operations report for {} (the company's day)\n\nService levels\n",
             self.day
         );
         for l in &self.sla {
