@@ -84,3 +84,101 @@ impl DeadLetterQueues for StoreDeadLetters {
             .map_err(|e| DeadLetterError(e.to_string()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::TestTwin;
+    use ascent_core::agent::{Agent, AgentDecl, AgentError, Department, QueueClass, Subscription};
+    use ascent_core::catalog::ScheduleTick;
+    use ascent_core::context::Ctx;
+    use ascent_core::event::Event;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// Refuses every tick until it is fixed.
+    struct Broken(AgentDecl, Arc<AtomicBool>);
+
+    #[async_trait]
+    impl Agent for Broken {
+        fn declaration(&self) -> &AgentDecl {
+            &self.0
+        }
+        async fn handle(&self, _: &Event, _: &mut Ctx<'_>) -> Result<(), AgentError> {
+            if self.1.load(Ordering::SeqCst) {
+                Ok(())
+            } else {
+                Err(AgentError::Invalid(
+                    "field `payload.schedule`: unknown".into(),
+                ))
+            }
+        }
+    }
+
+    fn order(event_id: &str, action: DeadLetterAction) -> DeadLetterOrder {
+        DeadLetterOrder {
+            agent: "broken".into(),
+            queue: "priority".into(),
+            event_id: event_id.into(),
+            action,
+        }
+    }
+
+    #[test]
+    fn the_twin_s_port_redrives_a_letter_by_event_id_and_a_repeat_moves_nothing() {
+        let fixed = Arc::new(AtomicBool::new(false));
+        let decl = AgentDecl {
+            name: "broken",
+            department: Department::Operations,
+            queue: QueueClass::Priority,
+            subscriptions: vec![Subscription {
+                name: "ticks",
+                pattern: serde_json::json!({"detail-type": ["ScheduleTick"]}),
+            }],
+            reads: vec![],
+            owns: vec![],
+            emits: vec![],
+            requests_approvals: false,
+            sends_mail: false,
+            writes_text: false,
+        };
+        let at = "2026-03-02T06:00:00Z".parse().unwrap();
+        let t = TestTwin::new(vec![Arc::new(Broken(decl, fixed.clone()))], at);
+        let (first, second) = (
+            ScheduleTick::event("hourly", at),
+            ScheduleTick::event("daily", at),
+        );
+        t.runtime.ingest(&[first.clone(), second.clone()]).unwrap();
+        t.drain();
+        assert_eq!(t.runtime.dead_letters().unwrap().len(), 2);
+        // The runtime announced both, in the failed events' flows.
+        let notices = t.emitted("MessageDeadLettered");
+        assert_eq!(notices.len(), 2);
+        assert_eq!(
+            notices[0].detail.correlation_id,
+            first.detail.correlation_id
+        );
+
+        fixed.store(true, Ordering::SeqCst);
+        let port = StoreDeadLetters::new(t.runtime.store().clone(), "operator");
+        let id = first.detail.event_id.to_string();
+        let run = |o| futures::executor::block_on(port.act(&o)).unwrap();
+        assert!(run(order(&id, DeadLetterAction::Redrive)));
+        t.drain();
+        let left = t.runtime.dead_letters().unwrap();
+        assert_eq!(left.len(), 1, "only the first moved");
+        assert_eq!(left[0].event_id, second.detail.event_id.to_string());
+        assert_eq!(t.runtime.status().unwrap().agents[0].handled, 1);
+        // A repeat finds nothing; a discard deletes the other, audited.
+        assert!(!run(order(&id, DeadLetterAction::Redrive)));
+        let other = second.detail.event_id.to_string();
+        assert!(run(order(&other, DeadLetterAction::Discard)));
+        assert!(t.runtime.dead_letters().unwrap().is_empty());
+        let audit = t.runtime.store().audit_records().unwrap();
+        let actions: Vec<&str> = audit
+            .iter()
+            .filter(|r| r.entry.actor == "operator")
+            .map(|r| r.entry.action.as_str())
+            .collect();
+        assert_eq!(actions, ["dlq.redrive", "dlq.discard"]);
+    }
+}
