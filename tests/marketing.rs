@@ -6,10 +6,12 @@
 //! waits for the Finance Controller, who approves it by the emailed link; a campaign over its
 //! target cost per acquisition is alerted until it is paused, and spends nothing more; two
 //! newsletters go out, with a hard bounce, a soft bounce, an unsubscribe by the link and an
-//! opt-out entered by hand in between; resends are counted once; social mentions open a ticket for an unhappy customer
-//! and spike; the rank tracker's drops are alerted. Every figure is worked out by hand in the
-//! comments (the checks themselves, with their arithmetic, live in `marketing/checks.rs` and
-//! `marketing/channels.rs`).
+//! opt-out entered by hand in between; resends are counted once; social mentions open a
+//! ticket for an unhappy customer and spike; the rank tracker's drops are alerted. Every
+//! figure is worked out by hand in the comments (the checks, with their arithmetic, are in
+//! `marketing/checks.rs` and `marketing/channels.rs`). A second test
+//! (`marketing/deliverability.rs`) pauses a newsletter over its bounce rate: it sends nothing
+//! more until it is resumed.
 
 #[path = "marketing/script.rs"]
 mod script;
