@@ -1,7 +1,8 @@
-//! The daily run (schedule `daily`) for the company's day before the run's date: each KPI checked against
-//! its bounds (a crossing raised once as `ThresholdCrossed` and mailed to operations), then the
-//! operations report gathered, kept (`ops-manager#report#<day>`) and mailed. A day is reported
-//! once. Bounded: four KPI states, four figures, one page of at most [`CAPACITY_PAGE`] agents.
+//! The daily run (schedule `daily`) for the company's day before the run's date: each KPI
+//! checked against its bounds (a crossing raised once as `ThresholdCrossed` and mailed to
+//! operations), then the operations report gathered, kept (`ops-manager#report#<day>`) and
+//! mailed. A day is reported once. Bounded: four KPI states, four figures, one page of at most
+//! [`CAPACITY_PAGE`] agents.
 
 use crate::clocks::{CAPACITY_PK, GAUGES_PK, KeptRecommendation, day_pk};
 use crate::kpi::{self, DayCounts, Gauges, Kpi, Standing};

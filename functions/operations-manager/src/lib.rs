@@ -15,7 +15,8 @@
 //! at the daily run checks each KPI against its bounds ([`kpi`]), raising `ThresholdCrossed`
 //! once per crossing. From `QueueDepthObserved` it recommends each agent's concurrency by
 //! Little's law ([`capacity`]). The daily run mails the operations report (SLA figures and
-//! breaches, KPIs, capacity) and keeps it as a record ([`report`]). Settings: `[operations_manager]`.
+//! breaches, KPIs, capacity) and keeps it as a record ([`report`]). Days are the company's
+//! (`[company] time_zone`). Settings: `[operations_manager]`.
 
 pub mod capacity;
 mod checks;

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 pub enum Process {
     /// `LeadCreated` → the lead's first `OutreachStepTaken` (by `lead_id`).
     LeadResponse,
-    /// `TicketOpened` (its `created_at`) → `TicketResponded` (its `responded_at`), by `ticket_id`.
+    /// `TicketOpened` (its `created_at`) → `TicketResponded` (its `responded_at`), by
+    /// `ticket_id`.
     TicketFirstResponse,
     /// `DealClosedWon` → the deal's `InvoiceIssued` (by `deal_id`).
     InvoiceIssue,
