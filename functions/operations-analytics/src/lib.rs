@@ -6,7 +6,8 @@
 //! lost, valued by `DealStageChanged` and `ProposalSent`, closed by `DealClosedWon` and
 //! `DealClosedLost`, [`pipeline`]) and
 //! ticket volume (`TicketOpened`); each day is one record that expires after `history_days`.
-//! Customers are kept by sign-up month with the month each churned ([`cohorts`]).
+//! Customers are kept by sign-up month with the month each churned ([`cohorts`]). Days are the
+//! books' days (`[company] time_zone`), as `paid_on` and `churned_on` already are.
 //!
 //! Each week (the daily tick of `weekly_report_day`) the report fits a Holt-Winters additive
 //! model with a weekly season to each series ([`holt_winters`]), forecasts the next
@@ -35,7 +36,7 @@ use ascent_core::event::Event;
 use ascent_core::money::Money;
 use ascent_core::ports::{Condition, Item, Query, SortKey};
 use async_trait::async_trait;
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use cohorts::{Cohort, Member};
 use serde_json::json;
 use series::DayPoint;
@@ -90,6 +91,11 @@ fn expiry(day: NaiveDate, days: u32) -> i64 {
 }
 
 impl OperationsAnalytics {
+    /// The books' day of `t` (`[company] time_zone`).
+    pub(crate) fn day_of(&self, t: DateTime<Utc>) -> NaiveDate {
+        t.with_timezone(&self.config.time_zone).date_naive()
+    }
+
     /// Converts `m` into minor units of the base currency at the rates of `on`; `field`
     /// names it in errors.
     fn to_base(&self, m: &Money, on: NaiveDate, field: &str) -> Result<i64, AgentError> {
@@ -327,7 +333,7 @@ impl Agent for OperationsAnalytics {
     }
 
     async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError> {
-        let event_day = event.time.date_naive();
+        let event_day = self.day_of(event.time);
         match event.payload() {
             Payload::InvoicePaid(p) => {
                 let day = not_ahead(p.paid_on, event_day, "paid_on")?;
@@ -341,7 +347,7 @@ impl Agent for OperationsAnalytics {
                 self.add(ctx, OperationsSeries::Revenue, day, amount).await
             }
             Payload::TicketOpened(t) => {
-                let day = t.created_at.map_or(event_day, |c| c.date_naive());
+                let day = t.created_at.map_or(event_day, |c| self.day_of(c));
                 let day = not_ahead(day, event_day, "created_at")?;
                 if !self
                     .first_time(ctx, &format!("ticket#{}", t.ticket_id), day)

@@ -88,7 +88,7 @@ impl OperationsAnalytics {
         let Some((deal, delta)) = apply(previous.as_ref(), change, at) else {
             return Ok(());
         };
-        let today = ctx.now().date_naive();
+        let today = self.day_of(ctx.now());
         if delta != 0 {
             self.add(ctx, OperationsSeries::Pipeline, today, delta)
                 .await?;

@@ -1,13 +1,13 @@
 //! Operations Analytics' settings, read once at start from `ascent.toml`:
 //! `[operations_analytics]` (who gets the weekly report and on which day, the history kept, the
 //! season, horizon, back-testing and band coverages of the forecasts, the smoothing weights or
-//! the grid they are fitted on, the cohort table's size) and the base currency and rates of
-//! `[currency]`.
+//! the grid they are fitted on, the cohort table's size), the books' time zone of `[company]`
+//! and the base currency and rates of `[currency]`.
 
 use crate::forecast::Method;
 use crate::holt_winters::{Smoothing, Weights};
 use crate::{OperationsAnalytics, declaration};
-use ascent_core::config::platform::Currency;
+use ascent_core::config::platform::{Company, Currency};
 use ascent_core::config::{
     ConfigError, ConfigFile, Invalid, Validate, check_email, check_in_range, check_weekday,
 };
@@ -28,6 +28,8 @@ pub struct OperationsAnalyticsConfig {
     pub cohort_months: u32,
     /// Months after sign-up the table follows.
     pub retention_months: u32,
+    /// The books' time zone: a ticket, a sign-up or a pipeline change is on its day there.
+    pub time_zone: chrono_tz::Tz,
     /// Currency of revenue and pipeline.
     pub base_currency: String,
     /// `[currency]` rates: invoices at the rates of the day they were paid, deals of the day
@@ -108,10 +110,17 @@ impl Validate for Section {
 }
 
 impl OperationsAnalyticsConfig {
-    /// Reads and validates `[operations_analytics]` and `[currency]`.
+    /// Reads and validates `[operations_analytics]`, `[company]` and `[currency]`.
     pub fn from_file(file: &ConfigFile) -> Result<Self, ConfigError> {
         let s: Section = file.section("operations_analytics")?;
+        let company: Company = file.section("company")?;
         let currency: Currency = file.section("currency")?;
+        let time_zone = company.time_zone.parse::<chrono_tz::Tz>().map_err(|_| {
+            file.invalid(
+                "company",
+                Invalid::new("time_zone", "is not an IANA time zone"),
+            )
+        })?;
         let day = check_weekday("weekly_report_day", &s.weekly_report_day)
             .map_err(|e| file.invalid("operations_analytics", e))?;
         let weights = match s.smoothing {
@@ -132,6 +141,7 @@ impl OperationsAnalyticsConfig {
             },
             cohort_months: s.cohort_months,
             retention_months: s.retention_months,
+            time_zone,
             fx: currency.fx(),
             base_currency: currency.base,
         })
@@ -186,6 +196,7 @@ mod tests {
         );
         assert_eq!((c.cohort_months, c.retention_months), (12, 6));
         assert_eq!(c.base_currency, "USD");
+        assert_eq!(c.time_zone, chrono_tz::America::Los_Angeles);
     }
 
     fn edited(from: &str, to: &str) -> Result<OperationsAnalyticsConfig, ConfigError> {

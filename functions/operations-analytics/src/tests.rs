@@ -365,3 +365,15 @@ fn a_day_record_expires_after_the_history() {
         at("2027-03-02T00:00:00Z").timestamp()
     );
 }
+
+/// A ticket opened at 05:00 UTC on 2026-03-03 was opened at 21:00 on 2026-03-02 in the books'
+/// time zone (America/Los_Angeles, shipped): it counts on 2026-03-02.
+#[test]
+fn days_are_the_books_days() {
+    let t = twin("2026-03-03T05:30:00Z");
+    let mut late = opened("T-LA-1");
+    late.created_at = Some(at("2026-03-03T05:00:00Z"));
+    t.emit("ascent.support", late);
+    assert_eq!(point(&t, "tickets", "2026-03-02"), Some(1));
+    assert_eq!(point(&t, "tickets", "2026-03-03"), None);
+}
