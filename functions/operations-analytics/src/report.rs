@@ -1,4 +1,5 @@
-//! The weekly analytics report: on the daily tick of `weekly_report_day`, each series' day
+//! The weekly analytics report: on the daily tick whose books' day (`[company] time_zone`) is
+//! `weekly_report_day`, each series' day
 //! records of the capped history (one bounded query each, at most `history_days` items) are
 //! forecast with their bands ([`crate::forecast`]), the latest `cohort_months` cohorts make the
 //! retention table ([`crate::cohorts`]); the report is mailed to operations, kept under its day
@@ -182,7 +183,8 @@ impl OperationsAnalytics {
         ctx: &mut Ctx<'_>,
         t: &ScheduleTick,
     ) -> Result<(), AgentError> {
-        let today = t.at.date_naive();
+        // The books' day of the run: its history ends the day before, whole days only.
+        let today = self.day_of(t.at);
         if today.weekday() != self.config.weekly_report_day {
             return Ok(());
         }

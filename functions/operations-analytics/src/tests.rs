@@ -122,10 +122,12 @@ fn eight_weeks_of_a_weekly_pattern_are_forecast_exactly_and_reported_once() {
     }
     assert_eq!(point(&t, "revenue", "2026-01-05"), Some(1_120_000));
     assert_eq!(point(&t, "tickets", "2026-01-05"), Some(9));
-    t.tick("daily", at("2026-03-01T06:00:00Z")); // a Sunday: no report
+    // The daily run at 06:00 UTC on Monday is Sunday evening in Los Angeles: no report.
+    t.tick("daily", at("2026-03-02T06:00:00Z"));
     assert!(published(&t).is_empty());
-    t.tick("daily", at("2026-03-02T06:00:00Z"));
-    t.tick("daily", at("2026-03-02T06:00:00Z"));
+    // Tuesday's run is Monday evening there: Monday's report, once.
+    t.tick("daily", at("2026-03-03T06:00:00Z"));
+    t.tick("daily", at("2026-03-03T06:30:00Z"));
     let reports = published(&t);
     assert_eq!(reports.len(), 1);
     let r = &reports[0];
@@ -196,7 +198,7 @@ fn too_little_history_is_said_not_forecast() {
             paid(&format!("inv-{day}"), 250_000, "USD", on),
         );
     }
-    t.tick("daily", at("2026-03-02T06:00:00Z"));
+    t.tick("daily", at("2026-03-03T06:00:00Z")); // Monday evening in Los Angeles
     let r = &published(&t)[0];
     // 2026-02-20 to 2026-03-01: 10 days (the last without revenue).
     assert_eq!(
@@ -305,7 +307,7 @@ fn the_open_pipeline_follows_deals_through_their_stages() {
     // The days before keep their levels; a day without changes has no record (carried on).
     assert_eq!(point(&t, "pipeline", "2026-03-02"), Some(7_000_000));
     assert_eq!(point(&t, "pipeline", "2026-03-03"), None);
-    t.tick("daily", at("2026-03-09T06:00:00Z"));
+    t.tick("daily", at("2026-03-10T06:00:00Z"));
     let p = &published(&t)[0].series[1];
     // Last day (03-08): D3's 10,000.00 carried on; seven days before (03-01) nothing yet.
     assert_eq!(

@@ -58,7 +58,7 @@ fn sign_ups_and_churn_make_the_retention_table() {
     t.emit("ascent.crm", churned("C1", "2026-04-28"));
     assert!(dead_letters(&t).is_empty(), "{:?}", dead_letters(&t));
 
-    t.tick("daily", at("2026-05-04T06:00:00Z"));
+    t.tick("daily", at("2026-05-05T06:00:00Z")); // Monday 2026-05-04 in Los Angeles
     let r = &published(&t)[0];
     let rows: Vec<(&str, u32, Vec<f64>)> = r
         .cohorts
@@ -99,7 +99,7 @@ fn the_table_holds_the_latest_cohort_months() {
             .unwrap();
         sign_up_on(&t, &format!("M{i}"), &format!("{month}T10:00:00Z"));
     }
-    t.tick("daily", at("2026-03-02T06:00:00Z"));
+    t.tick("daily", at("2026-03-03T06:00:00Z"));
     let cohorts: Vec<String> = published(&t)[0]
         .cohorts
         .iter()
