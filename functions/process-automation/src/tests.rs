@@ -394,3 +394,34 @@ fn given_a_notice_without_an_agent_when_handled_then_it_is_dead_lettered_naming_
     // Its own dead letter is not announced again.
     assert_eq!(t.emitted("MessageDeadLettered").len(), 1);
 }
+
+#[test]
+fn given_an_intervention_nobody_decides_when_it_expires_then_the_letter_stays_in_the_queue() {
+    let (t, _crm) = given(Crm {
+        timeouts_left: 0,
+        refuses: true,
+    });
+    let e = t.emit("ascent.crm", lead("L000129"));
+    // 48 hours each for the operations lead, then the COO; then it expires.
+    for hours in [49, 98] {
+        t.clock
+            .set(at("2026-03-02T09:00:00Z") + chrono::Duration::hours(hours));
+        t.runtime.tick_approvals().unwrap();
+        t.drain();
+    }
+    let l = letter(&t, &e);
+    assert!(
+        matches!(l.state, LetterState::Undecided { .. }),
+        "{:?}",
+        l.state
+    );
+    assert_eq!(
+        t.runtime.dead_letters().unwrap().len(),
+        1,
+        "left for `ascent dlq`"
+    );
+    assert!(
+        t.query_index(Domain::Performance, letters::AWAITING)
+            .is_empty()
+    );
+}
