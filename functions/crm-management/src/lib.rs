@@ -138,6 +138,13 @@ impl Agent for CrmManagement {
                         format!("`{}` is not hubspot, salesforce or ascent", c.system),
                     ));
                 }
+                // The web site speaks for Ascent's own forms only, never for a CRM.
+                if event.source == "ascent.web" && c.system != settings::ASCENT {
+                    return Err(invalid(
+                        "system",
+                        format!("`{}` changes do not come from the web site", c.system),
+                    ));
+                }
                 let raw = RawFields {
                     email: c.email.clone(),
                     full_name: c.full_name.clone(),

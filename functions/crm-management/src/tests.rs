@@ -227,8 +227,17 @@ fn bad_changes_are_dead_lettered_naming_the_field_and_bad_values_become_issues()
         "ascent.crm",
         update("hubspot", "51234", "2026-03-02T09:00:00Z"),
     );
+    // The web site may not speak for a CRM.
+    let mut posing = update("salesforce", "0035e00000AbCdEAAZ", "2026-03-02T09:00:00Z");
+    posing.job_title = Some("CEO".into());
+    t.emit("ascent.web", posing);
     let dead = t.runtime.dead_letters().unwrap();
-    assert_eq!(dead.len(), 2);
+    assert_eq!(dead.len(), 3);
+    assert!(
+        dead[2].reason.contains("do not come from the web site"),
+        "{}",
+        dead[2].reason
+    );
     assert!(
         dead[0].reason.contains("field `detail.payload.system`"),
         "{}",
@@ -250,5 +259,5 @@ fn bad_changes_are_dead_lettered_naming_the_field_and_bad_values_become_issues()
     assert_eq!(c.value("phone"), None);
     assert_eq!(c.issues[0].field, "phone");
     assert_eq!(c.issues[0].source, "salesforce");
-    assert_eq!(t.runtime.dead_letters().unwrap().len(), 2);
+    assert_eq!(t.runtime.dead_letters().unwrap().len(), 3);
 }
