@@ -59,6 +59,15 @@ fn sample_payload(detail_type: &str) -> Value {
                 "disclosure": "I agree that Ascent XR may call me at this number, also with automated technology. Agreeing is not a condition of purchase.",
                 "signature": "esign-envelope-4411"}})
         }
+        "ContactUpdated" => json!({"system": "hubspot", "record_id": "51234",
+            "changed_at": "2026-03-02T08:59:00Z", "email": null, "full_name": null,
+            "company": null, "phone": "(212) 555-0100", "country": "United States",
+            "job_title": "VP Operations"}),
+        "CrmSyncPageDue" => json!({"system": "hubspot",
+            "run_started_at": "2026-03-02T09:00:00Z", "page": 1}),
+        "ContactsMerged" => json!({"survivor_id": "lead:L000123",
+            "merged_ids": ["hubspot:51234"], "rule": "same_email", "similarity": 1.0,
+            "source_ids": ["lead:L000123", "hubspot:51234"]}),
         "EmailBounced" => {
             json!({"email": "old.address@boreal-aero.example", "bounce": "hard", "diagnostic": "550 5.1.1 user unknown"})
         }
@@ -149,6 +158,17 @@ fn sample_payload(detail_type: &str) -> Value {
             "arr_up_for_renewal": usd(18_500_000), "arr_at_risk": usd(2_100_000), "arr_expected": usd(16_350_000),
             "upsell_candidates": ["A00042", "A00051"]})
         }
+        "ForecastPublished" => json!({"as_of": "2026-03-02", "series": [
+            {"series": "revenue", "unit": "USD", "history_days": 56, "last_7_days": 101_150.0,
+             "previous_7_days": 97_650.0, "trend_per_day": 50.0,
+             "smoothing": {"alpha": 0.05, "beta": 0.05, "gamma": 0.05}, "backtest_origins": 15,
+             "points": [{"day": "2026-03-02", "value": 14_000.0, "bands": [
+                 {"coverage": 0.8, "lower": 12_850.0, "upper": 15_120.5},
+                 {"coverage": 0.95, "lower": 12_310.0, "upper": 15_790.0}]}]},
+            {"series": "tickets", "unit": "tickets", "history_days": 9, "last_7_days": 36.0,
+             "previous_7_days": 12.0, "backtest_origins": 0, "points": [],
+             "note": "9 days of history; a forecast needs 14 (two seasons)"}],
+            "cohorts": [{"cohort": "2026-01", "customers": 4, "retained": [0.75, 0.75, 0.5]}]}),
         "InteractionRecorded" => {
             json!({"interaction_id": "I-9001", "email": "ana.ruiz@boreal-aero.example",
             "kind": "email_replied", "occurred_at": "2026-03-01T10:15:00Z"})
@@ -407,6 +427,8 @@ fn sample_payload(detail_type: &str) -> Value {
         "ContentScheduled" => json!({"piece_id": "brief-vr-safety-training", "channel": "blog",
             "title": "VR safety training that sticks", "publish_on": "2026-05-12",
             "keywords": ["vr safety training", "safety drills"]}),
+        "ReportDue" => json!({"department": "sales", "cadence": "weekly",
+            "from": "2026-03-02", "to": "2026-03-08"}),
         "MentionObserved" => json!({"mention_id": "li-7301922", "platform": "linkedin",
             "author": "Maya Lind", "author_email": "ap@boreal-aero.example",
             "text": "Headset firmware broken again and the support portal is useless",
@@ -438,16 +460,40 @@ fn sample_payload(detail_type: &str) -> Value {
             "decided_by": "sales.director@ascent-xr.example", "comment": "Strategic logo",
             "requester": "ava.rep@ascent-xr.example"}),
         "DataSyncCompleted" => json!({"system": "hubspot", "records": 1842,
-            "started_at": "2026-03-02T02:00:00Z", "finished_at": "2026-03-02T02:03:10Z"}),
+            "started_at": "2026-03-02T02:00:00Z", "finished_at": "2026-03-02T02:03:10Z",
+            "pulled": 20, "pushed": 4, "conflicts": 1, "failures": 0, "queued": 0}),
         "ErrorOccurred" => {
             json!({"component": "webhook-ingest", "message": "Stripe signature mismatch",
             "event_id": null})
         }
         "ThresholdCrossed" => json!({"metric": "dead_letters", "value": 12.0, "threshold": 10.0,
             "direction": "above"}),
+        "MessageDeadLettered" => json!({"agent": "billing", "queue": "priority",
+            "event_id": "00000000-0000-4000-8000-000000000042", "detail_type": "DealWon",
+            "reason": "invalid input: deal D00042 has no line items", "receive_count": 1,
+            "first_received_at": "2026-03-02T08:59:58Z", "dead_lettered_at": "2026-03-02T09:00:00Z",
+            "correlation_id": "00000000-0000-4000-8000-000000000041"}),
+        "QueueDepthObserved" => json!({"agent": "support", "depth": 900, "arrived": 1800,
+            "handled": 1750, "mean_handling_ms": 500.0, "window_seconds": 300,
+            "observed_at": "2026-03-02T09:05:00Z"}),
         "ScheduleTick" => json!({"schedule": "daily", "at": "2026-03-02T06:00:00Z"}),
         other => panic!("no sample payload for {other}: add one to tests/catalog.rs"),
     }
+}
+
+/// The numbers of the sample event ids in events/ (`00000000-0000-4000-8000-<n>`).
+fn used_sample_ids() -> std::collections::HashSet<usize> {
+    std::fs::read_dir(root().join("events"))
+        .unwrap()
+        .filter_map(|f| f.ok())
+        .filter(|f| f.path().extension().is_some_and(|x| x == "json"))
+        .filter_map(|f| std::fs::read_to_string(f.path()).ok())
+        .filter_map(|text| serde_json::from_str::<Value>(&text).ok())
+        .filter_map(|v| {
+            let id = v["id"].as_str()?.strip_prefix("00000000-0000-4000-8000-")?;
+            id.parse().ok()
+        })
+        .collect()
 }
 
 fn sample_event(detail_type: &str, source: &str, n: usize) -> Value {
@@ -504,9 +550,13 @@ fn every_event_type_has_a_sample_that_parses_and_validates_against_its_schema() 
     for (n, e) in CATALOG.iter().enumerate() {
         let path = sample_path(e.detail_type);
         if !path.exists() && updating() {
+            // A new sample takes its place in the catalog as its number unless an older
+            // sample already has that id: then the next number no sample uses.
+            let used = used_sample_ids();
+            let id = (n + 1..).find(|k| !used.contains(k)).unwrap();
             std::fs::write(
                 &path,
-                pretty(&sample_event(e.detail_type, e.default_source, n + 1)),
+                pretty(&sample_event(e.detail_type, e.default_source, id)),
             )
             .unwrap();
         }

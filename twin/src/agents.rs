@@ -32,6 +32,11 @@ pub fn declarations() -> Vec<AgentDecl> {
         seo::declaration(),
         email_marketing::declaration(),
         social_media::declaration(),
+        process_automation::declaration(),
+        operations_manager::declaration(),
+        operations_analytics::declaration(),
+        crm_management::declaration(),
+        reporting::declaration(),
     ]
 }
 

@@ -18,7 +18,7 @@ use std::sync::Arc;
 pub const DEFAULT_PATH: &str = "ascent.toml";
 
 /// Every top-level section of the file, in the order of the shipped file.
-pub const SECTIONS: [&str; 28] = [
+pub const SECTIONS: [&str; 34] = [
     "company",
     "mail",
     "links",
@@ -47,6 +47,12 @@ pub const SECTIONS: [&str; 28] = [
     "seo",
     "email_marketing",
     "social_media",
+    "operations_manager",
+    "crm_management",
+    "process_automation",
+    "operations_analytics",
+    "cost",
+    "reporting",
 ];
 
 /// Why the configuration could not be used.
@@ -95,6 +101,13 @@ pub struct AscentConfig {
     pub seo: seo::SeoConfig,
     pub email_marketing: email_marketing::EmailMarketingConfig,
     pub social_media: social_media::SocialConfig,
+    pub operations_manager: operations_manager::OperationsConfig,
+    pub operations_analytics: operations_analytics::OperationsAnalyticsConfig,
+    pub crm_management: crm_management::CrmConfig,
+    pub process_automation: process_automation::ProcessAutomationConfig,
+    /// `ascent cost`: the price table and the cost model's assumptions.
+    pub cost: crate::cost::CostSettings,
+    pub reporting: reporting::ReportingConfig,
 }
 
 impl AscentConfig {
@@ -142,6 +155,14 @@ impl AscentConfig {
                 email_marketing::TWIN_UNSUBSCRIBE_URL,
             )?,
             social_media: social_media::SocialConfig::from_file(file)?,
+            operations_manager: operations_manager::OperationsConfig::from_file(file)?,
+            operations_analytics: operations_analytics::OperationsAnalyticsConfig::from_file(
+                file,
+            )?,
+            crm_management: crm_management::CrmConfig::from_file(file)?,
+            process_automation: process_automation::ProcessAutomationConfig::from_file(file)?,
+            cost: crate::cost::CostSettings::from_file(file)?,
+            reporting: reporting::ReportingConfig::from_file(file)?,
         };
         config.check_across(file)?;
         Ok(config)
@@ -270,6 +291,19 @@ impl AscentConfig {
                 self.email_marketing.at_host(&self.links, base_url),
             )),
             Arc::new(social_media::SocialMedia::new(self.social_media.clone())),
+            Arc::new(process_automation::ProcessAutomation::new(
+                self.process_automation.clone(),
+            )),
+            Arc::new(operations_manager::OperationsManager::new(
+                self.operations_manager.clone(),
+            )),
+            Arc::new(operations_analytics::OperationsAnalytics::new(
+                self.operations_analytics.clone(),
+            )),
+            Arc::new(crm_management::CrmManagement::new(
+                self.crm_management.clone(),
+            )),
+            Arc::new(reporting::Reporting::new(self.reporting.clone())),
         ]
     }
 }

@@ -138,6 +138,12 @@ catalog! {
     InteractionRecorded: Business, "ascent.web", [1];
     /// A contact's communication preference changed (unsubscribe, call consent, do-not-call).
     ContactPreferenceChanged: Business, "ascent.crm" | "ascent.web", [1];
+    /// A contact's details changed in a CRM (HubSpot, Salesforce: verified webhooks) or in Ascent's own forms.
+    ContactUpdated: Business, "ascent.crm" | "ascent.web", [1];
+    /// CRM Management merged duplicate contacts into one record that keeps every source id and a merge log.
+    ContactsMerged: Business, "ascent.agent.crm-management", [1];
+    /// One page of a CRM sync run is due (CRM Management fans a run out page by page).
+    CrmSyncPageDue: Business, "ascent.agent.crm-management", [1];
     /// An email could not be delivered (SES bounce notification).
     EmailBounced: Business, "ascent.mail", [1];
     /// Outreach took a step of a lead's sequence: an email sent, or a call or LinkedIn task for the rep.
@@ -253,6 +259,9 @@ catalog! {
     AccountChurned: Business, "ascent.crm", [1];
     /// The Customer Success Director published the weekly CS report.
     CsReportPublished: Business, "ascent.agent.customer-success-director", [1];
+    /// Operations Analytics' weekly forecasts of revenue, open pipeline and ticket volume with
+    /// back-tested error bands, and the cohort retention table.
+    ForecastPublished: Business, "ascent.agent.operations-analytics", [1];
     /// A support ticket was resolved.
     TicketResolved: Business, "ascent.support", [1];
     /// A customer signed up (account, plan, billing details).
@@ -330,6 +339,9 @@ catalog! {
     ContentEngagementObserved: Business, "ascent.web", [1];
     /// Content Marketing scheduled a piece that passed its quality gate into its channel's calendar.
     ContentScheduled: Business, "ascent.agent.content-marketing", [1];
+    /// Reporting's own hand-off: one department's report for a period is due (one event per
+    /// department and cadence of a daily run, so each report is its own bounded unit of work).
+    ReportDue: Business, "ascent.agent.reporting", [1];
     /// An agent finished a unit of work worth recording.
     TaskCompleted: Agent, "ascent.agent", [1];
     /// An agent hit something it cannot resolve without a person.
@@ -344,6 +356,12 @@ catalog! {
     ErrorOccurred: System, "ascent.system", [1];
     /// A metric crossed a threshold.
     ThresholdCrossed: System, "ascent.system", [1];
+    /// The platform moved a message an agent could not handle to the dead-letter queue (the
+    /// twin's runtime, the Lambda host on AWS): Process Automation classifies and handles it.
+    MessageDeadLettered: System, "ascent.system", [1];
+    /// The platform observed an agent's queue over a window: its depth, arrivals, handled
+    /// messages and mean handling time (the Operations Manager plans concurrency from it).
+    QueueDepthObserved: System, "ascent.system", [1];
     /// A schedule fired (EventBridge Scheduler on AWS, the twin's clock locally).
     ScheduleTick: System, "ascent.scheduler", [1];
 }
@@ -412,6 +430,67 @@ pub struct ContactPreferenceChanged {
     /// consent.
     #[serde(default)]
     pub consent: Option<CallConsent>,
+}
+
+/// A contact's details changed in one system: only the fields given changed, as written there
+/// (CRM Management cleans them: E.164 phones, ISO country codes, normalised names).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactUpdated {
+    /// Where the change was made: `hubspot`, `salesforce`, or `ascent` (Ascent's own forms).
+    pub system: String,
+    /// The contact's id in that system (HubSpot object id, Salesforce Contact Id, lead id).
+    pub record_id: String,
+    /// When the change was made there (the later change of a field wins a conflict).
+    pub changed_at: DateTime<Utc>,
+    /// The contact's email address, when it changed or is known to the sender.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Full name as written (`Ana Ruiz`).
+    #[serde(default)]
+    pub full_name: Option<String>,
+    /// Company name as written.
+    #[serde(default)]
+    pub company: Option<String>,
+    /// Phone number as written there (any format; normalised to E.164 by CRM Management).
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Country as written there: a name or an ISO 3166-1 code.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// Job title as written.
+    #[serde(default)]
+    pub job_title: Option<String>,
+}
+
+/// Duplicate contacts merged into one: the survivor keeps every source id and a merge log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactsMerged {
+    /// CRM Management's id of the contact that stays (its first source id, `lead:L000123`).
+    pub survivor_id: String,
+    /// The source ids (`hubspot:501`, `lead:L000200`) the merged duplicate brought.
+    pub merged_ids: Vec<String>,
+    /// The rule that matched: `same_email`, `same_domain_similar_name` or
+    /// `same_phone_similar_name`.
+    pub rule: String,
+    /// Name similarity that decided (Jaro-Winkler, 0 to 1; 1 for the same email).
+    pub similarity: f64,
+    /// Every source id the survivor holds after the merge.
+    pub source_ids: Vec<String>,
+}
+
+/// The next page of one CRM's sync run: pull one page of changes, push one batch of queued
+/// changes; the last page announces the run (`DataSyncCompleted`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CrmSyncPageDue {
+    /// The CRM: `hubspot` or `salesforce`.
+    pub system: String,
+    /// When the run started (the schedule tick's time): the run's id.
+    pub run_started_at: DateTime<Utc>,
+    /// 0-based page of the run.
+    pub page: u32,
 }
 
 /// The kinds of consent to calls the TCPA knows, weakest first.
@@ -1606,6 +1685,109 @@ pub struct CsReportPublished {
     pub conversion: Option<String>,
 }
 
+/// A daily series Operations Analytics follows and forecasts.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OperationsSeries {
+    /// Paid invoices per day (`InvoicePaid` on its `paid_on`), in the base currency.
+    Revenue,
+    /// Value of the open deals at the end of each day, in the base currency.
+    Pipeline,
+    /// Tickets opened per day.
+    Tickets,
+}
+
+/// A forecast's band at one coverage, from the back-tested errors of its horizon.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastBand {
+    /// The share of actual values the band is meant to hold (0.8 for 80%).
+    pub coverage: f64,
+    /// Lower bound (never below zero).
+    pub lower: f64,
+    /// Upper bound.
+    pub upper: f64,
+}
+
+/// One forecast day of a series.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastPoint {
+    pub day: NaiveDate,
+    /// The forecast (never below zero).
+    pub value: f64,
+    /// One band per configured coverage, narrowest first; empty when the history is too short
+    /// to back-test.
+    #[serde(default)]
+    pub bands: Vec<ForecastBand>,
+}
+
+/// The smoothing weights a forecast used (Holt-Winters additive: level, trend, season).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastSmoothing {
+    pub alpha: f64,
+    pub beta: f64,
+    pub gamma: f64,
+}
+
+/// One series of the weekly forecast: its recent trend and its forecast with bands.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesForecast {
+    pub series: OperationsSeries,
+    /// The values' unit: the base currency's code (amounts in major units, `1250.5` USD) or
+    /// `tickets`.
+    pub unit: String,
+    /// Days of history the forecast was made from (the first day with data to yesterday).
+    pub history_days: u32,
+    /// The last 7 days: their sum (revenue, tickets) or the level on the last day (pipeline).
+    pub last_7_days: f64,
+    /// The 7 days before them, the same way.
+    pub previous_7_days: f64,
+    /// The fitted trend per day, when forecast.
+    #[serde(default)]
+    pub trend_per_day: Option<f64>,
+    /// The smoothing weights, when forecast.
+    #[serde(default)]
+    pub smoothing: Option<ForecastSmoothing>,
+    /// Back-test origins the bands come from (0: no bands).
+    pub backtest_origins: u32,
+    /// The days ahead, from the report's day; empty when the history is too short.
+    #[serde(default)]
+    pub points: Vec<ForecastPoint>,
+    /// Why there is no forecast or no band (too little history); absent otherwise.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// One sign-up month's customers and the share still customers after each month.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CohortRetention {
+    /// The sign-up month, `YYYY-MM`.
+    pub cohort: String,
+    /// Customers who signed up that month.
+    pub customers: u32,
+    /// `retained[k - 1]`: the share (0–1) not churned by the end of the k-th month after the
+    /// sign-up month, for each such month already over.
+    pub retained: Vec<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastPublished {
+    /// The report's day (forecasts start on it; history ends the day before).
+    pub as_of: NaiveDate,
+    /// Revenue, pipeline and tickets, in that order.
+    pub series: Vec<SeriesForecast>,
+    /// The cohort retention table, oldest cohort first.
+    #[serde(default)]
+    pub cohorts: Vec<CohortRetention>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketResolved {
@@ -2380,6 +2562,31 @@ pub struct SocialPostScheduled {
     pub engagement_rate: Option<f64>,
 }
 
+/// How often a department's report goes out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportCadence {
+    /// Every day: the day before the daily run.
+    Daily,
+    /// Once a week: the seven days before the configured weekday.
+    Weekly,
+    /// On the first business day of a month: the month before.
+    Monthly,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportDue {
+    /// The department the report is for: `marketing`, `sales`, `finance`, `customer_success`
+    /// or `operations` (a section of `[reporting.departments]`).
+    pub department: String,
+    pub cadence: ReportCadence,
+    /// The first day the report covers (the company's time zone).
+    pub from: NaiveDate,
+    /// The last day the report covers, inclusive.
+    pub to: NaiveDate,
+}
+
 // ---------------------------------------------------------------- agent payloads
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -2463,6 +2670,21 @@ pub struct DataSyncCompleted {
     pub records: u64,
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
+    /// Records pulled from the system this run (CRM Management's two-way sync).
+    #[serde(default)]
+    pub pulled: u64,
+    /// Changes pushed to the system this run.
+    #[serde(default)]
+    pub pushed: u64,
+    /// Fields changed on both sides since the last sync, resolved by timestamp then priority.
+    #[serde(default)]
+    pub conflicts: u64,
+    /// Pushes that failed this run (they stay queued for the next run).
+    #[serde(default)]
+    pub failures: u64,
+    /// Changes still queued for the system after this run.
+    #[serde(default)]
+    pub queued: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -2472,6 +2694,61 @@ pub struct ErrorOccurred {
     pub message: String,
     #[serde(default)]
     pub event_id: Option<String>,
+}
+
+/// A message the platform gave up on for now: its agent, its event and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageDeadLettered {
+    /// The agent whose handler failed (`billing`).
+    pub agent: String,
+    /// The agent's queue class (`priority`, `batch`): with the agent it names the queue (on
+    /// AWS `ascent-<stage>-<agent>-<class>`).
+    pub queue: String,
+    /// The failed event's id (a body that was no event: the SQS message id).
+    pub event_id: String,
+    /// The failed event's detail-type (empty for a body that was no event).
+    pub detail_type: String,
+    /// Why the last attempt failed, as the engine reported it.
+    pub reason: String,
+    /// Deliveries of the message before it was dead-lettered.
+    pub receive_count: u32,
+    /// When the message was first delivered to the agent.
+    pub first_received_at: DateTime<Utc>,
+    /// When it was dead-lettered.
+    pub dead_lettered_at: DateTime<Utc>,
+    /// The failed event's correlation id, when it was an event.
+    #[serde(default)]
+    pub correlation_id: Option<String>,
+}
+
+impl MessageDeadLettered {
+    /// The notice as an event from `ascent.system`, in the failed event's flow. Its id is
+    /// derived from the agent, the event and the moment: a message dead-lettered again after
+    /// a redrive is a new notice, the same settlement announced twice the same one.
+    pub fn event(self) -> crate::event::Event {
+        let at = self.dead_lettered_at;
+        let id = crate::event::name_uuid(&format!(
+            "dead-letter|{}|{}|{}",
+            self.agent,
+            self.event_id,
+            at.timestamp_millis()
+        ));
+        let correlation = self
+            .correlation_id
+            .as_deref()
+            .and_then(|c| uuid::Uuid::parse_str(c).ok())
+            .unwrap_or(id);
+        crate::event::Event::with_ids(
+            crate::producers::SYSTEM_SOURCE,
+            crate::event::Actor::system("dead-letters"),
+            at,
+            self,
+            id,
+            correlation,
+            None,
+        )
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -2488,6 +2765,26 @@ pub struct ThresholdCrossed {
     pub value: f64,
     pub threshold: f64,
     pub direction: Direction,
+}
+
+/// One agent's queue over a window, as the platform observed it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueueDepthObserved {
+    /// The agent whose queue it is (`support`, `billing`, …).
+    pub agent: String,
+    /// Messages waiting in the queue at the end of the window.
+    pub depth: u64,
+    /// Messages that arrived in the queue during the window.
+    pub arrived: u64,
+    /// Messages the agent handled during the window.
+    pub handled: u64,
+    /// Mean time the agent took to handle one message, in milliseconds.
+    pub mean_handling_ms: f64,
+    /// Length of the window, in seconds.
+    pub window_seconds: u32,
+    /// End of the window.
+    pub observed_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -2606,6 +2903,11 @@ pub(crate) fn check_payload(p: &Payload) -> Result<(), (String, String)> {
             email("email", &c.email)?;
             phone("phone", &c.phone)?;
             call_consent(c)
+        }
+        Payload::ContactUpdated(c) => {
+            non_empty("system", &c.system)?;
+            non_empty("record_id", &c.record_id)?;
+            optional_email("email", &c.email)
         }
         Payload::EmailBounced(b) => email("email", &b.email),
         Payload::InteractionRecorded(i) => email("email", &i.email),
