@@ -156,9 +156,7 @@ impl AscentConfig {
             )?,
             social_media: social_media::SocialConfig::from_file(file)?,
             operations_manager: operations_manager::OperationsConfig::from_file(file)?,
-            operations_analytics: operations_analytics::OperationsAnalyticsConfig::from_file(
-                file,
-            )?,
+            operations_analytics: operations_analytics::OperationsAnalyticsConfig::from_file(file)?,
             crm_management: crm_management::CrmConfig::from_file(file)?,
             process_automation: process_automation::ProcessAutomationConfig::from_file(file)?,
             cost: crate::cost::CostSettings::from_file(file)?,

@@ -2563,7 +2563,9 @@ pub struct SocialPostScheduled {
 }
 
 /// How often a department's report goes out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportCadence {
     /// Every day: the day before the daily run.
