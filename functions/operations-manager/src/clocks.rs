@@ -78,11 +78,15 @@ impl OperationsManager {
             )),
             _ => None,
         };
-        // Kept while it runs; forgotten `clock_keep_days` after its end (or its deadline).
+        // Kept while it runs; forgotten `clock_keep_days` after its end (or its deadline), and
+        // never sooner than that long after it is written: a clock of an old instance (a replay,
+        // a late event) must stay readable for its end to find it, not expire on being written
+        // (an expired item is gone to reads but still there for a write's condition).
         let keep = Duration::days(i64::from(self.config.clock_keep_days));
+        let kept_from = |t: DateTime<Utc>| t.max(ctx.now()) + keep;
         let expires = match (clock.ended_at, clock.breached) {
-            (Some(end), _) => Some(end + keep),
-            (None, true) => clock.due_at.map(|due| due + keep),
+            (Some(end), _) => Some(kept_from(end)),
+            (None, true) => clock.due_at.map(kept_from),
             (None, false) => None,
         };
         let data = serde_json::to_value(&clock)

@@ -430,3 +430,43 @@ fn events_without_their_correlating_id_are_dead_lettered_naming_the_field() {
             .is_empty()
     );
 }
+
+/// A ticket opened long before Ascent hears of it (a backfill, a replay): its clock breaches at
+/// once, and its first response, coming after the clock's keep time counted from the deadline,
+/// still finds the clock (kept `clock_keep_days` from when it is written) — it used to expire
+/// on being written, so the answer found nothing, tried to create the clock anew and was
+/// dead-lettered on the write's condition.
+#[test]
+fn an_old_ticket_answered_today_completes_its_breached_clock() {
+    // Given a ticket created 1 March, heard of on 5 December (target 60 minutes, kept 90 days).
+    let t = twin("2026-12-05T09:00:00Z");
+    t.emit(
+        "ascent.support",
+        TicketOpened {
+            ticket_id: "T-OLD".into(),
+            account_id: "A-100".into(),
+            subject: "Headset firmware update fails".into(),
+            body: "The update stops at 80% on every headset.".into(),
+            channel: "email".into(),
+            requester: Some("it@northwind.example".into()),
+            created_at: Some(at("2026-03-01T09:00:00Z")),
+        },
+    );
+    // When the SLA check flags it (due 1 March 10:00: 90 days on is 30 May, long past) and the
+    // answer comes the same morning.
+    t.tick("sla", at("2026-12-05T09:05:00Z"));
+    assert_eq!(crossed(&t).len(), 1);
+    responded(&t, "T-OLD", "2026-12-05T09:30:00Z");
+    // Then nothing is dead-lettered, and the clock ended, kept 90 days from today.
+    assert!(t.runtime.dead_letters().unwrap().is_empty());
+    let pk = clocks::clock_pk(Process::TicketFirstResponse, "T-OLD");
+    let clock =
+        futures::executor::block_on(t.runtime.store().get(Domain::Performance, &pk, "clock"))
+            .unwrap()
+            .unwrap();
+    assert!(clock.data["ended_at"].is_string(), "{:?}", clock.data);
+    assert_eq!(
+        clock.expires_at,
+        Some(at("2027-03-05T09:30:00Z").timestamp())
+    );
+}
