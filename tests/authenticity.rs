@@ -252,10 +252,19 @@ fn a_forged_approval_decision_is_refused_and_the_approvers_decision_still_decide
         })
         .count();
     assert_eq!(refusals, 2);
-    assert_eq!(
-        status(&base)["pending_approvals"].as_array().unwrap().len(),
-        1
-    );
+    // The discount still waits for its approver; each refusal is brought to operations by
+    // Process Automation as a dead letter to look into (a permanent failure: never retried).
+    let pending = status(&base)["pending_approvals"].clone();
+    let of_kind = |kind: &str| {
+        pending
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["kind"] == kind)
+            .count()
+    };
+    assert_eq!(of_kind("discount"), 1, "{pending}");
+    assert_eq!(of_kind("dead-letter"), 2, "{pending}");
 
     // 3. The director's real decision (a rejection) decides: re-priced at the 15% threshold.
     let link = approval_link(&settings, "sales.director@ascent-xr.example");
@@ -273,7 +282,14 @@ fn a_forged_approval_decision_is_refused_and_the_approvers_decision_still_decide
     );
     assert_eq!(code, 200, "{html}");
     let s = wait_idle(&base);
-    assert!(s["pending_approvals"].as_array().unwrap().is_empty(), "{s}");
+    assert!(
+        s["pending_approvals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["kind"] == "dead-letter"),
+        "{s}"
+    );
     let sent = proposals(&rt);
     assert_eq!(sent.len(), 1, "{sent:?}");
     // 53,000.00 at the 15% threshold = 45,050.00 (not the forged 20%: 42,400.00).
