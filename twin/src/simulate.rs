@@ -333,9 +333,11 @@ mod tests {
         // first seven end on day 27 (and some are paused and resumed meanwhile).
         assert_eq!(m.campaigns_planned, 14, "{a}");
         assert!(m.campaigns_ended >= 7 && m.campaigns_paused > 0, "{a}");
-        // Each weekly plan follows a measure; one raised a channel by more than 5,000.00 and
-        // an approver approved it.
-        assert!(m.reallocations >= 4 && m.reallocations_approved > 0, "{a}");
+        // Each weekly plan follows a measure. The first two weeks return nothing on any channel,
+        // so the allocation in effect is kept; from the third, budget moves toward the best
+        // returns, a channel rising by no more than the 5,000.00 that needs no approval here
+        // (a reallocation with its approval: tests/marketing.rs).
+        assert!(m.reallocations >= 4, "{a}");
         // Email campaigns on the Wednesdays from day 14 (days 16, 23, 30, 37), all sent by the
         // end; a customer who unsubscribed or bounced hard is left out of the next one.
         assert_eq!(m.email_campaigns, 4, "{a}");

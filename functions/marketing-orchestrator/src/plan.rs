@@ -222,8 +222,9 @@ impl MarketingOrchestrator {
             .filter(|c| self.config.rules.channels.contains_key(&c.channel))
             .filter_map(|c| Some((c.channel, c.return_per_unit.filter(|r| r.is_finite())?)))
             .collect();
-        // Nothing measured on any budgeted channel: nothing to reallocate by.
-        let proposed = if returns.is_empty() {
+        // Nothing measured on any budgeted channel, or nothing returned by any (a channel
+        // returning nothing counts as one without data): nothing to reallocate by.
+        let proposed = if !returns.values().any(|r| *r > 0.0) {
             current.allocation.clone()
         } else {
             allocation::allocate(&self.config.rules, &returns)

@@ -110,6 +110,29 @@ fn within_the_limits_the_plan_takes_effect_at_once_and_a_resent_measure_changes_
     assert_eq!(current(&t).allocation, by_hand());
 }
 
+/// The first weeks of a quarter: money spent on paid, webinar and event but nothing won
+/// yet. A channel returning nothing counts as one without data, so with none returning
+/// anything there is nothing to reallocate by: the allocation in effect is planned again
+/// (not refilled in channel order, which would move 12,000.00 of the start's budget onto
+/// email, social, search and paid on no evidence).
+#[test]
+fn spend_with_no_return_yet_on_any_channel_plans_the_allocation_in_effect_again() {
+    let t = twin();
+    t.clock.set(at("2026-04-06T07:00:00Z"));
+    let nothing = [(Paid, 0.0), (Webinar, 0.0), (Event, 0.0)];
+    t.emit(ANALYTICS, measured("2026-04-05", &nothing, vec![]));
+    assert!(approval_mails(&t).is_empty());
+    let r = reallocations(&t);
+    assert_eq!(r.len(), 1);
+    let got: allocation::Allocation = r[0]
+        .allocations
+        .iter()
+        .map(|a| (a.channel, a.budget.amount_minor))
+        .collect();
+    assert_eq!(got, start());
+    assert_eq!(current(&t).allocation, start());
+}
+
 #[test]
 fn a_newer_plan_supersedes_one_still_waiting_and_its_late_approval_changes_nothing() {
     let t = twin();
