@@ -78,6 +78,17 @@ const INTENT: &[InteractionKind] = &[
     InteractionKind::DemoRequested,
 ];
 
+/// The company a lead works for, by its address's domain (`company42.example`: "Company 42"):
+/// each its own, as in a real CRM (one shared name would make every lead a candidate
+/// duplicate of every other in CRM Management).
+fn company_of(email: &str) -> String {
+    let domain = email.rsplit('@').next().unwrap_or_default().to_lowercase();
+    match domain.strip_prefix("company").and_then(|d| d.split('.').next()) {
+        Some(n) if !n.is_empty() => format!("Company {n}"),
+        _ => "Company".into(),
+    }
+}
+
 /// The synthetic company's state.
 pub struct Company {
     rng: Rng,
@@ -264,6 +275,7 @@ impl Company {
         .to_string();
         // Marketing touches before the lead arrives, on its channel and others.
         self.touches(day, &id, &email, &channel);
+        let company = company_of(&email);
         self.schedule(
             day,
             "ascent.crm",
@@ -271,7 +283,7 @@ impl Company {
                 lead_id: id.clone(),
                 email,
                 full_name,
-                company: "Company".into(),
+                company,
                 company_size: size,
                 industry,
                 role,
