@@ -83,7 +83,10 @@ const INTENT: &[InteractionKind] = &[
 /// duplicate of every other in CRM Management).
 fn company_of(email: &str) -> String {
     let domain = email.rsplit('@').next().unwrap_or_default().to_lowercase();
-    match domain.strip_prefix("company").and_then(|d| d.split('.').next()) {
+    match domain
+        .strip_prefix("company")
+        .and_then(|d| d.split('.').next())
+    {
         Some(n) if !n.is_empty() => format!("Company {n}"),
         _ => "Company".into(),
     }
