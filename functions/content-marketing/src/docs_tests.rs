@@ -11,12 +11,7 @@ use chrono::{Duration, NaiveDate};
 const PAGE: &str = include_str!("../../../docs/marketing.md");
 
 fn content() -> &'static str {
-    let start = PAGE
-        .find("\n## Content\n")
-        .expect("a section \"## Content\"");
-    let rest = &PAGE[start + 1..];
-    let end = rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3);
-    &rest[..end]
+    ascent_core::docs::section(PAGE, "Content").expect("a section \"## Content\"")
 }
 
 /// The shipped `[content_marketing]` sections' lines (comments and blank lines left out).

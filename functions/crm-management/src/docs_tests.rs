@@ -9,12 +9,7 @@ use ascent_core::config::ConfigFile;
 const PAGE: &str = include_str!("../../../docs/operations.md");
 
 fn section() -> &'static str {
-    let start = PAGE
-        .find("\n## CRM management\n")
-        .expect("a section \"## CRM management\"");
-    let rest = &PAGE[start + 1..];
-    let end = rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3);
-    &rest[..end]
+    ascent_core::docs::section(PAGE, "CRM management").expect("a section \"## CRM management\"")
 }
 
 /// The shipped `[crm_management]` and its sub-tables, one line each (comments left out).

@@ -9,12 +9,7 @@ use ascent_core::config::ConfigFile;
 const PAGE: &str = include_str!("../../../docs/marketing.md");
 
 fn section() -> &'static str {
-    let start = PAGE
-        .find("\n## Email marketing\n")
-        .expect("a section \"## Email marketing\"");
-    let rest = &PAGE[start + 1..];
-    let end = rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3);
-    &rest[..end]
+    ascent_core::docs::section(PAGE, "Email marketing").expect("a section \"## Email marketing\"")
 }
 
 /// The shipped `[email_marketing…]` settings, one `key = value` line each (no comments, no

@@ -10,26 +10,12 @@ use ascent_core::config::ConfigFile;
 const PAGE: &str = include_str!("../../../docs/marketing.md");
 
 fn attribution() -> &'static str {
-    let start = PAGE
-        .find("\n## Attribution\n")
-        .expect("a section \"## Attribution\"");
-    let rest = &PAGE[start + 1..];
-    let end = rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3);
-    &rest[..end]
+    ascent_core::docs::section(PAGE, "Attribution").expect("a section \"## Attribution\"")
 }
 
 /// The shipped section's settings, one `key = value` line each (comments left out).
 fn shipped_settings() -> Vec<String> {
-    let text = ConfigFile::shipped().text().to_string();
-    let start = text.find("\n[marketing_analytics]\n").expect("the section") + 1;
-    text[start..]
-        .lines()
-        .skip(1)
-        .take_while(|l| !l.starts_with('['))
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect()
+    ConfigFile::shipped().setting_lines("marketing_analytics")
 }
 
 #[test]

@@ -11,12 +11,8 @@ use std::collections::BTreeMap;
 const PAGE: &str = include_str!("../../../docs/marketing.md");
 
 fn section() -> &'static str {
-    let start = PAGE
-        .find("\n## Budget allocation\n")
-        .expect("a section \"## Budget allocation\"");
-    let rest = &PAGE[start + 1..];
-    let end = rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3);
-    &rest[..end]
+    ascent_core::docs::section(PAGE, "Budget allocation")
+        .expect("a section \"## Budget allocation\"")
 }
 
 /// The shipped section's settings and its channels, one line each (comments left out).

@@ -12,29 +12,13 @@ use chrono::NaiveDate;
 const PAGE: &str = include_str!("../../../docs/operations.md");
 
 fn section() -> &'static str {
-    let start = PAGE
-        .find("\n## Operations analytics\n")
-        .expect("a section \"## Operations analytics\"");
-    let rest = &PAGE[start + 1..];
-    let end = rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3);
-    &rest[..end]
+    ascent_core::docs::section(PAGE, "Operations analytics")
+        .expect("a section \"## Operations analytics\"")
 }
 
 /// The shipped section's settings, one `key = value` line each (comments left out).
 fn shipped_settings() -> Vec<String> {
-    let text = ConfigFile::shipped().text().to_string();
-    let start = text
-        .find("\n[operations_analytics]\n")
-        .expect("the section")
-        + 1;
-    text[start..]
-        .lines()
-        .skip(1)
-        .take_while(|l| !l.starts_with('['))
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect()
+    ConfigFile::shipped().setting_lines("operations_analytics")
 }
 
 #[test]

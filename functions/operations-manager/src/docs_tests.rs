@@ -12,12 +12,8 @@ use chrono::Duration;
 const PAGE: &str = include_str!("../../../docs/operations.md");
 
 fn section() -> &'static str {
-    let start = PAGE
-        .find("\n## Operations manager\n")
-        .expect("a section \"## Operations manager\"");
-    let rest = &PAGE[start + 1..];
-    let end = rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3);
-    &rest[..end]
+    ascent_core::docs::section(PAGE, "Operations manager")
+        .expect("a section \"## Operations manager\"")
 }
 
 /// The section with its lines joined (a sentence may wrap anywhere).

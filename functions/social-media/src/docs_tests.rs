@@ -12,12 +12,7 @@ use std::collections::BTreeSet;
 const PAGE: &str = include_str!("../../../docs/marketing.md");
 
 fn section() -> &'static str {
-    let start = PAGE
-        .find("\n## Social media\n")
-        .expect("a section \"## Social media\"");
-    let rest = &PAGE[start + 1..];
-    let end = rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3);
-    &rest[..end]
+    ascent_core::docs::section(PAGE, "Social media").expect("a section \"## Social media\"")
 }
 
 /// The shipped `[social_media]` and its sub-tables, one line each (comments left out).

@@ -122,6 +122,23 @@ impl ConfigFile {
         &self.origin
     }
 
+    /// The `key = value` lines of the top-level table `[table]` as written, trimmed, up to the
+    /// next table header (its sub-tables left out), without comments or blank lines: what a
+    /// docs test finds quoted in the page that describes the table.
+    pub fn setting_lines(&self, table: &str) -> Vec<String> {
+        let header = format!("\n[{table}]\n");
+        let Some(start) = self.text.find(&header) else {
+            return Vec::new();
+        };
+        self.text[start + header.len()..]
+            .lines()
+            .take_while(|l| !l.starts_with('['))
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_string)
+            .collect()
+    }
+
     pub fn text(&self) -> &str {
         &self.text
     }

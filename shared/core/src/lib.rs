@@ -15,6 +15,7 @@ pub mod compliance;
 pub mod config;
 pub mod contact;
 pub mod context;
+pub mod docs;
 pub mod engine;
 pub mod event;
 pub mod json;

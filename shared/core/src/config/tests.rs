@@ -171,3 +171,14 @@ fn a_bad_time_zone_is_refused() {
     assert_eq!(e.line, f.line_of_path("sales_team.reps[1].time_zone"));
     assert!(e.line.is_some());
 }
+
+#[test]
+fn a_tables_setting_lines_are_its_own_as_written_without_comments_or_sub_tables() {
+    let text = "[company]\nname = \"Ascent\"\n\n[shop]\n# the price\nprice_minor = 100\n  owner = \"ops\"\n\n[shop.items]\nsku = \"A\"\n[other]\nx = 1\n";
+    let file = ConfigFile::parse("test.toml", text).unwrap();
+    assert_eq!(
+        file.setting_lines("shop"),
+        ["price_minor = 100", "owner = \"ops\""]
+    );
+    assert!(file.setting_lines("missing").is_empty());
+}
