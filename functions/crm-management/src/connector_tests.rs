@@ -28,7 +28,8 @@ type Waits = Arc<Mutex<Vec<Duration>>>;
 
 fn http(waits: &Waits) -> Http {
     let w = waits.clone();
-    Http::new("pat-na1-11112222", policy()).with_sleep(Arc::new(move |d| w.lock().unwrap().push(d)))
+    Http::bearer("pat-na1-11112222", policy())
+        .with_sleep(Arc::new(move |d| w.lock().unwrap().push(d)))
 }
 
 fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

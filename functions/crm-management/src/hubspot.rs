@@ -9,7 +9,7 @@
 
 use crate::connector::{
     Answer, CrmConnector, Cursor, Http, Page, Push, RemoteContact, Request, RetryPolicy, SyncError,
-    join_name, refusal, split_name,
+    join_name, split_name,
 };
 use crate::contact::RawFields;
 use chrono::{DateTime, Utc};
@@ -36,7 +36,7 @@ impl HubSpot {
     pub fn new(base_url: &str, token: &str, policy: RetryPolicy) -> Self {
         Self {
             base_url: base_url.trim_end_matches('/').into(),
-            http: Http::new(token, policy),
+            http: Http::bearer(token, policy),
         }
     }
 
@@ -51,12 +51,11 @@ impl HubSpot {
     }
 
     fn patch(&self, id: &str, properties: &Value) -> Result<String, SyncError> {
-        let a = self.http.send(&Request::Send {
-            method: "PATCH",
-            url: format!("{}/{id}", self.contacts()),
-            body: json!({"properties": properties}),
-        })?;
-        ok_id(&a).ok_or_else(|| refusal(&a))
+        let a = self.http.send(
+            &Request::new("PATCH", format!("{}/{id}", self.contacts()))
+                .json(json!({"properties": properties})),
+        )?;
+        ok_id(&a).ok_or_else(|| a.refusal())
     }
 }
 
@@ -131,18 +130,17 @@ impl CrmConnector for HubSpot {
                 {"propertyName": "lastmodifieddate", "operator": "EQ", "value": ms},
                 {"propertyName": "hs_object_id", "operator": "GT", "value": after}]}));
         }
-        let a = self.http.send(&Request::Send {
-            method: "POST",
-            url: format!("{}/search", self.contacts()),
-            body: json!({
-                "filterGroups": groups,
-                "sorts": [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}],
-                "properties": PROPERTIES,
-                "limit": limit,
-            }),
-        })?;
+        let a =
+            self.http.send(
+                &Request::post(format!("{}/search", self.contacts())).json(json!({
+                    "filterGroups": groups,
+                    "sorts": [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}],
+                    "properties": PROPERTIES,
+                    "limit": limit,
+                })),
+            )?;
         if !(200..300).contains(&a.status) {
-            return Err(refusal(&a));
+            return Err(a.refusal());
         }
         let results = a.body["results"]
             .as_array()
@@ -160,11 +158,9 @@ impl CrmConnector for HubSpot {
         if let Some(id) = &push.record_id {
             return self.patch(id, &props);
         }
-        let a = self.http.send(&Request::Send {
-            method: "POST",
-            url: self.contacts(),
-            body: json!({"properties": props}),
-        })?;
+        let a = self
+            .http
+            .send(&Request::post(self.contacts()).json(json!({"properties": props})))?;
         if let Some(id) = ok_id(&a) {
             return Ok(id);
         }
@@ -176,6 +172,6 @@ impl CrmConnector for HubSpot {
         {
             return self.patch(&existing, &props);
         }
-        Err(refusal(&a))
+        Err(a.refusal())
     }
 }

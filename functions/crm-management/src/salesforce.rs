@@ -11,7 +11,7 @@
 
 use crate::connector::{
     CrmConnector, Cursor, Http, Page, Push, RemoteContact, Request, RetryPolicy, SyncError,
-    join_name, refusal, split_name,
+    join_name, split_name,
 };
 use crate::contact::RawFields;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -31,7 +31,7 @@ impl Salesforce {
         Self {
             base_url: base_url.trim_end_matches('/').into(),
             version: version.into(),
-            http: Http::new(token, policy),
+            http: Http::bearer(token, policy),
         }
     }
 
@@ -114,12 +114,11 @@ impl CrmConnector for Salesforce {
     }
 
     fn pull(&self, cursor: &Cursor, limit: usize) -> Result<Page, SyncError> {
-        let a = self.http.send(&Request::Get {
-            url: format!("{}/query", self.data()),
-            query: vec![("q", soql(cursor, limit))],
-        })?;
+        let a = self.http.send(
+            &Request::get(format!("{}/query", self.data())).query("q", soql(cursor, limit)),
+        )?;
         if !(200..300).contains(&a.status) {
-            return Err(refusal(&a));
+            return Err(a.refusal());
         }
         let records = a.body["records"]
             .as_array()
@@ -142,13 +141,9 @@ impl CrmConnector for Salesforce {
                 push.contact_id
             ),
         };
-        let a = self.http.send(&Request::Send {
-            method: "PATCH",
-            url,
-            body,
-        })?;
+        let a = self.http.send(&Request::new("PATCH", url).json(body))?;
         if !(200..300).contains(&a.status) {
-            return Err(refusal(&a));
+            return Err(a.refusal());
         }
         // An update answers 204 without a body: the id is the one patched.
         match (a.body["id"].as_str(), &push.record_id) {

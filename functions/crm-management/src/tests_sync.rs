@@ -181,7 +181,7 @@ fn a_failed_push_stays_queued_with_its_reason_and_goes_out_next_run() {
     assert_eq!(queued[0]["attempts"], 1);
     assert_eq!(
         queued[0]["last_error"],
-        "rate limited: the CRM asks to wait 3600 s"
+        "rate limited: asked to wait 3600 s"
     );
     assert!(crm.lock().unwrap().contacts.is_empty());
     tick(&t, &crm, "2026-03-02T11:00:00Z");

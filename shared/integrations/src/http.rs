@@ -248,6 +248,11 @@ impl Http {
         }
     }
 
+    /// A client sending `Authorization: Bearer <token>`.
+    pub fn bearer(token: &str, policy: RetryPolicy) -> Self {
+        Self::new(Auth::Bearer(token.to_string()), policy)
+    }
+
     /// The same client pausing through `sleep` (tests record the pauses instead of waiting).
     pub fn with_sleep(mut self, sleep: Arc<dyn Fn(Duration) + Send + Sync>) -> Self {
         self.sleep = sleep;
