@@ -26,6 +26,7 @@ pub mod money;
 pub mod policy;
 pub mod ports;
 pub mod producers;
+pub mod queues;
 pub mod records;
 pub mod redact;
 pub mod routing;

@@ -120,10 +120,19 @@ pub struct Schedule {
     /// runs fall on the same minutes every hour.
     #[serde(default = "five_minutes")]
     pub sla_check_minutes: u32,
+    /// Minutes of one window of the queue observations (`QueueDepthObserved` per agent at each
+    /// window's end: depth, arrivals, handled, mean handling time): a divisor of 60, so the
+    /// windows start on the hour.
+    #[serde(default = "sixty_minutes")]
+    pub queue_observation_minutes: u32,
 }
 
 fn five_minutes() -> u32 {
     5
+}
+
+fn sixty_minutes() -> u32 {
+    60
 }
 
 impl Schedule {
@@ -145,6 +154,15 @@ impl Schedule {
         chrono::DateTime::from_timestamp(secs - secs.rem_euclid(step), 0).unwrap_or(at)
     }
 
+    /// The EventBridge Scheduler expression of the queue observations (`cron(0 * * * ? *)`
+    /// hourly, `cron(0/15 * * * ? *)` every 15 minutes: the twin's window ends).
+    pub fn queue_observation_cron(&self) -> String {
+        match self.queue_observation_minutes {
+            60 => "cron(0 * * * ? *)".into(),
+            m => format!("cron(0/{m} * * * ? *)"),
+        }
+    }
+
     /// The EventBridge Scheduler expression of the daily run (`cron(0 6 * * ? *)`, UTC).
     pub fn daily_cron(&self) -> String {
         use chrono::Timelike;
@@ -159,6 +177,13 @@ impl Validate for Schedule {
         if !(1..=60).contains(&self.sla_check_minutes) || 60 % self.sla_check_minutes != 0 {
             return Err(Invalid::new(
                 "sla_check_minutes",
+                "a divisor of 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)",
+            ));
+        }
+        let q = self.queue_observation_minutes;
+        if !(1..=60).contains(&q) || 60 % q != 0 {
+            return Err(Invalid::new(
+                "queue_observation_minutes",
                 "a divisor of 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)",
             ));
         }
@@ -574,6 +599,27 @@ mod schedule_tests {
             schedule("23:45").unwrap().daily_cron(),
             "cron(45 23 * * ? *)"
         );
+    }
+
+    #[test]
+    fn queue_observation_windows_divide_the_hour() {
+        let shipped = schedule("06:00").unwrap();
+        assert_eq!(shipped.queue_observation_minutes, 60);
+        assert_eq!(shipped.queue_observation_cron(), "cron(0 * * * ? *)");
+        let with = |m: &str| {
+            let text = ConfigFile::shipped().text().replace(
+                "queue_observation_minutes = 60",
+                &format!("queue_observation_minutes = {m}"),
+            );
+            ConfigFile::parse("x.toml", text)?.section::<Schedule>("schedule")
+        };
+        assert_eq!(
+            with("15").unwrap().queue_observation_cron(),
+            "cron(0/15 * * * ? *)"
+        );
+        let e = with("45").unwrap_err();
+        assert_eq!(e.path, "schedule.queue_observation_minutes");
+        assert!(with("0").is_err());
     }
 
     #[test]
