@@ -56,6 +56,20 @@ async fn queued(ctx: &mut Ctx<'_>, pk: &str) -> Result<u64, AgentError> {
     Ok(keys.len() as u64)
 }
 
+/// A pull the CRM did not answer fails its page, with the CRM's reason: an outage or a rate
+/// limit is transient (the queue delivers the page again, and after its receives Process
+/// Automation redrives it with backoff); a refusal (credentials revoked, a query refused) or
+/// an answer that does not read is permanent: dead-lettered at once, for a person to fix and
+/// redrive. Counting it and going on would hide the reason and pull nothing, hour after hour.
+pub fn pull_failed(system: &str, e: &crate::connector::SyncError) -> AgentError {
+    let reason = format!("{system} pull of changed contacts: {e}");
+    if e.is_transient() {
+        AgentError::Transient(reason)
+    } else {
+        AgentError::Invalid(reason)
+    }
+}
+
 /// An index item: which contact a key belongs to.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Pointer {
@@ -347,10 +361,9 @@ impl CrmManagement {
                     run.pull_done = !page.more || page.contacts.is_empty();
                     more |= !run.pull_done;
                 }
-                Err(_) => {
-                    run.failures += 1;
-                    run.pull_done = true;
-                }
+                // Nothing of the page is kept: the platform retries it (an outage, a rate
+                // limit) or puts it to a person (a refusal) through the dead letters.
+                Err(e) => return Err(pull_failed(&due.system, &e)),
             }
         }
         more |= self.push_batch(ctx, connector.as_ref(), &mut run).await?;

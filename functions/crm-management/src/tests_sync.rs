@@ -318,3 +318,44 @@ fn a_change_made_in_hubspot_reaches_salesforce_through_ascent() {
     );
     assert!(t.runtime.dead_letters().unwrap().is_empty());
 }
+
+#[test]
+fn a_pull_the_crm_cannot_answer_fails_its_page_with_the_reason_and_a_refused_one_at_once() {
+    let (t, crm) = twin("2026-03-02T09:00:00Z");
+    // HubSpot is down for the 10:00 run: three attempts a delivery, three deliveries.
+    crm.lock().unwrap().script.extend([Fault::Unavailable; 9]);
+    tick(&t, &crm, "2026-03-02T10:00:00Z");
+    let dead = t.runtime.dead_letters().unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        (dead[0].detail_type.as_str(), dead[0].receive_count),
+        ("CrmSyncPageDue", 3)
+    );
+    assert!(
+        dead[0]
+            .reason
+            .starts_with("hubspot pull of changed contacts: unavailable after 3 attempts"),
+        "{}",
+        dead[0].reason
+    );
+    // Nothing of the page was kept: no run announced, the cursor where it was.
+    assert!(runs(&t).is_empty());
+    assert!(
+        t.get(Domain::Customer, "crm#sync#hubspot", "cursor")
+            .is_none()
+    );
+
+    // At 11:00 HubSpot refuses the query: dead-lettered at the first delivery, as invalid.
+    crm.lock().unwrap().script.push_back(Fault::Refused);
+    tick(&t, &crm, "2026-03-02T11:00:00Z");
+    let dead = t.runtime.dead_letters().unwrap();
+    assert_eq!(dead.len(), 2);
+    assert_eq!(dead[1].receive_count, 1);
+    assert_eq!(
+        dead[1].reason,
+        "invalid input: hubspot pull of changed contacts: refused (400): Property values were not valid"
+    );
+    // At 12:00 it answers again: the run goes through.
+    tick(&t, &crm, "2026-03-02T12:00:00Z");
+    assert_eq!(runs(&t).len(), 1);
+}
