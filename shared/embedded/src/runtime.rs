@@ -231,9 +231,10 @@ pub struct IngestReport {
 
 /// The local twin: bus, queues, worker, approvals, on one [`Store`].
 pub struct Runtime {
-    /// Counters (handled, duplicates, failures, dead-lettered) not yet written: flushed once
-    /// per unit of work, just before it commits, instead of one upsert per message.
-    pending_stats: parking_lot::Mutex<BTreeMap<&'static str, [i64; 4]>>,
+    /// Counters (handled, duplicates, failures, dead-lettered, handling microseconds) not yet
+    /// written: flushed once per unit of work, just before it commits, instead of one upsert
+    /// per message.
+    pending_stats: parking_lot::Mutex<BTreeMap<&'static str, [i64; 5]>>,
     parsed: parking_lot::Mutex<SinceRollback<ParsedEvents>>,
     /// Deliveries published inside the worker's unit of work and not yet written.
     pending: parking_lot::Mutex<PendingDeliveries>,
@@ -315,6 +316,7 @@ impl Runtime {
             }
         }
         let clock = store.clock().clone();
+        store.read(|c| observations::prepare(c, clock.now()))?;
         let signer = LinkSigner::new(&config.link_key);
         Ok(Self {
             pending_stats: parking_lot::Mutex::new(BTreeMap::new()),
@@ -677,8 +679,9 @@ impl Runtime {
                  handled = handled + ?2, duplicates = duplicates + ?3, \
                  failures = failures + ?4, dead_lettered = dead_lettered + ?5",
             )?;
-            for (agent, [h, d, f, x]) in counters {
+            for (agent, [h, d, f, x, us]) in counters {
                 st.execute(params![agent, h, d, f, x])?;
+                observations::add_handling(c, agent, us)?;
             }
             Ok(())
         })
@@ -769,10 +772,16 @@ impl Runtime {
             // receive is counted, so no message is retried, dead-lettered or skipped for it.
             let faults = self.store.faults();
             let started = ActivityLog::on().then(std::time::Instant::now);
+            // Handling time by the runtime's clock (see `runtime_observations.rs`).
+            let began = self.clock.now();
             let (outcome, correlation) = self.run_handler(&agent, &m, now).await;
             self.fault_check(faults, decl, &m)?;
             let settled = self.commit_one(decl, &m, outcome, now)?;
             self.fault_check(faults, decl, &m)?;
+            let took = (self.clock.now() - began).num_microseconds().unwrap_or(0);
+            if took > 0 {
+                self.pending_stats.lock().entry(decl.name).or_default()[4] += took;
+            }
             if let Some(started) = started {
                 self.activity.record(Activity::Message {
                     agent: decl.name,
@@ -1777,6 +1786,9 @@ impl ApprovalDesk for Runtime {
 #[cfg(test)]
 #[path = "runtime_tests.rs"]
 mod tests;
+
+#[path = "runtime_observations.rs"]
+pub mod observations;
 
 /// The twin's bus as the [`EventBus`](ascent_core::ports::EventBus) port: published events are
 /// ingested (stored and routed) like those a business system sends.
