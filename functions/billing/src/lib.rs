@@ -4,7 +4,11 @@
 //! accepted proposal, tax by region, due date from payment terms) and emits `InvoiceIssued`;
 //! applies payments (partial, duplicate and over-payments handled) and emits `InvoicePaid`
 //! once paid in full; on the daily schedule runs dunning on overdue invoices: reminders at
-//! configured days, then escalation to collections (`ExceptionRaised`).
+//! configured days, then escalation to collections (`ExceptionRaised`). With a payment gateway
+//! plugged in ([`Billing::with_gateway`]; Stripe when `ASCENT_STRIPE_API_KEY` is set), an
+//! authorised refund of a card payment is sent to the processor by the hourly run
+//! ([`refund_sync`]), never lost: a failed send stays queued and visible (`DataSyncCompleted`),
+//! a refused one goes to a person.
 
 pub mod ageing;
 pub mod approvals;
@@ -13,15 +17,20 @@ pub mod credits;
 mod customer_credit;
 mod daily_run;
 pub mod dunning;
+pub mod gateway;
 mod invoice;
 mod invoicing;
 pub mod overpayment;
 mod payments;
 mod profile;
+pub mod refund_sync;
 pub mod refunds;
 pub mod revenue;
 mod settings;
 pub mod stripe;
+pub mod stripe_refunds;
+#[cfg(test)]
+mod stub_stripe;
 pub mod tax;
 
 use ascent_core::agent::{
@@ -33,13 +42,15 @@ use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use ascent_core::records::AR_AGEING_PK;
 use async_trait::async_trait;
+use gateway::PaymentGateway;
 use serde_json::json;
+use std::sync::Arc;
 
 pub use daily_run::DUNNING_PER_RUN;
 pub use invoice::{Invoice, InvoiceStatus, OPEN_INVOICES};
 pub(crate) use invoice::{invoice_pk, take_back};
 pub use profile::BillingProfile;
-pub use settings::BillingConfig;
+pub use settings::{BillingConfig, MAX_SYNCS_PER_RUN, STRIPE_KEY_VAR, StripeSettings};
 
 pub const NAME: &str = "billing";
 
@@ -73,12 +84,16 @@ pub fn declaration() -> AgentDecl {
                 name: "credit-decided",
                 pattern: json!({
                     "detail-type": ["ApprovalDecided"],
-                    "detail": {"payload": {"requested_by_agent": [NAME], "kind": [approvals::CREDIT_NOTE, refunds::REFUND]}}
+                    "detail": {"payload": {"requested_by_agent": [NAME], "kind": [approvals::CREDIT_NOTE, refunds::REFUND, refund_sync::STRIPE_REFUND_HELD]}}
                 }),
             },
             Subscription {
                 name: "daily-dunning",
                 pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["daily"]}}}),
+            },
+            Subscription {
+                name: "hourly-refund-sync",
+                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["hourly"]}}}),
             },
         ],
         reads: vec![Domain::Customer, Domain::Financial, Domain::Approvals],
@@ -86,6 +101,7 @@ pub fn declaration() -> AgentDecl {
             owns(Domain::Financial, "invoice#"),
             owns(Domain::Financial, "account#"),
             owns(Domain::Financial, AR_AGEING_PK),
+            owns(Domain::Financial, refund_sync::OUTBOX_PREFIX),
         ],
         emits: vec![
             "InvoiceIssued",
@@ -96,6 +112,7 @@ pub fn declaration() -> AgentDecl {
             "CustomerCreditRecorded",
             "CustomerCreditApplied",
             "RefundAuthorised",
+            "DataSyncCompleted",
         ],
         requests_approvals: true,
         sends_mail: true,
@@ -106,6 +123,8 @@ pub fn declaration() -> AgentDecl {
 pub struct Billing {
     decl: AgentDecl,
     config: BillingConfig,
+    /// Where refunds of card payments are sent (none: the payments team makes them).
+    gateway: Option<Arc<dyn PaymentGateway>>,
 }
 
 impl Default for Billing {
@@ -119,7 +138,14 @@ impl Billing {
         Self {
             decl: declaration(),
             config,
+            gateway: None,
         }
+    }
+
+    /// The agent sending authorised refunds of card payments through `gateway`.
+    pub fn with_gateway(mut self, gateway: Arc<dyn PaymentGateway>) -> Self {
+        self.gateway = Some(gateway);
+        self
     }
 }
 
@@ -145,11 +171,15 @@ impl Agent for Billing {
                 if a.kind == refunds::REFUND {
                     return self.on_refund_decision(ctx, a).await;
                 }
+                if a.kind == refund_sync::STRIPE_REFUND_HELD {
+                    return self.on_held_refund_decision(ctx, a).await;
+                }
                 self.on_credit_decision(ctx, a).await
             }
             Payload::RefundRequested(r) => self.on_refund_requested(ctx, r).await,
             Payload::PaymentRefunded(r) => self.on_refund(ctx, r).await,
             Payload::PaymentReversed(r) => self.on_reversal(ctx, r).await,
+            Payload::ScheduleTick(t) if t.schedule == "hourly" => self.on_hourly(ctx).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
             other => Err(AgentError::unhandled(NAME, other)),
         }

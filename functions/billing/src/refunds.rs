@@ -6,7 +6,9 @@
 //! asked to make it in the payment processor; the processor's `PaymentRefunded` then books it
 //! (with its credit note, as every refund). The preventive control has a detective twin: a
 //! refund made in the processor above the amount with no authorisation for it is booked (it
-//! happened) and raised as a high-severity exception.
+//! happened) and raised as a high-severity exception. With the payment gateway plugged in, an
+//! authorised refund of a card payment is sent to the processor instead of the payments team
+//! ([`crate::refund_sync`]).
 
 use crate::{Billing, Invoice, NAME, approvals, credits, invoice_pk, take_back};
 use ascent_core::agent::{AgentError, Domain};
@@ -51,17 +53,63 @@ pub struct RefundRequest {
     pub approval_id: Option<String>,
     /// The processor's refund that made it.
     pub made_by: Option<String>,
+    /// The refund as sent to the processor (a card payment, with the gateway plugged in).
+    #[serde(default)]
+    pub processor: Option<ProcessorRefund>,
 }
 
-/// The request a refund made in the processor fulfils: the oldest authorised one on the invoice
-/// for the same amount.
+/// Where sending an authorised refund to the processor stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SendState {
+    /// In the outbox, for the next hourly run.
+    Queued,
+    /// The processor made it (`refund_id`); its `PaymentRefunded` books it.
+    Sent,
+    /// The processor refused it: a person decides (`held_approval_id`).
+    Held,
+    /// Not sent again: the payments team makes it by hand.
+    GivenUp,
+}
+
+/// A refund sent to the payment processor.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProcessorRefund {
+    /// `stripe`.
+    pub system: String,
+    /// The processor's payment given back (a Stripe PaymentIntent id).
+    pub payment_intent: String,
+    pub state: SendState,
+    /// The processor's refund (`re_…`) once made.
+    pub refund_id: Option<String>,
+    /// Why the processor refused it.
+    pub last_error: Option<String>,
+    /// The approval asking a person about the refusal.
+    pub held_approval_id: Option<String>,
+}
+
+/// The request a refund made in the processor fulfils: the one sent to the processor as that
+/// refund, else the oldest authorised one on the invoice for the same amount.
 pub fn fulfilled<'a>(
     requests: &'a [RefundRequest],
     refund: &PaymentRefunded,
 ) -> Option<&'a RefundRequest> {
+    let sent_as = |r: &RefundRequest| {
+        r.processor
+            .as_ref()
+            .and_then(|p| p.refund_id.as_deref())
+            .is_some_and(|id| id == refund.refund_id)
+    };
     requests
         .iter()
-        .find(|r| r.status == RefundStatus::Authorised && r.request.amount == refund.amount)
+        .find(|r| r.status == RefundStatus::Authorised && sent_as(r))
+        .or_else(|| {
+            requests.iter().find(|r| {
+                r.status == RefundStatus::Authorised
+                    && r.request.amount == refund.amount
+                    && r.processor.as_ref().is_none_or(|p| p.refund_id.is_none())
+            })
+        })
 }
 
 /// The approval request of a refund.
@@ -96,7 +144,7 @@ pub fn draft(
 }
 
 impl Billing {
-    fn save_request(
+    pub(crate) fn save_request(
         &self,
         ctx: &mut Ctx<'_>,
         invoice_id: &str,
@@ -146,6 +194,7 @@ impl Billing {
             status: RefundStatus::AwaitingApproval,
             approval_id: None,
             made_by: None,
+            processor: None,
         };
         if approvals::needs_approval(base.amount_minor, self.config.refund_approval_above_minor) {
             let above = Money::new(self.config.refund_approval_above_minor, &base.currency);
@@ -159,10 +208,12 @@ impl Billing {
             ))?;
             return self.save_request(ctx, &inv.invoice_id, &request);
         }
-        self.authorise(ctx, &inv, request)
+        self.authorise(ctx, &inv, request).await
     }
 
-    fn authorise(
+    /// Authorises `request`: announced, then sent to the processor (a card payment, with the
+    /// gateway plugged in) or asked of the payments team.
+    async fn authorise(
         &self,
         ctx: &mut Ctx<'_>,
         inv: &Invoice,
@@ -178,6 +229,10 @@ impl Billing {
             reason: r.reason.clone(),
             approval_id: request.approval_id.clone(),
         })?;
+        if self.queue_card_refund(ctx, inv, &mut request).await? {
+            return self.save_request(ctx, &inv.invoice_id, &request);
+        }
+        let r = &request.request;
         ctx.send_mail(Mail {
             to: self.config.refunds_to.clone(),
             subject: format!("Refund {} on invoice {} to make", r.amount, inv.invoice_id),
@@ -234,7 +289,7 @@ impl Billing {
         }
         if a.outcome == ApprovalOutcome::Approved {
             let inv = self.load(ctx, invoice_id).await?;
-            return self.authorise(ctx, &inv, request);
+            return self.authorise(ctx, &inv, request).await;
         }
         request.status = RefundStatus::Refused;
         ctx.send_mail(Mail {
@@ -353,6 +408,7 @@ mod tests {
             status,
             approval_id: None,
             made_by: None,
+            processor: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Billing's settings, read and validated once at start from `ascent.toml`: `[billing]` (tax
 //! rates, dunning days, default payment terms), the company name of `[company]` and the
-//! accepted currencies of `[currency]`.
+//! accepted currencies of `[currency]`; `[billing.stripe]` for refunds sent to Stripe (its
+//! endpoint, how many a run sends, the HTTP retry policy), the secret key from the environment.
 
 use crate::Billing;
 use crate::dunning::DunningSchedule;
@@ -8,8 +9,94 @@ use crate::tax::{TaxRules, TaxTable};
 use ascent_core::config::platform::{Approvals, Company, Currency};
 use ascent_core::config::{ConfigError, ConfigFile, Invalid, Validate, check_in_range};
 use ascent_core::money::FxRates;
+use ascent_integrations::RetryPolicy;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// The environment variable holding Stripe's secret key (`sk_live_…`): with it Billing sends
+/// refunds of card payments to Stripe; without it (the twin) it sends and queues nothing.
+pub const STRIPE_KEY_VAR: &str = "ASCENT_STRIPE_API_KEY";
+
+/// Most refunds one run may send: each costs up to three writes (the outbox, the refund
+/// request, the held copy), within one message's 49.
+pub const MAX_SYNCS_PER_RUN: usize = 15;
+
+/// `[billing.stripe]` as written in the file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StripeSection {
+    base_url: String,
+    max_syncs_per_run: usize,
+    http: HttpSection,
+}
+
+/// `[billing.stripe.http]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HttpSection {
+    max_attempts: u32,
+    backoff_ms: u64,
+    max_wait_seconds: u64,
+    timeout_seconds: u64,
+}
+
+/// Refunds sent to Stripe: `[billing.stripe]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StripeSettings {
+    /// `https://api.stripe.com` (a stub's address in tests).
+    pub base_url: String,
+    /// Refunds one hourly run sends at most; the rest wait for the next run.
+    pub max_syncs_per_run: usize,
+    /// Attempts, backoff, longest `Retry-After` waited, time limit of one request.
+    pub http: RetryPolicy,
+}
+
+impl StripeSection {
+    fn check(&self) -> Result<(), Invalid> {
+        if !(self.base_url.starts_with("https://") || self.base_url.starts_with("http://"))
+            || self.base_url.trim() != self.base_url
+        {
+            return Err(Invalid::new(
+                "stripe.base_url",
+                "an http(s) URL, like `https://api.stripe.com`",
+            ));
+        }
+        check_in_range(
+            "stripe.max_syncs_per_run",
+            self.max_syncs_per_run,
+            1,
+            MAX_SYNCS_PER_RUN,
+        )?;
+        check_in_range("stripe.http.max_attempts", self.http.max_attempts, 1, 10)?;
+        check_in_range("stripe.http.backoff_ms", self.http.backoff_ms, 1, 60_000)?;
+        check_in_range(
+            "stripe.http.max_wait_seconds",
+            self.http.max_wait_seconds,
+            0,
+            900,
+        )?;
+        check_in_range(
+            "stripe.http.timeout_seconds",
+            self.http.timeout_seconds,
+            1,
+            120,
+        )
+    }
+
+    fn settings(self) -> StripeSettings {
+        StripeSettings {
+            base_url: self.base_url.trim_end_matches('/').to_string(),
+            max_syncs_per_run: self.max_syncs_per_run,
+            http: RetryPolicy {
+                max_attempts: self.http.max_attempts,
+                backoff: Duration::from_millis(self.http.backoff_ms),
+                max_wait: Duration::from_secs(self.http.max_wait_seconds),
+                timeout: Duration::from_secs(self.http.timeout_seconds),
+            },
+        }
+    }
+}
 
 /// `[billing]` as written in the file.
 #[derive(Debug, Deserialize)]
@@ -29,6 +116,8 @@ struct BillingSection {
     refund_approval_above_minor: i64,
     /// Who makes authorised refunds in the payment processor (the payments team).
     refunds_to: String,
+    /// `[billing.stripe]`: refunds of card payments sent to Stripe.
+    stripe: StripeSection,
 }
 
 /// Billing's settings: `[billing]` and the company name of `[company]` of `ascent.toml`,
@@ -58,6 +147,8 @@ pub struct BillingConfig {
     /// `[billing] credit_approver_role`: the role that approves it.
     #[serde(default)]
     pub credit_approver_role: String,
+    /// `[billing.stripe]`: refunds of card payments sent to Stripe.
+    pub stripe: StripeSettings,
 }
 
 fn utc_zone() -> String {
@@ -96,14 +187,28 @@ impl BillingConfig {
             credit_approver_role: s.credit_approver_role,
             refund_approval_above_minor: s.refund_approval_above_minor,
             refunds_to: s.refunds_to,
+            stripe: s.stripe.settings(),
         })
     }
 }
 
 impl Billing {
-    /// The agent with the settings of `file`.
+    /// The agent with the settings of `file`, sending refunds of card payments to Stripe when
+    /// the environment has its secret key ([`STRIPE_KEY_VAR`]): the Lambda's start.
     pub fn from_config(file: &ConfigFile) -> Result<Self, ConfigError> {
-        Ok(Self::new(BillingConfig::from_file(file)?))
+        let config = BillingConfig::from_file(file)?;
+        let stripe = config.stripe.clone();
+        let agent = Self::new(config);
+        Ok(match std::env::var(STRIPE_KEY_VAR) {
+            Ok(key) if !key.trim().is_empty() => agent.with_gateway(std::sync::Arc::new(
+                crate::stripe_refunds::StripeRefunds::new(
+                    &stripe.base_url,
+                    key.trim(),
+                    stripe.http,
+                ),
+            )),
+            _ => agent,
+        })
     }
 }
 
@@ -160,6 +265,7 @@ impl Validate for BillingSection {
             i64::MAX,
         )?;
         ascent_core::config::check_email("refunds_to", &self.refunds_to)?;
+        self.stripe.check()?;
         if self.credit_approver_role.trim().is_empty() {
             return Err(Invalid::new(
                 "credit_approver_role",
@@ -236,6 +342,37 @@ mod tests {
             ),
             (2_500_000, "finance-controller")
         );
+    }
+
+    #[test]
+    fn the_stripe_settings_are_read_and_bad_ones_refused_by_key() {
+        let c = BillingConfig::default();
+        assert_eq!(c.stripe.base_url, "https://api.stripe.com");
+        assert_eq!(c.stripe.max_syncs_per_run, 10);
+        assert_eq!(c.stripe.http.max_attempts, 4);
+        assert_eq!(c.stripe.http.max_wait, Duration::from_secs(30));
+        let shipped =
+            "[billing.stripe]\nbase_url = \"https://api.stripe.com\"\nmax_syncs_per_run = 10\n";
+        for (to, path) in [
+            (
+                "[billing.stripe]\nbase_url = \"https://api.stripe.com\"\nmax_syncs_per_run = 16\n",
+                "billing.stripe.max_syncs_per_run",
+            ),
+            (
+                "[billing.stripe]\nbase_url = \"https://api.stripe.com\"\nmax_syncs_per_run = 0\n",
+                "billing.stripe.max_syncs_per_run",
+            ),
+            (
+                "[billing.stripe]\nbase_url = \"api.stripe.com\"\nmax_syncs_per_run = 10\n",
+                "billing.stripe.base_url",
+            ),
+        ] {
+            assert!(ConfigFile::shipped().text().contains(shipped));
+            let text = ConfigFile::shipped().text().replace(shipped, to);
+            let file = ConfigFile::parse("x.toml", text).unwrap();
+            let e = BillingConfig::from_file(&file).unwrap_err();
+            assert_eq!(e.path, path, "{e}");
+        }
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod invoicing;
 mod overpayment;
 mod payments;
 mod refunds;
+mod stripe_refunds;
 
 fn t0() -> DateTime<Utc> {
     "2026-03-02T09:00:00Z".parse().unwrap()
