@@ -28,6 +28,25 @@ pub struct ChartOfAccounts {
 }
 
 impl ChartOfAccounts {
+    /// Every account name of the chart (an account named twice comes twice).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        [
+            &self.receivables,
+            &self.revenue,
+            &self.sales_tax,
+            &self.cash,
+            &self.returns,
+            &self.customer_credits,
+            &self.deferred_revenue,
+            &self.reimbursements_payable,
+            &self.bank,
+            &self.other_expense,
+        ]
+        .into_iter()
+        .chain(self.expense_accounts.values())
+        .map(String::as_str)
+    }
+
     pub fn expense_account(&self, category: &str) -> &str {
         self.expense_accounts
             .get(category)

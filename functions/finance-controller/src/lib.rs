@@ -24,7 +24,9 @@ pub mod controls;
 pub mod credit;
 mod customer_credit;
 pub mod journal;
+pub mod ledger;
 mod postings;
+pub mod quickbooks;
 pub mod receivables;
 mod recognition;
 pub mod reconciliation;
@@ -105,6 +107,10 @@ pub fn declaration() -> AgentDecl {
                 pattern: json!({"detail-type": ["ApprovalDecided"], "detail": {"payload": {"kind": FINANCIAL_KINDS}}}),
             },
             Subscription {
+                name: "ledger-export-decisions",
+                pattern: ledger::decisions_pattern(),
+            },
+            Subscription {
                 name: "deliveries",
                 pattern: json!({"detail-type": ["OnboardingCompleted"]}),
             },
@@ -129,9 +135,16 @@ pub fn declaration() -> AgentDecl {
             owns(Domain::Financial, "delivered#"),
             owns(Domain::Financial, "ar#"),
             owns(Domain::Financial, "reconciliation#"),
+            owns(Domain::Financial, ledger::PREFIX),
         ],
-        emits: vec!["ThresholdCrossed", "ExceptionRaised", "MonthClosed"],
-        requests_approvals: false,
+        emits: vec![
+            "ThresholdCrossed",
+            "ExceptionRaised",
+            "MonthClosed",
+            "DataSyncCompleted",
+        ],
+        // A journal entry the external ledger refused is put to a person.
+        requests_approvals: true,
         sends_mail: true,
         writes_text: false,
     }
@@ -157,6 +170,8 @@ pub struct FinanceConfig {
     /// `[company]`: its time zone makes business dates (journal dates and periods are days
     /// in that zone, not in UTC).
     pub company: Company,
+    /// `[finance.quickbooks]`: the journal's export to QuickBooks Online.
+    pub quickbooks: quickbooks::QuickBooksConfig,
 }
 
 pub use report::{BudgetLine, CloseReport, DeferredRollForward, PeriodSummary, render};
@@ -192,6 +207,8 @@ fn add(m: &mut BTreeMap<String, i64>, key: &str, v: i64) {
 pub struct FinanceController {
     decl: AgentDecl,
     config: FinanceConfig,
+    /// The books of record the journal is exported to; none: nothing is queued.
+    ledger: Option<std::sync::Arc<dyn ledger::Ledger>>,
 }
 
 impl FinanceController {
@@ -199,7 +216,14 @@ impl FinanceController {
         Self {
             decl: declaration(),
             config,
+            ledger: None,
         }
+    }
+
+    /// The same agent exporting every entry it posts to `ledger` ([`ledger`]).
+    pub fn with_ledger(mut self, ledger: std::sync::Arc<dyn ledger::Ledger>) -> Self {
+        self.ledger = Some(ledger);
+        self
     }
 }
 
@@ -220,6 +244,9 @@ impl Agent for FinanceController {
             Payload::CustomerCreditApplied(c) => self.on_credit_applied(ctx, c).await,
             Payload::ExpenseDecided(x) => self.on_expense(ctx, x).await,
             Payload::ReimbursementBatchCreated(b) => self.on_reimbursement(ctx, b).await,
+            Payload::ApprovalDecided(d) if d.kind == ledger::KIND => {
+                self.on_export_decided(ctx, d).await
+            }
             Payload::ApprovalDecided(d) => self.on_approval(ctx, d).await,
             Payload::ScheduleTick(t) if t.schedule == "hourly" => self.on_hourly(ctx, t).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
@@ -229,5 +256,7 @@ impl Agent for FinanceController {
     }
 }
 
+#[cfg(test)]
+mod stub_quickbooks;
 #[cfg(test)]
 mod tests;

@@ -136,6 +136,7 @@ impl FinanceController {
                 None,
                 Condition::NotExists,
             )?;
+            self.queue_export(ctx, &e)?;
         }
         apply(&mut summary);
         ctx.put_record(

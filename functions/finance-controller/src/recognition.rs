@@ -26,12 +26,19 @@ pub fn delivered_pk(account_id: &str) -> String {
 /// The index of ratable schedules by the month they next release (`<YYYY-MM-01>#…`).
 pub const REVENUE_DUE: &str = "revenue-due";
 
-/// Schedules one run releases: each is two writes (its entry and the schedule), beside the
-/// run's posting marker and summary — derived from AWS's limit on one message's transaction,
-/// not a business setting. The rest release in the next day's run.
-pub const RELEASES_PER_RUN: usize = (ascent_core::limits::MAX_WRITES - 2) / 2;
+/// Schedules one run releases: each is two writes (its entry and the schedule) and
+/// `export_writes` more (its entry queued for export, when the journal is exported), beside
+/// the run's posting marker and summary — derived from AWS's limit on one message's
+/// transaction, not a business setting. The rest release in the next day's run.
+pub const fn releases_per_run(export_writes: usize) -> usize {
+    (ascent_core::limits::MAX_WRITES - 2) / (2 + export_writes)
+}
 
 impl FinanceController {
+    fn releases_per_run(&self) -> usize {
+        releases_per_run(self.export_writes())
+    }
+
     fn save_schedule(&self, ctx: &mut Ctx<'_>, mut s: RevenueSchedule) -> Result<(), AgentError> {
         let condition = if s.version == 0 {
             Condition::NotExists
@@ -132,7 +139,7 @@ impl FinanceController {
     }
 
     /// The monthly recognition run, on each daily tick: releases what ratable schedules earned
-    /// in months that have ended, the earliest month first, at most [`RELEASES_PER_RUN`]
+    /// in months that have ended, the earliest month first, at most [`releases_per_run`]
     /// schedules of one month a run (so one message's commit stays inside AWS's limits
     /// whatever the book's size). Returns whether any release is still due after this run (or
     /// was made by it): the month is closed only once none is.
@@ -144,7 +151,7 @@ impl FinanceController {
         let last_month = revenue::first_of_month(today) - Months::new(1);
         let q = Query::gsi1(REVENUE_DUE)
             .sort(SortKey::AtMost(format!("{last_month}#~")))
-            .limit(RELEASES_PER_RUN + 1);
+            .limit(self.releases_per_run() + 1);
         let due: Vec<RevenueSchedule> = ctx.query_as(Domain::Financial, &q).await?;
         let Some(month) = due.first().and_then(|s| s.next_month) else {
             return Ok(false);
@@ -155,7 +162,7 @@ impl FinanceController {
         for mut s in due
             .into_iter()
             .filter(|s| s.next_month == Some(month))
-            .take(RELEASES_PER_RUN)
+            .take(self.releases_per_run())
         {
             let amount = revenue::release_for_month(&s, month);
             if amount != 0 {
@@ -213,7 +220,7 @@ impl FinanceController {
         for mut s in open
             .into_iter()
             .filter(|s| s.recognition == Recognition::OnDelivery && s.unearned() != 0)
-            .take(RELEASES_PER_RUN - 1)
+            .take(self.releases_per_run() - 1)
         {
             let amount = s.unearned();
             entries.push(self.release_entry(&s, amount, date, "onboarding completed"));

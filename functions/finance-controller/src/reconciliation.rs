@@ -144,6 +144,8 @@ impl FinanceController {
         ctx: &mut Ctx<'_>,
         tick: &ScheduleTick,
     ) -> Result<(), AgentError> {
+        // The journal's export to the external ledger (when the agent has one), every hour.
+        self.export_run(ctx, tick.at).await?;
         let local = tick.at.with_timezone(&self.config.company.zone());
         if local.hour() != self.config.receivables_check_at.hour() {
             return Ok(());

@@ -5,14 +5,18 @@
 
 use crate::controls::ApprovalLimits;
 use crate::journal::ChartOfAccounts;
+use crate::quickbooks::{QuickBooks, QuickBooksConfig};
 use crate::{FinanceConfig, FinanceController};
 use ascent_core::config::platform::{Approvals, Company, Currency};
 use ascent_core::config::{
     ConfigError, ConfigFile, Invalid, Validate, check_email, check_hhmm, check_in_range,
     check_non_negative, parse_hhmm,
 };
+use ascent_integrations::RetryPolicy;
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// `[finance]` as written in the file.
 #[derive(Debug, Deserialize)]
@@ -26,6 +30,118 @@ struct FinanceSection {
     receivables_check_at: String,
     monthly_budgets_minor: BTreeMap<String, i64>,
     accounts: ChartOfAccounts,
+    quickbooks: QuickBooksSection,
+}
+
+/// `[finance.quickbooks]` as written in the file (the journal's export, see
+/// [`crate::quickbooks`]).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuickBooksSection {
+    base_url: String,
+    realm_id: String,
+    minor_version: u32,
+    max_syncs_per_run: usize,
+    approver_role: String,
+    accounts: BTreeMap<String, String>,
+    http: HttpSection,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HttpSection {
+    max_attempts: u32,
+    backoff_ms: u64,
+    max_wait_seconds: u64,
+    timeout_seconds: u64,
+}
+
+impl QuickBooksSection {
+    fn validate(&self, chart: &ChartOfAccounts) -> Result<(), Invalid> {
+        let url = &self.base_url;
+        if !(url.starts_with("https://") || url.starts_with("http://")) || url.ends_with('/') {
+            return Err(Invalid::new(
+                "quickbooks.base_url",
+                format!("`{url}` is not an http(s) base URL without a trailing `/`"),
+            ));
+        }
+        if self.realm_id.is_empty() || !self.realm_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Invalid::new(
+                "quickbooks.realm_id",
+                "is the company's numeric realm id (QuickBooks' Company ID)",
+            ));
+        }
+        check_in_range("quickbooks.minor_version", self.minor_version, 1, 999)?;
+        // A run's commit: each entry sent or held is two writes, the receivables check one.
+        let most = (ascent_core::limits::MAX_WRITES - 1) / 2;
+        check_in_range(
+            "quickbooks.max_syncs_per_run",
+            self.max_syncs_per_run,
+            1,
+            most,
+        )?;
+        if self.approver_role.trim().is_empty() {
+            return Err(Invalid::new(
+                "quickbooks.approver_role",
+                "names a role of [approvals.roles]",
+            ));
+        }
+        for (name, id) in &self.accounts {
+            if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(Invalid::new(
+                    format!("quickbooks.accounts.{name}"),
+                    format!("`{id}` is not a QuickBooks account id (digits)"),
+                ));
+            }
+            if !chart.names().any(|n| n == name) {
+                return Err(Invalid::new(
+                    format!("quickbooks.accounts.{name}"),
+                    "is not an account of [finance.accounts]",
+                ));
+            }
+        }
+        check_in_range(
+            "quickbooks.http.max_attempts",
+            self.http.max_attempts,
+            1,
+            10,
+        )?;
+        check_in_range(
+            "quickbooks.http.backoff_ms",
+            self.http.backoff_ms,
+            1,
+            60_000,
+        )?;
+        check_in_range(
+            "quickbooks.http.max_wait_seconds",
+            self.http.max_wait_seconds,
+            0,
+            900,
+        )?;
+        check_in_range(
+            "quickbooks.http.timeout_seconds",
+            self.http.timeout_seconds,
+            1,
+            120,
+        )
+    }
+
+    fn config(self) -> QuickBooksConfig {
+        QuickBooksConfig {
+            base_url: self.base_url,
+            realm_id: self.realm_id,
+            minor_version: self.minor_version,
+            max_syncs_per_run: self.max_syncs_per_run,
+            approver_role: self.approver_role,
+            accounts: self.accounts,
+            http: RetryPolicy {
+                max_attempts: self.http.max_attempts,
+                backoff: Duration::from_millis(self.http.backoff_ms),
+                max_wait: Duration::from_secs(self.http.max_wait_seconds),
+                timeout: Duration::from_secs(self.http.timeout_seconds),
+            },
+        }
+    }
 }
 
 impl Validate for FinanceSection {
@@ -68,7 +184,7 @@ impl Validate for FinanceSection {
                 ));
             }
         }
-        Ok(())
+        self.quickbooks.validate(a)
     }
 }
 
@@ -79,6 +195,18 @@ impl FinanceConfig {
         let approvals: Approvals = file.section("approvals")?;
         let currency: Currency = file.section("currency")?;
         let company: Company = file.section("company")?;
+        if !approvals.roles.contains_key(&s.quickbooks.approver_role) {
+            return Err(file.invalid(
+                "finance",
+                Invalid::new(
+                    "quickbooks.approver_role",
+                    format!(
+                        "`{}` is not a role of [approvals.roles]",
+                        s.quickbooks.approver_role
+                    ),
+                ),
+            ));
+        }
         Ok(Self {
             fx: currency.fx(),
             chart: s.accounts,
@@ -104,14 +232,26 @@ impl FinanceConfig {
             receivables_check_at: parse_hhmm("receivables_check_at", &s.receivables_check_at)
                 .expect("checked by validate"),
             company,
+            quickbooks: s.quickbooks.config(),
         })
     }
 }
 
 impl FinanceController {
-    /// The agent with the settings of `file`.
+    /// The agent with the settings of `file`, exporting the journal to QuickBooks Online
+    /// when the environment has its access token (`ASCENT_QUICKBOOKS_TOKEN`): the Lambda's
+    /// start.
     pub fn from_config(file: &ConfigFile) -> Result<Self, ConfigError> {
-        Ok(Self::new(FinanceConfig::from_file(file)?))
+        let config = FinanceConfig::from_file(file)?;
+        let agent = Self::new(config.clone());
+        Ok(match std::env::var(crate::quickbooks::TOKEN_VAR) {
+            Ok(token) if !token.trim().is_empty() => agent.with_ledger(Arc::new(QuickBooks::new(
+                &config.quickbooks,
+                &config.chart.receivables,
+                token.trim(),
+            ))),
+            _ => agent,
+        })
     }
 }
 
