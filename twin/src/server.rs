@@ -331,6 +331,7 @@ pub async fn run_worker(
     let mut last_daily = None;
     let mut last_hourly = None;
     let mut last_sla = None;
+    let mut last_observed = None;
     let mut failing = Duration::ZERO;
     loop {
         if *stop.borrow() {
@@ -381,6 +382,15 @@ pub async fn run_worker(
                 match rt.schedule_tick("sla", slot) {
                     Ok(_) => last_sla = Some(slot),
                     Err(e) => tracing::error!(error = %e, "SLA check schedule failed; retrying"),
+                }
+            }
+            // Every agent's queue at each window's end (`[schedule] queue_observation_minutes`).
+            let minutes = schedule.queue_observation_minutes;
+            let end = ascent_core::queues::window_end_at_or_before(now, minutes);
+            if last_observed != Some(end) {
+                match rt.observe_queues(end, minutes) {
+                    Ok(_) => last_observed = Some(end),
+                    Err(e) => tracing::error!(error = %e, "queue observation failed; retrying"),
                 }
             }
             if now.time() >= daily_at && last_daily != Some(now.date_naive()) {

@@ -175,12 +175,20 @@ pub fn run(o: &SimulationOptions) -> anyhow::Result<SimulationReport> {
     let (mut archive_seen, mut mails_seen) = (0i64, 0i64);
     let mut business_events = 0u64;
     let rt_runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    // Queue observations at each window end the clock passes (`[schedule]
+    // queue_observation_minutes`): the clock is moved to each, the queues observed and drained.
+    let minutes = o.config.schedule.queue_observation_minutes;
+    let mut observed = start_date();
     for day in 0..o.days {
         let events = company.events_for(day);
         business_events += events.len() as u64;
         // The day's business events, handled at 18:00, published and handled in one go (the
         // HTTP endpoint and `ascent emit` go through `Runtime::ingest`, which commits first).
-        clock.set(start_date() + Duration::days(day as i64) + Duration::hours(18));
+        let evening = start_date() + Duration::days(day as i64) + Duration::hours(18);
+        observed =
+            rt_runtime
+                .block_on(rt.observe_queues_until(observed, evening, minutes, |t| clock.set(t)))?;
+        clock.set(evening);
         rt_runtime.block_on(rt.ingest_and_drain(&events, |t| clock.set(t)))?;
 
         // The CRM, the customers and the approvers react to what the agents did (read from
@@ -232,6 +240,12 @@ pub fn run(o: &SimulationOptions) -> anyhow::Result<SimulationReport> {
 
         // Night: approval timers, then the daily schedule at 06:00.
         let next = start_date() + Duration::days(day as i64 + 1);
+        observed = rt_runtime.block_on(rt.observe_queues_until(
+            observed,
+            next + Duration::hours(6),
+            minutes,
+            |t| clock.set(t),
+        ))?;
         clock.set(next + Duration::hours(6));
         rt.tick_approvals()?;
         rt.schedule_tick("daily", clock.now())?;
