@@ -90,6 +90,12 @@ impl Support {
                     ..Default::default()
                 })?;
             }
+            if !breached.is_empty()
+                && let Some((desk, remote)) = self.desk_of(&t.ticket_id)
+            {
+                let update = crate::desk::breach_update(&t, &remote, &breached, &lead);
+                self.queue_for_desk(ctx, desk, tick.at, "breach", update)?;
+            }
             for timer in breached {
                 let due_at = t.due(timer);
                 t.breached.push(timer);

@@ -10,14 +10,24 @@
 //! queue gets the ticket by email. Every hour the deadlines are checked: a missed one raises
 //! `SlaBreached` once per timer and tells the team lead. `TicketResponded` stops the
 //! first-response timer, `TicketResolved` both.
+//!
+//! A ticket from Zendesk or Intercom gets Support's decisions back at its desk ([`desk`]): the
+//! triage, missed deadlines and a merged duplicate solved are queued with the decision and sent
+//! by the hourly run ([`desk_sync`]) through the desk's adapter ([`zendesk`], [`intercom`]);
+//! a refused change is held and put to a person.
 
 mod deadlines;
+pub mod desk;
+pub mod desk_settings;
+pub mod desk_sync;
 pub mod inbound;
+pub mod intercom;
 pub mod merge;
 mod settings;
 pub mod sla;
 pub mod triage;
 pub mod words;
+pub mod zendesk;
 
 use merge::OpenTicket;
 
@@ -45,6 +55,8 @@ pub const NAME: &str = "support";
 pub const PENDING: &str = "sla#pending";
 /// The schedule the SLA check runs on (`[schedule] sla_check_minutes`).
 pub const SLA_SCHEDULE: &str = "sla";
+/// The schedule changes are sent to the desks on.
+pub const DESK_SCHEDULE: &str = "hourly";
 
 pub fn declaration() -> AgentDecl {
     AgentDecl {
@@ -64,15 +76,35 @@ pub fn declaration() -> AgentDecl {
                 name: "sla-check",
                 pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": [SLA_SCHEDULE]}}}),
             },
+            Subscription {
+                name: "desk-sync",
+                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": [DESK_SCHEDULE]}}}),
+            },
+            Subscription {
+                name: "desk-change-decided",
+                pattern: desk_sync::decided_pattern(),
+            },
         ],
-        reads: vec![Domain::Customer, Domain::Interaction, Domain::Knowledge],
+        // Approvals: a decision about a held change is acted on only once its record confirms it.
+        reads: vec![
+            Domain::Customer,
+            Domain::Interaction,
+            Domain::Knowledge,
+            Domain::Approvals,
+        ],
         owns: vec![
             owns(Domain::Customer, "support-account#"),
             owns(Domain::Interaction, "ticket#"),
             owns(Domain::Interaction, "support-open#"),
+            owns(Domain::Interaction, desk_sync::DESK_PREFIX),
         ],
-        emits: vec!["TicketTriaged", "SlaBreached", "TicketMerged"],
-        requests_approvals: false,
+        emits: vec![
+            "TicketTriaged",
+            "SlaBreached",
+            "TicketMerged",
+            "DataSyncCompleted",
+        ],
+        requests_approvals: true,
         sends_mail: true,
         writes_text: false,
     }
@@ -169,6 +201,7 @@ pub struct Support {
     config: SupportConfig,
     zone: Tz,
     knowledge: KnowledgeCache,
+    desks: desk_sync::Desks,
 }
 
 impl Support {
@@ -183,6 +216,7 @@ impl Support {
             knowledge: KnowledgeCache::new(config.search.clone()),
             config,
             zone,
+            desks: Default::default(),
         })
     }
 
@@ -332,7 +366,7 @@ impl Support {
             html: None,
             ..Default::default()
         })?;
-        ctx.emit(TicketTriaged {
+        let triaged = TicketTriaged {
             ticket_id: o.ticket_id.clone(),
             account_id: o.account_id.clone(),
             priority: t.priority,
@@ -343,7 +377,20 @@ impl Support {
             resolution_due: resolve_due,
             suggested_articles: suggested,
             reasons: t.reasons,
-        })
+        };
+        if let Some((desk, remote)) = self.desk_of(&o.ticket_id) {
+            let titled: Vec<(String, String)> = triaged
+                .suggested_articles
+                .iter()
+                .map(|id| {
+                    let title = kb.article(id).map(|a| a.title.clone()).unwrap_or_default();
+                    (id.clone(), title)
+                })
+                .collect();
+            let update = desk::triage_update(&triaged, &remote, &titled);
+            self.queue_for_desk(ctx, desk, now, "triage", update)?;
+        }
+        ctx.emit(triaged)
     }
 
     /// A ticket's deadlines and warning points from `opened` at `priority`'s targets.
@@ -400,10 +447,11 @@ impl Support {
     }
 }
 
-/// Tickets one SLA check handles (one write each): within what one DynamoDB
-/// transaction holds ([`ascent_core::limits::MAX_WRITES`]), a technical bound, not a setting.
-pub const SLA_CHECKS_PER_RUN: usize = 25;
-const _: () = assert!(SLA_CHECKS_PER_RUN <= ascent_core::limits::MAX_WRITES);
+/// Tickets one SLA check handles (one write each, and one more for a ticket from a desk whose
+/// missed deadlines are queued for it): within what one DynamoDB transaction holds
+/// ([`ascent_core::limits::MAX_WRITES`]), a technical bound, not a setting.
+pub const SLA_CHECKS_PER_RUN: usize = 24;
+const _: () = assert!(2 * SLA_CHECKS_PER_RUN <= ascent_core::limits::MAX_WRITES);
 
 #[async_trait]
 impl Agent for Support {
@@ -425,7 +473,11 @@ impl Agent for Support {
                 Condition::Always,
             ),
             Payload::TicketStatusChanged(c) => self.on_status(ctx, c).await,
+            Payload::ScheduleTick(t) if t.schedule == DESK_SCHEDULE => {
+                self.on_desk_run(ctx, t).await
+            }
             Payload::ScheduleTick(t) => self.on_sla_check(ctx, t).await,
+            Payload::ApprovalDecided(d) => self.on_desk_decided(ctx, d).await,
             other => Err(AgentError::unhandled(NAME, other)),
         }
     }

@@ -106,6 +106,13 @@ impl crate::Support {
                 ..Default::default()
             })?;
         }
+        if let Some((desk, remote)) = self.desk_of(&o.ticket_id) {
+            let at = o
+                .created_at
+                .map_or(ctx.cause().time, |c| c.min(ctx.cause().time));
+            let update = crate::desk::merged_update(&o.ticket_id, &remote, &into.ticket_id);
+            self.queue_for_desk(ctx, desk, at, "merged", update)?;
+        }
         ctx.emit(TicketMerged {
             ticket_id: o.ticket_id.clone(),
             into_ticket_id: into.ticket_id.clone(),

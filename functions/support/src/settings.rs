@@ -1,12 +1,14 @@
 //! Support's settings, read once at start from `ascent.toml`: `[support]` (business hours,
 //! SLA targets per priority, each team's queue and lead addresses, duplicate detection and
-//! article matching) and the plans of `[plans]` that raise a ticket's priority.
+//! article matching, the help desks' `[support.desks]`: [`crate::desk_settings`]) and the plans
+//! of `[plans]` that raise a ticket's priority.
 
+use crate::desk_settings::{DeskSettings, DesksSection};
 use crate::sla::BusinessHours;
 use crate::{Support, triage};
 use ascent_core::agent::AgentError;
 use ascent_core::catalog::TicketPriority;
-use ascent_core::config::platform::Plans;
+use ascent_core::config::platform::{Approvals, Plans};
 use ascent_core::config::{
     ConfigError, ConfigFile, Invalid, Validate, check_email, check_in_range, check_non_negative,
     check_time_zone, parse_hhmm,
@@ -35,6 +37,8 @@ pub struct SupportConfig {
     pub triage: triage::TriageRules,
     /// How the knowledge base is searched (`[knowledge]`, shared with Training).
     pub search: ascent_knowledge::SearchSettings,
+    /// How decisions go back to Zendesk and Intercom.
+    pub desks: DeskSettings,
 }
 
 /// Minutes to first response and to resolution.
@@ -70,6 +74,7 @@ struct SupportSection {
     sla: BTreeMap<String, SlaTarget>,
     teams: BTreeMap<String, SupportTeam>,
     triage: triage::TriageRules,
+    desks: DesksSection,
 }
 
 #[derive(Debug, Deserialize)]
@@ -159,16 +164,23 @@ impl Validate for SupportSection {
             check_email(&format!("teams.{team}.queue"), &t.queue)?;
             check_email(&format!("teams.{team}.lead"), &t.lead)?;
         }
-        Ok(())
+        self.desks
+            .validate()
+            .map_err(|e| Invalid::new(format!("desks.{}", e.path), e.message))
     }
 }
 
 impl SupportConfig {
-    /// Reads and validates `[support]`, `[plans]` and `[knowledge]`.
+    /// Reads and validates `[support]`, `[plans]` and `[knowledge]`; the desks' approver role
+    /// must have a chain in `[approvals.roles]`.
     pub fn from_file(file: &ConfigFile) -> Result<Self, ConfigError> {
         let s: SupportSection = file.section("support")?;
         let plans: Plans = file.section("plans")?;
         let at = |e| file.invalid("support", e);
+        let approvals: Approvals = file.section("approvals")?;
+        approvals
+            .check_role("desks.approver_role", &s.desks.approver_role)
+            .map_err(at)?;
         let h = &s.business_hours;
         Ok(Self {
             hours: BusinessHours {
@@ -185,6 +197,7 @@ impl SupportConfig {
             teams: s.teams,
             triage: s.triage,
             search: ascent_knowledge::SearchSettings::from_file(file)?,
+            desks: s.desks.into(),
             boost_plans: plans
                 .tiers
                 .into_iter()
@@ -208,11 +221,27 @@ impl SupportConfig {
 }
 
 impl Support {
-    /// The agent with the settings of `file`.
+    /// The agent with the settings of `file` and the help desks whose credentials the
+    /// environment has (`ASCENT_ZENDESK_API_TOKEN`, `ASCENT_INTERCOM_TOKEN`): the Lambda's
+    /// start. Without them, nothing is queued for that desk.
     pub fn from_config(file: &ConfigFile) -> Result<Self, ConfigError> {
         let config = SupportConfig::from_file(file)?;
-        Self::new(config)
-            .map_err(|e| file.invalid("support", Invalid::new("business_hours.time_zone", e)))
+        let d = config.desks.clone();
+        let mut agent = Self::new(config)
+            .map_err(|e| file.invalid("support", Invalid::new("business_hours.time_zone", e)))?;
+        if let Ok(token) = std::env::var("ASCENT_ZENDESK_API_TOKEN") {
+            agent = agent.with_help_desk(std::sync::Arc::new(crate::zendesk::Zendesk::new(
+                &d.zendesk, &token, d.http,
+            )));
+        }
+        if let Ok(token) = std::env::var("ASCENT_INTERCOM_TOKEN") {
+            agent = agent.with_help_desk(std::sync::Arc::new(crate::intercom::Intercom::new(
+                &d.intercom,
+                &token,
+                d.http,
+            )));
+        }
+        Ok(agent)
     }
 }
 
