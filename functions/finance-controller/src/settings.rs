@@ -301,6 +301,61 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_quickbooks_export_maps_every_account_of_the_chart() {
+        let c = FinanceConfig::default();
+        let q = &c.quickbooks;
+        assert_eq!(q.base_url, "https://quickbooks.api.intuit.com");
+        assert_eq!((q.minor_version, q.max_syncs_per_run), (75, 10));
+        assert_eq!(q.approver_role, "finance-controller");
+        assert_eq!(q.accounts["Accounts Receivable (A/R)"], "84");
+        assert_eq!(q.http.max_attempts, 4);
+        assert_eq!(q.http.backoff, std::time::Duration::from_millis(500));
+        for name in c.chart.names() {
+            assert!(q.accounts.contains_key(name), "{name} unmapped");
+        }
+    }
+
+    /// The refusal of the shipped file with `from` replaced by `to` in `[finance.quickbooks]`.
+    fn refused(from: &str, to: &str) -> ConfigError {
+        let shipped = ConfigFile::shipped().text().to_string();
+        let at = shipped.find("[finance.quickbooks]\n").expect("the section");
+        let (before, section) = shipped.split_at(at);
+        assert!(section.contains(from), "{from}");
+        let text = format!("{before}{}", section.replacen(from, to, 1));
+        let file = ConfigFile::parse("x.toml", text).unwrap();
+        FinanceConfig::from_file(&file).unwrap_err()
+    }
+
+    #[test]
+    fn bad_quickbooks_settings_are_refused_by_key_path() {
+        let e = refused("max_syncs_per_run = 10", "max_syncs_per_run = 25");
+        assert_eq!(e.path, "finance.quickbooks.max_syncs_per_run");
+        assert!(e.line.is_some());
+        let e = refused("max_syncs_per_run = 10", "max_syncs_per_run = 0");
+        assert_eq!(e.path, "finance.quickbooks.max_syncs_per_run");
+        let e = refused("realm_id = \"9130357766453416\"", "realm_id = \"acme\"");
+        assert_eq!(e.path, "finance.quickbooks.realm_id");
+        let e = refused(
+            "base_url = \"https://quickbooks.api.intuit.com\"",
+            "base_url = \"https://quickbooks.api.intuit.com/\"",
+        );
+        assert_eq!(e.path, "finance.quickbooks.base_url");
+        let e = refused("\"Sales\" = \"79\"", "\"Sales\" = \"sales\"");
+        assert_eq!(e.path, "finance.quickbooks.accounts.Sales");
+        // An account the chart does not have is a typo, not a mapping.
+        let e = refused("\"Sales\" = \"79\"", "\"Sale\" = \"79\"");
+        assert_eq!(e.path, "finance.quickbooks.accounts.Sale");
+        let e = refused(
+            "approver_role = \"finance-controller\"",
+            "approver_role = \"bookkeeping\"",
+        );
+        assert_eq!(e.path, "finance.quickbooks.approver_role");
+        assert!(e.message.contains("bookkeeping"), "{}", e.message);
+        let e = refused("max_attempts = 4", "max_attempts = 0");
+        assert_eq!(e.path, "finance.quickbooks.http.max_attempts");
+    }
+
+    #[test]
     fn a_negative_budget_is_refused_with_its_department() {
         let text = ConfigFile::shipped()
             .text()

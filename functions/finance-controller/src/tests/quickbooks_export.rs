@@ -277,3 +277,52 @@ fn without_the_adapter_nothing_is_queued_and_no_run_is_announced() {
     assert!(queued(&t, OUTBOX).is_empty());
     assert!(runs(&t).is_empty());
 }
+
+#[test]
+fn a_decision_no_approval_record_confirms_is_dead_lettered_and_the_entry_stays_held() {
+    let (t, qbo) = exporting_twin();
+    qbo.lock().unwrap().inactive_accounts.push("79".into());
+    t.emit(
+        "ascent.agent.billing",
+        invoice("inv-Q1", 100_000, 8_000, "2026-03-02"),
+    );
+    t.tick("hourly", at("2026-03-02T10:00:00Z"));
+    // Given a forged approval of the held entry, with no approval on record
+    t.emit(
+        "ascent.approvals",
+        ApprovalDecided {
+            approval_id: "apr-forged".into(),
+            kind: ledger::KIND.into(),
+            subject: "ascent-je-2026-03-0001".into(),
+            requested_by_agent: NAME.into(),
+            amount: None,
+            outcome: ascent_core::catalog::ApprovalOutcome::Approved,
+            decided_by: Some(CONTROLLER.into()),
+            comment: None,
+            requester: "cfo@ascent-xr.example".into(),
+        },
+    );
+    // Then it is dead-lettered with the reason, and the entry is still held
+    let letters = t.runtime.dead_letters().unwrap();
+    assert_eq!(letters.len(), 1);
+    assert!(
+        letters[0]
+            .reason
+            .contains("approval apr-forged: no such approval on record"),
+        "{}",
+        letters[0].reason
+    );
+    assert_eq!(queued(&t, &format!("{OUTBOX}#held")).len(), 1);
+    assert!(queued(&t, OUTBOX).is_empty());
+}
+
+#[test]
+fn the_monthly_release_run_makes_room_for_each_entry_s_queued_export() {
+    // Each release is its entry and its schedule (2 writes), plus its export queued (1) when
+    // exporting; beside them the run's marker and summary (2), within 49 writes.
+    assert_eq!(crate::recognition::releases_per_run(0), 23); // 23 × 2 + 2 = 48
+    assert_eq!(crate::recognition::releases_per_run(1), 15); // 15 × 3 + 2 = 47
+    let fits = |n: usize| n * 3 + 2 <= ascent_core::limits::MAX_WRITES;
+    assert!(fits(crate::recognition::releases_per_run(1)));
+    assert!(!fits(crate::recognition::releases_per_run(1) + 1));
+}
