@@ -32,7 +32,7 @@ fn shipped_settings() -> Vec<String> {
 fn the_section_lists_every_shipped_setting_as_shipped() {
     let section = section();
     let settings = shipped_settings();
-    assert_eq!(settings.len(), 26, "{settings:?}");
+    assert_eq!(settings.len(), 37, "{settings:?}");
     for line in settings {
         assert!(
             section.lines().any(|l| l.trim() == line),
@@ -46,6 +46,11 @@ fn the_section_lists_every_shipped_setting_as_shipped() {
         "SocialPostScheduled",
         "Idempotency-Key",
         "Retry-After",
+        "ASCENT_MASTODON_TOKEN",
+        "SocialPublishingPageDue",
+        "SocialPostPublished",
+        "ExceptionRaised",
+        "social#failed",
     ] {
         assert!(section.contains(word), "{word}");
     }
@@ -152,6 +157,35 @@ fn the_scheduling_example_is_what_the_shipped_settings_pick() {
         "(16:00 UTC",
         "**Friday 13 March 16:00**",
         "**Wednesday\n18 March 12:00**",
+    ] {
+        assert!(s.contains(figure), "{figure}");
+    }
+}
+
+#[test]
+fn the_publishing_figures_are_what_the_shipped_settings_give() {
+    use crate::publisher::PublishError;
+    use crate::publishing::{Outcome, decide};
+    let c = SocialConfig::default();
+    let m = &c.mastodon;
+    assert_eq!(
+        (m.max_attempts, m.timeout_seconds, m.max_wait_seconds),
+        (3, 4, 3)
+    );
+    assert_eq!(c.publishing.page_seconds + m.worst_post_seconds(), 28);
+    let now: DateTime<Utc> = "2026-03-04T18:00:00Z".parse().unwrap();
+    let o = decide(
+        Err(PublishError::RateLimited { wait_seconds: 900 }),
+        0,
+        now,
+        &c.publishing,
+    );
+    assert!(matches!(o, Outcome::Retry { at, .. } if at == now + chrono::Duration::hours(1)));
+    let s = section();
+    for figure in [
+        "10 + 3 × 4 + 3 + 3 = 28 s",
+        "asking for 900 s (more than the 3 s",
+        "due again in an hour (`retry_minutes` 60",
     ] {
         assert!(s.contains(figure), "{figure}");
     }

@@ -16,16 +16,23 @@
 //!
 //! **Publishing.** [`publisher`] is the port posts go out through, with a Mastodon adapter
 //! (`POST /api/v1/statuses` with an `Idempotency-Key`, rate limits and retries honoured).
+//! The hourly tick starts a run per platform with a publisher: the posts due by then are
+//! published a bounded page at a time (`SocialPublishingPageDue`), each announced
+//! (`SocialPostPublished`), retried on a later run after a passing failure, or failed for a
+//! person (`ExceptionRaised` and a mail to the owner) when refused ([`publishing`],
+//! [`publishing_run`]). A platform without a publisher records that publishing is off.
 
 pub mod listening;
 pub mod publisher;
+pub mod publishing;
+pub mod publishing_run;
 pub mod scheduling;
 pub mod sentiment;
 mod settings;
 pub mod slots;
 pub mod spikes;
 
-pub use settings::SocialConfig;
+pub use settings::{MASTODON_TOKEN_VAR, SocialConfig};
 
 use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
@@ -34,7 +41,10 @@ use ascent_core::catalog::Payload;
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use async_trait::async_trait;
+use publisher::Publisher;
 use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub const NAME: &str = "social-media";
 
@@ -56,6 +66,14 @@ pub fn declaration() -> AgentDecl {
                 name: "posts",
                 pattern: json!({"detail-type": ["SocialPostRequested", "PostEngagementObserved"]}),
             },
+            Subscription {
+                name: "hourly-publishing",
+                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["hourly"]}}}),
+            },
+            Subscription {
+                name: "publishing-pages",
+                pattern: json!({"source": ["ascent.agent.social-media"], "detail-type": ["SocialPublishingPageDue"]}),
+            },
         ],
         reads: vec![Domain::Customer, Domain::Interaction, Domain::Performance],
         owns: vec![
@@ -63,7 +81,14 @@ pub fn declaration() -> AgentDecl {
             owns(Domain::Interaction, "social#"),
             owns(Domain::Performance, "social#"),
         ],
-        emits: vec!["TicketOpened", "ThresholdCrossed", "SocialPostScheduled"],
+        emits: vec![
+            "TicketOpened",
+            "ThresholdCrossed",
+            "SocialPostScheduled",
+            "SocialPublishingPageDue",
+            "SocialPostPublished",
+            "ExceptionRaised",
+        ],
         requests_approvals: false,
         sends_mail: true,
         writes_text: false,
@@ -73,6 +98,8 @@ pub fn declaration() -> AgentDecl {
 pub struct SocialMedia {
     decl: AgentDecl,
     config: SocialConfig,
+    /// The platforms posts are published on, each through its publisher.
+    publishers: BTreeMap<String, Arc<dyn Publisher>>,
 }
 
 /// A field of the event's payload that cannot be used, named as the event's path.
@@ -116,6 +143,8 @@ impl Agent for SocialMedia {
             Payload::CustomerSignedUp(c) => self.on_customer(ctx, c).await,
             Payload::SocialPostRequested(p) => self.on_post_requested(ctx, p).await,
             Payload::PostEngagementObserved(e) => self.on_engagement(ctx, e).await,
+            Payload::ScheduleTick(t) => self.start_runs(ctx, t.at).await,
+            Payload::SocialPublishingPageDue(p) => self.on_publishing_page(ctx, p).await,
             other => Err(AgentError::unhandled(NAME, other)),
         }
     }
@@ -124,6 +153,10 @@ impl Agent for SocialMedia {
 #[cfg(test)]
 mod docs_tests;
 #[cfg(test)]
+mod stub_mastodon;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_publishing;
 #[cfg(test)]
 mod tests_scheduling;

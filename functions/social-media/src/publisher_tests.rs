@@ -3,109 +3,8 @@
 //! under the same idempotency key, and nothing ever posted twice.
 
 use super::*;
-use axum::Json;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use serde_json::Value;
-use std::collections::{BTreeMap, VecDeque};
+use crate::stub_mastodon::{Answer, start as stub};
 use std::sync::Mutex;
-
-/// What the stub answers a request with, in order (then `Created`).
-#[derive(Clone, Copy, Debug)]
-enum Answer {
-    /// 429 with `Retry-After: <seconds>`.
-    RateLimited(u64),
-    /// 503.
-    Unavailable,
-    /// The status is made, but the answer is a 500 (as if lost on the way).
-    Lost,
-    /// 422 with Mastodon's error body.
-    Refused,
-    Created,
-}
-
-#[derive(Default)]
-struct Stub {
-    script: VecDeque<Answer>,
-    /// Each request's idempotency key, authorization and body.
-    requests: Vec<(Option<String>, Option<String>, Value)>,
-    /// Statuses made, by idempotency key (Mastodon answers a repeated key with the same one).
-    statuses: BTreeMap<String, String>,
-}
-
-type Shared = Arc<Mutex<Stub>>;
-
-fn make(s: &mut Stub, key: &str) -> String {
-    let next = (s.statuses.len() + 110_000_000).to_string();
-    s.statuses.entry(key.to_string()).or_insert(next).clone()
-}
-
-async fn statuses(
-    State(stub): State<Shared>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> Response {
-    let header = |n: &str| {
-        headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
-    let mut s = stub.lock().unwrap();
-    let key = header("idempotency-key").unwrap_or_default();
-    s.requests
-        .push((header("idempotency-key"), header("authorization"), body));
-    match s.script.pop_front().unwrap_or(Answer::Created) {
-        Answer::RateLimited(secs) => (
-            StatusCode::TOO_MANY_REQUESTS,
-            [("retry-after", secs.to_string())],
-            Json(json!({"error": "Too many requests"})),
-        )
-            .into_response(),
-        Answer::Unavailable => StatusCode::SERVICE_UNAVAILABLE.into_response(),
-        Answer::Lost => {
-            make(&mut s, &key);
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-        Answer::Refused => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({"error": "Validation failed: Text character limit of 500 exceeded"})),
-        )
-            .into_response(),
-        Answer::Created => {
-            let id = make(&mut s, &key);
-            let url = format!("https://social.example/@ascent/{id}");
-            Json(json!({"id": id, "url": url, "content": "<p>…</p>"})).into_response()
-        }
-    }
-}
-
-/// Starts a stub Mastodon answering with `script`; its base URL and state.
-fn stub(script: &[Answer]) -> (String, Shared) {
-    let shared: Shared = Arc::new(Mutex::new(Stub {
-        script: script.iter().copied().collect(),
-        ..Stub::default()
-    }));
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = shared.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let app = axum::Router::new()
-                .route("/api/v1/statuses", axum::routing::post(statuses))
-                .with_state(state);
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, app).await.unwrap();
-        });
-    });
-    (base, shared)
-}
 
 /// A publisher to `base` that records its pauses instead of sleeping.
 fn publisher(base: &str) -> (MastodonPublisher, Arc<Mutex<Vec<Duration>>>) {
@@ -142,11 +41,11 @@ fn a_rate_limit_is_waited_out_and_a_server_error_retried_posting_once() {
     let s = stub.lock().unwrap();
     assert_eq!(s.statuses.len(), 1);
     assert_eq!(s.requests.len(), 3);
-    for (key, auth, body) in &s.requests {
-        assert_eq!(key.as_deref(), Some("post-2026-03-case-boreal"));
-        assert_eq!(auth.as_deref(), Some("Bearer tok-3f9a"));
-        assert_eq!(body["status"], post().text);
-        assert_eq!(body["visibility"], "public");
+    for r in &s.requests {
+        assert_eq!(r.key.as_deref(), Some("post-2026-03-case-boreal"));
+        assert_eq!(r.authorization.as_deref(), Some("Bearer tok-3f9a"));
+        assert_eq!(r.body["status"], post().text);
+        assert_eq!(r.body["visibility"], "public");
     }
 }
 

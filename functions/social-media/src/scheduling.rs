@@ -4,9 +4,12 @@
 //! Records: each post's latest engagement observation `social#engagement#<post>` and each
 //! platform's slot statistics `social#slots#<platform>` (performance domain); each requested
 //! post `social#post#<post>` and the platform's calendar `social#calendar#<platform>` /
-//! `<slot start>`, one item per taken slot (interaction domain). A request is at most two
-//! writes; the calendar read is bounded by the horizon (at most 24 slots a day).
+//! `<slot start>`, one item per taken slot (interaction domain). A scheduled post is on its
+//! platform's due index (`gsi1` `social#due#<platform>` / `<due time>#<post>`) until it is
+//! published or failed ([`crate::publishing_run`]). A request is at most two writes; the
+//! calendar read is bounded by the horizon (at most 24 slots a day).
 
+use crate::publishing::{PostState, PublishedPost};
 use crate::slots::{self, Slot, SlotStats};
 use crate::{SocialMedia, invalid, required};
 use ascent_core::agent::{AgentError, Domain};
@@ -38,6 +41,26 @@ pub struct PostRecord {
     pub scheduled_for: Option<DateTime<Utc>>,
     pub slot: Option<String>,
     pub basis: Option<SlotBasis>,
+    /// Where it stands in publishing ([`crate::publishing`]).
+    #[serde(default)]
+    pub state: PostState,
+    /// When a publishing run may take it: its slot, or a retry's time after a passing
+    /// failure (none once published or failed).
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+    /// Publishing runs it was tried in.
+    #[serde(default)]
+    pub tries: u32,
+    /// The last failure, for a person to see.
+    #[serde(default)]
+    pub last_error: Option<String>,
+    #[serde(default)]
+    pub last_tried_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub published: Option<PublishedPost>,
+    /// Optimistic concurrency of the runs' writes.
+    #[serde(default)]
+    pub version: u32,
 }
 
 /// The calendar entry of a taken slot.
@@ -174,6 +197,13 @@ impl SocialMedia {
             scheduled_for: None,
             slot: None,
             basis: None,
+            state: PostState::Unscheduled,
+            due_at: None,
+            tries: 0,
+            last_error: None,
+            last_tried_at: None,
+            published: None,
+            version: 0,
         };
         let Some((at, slot)) = picked else {
             ctx.put_record(
@@ -202,6 +232,8 @@ impl SocialMedia {
         record.scheduled_for = Some(at);
         record.slot = Some(slot.slot.label());
         record.basis = Some(basis);
+        record.state = PostState::Scheduled;
+        record.due_at = Some(at);
         ctx.put_record(
             Domain::Interaction,
             &calendar_pk(&p.platform),
@@ -218,7 +250,7 @@ impl SocialMedia {
             &pk,
             "post",
             &record,
-            None,
+            record.index(),
             Condition::NotExists,
         )?;
         ctx.emit(SocialPostScheduled {

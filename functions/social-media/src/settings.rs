@@ -1,9 +1,12 @@
 //! Social Media's settings, read once at start from `ascent.toml`: `[social_media]` (who is
 //! told of spikes and unschedulable posts, the platforms, the audience's time zone, how many
 //! mentions a day are kept in full and for how long), its lexicon
-//! (`[social_media.sentiment]`), spike detection (`[social_media.spikes]`) and post scheduling
-//! (`[social_media.scheduling]`).
+//! (`[social_media.sentiment]`), spike detection (`[social_media.spikes]`), post scheduling
+//! (`[social_media.scheduling]`), publishing runs (`[social_media.publishing]`) and the
+//! Mastodon account's instance (`[social_media.mastodon]`; its token from the environment).
 
+use crate::publisher::{MastodonPublisher, Publisher};
+use crate::publishing::{MastodonSettings, PublishingSettings};
 use crate::sentiment::Lexicon;
 use crate::slots::SchedulingSettings;
 use crate::spikes::SpikeSettings;
@@ -13,6 +16,10 @@ use ascent_core::config::{
 };
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// The variable the Mastodon account's access token (scope `write:statuses`) is read from.
+pub const MASTODON_TOKEN_VAR: &str = "ASCENT_MASTODON_TOKEN";
 
 /// Social Media's settings.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -30,6 +37,8 @@ pub struct SocialConfig {
     pub sentiment: Lexicon,
     pub spikes: SpikeSettings,
     pub scheduling: SchedulingSettings,
+    pub publishing: PublishingSettings,
+    pub mastodon: MastodonSettings,
 }
 
 /// `[social_media]` as written in the file.
@@ -44,6 +53,8 @@ struct SocialSection {
     sentiment: Lexicon,
     spikes: SpikeSettings,
     scheduling: SchedulingSettings,
+    publishing: PublishingSettings,
+    mastodon: MastodonSettings,
 }
 
 impl Validate for SocialSection {
@@ -77,6 +88,8 @@ impl Validate for SocialSection {
         self.sentiment.check("sentiment")?;
         self.spikes.check("spikes")?;
         self.scheduling.check("scheduling", &self.platforms)?;
+        self.publishing.check("publishing")?;
+        self.mastodon.check("mastodon", &self.publishing)?;
         Ok(())
     }
 }
@@ -94,6 +107,8 @@ impl SocialConfig {
             sentiment: s.sentiment,
             spikes: s.spikes,
             scheduling: s.scheduling,
+            publishing: s.publishing,
+            mastodon: s.mastodon,
         })
     }
 
@@ -104,16 +119,56 @@ impl SocialConfig {
 }
 
 impl SocialMedia {
+    /// The agent without publishers: scheduled posts wait, and each run records why.
     pub fn new(config: SocialConfig) -> Self {
         Self {
             decl: declaration(),
             config,
+            publishers: Default::default(),
         }
     }
 
-    /// The agent with the settings of `file`.
+    /// The agent publishing on `platform` (one of the configured platforms) through
+    /// `publisher`.
+    pub fn with_publisher(mut self, platform: &str, publisher: Arc<dyn Publisher>) -> Self {
+        self.publishers.insert(platform.to_string(), publisher);
+        self
+    }
+
+    /// The agent with the settings of `file`, publishing on Mastodon when the environment has
+    /// its token (`ASCENT_MASTODON_TOKEN`): the Lambda's start.
     pub fn from_config(file: &ConfigFile) -> Result<Self, ConfigError> {
-        Ok(Self::new(SocialConfig::from_file(file)?))
+        let token = std::env::var(MASTODON_TOKEN_VAR).ok();
+        Self::with_token(file, token.as_deref())
+    }
+
+    /// The agent with the settings of `file`, publishing on Mastodon (when configured among
+    /// the platforms) with `token` when there is one.
+    pub fn with_token(file: &ConfigFile, token: Option<&str>) -> Result<Self, ConfigError> {
+        let config = SocialConfig::from_file(file)?;
+        let token = token.map(str::trim).filter(|t| !t.is_empty());
+        let mastodon = config.platforms.iter().any(|p| p == "mastodon");
+        let publisher = token.filter(|_| mastodon).map(|t| {
+            let m = &config.mastodon;
+            Arc::new(MastodonPublisher::new(&m.base_url, t, m.policy())) as Arc<dyn Publisher>
+        });
+        let agent = Self::new(config);
+        Ok(match publisher {
+            Some(p) => agent.with_publisher("mastodon", p),
+            None => agent,
+        })
+    }
+
+    /// Why `platform`'s posts are not published, when they are not.
+    pub(crate) fn publishing_off(&self, platform: &str) -> Option<String> {
+        if self.publishers.contains_key(platform) {
+            return None;
+        }
+        Some(if platform == "mastodon" {
+            format!("publishing is off: no Mastodon token ({MASTODON_TOKEN_VAR} is not set)")
+        } else {
+            format!("publishing is off: no publisher for {platform} (post by hand)")
+        })
     }
 }
 
@@ -146,6 +201,33 @@ mod tests {
         assert_eq!((c.spikes.bucket_minutes, c.spikes.window_buckets), (60, 24));
         assert_eq!((c.spikes.z_threshold, c.spikes.min_mentions), (3.0, 10));
         assert_eq!(c.scheduling.default_slots["linkedin"][0], "Tue 10:00");
+        assert_eq!(c.publishing.max_posts_per_run, 5);
+        assert_eq!(
+            (c.publishing.retry_minutes, c.publishing.max_tries),
+            (60, 6)
+        );
+        assert_eq!(c.mastodon.base_url, "https://mastodon.social");
+        // 3 attempts of 4 s, two pauses of 3 s (the longest rate-limit wait): 18 s, and the
+        // page's 10 s before the last post starts: 28 s.
+        assert_eq!(c.mastodon.worst_post_seconds(), 18);
+        assert_eq!(c.publishing.page_seconds, 10);
+    }
+
+    #[test]
+    fn a_token_turns_mastodon_publishing_on_and_nothing_else() {
+        let file = ConfigFile::shipped();
+        let on = SocialMedia::with_token(&file, Some("tok-3f9a")).unwrap();
+        assert!(on.publishing_off("mastodon").is_none());
+        assert!(
+            on.publishing_off("linkedin")
+                .unwrap()
+                .contains("no publisher for linkedin")
+        );
+        for token in [None, Some(""), Some("  ")] {
+            let off = SocialMedia::with_token(&file, token).unwrap();
+            let why = off.publishing_off("mastodon").unwrap();
+            assert!(why.contains("ASCENT_MASTODON_TOKEN is not set"), "{why}");
+        }
     }
 
     fn refused(from: &str, to: &str) -> ConfigError {
@@ -174,5 +256,19 @@ mod tests {
         assert_eq!(e.path, "social_media.scheduling.default_slots.linkedin[0]");
         let e = refused("horizon_days = 14", "horizon_days = 14\nhorizon_weeks = 2");
         assert!(e.path.contains("horizon_weeks"), "{}", e.path);
+        let e = refused("max_posts_per_run = 5", "max_posts_per_run = 21");
+        assert_eq!(e.path, "social_media.publishing.max_posts_per_run");
+        assert!(e.line.is_some());
+        let e = refused("max_tries = 6", "max_tries = 0");
+        assert_eq!(e.path, "social_media.publishing.max_tries");
+        let e = refused(
+            "base_url = \"https://mastodon.social\"",
+            "base_url = \"https://mastodon.social/\"",
+        );
+        assert_eq!(e.path, "social_media.mastodon.base_url");
+        // 4 attempts: 16 s of requests and 9 s of pauses, with the page's 10 s: 35 s.
+        let e = refused("max_attempts = 3", "max_attempts = 4");
+        assert_eq!(e.path, "social_media.mastodon.max_attempts");
+        assert!(e.message.contains("35 s"), "{}", e.message);
     }
 }
