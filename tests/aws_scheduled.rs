@@ -418,6 +418,7 @@ async fn expense_management_reimburses_150_claims_in_batches_within_dynamodbs_li
                     receipt_text: None,
                     manager: None,
                     description: None,
+                    expensify_report_id: None,
                 },
             )
         })

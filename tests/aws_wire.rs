@@ -459,6 +459,7 @@ fn expense_claim(id: &str, category: &str, amount: i64, on: chrono::NaiveDate) -
             receipt_text: None,
             manager: Some("mara.head@ascent-xr.example".into()),
             description: Some("Customer visit, Boreal Aero".into()),
+            expensify_report_id: None,
         },
     )
 }

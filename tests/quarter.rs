@@ -153,6 +153,7 @@ fn expense(id: &str, category: &str, minor: i64, on: &str) -> ExpenseSubmitted {
         receipt_text: None,
         manager: Some(MANAGER.into()),
         description: Some("Customer visit, Boreal Aero".into()),
+        expensify_report_id: None,
     }
 }
 

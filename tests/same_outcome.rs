@@ -288,6 +288,7 @@ fn claim(id: &str, category: &str, amount: i64) -> Event {
             receipt_text: None,
             manager: Some("mara.head@ascent-xr.example".into()),
             description: Some("Customer visit, Boreal Aero".into()),
+            expensify_report_id: None,
         },
     )
 }

@@ -45,6 +45,9 @@ pub struct Expense {
     pub approval_id: Option<String>,
     pub decided_by: Option<String>,
     pub batch_id: Option<String>,
+    /// The Expensify report it came from (marked reimbursed there once paid).
+    #[serde(default)]
+    pub expensify_report_id: Option<String>,
 }
 
 fn expense_pk(id: &str) -> String {
@@ -188,6 +191,7 @@ impl ExpenseManagement {
             approval_id: None,
             decided_by: None,
             batch_id: None,
+            expensify_report_id: e.expensify_report_id.clone(),
         };
         if eval.rejected() {
             x.status = ExpenseStatus::Rejected;

@@ -9,13 +9,23 @@
 //! submitter can never approve their own. Approved claims wait for the weekly reimbursement
 //! batch (on the configured weekday), which pays each employee once per currency, emails
 //! them, and keeps a CSV export for accounts payable. A person's decision is acted on only
-//! when the approval record says so ([`ascent_core::approval::confirmed`]).
+//! when the approval record says so ([`ascent_core::approval::confirmed`]). With an
+//! expense-report system plugged in ([`ExpenseManagement::with_expense_reports`]; Expensify
+//! when its partner credentials are set), the reports a batch pays are marked reimbursed there
+//! by the hourly run ([`expensify_sync`]), never lost: a failed job stays queued and visible
+//! (`DataSyncCompleted`), a refused one goes to a person.
 
 mod claims;
+pub mod expense_reports;
+pub mod expensify;
+pub mod expensify_settings;
+pub mod expensify_sync;
 pub mod receipt;
 mod reimbursement;
 pub mod rules;
 mod settings;
+#[cfg(test)]
+mod stub_expensify;
 
 use ascent_core::agent::{
     Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
@@ -24,8 +34,10 @@ use ascent_core::catalog::Payload;
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use async_trait::async_trait;
+use expense_reports::ExpenseReports;
 use rules::ExpensePolicy;
 use serde_json::json;
+use std::sync::Arc;
 
 pub use claims::{Expense, ExpenseStatus};
 pub use reimbursement::{EXPENSES_PER_BATCH, ReimbursementBatch, csv_field, decimal};
@@ -48,12 +60,16 @@ pub fn declaration() -> AgentDecl {
                 name: "expense-approval-decided",
                 pattern: json!({
                     "detail-type": ["ApprovalDecided"],
-                    "detail": {"payload": {"requested_by_agent": [NAME], "kind": ["expense"]}}
+                    "detail": {"payload": {"requested_by_agent": [NAME], "kind": ["expense", expensify_sync::EXPENSIFY_HELD]}}
                 }),
             },
             Subscription {
                 name: "daily-reimbursement",
                 pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["daily"]}}}),
+            },
+            Subscription {
+                name: "hourly-expensify-sync",
+                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["hourly"]}}}),
             },
         ],
         // Approvals: a decision is acted on only once its record confirms it.
@@ -63,7 +79,11 @@ pub fn declaration() -> AgentDecl {
             owns(Domain::Financial, "expense-fingerprint#"),
             owns(Domain::Financial, "reimbursement#"),
         ],
-        emits: vec!["ExpenseDecided", "ReimbursementBatchCreated"],
+        emits: vec![
+            "ExpenseDecided",
+            "ReimbursementBatchCreated",
+            "DataSyncCompleted",
+        ],
         requests_approvals: true,
         sends_mail: true,
         writes_text: false,
@@ -73,6 +93,8 @@ pub fn declaration() -> AgentDecl {
 pub struct ExpenseManagement {
     decl: AgentDecl,
     policy: ExpensePolicy,
+    /// Where paid reports are marked reimbursed (none: nothing is told nor queued).
+    reports: Option<Arc<dyn ExpenseReports>>,
 }
 
 impl ExpenseManagement {
@@ -80,7 +102,14 @@ impl ExpenseManagement {
         Self {
             decl: declaration(),
             policy,
+            reports: None,
         }
+    }
+
+    /// The agent marking the reports it reimburses reimbursed in `reports`.
+    pub fn with_expense_reports(mut self, reports: Arc<dyn ExpenseReports>) -> Self {
+        self.reports = Some(reports);
+        self
     }
 }
 
@@ -93,7 +122,13 @@ impl Agent for ExpenseManagement {
     async fn handle(&self, event: &Event, ctx: &mut Ctx<'_>) -> Result<(), AgentError> {
         match event.payload() {
             Payload::ExpenseSubmitted(e) => self.on_submitted(ctx, e).await,
+            Payload::ApprovalDecided(d) if d.kind == expensify_sync::EXPENSIFY_HELD => {
+                // Only what the approval record says (a forged or early event is refused).
+                ascent_core::approval::confirmed(ctx, d).await?;
+                self.on_held_decision(ctx, d).await
+            }
             Payload::ApprovalDecided(d) => self.on_decided(ctx, d).await,
+            Payload::ScheduleTick(t) if t.schedule == "hourly" => self.on_hourly(ctx).await,
             Payload::ScheduleTick(t) => self.on_daily(ctx, t).await,
             other => Err(AgentError::unhandled(NAME, other)),
         }
@@ -102,3 +137,5 @@ impl Agent for ExpenseManagement {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_expensify;

@@ -2,6 +2,8 @@
 //! per currency and emailed, a CSV export kept for accounts payable, and a backlog continued
 //! by the next daily runs (bounded per batch).
 
+use crate::expense_reports::reports_of;
+use crate::expensify_sync::ReportsSync;
 use crate::{Expense, ExpenseManagement, ExpenseStatus, TO_REIMBURSE};
 use ascent_core::agent::{AgentError, Domain};
 use ascent_core::catalog::{Reimbursement, ReimbursementBatchCreated, ScheduleTick};
@@ -21,6 +23,9 @@ pub struct ReimbursementBatch {
     pub totals: Vec<Money>,
     /// One line per expense, for accounts payable / payroll import.
     pub csv: String,
+    /// Its Expensify reports, as told to Expensify (with the adapter plugged in).
+    #[serde(default)]
+    pub expensify: Option<ReportsSync>,
 }
 
 /// CSV field quoting (RFC 4180).
@@ -42,10 +47,10 @@ pub fn decimal(minor: i64) -> String {
     )
 }
 
-/// Expenses one reimbursement batch holds (one write each, beside the batch record and the
-/// carry marker): derived from AWS's limit on one message's transaction, not a business
-/// setting.
-pub const EXPENSES_PER_BATCH: usize = ascent_core::limits::MAX_WRITES - 2;
+/// Expenses one reimbursement batch holds (one write each, beside the batch record, the carry
+/// marker and the batch's Expensify change): derived from AWS's limit on one message's
+/// transaction, not a business setting.
+pub const EXPENSES_PER_BATCH: usize = ascent_core::limits::MAX_WRITES - 3;
 /// The marker of a reimbursement backlog that the next daily runs continue.
 pub(crate) const CARRY_PK: &str = "reimbursement#carry";
 pub(crate) const CARRY_SK: &str = "open";
@@ -159,6 +164,7 @@ impl ExpenseManagement {
                 ..Default::default()
             })?;
         }
+        let expensify = self.queue_reports(ctx, &batch_id, reports_of(&approved))?;
         for mut x in approved {
             x.status = ExpenseStatus::Reimbursed;
             x.batch_id = Some(batch_id.clone());
@@ -170,6 +176,7 @@ impl ExpenseManagement {
             reimbursements: reimbursements.clone(),
             totals: totals.clone(),
             csv,
+            expensify,
         };
         ctx.put_record(
             Domain::Financial,

@@ -53,6 +53,8 @@ pub struct ExpensePolicy {
     pub department_managers: BTreeMap<String, String>,
     /// Day of the week reimbursement batches are made.
     pub reimbursement_day: Weekday,
+    /// `[expenses.expensify]`: reports marked reimbursed in Expensify.
+    pub expensify: crate::expensify_settings::ExpensifySettings,
 }
 
 /// One broken rule.
@@ -265,6 +267,7 @@ mod tests {
             receipt_text: None,
             manager: None,
             description: None,
+            expensify_report_id: None,
         }
     }
 

@@ -3,9 +3,11 @@
 //! department managers, reimbursement day, who approves large claims), checked against
 //! `[approvals]` (the role must have a chain; the controller threshold may not exceed a line
 //! manager's authority, or every claim approved between the two fails Finance's control) and
-//! the rates of `[currency]`.
+//! the rates of `[currency]`; `[expenses.expensify]` ([`crate::expensify_settings`]) for
+//! marking reports reimbursed in Expensify, its credentials from the environment.
 
 use crate::ExpenseManagement;
+use crate::expensify_settings::{ExpensifySection, PARTNER_USER_ID_VAR, PARTNER_USER_SECRET_VAR};
 use crate::receipt::DateOrder;
 use crate::rules::{ExpensePolicy, RuleAction};
 use ascent_core::config::platform::{Approvals, Currency};
@@ -32,6 +34,8 @@ struct ExpensesSection {
     category_limits_minor: BTreeMap<String, i64>,
     #[serde(default)]
     department_managers: BTreeMap<String, String>,
+    /// `[expenses.expensify]`: reports marked reimbursed in Expensify.
+    expensify: ExpensifySection,
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,7 +78,7 @@ impl Validate for ExpensesSection {
         for (department, manager) in &self.department_managers {
             check_email(&format!("department_managers.{department}"), manager)?;
         }
-        Ok(())
+        self.expensify.check()
     }
 }
 
@@ -117,14 +121,32 @@ impl ExpensePolicy {
             date_order: s.receipt_date_order,
             department_managers: s.department_managers,
             reimbursement_day,
+            expensify: s.expensify.settings(),
         })
     }
 }
 
 impl ExpenseManagement {
-    /// The agent with the settings of `file`.
+    /// The agent with the settings of `file`, marking reports reimbursed in Expensify when the
+    /// environment has the partner's credentials ([`PARTNER_USER_ID_VAR`],
+    /// [`PARTNER_USER_SECRET_VAR`]): the Lambda's start.
     pub fn from_config(file: &ConfigFile) -> Result<Self, ConfigError> {
-        Ok(Self::new(ExpensePolicy::from_file(file)?))
+        let policy = ExpensePolicy::from_file(file)?;
+        let e = policy.expensify.clone();
+        let agent = Self::new(policy);
+        let var = |name| {
+            std::env::var(name)
+                .ok()
+                .filter(|v: &String| !v.trim().is_empty())
+        };
+        Ok(
+            match (var(PARTNER_USER_ID_VAR), var(PARTNER_USER_SECRET_VAR)) {
+                (Some(id), Some(secret)) => agent.with_expense_reports(std::sync::Arc::new(
+                    crate::expensify::Expensify::new(&e.url, id.trim(), secret.trim(), e.http),
+                )),
+                _ => agent,
+            },
+        )
     }
 }
 
@@ -177,6 +199,34 @@ mod tests {
         let e = ExpensePolicy::from_file(&file).unwrap_err();
         assert_eq!(e.path, "expenses.controller_above_minor");
         assert!(e.line.is_some());
+    }
+
+    #[test]
+    fn the_expensify_settings_are_read_and_bad_ones_refused_by_key() {
+        let e = ExpensePolicy::default().expensify;
+        assert_eq!(
+            e.url,
+            "https://integrations.expensify.com/Integration-Server/ExpensifyIntegrations"
+        );
+        assert_eq!(e.max_syncs_per_run, 10);
+        assert_eq!(e.http.max_attempts, 4);
+        let shipped = "[expenses.expensify]\nurl = \"https://integrations.expensify.com/Integration-Server/ExpensifyIntegrations\"\nmax_syncs_per_run = 10\n";
+        assert!(ConfigFile::shipped().text().contains(shipped));
+        for (to, path) in [
+            (
+                shipped.replace("max_syncs_per_run = 10", "max_syncs_per_run = 16"),
+                "expenses.expensify.max_syncs_per_run",
+            ),
+            (
+                shipped.replace("url = \"https://", "url = \""),
+                "expenses.expensify.url",
+            ),
+        ] {
+            let text = ConfigFile::shipped().text().replace(shipped, &to);
+            let file = ConfigFile::parse("x.toml", text).unwrap();
+            let err = ExpensePolicy::from_file(&file).unwrap_err();
+            assert_eq!(err.path, path, "{err}");
+        }
     }
 
     #[test]

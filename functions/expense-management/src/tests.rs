@@ -36,6 +36,7 @@ fn claim(id: &str, category: &str, amount: Money, on: &str) -> ExpenseSubmitted 
         receipt_text: None,
         manager: Some(MANAGER.into()),
         description: Some("Customer visit, Boreal Aero".into()),
+        expensify_report_id: None,
     }
 }
 
