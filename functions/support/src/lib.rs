@@ -484,4 +484,8 @@ impl Agent for Support {
 }
 
 #[cfg(test)]
+mod desk_tests;
+#[cfg(test)]
+mod stub_desk;
+#[cfg(test)]
 mod tests;

@@ -56,6 +56,9 @@ impl Agent for Articles {
 #[path = "tests_sla.rs"]
 mod sla_clocks;
 
+#[path = "tests_desk.rs"]
+mod desk_flow;
+
 fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
