@@ -89,7 +89,9 @@ pub struct ProcessorRefund {
 }
 
 /// The request a refund made in the processor fulfils: the one sent to the processor as that
-/// refund, else the oldest authorised one on the invoice for the same amount.
+/// refund, else the oldest authorised one on the invoice for the same amount that is left to
+/// the payments team (never one Billing is sending itself: a refund made by hand of the same
+/// amount would otherwise mark it made while it is still queued, and it would be made twice).
 pub fn fulfilled<'a>(
     requests: &'a [RefundRequest],
     refund: &PaymentRefunded,
@@ -107,7 +109,9 @@ pub fn fulfilled<'a>(
             requests.iter().find(|r| {
                 r.status == RefundStatus::Authorised
                     && r.request.amount == refund.amount
-                    && r.processor.as_ref().is_none_or(|p| p.refund_id.is_none())
+                    && r.processor
+                        .as_ref()
+                        .is_none_or(|p| p.state == SendState::GivenUp)
             })
         })
 }
@@ -440,5 +444,39 @@ mod tests {
             "RR2"
         );
         assert!(fulfilled(&requests, &refund(50_000)).is_none());
+    }
+
+    #[test]
+    fn a_refund_sent_to_the_processor_is_fulfilled_by_its_own_refund_only() {
+        let sent = |id: &str, state: SendState, refund_id: Option<&str>| {
+            let mut r = request(id, 60_000, RefundStatus::Authorised);
+            r.processor = Some(ProcessorRefund {
+                system: "stripe".into(),
+                payment_intent: "pi_1".into(),
+                state,
+                refund_id: refund_id.map(str::to_string),
+                last_error: None,
+                held_approval_id: None,
+            });
+            r
+        };
+        // Given RR1 queued for Stripe, RR2 sent as re_7, RR3 given up to the payments team
+        let requests = [
+            sent("RR1", SendState::Queued, None),
+            sent("RR2", SendState::Sent, Some("re_7")),
+            sent("RR3", SendState::GivenUp, None),
+        ];
+        // Then re_7 fulfils RR2; any other refund of 600.00 fulfils RR3, never the queued RR1
+        let mut r = refund(60_000);
+        r.refund_id = "re_7".into();
+        assert_eq!(fulfilled(&requests, &r).unwrap().request.request_id, "RR2");
+        assert_eq!(
+            fulfilled(&requests, &refund(60_000))
+                .unwrap()
+                .request
+                .request_id,
+            "RR3"
+        );
+        assert!(fulfilled(&requests[..2], &refund(60_000)).is_none());
     }
 }
