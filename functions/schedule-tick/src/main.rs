@@ -1,5 +1,6 @@
 //! Lambda entry point of the schedule: EventBridge Scheduler invokes it with
-//! `{"schedule": "daily", "at": "<aws.scheduler.scheduled-time>"}`.
+//! `{"schedule": "daily", "at": "<aws.scheduler.scheduled-time>"}` (or the queue
+//! observations' `{"schedule": "queues", "at": …, "minutes": 60, "queues": {…}}`).
 
 use std::sync::Arc;
 use tokio::sync::OnceCell;
@@ -7,23 +8,34 @@ use tokio::sync::OnceCell;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     ascent_aws::lambda::init_logging();
-    let bus: Arc<OnceCell<ascent_aws::eventbridge::EventBridgeBus>> = Arc::new(OnceCell::new());
+    let config: Arc<OnceCell<aws_config::SdkConfig>> = Arc::new(OnceCell::new());
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<schedule_tick::Invocation>| {
-            let bus = bus.clone();
+            let config = config.clone();
             async move {
-                let bus = bus
+                let config = config
                     .get_or_init(|| async {
-                        let config = aws_config::defaults(ascent_aws::lambda::behavior_version())
+                        aws_config::defaults(ascent_aws::lambda::behavior_version())
                             .load()
-                            .await;
-                        ascent_aws::eventbridge::EventBridgeBus::new(
-                            aws_sdk_eventbridge::Client::new(&config),
-                            std::env::var("ASCENT_EVENT_BUS").unwrap_or_else(|_| "ascent".into()),
-                        )
+                            .await
                     })
                     .await;
-                schedule_tick::fire(bus, &event.payload).await
+                let bus = ascent_aws::eventbridge::EventBridgeBus::new(
+                    aws_sdk_eventbridge::Client::new(config),
+                    std::env::var("ASCENT_EVENT_BUS").unwrap_or_else(|_| "ascent".into()),
+                );
+                let inv = &event.payload;
+                if inv.schedule == schedule_tick::QUEUE_OBSERVATION {
+                    let metrics = ascent_aws::queue_metrics::SqsCloudWatchMetrics::new(
+                        aws_sdk_sqs::Client::new(config),
+                        aws_sdk_cloudwatch::Client::new(config),
+                        std::env::var("ASCENT_QUEUE_PREFIX")
+                            .unwrap_or_else(|_| "ascent-dev-".into()),
+                        inv.queues.clone(),
+                    );
+                    return schedule_tick::observe(&bus, &metrics, inv).await;
+                }
+                schedule_tick::fire(&bus, inv).await
             }
         },
     ))

@@ -8,6 +8,8 @@
 //!   text-writer port on the Bedrock Converse API, behind `ASCENT_TEXT_WRITER=bedrock`).
 //! - [`host::AgentHost`]: the SQS-batch and EventBridge entry points with idempotency, over
 //!   the one engine; [`sqs::SqsDeadLetters`] takes permanent failures at once.
+//! - [`queue_metrics::SqsCloudWatchMetrics`]: an agent's queue over a window (SQS depth,
+//!   CloudWatch sums) for the queue observations.
 //! - [`lambda`]: what an agent's `main.rs` calls.
 
 pub mod approvals;
@@ -16,6 +18,7 @@ pub mod dynamo;
 pub mod eventbridge;
 pub mod host;
 pub mod lambda;
+pub mod queue_metrics;
 pub mod ses;
 pub mod settings;
 pub mod sfn;
