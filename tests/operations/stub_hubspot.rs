@@ -147,11 +147,12 @@ async fn create(State(st): State<Shared>, h: HeaderMap, Json(body): Json<Value>)
         return r;
     }
     let props = props_of(&body["properties"]);
-    let existing = s
-        .contacts
-        .iter()
-        .find(|(_, c)| props.get("email").is_some() && c.props.get("email") == props.get("email"))
-        .map(|(id, _)| id.clone());
+    let existing = props.get("email").and_then(|email| {
+        s.contacts
+            .iter()
+            .find(|(_, c)| c.props.get("email") == Some(email))
+            .map(|(id, _)| id.clone())
+    });
     if let Some(id) = existing {
         let message = format!("Contact already exists. Existing ID: {id}");
         let body = json!({"status": "error", "category": "CONFLICT", "message": message});
