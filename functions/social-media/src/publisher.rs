@@ -6,8 +6,9 @@
 //! `Retry-After` (seconds or an HTTP date; else `X-RateLimit-Reset`) when that is within
 //! [`RetryPolicy::max_wait`], else gives up as rate limited (transient: try later); a server
 //! error or a broken connection is retried after a doubling pause; a refusal (any other
-//! `4xx`) is final. The port is blocking (one HTTP exchange at a time): call it from a worker
-//! thread (`tokio::task::spawn_blocking`).
+//! `4xx`) is final. The port is blocking (one HTTP exchange at a time): the publishing run
+//! ([`crate::publishing_run`]) calls it from its handler, as CRM Management's sync calls its
+//! connectors (a Lambda works one batch at a time; the twin has no token and publishes nothing).
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
