@@ -18,6 +18,9 @@
 //!   [`ascent_core::records::ArAgeing`]), expenses by category, budget vs
 //!   actual, controls) with the month's journal as a QuickBooks-importable CSV, mailed to the
 //!   CFO and announced as `MonthClosed`. A closed month takes no more postings.
+//! - exports every entry it posts to QuickBooks Online when it has the adapter ([`ledger`],
+//!   [`quickbooks`]): queued in the posting's commit, sent by the hourly run, failures kept
+//!   queued and announced in `DataSyncCompleted`, refusals held for a person's approval.
 
 mod close;
 pub mod controls;
