@@ -271,3 +271,41 @@ fn given_an_urgent_zendesk_ticket_when_its_deadline_passes_then_the_breach_is_no
         notes[1]
     );
 }
+
+/// docs/support.md "Back to the desk" states the shipped `[support.desks]`.
+#[test]
+fn docs_back_to_the_desk() {
+    let page = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/support.md"
+    ))
+    .unwrap();
+    let section = ascent_core::docs::section(&page, "Back to the desk").expect("the section");
+    let shipped = ascent_core::config::ConfigFile::shipped().setting_lines("support.desks");
+    let block = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("the settings block");
+    for line in block.lines() {
+        assert!(
+            shipped.contains(&line.to_string()),
+            "`{line}` is not shipped"
+        );
+    }
+    let d = SupportConfig::default().desks;
+    let flat = section.split_whitespace().collect::<Vec<_>>().join(" ");
+    for stated in [
+        format!("(`{}`)", d.zendesk.base_url),
+        format!("(`{}`)", d.intercom.base_url),
+        format!(
+            "{} attempts, {} ms doubling, a `Retry-After` up to {} s",
+            d.http.max_attempts,
+            d.http.backoff.as_millis(),
+            d.http.max_wait.as_secs()
+        ),
+        format!("put to `approver_role` ({})", d.approver_role),
+    ] {
+        assert!(flat.contains(&stated), "`{stated}` is not on the page");
+    }
+}
