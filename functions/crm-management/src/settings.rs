@@ -315,7 +315,11 @@ mod tests {
             "base_url = \"https://api.hubapi.com/\"",
         );
         assert_eq!(e.path, "crm_management.hubspot.base_url");
-        let e = refused("max_attempts = 4", "max_attempts = 0");
+        // Other sections' http tables have the same key: this section's, by its header.
+        let e = refused(
+            "[crm_management.http]\nmax_attempts = 4",
+            "[crm_management.http]\nmax_attempts = 0",
+        );
         assert_eq!(e.path, "crm_management.http.max_attempts");
         let e = refused(
             "max_pages_per_run = 50",
