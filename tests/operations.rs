@@ -1,10 +1,12 @@
 //! A Monday of operations (2 March 2026) through the twin with every agent and the shipped
-//! `ascent.toml`, CRM Management syncing hourly with a stub HubSpot:
+//! `ascent.toml`, CRM Management syncing hourly with a stub HubSpot (only HubSpot's token is
+//! set, so only HubSpot is synchronised; Salesforce's changes wait in its queue):
 //!
 //! - a lead (L000731, Ana Ruiz of Boreal Aero) becomes a contact, queued for HubSpot;
 //! - HubSpot is down for the 10:00 run: the sync's page fails its three deliveries and is
 //!   dead-lettered; Process Automation finds it transient and redrives it at 11:00, when
-//!   HubSpot answers again and the contact is created there;
+//!   HubSpot answers again: the 11:00 run, which replaced the failed one, creates the contact
+//!   there, and the redriven page is handled without asking HubSpot twice;
 //! - the contact is changed on both sides: in HubSpot by a rep (title and phone at 11:20), in
 //!   Ascent by the customer (phone at 11:20, title at 11:30);
 //! - HubSpot's admin revokes the private app's token before the 12:00 run: the page is refused,
