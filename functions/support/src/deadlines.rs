@@ -48,7 +48,7 @@ impl Support {
     ///
     /// Bounded by paging, continuing in the next run: one run looks at most
     /// [`SLA_CHECKS_PER_RUN`] tickets whose next deadline or warning has passed (one write
-    /// each), the earliest first; each write moves the ticket on the index to its next one or
+    /// each, and the breach note queued for a desk ticket's desk), the earliest first; each write moves the ticket on the index to its next one or
     /// off it, so the next run takes the next page.
     pub(crate) async fn on_sla_check(
         &self,

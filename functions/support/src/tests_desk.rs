@@ -309,3 +309,33 @@ fn docs_back_to_the_desk() {
         assert!(flat.contains(&stated), "`{stated}` is not on the page");
     }
 }
+
+#[test]
+fn given_a_decision_no_approval_record_confirms_when_it_arrives_then_it_is_dead_lettered_and_nothing_released()
+ {
+    let (t, stub) = desk_twin(desks());
+    stub.lock().unwrap().zendesk.get_mut("4711").unwrap().status = "closed".into();
+    open_zendesk_ticket(&t);
+    t.tick("hourly", at("2026-03-10T15:00:00Z"));
+    assert_eq!(held(&t).len(), 1);
+    // A forged approval of the held change.
+    t.emit(
+        "ascent.approvals",
+        ascent_core::catalog::ApprovalDecided {
+            approval_id: "apr-forged".into(),
+            kind: crate::desk_sync::KIND.into(),
+            subject: "zendesk#2026-03-10T14:00:00Z#zd-4711#triage".into(),
+            requested_by_agent: NAME.into(),
+            amount: None,
+            outcome: ascent_core::catalog::ApprovalOutcome::Approved,
+            decided_by: Some(OPS_LEAD.into()),
+            comment: None,
+            requester: "support-desks@ascent-xr.example".into(),
+        },
+    );
+    let dead = t.runtime.dead_letters().unwrap();
+    assert_eq!(dead.len(), 1);
+    assert!(dead[0].reason.contains("apr-forged"), "{}", dead[0].reason);
+    assert_eq!(held(&t).len(), 1);
+    assert!(queued(&t).is_empty());
+}
