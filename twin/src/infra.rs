@@ -10,6 +10,7 @@
 //! (`ascent.toml`) go in as SSM parameters every function reads ([`settings`]).
 
 mod concurrency;
+mod observation;
 mod settings;
 
 use ascent_core::agent::{AgentDecl, Domain, QueueClass};
@@ -812,7 +813,9 @@ pub fn template_with(decls: &[AgentDecl], config: &ConfigFile) -> Result<Value, 
     grant_redrive(&mut r, decls);
     settings::parameters(config, &mut r)?;
     concurrency::apply(config, &mut r)?;
-    set_daily_schedule(&mut r, &config.section("schedule")?);
+    let schedule_settings: Schedule = config.section("schedule")?;
+    set_daily_schedule(&mut r, &schedule_settings);
+    observation::apply(&mut r, decls, &schedule_settings);
     let mut outputs = match json!({
         "EventBusName": {"Description": "Put business events here", "Value": reference("EventBus")},
         "EventBusArn": {"Value": get_att("EventBus", "Arn")},
@@ -1192,11 +1195,13 @@ mod tests {
                 for a in strings(&s["Action"]) {
                     assert!(!a.contains('*'), "{name}: wildcard action {a}");
                 }
+                // CloudWatch's GetMetricData takes no resource: `*` is the only one it allows.
+                let metrics_only = s["Action"] == json!(["cloudwatch:GetMetricData"]);
                 for res in strings(&s["Resource"]) {
                     let own_log_streams = res.contains(":log-group:/aws/lambda/ascent-${Stage}-")
                         && res.ends_with(":*");
                     assert!(
-                        !res.contains('*') || own_log_streams,
+                        !res.contains('*') || own_log_streams || (metrics_only && res == "*"),
                         "{name}: wildcard resource {res}"
                     );
                 }
@@ -1394,6 +1399,10 @@ mod tests {
         .into_iter()
         .map(|(role, source)| (role.to_string(), vec![source.to_string()]))
         .collect();
+        // The schedule function puts the platform's queue observations too.
+        if let Some(o) = own.get_mut("ScheduleTickRole") {
+            o.push(ascent_core::producers::SYSTEM_SOURCE.to_string());
+        }
         // An agent's role puts its own source, and its dead letters' notices (the host's).
         for d in &decls {
             own.insert(
