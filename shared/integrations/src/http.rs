@@ -2,7 +2,7 @@
 //!
 //! [`Http::send`] makes a [`Request`] and retries it as the [`RetryPolicy`] says: a
 //! `429 Too Many Requests` waits for its `Retry-After` (seconds or an HTTP date; else an
-//! `X-RateLimit-Reset` time) when that is within [`RetryPolicy::max_wait`], else gives up as
+//! `X-RateLimit-Reset` time or Unix second) when that is within [`RetryPolicy::max_wait`], else gives up as
 //! [`IntegrationError::RateLimited`]; a server error or a broken connection is retried after a
 //! pause doubling from [`RetryPolicy::backoff`], and after the last attempt is
 //! [`IntegrationError::Unavailable`]. Any other answer (a `2xx`, or a refusal the adapter reads)
@@ -71,7 +71,8 @@ impl IntegrationError {
 }
 
 /// How long a `429` asks to wait: `Retry-After` in seconds or as an HTTP date, else an
-/// `X-RateLimit-Reset` (an RFC 3339 time, as Mastodon sends); none when neither reads.
+/// `X-RateLimit-Reset` (an RFC 3339 time, as Mastodon sends, or Unix seconds, as Intercom
+/// sends); none when neither reads.
 pub fn wait_asked(
     retry_after: Option<&str>,
     rate_limit_reset: Option<&str>,
@@ -86,7 +87,11 @@ pub fn wait_asked(
             return Some(until(t.with_timezone(&Utc)));
         }
     }
-    let reset = DateTime::parse_from_rfc3339(rate_limit_reset?.trim()).ok()?;
+    let reset = rate_limit_reset?.trim();
+    if let Ok(epoch) = reset.parse::<i64>() {
+        return Some(until(DateTime::from_timestamp(epoch, 0)?));
+    }
+    let reset = DateTime::parse_from_rfc3339(reset).ok()?;
     Some(until(reset.with_timezone(&Utc)))
 }
 

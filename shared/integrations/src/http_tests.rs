@@ -211,6 +211,11 @@ fn retry_after_reads_seconds_http_dates_and_rate_limit_resets() {
         wait_asked(None, Some("2026-12-05T10:05:00Z"), now),
         Some(Duration::from_secs(300))
     );
+    // Intercom: the reset as Unix seconds (1796464800 = 2026-12-05T10:00:00Z, + 45 s).
+    assert_eq!(
+        wait_asked(None, Some("1796464845"), now),
+        Some(Duration::from_secs(45))
+    );
     // A time already past asks no wait; nothing readable asks nothing.
     assert_eq!(
         wait_asked(Some("Sat, 05 Dec 2026 09:00:00 GMT"), None, now),
