@@ -4,15 +4,26 @@
 
 use super::*;
 use crate::stub_mastodon::{Answer, start as stub};
+use chrono::{DateTime, Utc};
 use std::sync::Mutex;
 
 /// A publisher to `base` that records its pauses instead of sleeping.
 fn publisher(base: &str) -> (MastodonPublisher, Arc<Mutex<Vec<Duration>>>) {
     let waits = Arc::new(Mutex::new(Vec::new()));
     let w = waits.clone();
-    let p = MastodonPublisher::new(base, "tok-3f9a", RetryPolicy::default())
+    let p = MastodonPublisher::new(base, "tok-3f9a", policy())
         .with_sleep(Arc::new(move |d| w.lock().unwrap().push(d)));
     (p, waits)
+}
+
+/// Five tries, a pause doubling from 1 s, rate limits waited up to a minute.
+fn policy() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 5,
+        backoff: Duration::from_secs(1),
+        max_wait: Duration::from_secs(60),
+        timeout: Duration::from_secs(10),
+    }
 }
 
 fn post() -> Post {

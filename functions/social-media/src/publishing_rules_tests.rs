@@ -71,7 +71,7 @@ fn a_passing_failure_is_due_again_after_retry_minutes_or_the_platform_s_longer_w
         o,
         Outcome::Retry {
             at: at("2026-03-02T17:00:05Z"),
-            error: "rate limited: the platform asks to wait 900 s".into()
+            error: "rate limited: asked to wait 900 s".into()
         }
     );
     let mut p = post();
@@ -109,8 +109,7 @@ fn the_last_try_fails_the_post_for_a_person() {
     assert_eq!(
         o,
         Outcome::Failed {
-            error: "gave up after 6 tries: platform unavailable after 3 attempts: status 503"
-                .into(),
+            error: "gave up after 6 tries: unavailable after 3 attempts: status 503".into(),
             refused: false
         }
     );
@@ -137,7 +136,7 @@ fn a_refusal_or_a_bad_answer_fails_at_once_and_does_not_end_the_run() {
     assert_eq!(
         decide(refused, 0, at(NOW), &settings()),
         Outcome::Failed {
-            error: "refused by the platform (422): Validation failed: Text character limit of 500 exceeded".into(),
+            error: "refused (422): Validation failed: Text character limit of 500 exceeded".into(),
             refused: true
         }
     );

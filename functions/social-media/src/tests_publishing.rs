@@ -209,18 +209,12 @@ fn a_longer_rate_limit_ends_the_run_and_the_posts_wait_for_a_later_one_with_the_
         (&p1["state"], &p1["tries"]),
         (&"scheduled".into(), &1.into())
     );
-    assert_eq!(
-        p1["last_error"],
-        "rate limited: the platform asks to wait 900 s"
-    );
+    assert_eq!(p1["last_error"], "rate limited: asked to wait 900 s");
     // Due again in retry_minutes (60; the 15 minutes asked are less).
     assert_eq!(p1["due_at"], "2026-03-04T19:00:00Z");
     let r = run(t);
     assert_eq!((&r["retrying"], &r["finished"]), (&1.into(), &true.into()));
-    assert_eq!(
-        r["stopped"],
-        "rate limited: the platform asks to wait 900 s"
-    );
+    assert_eq!(r["stopped"], "rate limited: asked to wait 900 s");
     {
         let stub = s.stub.lock().unwrap();
         // p2 was not tried: the platform had said to wait.
@@ -285,8 +279,7 @@ fn a_refused_post_is_failed_with_its_reason_and_a_person_is_told() {
     assert_eq!(ids(t), ["p2"]);
     let p1 = post(t, "p1");
     assert_eq!(p1["state"], "failed");
-    let reason =
-        "refused by the platform (422): Validation failed: Text character limit of 500 exceeded";
+    let reason = "refused (422): Validation failed: Text character limit of 500 exceeded";
     assert_eq!(p1["last_error"], reason);
     assert_eq!(p1["due_at"], serde_json::Value::Null);
     let failed = t.query_index(Domain::Interaction, "social#failed");
@@ -337,7 +330,7 @@ fn a_post_out_of_tries_is_failed_for_a_person() {
     assert_eq!((&p1["state"], &p1["tries"]), (&"failed".into(), &2.into()));
     assert_eq!(
         p1["last_error"],
-        "gave up after 2 tries: platform unavailable after 3 attempts: status 503"
+        "gave up after 2 tries: unavailable after 3 attempts: status 503"
     );
     assert_eq!(t.emitted("ExceptionRaised").len(), 1);
     assert_eq!(s.stub.lock().unwrap().requests_for("p1"), 6);

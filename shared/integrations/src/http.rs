@@ -184,6 +184,8 @@ impl Request {
 pub struct Answer {
     pub status: u16,
     pub body: Value,
+    /// Requests it took, this one included.
+    pub attempts: u32,
 }
 
 impl Answer {
@@ -363,7 +365,11 @@ impl Http {
         } else {
             Value::String(text)
         });
-        Attempt::Answered(Answer { status, body })
+        Attempt::Answered(Answer {
+            status,
+            body,
+            attempts: 0,
+        })
     }
 
     /// Sends `req`, retrying as the policy says; a `2xx` or a refusal to read is the answer.
@@ -373,7 +379,7 @@ impl Http {
         let attempts = self.policy.max_attempts.max(1);
         for n in 1..=attempts {
             match self.attempt(req) {
-                Attempt::Answered(a) => return Ok(a),
+                Attempt::Answered(a) => return Ok(Answer { attempts: n, ..a }),
                 Attempt::Final(e) => return Err(e),
                 Attempt::Again { wait, why } => {
                     last = why;

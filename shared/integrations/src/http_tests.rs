@@ -94,8 +94,9 @@ fn server_errors_are_retried_with_a_doubling_pause_and_the_same_idempotency_key(
     let req = Request::post(format!("{url}/v1/refunds"))
         .idempotency_key("refund-inv-1")
         .form([("payment_intent", "pi_1"), ("amount", "4240000")]);
-    let body = http.send_ok(&req).unwrap();
-    assert_eq!(body["id"], "re_1");
+    let answer = http.send(&req).unwrap();
+    assert_eq!(answer.body["id"], "re_1");
+    assert_eq!(answer.attempts, 3);
     // Paused 0.5 s after the first failure, 1 s after the second.
     assert_eq!(
         *pauses.lock().unwrap(),
