@@ -39,8 +39,9 @@ pub const AUDIT_FRAME_BYTES: u64 = 160;
 /// An idempotency record with nothing pending: keys, time, flag, empty lists, TTL.
 pub const IDEMPOTENCY_RECORD_BYTES: u64 = 200;
 
-/// The sources that are the platform's own, not business systems.
-const PLATFORM_SOURCES: [&str; 2] = ["ascent.scheduler", "ascent.approvals"];
+/// The sources that are the platform's own, not business systems (`ascent.system`: the queue
+/// observations and dead-letter notices).
+const PLATFORM_SOURCES: [&str; 3] = ["ascent.scheduler", "ascent.approvals", "ascent.system"];
 
 /// What one function (or platform part) used during the run; every count is of the run,
 /// not yet scaled to a month.

@@ -120,13 +120,16 @@ pub fn rows(
     };
 
     let (ticks, tick_chunks) = put(&|s| s == "ascent.scheduler");
+    // The platform's notices (`ascent.system`): the queue observations the schedule function
+    // puts (and the rare dead-letter notices), billed here rather than as business events.
+    let (_, notice_chunks) = put(&|s| s == "ascent.system");
     let schedule = Usage {
         name: SCHEDULE.into(),
         memory_mb,
         functions: 1,
         deliveries: ticks,
         invocations: ticks,
-        events_put: tick_chunks,
+        events_put: tick_chunks + notice_chunks,
         ..Usage::default()
     };
     let business = Usage {
