@@ -16,7 +16,7 @@
 //! moved, so a simulation's figures are the same on every run.
 
 use super::{Runtime, TwinError, millis};
-use ascent_core::queues::{QueueWindow, window_ends, worth_reporting};
+use ascent_core::queues::{QueueWindow, window_ends};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::BTreeMap;
@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS queue_observed (
     handled INTEGER NOT NULL, duplicates INTEGER NOT NULL, failures INTEGER NOT NULL,
     dead_lettered INTEGER NOT NULL, micros INTEGER NOT NULL, quiet INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS queue_echo (agent TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 ";
 
 /// One agent's queue at one moment: what is in it, and its counts since the twin began.
@@ -63,6 +64,13 @@ pub fn window(before: &Reading, after: &Reading) -> QueueWindow {
         receives: handled + duplicates + failures,
         handling_us: d(after.micros, before.micros),
     }
+}
+
+/// Whether a window is quiet but for the observer's own traffic: nothing waits, and all that
+/// arrived (and was received, and handled) is at most the `echo`, the observations delivered
+/// to the agent by the last round (the Operations Manager's). With no echo: quiet.
+pub fn quiet_but_for(w: &QueueWindow, echo: u64) -> bool {
+    w.depth == 0 && w.arrived <= echo && w.handled == w.arrived && w.receives == w.arrived
 }
 
 /// The reading kept at an agent's last observation.
@@ -167,6 +175,15 @@ fn last(c: &Connection, agent: &str) -> rusqlite::Result<Option<Last>> {
     .optional()
 }
 
+/// The observations each agent was delivered by the last round.
+fn echoes(c: &Connection) -> rusqlite::Result<BTreeMap<String, u64>> {
+    let mut st = c.prepare_cached("SELECT agent, n FROM queue_echo")?;
+    let rows = st.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+    })?;
+    rows.collect()
+}
+
 fn remember(
     c: &Connection,
     agent: &str,
@@ -197,12 +214,16 @@ impl Runtime {
     /// Observes every agent's queue at the end of the `minutes`-long window ending `at`: a
     /// `QueueDepthObserved` per agent onto the bus, and the reading kept for the next window,
     /// in one transaction. An agent quiet now and at its last observation is skipped (see
-    /// [`worth_reporting`]); one observed at `at` already is too, so a repeated call changes
-    /// nothing. Returns the observations published.
+    /// [`ascent_core::queues::worth_reporting`]), counting as quiet a window that only handled the observations
+    /// of the last round ([`quiet_but_for`]: else the agent that takes them would be reported
+    /// every window for them alone); one observed at `at` already is skipped too, so a
+    /// repeated call changes nothing. Returns the observations published.
     pub fn observe_queues(&self, at: DateTime<Utc>, minutes: u32) -> Result<usize, TwinError> {
         let now = self.now();
         let out = self.store.write_tx(|tx| {
             let now_read = readings(tx.conn(), millis(now))?;
+            let echo = echoes(tx.conn())?;
+            let mut delivered: BTreeMap<&str, u64> = BTreeMap::new();
             let mut published = 0;
             for name in self.agents.keys() {
                 let reading = now_read.get(*name).copied().unwrap_or_default();
@@ -212,13 +233,34 @@ impl Runtime {
                 }
                 let before = kept.as_ref().map(|k| k.reading).unwrap_or_default();
                 let w = window(&before, &reading);
-                if !worth_reporting(kept.as_ref().is_none_or(|k| k.quiet), &w) {
+                let quiet = quiet_but_for(&w, echo.get(*name).copied().unwrap_or(0));
+                if kept.as_ref().is_none_or(|k| k.quiet) && quiet {
+                    if !w.is_quiet() {
+                        // The echo handled: kept out of the next window.
+                        remember(tx.conn(), name, millis(at), &reading, true)?;
+                    }
                     continue;
                 }
-                remember(tx.conn(), name, millis(at), &reading, w.is_quiet())?;
+                remember(tx.conn(), name, millis(at), &reading, quiet)?;
                 let event = w.observed(name, minutes * 60, at).event();
-                self.publish_in(tx, &event, None, now, false)?;
+                let body = event.to_json();
+                for rule in
+                    self.router
+                        .route_typed(&event.source, event.detail_type(), body.as_bytes())
+                {
+                    *delivered.entry(rule.agent).or_default() += 1;
+                }
+                self.publish_in(tx, &event, Some(body), now, false)?;
                 published += 1;
+            }
+            let mut st = tx
+                .conn()
+                .prepare_cached("INSERT OR REPLACE INTO queue_echo (agent, n) VALUES (?1, ?2)")?;
+            for name in self.agents.keys() {
+                let n = delivered.get(*name).copied().unwrap_or(0);
+                if echo.get(*name).copied().unwrap_or(0) != n {
+                    st.execute(params![name, n as i64])?;
+                }
             }
             Ok::<_, TwinError>(published)
         });

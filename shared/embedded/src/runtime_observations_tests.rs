@@ -8,6 +8,7 @@ use ascent_core::catalog::{LeadCreated, Payload, QueueDepthObserved};
 use ascent_core::context::Ctx;
 use ascent_core::event::{Actor, Event};
 use ascent_core::ports::{Clock, ManualClock};
+use ascent_core::queues::QueueWindow;
 use async_trait::async_trait;
 use futures::executor::block_on;
 use serde_json::json;
@@ -46,6 +47,25 @@ fn what_arrived_is_what_the_queue_gained_plus_what_left_it() {
     assert_eq!(w.mean_handling_ms(), 300.0);
     // No earlier reading: everything counted is the window's.
     assert_eq!(window(&Reading::default(), &after).arrived, 5 + 17 + 2 + 2);
+}
+
+#[test]
+fn a_window_of_nothing_but_the_last_rounds_observations_is_quiet() {
+    let echo_only = QueueWindow {
+        arrived: 3,
+        handled: 3,
+        receives: 3,
+        ..QueueWindow::default()
+    };
+    assert!(quiet_but_for(&echo_only, 3));
+    assert!(!quiet_but_for(&echo_only, 2), "one more than was delivered");
+    assert!(!quiet_but_for(&echo_only, 0));
+    let waiting = QueueWindow {
+        depth: 1,
+        ..echo_only
+    };
+    assert!(!quiet_but_for(&waiting, 3));
+    assert!(quiet_but_for(&QueueWindow::default(), 0));
 }
 
 /// A support desk that takes 300 ms of the manual clock per message and fails `lead-flaky`
@@ -234,7 +254,10 @@ fn a_jumping_clock_observes_every_window_end_it_passes() {
         clock: clock.clone(),
         failed: AtomicBool::new(true),
     };
-    let rt = Runtime::new(store, vec![Arc::new(desk)], crate::TwinConfig::default()).unwrap();
+    // And a planner taking the observations, as the Operations Manager does.
+    let planner = Idle(decl("planner", "QueueDepthObserved"));
+    let agents: Vec<Arc<dyn Agent>> = vec![Arc::new(desk), Arc::new(planner)];
+    let rt = Runtime::new(store, agents, crate::TwinConfig::default()).unwrap();
     let leads: Vec<Event> = (1..=3)
         .map(|i| lead(&format!("lead-{i}"), clock.now()))
         .collect();
@@ -249,8 +272,9 @@ fn a_jumping_clock_observes_every_window_end_it_passes() {
     ))
     .unwrap();
 
-    // Then the 19:00 window holds the evening's work and 20:00 the quiet one; the twelve
-    // ends are passed and the clock stands at the last.
+    // Then the 19:00 window holds the evening's work and 20:00 the quiet one; the planner,
+    // which only handled those observations, is never reported; the twelve ends are passed and
+    // the clock stands at the last.
     assert_eq!(last, at("2026-03-03T06:00:00Z"));
     assert_eq!(clock.now(), at("2026-03-03T06:00:00Z"));
     let seen = observations(&rt);
@@ -263,4 +287,13 @@ fn a_jumping_clock_observes_every_window_end_it_passes() {
         (seen[1].observed_at, seen[1].arrived, seen[1].handled),
         (at("2026-03-02T20:00:00Z"), 0, 0)
     );
+    assert!(seen.iter().all(|o| o.agent == "desk"));
+    let planner = rt
+        .status()
+        .unwrap()
+        .agents
+        .into_iter()
+        .find(|a| a.agent == "planner")
+        .unwrap();
+    assert_eq!(planner.handled, 2, "the planner took both observations");
 }
