@@ -328,6 +328,11 @@ catalog! {
     PostEngagementObserved: Business, "ascent.social", [1];
     /// Social Media scheduled a requested post into one of its platform's best slots.
     SocialPostScheduled: Business, "ascent.agent.social-media", [1];
+    /// One page of a platform's publishing run is due (Social Media publishes the posts due
+    /// on the hourly tick a bounded page at a time).
+    SocialPublishingPageDue: Business, "ascent.agent.social-media", [1];
+    /// Social Media published a scheduled post on its platform (the platform's id and link).
+    SocialPostPublished: Business, "ascent.agent.social-media", [1];
     /// A writer submitted a draft of a content piece (CMS): Content Marketing's quality gate
     /// schedules it or returns it to its author with the reasons.
     ContentDraftSubmitted: Business, "ascent.cms", [1];
@@ -1243,6 +1248,11 @@ pub struct ExpenseSubmitted {
     /// Why the expense was incurred (shown to the approver).
     #[serde(default)]
     pub description: Option<String>,
+    /// The Expensify report the expense came from (`R00Cs5ISTzWX`), when it came from
+    /// Expensify: once Ascent reimburses it, Expense Management marks that report reimbursed
+    /// there.
+    #[serde(default)]
+    pub expensify_report_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -2560,6 +2570,38 @@ pub struct SocialPostScheduled {
     /// The slot's observed engagement rate (engagements per impression), when learned.
     #[serde(default)]
     pub engagement_rate: Option<f64>,
+}
+
+/// The next page of one platform's publishing run: publish the next posts due by the run's
+/// start; the page after is announced while more are due.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SocialPublishingPageDue {
+    /// The platform whose posts are published (`mastodon`, …), as configured.
+    pub platform: String,
+    /// When the run started (the hourly tick's time): the run's id, and posts due by then
+    /// are published.
+    pub run_started_at: DateTime<Utc>,
+    /// 0-based page of the run.
+    pub page: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SocialPostPublished {
+    /// Our id of the post (its `SocialPostRequested`'s).
+    pub post_id: String,
+    /// The platform it went out on.
+    pub platform: String,
+    /// The platform's id of the post (what its engagement is reported under there).
+    pub remote_id: String,
+    /// Link to the post on the platform, when the platform gave one.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The slot it was scheduled for.
+    pub scheduled_for: DateTime<Utc>,
+    /// When the platform took it.
+    pub published_at: DateTime<Utc>,
 }
 
 /// How often a department's report goes out.
