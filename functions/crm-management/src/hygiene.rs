@@ -300,15 +300,30 @@ pub fn company_name(raw: &str) -> String {
     }
 }
 
+/// The longest company key kept as written: it is part of an index key, which DynamoDB takes
+/// up to 2,048 bytes.
+const MAX_COMPANY_KEY_BYTES: usize = 200;
+
 /// A company name as compared: folded, legal forms dropped (`Boreal Aero GmbH` and
-/// `boreal-aero` are one company).
+/// `boreal-aero` are one company). A key longer than 200 bytes keeps its first 160 and a
+/// SHA-256 digest of the whole, so equal names still give equal keys.
 pub fn company_key(raw: &str) -> String {
     let folded = fold(&raw.replace('.', ""));
     let mut words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
     while words.len() > 1 && LEGAL_FORMS.iter().any(|(k, _)| words.last() == Some(k)) {
         words.pop();
     }
-    words.join(" ")
+    let key = words.join(" ");
+    if key.len() <= MAX_COMPANY_KEY_BYTES {
+        return key;
+    }
+    let mut head = 160;
+    while !key.is_char_boundary(head) {
+        head -= 1;
+    }
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(key.as_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}~{hex}", &key[..head])
 }
 
 #[cfg(test)]

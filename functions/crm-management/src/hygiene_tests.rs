@@ -171,3 +171,17 @@ fn names_are_normalised_for_display_and_for_matching() {
     // A company called only by a legal form keeps it.
     assert_eq!(company_key("AG"), "ag");
 }
+
+#[test]
+fn a_very_long_company_name_gives_a_bounded_key_equal_for_equal_names() {
+    let long = format!("Co {} GmbH", "x".repeat(20_000));
+    let key = company_key(&long);
+    // 160 bytes of the name, `~`, 16 hex digits of its digest.
+    assert_eq!(key.len(), 177);
+    assert!(key.starts_with("co xxx"), "{key}");
+    assert_eq!(company_key(&long.to_lowercase()), key);
+    assert_ne!(company_key(&format!("Co {}y", "x".repeat(20_000))), key);
+    // 200 bytes are kept as written.
+    let edge = "y".repeat(200);
+    assert_eq!(company_key(&edge), edge);
+}

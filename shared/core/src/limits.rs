@@ -22,6 +22,10 @@ pub const MAX_TRANSACT_BYTES: usize = 4 * 1024 * 1024;
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 /// Bytes per EventBridge entry.
 pub const MAX_EVENT_BYTES: usize = 256 * 1024;
+/// Bytes of a partition key (of the table or an index).
+pub const MAX_PARTITION_KEY_BYTES: usize = 2048;
+/// Bytes of a sort key (of the table or an index).
+pub const MAX_SORT_KEY_BYTES: usize = 1024;
 /// Writes one message may make: each is audited, and the idempotency record rides along.
 pub const MAX_WRITES: usize = (MAX_TRANSACT_ITEMS - 1) / 2;
 
@@ -37,6 +41,13 @@ pub enum LimitError {
         pk: String,
         sk: String,
         bytes: usize,
+    },
+    #[error("a {which} of {bytes} bytes ({pk}) exceeds DynamoDB's {limit}")]
+    KeyTooLong {
+        which: &'static str,
+        pk: String,
+        bytes: usize,
+        limit: usize,
     },
     #[error(
         "an event of {bytes} bytes ({detail_type}) exceeds EventBridge's {MAX_EVENT_BYTES} (256 KB)"
@@ -67,6 +78,7 @@ pub fn check(effects: &Effects) -> Result<(), LimitError> {
     }
     let mut total = 0;
     for w in &effects.writes {
+        check_keys(w)?;
         let bytes = item_bytes(w);
         if bytes > MAX_ITEM_BYTES {
             let (pk, sk) = w.key();
@@ -91,6 +103,46 @@ pub fn check(effects: &Effects) -> Result<(), LimitError> {
     total += pending;
     if total > MAX_TRANSACT_BYTES {
         return Err(LimitError::TransactionTooLarge { bytes: total });
+    }
+    Ok(())
+}
+
+/// DynamoDB's key sizes: a partition key (table's or `gsi1`'s) at most 2,048 bytes, a sort key
+/// at most 1,024 (an index's too: an item whose index key is longer is refused).
+fn check_keys(w: &Write) -> Result<(), LimitError> {
+    fn item_keys<D>(item: &Item<D>) -> Vec<(&'static str, &str)> {
+        let mut keys = vec![
+            ("partition key", item.pk.as_str()),
+            ("sort key", item.sk.as_str()),
+        ];
+        if let Some(g) = &item.gsi1 {
+            keys.push(("gsi1 partition key", g.pk.as_str()));
+            keys.push(("gsi1 sort key", g.sk.as_str()));
+        }
+        keys
+    }
+    let keys = match w {
+        Write::Put { item, .. } => item_keys(item),
+        Write::PutJson { item, .. } => item_keys(item),
+        Write::Delete { pk, sk, .. } => {
+            vec![("partition key", pk.as_str()), ("sort key", sk.as_str())]
+        }
+    };
+    for (which, key) in keys {
+        let limit = if which.ends_with("partition key") {
+            MAX_PARTITION_KEY_BYTES
+        } else {
+            MAX_SORT_KEY_BYTES
+        };
+        if key.len() > limit {
+            let pk = w.key().0;
+            return Err(LimitError::KeyTooLong {
+                which,
+                pk: pk.chars().take(80).collect(),
+                bytes: key.len(),
+                limit,
+            });
+        }
     }
     Ok(())
 }
@@ -237,6 +289,64 @@ mod tests {
             LimitError::ItemTooLarge { sk, .. } => assert_eq!(sk, "sk#7"),
             other => panic!("{other}"),
         }
+    }
+
+    #[test]
+    fn keys_longer_than_dynamodb_takes_are_refused_index_keys_too() {
+        let one = |item: Item| Effects {
+            writes: vec![Write::Put {
+                domain: Domain::Customer,
+                item,
+                condition: Condition::Always,
+            }],
+            ..Effects::default()
+        };
+        // At the limits: 2,048 bytes of partition key, 1,024 of sort key.
+        let at = Item::new("p".repeat(2048), "s".repeat(1024), json!({}));
+        assert_eq!(check(&one(at)), Ok(()));
+        let long_pk = Item::new("p".repeat(2049), "sk", json!({}));
+        assert_eq!(
+            check(&one(long_pk)).unwrap_err().to_string(),
+            format!(
+                "a partition key of 2049 bytes ({}) exceeds DynamoDB's 2048",
+                "p".repeat(80)
+            )
+        );
+        let long_sk = Item::new("crm#contact#c1", "s".repeat(1025), json!({}));
+        assert!(matches!(
+            check(&one(long_sk)).unwrap_err(),
+            LimitError::KeyTooLong {
+                which: "sort key",
+                bytes: 1025,
+                ..
+            }
+        ));
+        // A company name of 20 KB as an index key: DynamoDB refuses the whole item.
+        let mut indexed = Item::new("crm#email#a@b.example", "email", json!({}));
+        indexed.gsi1 = Some(crate::ports::IndexKey {
+            pk: format!("crm#company#{}", "x".repeat(20_000)),
+            sk: "c1".into(),
+        });
+        assert!(matches!(
+            check(&one(indexed)).unwrap_err(),
+            LimitError::KeyTooLong {
+                which: "gsi1 partition key",
+                bytes: 20_012,
+                limit: 2048,
+                ..
+            }
+        ));
+        // Deletes are keyed too.
+        let delete = Effects {
+            writes: vec![Write::Delete {
+                domain: Domain::Customer,
+                pk: "pk".into(),
+                sk: "s".repeat(1025),
+                condition: Condition::Always,
+            }],
+            ..Effects::default()
+        };
+        assert!(check(&delete).is_err());
     }
 
     #[test]
