@@ -394,13 +394,17 @@ async fn lead_to_cash_through_the_function_binaries_under_a_runtime_api() {
     assert_eq!(invoice["total"]["amount_minor"], 4_240_000, "{invoice}");
     // Finance Controller's binary journals it (its batch queue may take a moment): a payment
     // that overtook its invoice would be retried, as it should, but counted a failure here.
-    eventually(60, "the invoice journaled by Finance Controller", move || async move {
-        wr.lake()
-            .get(Domain::Financial, "posted#invoice#inv-D00042", "posted")
-            .await
-            .unwrap()
-            .map(|i| i.data)
-    })
+    eventually(
+        60,
+        "the invoice journaled by Finance Controller",
+        move || async move {
+            wr.lake()
+                .get(Domain::Financial, "posted#invoice#inv-D00042", "posted")
+                .await
+                .unwrap()
+                .map(|i| i.data)
+        },
+    )
     .await;
 
     // 6. … and the payment arrives through Stripe: the webhook-ingest binary (started with
