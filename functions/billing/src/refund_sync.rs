@@ -18,9 +18,7 @@ use crate::refunds::{ProcessorRefund, RefundRequest, RefundStatus, SendState, re
 use crate::{Billing, Invoice, NAME, approvals, invoice_pk};
 use ascent_core::agent::{AgentError, Domain};
 use ascent_core::approval::{ApprovalDraft, approval_id};
-use ascent_core::catalog::{
-    ApprovalDecided, ApprovalOutcome, DataSyncCompleted, PaymentReceived, PaymentRefunded,
-};
+use ascent_core::catalog::{ApprovalDecided, ApprovalOutcome, PaymentReceived, PaymentRefunded};
 use ascent_core::context::Ctx;
 use ascent_core::ports::{Mail, Query, SortKey};
 use ascent_integrations::{IntegrationError, Outbox, Pending};
@@ -192,17 +190,7 @@ impl Billing {
             self.save_request(ctx, &refund.invoice_id, &request)?;
         }
         let queued = outbox.queued(ctx).await?;
-        ctx.emit(DataSyncCompleted {
-            system,
-            records: drained.attempted.len() as u64,
-            started_at,
-            finished_at: ctx.now(),
-            pulled: 0,
-            pushed: drained.sent() as u64,
-            conflicts: 0,
-            failures: (drained.kept() + drained.held()) as u64,
-            queued,
-        })
+        ctx.emit(drained.completed(system, started_at, ctx.now(), queued))
     }
 
     /// A person's decision on a refused refund: approved, queued again for the next run;

@@ -212,20 +212,15 @@ impl ExpenseManagement {
             self.save_batch(ctx, &batch)?;
         }
         let queued = outbox.queued(ctx).await?;
+        // Counted in reports, not batches.
         ctx.emit(DataSyncCompleted {
-            system,
             records: drained
                 .attempted
                 .iter()
                 .map(|a| a.pending.item.report_ids.len() as u64)
                 .sum(),
-            started_at,
-            finished_at: ctx.now(),
-            pulled: 0,
             pushed: marked,
-            conflicts: 0,
-            failures: (drained.kept() + drained.held()) as u64,
-            queued,
+            ..drained.completed(system, started_at, ctx.now(), queued)
         })
     }
 

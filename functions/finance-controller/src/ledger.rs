@@ -16,7 +16,7 @@ use crate::journal::JournalEntry;
 use crate::{FinanceController, NAME};
 use ascent_core::agent::{AgentError, Domain};
 use ascent_core::approval::ApprovalDraft;
-use ascent_core::catalog::{ApprovalDecided, ApprovalOutcome, DataSyncCompleted};
+use ascent_core::catalog::{ApprovalDecided, ApprovalOutcome};
 use ascent_core::context::Ctx;
 use ascent_core::money::Money;
 use ascent_core::ports::Condition;
@@ -225,17 +225,7 @@ impl FinanceController {
             }
         }
         let queued = ob.queued(ctx).await?;
-        ctx.emit(DataSyncCompleted {
-            system,
-            records: drained.attempted.len() as u64,
-            started_at,
-            finished_at: ctx.now(),
-            pulled: 0,
-            pushed: drained.sent() as u64,
-            conflicts: 0,
-            failures: (drained.kept() + drained.held()) as u64,
-            queued,
-        })
+        ctx.emit(drained.completed(system, started_at, ctx.now(), queued))
     }
 
     /// A person decided a refused export: approved, it is queued again for the next run, as a

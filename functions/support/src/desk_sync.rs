@@ -17,7 +17,7 @@ use crate::desk::{Desk, DeskUpdate, HelpDesk, change_id};
 use crate::{NAME, Support};
 use ascent_core::agent::{AgentError, Domain};
 use ascent_core::approval::ApprovalDraft;
-use ascent_core::catalog::{ApprovalDecided, ApprovalOutcome, DataSyncCompleted, ScheduleTick};
+use ascent_core::catalog::{ApprovalDecided, ApprovalOutcome, ScheduleTick};
 use ascent_core::context::Ctx;
 use ascent_integrations::Outbox;
 use chrono::{DateTime, Utc};
@@ -99,17 +99,7 @@ impl Support {
                 }
             }
             let queued = ob.queued(ctx).await?;
-            ctx.emit(DataSyncCompleted {
-                system: desk.name().into(),
-                records: drained.attempted.len() as u64,
-                started_at: tick.at,
-                finished_at: ctx.now(),
-                pulled: 0,
-                pushed: drained.sent() as u64,
-                conflicts: 0,
-                failures: (drained.kept() + drained.held()) as u64,
-                queued,
-            })?;
+            ctx.emit(drained.completed(desk.name(), tick.at, ctx.now(), queued))?;
         }
         Ok(())
     }

@@ -110,32 +110,29 @@ pub fn check(effects: &Effects) -> Result<(), LimitError> {
 /// DynamoDB's key sizes: a partition key (table's or `gsi1`'s) at most 2,048 bytes, a sort key
 /// at most 1,024 (an index's too: an item whose index key is longer is refused).
 fn check_keys(w: &Write) -> Result<(), LimitError> {
-    fn item_keys<D>(item: &Item<D>) -> Vec<(&'static str, &str)> {
-        let mut keys = vec![
-            ("partition key", item.pk.as_str()),
-            ("sort key", item.sk.as_str()),
-        ];
-        if let Some(g) = &item.gsi1 {
-            keys.push(("gsi1 partition key", g.pk.as_str()));
-            keys.push(("gsi1 sort key", g.sk.as_str()));
+    fn index_of<D>(item: &Item<D>) -> [Option<(&'static str, &str)>; 2] {
+        match &item.gsi1 {
+            Some(g) => [
+                Some(("gsi1 partition key", g.pk.as_str())),
+                Some(("gsi1 sort key", g.sk.as_str())),
+            ],
+            None => [None, None],
         }
-        keys
     }
-    let keys = match w {
-        Write::Put { item, .. } => item_keys(item),
-        Write::PutJson { item, .. } => item_keys(item),
-        Write::Delete { pk, sk, .. } => {
-            vec![("partition key", pk.as_str()), ("sort key", sk.as_str())]
-        }
+    let (pk, sk) = w.key();
+    let index = match w {
+        Write::Put { item, .. } => index_of(item),
+        Write::PutJson { item, .. } => index_of(item),
+        Write::Delete { .. } => [None, None],
     };
-    for (which, key) in keys {
+    let keys = [Some(("partition key", pk)), Some(("sort key", sk))];
+    for (which, key) in keys.into_iter().chain(index).flatten() {
         let limit = if which.ends_with("partition key") {
             MAX_PARTITION_KEY_BYTES
         } else {
             MAX_SORT_KEY_BYTES
         };
         if key.len() > limit {
-            let pk = w.key().0;
             return Err(LimitError::KeyTooLong {
                 which,
                 pk: pk.chars().take(80).collect(),

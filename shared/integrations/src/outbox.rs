@@ -12,6 +12,7 @@
 
 use crate::http::IntegrationError;
 use ascent_core::agent::{AgentError, Domain};
+use ascent_core::catalog::DataSyncCompleted;
 use ascent_core::context::Ctx;
 use ascent_core::ports::{Condition, Query, SortKey, Write};
 use chrono::{DateTime, Utc};
@@ -68,6 +69,28 @@ impl<T, R> Drained<T, R> {
             .iter()
             .filter(|a| matches!(&a.result, Err(e) if !e.is_transient()))
             .count()
+    }
+
+    /// The run announced, as a push-only sync: the changes tried and sent, the failures (kept
+    /// and held), and `queued` (what still waits); nothing pulled, no conflicts.
+    pub fn completed(
+        &self,
+        system: impl Into<String>,
+        started_at: DateTime<Utc>,
+        finished_at: DateTime<Utc>,
+        queued: u64,
+    ) -> DataSyncCompleted {
+        DataSyncCompleted {
+            system: system.into(),
+            records: self.attempted.len() as u64,
+            started_at,
+            finished_at,
+            pulled: 0,
+            pushed: self.sent() as u64,
+            conflicts: 0,
+            failures: (self.kept() + self.held()) as u64,
+            queued,
+        }
     }
 
     /// The id of the last change tried: where the run's next page starts.
