@@ -113,6 +113,10 @@ impl Domain {
 pub struct Owned {
     pub domain: Domain,
     pub prefix: &'static str,
+    /// The personal data the records under the prefix hold, if any
+    /// ([`crate::privacy`]): found, exported and erased by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub personal: Option<crate::privacy::Personal>,
 }
 
 impl Owned {
@@ -120,11 +124,21 @@ impl Owned {
     pub fn covers(&self, domain: Domain, pk: &str) -> bool {
         self.domain == domain && pk.starts_with(self.prefix)
     }
+    /// The same prefix, declared to hold personal data:
+    /// `owns(Domain::Customer, "lead#").holding(Personal::deleted(...))`.
+    pub const fn holding(mut self, personal: crate::privacy::Personal) -> Self {
+        self.personal = Some(personal);
+        self
+    }
 }
 
 /// Declares an owned key prefix: `owns(Domain::Financial, "invoice#")`.
 pub const fn owns(domain: Domain, prefix: &'static str) -> Owned {
-    Owned { domain, prefix }
+    Owned {
+        domain,
+        prefix,
+        personal: None,
+    }
 }
 
 /// One EventBridge rule of an agent.

@@ -25,6 +25,7 @@ pub mod mime;
 pub mod money;
 pub mod policy;
 pub mod ports;
+pub mod privacy;
 pub mod producers;
 pub mod queues;
 pub mod records;
