@@ -4,6 +4,9 @@
 //! declares (created on moto by `ascent aws local-stack`'s [`LocalStack`]): lead to cash end to end, and
 //! how functions start with some secrets missing.
 
+#[path = "support/log_scan.rs"]
+#[allow(dead_code)]
+mod log_scan;
 #[path = "support/moto.rs"]
 mod moto;
 #[path = "support/runtime_api.rs"]
@@ -478,6 +481,18 @@ async fn lead_to_cash_through_the_function_binaries_under_a_runtime_api() {
     }
     for p in pumps {
         p.abort();
+    }
+    // No binary logged the scenario's people, any address or phone number, or the link's
+    // token (production's level: the template's `RUST_LOG`).
+    let people = [log_scan::Person::new(
+        "Ana Ruiz",
+        &["ana.ruiz@boreal-aero.example", "ap@boreal-aero.example"],
+        &[],
+    )];
+    let secrets = log_scan::link_secrets(&link);
+    for f in functions.iter().chain([&approval_api, &webhooks]) {
+        let found = log_scan::findings(&f.logs(), &people, &secrets);
+        assert!(found.is_empty(), "{} logged {found:#?}", f.name);
     }
     eprintln!(
         "lead to cash through the binaries: {:?}, {} batches, {} messages handled",
