@@ -36,13 +36,21 @@ pub enum LimitError {
     TooManyItems { items: usize },
     #[error("a transaction of {bytes} bytes exceeds DynamoDB's {MAX_TRANSACT_BYTES} (4 MB)")]
     TransactionTooLarge { bytes: usize },
-    #[error("an item of {bytes} bytes ({pk}/{sk}) exceeds DynamoDB's {MAX_ITEM_BYTES} (400 KB)")]
+    // Keys may hold an address or a phone number: the message names the record without them.
+    #[error(
+        "an item of {bytes} bytes ({}/{}) exceeds DynamoDB's {MAX_ITEM_BYTES} (400 KB)",
+        crate::redact::key(.pk),
+        crate::redact::key(.sk)
+    )]
     ItemTooLarge {
         pk: String,
         sk: String,
         bytes: usize,
     },
-    #[error("a {which} of {bytes} bytes ({pk}) exceeds DynamoDB's {limit}")]
+    #[error(
+        "a {which} of {bytes} bytes ({}) exceeds DynamoDB's {limit}",
+        crate::redact::key(.pk)
+    )]
     KeyTooLong {
         which: &'static str,
         pk: String,

@@ -120,7 +120,12 @@ fn live_at(expires_at: Option<i64>, now_unix: i64) -> bool {
 
 /// An item whose data is not the record its reader expects.
 fn unparsable(pk: &str, sk: &str, e: serde_json::Error) -> LakeError {
-    LakeError::Corrupt(format!("item {pk}/{sk} does not parse: {e}"))
+    LakeError::Corrupt(format!(
+        "item {}/{} does not parse: {}",
+        crate::redact::key(pk),
+        crate::redact::key(sk),
+        crate::redact::serde_message(&e.to_string())
+    ))
 }
 
 /// One item as a query finds it: parsed, or its data still JSON text.
@@ -299,7 +304,12 @@ impl Query {
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum LakeError {
-    #[error("condition failed on {domain}/{pk}/{sk}: {condition}")]
+    // Keys may hold an address or a phone number: the message names the record without them.
+    #[error(
+        "condition failed on {domain}/{}/{}: {condition}",
+        crate::redact::key(.pk),
+        crate::redact::key(.sk)
+    )]
     ConditionFailed {
         domain: String,
         pk: String,

@@ -4,6 +4,27 @@
 //! rule (the kind of value, what was expected, the allowed variants, field names) and drops
 //! the value.
 
+/// What stands for a personal segment of a key in a message.
+pub const PERSONAL: &str = "<personal>";
+
+/// A data-lake key as failure reasons and logs show it: every segment (split at `#` and `/`)
+/// that is an email address or a phone number ([`crate::privacy::looks_personal`]:
+/// `email#ana@x.example`, `dnc#+4930123456`) becomes [`PERSONAL`]; prefixes and ids stay, so
+/// the message still names the record's kind and which one.
+pub fn key(key: &str) -> std::borrow::Cow<'_, str> {
+    let personal = |piece: &str| crate::privacy::looks_personal(piece.trim_end_matches(['#', '/']));
+    if !key.split_inclusive(['#', '/']).any(personal) {
+        return key.into();
+    }
+    let mut out = String::with_capacity(key.len());
+    for piece in key.split_inclusive(['#', '/']) {
+        let segment = piece.trim_end_matches(['#', '/']);
+        out.push_str(if personal(piece) { PERSONAL } else { segment });
+        out.push_str(&piece[segment.len()..]);
+    }
+    out.into()
+}
+
 /// Kinds of value serde's `Unexpected` names, as its `Display` starts.
 const KINDS: &[&str] = &[
     "string",
@@ -192,6 +213,57 @@ mod tests {
         ] {
             let m = error_of(patch);
             assert!(!m.contains("secret") && !m.contains("2026-13"), "{m}");
+        }
+    }
+
+    #[test]
+    fn personal_key_segments_are_hidden_ids_kept() {
+        assert_eq!(key("email#Ana.Ruiz@x.example"), "email#<personal>");
+        assert_eq!(
+            key("lead#L1/email#ana@x.example#2026"),
+            "lead#L1/email#<personal>#2026"
+        );
+        assert_eq!(key("dnc#+4930123456"), "dnc#<personal>");
+        assert_eq!(key("lead#L000123"), "lead#L000123");
+        assert_eq!(
+            key("suppression#p~0123456789abcdef01234567"),
+            "suppression#p~0123456789abcdef01234567"
+        );
+    }
+
+    #[test]
+    fn lake_and_limit_errors_name_records_without_their_personal_keys() {
+        use crate::limits::LimitError;
+        use crate::ports::LakeError;
+        let said = [
+            LakeError::ConditionFailed {
+                domain: "customer".into(),
+                pk: "email#ana@x.example".into(),
+                sk: "reg#+4930123456".into(),
+                condition: "not exists".into(),
+            }
+            .to_string(),
+            crate::ports::Item::new("touches#ana@x.example", "p", json!({"n": "ana@x.example"}))
+                .parse::<T>()
+                .unwrap_err()
+                .to_string(),
+            LimitError::ItemTooLarge {
+                pk: "touches#ana@x.example".into(),
+                sk: "+4930123456".into(),
+                bytes: 500_000,
+            }
+            .to_string(),
+            LimitError::KeyTooLong {
+                which: "sort key",
+                pk: "contact#ana@x.example".into(),
+                bytes: 2_000,
+                limit: 1_024,
+            }
+            .to_string(),
+        ];
+        for s in said {
+            assert!(!s.contains("ana@") && !s.contains("4930123456"), "{s}");
+            assert!(s.contains(PERSONAL), "{s}");
         }
     }
 
