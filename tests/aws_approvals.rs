@@ -188,6 +188,7 @@ async fn setup() -> Setup {
         signer: LinkSigner::new(KEY),
         base_url: "https://approvals.example".into(),
         mail_from: "agents@ascent-xr.example".into(),
+        retention: Default::default(),
     };
     let desk: Arc<dyn ApprovalDesk> = Arc::new(StepFunctionsDesk {
         lake,
@@ -196,6 +197,7 @@ async fn setup() -> Setup {
         }),
         signer: LinkSigner::new(KEY),
         step_timeout: chrono::Duration::hours(1),
+        retention: Default::default(),
     });
     Setup {
         _moto: moto,

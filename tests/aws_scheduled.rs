@@ -135,6 +135,7 @@ impl Wire {
         let host = AgentHost {
             max_receive_count: None,
             dead_letter_queues: None,
+            retention: Default::default(),
             agent,
             lake: lake.clone(),
             bus: bus.clone(),

@@ -955,6 +955,7 @@ impl Aws {
             let host = AgentHost {
                 max_receive_count: None,
                 dead_letter_queues: None,
+                retention: Default::default(),
                 agent,
                 lake: Arc::new(DynamoLake::new(
                     self.ddb.clone(),

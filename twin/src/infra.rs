@@ -12,6 +12,7 @@
 mod concurrency;
 mod observation;
 mod settings;
+mod retention;
 
 use ascent_core::agent::{AgentDecl, Domain, QueueClass};
 use ascent_core::config::platform::Schedule;
@@ -810,6 +811,7 @@ pub fn template_with(decls: &[AgentDecl], config: &ConfigFile) -> Result<Value, 
     approval_resources(&mut r);
     let host = ascent_core::config::platform::HostSettings::from_file(config)?;
     grant_sender(&mut r, &host.mail.from);
+    retention::apply(&mut r, &host.retention);
     grant_redrive(&mut r, decls);
     settings::parameters(config, &mut r)?;
     concurrency::apply(config, &mut r)?;

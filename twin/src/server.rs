@@ -402,7 +402,10 @@ pub async fn run_worker(
             }
             if last_purge.elapsed() >= Duration::from_secs(600) {
                 last_purge = Instant::now();
-                let _ = rt.store().purge_expired();
+                // Retention: expired items, idempotency records, old dead letters.
+                if let Err(e) = rt.sweep_retention() {
+                    tracing::error!(error = %e, "retention sweep failed; retrying");
+                }
             }
         }
         if handled == 0 {

@@ -155,6 +155,7 @@ impl Settings {
             outbox_dir: Some(self.outbox_dir()),
             approvals: self.config.host.policy(),
             mail_from: self.config.host.mail.from.clone(),
+            retention: self.config.host.retention.clone(),
             ..TwinConfig::default()
         })
     }

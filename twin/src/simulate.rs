@@ -156,6 +156,7 @@ pub fn run(o: &SimulationOptions) -> anyhow::Result<SimulationReport> {
         outbox_dir: None,
         approvals: o.config.host.policy(),
         mail_from: o.config.host.mail.from.clone(),
+        retention: o.config.host.retention.clone(),
         ..TwinConfig::default()
     };
     let agents = o.config.agents(&config.base_url);
@@ -267,7 +268,7 @@ pub fn run(o: &SimulationOptions) -> anyhow::Result<SimulationReport> {
             .collect();
         rt_runtime.block_on(rt.ingest_and_drain(&hourly, |t| clock.set(t)))?;
         if day % 7 == 6 {
-            rt.store().purge_expired()?;
+            rt.sweep_retention()?;
         }
         bar.inc(1);
     }

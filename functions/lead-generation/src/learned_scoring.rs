@@ -65,7 +65,8 @@ impl LeadGeneration {
         )
     }
 
-    /// Learns from a deal outcome that names its lead.
+    /// Learns from a deal outcome that names its lead; a won deal keeps the lead's records
+    /// ([`Ctx::keep`]).
     pub(crate) async fn on_outcome(
         &self,
         ctx: &mut Ctx<'_>,
@@ -81,6 +82,13 @@ impl LeadGeneration {
         else {
             return Ok(()); // a lead from before this system, or flagged and never scored
         };
+        if won {
+            // A converted lead is kept while the customer relationship lasts: its records and
+            // its address's claim leave the `unconverted_leads_days` clock.
+            ctx.keep(Domain::Customer, &lead_pk(lead_id)).await?;
+            ctx.keep(Domain::Customer, &crate::email_pk(&record.email))
+                .await?;
+        }
         if ctx
             .get(Domain::Customer, &lead_pk(lead_id), "outcome")
             .await?

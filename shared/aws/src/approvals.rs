@@ -13,6 +13,7 @@ use ascent_core::approval::{
     DecisionOutcome, DeskError, LinkError, LinkSigner,
 };
 use ascent_core::ports::{Condition, DataLake, Item, LakeError, Mailer, Write};
+use ascent_core::retention::{self, DataRetention};
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{Duration, Utc};
@@ -42,6 +43,16 @@ fn record_pk(id: &str) -> String {
     format!("approval#{id}")
 }
 
+/// The stored request; once decided or expired it goes `approvals_days` later
+/// ([`retention::approval_expiry`], as in the twin).
+fn record_item(id: &str, a: &Approval, settings: &DataRetention) -> Item {
+    let item = Item::new(record_pk(id), "approval", json!(a));
+    match retention::approval_expiry(a, settings) {
+        Some(at) => item.expiring_at(at),
+        None => item,
+    }
+}
+
 fn task_sk(step: u32) -> String {
     format!("task#{step}")
 }
@@ -63,6 +74,8 @@ pub struct ApprovalNotifier {
     /// Base URL of the approval API (links point at `<base>/approvals/<id>`).
     pub base_url: String,
     pub mail_from: String,
+    /// `[data_retention]`: an expired request goes `approvals_days` after its deadline.
+    pub retention: DataRetention,
 }
 
 impl ApprovalNotifier {
@@ -135,7 +148,7 @@ impl ApprovalNotifier {
                 self.lake
                     .transact(&[Write::Put {
                         domain: Domain::Approvals,
-                        item: Item::new(record_pk(&approval_id), "approval", json!(a)),
+                        item: record_item(&approval_id, &a, &self.retention),
                         condition: Condition::Always,
                     }])
                     .await
@@ -211,6 +224,8 @@ pub struct StepFunctionsDesk {
     pub signer: LinkSigner,
     /// Time the second approver gets (the state machine's step timeout).
     pub step_timeout: Duration,
+    /// `[data_retention]`: a decided request goes `approvals_days` after its decision.
+    pub retention: DataRetention,
 }
 
 #[async_trait]
@@ -278,7 +293,7 @@ impl ApprovalDesk for StepFunctionsDesk {
         self.lake
             .transact(&[Write::Put {
                 domain: Domain::Approvals,
-                item: Item::new(record_pk(id), "approval", json!(a)),
+                item: record_item(id, &a, &self.retention),
                 condition: Condition::Always,
             }])
             .await

@@ -27,13 +27,13 @@ use ascent_core::ports::{
     Mailer, Write,
 };
 use async_trait::async_trait;
+use ascent_core::retention::DataRetention;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tracing::Instrument;
 
-const IDEMPOTENCY_DAYS: i64 = 30;
 /// Failure reasons are kept as long as SQS keeps a dead letter at most.
 pub const FAILURE_DAYS: i64 = 14;
 /// A recorded failure reason is cut to this (a DynamoDB item holds at most 400 KB).
@@ -234,6 +234,9 @@ impl AgentHost {
     fn name(&self) -> &'static str {
         self.agent.declaration().name
     }
+    /// `[data_retention]`: the expiry of the handler's writes (from the agent's declaration),
+    /// and of the idempotency records (`idempotency_days`).
+    pub retention: DataRetention,
 
     /// Handles one event, idempotently.
     pub async fn handle_event(&self, event: &Event) -> Result<Disposition, HostError> {
@@ -253,7 +256,14 @@ impl AgentHost {
             return Ok(Disposition::Duplicate);
         }
         let now = Utc::now();
-        let outcome = engine::handle(self.agent.as_ref(), event, self.lake.as_ref(), now).await;
+        let outcome = engine::handle(
+            self.agent.as_ref(),
+            event,
+            self.lake.as_ref(),
+            now,
+            &self.retention,
+        )
+        .await;
         self.audit_denials(event, outcome.denials(), now).await;
         let effects = match outcome {
             engine::Outcome::Handled(effects) => effects,
@@ -293,7 +303,7 @@ impl AgentHost {
                 &key,
                 serde_json::to_value(&record).expect("record serialises"),
             )
-            .expiring_at((now + Duration::days(IDEMPOTENCY_DAYS)).timestamp()),
+            .expiring_at((now + self.retention.idempotency()).timestamp()),
             condition: Condition::NotExists,
         }];
         // Every write is audited in the same transaction: who, what, when, which flow.
@@ -434,7 +444,7 @@ impl AgentHost {
                     key,
                     serde_json::to_value(&record).expect("record serialises"),
                 )
-                .expiring_at((at + Duration::days(IDEMPOTENCY_DAYS)).timestamp()),
+                .expiring_at((at + self.retention.idempotency()).timestamp()),
                 condition: Condition::Always,
             }])
             .await

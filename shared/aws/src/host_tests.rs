@@ -127,6 +127,7 @@ fn make_host(with_dlq: bool) -> (AgentHost, Arc<Recorder>, Arc<Store>) {
     let host = AgentHost {
         max_receive_count: None,
         dead_letter_queues: None,
+        retention: Default::default(),
         agent: Arc::new(agent),
         lake: lake.clone(),
         bus: rec.clone(),

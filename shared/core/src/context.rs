@@ -27,6 +27,10 @@ pub struct Effects {
     /// Dead letters to redrive or discard, carried out with the commit (the twin in the same
     /// transaction; on AWS after it, through [`crate::ports::DeadLetterQueues`]).
     pub dead_letters: Vec<DeadLetterOrder>,
+    /// Partitions kept while the relationship lasts though their prefix has a retention clock
+    /// ([`Ctx::keep`], or read back kept): the engine gives their puts
+    /// [`crate::retention::KEPT_UNTIL`] rather than a clock.
+    pub kept: Vec<(Domain, String)>,
 }
 
 impl Effects {
@@ -108,11 +112,29 @@ impl<'a> Ctx<'a> {
             }
         }
         let now = self.now.timestamp();
-        Ok(self
+        let item = self
             .lake
             .get(domain, pk, sk)
             .await?
-            .filter(|i| i.is_live(now)))
+            .filter(|i| i.is_live(now));
+        if let Some(i) = &item {
+            self.note_kept(domain, &i.pk, i.expires_at);
+        }
+        Ok(item)
+    }
+
+    /// Remembers a partition read back kept ([`crate::retention::KEPT_UNTIL`]), so that a
+    /// rewrite of it stays kept.
+    fn note_kept(&mut self, domain: Domain, pk: &str, expires_at: Option<i64>) {
+        if expires_at == Some(crate::retention::KEPT_UNTIL)
+            && !self
+                .effects
+                .kept
+                .iter()
+                .any(|(d, p)| *d == domain && p == pk)
+        {
+            self.effects.kept.push((domain, pk.to_string()));
+        }
     }
 
     /// Reads and parses one item (parsed where the lake holds it: no copy of the item).
@@ -134,11 +156,17 @@ impl<'a> Ctx<'a> {
         }
         let now = self.now.timestamp();
         let mut parsed: Option<Result<T, LakeError>> = None;
+        let mut kept = false;
         self.lake
             .get_with(domain, pk, sk, &mut |item| {
-                parsed = item.filter(|i| i.is_live(now)).map(|i| i.parse());
+                let item = item.filter(|i| i.is_live(now));
+                kept = item.is_some_and(|i| row_expiry(&i) == Some(crate::retention::KEPT_UNTIL));
+                parsed = item.map(|i| i.parse());
             })
             .await?;
+        if kept {
+            self.note_kept(domain, pk, Some(crate::retention::KEPT_UNTIL));
+        }
         Ok(parsed.transpose()?)
     }
 
@@ -148,6 +176,9 @@ impl<'a> Ctx<'a> {
         let now = self.now.timestamp();
         let mut items = self.lake.query(domain, query).await?;
         items.retain(|i| i.is_live(now));
+        for i in &items {
+            self.note_kept(domain, &i.pk, i.expires_at);
+        }
         Ok(items)
     }
 
@@ -161,14 +192,21 @@ impl<'a> Ctx<'a> {
         self.allow(domain, Access::Read)?;
         let now = self.now.timestamp();
         let mut found = Vec::new();
+        let mut kept = Vec::new();
         self.lake
             .query_with(domain, query, &mut |row| {
                 if row.is_live(now) {
+                    if row_expiry(&row) == Some(crate::retention::KEPT_UNTIL) {
+                        kept.push(row.pk().to_string());
+                    }
                     found.push(row.parse()?);
                 }
                 Ok(())
             })
             .await?;
+        for pk in kept {
+            self.note_kept(domain, &pk, Some(crate::retention::KEPT_UNTIL));
+        }
         Ok(found)
     }
 
@@ -245,6 +283,46 @@ impl<'a> Ctx<'a> {
         Ok(())
     }
 
+    /// Keeps the records of partition `pk` while the relationship lasts, though their prefix
+    /// has a retention clock (a lead that became a customer: `Retention::Days` no longer
+    /// applies): each live record is written again with [`crate::retention::KEPT_UNTIL`], as is
+    /// every put to the partition in this unit of work; a later handler that reads one back and
+    /// writes it keeps it so. Returns how many stored records it rewrote.
+    pub async fn keep(&mut self, domain: Domain, pk: &str) -> Result<usize, AgentError> {
+        self.allow_write(domain, pk)?;
+        let stored = self.query(domain, &Query::table(pk)).await?;
+        let mut rewritten = 0;
+        for mut item in stored {
+            let pending =
+                self.effects.writes.iter().any(|w| {
+                    w.domain() == domain && w.key() == (item.pk.as_str(), item.sk.as_str())
+                });
+            if pending || item.expires_at == Some(crate::retention::KEPT_UNTIL) {
+                continue; // this unit's own write is kept by the engine; a kept one stays
+            }
+            item.expires_at = Some(crate::retention::KEPT_UNTIL);
+            self.buffer(Write::Put {
+                domain,
+                item,
+                condition: Condition::Exists,
+            });
+            rewritten += 1;
+        }
+        for w in &mut self.effects.writes {
+            if w.domain() == domain && w.key().0 == pk {
+                match w {
+                    Write::Put { item, .. } => item.expires_at = Some(crate::retention::KEPT_UNTIL),
+                    Write::PutJson { item, .. } => {
+                        item.expires_at = Some(crate::retention::KEPT_UNTIL)
+                    }
+                    Write::Delete { .. } => {}
+                }
+            }
+        }
+        self.note_kept(domain, pk, Some(crate::retention::KEPT_UNTIL));
+        Ok(rewritten)
+    }
+
     /// Emits an event caused by the one being handled. Ids are stable across redeliveries.
     pub fn emit<P: EventPayload>(&mut self, payload: P) -> Result<(), AgentError> {
         if let Err(denied) = policy::check_emit(self.decl, P::DETAIL_TYPE) {
@@ -316,6 +394,14 @@ impl<'a> Ctx<'a> {
 
     pub fn into_effects(self) -> Effects {
         self.effects
+    }
+}
+
+/// The stored expiry of a row as the lake shows it.
+fn row_expiry(row: &crate::ports::ItemRow<'_>) -> Option<i64> {
+    match row {
+        crate::ports::ItemRow::Item(i) => i.expires_at,
+        crate::ports::ItemRow::Json { expires_at, .. } => *expires_at,
     }
 }
 
@@ -540,5 +626,157 @@ mod tests {
             .put_record(Domain::Customer, "p", "s", &note, None, Condition::Always)
             .unwrap_err();
         assert!(matches!(err, AgentError::Denied(_)), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod keep_tests {
+    //! [`Ctx::keep`]: a partition that leaves its retention clock, and stays out of it.
+
+    use super::*;
+    use crate::agent::{Department, QueueClass, owns};
+    use crate::catalog::TaskCompleted;
+    use crate::ports::LakeError;
+    use crate::privacy::{Personal, Retention};
+    use crate::retention::{DataRetention, KEPT_UNTIL, stamp};
+    use async_trait::async_trait;
+    use futures::executor::block_on;
+    use serde_json::json;
+
+    /// Holds these items (a get and a query of their partition find them).
+    struct Lake(Vec<Item>);
+
+    #[async_trait]
+    impl DataLake for Lake {
+        async fn get(&self, _: Domain, pk: &str, sk: &str) -> Result<Option<Item>, LakeError> {
+            Ok(self.0.iter().find(|i| i.pk == pk && i.sk == sk).cloned())
+        }
+        async fn query(&self, _: Domain, q: &Query) -> Result<Vec<Item>, LakeError> {
+            Ok(self.0.iter().filter(|i| i.pk == q.pk).cloned().collect())
+        }
+        async fn transact(&self, _: &[Write]) -> Result<(), LakeError> {
+            Ok(())
+        }
+    }
+
+    fn decl() -> AgentDecl {
+        AgentDecl {
+            name: "leads",
+            department: Department::Sales,
+            queue: QueueClass::Priority,
+            subscriptions: vec![],
+            reads: vec![Domain::Customer],
+            owns: vec![owns(Domain::Customer, "lead#").holding(Personal::deleted(
+                &["email"],
+                &["email"],
+                "Qualify the lead",
+                Retention::Days("unconverted_leads_days"),
+            ))],
+            emits: vec![],
+            requests_approvals: false,
+            sends_mail: false,
+            writes_text: false,
+        }
+    }
+
+    fn cause() -> Event {
+        Event::new(
+            "test",
+            Actor::system("test"),
+            Utc::now(),
+            TaskCompleted {
+                agent: "t".into(),
+                task: "t".into(),
+                subject: "s".into(),
+                outcome: "o".into(),
+            },
+        )
+    }
+
+    fn expiries(effects: &Effects) -> Vec<(String, Option<i64>)> {
+        effects
+            .writes
+            .iter()
+            .map(|w| {
+                let e = match w {
+                    Write::Put { item, .. } => item.expires_at,
+                    Write::PutJson { item, .. } => item.expires_at,
+                    Write::Delete { .. } => None,
+                };
+                (w.key().1.to_string(), e)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_kept_partition_is_rewritten_without_its_clock_and_stays_kept_when_written_again() {
+        let now = Utc::now();
+        let soon = now.timestamp() + 86_400;
+        let (decl, cause) = (decl(), cause());
+        // Given a lead's records on their clock
+        let lake = Lake(vec![
+            Item::new("lead#1", "profile", json!({"n": 1})).expiring_at(soon),
+            Item::new("lead#1", "outcome", json!({"won": true})).expiring_at(soon),
+        ]);
+        // When the handler keeps the partition and writes one more record in it
+        let mut ctx = Ctx::new(&decl, &lake, &cause, now);
+        assert_eq!(block_on(ctx.keep(Domain::Customer, "lead#1")).unwrap(), 2);
+        ctx.put_record(
+            Domain::Customer,
+            "lead#1",
+            "note",
+            &json!({}),
+            None,
+            Condition::Always,
+        )
+        .unwrap();
+        let mut effects = ctx.into_effects();
+        stamp(&mut effects, &decl, &DataRetention::default(), now);
+        // Then every record of it is kept
+        assert_eq!(
+            expiries(&effects),
+            [
+                ("profile".to_string(), Some(KEPT_UNTIL)),
+                ("outcome".to_string(), Some(KEPT_UNTIL)),
+                ("note".to_string(), Some(KEPT_UNTIL)),
+            ]
+        );
+
+        // Given the kept profile, a later handler reads it back and writes it again
+        let lake = Lake(vec![
+            Item::new("lead#1", "profile", json!({"n": 1})).expiring_at(KEPT_UNTIL),
+        ]);
+        let mut ctx = Ctx::new(&decl, &lake, &cause, now);
+        let n: serde_json::Value = block_on(ctx.get_as(Domain::Customer, "lead#1", "profile"))
+            .unwrap()
+            .unwrap();
+        ctx.put_record(
+            Domain::Customer,
+            "lead#1",
+            "profile",
+            &n,
+            None,
+            Condition::Always,
+        )
+        .unwrap();
+        // And another lead is written blind
+        ctx.put(
+            Domain::Customer,
+            Item::new("lead#2", "profile", json!({})),
+            Condition::Always,
+        )
+        .unwrap();
+        let mut effects = ctx.into_effects();
+        stamp(&mut effects, &decl, &DataRetention::default(), now);
+        let days = i64::from(DataRetention::default().unconverted_leads_days);
+        let clock = (now + chrono::Duration::days(days)).timestamp();
+        // Then the kept one stays kept, the other gets its clock
+        assert_eq!(
+            expiries(&effects),
+            [
+                ("profile".to_string(), Some(KEPT_UNTIL)),
+                ("profile".to_string(), Some(clock)),
+            ]
+        );
     }
 }

@@ -4,9 +4,11 @@
 //! message never fails its batch) and classifies the outcome: handled with its effects, retry
 //! later (a transient failure), or dead-letter now with the reason (a permanent one: invalid
 //! input, an access denial, effects beyond AWS's limits on one commit — retrying cannot fix
-//! it). Denied attempts travel with every outcome
-//! so that both homes audit them. The transports (the twin's SQLite worker, the Lambda host
-//! over DynamoDB) only receive, commit and settle.
+//! it). Denied attempts travel with every outcome so that both homes audit them. The effects of
+//! a handler that succeeded get their retention here ([`crate::retention::stamp`]: an expiry
+//! from the declaration of each owned prefix), so both homes apply the same retention. The
+//! transports (the twin's SQLite worker, the Lambda host over DynamoDB) only receive, commit
+//! and settle.
 
 use crate::agent::Agent;
 use crate::context::{Ctx, Effects};
@@ -14,6 +16,7 @@ use crate::event::Event;
 use crate::limits;
 use crate::policy::AccessDenied;
 use crate::ports::DataLake;
+use crate::retention::DataRetention;
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use std::panic::AssertUnwindSafe;
@@ -47,12 +50,14 @@ impl Outcome {
 }
 
 /// Runs `agent`'s handler for `event` at `now` (the time of the delivery: the handler decides
-/// from the event's own time where the business needs it) and classifies what happened.
+/// from the event's own time where the business needs it) and classifies what happened; the
+/// writes of a handler that succeeded expire as `retention` and the declaration say.
 pub async fn handle(
     agent: &dyn Agent,
     event: &Event,
     lake: &dyn DataLake,
     now: DateTime<Utc>,
+    retention: &DataRetention,
 ) -> Outcome {
     let decl = agent.declaration();
     let mut ctx = Ctx::new(decl, lake, event, now);
@@ -61,6 +66,7 @@ pub async fn handle(
         .await;
     let mut effects = ctx.into_effects();
     if matches!(result, Ok(Ok(()))) {
+        crate::retention::stamp(&mut effects, decl, retention, now);
         effects.emitted_json = effects.emitted.iter().map(Event::to_json).collect();
     }
     match result {
@@ -176,7 +182,13 @@ mod tests {
         if let Payload::ScheduleTick(t) = &mut tick.detail.payload {
             t.schedule = schedule.into();
         }
-        block_on(handle(&agent, &tick, &EmptyLake, at))
+        block_on(handle(
+            &agent,
+            &tick,
+            &EmptyLake,
+            at,
+            &DataRetention::default(),
+        ))
     }
 
     #[test]

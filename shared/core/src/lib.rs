@@ -30,6 +30,7 @@ pub mod producers;
 pub mod queues;
 pub mod records;
 pub mod redact;
+pub mod retention;
 pub mod routing;
 pub mod time;
 pub mod writer;

@@ -17,4 +17,5 @@ pub mod testkit;
 
 pub use group_commit::{GroupCommit, IngestFailure};
 pub use runtime::{Runtime, StorageFault, TwinConfig, TwinError};
+pub mod sweep;
 pub use store::Store;

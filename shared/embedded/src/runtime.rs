@@ -31,6 +31,7 @@ use ascent_core::context::Effects;
 use ascent_core::engine;
 use ascent_core::event::{Actor, Event, name_uuid};
 use ascent_core::ports::{Clock, Condition, Item, LakeError, Mail, Query, SortKey, Write};
+use ascent_core::retention::{self, DataRetention};
 use ascent_core::routing::{PatternError, Router};
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{OptionalExtension, params};
@@ -42,8 +43,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Partition of pending approvals in `gsi1`, sorted by deadline: timers query it, never scan.
 const PENDING_APPROVALS: &str = "approvals#pending";
-/// How long a handled event id is remembered (longer than dead-letter retention).
-const IDEMPOTENCY_DAYS: i64 = 30;
 
 /// Settings of the twin.
 #[derive(Clone, Debug)]
@@ -61,6 +60,10 @@ pub struct TwinConfig {
     pub mail_from: String,
     /// Where `.eml` files go; `None` keeps mail in the database only.
     pub outbox_dir: Option<PathBuf>,
+    /// `[data_retention]`: the expiry of what handlers write, of idempotency records (kept
+    /// `idempotency_days`, at least as long as a dead letter), of closed approval requests,
+    /// and how long the sweep keeps dead letters ([`Runtime::sweep_retention`]).
+    pub retention: DataRetention,
 }
 
 impl Default for TwinConfig {
@@ -77,6 +80,7 @@ impl Default for TwinConfig {
                 .expect("the shipped [mail] is valid")
                 .from,
             outbox_dir: None,
+            retention: DataRetention::default(),
         }
     }
 }
@@ -827,7 +831,15 @@ impl Runtime {
         };
         let correlation = Some(event.detail.correlation_id);
         // The one engine (shared with the Lambda host) runs and classifies the handler.
-        let outcome = match engine::handle(agent.as_ref(), &event, self.store.as_ref(), now).await {
+        let outcome = match engine::handle(
+            agent.as_ref(),
+            &event,
+            self.store.as_ref(),
+            now,
+            &self.config.retention,
+        )
+        .await
+        {
             engine::Outcome::Handled(effects) => Outcome::Done(event, effects),
             engine::Outcome::Retry { reason, denials } => {
                 if reason.starts_with("handler panicked") {
@@ -1153,7 +1165,7 @@ impl Runtime {
     ) -> Result<(), CommitError> {
         let correlation = Some(cause.detail.correlation_id.to_string());
         // Idempotency record, in the same transaction as the effects.
-        let expires_at = (now + Duration::days(IDEMPOTENCY_DAYS)).timestamp();
+        let expires_at = (now + self.config.retention.idempotency()).timestamp();
         if !tx.record_handled(decl.name, &m.event_id, expires_at)? {
             return Err(CommitError::Duplicate);
         }
@@ -1282,7 +1294,9 @@ impl Runtime {
 
     // ------------------------------------------------------------------ approvals
 
-    fn approval_item(a: &Approval) -> Item {
+    /// The stored approval request: indexed by deadline while pending, expiring
+    /// `approvals_days` after its decision or deadline once closed.
+    fn approval_item(&self, a: &Approval) -> Item {
         let mut item = Item::new(
             format!("approval#{}", a.id),
             "approval",
@@ -1312,6 +1326,9 @@ impl Runtime {
             a.correlation_id,
             None,
         )
+        if let Some(at) = retention::approval_expiry(a, &self.config.retention) {
+            item = item.expiring_at(at);
+        }
     }
 
     fn open_approval(
@@ -1323,7 +1340,7 @@ impl Runtime {
     ) -> Result<(), CommitError> {
         let put = Write::Put {
             domain: Domain::Approvals,
-            item: Self::approval_item(&approval),
+            item: self.approval_item(&approval),
             condition: Condition::NotExists,
         };
         match tx.apply(put) {
@@ -1428,7 +1445,7 @@ impl Runtime {
                     // Segregation of duties: a second, distinct approver must approve too.
                     tx.apply(Write::Put {
                         domain: Domain::Approvals,
-                        item: Self::approval_item(&a),
+                        item: self.approval_item(&a),
                         condition: Condition::Exists,
                     })?;
                     tx.audit(AuditEntry {
@@ -1469,7 +1486,7 @@ impl Runtime {
     ) -> Result<(), TwinError> {
         tx.apply(Write::Put {
             domain: Domain::Approvals,
-            item: Self::approval_item(a),
+            item: self.approval_item(a),
             condition: Condition::Exists,
         })?;
         tx.audit(AuditEntry {
@@ -1506,7 +1523,7 @@ impl Runtime {
                     DeadlineOutcome::Escalated { to } => {
                         tx.apply(Write::Put {
                             domain: Domain::Approvals,
-                            item: Self::approval_item(&a),
+                            item: self.approval_item(&a),
                             condition: Condition::Exists,
                         })?;
                         tx.audit(AuditEntry {

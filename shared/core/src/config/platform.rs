@@ -551,12 +551,14 @@ pub fn check_hours(path: &str, hours: &[String; 2]) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// The sections every host reads: approvals and mail.
+/// The sections every host reads: approvals, mail and data retention.
 #[derive(Clone, Debug)]
 pub struct HostSettings {
     pub approvals: Approvals,
     pub mail: MailSettings,
     pub currency: Currency,
+    /// `[data_retention]` (the shipped one when the file has none).
+    pub retention: crate::retention::DataRetention,
 }
 
 impl HostSettings {
@@ -565,6 +567,7 @@ impl HostSettings {
             approvals: file.section("approvals")?,
             mail: file.section("mail")?,
             currency: file.section("currency")?,
+            retention: crate::retention::DataRetention::from_file(file)?,
         })
     }
 
