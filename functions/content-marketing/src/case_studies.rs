@@ -120,7 +120,8 @@ impl ContentMarketing {
         let company = required("company", &c.company)?;
         let contact = required("contact_name", &c.contact_name)?;
         ascent_core::contact::check_email(&c.contact_email).map_err(|e| {
-            AgentError::Invalid(format!("contact_email: `{}` is {e}", c.contact_email))
+            // The rule, never the value: reasons are logged and kept with dead letters.
+            AgentError::Invalid(format!("contact_email: {e}"))
         })?;
         let mut f = self.case_file(ctx, account).await?;
         if f.piece_id.is_some() && f.withdrawn_on.is_none() {

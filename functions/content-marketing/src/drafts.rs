@@ -77,7 +77,7 @@ impl ContentMarketing {
             )));
         }
         ascent_core::contact::check_email(&d.author)
-            .map_err(|e| AgentError::Invalid(format!("author: `{}` is {e}", d.author)))?;
+            .map_err(|e| AgentError::Invalid(format!("author: {e}")))?;
         let fp = fingerprint(&[channel, title, &d.body, &keywords.join("\n")]);
         let existing = self.piece(ctx, piece_id).await?;
         if let Some(p) = &existing {
