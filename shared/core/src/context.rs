@@ -368,6 +368,10 @@ impl<'a> Ctx<'a> {
         }
         // A header SES would refuse fails the handler here, in both homes.
         crate::mime::check_headers(&mail).map_err(|e| AgentError::Invalid(e.to_string()))?;
+        // An erased person's address is a pseudonym (`p~…@erased.invalid`): never mailed.
+        if crate::privacy::is_pseudonym(&mail.to) {
+            return Ok(());
+        }
         self.effects.mails.push(mail);
         Ok(())
     }
@@ -487,6 +491,29 @@ mod tests {
         let err = futures::executor::block_on(ctx.query_as::<Invoice>(Domain::Financial, &q))
             .unwrap_err();
         assert!(err.to_string().contains("acct#1/invoice#9"), "{err}");
+    }
+
+    #[test]
+    fn mail_to_an_erased_persons_pseudonym_is_never_sent() {
+        let lake = FixedLake(vec![]);
+        let mut decl = decl(vec![], vec![]);
+        decl.sends_mail = true;
+        let cause = cause();
+        let mut ctx = Ctx::new(&decl, &lake, &cause, Utc::now());
+        let key = crate::privacy::PrivacyKey::new(*b"0123456789abcdef0123456789abcdef").unwrap();
+        let mail = |to: String| crate::ports::Mail {
+            to,
+            subject: "Hello".into(),
+            text: "Hi".into(),
+            html: None,
+            headers: vec![],
+            attachments: vec![],
+        };
+        ctx.send_mail(mail(key.pseudonym("ana@boreal.aero")))
+            .unwrap();
+        ctx.send_mail(mail("bo@boreal.aero".into())).unwrap();
+        let to: Vec<&str> = ctx.effects().mails.iter().map(|m| m.to.as_str()).collect();
+        assert_eq!(to, ["bo@boreal.aero"]);
     }
 
     #[test]

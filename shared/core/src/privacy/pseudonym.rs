@@ -7,8 +7,16 @@ use crate::compliance::{normalise_email, normalise_phone};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-/// What every pseudonym starts with: `p~` and 24 hex digits (96 bits of the HMAC).
+/// What every pseudonym starts with: `p~` and 24 hex digits (96 bits of the HMAC); an
+/// address's pseudonym is an address at [`ERASED_DOMAIN`] and a phone number's a number under
+/// [`ERASED_COUNTRY_CODE`], so a record or an event that must hold an address or a number
+/// still does, and nothing can ever reach it.
 pub const PSEUDONYM_PREFIX: &str = "p~";
+/// The domain of pseudonymised addresses: `.invalid` never resolves (RFC 2606 §2).
+pub const ERASED_DOMAIN: &str = "erased.invalid";
+/// The country code of pseudonymised phone numbers: +999 is a spare code, assigned to no
+/// country or service (ITU-T E.164 list of assigned country codes).
+pub const ERASED_COUNTRY_CODE: &str = "+999";
 
 /// The key pseudonyms are made with. Keep it outside the store it protects (the twin: a file
 /// of its data directory; AWS: a SecureString parameter).
@@ -37,7 +45,17 @@ impl PrivacyKey {
             .expect("HMAC takes a key of any length");
         mac.update(normal.as_bytes());
         let digest = mac.finalize().into_bytes();
-        format!("{PSEUDONYM_PREFIX}{}", hex::encode(&digest[..12]))
+        if normal.contains('@') {
+            format!(
+                "{PSEUDONYM_PREFIX}{}@{ERASED_DOMAIN}",
+                hex::encode(&digest[..12])
+            )
+        } else if is_phone(&normal) {
+            let n = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
+            format!("{ERASED_COUNTRY_CODE}{:012}", n % 1_000_000_000_000)
+        } else {
+            format!("{PSEUDONYM_PREFIX}{}", hex::encode(&digest[..12]))
+        }
     }
 }
 
@@ -58,8 +76,15 @@ fn normalise(identifier: &str) -> String {
 
 /// Whether `s` is a pseudonym.
 pub fn is_pseudonym(s: &str) -> bool {
-    s.strip_prefix(PSEUDONYM_PREFIX)
+    let s = s.trim();
+    let hex = s
+        .strip_suffix(ERASED_DOMAIN)
+        .and_then(|a| a.strip_suffix('@'))
+        .unwrap_or(s);
+    hex.strip_prefix(PSEUDONYM_PREFIX)
         .is_some_and(|h| h.len() == 24 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        || s.strip_prefix(ERASED_COUNTRY_CODE)
+            .is_some_and(|d| d.len() == 12 && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// A phone number as keys hold it: `+` and 7 to 15 digits (E.164), or the same digits bare.
@@ -73,10 +98,11 @@ fn is_phone(s: &str) -> bool {
 /// Whether one segment of a key is a person's identifier: an email address or an E.164 phone
 /// number (the identifiers agents key per-person records by).
 pub fn looks_personal(segment: &str) -> bool {
-    is_phone(segment)
-        || segment
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+    !is_pseudonym(segment)
+        && (is_phone(segment)
+            || segment
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.')))
 }
 
 /// `key` (`suppression#ana@x.example`, `lead#L1/email#ana@x.example`) with every segment that
@@ -128,6 +154,25 @@ mod tests {
             k.pseudonym("bo@boreal.aero")
         );
         assert!(is_pseudonym(&k.pseudonym("ana@boreal.aero")));
+        assert!(is_pseudonym(&k.pseudonym("+14155550100")));
+        assert!(is_pseudonym(&k.pseudonym("L0001")));
+    }
+
+    #[test]
+    fn an_address_stays_an_address_and_a_number_a_number_that_reach_no_one() {
+        let k = key();
+        let address = k.pseudonym("ana@boreal.aero");
+        assert!(
+            address.ends_with("@erased.invalid") && address.starts_with("p~"),
+            "{address}"
+        );
+        let number = k.pseudonym("+14155550100");
+        assert!(number.starts_with("+999") && number.len() == 16, "{number}");
+        assert!(!looks_personal(&address) && !looks_personal(&number));
+        assert_eq!(
+            pseudonymise_key(&format!("x#{address}"), &k),
+            format!("x#{address}")
+        );
     }
 
     #[test]

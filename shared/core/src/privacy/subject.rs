@@ -79,11 +79,16 @@ impl Subject {
             .any(|id| occurrences(&lower, id).next().is_some())
     }
 
-    /// `text` with every occurrence of an identifier replaced by its pseudonym.
+    /// `text` with every occurrence of the subject's addresses, phone numbers and mentions
+    /// replaced by its pseudonym. Ids (a lead id) stay: they name no one once the records
+    /// about the person are gone, and records kept by law still refer to one another by them.
     pub fn redact(&self, text: &str, key: &PrivacyKey) -> String {
         let mut out = text.to_string();
         // Longest first: a phone number's spelling never leaves a part of a longer one behind.
-        let mut ids: Vec<&String> = self.identifiers.iter().chain(&self.mentions).collect();
+        let mut ids: Vec<&String> = (self.identifiers.iter())
+            .filter(|i| is_contact(i))
+            .chain(&self.mentions)
+            .collect();
         ids.sort_by_key(|id| std::cmp::Reverse(id.len()));
         for id in ids {
             let lower = out.to_ascii_lowercase();
@@ -104,6 +109,15 @@ impl Subject {
         }
         out
     }
+}
+
+/// An address or a phone number (as keys hold it, or as people write it), not an id.
+fn is_contact(identifier: &str) -> bool {
+    super::looks_personal(identifier)
+        || (super::looks_personal(&normalise_phone(identifier))
+            && identifier
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c)))
 }
 
 /// Byte offsets where `id` occurs in `lower` as a whole.
@@ -278,6 +292,9 @@ mod tests {
         assert!(!out.contains("Ana Lima"), "{out}");
         assert!(out.contains("diana@boreal.aero"));
         assert!(out.contains(&k.pseudonym("ana@boreal.aero")));
+        let mut with_id = s.clone();
+        with_id.add("L0001");
+        assert_eq!(with_id.redact("lead L0001", &k), "lead L0001", "ids stay");
     }
 
     #[test]
