@@ -490,6 +490,12 @@ async fn lead_to_cash_through_the_function_binaries_under_a_runtime_api() {
         &[],
     )];
     let secrets = log_scan::link_secrets(&link);
+    assert!(
+        functions
+            .iter()
+            .any(|f| f.logs().contains(r#""message":"handled""#)),
+        "the binaries' log lines were captured"
+    );
     for f in functions.iter().chain([&approval_api, &webhooks]) {
         let found = log_scan::findings(&f.logs(), &people, &secrets);
         assert!(found.is_empty(), "{} logged {found:#?}", f.name);

@@ -70,6 +70,12 @@ fn captured() -> &'static Captured {
 
 /// Fails listing every line that carries what it must not.
 fn assert_clean(logs: &str, people: &[Person], secrets: &[String]) {
+    eprintln!(
+        "{} log line(s) scanned for {} people and {} link secret(s)",
+        logs.lines().count(),
+        people.len(),
+        secrets.len()
+    );
     let found = findings(logs, people, secrets);
     assert!(
         found.is_empty(),
