@@ -20,6 +20,8 @@ pub mod host;
 pub mod lambda;
 pub mod queue_metrics;
 pub mod ses;
+#[cfg(test)]
+mod host_retention_tests;
 pub mod settings;
 pub mod sfn;
 pub mod sqs;

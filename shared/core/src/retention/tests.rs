@@ -197,3 +197,17 @@ fn a_closed_approval_goes_its_days_after_the_decision_or_deadline() {
     a.decided_at = Some(t0() + Duration::days(1));
     assert_eq!(approval_expiry(&a, &s), Some(days(d + 1)));
 }
+
+#[test]
+fn docs_configuration_describes_every_retention_setting() {
+    const PAGE: &str = include_str!("../../../../docs/configuration.md");
+    let start = PAGE
+        .find("### `[data_retention]`")
+        .expect("the section is described");
+    let section = &PAGE[start..];
+    let section = &section[..section[4..].find("\n##").map_or(section.len(), |e| e + 4)];
+    for line in ConfigFile::shipped().setting_lines(SECTION) {
+        let key = line.split(" = ").next().unwrap();
+        assert!(section.contains(&format!("| `{key}` |")), "{key}");
+    }
+}
