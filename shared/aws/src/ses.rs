@@ -42,9 +42,15 @@ impl Mailer for SesMailer {
             .content(content)
             .send()
             .await
-            .map_err(|e| MailError(aws_sdk_sesv2::error::DisplayErrorContext(e).to_string()))?;
+            .map_err(|e| refused(&aws_sdk_sesv2::error::DisplayErrorContext(e).to_string()))?;
         Ok(out.message_id().unwrap_or_default().to_string())
     }
+}
+
+/// SES's refusal, without the addresses it names (`… failed the check …: ana@x.example`): the
+/// error becomes a logged failure reason.
+fn refused(message: &str) -> MailError {
+    MailError(ascent_core::redact::text(message).into_owned())
 }
 
 /// A mail with extra headers or attachments, as one MIME message (SES assigns the Message-ID).
@@ -77,4 +83,17 @@ fn simple(mail: &Mail) -> Result<Message, MailError> {
         .subject(content(&mail.subject)?)
         .body(body.build())
         .build())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_refusal_keeps_the_reason_and_loses_the_recipient() {
+        let e = super::refused(
+            "MessageRejected: Email address is not verified. The following identities failed \
+             the check in region US-EAST-1: ana.ruiz@boreal-aero.example",
+        );
+        assert!(!e.0.contains("ana.ruiz"), "{e}");
+        assert!(e.0.contains("Email address is not verified"), "{e}");
+    }
 }

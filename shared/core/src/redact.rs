@@ -25,6 +25,36 @@ pub fn key(key: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// Free text from elsewhere (a provider's error message) with every word that is an email
+/// address or a phone number ([`crate::privacy::looks_personal`]) shown as [`PERSONAL`]: SES,
+/// for one, names the recipient it refused, and such messages become logged failure reasons.
+/// Words are split as [`crate::audit::pseudonymise_text`] splits them.
+pub fn text(text: &str) -> std::borrow::Cow<'_, str> {
+    let is_word =
+        |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-' | '@' | '~');
+    let personal = |word: &str| crate::privacy::looks_personal(word.trim_end_matches('.'));
+    if !text.split(|c: char| !is_word(c)).any(personal) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let end = rest.find(|c: char| !is_word(c)).unwrap_or(rest.len());
+        let (word, after) = rest.split_at(end);
+        let bare = word.trim_end_matches('.');
+        if personal(word) {
+            out.push_str(PERSONAL);
+            out.push_str(&word[bare.len()..]);
+        } else {
+            out.push_str(word);
+        }
+        let sep = after.chars().next().map_or(0, char::len_utf8);
+        out.push_str(&after[..sep]);
+        rest = &after[sep..];
+    }
+    out.into()
+}
+
 /// Kinds of value serde's `Unexpected` names, as its `Display` starts.
 const KINDS: &[&str] = &[
     "string",
@@ -229,6 +259,18 @@ mod tests {
             key("suppression#p~0123456789abcdef01234567"),
             "suppression#p~0123456789abcdef01234567"
         );
+    }
+
+    #[test]
+    fn addresses_and_numbers_in_free_text_are_hidden() {
+        let ses = "MessageRejected: Email address is not verified. The following identities \
+                   failed the check in region US-EAST-1: Ana.Ruiz@x.example, +4930123456.";
+        assert_eq!(
+            text(ses),
+            "MessageRejected: Email address is not verified. The following identities failed \
+             the check in region US-EAST-1: <personal>, <personal>."
+        );
+        assert_eq!(text("throttled (rate 14/s)"), "throttled (rate 14/s)");
     }
 
     #[test]
