@@ -202,3 +202,115 @@ fn a_dead_letter_goes_after_its_days_and_its_removal_is_audited() {
         .verify_audit()
         .expect("the chain verifies");
 }
+
+mod approvals {
+    //! A closed approval request goes `approvals_days` after its decision or deadline.
+
+    use super::*;
+    use ascent_core::Ctx;
+    use ascent_core::agent::{Agent, AgentDecl, AgentError, Department, QueueClass, Subscription};
+    use ascent_core::approval::ApprovalDraft;
+    use ascent_core::event::Event;
+    use std::future::Future;
+    use std::pin::Pin;
+
+    /// Asks the sales director for a discount on every daily tick.
+    struct Asker(AgentDecl);
+
+    // The trait's `async fn`, written out (this crate does not depend on `async-trait`).
+    impl Agent for Asker {
+        fn declaration(&self) -> &AgentDecl {
+            &self.0
+        }
+        fn handle<'a, 'b, 'c, 'd, 'f>(
+            &'a self,
+            _: &'b Event,
+            ctx: &'c mut Ctx<'d>,
+        ) -> Pin<Box<dyn Future<Output = Result<(), AgentError>> + Send + 'f>>
+        where
+            'a: 'f,
+            'b: 'f,
+            'c: 'f,
+            'd: 'f,
+            Self: 'f,
+        {
+            let asked = ctx.request_approval(ApprovalDraft {
+                kind: "discount".into(),
+                subject: "deal-9".into(),
+                summary: "20% off deal-9".into(),
+                amount: Some(Money::usd(500_000)),
+                requester: "rep@ascent-xr.example".into(),
+                approver_role: "sales-director".into(),
+                first_approver: None,
+                reason: "competitive".into(),
+                facts: Default::default(),
+            });
+            Box::pin(async move { asked })
+        }
+    }
+
+    /// (status, expires_at) of the one stored approval request.
+    fn stored(t: &TestTwin) -> Option<(String, Option<i64>)> {
+        t.runtime
+            .store()
+            .read(|c| {
+                let mut st = c.prepare(
+                    "SELECT json_extract(data, '$.status'), expires_at FROM items \
+                     WHERE domain = 'approvals' AND sk = 'approval'",
+                )?;
+                let rows: Vec<(String, Option<i64>)> = st
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<_, _>>()?;
+                Ok(rows.into_iter().next())
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn an_expired_approval_request_goes_after_its_days() {
+        let asker = Asker(AgentDecl {
+            name: "asker",
+            department: Department::Sales,
+            queue: QueueClass::Priority,
+            subscriptions: vec![Subscription {
+                name: "daily",
+                pattern: serde_json::json!({"detail-type": ["ScheduleTick"]}),
+            }],
+            reads: vec![],
+            owns: vec![],
+            emits: vec![],
+            requests_approvals: true,
+            sends_mail: false,
+            writes_text: false,
+        });
+        let config = TwinConfig {
+            retention: DataRetention {
+                approvals_days: 30,
+                ..retention()
+            },
+            ..TwinConfig::default()
+        };
+        let t = TestTwin::with_config(vec![Arc::new(asker)], t0(), config);
+        // Given an open request: pending, no expiry
+        t.tick("daily", t0());
+        assert_eq!(stored(&t), Some(("pending".into(), None)));
+        // When nobody decides by the deadlines, it expires
+        let mut at = t0();
+        while stored(&t).is_some_and(|(s, _)| s == "pending") {
+            at += Duration::hours(49);
+            assert!(at < t0() + Duration::days(30), "the request never expired");
+            t.clock.set(at);
+            t.runtime.tick_approvals().unwrap();
+        }
+        let (status, expires) = stored(&t).unwrap();
+        assert_eq!(status, "expired");
+        // Then it goes `approvals_days` after its expiry
+        assert_eq!(expires, Some((at + Duration::days(30)).timestamp()));
+        t.clock.set(at + Duration::days(30) - Duration::minutes(1));
+        t.runtime.sweep_retention().unwrap();
+        assert!(stored(&t).is_some());
+        t.clock.set(at + Duration::days(30));
+        t.runtime.sweep_retention().unwrap();
+        assert_eq!(stored(&t), None);
+    }
+}
