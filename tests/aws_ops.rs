@@ -278,6 +278,7 @@ async fn a_dead_letter_moved_by_sqs_shows_the_reason_the_function_recorded() {
     let host = AgentHost {
         max_receive_count: None,
         dead_letter_queues: None,
+        privacy: ascent_core::privacy::PrivacyKey::new([7u8; 32]).unwrap(),
         retention: Default::default(),
         agent: Arc::new(billing::Billing::default()),
         lake: Arc::new(DynamoLake::new(

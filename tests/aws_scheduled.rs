@@ -135,6 +135,7 @@ impl Wire {
         let host = AgentHost {
             max_receive_count: None,
             dead_letter_queues: None,
+            privacy: ascent_core::privacy::PrivacyKey::new([7u8; 32]).unwrap(),
             retention: Default::default(),
             agent,
             lake: lake.clone(),

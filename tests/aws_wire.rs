@@ -100,6 +100,7 @@ async fn provision(moto: &Moto, agent: Arc<dyn Agent>) -> Aws {
     let host = AgentHost {
         max_receive_count: None,
         dead_letter_queues: None,
+        privacy: ascent_core::privacy::PrivacyKey::new([7u8; 32]).unwrap(),
         retention: Default::default(),
         agent,
         lake: Arc::new(DynamoLake::new(

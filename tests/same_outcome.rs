@@ -955,6 +955,7 @@ impl Aws {
             let host = AgentHost {
                 max_receive_count: None,
                 dead_letter_queues: None,
+                privacy: ascent_embedded::testkit::test_privacy_key(),
                 retention: Default::default(),
                 agent,
                 lake: Arc::new(DynamoLake::new(

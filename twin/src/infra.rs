@@ -9,10 +9,11 @@
 //! to attach to the role or user of the system it runs on. The business settings
 //! (`ascent.toml`) go in as SSM parameters every function reads ([`settings`]).
 
+mod audit_trail;
 mod concurrency;
 mod observation;
-mod settings;
 mod retention;
+mod settings;
 
 use ascent_core::agent::{AgentDecl, Domain, QueueClass};
 use ascent_core::config::platform::Schedule;
@@ -818,6 +819,7 @@ pub fn template_with(decls: &[AgentDecl], config: &ConfigFile) -> Result<Value, 
     let schedule_settings: Schedule = config.section("schedule")?;
     set_daily_schedule(&mut r, &schedule_settings);
     observation::apply(&mut r, decls, &schedule_settings);
+    audit_trail::apply(&mut r, decls);
     let mut outputs = match json!({
         "EventBusName": {"Description": "Put business events here", "Value": reference("EventBus")},
         "EventBusArn": {"Value": get_att("EventBus", "Arn")},
@@ -838,6 +840,7 @@ pub fn template_with(decls: &[AgentDecl], config: &ConfigFile) -> Result<Value, 
             "LinkKeyParameterName": {"Type": "String", "Default": "/ascent/approval-link-key",
                            "AllowedPattern": "^/[A-Za-z0-9/_.-]+$",
                            "Description": "SSM SecureString holding the HMAC key of approval links (32+ characters)"},
+            (audit_trail::PARAMETER): audit_trail::parameter(),
             "StripeSecretParameterName": {"Type": "String", "Default": "/ascent/stripe-webhook-secret",
                            "AllowedPattern": "^/[A-Za-z0-9/_.-]+$",
                            "Description": "SSM SecureString holding the Stripe endpoint's signing secret (whsec_...)"},

@@ -149,6 +149,11 @@ enum AwsAction {
         #[command(subcommand)]
         action: AwsDlqAction,
     },
+    /// The audit table's hash chain (days sealed by schedule-tick).
+    Audit {
+        #[command(subcommand)]
+        action: AwsAuditAction,
+    },
     /// Import an extract of the National Do Not Call Registry into the stack's tables.
     DncImport {
         file: PathBuf,
@@ -167,6 +172,13 @@ enum DncAction {
         #[arg(long)]
         as_of: chrono::NaiveDate,
     },
+}
+
+#[derive(Subcommand)]
+enum AwsAuditAction {
+    /// Recompute every sealed day's chain; name the first broken day and item, list the
+    /// unsealed days.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -670,6 +682,15 @@ fn aws(settings: &Settings, stage: &str, action: AwsAction) -> anyhow::Result<()
                     println!("moved {n} from {from} back to {to}");
                 }
                 println!("redrove {total} dead letter(s)");
+            }
+            AwsAction::Audit {
+                action: AwsAuditAction::Verify,
+            } => {
+                let report = ascent::aws::audit::verify(ddb, stage).await?;
+                print!("{report}");
+                if report.broken.is_some() {
+                    bail!("the audit trail of stack {stage} is broken");
+                }
             }
             AwsAction::DncImport { file, as_of } => {
                 let tables = ascent_aws::dynamo::Tables {

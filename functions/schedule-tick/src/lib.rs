@@ -13,6 +13,10 @@
 //! [`QueueMetrics`] port) and puts one `QueueDepthObserved` per agent on the bus, the figures
 //! the Operations Manager plans concurrency from. Its input names the window's minutes and the
 //! agents with their queue classes (written by `ascent infra` from the declarations).
+//!
+//! The daily and hourly runs also seal the audit trail's finished days
+//! ([`ascent_aws::audit_seal`]): a bounded number of pages a run, the next run going on where
+//! it stopped, so sealing keeps up with any volume and no run depends on how much was audited.
 
 use ascent_core::catalog::ScheduleTick;
 use ascent_core::ports::EventBus;
@@ -59,6 +63,12 @@ pub async fn observe(
         .await
         .map_err(|e| e.to_string())?;
     Ok(format!("{} queue(s) observed", seen.len()))
+}
+
+/// Whether a run of `schedule` also seals the audit trail (the daily and hourly runs: a day
+/// too large for one run is finished by the next hours').
+pub fn seals_audit(schedule: &str) -> bool {
+    matches!(schedule, "daily" | "hourly")
 }
 
 /// Puts the tick on the bus; returns its event id.
@@ -108,6 +118,12 @@ mod tests {
             ..inv.clone()
         };
         assert!(fire(&bus, &bad).await.is_err());
+    }
+
+    #[test]
+    fn the_daily_and_hourly_runs_seal_the_audit_trail() {
+        assert!(seals_audit("daily") && seals_audit("hourly"));
+        assert!(!seals_audit("sla") && !seals_audit(QUEUE_OBSERVATION));
     }
 
     /// Support's hour as CloudWatch would give it, and a quiet billing queue.

@@ -35,7 +35,23 @@ async fn main() -> Result<(), lambda_runtime::Error> {
                     );
                     return schedule_tick::observe(&bus, &metrics, inv).await;
                 }
-                schedule_tick::fire(&bus, inv).await
+                let tick = schedule_tick::fire(&bus, inv).await?;
+                if !schedule_tick::seals_audit(&inv.schedule) {
+                    return Ok(tick);
+                }
+                // The tick is out; a failed seal fails the run (Scheduler retries it: the
+                // tick's id is the same, the seal goes on from its last page).
+                let run = ascent_aws::audit_seal::seal_stack(config, chrono::Utc::now())
+                    .await
+                    .map_err(|e| format!("sealing the audit trail: {e}"))?;
+                // One JSON line like the others: the latest seal's hash is kept in the logs
+                // too, outside the table it seals.
+                println!(
+                    "{}",
+                    serde_json::json!({"level": "INFO", "message": "audit trail sealed",
+                                       "audit_seal": run.to_string()})
+                );
+                Ok(format!("{tick}; audit: {run}"))
             }
         },
     ))

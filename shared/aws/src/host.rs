@@ -19,9 +19,11 @@
 
 use ascent_core::agent::{Agent, AgentError, Domain};
 use ascent_core::approval::{self, Approval, ApprovalPolicy};
+use ascent_core::audit::pseudonymise_text;
 use ascent_core::catalog::{EventPayload, MessageDeadLettered};
 use ascent_core::engine;
 use ascent_core::event::Event;
+use ascent_core::privacy::{PrivacyKey, pseudonymise_key};
 use ascent_core::ports::{
     Condition, DataLake, DeadLetterOrder, DeadLetterQueues, EventBus, Item, LakeError, Mail,
     Mailer, Write,
@@ -144,13 +146,15 @@ pub trait DeadLetterQueue: Send + Sync {
 }
 
 /// The audit item of an access denial (the twin audits them in its chain; on AWS they join the
-/// audit table like every write).
+/// audit table like every write). Its item and detail hold pseudonyms, never an address or a
+/// phone number ([`ascent_core::audit::pseudonymise_text`]).
 pub fn denial_audit(
     agent: &str,
     cause: &Event,
     denied: &ascent_core::policy::AccessDenied,
     index: usize,
     now: chrono::DateTime<Utc>,
+    privacy: &PrivacyKey,
 ) -> Write {
     Write::Put {
         domain: Domain::Audit,
@@ -169,7 +173,7 @@ pub fn denial_audit(
                 "item": cause.detail.event_id.to_string(),
                 "correlation_id": cause.detail.correlation_id,
                 "cause": cause.detail_type(),
-                "detail": denied.to_string(),
+                "detail": pseudonymise_text(&denied.to_string(), privacy),
             }),
         ),
         condition: Condition::NotExists,
@@ -177,13 +181,15 @@ pub fn denial_audit(
 }
 
 /// The audit item of one write: partition per day, sorted by time; never updated or deleted
-/// (the functions' roles may only put items in the audit table).
+/// (the functions' roles may only put items in the audit table). The written key is audited
+/// with its addresses and phone numbers replaced by their pseudonyms ([`pseudonymise_key`]).
 pub fn audit_write(
     agent: &str,
     cause: &Event,
     w: &Write,
     index: usize,
     now: chrono::DateTime<Utc>,
+    privacy: &PrivacyKey,
 ) -> Write {
     let (pk, sk) = w.key();
     let action = w.action();
@@ -201,7 +207,7 @@ pub fn audit_write(
                 "actor": agent,
                 "action": action,
                 "domain": w.domain().as_str(),
-                "item": format!("{pk}/{sk}"),
+                "item": pseudonymise_text(&pseudonymise_key(&format!("{pk}/{sk}"), privacy), privacy),
                 "correlation_id": cause.detail.correlation_id,
                 "cause": cause.detail_type(),
             }),
@@ -228,6 +234,9 @@ pub struct AgentHost {
     /// Redrives and discards ordered by the handler (Process Automation's); `None` for an
     /// agent that orders none.
     pub dead_letter_queues: Option<Arc<dyn DeadLetterQueues>>,
+    /// The key of the pseudonyms the audit items hold instead of addresses and phone numbers
+    /// (`ASCENT_PRIVACY_KEY`, see [`crate::lambda::privacy_key`]).
+    pub privacy: PrivacyKey,
 }
 
 impl AgentHost {
@@ -311,7 +320,7 @@ impl AgentHost {
             .writes
             .iter()
             .enumerate()
-            .map(|(i, w)| audit_write(name, event, w, i, now))
+            .map(|(i, w)| audit_write(name, event, w, i, now, &self.privacy))
             .collect();
         writes.extend(effects.writes);
         writes.extend(audit);
@@ -342,7 +351,7 @@ impl AgentHost {
         let writes: Vec<Write> = denials
             .iter()
             .enumerate()
-            .map(|(i, d)| denial_audit(name, event, d, i, now))
+            .map(|(i, d)| denial_audit(name, event, d, i, now, &self.privacy))
             .collect();
         for d in denials {
             tracing::warn!(agent = name, event_id = %event.detail.event_id, denied = %d, "access denied");

@@ -127,6 +127,7 @@ fn make_host(with_dlq: bool) -> (AgentHost, Arc<Recorder>, Arc<Store>) {
     let host = AgentHost {
         max_receive_count: None,
         dead_letter_queues: None,
+        privacy: ascent_core::privacy::PrivacyKey::new([7u8; 32]).unwrap(),
         retention: Default::default(),
         agent: Arc::new(agent),
         lake: lake.clone(),

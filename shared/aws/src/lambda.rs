@@ -13,6 +13,7 @@ use crate::sqs::SqsDeadLetters;
 use ascent_core::agent::Agent;
 use ascent_core::config::platform::HostSettings;
 use ascent_core::config::{ConfigError, ConfigFile};
+use ascent_core::privacy::PrivacyKey;
 use aws_config::BehaviorVersion;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
@@ -48,8 +49,13 @@ pub fn init_logging() {
 /// announced as dead-lettered), `ASCENT_QUEUE_PREFIX` (`ascent-<stage>-`: the agents' queues,
 /// for an agent that redrives dead letters); the
 /// approval policy and the sender come from `[approvals]` and `[mail]` of the configuration.
-/// `AWS_ENDPOINT_URL` points the clients at an emulator.
-pub async fn host_from_env(agent: Arc<dyn Agent>, settings: &HostSettings) -> AgentHost {
+/// `AWS_ENDPOINT_URL` points the clients at an emulator. `privacy` is the key of the audit
+/// items' pseudonyms ([`privacy_key`]).
+pub async fn host_from_env(
+    agent: Arc<dyn Agent>,
+    settings: &HostSettings,
+    privacy: PrivacyKey,
+) -> AgentHost {
     let config = aws_config::defaults(behavior_version()).load().await;
     let lake = DynamoLake::new(aws_sdk_dynamodb::Client::new(&config), Tables::from_env());
     let bus = EventBridgeBus::new(
@@ -89,6 +95,7 @@ pub async fn host_from_env(agent: Arc<dyn Agent>, settings: &HostSettings) -> Ag
                 prefix,
             )) as Arc<dyn ascent_core::ports::DeadLetterQueues>
         }),
+        privacy,
     }
 }
 
@@ -104,6 +111,7 @@ pub async fn run_sqs_agent<A: Agent + 'static>(
 ) -> Result<(), Error> {
     init_logging();
     check_config_source().await;
+    check_privacy_key_source().await;
     let build = Arc::new(build);
     let host: Arc<OnceCell<AgentHost>> = Arc::new(OnceCell::new());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
@@ -131,6 +139,28 @@ async fn check_config_source() {
     }
 }
 
+/// Stops the start when neither `ASCENT_PRIVACY_KEY` nor `ASCENT_PRIVACY_KEY_PARAMETER` is
+/// set: an agent audits every write, and its audit items cannot be written without the key of
+/// their pseudonyms (checked without a network call: the parameter is read with the
+/// configuration, on the first event).
+async fn check_privacy_key_source() {
+    if let Some(missing) = privacy_key_unset(|var| std::env::var(var).ok()) {
+        fail_init(missing).await;
+    }
+}
+
+/// The error of a start where no privacy key is set, as `env` reads the environment.
+fn privacy_key_unset(env: impl Fn(&str) -> Option<String>) -> Option<InitError> {
+    let set = |var: &str| env(var).is_some_and(|v| !v.is_empty());
+    (!set(PRIVACY_KEY_VAR) && !set(PRIVACY_KEY_PARAMETER_VAR)).then(|| {
+        InitError::missing(format!(
+            "set {PRIVACY_KEY_PARAMETER_VAR} (the name of an SSM SecureString, \
+             /ascent/privacy-key in the generated stack) or {PRIVACY_KEY_VAR}: the audit items' \
+             pseudonyms are made with it (docs/privacy.md)"
+        ))
+    })
+}
+
 /// [`configured_host`] behind a box: keeps the runtime loop's future type shallow (the
 /// compiler's layout query otherwise overflows its depth for some agents).
 fn boxed_host<'a, A: Agent + 'static>(
@@ -148,7 +178,8 @@ pub async fn configured_host<A: Agent + 'static>(
     let file = crate::settings::load(&sdk).await?;
     let agent: Arc<dyn Agent> = Arc::new(build(&file)?);
     let settings = HostSettings::from_file(&file)?;
-    Ok(host_from_env(agent, &settings).await)
+    let privacy = privacy_key(&sdk).await?;
+    Ok(host_from_env(agent, &settings, privacy).await)
 }
 
 /// Runs an agent as a direct EventBridge target (configuration read on the first event, as
@@ -158,6 +189,7 @@ pub async fn run_eventbridge_agent<A: Agent + 'static>(
 ) -> Result<(), Error> {
     init_logging();
     check_config_source().await;
+    check_privacy_key_source().await;
     let build = Arc::new(build);
     let host: Arc<OnceCell<AgentHost>> = Arc::new(OnceCell::new());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
@@ -427,6 +459,20 @@ pub async fn link_key(config: &aws_config::SdkConfig) -> Result<Vec<u8>, InitErr
         .map(String::into_bytes)
 }
 
+/// The variable holding the privacy key itself (local runs).
+pub const PRIVACY_KEY_VAR: &str = "ASCENT_PRIVACY_KEY";
+/// The variable naming the SSM SecureString that holds the privacy key.
+pub const PRIVACY_KEY_PARAMETER_VAR: &str = "ASCENT_PRIVACY_KEY_PARAMETER";
+
+/// The key of the pseudonyms the audit items hold instead of addresses and phone numbers:
+/// `ASCENT_PRIVACY_KEY`, else the SSM SecureString named by `ASCENT_PRIVACY_KEY_PARAMETER`
+/// (provisioned as the approval links' key is); at least 32 characters.
+pub async fn privacy_key(config: &aws_config::SdkConfig) -> Result<PrivacyKey, InitError> {
+    let key = required_secret(config, PRIVACY_KEY_VAR, PRIVACY_KEY_PARAMETER_VAR, 32).await?;
+    PrivacyKey::new(key.into_bytes())
+        .ok_or_else(|| InitError::invalid("the privacy key is too short"))
+}
+
 /// Ends a start that cannot succeed: logs `error`, reports it to the Runtime API's
 /// `/init/error` (when `AWS_LAMBDA_RUNTIME_API` is set, as it is on Lambda) and exits with
 /// status 1.
@@ -600,6 +646,18 @@ mod init_tests {
                 .await
                 .is_err()
         );
+    }
+
+    #[test]
+    fn an_agent_without_a_privacy_key_refuses_to_start_naming_it() {
+        let e = privacy_key_unset(|_| None).unwrap();
+        assert_eq!(e.error_type, "Runtime.MissingSetting");
+        assert!(e.message.contains("ASCENT_PRIVACY_KEY_PARAMETER"), "{e}");
+        assert!(e.message.contains("/ascent/privacy-key"), "{e}");
+        assert!(privacy_key_unset(|v| (v == "ASCENT_PRIVACY_KEY").then(String::new)).is_some());
+        for var in [PRIVACY_KEY_VAR, PRIVACY_KEY_PARAMETER_VAR] {
+            assert!(privacy_key_unset(|v| (v == var).then(|| "set".to_string())).is_none());
+        }
     }
 
     #[test]

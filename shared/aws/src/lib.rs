@@ -10,18 +10,21 @@
 //!   the one engine; [`sqs::SqsDeadLetters`] takes permanent failures at once.
 //! - [`queue_metrics::SqsCloudWatchMetrics`]: an agent's queue over a window (SQS depth,
 //!   CloudWatch sums) for the queue observations.
+//! - [`audit_seal`]: the audit table's hash chain (sealed per day by schedule-tick, checked
+//!   by `ascent aws audit verify`).
 //! - [`lambda`]: what an agent's `main.rs` calls.
 
 pub mod approvals;
+pub mod audit_seal;
 pub mod bedrock;
 pub mod dynamo;
 pub mod eventbridge;
 pub mod host;
+#[cfg(test)]
+mod host_retention_tests;
 pub mod lambda;
 pub mod queue_metrics;
 pub mod ses;
-#[cfg(test)]
-mod host_retention_tests;
 pub mod settings;
 pub mod sfn;
 pub mod sqs;

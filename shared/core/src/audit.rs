@@ -1,6 +1,9 @@
 //! The audit log: append-only, every record hashed with its predecessor (a hash chain), so
 //! any edit, deletion or reordering is detected by [`verify`].
 
+pub mod seal;
+
+use crate::privacy::{PrivacyKey, looks_personal, pseudonymise_key};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -23,6 +26,44 @@ pub struct AuditEntry {
     pub correlation_id: Option<String>,
     /// Short, non-personal detail.
     pub detail: String,
+}
+
+impl AuditEntry {
+    /// The entry as it is written: its `item` and `detail` with every email address and phone
+    /// number replaced by its keyed pseudonym ([`pseudonymise_key`], then [`pseudonymise_text`]
+    /// for what is not a key's segment), so the chain hashes no personal data and survives an
+    /// erasure untouched.
+    pub fn pseudonymised(mut self, key: &PrivacyKey) -> Self {
+        self.item = pseudonymise_text(&pseudonymise_key(&self.item, key), key);
+        self.detail = pseudonymise_text(&self.detail, key);
+        self
+    }
+}
+
+/// `text` with every word that is an email address or a phone number replaced by its
+/// pseudonym. A word is a run of the characters addresses and numbers are written with
+/// (letters, digits, `.`, `_`, `%`, `+`, `-`, `@`, and the `~` of a pseudonym, which is left as
+/// it is); a trailing full stop is not part of it.
+pub fn pseudonymise_text(text: &str, key: &PrivacyKey) -> String {
+    let is_word =
+        |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-' | '@' | '~');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let end = rest.find(|c: char| !is_word(c)).unwrap_or(rest.len());
+        let (word, after) = rest.split_at(end);
+        let bare = word.trim_end_matches('.');
+        if looks_personal(bare) {
+            out.push_str(&key.pseudonym(bare));
+            out.push_str(&word[bare.len()..]);
+        } else {
+            out.push_str(word);
+        }
+        let sep = after.chars().next().map_or(0, char::len_utf8);
+        out.push_str(&after[..sep]);
+        rest = &after[sep..];
+    }
+    out
 }
 
 /// A stored record: the entry, its sequence number and the chain hashes.
@@ -140,6 +181,34 @@ mod tests {
                 r
             })
             .collect()
+    }
+
+    #[test]
+    fn entries_are_written_without_addresses_or_numbers() {
+        let key = PrivacyKey::new(*b"0123456789abcdef0123456789abcdef").unwrap();
+        let p = key.pseudonym("ana@x.example");
+        let e = AuditEntry {
+            item: "suppression#Ana@X.example/entry".into(),
+            detail: "sent to ana@x.example, (call +14155550100). Done.".into(),
+            ..entry(1)
+        }
+        .pseudonymised(&key);
+        assert_eq!(e.item, format!("suppression#{p}/entry"));
+        assert_eq!(
+            e.detail,
+            format!(
+                "sent to {p}, (call {}). Done.",
+                key.pseudonym("+14155550100")
+            )
+        );
+        assert_eq!(
+            pseudonymise_text("mail to ana@x.example.", &key),
+            format!("mail to {p}.")
+        );
+        let plain = entry(2);
+        assert_eq!(plain.clone().pseudonymised(&key), plain);
+        // Written twice, an entry is the same: a pseudonym is not pseudonymised again.
+        assert_eq!(e.clone().pseudonymised(&key), e);
     }
 
     #[test]

@@ -3,11 +3,14 @@
 //! the approval flow and the `.eml` outbox. No network and nothing but `cargo` needed.
 
 mod activity;
+#[cfg(test)]
+mod audit_privacy_tests;
 mod checkpoint;
 pub mod dead_letters;
 pub mod faults;
 pub mod group_commit;
 mod health;
+pub mod key_file;
 pub mod outbox;
 mod parsed_events;
 mod pending_deliveries;

@@ -341,6 +341,11 @@ impl Runtime {
     pub fn store(&self) -> &Arc<Store> {
         &self.store
     }
+    /// The key of the pseudonyms that stand in for addresses and phone numbers where a record
+    /// must outlive them (the audit chain; `<data dir>/privacy.key`).
+    pub fn privacy_key(&self) -> &ascent_core::privacy::PrivacyKey {
+        self.store.privacy_key()
+    }
     pub fn router(&self) -> &Router {
         &self.router
     }

@@ -4,12 +4,14 @@
 //! record, its audit records and the deliveries of the events it emitted in one transaction.
 
 use crate::checkpoint::Checkpointer;
+use crate::key_file::{self, KeyFileError};
 use ascent_core::agent::Domain;
 use ascent_core::audit::{self, AuditEntry, AuditRecord};
 use ascent_core::ports::{
     Clock, Condition, DataLake, INDEX_GSI1, IndexKey, Item, ItemRow, LakeError, Query, SortKey,
     Write,
 };
+use ascent_core::privacy::PrivacyKey;
 use async_trait::async_trait;
 use foldhash::HashMap;
 use parking_lot::{Mutex, ReentrantMutex, ReentrantMutexGuard};
@@ -101,6 +103,8 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    PrivacyKey(#[from] KeyFileError),
 }
 
 impl From<StoreError> for LakeError {
@@ -138,6 +142,9 @@ pub struct Store {
     _checkpointer: Option<Checkpointer>,
     conn: ReentrantMutex<RefCell<Connection>>,
     clock: Arc<dyn Clock>,
+    /// The key of the pseudonyms that stand in for addresses and phone numbers in the audit
+    /// chain (`privacy.key` beside the database file; random for a store in memory).
+    privacy: PrivacyKey,
     head: Mutex<AuditHead>,
     /// Counts rollbacks (of units, transactions and savepoints): whoever keeps copies of rows
     /// in memory compares it to know when rows it saw may have been undone.
@@ -366,7 +373,12 @@ impl Store {
         // Pages of the database file are read through a memory map, without a system call
         // and a copy each (pages still in the log are read from it as before).
         conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
-        let mut store = Self::init(conn, clock)?;
+        let folder = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let privacy = key_file::privacy_key_in(folder)?;
+        let mut store = Self::init(conn, clock, privacy)?;
         store.synced_commits = options.synced_commits;
         store._checkpointer = Some(Checkpointer::start(open_connection(
             path,
@@ -377,10 +389,29 @@ impl Store {
 
     /// A private in-memory database (unit tests).
     pub fn in_memory(clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
-        Self::init(Connection::open_in_memory()?, clock)
+        Self::init(
+            Connection::open_in_memory()?,
+            clock,
+            key_file::ephemeral_privacy_key(),
+        )
     }
 
-    fn init(conn: Connection, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+    /// The same store with `key` as its privacy key (tests that compare pseudonyms).
+    pub fn with_privacy_key(mut self, key: PrivacyKey) -> Self {
+        self.privacy = key;
+        self
+    }
+
+    /// The key of the pseudonyms the store writes in place of addresses and phone numbers.
+    pub fn privacy_key(&self) -> &PrivacyKey {
+        &self.privacy
+    }
+
+    fn init(
+        conn: Connection,
+        clock: Arc<dyn Clock>,
+        privacy: PrivacyKey,
+    ) -> Result<Self, StoreError> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // Savepoint sub-journals and sorts stay in memory (no temp files per message), and
         // a 64 MB page cache keeps hot index pages out of the read path.
@@ -401,6 +432,7 @@ impl Store {
             _checkpointer: None,
             conn: ReentrantMutex::new(RefCell::new(conn)),
             clock,
+            privacy,
             head: Mutex::new(head),
             rollbacks: AtomicU64::new(0),
             faults: AtomicU64::new(0),
@@ -574,6 +606,7 @@ impl Store {
         let mut t = Tx {
             tx: conn,
             head: head_guard.clone(),
+            privacy: &self.privacy,
             rollbacks: &self.rollbacks,
             faults: &self.faults,
             recent: &self.recent,
@@ -654,6 +687,7 @@ impl Store {
         let mut t = Tx {
             tx: &conn,
             head: head_guard.clone(),
+            privacy: &self.privacy,
             rollbacks: &self.rollbacks,
             faults: &self.faults,
             recent: &self.recent,
@@ -722,6 +756,7 @@ impl Store {
 pub struct Tx<'c> {
     tx: &'c Connection,
     head: AuditHead,
+    privacy: &'c PrivacyKey,
     rollbacks: &'c AtomicU64,
     faults: &'c AtomicU64,
     recent: &'c Mutex<SinceRollback<RecentItems>>,
@@ -766,8 +801,10 @@ impl Tx<'_> {
         Err(failure)
     }
 
-    /// Appends one audit record to the chain.
+    /// Appends one audit record to the chain, its item and detail pseudonymised
+    /// ([`AuditEntry::pseudonymised`]): the chain holds no address or phone number in the clear.
     pub fn audit(&mut self, entry: AuditEntry) -> rusqlite::Result<()> {
+        let entry = entry.pseudonymised(self.privacy);
         let seq = self.head.seq + 1;
         let at = audit::audit_time(entry.at);
         let hash = audit::record_hash_at(&self.head.hash, seq, &at, &entry);

@@ -9,6 +9,12 @@ use ascent_core::ports::{Clock, DataLake, ManualClock};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
+/// The privacy key of every [`TestTwin`]: fixed, so a test on AWS's host can be given the same
+/// one and the two homes' pseudonyms compare.
+pub fn test_privacy_key() -> ascent_core::privacy::PrivacyKey {
+    ascent_core::privacy::PrivacyKey::new([7u8; 32]).expect("32 bytes")
+}
+
 /// An in-memory twin with a manual clock.
 pub struct TestTwin {
     pub runtime: Runtime,
@@ -26,7 +32,11 @@ impl TestTwin {
         config: TwinConfig,
     ) -> Self {
         let clock = ManualClock::new(start);
-        let store = Arc::new(Store::in_memory(Arc::new(clock.clone())).expect("in-memory store"));
+        let store = Arc::new(
+            Store::in_memory(Arc::new(clock.clone()))
+                .expect("in-memory store")
+                .with_privacy_key(test_privacy_key()),
+        );
         let runtime = Runtime::new(store, agents, config).expect("valid agent declarations");
         Self { runtime, clock }
     }

@@ -55,6 +55,9 @@ pub struct LocalStack {
     /// Option (on by default): generate the approval-link key parameter if it is missing (the
     /// one-time set-up); off, the stack is as a deployment before that set-up.
     pub link_key: bool,
+    /// Option (on by default): generate the privacy key parameter (the audit trail's
+    /// pseudonyms, docs/privacy.md) if it is missing, the same one-time set-up.
+    pub privacy_key: bool,
 }
 
 impl LocalStack {
@@ -70,6 +73,7 @@ impl LocalStack {
             max_visibility_seconds: None,
             definitions: None,
             link_key: true,
+            privacy_key: true,
         }
     }
 
@@ -419,13 +423,18 @@ impl LocalStack {
             .collect();
         // The one-time set-up: the approval-link key (the Stripe secret stays absent: that
         // desk is off).
-        if self.link_key {
+        let random_key = || {
             let mut key = [0u8; 32];
             for chunk in key.chunks_mut(16) {
                 chunk.copy_from_slice(uuid::Uuid::new_v4().as_bytes());
             }
-            let key: String = key.iter().map(|b| format!("{b:02x}")).collect();
-            parameters.push((self.parameter("LinkKeyParameterName"), key));
+            key.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        };
+        if self.link_key {
+            parameters.push((self.parameter("LinkKeyParameterName"), random_key()));
+        }
+        if self.privacy_key {
+            parameters.push((self.parameter("PrivacyKeyParameterName"), random_key()));
         }
         for (name, value) in parameters {
             if name.is_empty() {

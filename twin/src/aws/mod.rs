@@ -1,7 +1,8 @@
 //! `ascent aws …`: a local stack made from the generated template (`local-stack`), and the
-//! operator's view of a deployed stack (`status`, `dlq list|redrive`), through the AWS SDK
+//! operator's view of a deployed stack (`status`, `dlq list|redrive`, `audit verify`), through the AWS SDK
 //! (`AWS_ENDPOINT_URL` honoured).
 
+pub mod audit;
 pub mod local_stack;
 pub mod ops;
 
