@@ -591,6 +591,8 @@ fn the_scanner_finds_what_it_must_and_passes_what_it_may() {
         r#"{"fields":{"message":"storage works again","since":"2026-03-01 10:00:00 UTC","failures":3}}"#,
         r#"{"fields":{"message":"handler failed, will retry: invoice inv-D00042 not found (yet)","receive_count":2}}"#,
         r#"{"fields":{"message":"lead p~0123456789abcdef01234567 routed"}}"#,
+        r#"{"fields":{"message":"suppressed p~0123456789abcdef01234567@erased.invalid"}}"#,
+        r#"{"fields":{"message":"erased +999012345678901"}}"#,
     ];
     for line in clean {
         assert_eq!(findings(line, &people, &secrets), vec![], "{line}");

@@ -135,7 +135,10 @@ pub fn emails_in(line: &str) -> Vec<String> {
         let tld_ok = labels
             .last()
             .is_some_and(|t| t.len() >= 2 && t.chars().all(|c| c.is_ascii_alphabetic()));
-        if labels.len() >= 2 && labels.iter().all(|l| !l.is_empty()) && tld_ok {
+        // A pseudonym (`p~<hex>@erased.invalid`) stands for a person and names nobody.
+        let pseudonym =
+            host == "erased.invalid" && start >= 2 && chars[start - 2..start] == ['p', '~'];
+        if labels.len() >= 2 && labels.iter().all(|l| !l.is_empty()) && tld_ok && !pseudonym {
             out.push(format!(
                 "{}@{host}",
                 chars[start..i].iter().collect::<String>()
@@ -148,7 +151,8 @@ pub fn emails_in(line: &str) -> Vec<String> {
 /// Phone numbers in `line`: a run of digits and separators (spaces, `-`, `.`, `(`, `)`) not
 /// touching a letter or digit-bearing word on either side, that is `+` and 7–15 digits
 /// (E.164 and its spellings), or 7–15 digits in groups split by a space or parentheses
-/// (`(202) 555-0143`, `020 7946 0321`). Dates, times, decimals and ids are not phone numbers.
+/// (`(202) 555-0143`, `020 7946 0321`). Dates, times, decimals, ids and pseudonymised numbers
+/// (`+999…`) are not phone numbers.
 pub fn phones_in(line: &str) -> Vec<String> {
     let chars: Vec<char> = line.chars().collect();
     let part = |c: char| c.is_ascii_digit() || " -.()+".contains(c);
@@ -176,7 +180,9 @@ pub fn phones_in(line: &str) -> Vec<String> {
         let phone_like = (7..=15).contains(&digits)
             && ((run.starts_with('+') && run[1..].starts_with(|c: char| c.is_ascii_digit()))
                 || grouped);
-        if phone_like && !before && !after && !date_or_time(&run) {
+        // `+999…`: a pseudonymised number (a spare country code, nobody's).
+        let pseudonym = run.starts_with("+999");
+        if phone_like && !before && !after && !date_or_time(&run) && !pseudonym {
             out.push(run.clone());
         }
         i = j.max(i + 1);

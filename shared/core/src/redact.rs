@@ -7,12 +7,18 @@
 /// What stands for a personal segment of a key in a message.
 pub const PERSONAL: &str = "<personal>";
 
+/// An address or a phone number that is not a pseudonym (pseudonyms may be shown: they name
+/// nobody without the privacy key).
+fn shows_a_person(s: &str) -> bool {
+    crate::privacy::looks_personal(s) && !crate::privacy::is_pseudonym(s)
+}
+
 /// A data-lake key as failure reasons and logs show it: every segment (split at `#` and `/`)
 /// that is an email address or a phone number ([`crate::privacy::looks_personal`]:
 /// `email#ana@x.example`, `dnc#+4930123456`) becomes [`PERSONAL`]; prefixes and ids stay, so
 /// the message still names the record's kind and which one.
 pub fn key(key: &str) -> std::borrow::Cow<'_, str> {
-    let personal = |piece: &str| crate::privacy::looks_personal(piece.trim_end_matches(['#', '/']));
+    let personal = |piece: &str| shows_a_person(piece.trim_end_matches(['#', '/']));
     if !key.split_inclusive(['#', '/']).any(personal) {
         return key.into();
     }
@@ -32,7 +38,7 @@ pub fn key(key: &str) -> std::borrow::Cow<'_, str> {
 pub fn text(text: &str) -> std::borrow::Cow<'_, str> {
     let is_word =
         |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-' | '@' | '~');
-    let personal = |word: &str| crate::privacy::looks_personal(word.trim_end_matches('.'));
+    let personal = |word: &str| shows_a_person(word.trim_end_matches('.'));
     if !text.split(|c: char| !is_word(c)).any(personal) {
         return text.into();
     }
@@ -255,6 +261,9 @@ mod tests {
         );
         assert_eq!(key("dnc#+4930123456"), "dnc#<personal>");
         assert_eq!(key("lead#L000123"), "lead#L000123");
+        let kept = "email#p~0123456789abcdef01234567@erased.invalid/+999012345678901";
+        assert_eq!(key(kept), kept);
+        assert_eq!(text(kept), kept);
         assert_eq!(
             key("suppression#p~0123456789abcdef01234567"),
             "suppression#p~0123456789abcdef01234567"
