@@ -32,6 +32,7 @@ use ascent_core::catalog::Payload;
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use ascent_core::ports::{Condition, Query, SortKey};
+use ascent_core::privacy::{Personal, Retention};
 use ascent_core::writer::{Brief, Draft, TemplateWriter, TextWriter};
 use async_trait::async_trait;
 use calendar::{Clash, Slot};
@@ -72,8 +73,23 @@ pub fn declaration() -> AgentDecl {
         ],
         reads: vec![Domain::Knowledge, Domain::Customer, Domain::Performance],
         owns: vec![
-            owns(Domain::Knowledge, "content#"),
-            owns(Domain::Customer, "case-study#"),
+            // A piece outlives its writer: their address is pseudonymised, the piece stays.
+            owns(Domain::Knowledge, "content#").holding(Personal::pseudonymised(
+                &["author"],
+                &["author"],
+                "Tell a draft's writer whether it passed the quality gate, and why not",
+                Retention::Relationship,
+            )),
+            owns(Domain::Customer, "case-study#").holding(Personal::deleted(
+                &[
+                    "consent.contact_name",
+                    "consent.contact_email",
+                    "consent.quote",
+                ],
+                &["consent.contact_email"],
+                "Draft a case study naming the customer's contact, who agreed to it",
+                Retention::Relationship,
+            )),
             owns(Domain::Performance, "content#"),
         ],
         emits: vec!["ContentScheduled"],
@@ -301,5 +317,7 @@ impl Agent for ContentMarketing {
 
 #[cfg(test)]
 mod docs_tests;
+#[cfg(test)]
+mod privacy_tests;
 #[cfg(test)]
 mod tests;

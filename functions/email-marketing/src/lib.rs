@@ -44,6 +44,7 @@ use ascent_core::compliance::{UnsubscribeLink, normalise_email};
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use ascent_core::ports::Condition;
+use ascent_core::privacy::{Personal, Retention};
 use async_trait::async_trait;
 use segments::{LifecycleStage, Profile};
 use serde_json::json;
@@ -93,11 +94,35 @@ pub fn declaration() -> AgentDecl {
         ],
         reads: vec![Domain::Customer, Domain::Interaction],
         owns: vec![
-            owns(Domain::Customer, "email-profile#"),
-            owns(Domain::Customer, "email-unsubscribe#"),
-            owns(Domain::Customer, "email-optout#"),
+            owns(Domain::Customer, "email-profile#").holding(Personal::deleted(
+                &["email"],
+                &["email"],
+                "Mail the account's billing contact the campaigns of its segments",
+                // A customer's profile: rewritten only when it changes, so a clock from the
+                // last write would drop a quiet customer from every segment.
+                Retention::Relationship,
+            )),
+            owns(Domain::Customer, "email-unsubscribe#").holding(Personal::deleted(
+                &["email"],
+                &["email"],
+                "Let a campaign's recipient unsubscribe through the link in its emails",
+                // Written once, at sign-up: the link must work as long as the profile mails.
+                Retention::Relationship,
+            )),
+            // Keyed by the address: kept (pseudonymised) so it is never mailed again.
+            owns(Domain::Customer, "email-optout#").holding(Personal::pseudonymised(
+                &["evidence"],
+                &[],
+                "Never mail again an address that unsubscribed, bounced hard or complained",
+                Retention::Relationship,
+            )),
             owns(Domain::Interaction, "email-campaign#"),
-            owns(Domain::Interaction, "email-send#"),
+            owns(Domain::Interaction, "email-send#").holding(Personal::deleted(
+                &["email"],
+                &["email"],
+                "Mail an address once per campaign and trace its opens, clicks and bounces",
+                Retention::Days("marketing_profiles_days"),
+            )),
         ],
         emits: vec![
             "EmailBatchDue",
@@ -270,5 +295,7 @@ impl Agent for EmailMarketing {
 
 #[cfg(test)]
 mod docs_tests;
+#[cfg(test)]
+mod privacy_tests;
 #[cfg(test)]
 mod tests;

@@ -34,6 +34,7 @@ use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use ascent_core::money::Money;
 use ascent_core::ports::Condition;
+use ascent_core::privacy::{Personal, Retention};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use ledger::DayLedger;
@@ -70,8 +71,19 @@ pub fn declaration() -> AgentDecl {
         ],
         reads: vec![Domain::Interaction, Domain::Performance],
         owns: vec![
-            owns(Domain::Interaction, "touches#"),
-            owns(Domain::Interaction, "touch-lead#"),
+            owns(Domain::Interaction, "touches#").holding(Personal::deleted(
+                &["email", "touches[]"],
+                &["email"],
+                "Credit won revenue to the marketing touches of the contact who bought",
+                Retention::Days("interactions_days"),
+            )),
+            // Keyed by the lead id.
+            owns(Domain::Interaction, "touch-lead#").holding(Personal::deleted(
+                &["email"],
+                &["email"],
+                "Find the contact of a lead that Outreach mailed or a won deal names",
+                Retention::Days("unconverted_leads_days"),
+            )),
             owns(Domain::Performance, "attribution#"),
         ],
         emits: vec!["ChannelReturnsMeasured"],
@@ -278,5 +290,7 @@ impl Agent for MarketingAnalytics {
 
 #[cfg(test)]
 mod docs_tests;
+#[cfg(test)]
+mod privacy_tests;
 #[cfg(test)]
 mod tests;

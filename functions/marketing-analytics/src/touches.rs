@@ -19,8 +19,8 @@ pub struct ContactTouches {
 
 /// A lead's contact.
 #[derive(Debug, Serialize, Deserialize)]
-struct LeadContact {
-    email: String,
+pub(crate) struct LeadContact {
+    pub(crate) email: String,
 }
 
 fn touches_pk(email: &str) -> String {

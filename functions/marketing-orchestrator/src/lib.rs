@@ -30,6 +30,7 @@ use ascent_core::agent::{
 use ascent_core::catalog::Payload;
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
+use ascent_core::privacy::{Personal, Retention};
 use async_trait::async_trait;
 use serde_json::json;
 
@@ -69,8 +70,19 @@ pub fn declaration() -> AgentDecl {
         // Approvals: a decision is acted on only once its record confirms it.
         reads: vec![Domain::Performance, Domain::Approvals],
         owns: vec![
-            owns(Domain::Performance, "mkt-campaign#"),
-            owns(Domain::Performance, "mkt-plan#"),
+            // Business records naming a colleague: the address is pseudonymised, the record stays.
+            owns(Domain::Performance, "mkt-campaign#").holding(Personal::pseudonymised(
+                &["owner"],
+                &["owner"],
+                "Name who runs the campaign",
+                Retention::Relationship,
+            )),
+            owns(Domain::Performance, "mkt-plan#").holding(Personal::pseudonymised(
+                &["decided_by"],
+                &["decided_by"],
+                "Record who approved or rejected a budget reallocation",
+                Retention::Relationship,
+            )),
             owns(Domain::Performance, "mkt-report#"),
         ],
         emits: vec!["BudgetReallocated", "ThresholdCrossed"],
@@ -120,5 +132,7 @@ impl Agent for MarketingOrchestrator {
 
 #[cfg(test)]
 mod docs_tests;
+#[cfg(test)]
+mod privacy_tests;
 #[cfg(test)]
 mod tests;

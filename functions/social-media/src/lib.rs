@@ -40,6 +40,7 @@ use ascent_core::agent::{
 use ascent_core::catalog::Payload;
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
+use ascent_core::privacy::{Personal, Retention};
 use async_trait::async_trait;
 use publisher::Publisher;
 use serde_json::json;
@@ -77,8 +78,20 @@ pub fn declaration() -> AgentDecl {
         ],
         reads: vec![Domain::Customer, Domain::Interaction, Domain::Performance],
         owns: vec![
-            owns(Domain::Customer, "social-customer#"),
-            owns(Domain::Interaction, "social#"),
+            // Keyed by the billing contact's address; the record itself names the company.
+            owns(Domain::Customer, "social-customer#").holding(Personal::deleted(
+                &[],
+                &[],
+                "Recognise a customer's billing contact in a negative mention, for a ticket",
+                Retention::Relationship,
+            )),
+            // Mentions; the posts, slots, calendars and day counts under it are ours.
+            owns(Domain::Interaction, "social#").holding(Personal::deleted(
+                &["author", "author_email", "url", "text"],
+                &["author_email"],
+                "Score what people say about us and open a ticket for an unhappy customer",
+                Retention::Days("marketing_profiles_days"),
+            )),
             owns(Domain::Performance, "social#"),
         ],
         emits: vec![
@@ -152,6 +165,8 @@ impl Agent for SocialMedia {
 
 #[cfg(test)]
 mod docs_tests;
+#[cfg(test)]
+mod privacy_tests;
 #[cfg(test)]
 mod stub_mastodon;
 #[cfg(test)]
