@@ -37,6 +37,7 @@ use ascent_core::agent::{
 use ascent_core::catalog::Payload;
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
+use ascent_core::privacy::{Personal, Retention};
 use async_trait::async_trait;
 use connector::CrmConnector;
 use contact::RawFields;
@@ -68,7 +69,26 @@ pub fn declaration() -> AgentDecl {
             },
         ],
         reads: vec![Domain::Customer],
-        owns: vec![owns(Domain::Customer, PREFIX)],
+        // Contacts, their index items (by address, number and source record) and the pushes
+        // queued for the CRMs; the sync runs and cursors under it hold none.
+        owns: vec![owns(Domain::Customer, PREFIX).holding(Personal::deleted(
+            &[
+                "contact_id",
+                "fields.email.value",
+                "fields.full_name.value",
+                "fields.phone.value",
+                "fields.job_title.value",
+                "fields.country.value",
+                "source_ids[]",
+                "remote",
+                "merge_log[].merged_ids[]",
+                "merge_log[].replaced",
+                "last_error",
+            ],
+            &["contact_id", "fields.email.value", "fields.phone.value"],
+            "Keep one clean record per person across the CRMs and Ascent's leads",
+            Retention::Relationship,
+        ))],
         emits: vec!["ContactsMerged", "CrmSyncPageDue", "DataSyncCompleted"],
         requests_approvals: false,
         sends_mail: false,
@@ -179,6 +199,8 @@ impl Agent for CrmManagement {
 mod connector_tests;
 #[cfg(test)]
 mod docs_tests;
+#[cfg(test)]
+mod privacy_tests;
 #[cfg(test)]
 mod stub_crm;
 #[cfg(test)]

@@ -38,6 +38,7 @@ use ascent_core::agent::{
 use ascent_core::catalog::{Payload, StepOutcome};
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
+use ascent_core::privacy::{Personal, Retention};
 use async_trait::async_trait;
 use serde_json::json;
 use sla::Process;
@@ -76,7 +77,14 @@ pub fn declaration() -> AgentDecl {
         ],
         // Approvals: every agent acting on decisions may read their records (none read here).
         reads: vec![Domain::Performance, Domain::Approvals],
-        owns: vec![owns(Domain::Performance, PREFIX)],
+        // A clock's subject is a lead id for the lead-response clocks (a ticket, deal or
+        // approval id for the others); the figures, gauges and reports under it are counts.
+        owns: vec![owns(Domain::Performance, PREFIX).holding(Personal::deleted(
+            &["subject"],
+            &[],
+            "Time a lead's first response and a ticket's against their targets",
+            Retention::Days("interactions_days"),
+        ))],
         emits: vec!["ThresholdCrossed"],
         requests_approvals: false,
         sends_mail: true,
@@ -202,5 +210,7 @@ impl Agent for OperationsManager {
 
 #[cfg(test)]
 mod docs_tests;
+#[cfg(test)]
+mod privacy_tests;
 #[cfg(test)]
 mod tests;

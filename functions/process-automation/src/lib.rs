@@ -31,6 +31,7 @@ use ascent_core::agent::{
 use ascent_core::catalog::Payload;
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
+use ascent_core::privacy::{Personal, Retention};
 use async_trait::async_trait;
 use serde_json::json;
 
@@ -66,7 +67,14 @@ pub fn declaration() -> AgentDecl {
         ],
         // Approvals: a decision is acted on only once its record confirms it.
         reads: vec![Domain::Approvals],
-        owns: vec![owns(Domain::Performance, "dlq#")],
+        // A failure's reason is an agent's error, which may quote a person's address or name
+        // (and a report lists the latest reasons); a person's decision names who decided.
+        owns: vec![owns(Domain::Performance, "dlq#").holding(Personal::deleted(
+            &["failures[].reason", "state.by", "waiting[]"],
+            &[],
+            "Put a message that failed to a person, and redrive or discard it as they decide",
+            Retention::Days("dead_letters_days"),
+        ))],
         emits: vec![],
         requests_approvals: true,
         sends_mail: true,
@@ -104,5 +112,7 @@ impl Agent for ProcessAutomation {
 
 #[cfg(test)]
 mod docs_tests;
+#[cfg(test)]
+mod privacy_tests;
 #[cfg(test)]
 mod tests;
