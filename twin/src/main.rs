@@ -114,6 +114,12 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// A person's data (GDPR arts. 15, 17, 20): export all of it, or erase it
+    /// (docs/privacy.md). On a running twin, send an `ErasureRequested` event instead.
+    Privacy {
+        #[command(subcommand)]
+        action: PrivacyAction,
+    },
     /// The National Do Not Call Registry: import an extract (one ten-digit number a line, as
     /// the registry's download gives it) that Outreach scrubs call tasks against.
     Dnc {
@@ -197,6 +203,31 @@ enum DlqAction {
     Redrive {
         #[arg(long = "id")]
         ids: Vec<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PrivacyAction {
+    /// Every record about the person, in every agent's data, as one JSON document.
+    Export {
+        #[arg(long)]
+        email: String,
+        /// A phone number the person gave (E.164), to find records that hold only it.
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    /// Erase or pseudonymise every record about the person, and print what each agent did.
+    Erase {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        phone: Option<String>,
+        /// Who handles the request (kept in the audit trail; not the person).
+        #[arg(long, default_value = "operator")]
+        requested_by: String,
+        /// The request's id (default: a new one).
+        #[arg(long)]
+        request_id: Option<String>,
     },
 }
 
@@ -360,6 +391,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "{}",
                 io.block_on(ascent::dnc::import_file(lake, &file, as_of, now))?
             );
+            Ok(())
+        }
+        Command::Privacy { action } => {
+            let rt = ascent::open_existing(&settings)?;
+            match action {
+                PrivacyAction::Export { email, phone } => {
+                    let subject =
+                        ascent_core::privacy::Subject::new(Some(&email), phone.as_deref());
+                    let found = rt.privacy_findings(subject)?;
+                    let export = found.export(chrono::Utc::now());
+                    println!("{}", serde_json::to_string_pretty(&export)?);
+                }
+                PrivacyAction::Erase {
+                    email,
+                    phone,
+                    requested_by,
+                    request_id,
+                } => {
+                    let subject =
+                        ascent_core::privacy::Subject::new(Some(&email), phone.as_deref());
+                    let id = request_id
+                        .unwrap_or_else(|| format!("dsr-{}", uuid::Uuid::now_v7().simple()));
+                    let report = rt.erase_subject(subject, rt.privacy_key(), &requested_by, &id)?;
+                    print!("{}", report.render());
+                }
+            }
             Ok(())
         }
         Command::Audit {

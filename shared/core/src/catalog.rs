@@ -367,6 +367,9 @@ catalog! {
     /// The platform observed an agent's queue over a window: its depth, arrivals, handled
     /// messages and mean handling time (the Operations Manager plans concurrency from it).
     QueueDepthObserved: System, "ascent.system", [1];
+    /// A person asked to be forgotten (GDPR art. 17), through the privacy desk: the platform
+    /// erases or pseudonymises what every agent holds about them (docs/privacy.md).
+    ErasureRequested: System, "ascent.privacy", [1];
     /// A schedule fired (EventBridge Scheduler on AWS, the twin's clock locally).
     ScheduleTick: System, "ascent.scheduler", [1];
 }
@@ -2706,6 +2709,23 @@ pub struct ApprovalDecided {
 }
 
 // ---------------------------------------------------------------- system payloads
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErasureRequested {
+    /// The request's id: the audit trail's records of the erasure carry it.
+    pub request_id: String,
+    /// The person's address: every record found by it (and by what those records identify
+    /// the person with) is erased or pseudonymised.
+    #[schemars(email)]
+    pub email: String,
+    /// A phone number the person gave, in E.164, when the request names one.
+    #[serde(default)]
+    #[schemars(regex(pattern = r"^\+[1-9][0-9]{1,14}$"))]
+    pub phone: Option<String>,
+    /// Who handled the request (a privacy-desk agent's name or role), never the subject.
+    pub requested_by: String,
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -14,11 +14,12 @@ pub mod key_file;
 pub mod outbox;
 mod parsed_events;
 mod pending_deliveries;
+pub mod privacy;
 pub mod runtime;
 pub mod store;
+pub mod sweep;
 pub mod testkit;
 
 pub use group_commit::{GroupCommit, IngestFailure};
 pub use runtime::{Runtime, StorageFault, TwinConfig, TwinError};
-pub mod sweep;
 pub use store::Store;

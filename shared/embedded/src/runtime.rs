@@ -95,6 +95,10 @@ pub enum TwinError {
     Lake(#[from] LakeError),
     #[error("two agents are named `{0}`")]
     DuplicateAgent(String),
+    /// An event the twin may not keep as it came (one naming an erased person that does
+    /// not parse once pseudonymised).
+    #[error("refused: {0}")]
+    Refused(String),
     /// The storage failed while the worker handled a message: the unit of work was given up
     /// whole (nothing of it is kept, no receive is counted) and is retried later.
     #[error("storage failed while handling a message: {0}")]
@@ -253,6 +257,12 @@ pub struct Runtime {
     signer: LinkSigner,
     health: StorageHealth,
     activity: ActivityLog,
+    /// The pseudonyms of erased people's identifiers, loaded at the first event after start
+    /// or after an erasure ([`crate::privacy`]).
+    pub(crate) erased: parking_lot::RwLock<Option<Arc<std::collections::HashSet<String>>>>,
+    /// The store's change count after an observation round that published nothing and left
+    /// every queue empty: while it stays the same, the next round has nothing to observe.
+    pub(crate) observed_idle: parking_lot::Mutex<Option<u64>>,
 }
 
 /// The log lines of what a handled message's effects open and mail (no recipients: those
@@ -335,6 +345,8 @@ impl Runtime {
             signer,
             health: StorageHealth::default(),
             activity: ActivityLog::default(),
+            erased: parking_lot::RwLock::new(None),
+            observed_idle: parking_lot::Mutex::new(None),
         })
     }
 
@@ -376,6 +388,13 @@ impl Runtime {
     /// Accepts several requests' events in one transaction and one commit (group commit: one
     /// sync for all of them), with a report per request. All or none are stored.
     pub fn ingest_batches(&self, batches: &[&[Event]]) -> Result<Vec<IngestReport>, TwinError> {
+        // An erasure is carried out before its request is acknowledged (and archived without
+        // the address it names).
+        for e in batches.iter().flat_map(|b| b.iter()) {
+            if let ascent_core::catalog::Payload::ErasureRequested(r) = e.payload() {
+                self.erase_requested(r)?;
+            }
+        }
         let now = self.now();
         let out = self.store.write_tx(|tx| {
             batches
@@ -383,7 +402,8 @@ impl Runtime {
                 .map(|events| {
                     let mut report = IngestReport::default();
                     for e in events.iter() {
-                        let n = self.publish_in(tx, e, None, now, false)?;
+                        let e = self.admitted(e)?;
+                        let n = self.publish_in(tx, &e, None, now, false)?;
                         report.accepted += 1;
                         report.deliveries += n;
                         if n == 0 {
@@ -1310,6 +1330,9 @@ impl Runtime {
         if a.status == ApprovalStatus::Pending {
             item = item.with_index(PENDING_APPROVALS, a.step_deadline.to_rfc3339());
         }
+        if let Some(at) = retention::approval_expiry(a, &self.config.retention) {
+            item = item.expiring_at(at);
+        }
         item
     }
 
@@ -1331,9 +1354,6 @@ impl Runtime {
             a.correlation_id,
             None,
         )
-        if let Some(at) = retention::approval_expiry(a, &self.config.retention) {
-            item = item.expiring_at(at);
-        }
     }
 
     fn open_approval(

@@ -297,3 +297,35 @@ fn a_jumping_clock_observes_every_window_end_it_passes() {
         .unwrap();
     assert_eq!(planner.handled, 2, "the planner took both observations");
 }
+
+#[test]
+fn a_round_after_an_idle_one_is_skipped_until_something_is_written() {
+    // Given a desk whose queue was worked off, observed once (reported), then idle rounds.
+    let clock = ManualClock::new(at("2026-03-02T09:10:00Z"));
+    let store = Arc::new(crate::Store::in_memory(Arc::new(clock.clone())).unwrap());
+    let desk = Desk {
+        decl: decl("desk", "LeadCreated"),
+        clock: clock.clone(),
+        failed: AtomicBool::new(false),
+    };
+    let rt = Runtime::new(store, vec![Arc::new(desk)], crate::TwinConfig::default()).unwrap();
+    let drain = || block_on(rt.drain(|t| clock.set(t))).unwrap();
+    rt.ingest(&[lead("lead-1", clock.now())]).unwrap();
+    drain();
+    let round = |end: &str| {
+        clock.set(at(end));
+        rt.observe_queues(at(end), 60).unwrap()
+    };
+    // Reported busy at 10:00, then once more as quiet at 11:00; quiet since.
+    assert_eq!(round("2026-03-02T10:00:00Z"), 1);
+    assert_eq!(round("2026-03-02T11:00:00Z"), 1);
+    assert_eq!(round("2026-03-02T12:00:00Z"), 0);
+    let changes = || rt.store().read(|c| Ok(c.total_changes())).unwrap();
+    let idle = changes();
+    assert_eq!(round("2026-03-02T13:00:00Z"), 0);
+    assert_eq!(changes(), idle, "an idle round writes nothing");
+    // When a lead arrives and waits, the next round sees it.
+    rt.ingest(&[lead("lead-2", clock.now())]).unwrap();
+    assert_eq!(round("2026-03-02T14:00:00Z"), 1);
+    assert_eq!(observations(&rt).last().map(|o| o.depth), Some(1));
+}

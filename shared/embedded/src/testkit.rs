@@ -41,6 +41,21 @@ impl TestTwin {
         Self { runtime, clock }
     }
 
+    /// A twin whose store is a file (`twin.db`) in `folder`, as `ascent up` keeps it: for
+    /// tests that look at the file itself (what erasure leaves in it).
+    pub fn in_folder(
+        agents: Vec<Arc<dyn Agent>>,
+        start: DateTime<Utc>,
+        folder: &std::path::Path,
+    ) -> Self {
+        let clock = ManualClock::new(start);
+        let store = Store::open(&folder.join("twin.db"), Arc::new(clock.clone()))
+            .expect("a store in the folder");
+        let runtime = Runtime::new(Arc::new(store), agents, TwinConfig::default())
+            .expect("valid agent declarations");
+        Self { runtime, clock }
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
