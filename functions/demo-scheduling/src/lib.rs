@@ -32,6 +32,7 @@ use ascent_core::catalog::{DemoRequested, Payload};
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use ascent_core::money::{FxRates, Money};
+use ascent_core::privacy::{Personal, Retention};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -60,10 +61,30 @@ pub fn declaration() -> AgentDecl {
         ],
         reads: vec![Domain::Customer],
         owns: vec![
-            owns(Domain::Customer, "calendar#"),
+            // A rep's booked slots (the key holds the rep's address).
+            owns(Domain::Customer, "calendar#").holding(Personal::deleted(
+                &[],
+                &[],
+                "Keep a rep's demos from overlapping",
+                Retention::Days("interactions_days"),
+            )),
+            // Headsets and sandboxes held: no one's data.
             owns(Domain::Customer, "resource#"),
+            // A request's current demo or why it was declined: ids and gaps, no one's data.
             owns(Domain::Customer, "demo-request#"),
-            owns(Domain::Customer, "demo#"),
+            // The demo with the prospect's request (who, their need, the rep).
+            owns(Domain::Customer, "demo#").holding(Personal::deleted(
+                &[
+                    "request.lead_id",
+                    "request.prospect_email",
+                    "request.prospect_name",
+                    "request.qualification.need",
+                    "request.rep",
+                ],
+                &["request.lead_id", "request.prospect_email"],
+                "Book, remind of and reschedule the prospect's demo",
+                Retention::Days("interactions_days"),
+            )),
         ],
         emits: vec![
             "DemoScheduled",

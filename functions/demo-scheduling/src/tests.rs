@@ -7,6 +7,8 @@ use ascent_embedded::testkit::TestTwin;
 use chrono::{Duration, NaiveDate};
 use std::sync::Arc;
 
+#[path = "tests_privacy.rs"]
+mod privacy;
 #[path = "tests_prospect.rs"]
 mod prospect;
 #[path = "tests_shipping.rs"]

@@ -30,6 +30,7 @@ use ascent_core::agent::{
 use ascent_core::catalog::Payload;
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
+use ascent_core::privacy::{Personal, Retention};
 use async_trait::async_trait;
 use serde_json::json;
 
@@ -57,11 +58,44 @@ pub fn declaration() -> AgentDecl {
         ],
         reads: vec![Domain::Customer, Domain::Interaction, Domain::Performance],
         owns: vec![
-            owns(Domain::Customer, "lead#"),
-            owns(Domain::Customer, "email#"),
-            owns(Domain::Customer, "person#"),
+            // The lead as it came in (`profile`, or `flagged` for a person) and its outcome.
+            owns(Domain::Customer, "lead#").holding(Personal::deleted(
+                &[
+                    "lead.lead_id",
+                    "lead.email",
+                    "lead.full_name",
+                    "lead.role",
+                    "lead.phone",
+                    "email",
+                ],
+                &["lead.lead_id", "lead.email", "lead.phone", "email"],
+                "Score, deduplicate and route the lead to sales",
+                Retention::Days("unconverted_leads_days"),
+            )),
+            // Which lead claimed an address (the key holds the address).
+            owns(Domain::Customer, "email#").holding(Personal::deleted(
+                &["lead_id"],
+                &["lead_id"],
+                "Find a later lead of the same address as a duplicate",
+                Retention::Days("unconverted_leads_days"),
+            )),
+            // Which lead claimed a person at a company domain (the sort key holds the name).
+            owns(Domain::Customer, "person#").holding(Personal::deleted(
+                &["lead_id"],
+                &["lead_id"],
+                "Find a later lead of the same person at the company as a duplicate",
+                Retention::Days("unconverted_leads_days"),
+            )),
+            // Only an index partition (`gsi1` of the lead profiles): company domains.
             owns(Domain::Customer, "company#"),
-            owns(Domain::Interaction, "contact#"),
+            // The contact's interactions (the key holds the address).
+            owns(Domain::Interaction, "contact#").holding(Personal::deleted(
+                &["email", "text"],
+                &["email"],
+                "Score the lead's intent from what they did and wrote",
+                Retention::Days("interactions_days"),
+            )),
+            // Model weights learned over many leads' outcomes: no one's data.
             owns(Domain::Performance, "model#lead-score"),
         ],
         emits: vec![
@@ -116,3 +150,5 @@ impl Agent for LeadGeneration {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_privacy;

@@ -23,16 +23,16 @@
 
 pub mod calls;
 pub mod consent;
+mod decl;
 pub mod sequence;
 mod settings;
 mod signals;
 mod steps;
 
+pub use decl::declaration;
 pub use settings::TWIN_UNSUBSCRIBE_URL;
 
-use ascent_core::agent::{
-    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
-};
+use ascent_core::agent::{Agent, AgentDecl, AgentError, Domain};
 use ascent_core::catalog::{
     BounceKind, ContactPreference, ContactPreferenceChanged, EmailBounced, InteractionKind,
     LeadAssigned, LeadCreated, OutreachChannel, OutreachStepDue, OutreachStepTaken,
@@ -56,58 +56,6 @@ use std::sync::Arc;
 pub const NAME: &str = "outreach";
 /// `gsi1` partition of active enrollments, sorted by when their next step is due.
 pub const DUE: &str = "outreach#due";
-
-pub fn declaration() -> AgentDecl {
-    AgentDecl {
-        name: NAME,
-        department: Department::Sales,
-        queue: QueueClass::Priority,
-        subscriptions: vec![
-            Subscription {
-                name: "leads",
-                pattern: json!({"detail-type": ["LeadCreated", "LeadAssigned"]}),
-            },
-            Subscription {
-                name: "customers",
-                pattern: json!({"detail-type": ["CustomerSignedUp"]}),
-            },
-            Subscription {
-                name: "stop-signals",
-                pattern: json!({"detail-type": ["DemoScheduled", "ContactPreferenceChanged", "EmailBounced"]}),
-            },
-            Subscription {
-                name: "replies",
-                pattern: json!({"detail-type": ["InteractionRecorded"], "detail": {"payload": {"kind": ["email_replied"]}}}),
-            },
-            Subscription {
-                name: "steps-due",
-                pattern: json!({"source": ["ascent.agent.outreach"], "detail-type": ["OutreachStepDue"]}),
-            },
-            Subscription {
-                name: "daily-steps",
-                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": ["daily"]}}}),
-            },
-        ],
-        reads: vec![Domain::Customer, Domain::Interaction],
-        owns: vec![
-            owns(Domain::Customer, "outreach#"),
-            owns(Domain::Customer, "outreach-contact#"),
-            owns(Domain::Customer, "unsubscribe#"),
-            owns(Domain::Customer, "suppression#"),
-            owns(Domain::Customer, "call-consent#"),
-            owns(Domain::Customer, "email-consent#"),
-            owns(Domain::Customer, "outreach-duplicate#"),
-            owns(Domain::Customer, "do-not-call#"),
-            owns(Domain::Customer, "call-task#"),
-            owns(Domain::Customer, "existing-customer#"),
-            owns(Domain::Interaction, "touch#"),
-        ],
-        emits: vec!["OutreachStepTaken", "OutreachStopped", "OutreachStepDue"],
-        requests_approvals: false,
-        sends_mail: true,
-        writes_text: true,
-    }
-}
 
 /// Outreach's settings: `[outreach]`, `[company]` and `[links]` of `ascent.toml` (see
 /// `settings`).
@@ -464,3 +412,5 @@ impl Agent for Outreach {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_privacy;
