@@ -33,6 +33,7 @@ use ascent_core::approval;
 use ascent_core::catalog::{DealClosedLost, DealClosedWon, DealStage, Payload};
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
+use ascent_core::privacy::{Personal, Retention};
 use async_trait::async_trait;
 use serde_json::json;
 
@@ -75,7 +76,15 @@ pub fn declaration() -> AgentDecl {
         // Approvals: a decision is acted on only once its record confirms it.
         reads: vec![Domain::Customer, Domain::Performance, Domain::Approvals],
         owns: vec![
-            owns(Domain::Customer, "deal#"),
+            // A deal's proposal, contract, objections and outcome: business records (the
+            // contract is a commercial document kept by law), pseudonymised on erasure.
+            owns(Domain::Customer, "deal#").holding(Personal::pseudonymised(
+                &["accepted_by", "owner", "note", "logged_by", "reason_text"],
+                &["accepted_by"],
+                "Propose, contract and learn from the deal",
+                Retention::Legal("tax_records_years"),
+            )),
+            // Tallies of reasons per quarter: no one's data.
             owns(Domain::Performance, "win-loss#"),
         ],
         emits: vec!["ProposalSent", "ContractIssued"],

@@ -28,6 +28,7 @@ use ascent_core::agent::{
 use ascent_core::catalog::{DealClosedLost, DealClosedWon, Payload};
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
+use ascent_core::privacy::{Personal, Retention};
 use async_trait::async_trait;
 use serde_json::json;
 
@@ -64,12 +65,43 @@ pub fn declaration() -> AgentDecl {
         ],
         reads: vec![Domain::Customer, Domain::Performance],
         owns: vec![
-            owns(Domain::Customer, "assignment#"),
-            owns(Domain::Customer, "pipeline#"),
-            owns(Domain::Performance, "rotation#"),
+            // Which rep a lead went to (the key holds the lead id).
+            owns(Domain::Customer, "assignment#").holding(Personal::deleted(
+                &["rep"],
+                &[],
+                "Give each routed lead to one rep, once",
+                Retention::Days("unconverted_leads_days"),
+            )),
+            // Deals as followed: a company's, but owned by a rep (an employee).
+            owns(Domain::Customer, "pipeline#").holding(Personal::pseudonymised(
+                &["owner"],
+                &["owner"],
+                "Forecast the pipeline and alert a deal's owner when it stalls",
+                Retention::Relationship,
+            )),
+            // Leads given per rep in a quarter (the reps' addresses are the counts' keys).
+            owns(Domain::Performance, "rotation#").holding(Personal::pseudonymised(
+                &[],
+                &[],
+                "Share leads among the reps by capacity",
+                Retention::Relationship,
+            )),
+            // Stage statistics over every deal: no one's data.
             owns(Domain::Performance, "stats#"),
-            owns(Domain::Performance, "quota#"),
-            owns(Domain::Performance, "report#pipeline"),
+            // A rep's won and lost business in a quarter (the sort key is the rep's address).
+            owns(Domain::Performance, "quota#").holding(Personal::pseudonymised(
+                &["rep"],
+                &["rep"],
+                "Measure each rep's attainment against quota",
+                Retention::Relationship,
+            )),
+            // The daily report, per rep among the rest.
+            owns(Domain::Performance, "report#pipeline").holding(Personal::pseudonymised(
+                &["reps[].rep"],
+                &[],
+                "Report the pipeline and each rep's forecast to sales management",
+                Retention::Relationship,
+            )),
         ],
         emits: vec!["LeadAssigned", "DealStalled", "ExceptionRaised"],
         requests_approvals: false,

@@ -9,6 +9,9 @@ use chrono::Duration;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
+#[path = "tests_privacy.rs"]
+mod privacy;
+
 const AVA: &str = "ava.rep@ascent-xr.example";
 const DARIO: &str = "dario.rep@ascent-xr.example";
 

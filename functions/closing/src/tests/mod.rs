@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::sync::Arc;
 
 mod contracts;
+mod privacy;
 mod proposals;
 mod win_loss;
 
