@@ -40,6 +40,7 @@ use ascent_core::approval;
 use ascent_core::catalog::Payload;
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
+use ascent_core::privacy::{Personal, Retention};
 use ascent_core::records::AR_AGEING_PK;
 use async_trait::async_trait;
 use gateway::PaymentGateway;
@@ -98,10 +99,36 @@ pub fn declaration() -> AgentDecl {
         ],
         reads: vec![Domain::Customer, Domain::Financial, Domain::Approvals],
         owns: vec![
-            owns(Domain::Financial, "invoice#"),
-            owns(Domain::Financial, "account#"),
+            // Invoices and their payments, credit notes and refunds: kept by law (the billing
+            // address, the staff who asked and why), pseudonymised on erasure.
+            owns(Domain::Financial, "invoice#").holding(Personal::pseudonymised(
+                &[
+                    "billing_email",
+                    "requested_by",
+                    "reason",
+                    "request.requested_by",
+                    "request.reason",
+                ],
+                &["billing_email"],
+                "Invoice the customer, collect and credit what is owed",
+                Retention::Legal("tax_records_years"),
+            )),
+            // An account's billing profile (its billing address) and credit balances.
+            owns(Domain::Financial, "account#").holding(Personal::pseudonymised(
+                &["billing_email"],
+                &["billing_email"],
+                "Address the account's invoices and reminders",
+                Retention::Relationship,
+            )),
+            // The daily receivables ageing: totals, no one's data.
             owns(Domain::Financial, AR_AGEING_PK),
-            owns(Domain::Financial, refund_sync::OUTBOX_PREFIX),
+            // Refunds queued for the processor, with the requester's reason.
+            owns(Domain::Financial, refund_sync::OUTBOX_PREFIX).holding(Personal::pseudonymised(
+                &["item.reason"],
+                &[],
+                "Send authorised card refunds to the payment processor",
+                Retention::Legal("tax_records_years"),
+            )),
         ],
         emits: vec![
             "InvoiceIssued",

@@ -33,6 +33,7 @@ use ascent_core::agent::{
 use ascent_core::catalog::Payload;
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
+use ascent_core::privacy::{Personal, Retention};
 use async_trait::async_trait;
 use expense_reports::ExpenseReports;
 use rules::ExpensePolicy;
@@ -75,9 +76,29 @@ pub fn declaration() -> AgentDecl {
         // Approvals: a decision is acted on only once its record confirms it.
         reads: vec![Domain::Financial, Domain::Approvals],
         owns: vec![
-            owns(Domain::Financial, "expense#"),
-            owns(Domain::Financial, "expense-fingerprint#"),
-            owns(Domain::Financial, "reimbursement#"),
+            // An employee's claim, its approver and decision: an accounting voucher kept by
+            // law, pseudonymised on erasure.
+            owns(Domain::Financial, "expense#").holding(Personal::pseudonymised(
+                &["employee", "approver", "decided_by", "reasons[]"],
+                &["employee"],
+                "Check, approve and reimburse the employee's expense claim",
+                Retention::Legal("tax_records_years"),
+            )),
+            // A claim's duplicate marker (the key holds the employee's address).
+            owns(Domain::Financial, "expense-fingerprint#").holding(Personal::deleted(
+                &[],
+                &[],
+                "Refuse the same claim submitted twice",
+                Retention::Relationship,
+            )),
+            // Reimbursement batches (each employee's total, the payment file) and the
+            // expense system's outbox: kept by law, pseudonymised on erasure.
+            owns(Domain::Financial, "reimbursement#").holding(Personal::pseudonymised(
+                &["reimbursements[].employee", "csv"],
+                &[],
+                "Pay the approved claims back to the employees",
+                Retention::Legal("tax_records_years"),
+            )),
         ],
         emits: vec![
             "ExpenseDecided",

@@ -11,6 +11,9 @@ use chrono::Duration;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
+#[path = "tests_privacy.rs"]
+mod privacy;
+
 const MANAGER: &str = "mara.head@ascent-xr.example";
 const EMPLOYEE: &str = "li.wei@ascent-xr.example";
 const CONTROLLER: &str = "finance.controller@ascent-xr.example";

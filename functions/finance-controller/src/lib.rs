@@ -51,6 +51,7 @@ use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use ascent_core::money::{FxRates, Money};
 use ascent_core::ports::{Condition, Mail, Query, SortKey};
+use ascent_core::privacy::{Personal, Retention};
 use ascent_core::records::{AR_AGEING_PK, ArAgeing, ar_ageing_sk};
 use async_trait::async_trait;
 use chrono::{Datelike, Months, NaiveDate};
@@ -129,16 +130,44 @@ pub fn declaration() -> AgentDecl {
         // Approvals: a decision is checked only once its record confirms it.
         reads: vec![Domain::Financial, Domain::Approvals],
         owns: vec![
+            // A month's totals: no one's data.
             owns(Domain::Financial, "period#"),
-            owns(Domain::Financial, "journal#"),
+            // The journal: each line names the customer account or the employee (an address)
+            // it concerns; kept by law, pseudonymised on erasure.
+            owns(Domain::Financial, "journal#").holding(Personal::pseudonymised(
+                &["lines[].name"],
+                &[],
+                "Keep the books: the journal entries of every financial event",
+                Retention::Legal("tax_records_years"),
+            )),
+            // Markers of what was posted: ids and the period, no one's data.
             owns(Domain::Financial, "posted#"),
-            owns(Domain::Financial, "controls#"),
-            owns(Domain::Financial, "close-report#"),
+            // The SOX check of every financial approval: who asked and who approved.
+            owns(Domain::Financial, "controls#").holding(Personal::pseudonymised(
+                &["requester", "approvers[]", "failures[]"],
+                &[],
+                "Check the approval controls (SOX) and keep the evidence",
+                Retention::Legal("tax_records_years"),
+            )),
+            // The month's close report, with the journal's export and the failed controls.
+            owns(Domain::Financial, "close-report#").holding(Personal::pseudonymised(
+                &["journal_csv", "control_failures[]"],
+                &[],
+                "Close the month and report it to the controller",
+                Retention::Legal("tax_records_years"),
+            )),
+            // Revenue schedules, deliveries and receivables of company accounts: no one's data.
             owns(Domain::Financial, "revenue#"),
             owns(Domain::Financial, "delivered#"),
             owns(Domain::Financial, "ar#"),
             owns(Domain::Financial, "reconciliation#"),
-            owns(Domain::Financial, ledger::PREFIX),
+            // Journal entries queued for and sent to the books of record.
+            owns(Domain::Financial, ledger::PREFIX).holding(Personal::pseudonymised(
+                &["item.entry.lines[].name"],
+                &[],
+                "Export the journal to the books of record (QuickBooks)",
+                Retention::Legal("tax_records_years"),
+            )),
         ],
         emits: vec![
             "ThresholdCrossed",

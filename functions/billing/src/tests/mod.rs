@@ -19,6 +19,7 @@ mod dunning;
 mod invoicing;
 mod overpayment;
 mod payments;
+mod privacy;
 mod refunds;
 mod stripe_refunds;
 

@@ -12,6 +12,7 @@ mod budgets;
 mod late_postings;
 mod ledger;
 mod month_close;
+mod privacy;
 mod quickbooks_export;
 mod receivables_reconciliation;
 mod revenue_recognition;
