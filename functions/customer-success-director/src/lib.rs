@@ -28,6 +28,7 @@ use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use ascent_core::money::Money;
 use ascent_core::ports::{Condition, Mail, Query, SortKey};
+use ascent_core::privacy::{Personal, Retention};
 use async_trait::async_trait;
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -59,7 +60,15 @@ pub fn declaration() -> AgentDecl {
         ],
         reads: vec![Domain::Customer, Domain::Performance],
         owns: vec![
-            owns(Domain::Customer, "csd#"),
+            // The portfolio (companies' accounts) and the NPS answers, each with its
+            // respondent (also in the answer's sort key).
+            owns(Domain::Customer, "csd#").holding(Personal::deleted(
+                &["respondent"],
+                &["respondent"],
+                "Report the NPS per segment",
+                Retention::Relationship,
+            )),
+            // Weekly reports: totals and account ids, no one's data.
             owns(Domain::Performance, "cs-report#"),
         ],
         emits: vec!["CsReportPublished"],
@@ -105,6 +114,10 @@ struct NpsAnswer {
     account_id: String,
     plan: String,
     score: u8,
+    /// Who answered: what finds the answer for them (answers from before it was kept have
+    /// it in the sort key only).
+    #[serde(default)]
+    respondent: String,
 }
 
 /// The stored weekly report (`cs-report#<Monday>` / `report`, performance domain).
@@ -156,6 +169,7 @@ impl CustomerSuccessDirector {
                 account_id: n.account_id.clone(),
                 plan,
                 score: n.score,
+                respondent: n.respondent.to_lowercase(),
             },
             None,
             Condition::Always,

@@ -6,6 +6,9 @@ use ascent_embedded::testkit::TestTwin;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
+#[path = "tests_privacy.rs"]
+mod privacy;
+
 fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }

@@ -24,6 +24,7 @@ use ascent_core::catalog::{
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use ascent_core::ports::{Condition, Mail};
+use ascent_core::privacy::{Personal, Retention};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -54,7 +55,16 @@ pub fn declaration() -> AgentDecl {
             },
         ],
         reads: vec![Domain::Customer],
-        owns: vec![owns(Domain::Customer, "onboarding#")],
+        // An account's onboarding: its contact (the sign-up's billing address) and the
+        // customer-success manager who gets the interventions.
+        owns: vec![
+            owns(Domain::Customer, "onboarding#").holding(Personal::deleted(
+                &["contact", "manager"],
+                &["contact"],
+                "Guide the new customer's contact through onboarding",
+                Retention::Relationship,
+            )),
+        ],
         emits: vec![
             "OnboardingMilestoneReached",
             "OnboardingStalled",

@@ -5,6 +5,9 @@ use super::*;
 use ascent_embedded::testkit::TestTwin;
 use std::sync::Arc;
 
+#[path = "tests_privacy.rs"]
+mod privacy;
+
 fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }

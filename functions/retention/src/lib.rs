@@ -34,6 +34,7 @@ use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use ascent_core::learning::Logistic;
 use ascent_core::ports::Condition;
+use ascent_core::privacy::{Personal, Retention as Kept};
 use async_trait::async_trait;
 use chrono::{Months, NaiveDate};
 use health::Signals;
@@ -74,7 +75,15 @@ pub fn declaration() -> AgentDecl {
         ],
         reads: vec![Domain::Customer, Domain::Performance],
         owns: vec![
-            owns(Domain::Customer, "retention#"),
+            // An account's health signals: a company's, with its customer-success manager
+            // (an employee); NPS answers are kept as scores, without who gave them.
+            owns(Domain::Customer, "retention#").holding(Personal::pseudonymised(
+                &["manager"],
+                &["manager"],
+                "Score the account's health and plan its manager's interventions",
+                Kept::Relationship,
+            )),
+            // Model weights learned over many accounts' renewals: no one's data.
             owns(Domain::Performance, "model#health"),
         ],
         emits: vec!["HealthScored", "InterventionPlanned", "RenewalApproaching"],

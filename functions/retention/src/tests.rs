@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 #[path = "tests_handover.rs"]
 mod handover;
+#[path = "tests_privacy.rs"]
+mod privacy;
 
 fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()

@@ -17,6 +17,7 @@
 //! a refused change is held and put to a person.
 
 mod deadlines;
+mod decl;
 pub mod desk;
 pub mod desk_settings;
 pub mod desk_sync;
@@ -31,11 +32,10 @@ pub mod zendesk;
 
 use merge::OpenTicket;
 
+pub use decl::declaration;
 pub use settings::{SlaTarget, SupportConfig, SupportTeam};
 
-use ascent_core::agent::{
-    Agent, AgentDecl, AgentError, Department, Domain, QueueClass, Subscription, owns,
-};
+use ascent_core::agent::{Agent, AgentDecl, AgentError, Domain};
 use ascent_core::catalog::{
     Payload, SlaTimer, TicketOpened, TicketPriority, TicketResolved, TicketResponded, TicketTriaged,
 };
@@ -58,63 +58,14 @@ pub const SLA_SCHEDULE: &str = "sla";
 /// The schedule changes are sent to the desks on.
 pub const DESK_SCHEDULE: &str = "hourly";
 
-pub fn declaration() -> AgentDecl {
-    AgentDecl {
-        name: NAME,
-        department: Department::CustomerSuccess,
-        queue: QueueClass::Priority,
-        subscriptions: vec![
-            Subscription {
-                name: "tickets",
-                pattern: json!({"detail-type": ["TicketOpened", "TicketResponded", "TicketStatusChanged", "TicketResolved"]}),
-            },
-            Subscription {
-                name: "customer-tiers",
-                pattern: json!({"detail-type": ["CustomerSignedUp"]}),
-            },
-            Subscription {
-                name: "sla-check",
-                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": [SLA_SCHEDULE]}}}),
-            },
-            Subscription {
-                name: "desk-sync",
-                pattern: json!({"detail-type": ["ScheduleTick"], "detail": {"payload": {"schedule": [DESK_SCHEDULE]}}}),
-            },
-            Subscription {
-                name: "desk-change-decided",
-                pattern: desk_sync::decided_pattern(),
-            },
-        ],
-        // Approvals: a decision about a held change is acted on only once its record confirms it.
-        reads: vec![
-            Domain::Customer,
-            Domain::Interaction,
-            Domain::Knowledge,
-            Domain::Approvals,
-        ],
-        owns: vec![
-            owns(Domain::Customer, "support-account#"),
-            owns(Domain::Interaction, "ticket#"),
-            owns(Domain::Interaction, "support-open#"),
-            owns(Domain::Interaction, desk_sync::DESK_PREFIX),
-        ],
-        emits: vec![
-            "TicketTriaged",
-            "SlaBreached",
-            "TicketMerged",
-            "DataSyncCompleted",
-        ],
-        requests_approvals: true,
-        sends_mail: true,
-        writes_text: false,
-    }
-}
-
 /// A ticket as Support keeps it (`ticket#<id>` / `ticket`, interaction domain).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ticket {
     pub ticket_id: String,
     pub account_id: String,
+    /// Who asked (lower-cased email), when the desk said: what finds the ticket for them.
+    #[serde(default)]
+    pub requester: Option<String>,
     pub subject: String,
     pub priority: TicketPriority,
     pub category: String,
@@ -298,6 +249,7 @@ impl Support {
         let mut ticket = Ticket {
             ticket_id: o.ticket_id.clone(),
             account_id: o.account_id.clone(),
+            requester: me.requester.clone(),
             subject: o.subject.clone(),
             priority: t.priority,
             category: t.category.into(),

@@ -2,6 +2,7 @@
 //! knowledge-base articles).
 
 use super::*;
+use ascent_core::agent::{Department, QueueClass, Subscription};
 use ascent_core::catalog::{CustomerSignedUp, KnowledgeArticlePublished};
 use ascent_embedded::testkit::TestTwin;
 use std::sync::Arc;
@@ -58,6 +59,9 @@ mod sla_clocks;
 
 #[path = "tests_desk.rs"]
 mod desk_flow;
+
+#[path = "tests_privacy.rs"]
+mod privacy;
 
 fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()

@@ -25,6 +25,7 @@ use ascent_core::catalog::{
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use ascent_core::ports::{Condition, Mail, Query, SortKey};
+use ascent_core::privacy::{Personal, Retention};
 use ascent_knowledge::{Article, KnowledgeCache};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -56,8 +57,18 @@ pub fn declaration() -> AgentDecl {
         ],
         reads: vec![Domain::Knowledge],
         owns: vec![
-            owns(Domain::Knowledge, "webinar#"),
+            // Webinars and their registrations (the sort key holds the registrant's address);
+            // a webinar names its presenter and, while a reminder run pages, the last address
+            // reminded.
+            owns(Domain::Knowledge, "webinar#").holding(Personal::deleted(
+                &["email", "name", "webinar.presenter", "reminded_through"],
+                &["email"],
+                "Register, confirm and remind the webinar's attendees",
+                Retention::Days("interactions_days"),
+            )),
+            // Topics no article answers, with the tickets' ids: no one's data.
             owns(Domain::Knowledge, "gap#"),
+            // The knowledge base's articles: no one's data.
             owns(Domain::Knowledge, "kb#"),
         ],
         emits: vec![
@@ -351,7 +362,10 @@ impl Training {
             }
             let v = w.version;
             w.reminded = page.complete;
-            if page.last.is_some() {
+            if page.complete {
+                // Done: the cursor (an attendee's address) is kept no longer than needed.
+                w.reminded_through = None;
+            } else if page.last.is_some() {
                 w.reminded_through = page.last;
             }
             w.version += 1;
