@@ -23,13 +23,13 @@ use ascent_core::audit::pseudonymise_text;
 use ascent_core::catalog::{EventPayload, MessageDeadLettered};
 use ascent_core::engine;
 use ascent_core::event::Event;
-use ascent_core::privacy::{PrivacyKey, pseudonymise_key};
 use ascent_core::ports::{
     Condition, DataLake, DeadLetterOrder, DeadLetterQueues, EventBus, Item, LakeError, Mail,
     Mailer, Write,
 };
-use async_trait::async_trait;
+use ascent_core::privacy::{PrivacyKey, pseudonymise_key};
 use ascent_core::retention::DataRetention;
+use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -237,15 +237,15 @@ pub struct AgentHost {
     /// The key of the pseudonyms the audit items hold instead of addresses and phone numbers
     /// (`ASCENT_PRIVACY_KEY`, see [`crate::lambda::privacy_key`]).
     pub privacy: PrivacyKey,
+    /// `[data_retention]`: the expiry of the handler's writes (from the agent's declaration),
+    /// and of the idempotency records (`idempotency_days`).
+    pub retention: DataRetention,
 }
 
 impl AgentHost {
     fn name(&self) -> &'static str {
         self.agent.declaration().name
     }
-    /// `[data_retention]`: the expiry of the handler's writes (from the agent's declaration),
-    /// and of the idempotency records (`idempotency_days`).
-    pub retention: DataRetention,
 
     /// Handles one event, idempotently.
     pub async fn handle_event(&self, event: &Event) -> Result<Disposition, HostError> {

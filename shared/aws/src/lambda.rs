@@ -96,13 +96,13 @@ pub async fn host_from_env(
             )) as Arc<dyn ascent_core::ports::DeadLetterQueues>
         }),
         privacy,
+        retention: settings.retention.clone(),
     }
 }
 
 /// Runs an agent behind its SQS queue (event source mapping with ReportBatchItemFailures).
 /// `build` makes the agent from the configuration ([`crate::settings::load`]), which is read
 /// once per cold start, on the first batch (init stays lean); the host takes its approval
-        retention: settings.retention.clone(),
 /// policy and sender from the same file. A configuration that is missing or does not validate
 /// fails every invocation with the parameter, or the key's path and line, so nothing runs
 /// half-configured; a malformed `ASCENT_CONFIG_PARAMETER` stops the start at init.
@@ -227,6 +227,7 @@ pub async fn notifier_from_env() -> Result<crate::approvals::ApprovalNotifier, I
         signer: ascent_core::approval::LinkSigner::new(&key),
         base_url,
         mail_from: settings.mail.from,
+        retention: settings.retention,
     })
 }
 
@@ -259,10 +260,10 @@ pub async fn approval_desk_from_env() -> Result<crate::approvals::StepFunctionsD
         )),
         tasks: Arc::new(crate::approvals::StepFunctionsTasks {
             client: aws_sdk_sfn::Client::new(&config),
-        retention: settings.retention,
         }),
         signer: ascent_core::approval::LinkSigner::new(&key),
         step_timeout: chrono::Duration::hours(settings.approvals.step_timeout_hours),
+        retention: settings.retention,
     })
 }
 
@@ -295,7 +296,6 @@ pub async fn unsubscribe_desk_from_env() -> ascent_core::compliance::LakeUnsubsc
 #[error("{message}")]
 pub struct InitError {
     /// `errorType`, also sent as the `Lambda-Runtime-Function-Error-Type` header.
-        retention: settings.retention,
     pub error_type: String,
     /// `errorMessage`.
     pub message: String,
