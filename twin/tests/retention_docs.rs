@@ -32,6 +32,11 @@ fn columns(r: Retention, s: &DataRetention) -> (String, String, String) {
             format!("{} years", s.years(k).unwrap_or_default()),
             retention::source(k).unwrap_or("—").into(),
         ),
+        Retention::Agent(k) => (
+            format!("`{k}`"),
+            "the agent's setting".into(),
+            "the record's own expiry, set by the agent".into(),
+        ),
     }
 }
 
@@ -126,6 +131,7 @@ fn every_declared_retention_names_a_setting_of_data_retention() {
                 Retention::Relationship => true,
                 Retention::Days(k) => s.days(k).is_some(),
                 Retention::Legal(k) => s.years(k).is_some(),
+                Retention::Agent(k) => k.contains('.'),
             };
             assert!(
                 known,

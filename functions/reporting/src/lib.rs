@@ -39,6 +39,7 @@ use ascent_core::catalog::{
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
 use ascent_core::ports::{Condition, Item, Mail, MailAttachment, Query, SortKey};
+use ascent_core::privacy::{Personal, Retention};
 use async_trait::async_trait;
 use chrono::{Duration, NaiveDate};
 use report::{DayCounts, Report};
@@ -86,7 +87,16 @@ pub fn declaration() -> AgentDecl {
             },
         ],
         reads: vec![Domain::Performance],
-        owns: vec![owns(Domain::Performance, "reporting#")],
+        owns: vec![
+            owns(Domain::Performance, "reporting#"),
+            // A counted fact's marker is keyed by the fact's id: a lead's is the person's.
+            owns(Domain::Performance, "reporting-seen#").holding(Personal::deleted(
+                &[],
+                &[],
+                "Count each business fact (a lead, a deal, an invoice) once in the daily figures",
+                Retention::Agent("reporting.remember_days"),
+            )),
+        ],
         emits: vec!["ReportDue", "ThresholdCrossed"],
         requests_approvals: false,
         sends_mail: true,
@@ -116,7 +126,7 @@ pub fn report_sk(cadence: ReportCadence, from: NaiveDate) -> String {
 
 /// Marker of a counted fact (kept `remember_days`).
 fn seen_pk(kind: &str, key: &str) -> String {
-    format!("reporting#seen#{kind}#{key}")
+    format!("reporting-seen#{kind}#{key}")
 }
 
 /// Markers of the anomalies raised for a figure (sort key: the day).

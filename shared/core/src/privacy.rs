@@ -44,6 +44,9 @@ pub enum Retention {
     /// Kept by law (`[retention] <setting>` years: invoices, journal entries); on erasure only
     /// what the law requires stays, pseudonymised.
     Legal(&'static str),
+    /// As long as one of the agent's own settings says (`reporting.remember_days`): the agent
+    /// gives each record its expiry itself.
+    Agent(&'static str),
 }
 
 /// What erasure does to a subject's records under the prefix.
