@@ -18,7 +18,7 @@ use std::sync::Arc;
 pub const DEFAULT_PATH: &str = "ascent.toml";
 
 /// Every top-level section of the file, in the order of the shipped file.
-pub const SECTIONS: [&str; 34] = [
+pub const SECTIONS: [&str; 35] = [
     "company",
     "mail",
     "links",
@@ -27,6 +27,7 @@ pub const SECTIONS: [&str; 34] = [
     "approvals",
     "plans",
     "sales_team",
+    "data_retention",
     "lead_generation",
     "sales",
     "outreach",

@@ -811,8 +811,8 @@ pub fn template_with(decls: &[AgentDecl], config: &ConfigFile) -> Result<Value, 
     }
     approval_resources(&mut r);
     let host = ascent_core::config::platform::HostSettings::from_file(config)?;
-    grant_sender(&mut r, &host.mail.from);
     retention::apply(&mut r, &host.retention);
+    grant_sender(&mut r, &host.mail.from);
     grant_redrive(&mut r, decls);
     settings::parameters(config, &mut r)?;
     concurrency::apply(config, &mut r)?;
