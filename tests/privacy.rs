@@ -9,7 +9,6 @@ use ascent_core::catalog::{
     CustomerSignedUp, DealClosedWon, DealLine, DealStage, DealStageChanged, ErasureRequested,
     LeadCreated, NpsResponse, Payload, PaymentReceived, TicketOpened,
 };
-use ascent_core::money::Money;
 use ascent_core::privacy::Subject;
 use ascent_embedded::testkit::TestTwin;
 use chrono::{DateTime, Utc};
