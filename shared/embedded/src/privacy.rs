@@ -142,7 +142,10 @@ pub fn find(
     for _ in 0..PASSES {
         items = scan_items(c, decls, &subject)?;
         let mut grew = false;
-        for item in &items {
+        // Only a record about the subject says who else they are (one that mentions them, a
+        // colleague's, would widen the search to its own person).
+        let about: Vec<&FoundItem> = items.iter().filter(|i| is_about(i, &subject)).collect();
+        for item in about {
             if let Ok(h) = &item.holder {
                 for id in identifiers_in(&item.data, &h.personal) {
                     grew |= subject.add(&id);
@@ -153,7 +156,8 @@ pub fn find(
             break;
         }
     }
-    for item in &items {
+    let about: Vec<&FoundItem> = items.iter().filter(|i| is_about(i, &subject)).collect();
+    for item in about {
         if let Ok(h) = &item.holder {
             for v in personal_values(&item.data, &h.personal) {
                 subject.mention(&v);
@@ -375,13 +379,27 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS erased_subjects (
     pseudonym TEXT PRIMARY KEY, erased_at INTEGER NOT NULL
 ) WITHOUT ROWID;";
 
+/// Whether the subject is the person `item` is about, not one it mentions.
+fn is_about(item: &FoundItem, subject: &Subject) -> bool {
+    let keyed = subject.occurs_in(&item.pk) || subject.occurs_in(&item.sk);
+    keyed
+        || item.holder.as_ref().is_ok_and(|h| {
+            identifiers_in(&item.data, &h.personal)
+                .iter()
+                .any(|v| subject.occurs_in(v))
+        })
+}
+
 /// The item a found one becomes: `None` when it goes.
 fn erased_item(item: &FoundItem, subject: &Subject, key: &PrivacyKey) -> Option<Item> {
     let erasure = match &item.holder {
         Ok(h) => h.personal.erasure,
         Err(_) => Erasure::Pseudonymise,
     };
-    if erasure == Erasure::Delete {
+    // A record goes only when it is about the subject: the key names them, or a field that
+    // identifies its person does. A record that only mentions them (a colleague's address in
+    // someone else's record) stays, without the mention.
+    if erasure == Erasure::Delete && is_about(item, subject) {
         return None;
     }
     let mut data = item.data.clone();

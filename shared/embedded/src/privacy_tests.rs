@@ -18,7 +18,7 @@ use std::sync::Arc;
 struct Keeper(AgentDecl);
 
 const CONTACT: Personal = Personal::deleted(
-    &["email", "name", "phone"],
+    &["email", "name", "phone", "referred_by"],
     &["email", "phone", "lead_id"],
     "Reach the lead",
     Retention::Days("unconverted_leads_days"),
@@ -72,7 +72,8 @@ impl Agent for Keeper {
         ctx.put(Domain::Customer, put(
             format!("contact#{}", l.email),
             "profile",
-            json!({"email": l.email, "name": l.full_name, "phone": l.phone, "lead_id": l.lead_id}),
+            json!({"email": l.email, "name": l.full_name, "phone": l.phone, "lead_id": l.lead_id,
+                   "referred_by": (l.lead_id == "L0002").then_some("ana@boreal.aero")}),
         ), Condition::Always)?;
         ctx.put(
             Domain::Customer,
@@ -232,7 +233,7 @@ fn after_erasure_nothing_names_her_the_kept_invoice_is_pseudonymised_and_the_cha
         report.per_agent["keeper"],
         AgentErasure {
             deleted: 2,
-            pseudonymised: 1,
+            pseudonymised: 2,
             undeclared: 1
         }
     );
@@ -248,6 +249,12 @@ fn after_erasure_nothing_names_her_the_kept_invoice_is_pseudonymised_and_the_cha
         rows.iter().any(|r| r.contains("bo@boreal.aero")),
         "Bo is kept"
     );
+    // Bo's contact mentions her (who referred him): it stays, without her address.
+    let bo = rows
+        .iter()
+        .find(|r| r.contains("contact#bo@boreal.aero"))
+        .expect("Bo's contact stays");
+    assert!(bo.contains(&k.pseudonym("ana@boreal.aero")), "{bo}");
     let invoice = t
         .runtime
         .store()
@@ -271,11 +278,11 @@ fn after_erasure_nothing_names_her_the_kept_invoice_is_pseudonymised_and_the_cha
         .iter()
         .filter(|r| r.entry.actor == "privacy")
         .collect();
-    assert_eq!(erasures.len(), 5, "four records and the request");
+    assert_eq!(erasures.len(), 6, "five records and the request");
     assert!(
         report
             .render()
-            .contains("keeper: 2 deleted, 1 pseudonymised, 1 undeclared")
+            .contains("keeper: 2 deleted, 2 pseudonymised, 1 undeclared")
     );
 }
 
