@@ -63,8 +63,8 @@ async fn local_stack_status_and_redrive() {
     assert_eq!(created("queue"), declared("AWS::SQS::Queue"));
     assert_eq!(created("rule"), declared("AWS::Events::Rule"));
     assert_eq!(created("event bus"), declared("AWS::Events::EventBus"));
-    // The configuration's parameters and the approval-link key.
-    assert_eq!(created("parameter"), declared("AWS::SSM::Parameter") + 1);
+    // The configuration's parameters, the approval-link key and the privacy key.
+    assert_eq!(created("parameter"), declared("AWS::SSM::Parameter") + 2);
     assert_eq!(created("SES identity"), 1);
 
     // On the endpoint: tables with gsi1 and TTL, queues with redrive, the link key.
