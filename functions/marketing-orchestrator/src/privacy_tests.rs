@@ -7,9 +7,8 @@ use crate::lifecycle::Status;
 use crate::{Campaign, Plan, PlanStatus};
 use ascent_core::agent::Domain;
 use ascent_core::catalog::MarketingChannel;
-use ascent_core::privacy::field_values;
 use chrono::NaiveDate;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 fn record(r: &impl serde::Serialize) -> Value {
     serde_json::to_value(r).expect("a record serialises")
@@ -54,55 +53,7 @@ fn declared_personal_fields_are_what_the_records_serialise() {
     ]);
 }
 
-/// Whether `path` names a value in the record `v`, as erasure reads it
-/// ([`field_values`]: `a` a field, `a.b` a field of the object in `a`, `a[]` the elements of
-/// the list in `a`): one at least, and none null.
-fn holds(v: &Value, path: &str) -> bool {
-    let found = field_values(v, path);
-    !found.is_empty() && found.iter().all(|x| !x.is_null())
-}
-
-/// Every prefix declared to hold personal data has samples here (and no other), each declared
-/// field is in one of its samples, and the identifying fields are among the declared ones.
+/// The declaration's checks against the samples (`ascent_core::privacy::declared`).
 fn check(samples: &[(Domain, &str, Vec<Value>)]) {
-    let decl = crate::declaration();
-    let declared: Vec<_> = decl
-        .owns
-        .iter()
-        .filter_map(|o| o.personal.map(|p| (o.domain, o.prefix, p)))
-        .collect();
-    assert_eq!(
-        declared
-            .iter()
-            .map(|(d, p, _)| (*d, *p))
-            .collect::<Vec<_>>(),
-        samples.iter().map(|(d, p, _)| (*d, *p)).collect::<Vec<_>>(),
-        "the prefixes that hold personal data"
-    );
-    for ((domain, prefix, personal), (_, _, records)) in declared.iter().zip(samples) {
-        for field in personal.fields {
-            assert!(
-                records.iter().any(|r| holds(r, field)),
-                "{domain:?} `{prefix}`: `{field}` is in none of its records as serialised: {records:#?}"
-            );
-        }
-        for id in personal.identifies {
-            assert!(
-                personal.fields.contains(id),
-                "{domain:?} `{prefix}`: `{id}` identifies but is not declared personal"
-            );
-        }
-        assert!(!personal.purpose.is_empty(), "`{prefix}`: a purpose");
-    }
-}
-
-#[test]
-fn a_path_names_fields_of_objects_and_elements_of_lists() {
-    let v = json!({"a": {"b": "x"}, "l": [{"c": 1}, {"d": 2}], "n": null, "e": [], "s": ["x"]});
-    for held in ["a", "a.b", "l[].c", "l[].d", "s[]"] {
-        assert!(holds(&v, held), "{held}");
-    }
-    for missing in ["b", "a.c", "l[].e", "n", "e[]", "a[]", "a.b.c"] {
-        assert!(!holds(&v, missing), "{missing}");
-    }
+    ascent_core::privacy::declared::check_samples(&crate::declaration(), samples)
 }

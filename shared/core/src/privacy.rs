@@ -8,6 +8,7 @@
 //! their phone number or lead id), why the agent keeps them, for how long, and what erasure
 //! does: delete the record, or keep it with the personal values replaced by pseudonyms.
 
+pub mod declared;
 mod pseudonym;
 mod subject;
 
