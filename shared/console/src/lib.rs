@@ -1,0 +1,70 @@
+//! The operator console: one set of server-rendered pages (approvals inbox, agents, queues)
+//! for human oversight, served by the local twin at `/console` and, on AWS, by a function of
+//! its own, over the [`Operations`] port each home implements.
+//!
+//! Operators sign in ([`access`]): accounts of `[console]` in ascent.toml ([`settings`]), roles
+//! viewer < approver < admin, sessions that expire, a synchronizer token on every form, every
+//! action audited by the home. Approvers deciding from an email link need none of this: those
+//! pages are `ascent-web`'s, at `/approvals/…`.
+//!
+//! Adding a page: its body as a pure function in [`pages`], its handler in `routes`, its route
+//! in [`router`], its line in [`layout::NAV`].
+
+pub mod access;
+pub mod layout;
+pub mod pages;
+pub mod port;
+mod routes;
+pub mod settings;
+
+pub use access::{Operator, Role, Session, Sessions};
+pub use port::{AgentRow, ConsoleAction, DeadLetterRow, Inbox, Operations, OpsError, QueueRow};
+pub use routes::{SESSION_COOKIE, SignedIn};
+pub use settings::{ConsoleSettings, OperatorAccount};
+
+use axum::Router;
+use axum::routing::{get, post};
+use std::sync::Arc;
+
+/// Everything the console's handlers share.
+pub struct Console {
+    pub ops: Arc<dyn Operations>,
+    pub settings: ConsoleSettings,
+    pub sessions: Sessions,
+    /// Cookies marked `Secure` (served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl Console {
+    pub fn new(ops: Arc<dyn Operations>, settings: ConsoleSettings, secure_cookies: bool) -> Self {
+        let lifetime = chrono::Duration::minutes(settings.session_minutes);
+        Self {
+            ops,
+            settings,
+            sessions: Sessions::new(lifetime),
+            secure_cookies,
+        }
+    }
+}
+
+/// The console's routes, every one under `/console`.
+pub fn router(console: Arc<Console>) -> Router {
+    use routes::*;
+    Router::new()
+        .route("/console", get(home))
+        .route("/console/", get(home))
+        .route("/console/sign-in", get(sign_in_page).post(sign_in))
+        .route("/console/sign-out", post(sign_out))
+        .route("/console/approvals", get(approvals))
+        .route("/console/approvals/{id}", post(decide))
+        .route("/console/agents", get(agents))
+        .route("/console/agents/{agent}/pause", post(pause))
+        .route("/console/agents/{agent}/resume", post(resume))
+        .route("/console/queues", get(queues))
+        .route("/console/queues/redrive", post(redrive))
+        .route("/console/{*rest}", get(not_found))
+        .with_state(console)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,296 @@
+//! The console's HTTP rules over a fake home: sign-in and its cookies, pages only for a
+//! session, every POST refused without the session's form token or the role, and what the
+//! port was asked to do.
+
+use super::*;
+use ascent_core::approval::{Approval, Decision};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
+use tower::ServiceExt;
+
+#[derive(Default)]
+struct FakeHome {
+    calls: Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl Operations for FakeHome {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+    async fn inbox(&self) -> Result<Inbox, OpsError> {
+        Ok(Inbox::default())
+    }
+    async fn decide(
+        &self,
+        id: &str,
+        operator: &Operator,
+        decision: Decision,
+        _comment: Option<String>,
+    ) -> Result<Approval, OpsError> {
+        self.calls
+            .lock()
+            .push(format!("decide {id} {decision:?} by {}", operator.email));
+        Err(OpsError::Refused("the requester may never approve".into()))
+    }
+    async fn agents(&self) -> Result<Vec<AgentRow>, OpsError> {
+        Ok(vec![])
+    }
+    async fn set_paused(&self, agent: &str, paused: bool, op: &Operator) -> Result<(), OpsError> {
+        self.calls
+            .lock()
+            .push(format!("paused {agent} {paused} by {}", op.email));
+        Ok(())
+    }
+    async fn queues(&self) -> Result<Vec<QueueRow>, OpsError> {
+        Ok(vec![])
+    }
+    async fn dead_letters(&self) -> Result<Vec<DeadLetterRow>, OpsError> {
+        Ok(vec![])
+    }
+    async fn redrive(&self, ids: Option<Vec<String>>, op: &Operator) -> Result<usize, OpsError> {
+        self.calls
+            .lock()
+            .push(format!("redrive {ids:?} by {}", op.email));
+        Ok(1)
+    }
+    async fn record(&self, a: ConsoleAction) -> Result<(), OpsError> {
+        self.calls.lock().push(format!("{} {}", a.action, a.actor));
+        Ok(())
+    }
+}
+
+fn settings() -> ConsoleSettings {
+    // One hash for all three (hashing is the slow part of these tests).
+    let hash = access::hash_password("pw").unwrap();
+    let account = |email: &str, role| OperatorAccount {
+        email: email.into(),
+        role,
+        password_hash: hash.clone(),
+    };
+    ConsoleSettings {
+        session_minutes: 30,
+        operators: vec![
+            account("viewer@x.example", Role::Viewer),
+            account("approver@x.example", Role::Approver),
+            account("admin@x.example", Role::Admin),
+        ],
+    }
+}
+
+fn console() -> (Arc<FakeHome>, Arc<Console>) {
+    let home = Arc::new(FakeHome::default());
+    let c = Arc::new(Console::new(home.clone(), settings(), false));
+    (home, c)
+}
+
+async fn send(c: &Arc<Console>, req: Request<Body>) -> axum::response::Response {
+    router(c.clone()).oneshot(req).await.unwrap()
+}
+
+fn post(path: &str, cookie: &str, body: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn cookies(r: &axum::response::Response) -> Vec<String> {
+    r.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect()
+}
+
+/// Signs `email` in through the form; the session cookie and its form token.
+async fn signed_in(c: &Arc<Console>, email: &str) -> (String, String) {
+    let r = post(
+        "/console/sign-in",
+        "ascent_console_form=abc",
+        &format!("csrf=abc&email={email}&password=pw"),
+    );
+    let r = send(c, r).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let set = cookies(&r);
+    let session = set
+        .iter()
+        .find(|c| c.starts_with("ascent_console="))
+        .unwrap();
+    for attr in [
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/console",
+        "Max-Age=1800",
+    ] {
+        assert!(session.contains(attr), "{session}");
+    }
+    let token = session
+        .trim_start_matches("ascent_console=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = c.sessions.get(&token, Utc::now()).unwrap().csrf;
+    (format!("ascent_console={token}"), csrf)
+}
+
+#[tokio::test]
+async fn pages_need_a_session_and_sign_in_needs_the_form_token_and_password() {
+    let (home, c) = console();
+    let r = send(
+        &c,
+        Request::get("/console/approvals")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[header::LOCATION], "/console/sign-in");
+    // Without the double-submit cookie's value: refused before the password is looked at.
+    let r = post(
+        "/console/sign-in",
+        "ascent_console_form=abc",
+        "csrf=zzz&email=admin@x.example&password=pw",
+    );
+    assert_eq!(send(&c, r).await.status(), StatusCode::FORBIDDEN);
+    let r = post(
+        "/console/sign-in",
+        "ascent_console_form=abc",
+        "csrf=abc&email=admin@x.example&password=nope",
+    );
+    assert_eq!(send(&c, r).await.status(), StatusCode::UNAUTHORIZED);
+    let (cookie, _) = signed_in(&c, "viewer@x.example").await;
+    let r = Request::get("/console/approvals")
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let r = send(&c, r).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store");
+    let calls = home.calls.lock().clone();
+    assert_eq!(
+        calls,
+        [
+            "console.sign-in-refused admin@x.example",
+            "console.signed-in viewer@x.example"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_post_without_the_session_s_token_is_refused_and_nothing_is_done() {
+    let (home, c) = console();
+    let (cookie, csrf) = signed_in(&c, "admin@x.example").await;
+    let r = send(
+        &c,
+        post("/console/agents/billing/pause", &cookie, "csrf=forged"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = send(
+        &c,
+        post(
+            "/console/agents/billing/pause",
+            &cookie,
+            &format!("csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let calls = home.calls.lock().clone();
+    assert!(
+        calls.iter().any(|c| c.starts_with("console.refused")),
+        "{calls:?}"
+    );
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.starts_with("paused"))
+            .collect::<Vec<_>>(),
+        ["paused billing true by admin@x.example"]
+    );
+}
+
+#[tokio::test]
+async fn each_role_does_only_what_it_may() {
+    let (home, c) = console();
+    let (viewer, vcsrf) = signed_in(&c, "viewer@x.example").await;
+    let r = send(
+        &c,
+        post(
+            "/console/approvals/apr-1",
+            &viewer,
+            &format!("csrf={vcsrf}&decision=approve"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (approver, acsrf) = signed_in(&c, "approver@x.example").await;
+    let r = send(
+        &c,
+        post(
+            "/console/queues/redrive",
+            &approver,
+            &format!("csrf={acsrf}&id=3"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // The approver may try a decision; the home's rule refuses it, said with 409.
+    let r = send(
+        &c,
+        post(
+            "/console/approvals/apr-1",
+            &approver,
+            &format!("csrf={acsrf}&decision=approve"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let (admin, xcsrf) = signed_in(&c, "admin@x.example").await;
+    let r = send(
+        &c,
+        post(
+            "/console/queues/redrive",
+            &admin,
+            &format!("csrf={xcsrf}&id=3"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let done: Vec<String> = home
+        .calls
+        .lock()
+        .iter()
+        .filter(|c| !c.starts_with("console."))
+        .cloned()
+        .collect();
+    assert_eq!(
+        done,
+        [
+            "decide apr-1 Approve by approver@x.example",
+            "redrive Some([\"3\"]) by admin@x.example"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session() {
+    let (_, c) = console();
+    let (cookie, csrf) = signed_in(&c, "viewer@x.example").await;
+    let r = send(
+        &c,
+        post("/console/sign-out", &cookie, &format!("csrf={csrf}")),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = Request::get("/console/agents")
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&c, r).await.status(), StatusCode::SEE_OTHER);
+}
