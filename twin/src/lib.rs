@@ -5,6 +5,7 @@ pub mod access;
 pub mod agents;
 pub mod aws;
 pub mod config;
+pub mod console;
 pub mod cost;
 pub mod dnc;
 pub mod docs;

@@ -39,12 +39,25 @@ fn shipped_company() -> String {
 }
 
 /// The whole twin router: ingestion (admitted by `access`), status, approval and unsubscribe
-/// pages (naming `company`), webhooks; request bodies within `limits`.
+/// pages (naming `company`), webhooks, the operator console with the shipped operators;
+/// request bodies within `limits`.
 pub fn router_with(
     rt: Arc<Runtime>,
     access: Arc<EventsAccess>,
     limits: &Limits,
     company: &str,
+) -> Router {
+    let console = crate::config::AscentConfig::shipped().console;
+    router_with_console(rt, access, limits, company, console)
+}
+
+/// [`router_with`], the operator console (`/console`) signing in the operators of `console`.
+pub fn router_with_console(
+    rt: Arc<Runtime>,
+    access: Arc<EventsAccess>,
+    limits: &Limits,
+    company: &str,
+    console: ascent_console::ConsoleSettings,
 ) -> Router {
     let desk: Arc<dyn ascent_core::approval::ApprovalDesk> = rt.clone();
     let unsubscribes = Arc::new(ascent_core::compliance::LakeUnsubscribeDesk {
@@ -80,7 +93,8 @@ pub fn router_with(
                 .route_layer(middleware::from_fn_with_state(access, crate::access::guard)),
         )
         .route("/status", get(status))
-        .with_state(rt)
+        .with_state(rt.clone())
+        .merge(crate::console::router(rt, console))
         .merge(ascent_web::approval_router(desk))
         .merge(ascent_web::unsubscribe_router(unsubscribes, company))
         .merge(webhook_ingest::router(webhooks));
@@ -312,7 +326,7 @@ async fn index(State(rt): State<Arc<Runtime>>) -> Html<String> {
         .collect();
     Html(format!(
         "<!doctype html><meta charset=utf-8><title>Ascent twin</title>\
-         <h1>Ascent local twin</h1><p><a href=\"/status\">status (JSON)</a> · POST events to <code>/events</code></p>\
+         <h1>Ascent local twin</h1><p><a href=\"/console\">operator console</a> · <a href=\"/status\">status (JSON)</a> · POST events to <code>/events</code></p>\
          <table><tr><th>agent</th><th>queue</th><th>rules</th></tr>{rows}</table>"
     ))
 }
@@ -461,6 +475,8 @@ pub struct ServerOptions {
     pub daily_at: Option<NaiveTime>,
     /// `[schedule]`; none: the shipped file's.
     pub schedule: Option<ascent_core::config::platform::Schedule>,
+    /// `[console]`, the operators who may sign in to `/console`; none: the shipped file's.
+    pub console: Option<ascent_console::ConsoleSettings>,
 }
 
 /// Why a twin did not start serving.
@@ -505,6 +521,9 @@ pub fn start_with(
         .schedule
         .unwrap_or_else(|| crate::config::AscentConfig::shipped().schedule);
     let daily_at = options.daily_at.unwrap_or_else(|| schedule.daily_time());
+    let console = options
+        .console
+        .unwrap_or_else(|| crate::config::AscentConfig::shipped().console);
     listener.set_nonblocking(true)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker_rt = rt.clone();
@@ -536,7 +555,7 @@ pub fn start_with(
                 let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
                     return tracing::error!("listener could not join the runtime");
                 };
-                let app = router_with(rt, access, &limits, &company);
+                let app = router_with_console(rt, access, &limits, &company, console);
                 crate::http::serve(listener, app, &limits, server_stop).await;
             });
         })?;

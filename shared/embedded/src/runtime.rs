@@ -263,6 +263,8 @@ pub struct Runtime {
     /// The store's change count after an observation round that published nothing and left
     /// every queue empty: while it stays the same, the next round has nothing to observe.
     pub(crate) observed_idle: parking_lot::Mutex<Option<u64>>,
+    /// Agents an operator paused: the worker leaves their messages in their queues.
+    paused: console::Paused,
 }
 
 /// The log lines of what a handled message's effects open and mail (no recipients: those
@@ -331,6 +333,7 @@ impl Runtime {
         }
         let clock = store.clock().clone();
         store.read(|c| observations::prepare(c, clock.now()))?;
+        let paused = store.read(console::Paused::load)?;
         let signer = LinkSigner::new(&config.link_key);
         Ok(Self {
             pending_stats: parking_lot::Mutex::new(BTreeMap::new()),
@@ -347,6 +350,7 @@ impl Runtime {
             activity: ActivityLog::default(),
             erased: parking_lot::RwLock::new(None),
             observed_idle: parking_lot::Mutex::new(None),
+            paused,
         })
     }
 
@@ -543,6 +547,11 @@ impl Runtime {
                 "SELECT EXISTS (SELECT 1 FROM queue_messages WHERE agent = ?1 AND visible_at <= ?2)",
             )?;
             for (name, a) in &self.agents {
+                // A paused agent's deliveries stay queued (deferred ones are written at the
+                // unit's end) until it is resumed.
+                if self.paused.is_paused(name) {
+                    continue;
+                }
                 if self.pending.lock().has(name)
                     || st.query_row(params![name, millis(now)], |r| r.get::<_, bool>(0))?
                 {
@@ -723,7 +732,7 @@ impl Runtime {
             let mut st =
                 c.prepare_cached("SELECT MIN(visible_at) FROM queue_messages WHERE agent = ?1")?;
             let mut next: Option<i64> = None;
-            for name in self.agents.keys() {
+            for name in self.agents.keys().filter(|n| !self.paused.is_paused(n)) {
                 let t: Option<i64> = st.query_row([name], |r| r.get(0))?;
                 next = match (next, t) {
                     (Some(a), Some(b)) => Some(a.min(b)),
@@ -1831,6 +1840,9 @@ mod tests;
 
 #[path = "runtime_observations.rs"]
 pub mod observations;
+
+#[path = "runtime_console.rs"]
+pub mod console;
 
 /// The twin's bus as the [`EventBus`](ascent_core::ports::EventBus) port: published events are
 /// ingested (stored and routed) like those a business system sends.
