@@ -227,6 +227,7 @@ async fn start_for(s: &Setup, timeout_seconds: i64, amount_minor: i64) -> String
         first_approver: None,
         reason: "above the 15% threshold".into(),
         facts: Default::default(),
+        ..Default::default()
     };
     let id = format!(
         "apr-test-{timeout_seconds}-{}",

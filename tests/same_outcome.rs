@@ -81,6 +81,7 @@ fn draft(role: &str) -> ApprovalDraft {
         first_approver: None,
         reason: "above the automatic limit".into(),
         facts: BTreeMap::new(),
+        ..Default::default()
     }
 }
 

@@ -25,9 +25,9 @@ const VERIFY: &str = "cargo run --release -- audit verify";
 
 /// What the walk quotes, as the reader sees it.
 const HOT_LEAD: &str = "New hot lead L000123 (score 88)";
-const APPROVAL_SUBJECT: &str =
-    "Approval needed: 20% discount on deal D00042 (10600.00 USD off 53000.00 USD)";
-const PROPOSAL_TOTAL: &str = "42400.00 USD";
+const APPROVAL_SUBJECT: &str = "Approval needed: 20% discount on deal D00042";
+/// As the page writes it for the director (en-US), spaces squashed.
+const PROPOSAL_TOTAL: &str = "USD 42,400.00";
 const PROPOSAL_OUT: &str = "for deal D00042 is out";
 const INVOICE_SUBJECT: &str =
     "Subject: Invoice inv-D00042 from Ascent XR: 42400.00 USD due 2026-04-04";
@@ -281,7 +281,7 @@ fn the_readme_walks_its_commands_and_quotes_what_they_show() {
         .body_mut()
         .read_to_string()
         .unwrap();
-    assert!(html.contains(PROPOSAL_TOTAL), "{html}");
+    assert!(squash(&html).contains(PROPOSAL_TOTAL), "{html}");
     assert!(html.contains("20% discount on deal D00042"), "{html}");
     assert!(html.contains("value=\"approve\"") && html.contains("value=\"reject\""));
     assert_eq!(

@@ -244,6 +244,7 @@ mod approvals {
                 first_approver: None,
                 reason: "competitive".into(),
                 facts: Default::default(),
+                ..Default::default()
             });
             Box::pin(async move { asked })
         }

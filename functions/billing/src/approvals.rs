@@ -5,7 +5,7 @@
 //! decision issues it, a rejected or expired one changes nothing.
 
 use crate::Invoice;
-use ascent_core::approval::ApprovalDraft;
+use ascent_core::approval::{ApprovalDraft, Customer, Fact};
 use ascent_core::catalog::CreditNoteRequested;
 use ascent_core::money::Money;
 use serde::{Deserialize, Serialize};
@@ -44,33 +44,33 @@ pub struct PendingCredit {
     pub status: String,
 }
 
-/// The approval request of a credit note.
+/// The approval request of a credit note: the requester's reason is theirs, the rule is the
+/// configured amount; the credit is the amount, the invoice's account the customer.
 pub fn draft(
     c: &CreditNoteRequested,
     inv: &Invoice,
+    customer: Customer,
     amount_base: &Money,
     above: &Money,
     approver_role: &str,
 ) -> ApprovalDraft {
     let mut facts = BTreeMap::new();
-    facts.insert("Invoice".into(), inv.invoice_id.clone());
-    facts.insert("Account".into(), inv.account_id.clone());
-    facts.insert("Invoice total".into(), inv.total.to_string());
-    facts.insert("Credit".into(), c.amount.to_string());
-    facts.insert("Credit in base currency".into(), amount_base.to_string());
-    facts.insert("Reason".into(), c.reason.clone());
+    facts.insert("Invoice".into(), inv.invoice_id.clone().into());
+    facts.insert("Invoice total".into(), Fact::from(&inv.total));
+    if amount_base != &c.amount {
+        facts.insert("Credit in base currency".into(), Fact::from(amount_base));
+    }
     ApprovalDraft {
         kind: CREDIT_NOTE.into(),
         subject: subject(&inv.invoice_id, &c.request_id),
-        summary: format!(
-            "credit note of {} on invoice {} ({})",
-            c.amount, inv.invoice_id, c.reason
-        ),
+        summary: format!("credit note on invoice {}", inv.invoice_id),
         amount: Some(c.amount.clone()),
         requester: c.requested_by.clone(),
         approver_role: approver_role.into(),
         first_approver: None,
         reason: format!("credit above {above}"),
+        requester_reason: Some(c.reason.clone()),
+        customer: Some(customer),
         facts,
     }
 }

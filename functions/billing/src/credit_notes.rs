@@ -123,9 +123,11 @@ impl Billing {
         }
         let above = Money::new(self.config.credit_approval_above_minor, &base.currency);
         let approval_id = approval::approval_id(ctx.cause().detail.event_id, NAME, 0);
+        let customer = self.customer(ctx, &inv.account_id).await?;
         ctx.request_approval(approvals::draft(
             c,
             inv,
+            customer,
             &base,
             &above,
             &self.config.credit_approver_role,

@@ -52,4 +52,24 @@ impl Billing {
             Condition::Always,
         )
     }
+
+    /// The customer of `account_id` as approval requests name it: the company of its billing
+    /// profile, or the id alone when it has none.
+    pub(crate) async fn customer(
+        &self,
+        ctx: &mut Ctx<'_>,
+        account_id: &str,
+    ) -> Result<ascent_core::approval::Customer, AgentError> {
+        let profile: Option<BillingProfile> = ctx
+            .get_as(
+                Domain::Financial,
+                &format!("account#{account_id}"),
+                "billing-profile",
+            )
+            .await?;
+        Ok(ascent_core::approval::Customer::new(
+            account_id,
+            profile.as_ref().map(|p| p.company.as_str()),
+        ))
+    }
 }

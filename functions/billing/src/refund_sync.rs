@@ -17,7 +17,7 @@ use crate::gateway::{CardRefund, card_payment_for};
 use crate::refunds::{ProcessorRefund, RefundRequest, RefundStatus, SendState, request_sk};
 use crate::{Billing, Invoice, NAME, approvals, invoice_pk};
 use ascent_core::agent::{AgentError, Domain};
-use ascent_core::approval::{ApprovalDraft, approval_id};
+use ascent_core::approval::{ApprovalDraft, Fact, approval_id};
 use ascent_core::catalog::{ApprovalDecided, ApprovalOutcome, PaymentReceived, PaymentRefunded};
 use ascent_core::context::Ctx;
 use ascent_core::ports::{Mail, Query, SortKey};
@@ -42,13 +42,12 @@ pub fn held_draft(
     refusal: &IntegrationError,
     role: &str,
 ) -> ApprovalDraft {
-    let facts: BTreeMap<String, String> = [
+    // The refund is the amount and the refusal the reason: the facts add the rest.
+    let facts: BTreeMap<String, Fact> = [
         ("System", system.to_string()),
         ("Invoice", refund.invoice_id.clone()),
         ("Refund request", refund.request_id.clone()),
         ("Payment", refund.payment_intent.clone()),
-        ("Refund", refund.amount.to_string()),
-        ("Refusal", refusal.to_string()),
         (
             "Approve",
             format!("send it to {system} again on the next hourly run (fix the cause first)"),
@@ -59,14 +58,14 @@ pub fn held_draft(
         ),
     ]
     .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
+    .map(|(k, v)| (k.to_string(), v.into()))
     .collect();
     ApprovalDraft {
         kind: STRIPE_REFUND_HELD.into(),
         subject: approvals::subject(&refund.invoice_id, &refund.request_id),
         summary: format!(
-            "{system} refused refund {} of {} on invoice {}",
-            refund.request_id, refund.amount, refund.invoice_id
+            "{system} refused refund {} on invoice {}",
+            refund.request_id, refund.invoice_id
         ),
         amount: Some(refund.amount.clone()),
         requester: requester.into(),
@@ -74,6 +73,7 @@ pub fn held_draft(
         first_approver: None,
         reason: format!("{system} refused the refund: {refusal}"),
         facts,
+        ..Default::default()
     }
 }
 

@@ -12,7 +12,7 @@
 
 use crate::{Billing, Invoice, NAME, approvals, credits, invoice_pk, take_back};
 use ascent_core::agent::{AgentError, Domain};
-use ascent_core::approval::{self, ApprovalDraft};
+use ascent_core::approval::{self, ApprovalDraft, Customer, Fact};
 use ascent_core::catalog::{
     ApprovalDecided, ApprovalOutcome, CreditNoteIssued, ExceptionRaised, PaymentRefunded,
     RefundAuthorised, RefundRequested, Severity,
@@ -116,33 +116,33 @@ pub fn fulfilled<'a>(
         })
 }
 
-/// The approval request of a refund.
+/// The approval request of a refund: the requester's reason is theirs, the rule is the
+/// configured amount; the refund is the amount, the invoice's account the customer.
 pub fn draft(
     r: &RefundRequested,
     inv: &Invoice,
+    customer: Customer,
     amount_base: &Money,
     above: &Money,
     role: &str,
 ) -> ApprovalDraft {
     let mut facts = BTreeMap::new();
-    facts.insert("Invoice".into(), inv.invoice_id.clone());
-    facts.insert("Account".into(), inv.account_id.clone());
-    facts.insert("Paid on the invoice".into(), inv.paid.to_string());
-    facts.insert("Refund".into(), r.amount.to_string());
-    facts.insert("Refund in base currency".into(), amount_base.to_string());
-    facts.insert("Reason".into(), r.reason.clone());
+    facts.insert("Invoice".into(), inv.invoice_id.clone().into());
+    facts.insert("Paid on the invoice".into(), Fact::from(&inv.paid));
+    if amount_base != &r.amount {
+        facts.insert("Refund in base currency".into(), Fact::from(amount_base));
+    }
     ApprovalDraft {
         kind: REFUND.into(),
         subject: approvals::subject(&inv.invoice_id, &r.request_id),
-        summary: format!(
-            "refund of {} on invoice {} ({})",
-            r.amount, inv.invoice_id, r.reason
-        ),
+        summary: format!("refund on invoice {}", inv.invoice_id),
         amount: Some(r.amount.clone()),
         requester: r.requested_by.clone(),
         approver_role: role.into(),
         first_approver: None,
         reason: format!("refund above {above}"),
+        requester_reason: Some(r.reason.clone()),
+        customer: Some(customer),
         facts,
     }
 }
@@ -203,9 +203,11 @@ impl Billing {
         if approvals::needs_approval(base.amount_minor, self.config.refund_approval_above_minor) {
             let above = Money::new(self.config.refund_approval_above_minor, &base.currency);
             request.approval_id = Some(approval::approval_id(ctx.cause().detail.event_id, NAME, 0));
+            let customer = self.customer(ctx, &inv.account_id).await?;
             ctx.request_approval(draft(
                 r,
                 &inv,
+                customer,
                 &base,
                 &above,
                 &self.config.credit_approver_role,

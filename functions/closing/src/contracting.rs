@@ -4,7 +4,7 @@
 
 use crate::{Closing, NAME};
 use ascent_core::agent::{AgentError, Domain};
-use ascent_core::approval::{self, ApprovalDraft};
+use ascent_core::approval::{self, ApprovalDraft, Customer, Fact};
 use ascent_core::catalog::{
     ApprovalDecided, ApprovalOutcome, ContractIssued, ContractTerms, ProposalAccepted,
 };
@@ -86,21 +86,20 @@ impl Closing {
             return self.issue(ctx, c);
         }
         let approval_id = approval::approval_id(ctx.cause().detail.event_id, NAME, 0);
+        // The deal is the subject and the account the customer; the deviations are the
+        // reason, each on its own row as well.
         let mut facts = BTreeMap::new();
-        facts.insert("Deal".into(), a.deal_id.clone());
-        facts.insert("Account".into(), p.account_id.clone());
-        facts.insert("Contract value".into(), p.total.to_string());
-        facts.insert("Signed by".into(), a.accepted_by.clone());
+        facts.insert("Contract value".into(), Fact::from(&p.total));
+        facts.insert("Signed by".into(), a.accepted_by.clone().into());
         for (i, d) in deviations.iter().enumerate() {
-            facts.insert(format!("Deviation {}", i + 1), d.clone());
+            facts.insert(format!("Deviation {}", i + 1), d.into());
         }
         ctx.request_approval(ApprovalDraft {
             kind: "contract_terms".into(),
             subject: a.deal_id.clone(),
             summary: format!(
-                "{} non-standard term(s) in the {} contract for deal {}",
+                "{} non-standard term(s) in the contract for deal {}",
                 deviations.len(),
-                p.total,
                 a.deal_id
             ),
             amount: None,
@@ -108,6 +107,8 @@ impl Closing {
             approver_role: self.config.legal_role.clone(),
             first_approver: None,
             reason: deviations.join("; "),
+            requester_reason: None,
+            customer: Some(Customer::new(&p.account_id, None)),
             facts,
         })?;
         c.approval_id = Some(approval_id);

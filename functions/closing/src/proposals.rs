@@ -5,7 +5,7 @@
 
 use crate::{Closing, NAME};
 use ascent_core::agent::{AgentError, Domain};
-use ascent_core::approval::{self, ApprovalDraft};
+use ascent_core::approval::{self, ApprovalDraft, Customer, Fact};
 use ascent_core::catalog::{ApprovalDecided, ApprovalOutcome, DealStageChanged, ProposalSent};
 use ascent_core::context::Ctx;
 use ascent_core::money::Money;
@@ -67,26 +67,25 @@ impl Closing {
 
         if d.requested_discount_pct > self.config.discount_threshold_pct {
             let approval_id = approval::approval_id(cause, NAME, 0);
+            // The deal is the subject, the discount the amount, the account the customer: the
+            // facts add only what the page does not show otherwise.
             let mut facts = BTreeMap::new();
-            facts.insert("Deal".into(), d.deal_id.clone());
-            facts.insert("Account".into(), d.account_id.clone());
-            facts.insert("List subtotal".into(), proposal.subtotal.to_string());
+            facts.insert("List subtotal".into(), Fact::from(&proposal.subtotal));
             facts.insert(
                 "Requested discount".into(),
-                format!("{}%", d.requested_discount_pct),
+                format!("{}%", d.requested_discount_pct).into(),
             );
-            facts.insert("Discount amount".into(), proposal.discount.to_string());
-            facts.insert("Total after discount".into(), proposal.total.to_string());
+            facts.insert("Total after discount".into(), Fact::from(&proposal.total));
             facts.insert(
                 "Threshold".into(),
-                format!("{}%", self.config.discount_threshold_pct),
+                format!("{}%", self.config.discount_threshold_pct).into(),
             );
             ctx.request_approval(ApprovalDraft {
                 kind: "discount".into(),
                 subject: d.deal_id.clone(),
                 summary: format!(
-                    "{}% discount on deal {} ({} off {})",
-                    d.requested_discount_pct, d.deal_id, proposal.discount, proposal.subtotal
+                    "{}% discount on deal {}",
+                    d.requested_discount_pct, d.deal_id
                 ),
                 amount: Some(proposal.discount.clone()),
                 requester: d.owner.clone(),
@@ -96,6 +95,8 @@ impl Closing {
                     "discount above the {}% threshold",
                     self.config.discount_threshold_pct
                 ),
+                requester_reason: None,
+                customer: Some(Customer::new(&d.account_id, None)),
                 facts,
             })?;
             let waiting = Proposal {

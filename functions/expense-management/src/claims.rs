@@ -5,7 +5,7 @@
 
 use crate::{ExpenseManagement, NAME, TO_REIMBURSE, decimal, receipt};
 use ascent_core::agent::{AgentError, Domain};
-use ascent_core::approval::ApprovalDraft;
+use ascent_core::approval::{ApprovalDraft, Fact};
 use ascent_core::catalog::{
     ApprovalDecided, ApprovalOutcome, ExpenseDecided, ExpenseOutcome, ExpenseSubmitted,
 };
@@ -237,16 +237,15 @@ impl ExpenseManagement {
         }
         why.extend(eval.messages());
         let approval_id = ascent_core::approval::approval_id(ctx.cause().detail.event_id, NAME, 0);
-        let mut facts_shown = BTreeMap::new();
-        facts_shown.insert("Employee".into(), e.employee.clone());
-        facts_shown.insert("Department".into(), e.department.clone());
-        facts_shown.insert("Category".into(), e.category.clone());
-        facts_shown.insert("Merchant".into(), x.merchant.clone());
-        facts_shown.insert("Incurred on".into(), e.incurred_on.to_string());
-        facts_shown.insert("Claimed".into(), e.amount.to_string());
-        facts_shown.insert("In base currency".into(), amount_base.to_string());
-        if let Some(d) = &e.description {
-            facts_shown.insert("Purpose".into(), d.clone());
+        // The employee is the requester, their purpose their reason, the base-currency value
+        // the amount: the facts add the claim as submitted and what the receipt says.
+        let mut facts_shown: BTreeMap<String, Fact> = BTreeMap::new();
+        facts_shown.insert("Department".into(), e.department.clone().into());
+        facts_shown.insert("Category".into(), e.category.clone().into());
+        facts_shown.insert("Merchant".into(), x.merchant.clone().into());
+        facts_shown.insert("Incurred on".into(), e.incurred_on.to_string().into());
+        if e.amount != amount_base {
+            facts_shown.insert("Claimed".into(), Fact::from(&e.amount));
         }
         if let Some(f) = &facts {
             facts_shown.insert(
@@ -260,21 +259,21 @@ impl ExpenseManagement {
                         (Some(t), None) => decimal(t),
                         _ => "total unreadable".into(),
                     }
-                ),
+                )
+                .into(),
             );
         }
         ctx.request_approval(ApprovalDraft {
             kind: "expense".into(),
             subject: e.expense_id.clone(),
-            summary: format!(
-                "{} expense of {} at {} by {}",
-                e.category, e.amount, x.merchant, e.employee
-            ),
+            summary: format!("{} expense at {} by {}", e.category, x.merchant, e.employee),
             amount: Some(amount_base),
             requester: e.employee.clone(),
             approver_role: self.policy.approver_role.clone(),
             first_approver: first_approver.clone(),
             reason: why.join("; "),
+            requester_reason: e.description.clone(),
+            customer: None,
             facts: facts_shown,
         })?;
         x.approver = first_approver.or_else(|| Some(self.policy.approver_role.clone()));

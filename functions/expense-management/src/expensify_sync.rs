@@ -17,7 +17,7 @@
 use crate::expense_reports::{Marked, ReportsReimbursed};
 use crate::{ExpenseManagement, NAME, ReimbursementBatch};
 use ascent_core::agent::{AgentError, Domain};
-use ascent_core::approval::{ApprovalDraft, approval_id};
+use ascent_core::approval::{ApprovalDraft, Fact, approval_id};
 use ascent_core::catalog::{ApprovalDecided, ApprovalOutcome, DataSyncCompleted};
 use ascent_core::context::Ctx;
 use ascent_core::ports::{Condition, Mail};
@@ -74,11 +74,10 @@ pub fn held_draft(
     requester: &str,
     role: &str,
 ) -> ApprovalDraft {
-    let facts: BTreeMap<String, String> = [
+    // The batch is the subject and the refusal the reason: the facts add the rest.
+    let facts: BTreeMap<String, Fact> = [
         ("System", system.to_string()),
-        ("Reimbursement batch", change.batch_id.clone()),
         ("Reports", change.report_ids.join(", ")),
-        ("Refusal", refusal.to_string()),
         (
             "Approve",
             format!("tell {system} again on the next hourly run (fix the cause first)"),
@@ -89,7 +88,7 @@ pub fn held_draft(
         ),
     ]
     .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
+    .map(|(k, v)| (k.to_string(), v.into()))
     .collect();
     ApprovalDraft {
         kind: EXPENSIFY_HELD.into(),
@@ -105,6 +104,7 @@ pub fn held_draft(
         first_approver: None,
         reason: format!("{system} refused: {refusal}"),
         facts,
+        ..Default::default()
     }
 }
 

@@ -86,13 +86,25 @@ fn manager_approves_a_larger_claim_shown_with_its_receipt() {
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].approver, MANAGER);
     assert_eq!(expense(&t, "E2").status, ExpenseStatus::AwaitingApproval);
-    // The approval page shows what the receipt says.
+    // The mail gives the amount in the manager's locale; the page shows what the receipt says.
     let mail = t.runtime.mails().unwrap();
     let ask = mail.iter().find(|m| m.to == MANAGER).unwrap();
-    assert!(ask.text.contains("482.50 USD"), "{}", ask.text);
+    assert!(
+        ask.text.contains("Amount: USD\u{a0}482.50\n"),
+        "{}",
+        ask.text
+    );
 
-    t.decide_from_mail(MANAGER, Decision::Approve, Some("ok"))
+    let view = t
+        .decide_from_mail(MANAGER, Decision::Approve, Some("ok"))
         .unwrap();
+    let reader = view.approval.reader_for(MANAGER);
+    let rows = view.approval.rows(&reader);
+    assert!(
+        rows.iter()
+            .any(|r| r.label == "Receipt says" && r.value == "LUFTHANSA · 2026-03-02 · 482.50 USD"),
+        "{rows:?}"
+    );
     let d = decisions(&t);
     assert_eq!(d[0].outcome, ExpenseOutcome::Approved);
     assert_eq!(d[0].decided_by, MANAGER);

@@ -15,7 +15,7 @@
 use crate::journal::JournalEntry;
 use crate::{FinanceController, NAME};
 use ascent_core::agent::{AgentError, Domain};
-use ascent_core::approval::ApprovalDraft;
+use ascent_core::approval::{ApprovalDraft, Fact};
 use ascent_core::catalog::{ApprovalDecided, ApprovalOutcome};
 use ascent_core::context::Ctx;
 use ascent_core::money::Money;
@@ -101,13 +101,13 @@ pub fn refusal_approval(
     approver_role: &str,
 ) -> ApprovalDraft {
     let e = &p.item.entry;
-    let facts: BTreeMap<String, String> = [
+    // The refusal is the reason: the facts add the rest.
+    let facts: BTreeMap<String, Fact> = [
         ("System", title.to_string()),
         ("Entry", format!("{} of {}", e.entry_no, e.date)),
         ("Memo", e.memo.clone()),
         ("Records", e.source.clone()),
         ("Debits", debits(e)),
-        ("Refusal", refusal.to_string()),
         ("Attempts", p.attempts.to_string()),
         (
             "Approve",
@@ -119,7 +119,7 @@ pub fn refusal_approval(
         ),
     ]
     .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
+    .map(|(k, v)| (k.to_string(), v.into()))
     .collect();
     ApprovalDraft {
         kind: KIND.into(),
@@ -134,6 +134,7 @@ pub fn refusal_approval(
         first_approver: None,
         reason: refusal.into(),
         facts,
+        ..Default::default()
     }
 }
 

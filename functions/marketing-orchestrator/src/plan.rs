@@ -14,7 +14,7 @@ use crate::campaigns::Campaign;
 use crate::lifecycle::Status;
 use crate::{APPROVAL_KIND, MarketingOrchestrator, NAME, OPEN_CAMPAIGNS};
 use ascent_core::agent::{AgentError, Domain};
-use ascent_core::approval::ApprovalDraft;
+use ascent_core::approval::{ApprovalDraft, Fact};
 use ascent_core::catalog::{
     ApprovalDecided, ApprovalOutcome, BudgetReallocated, CampaignReturn, ChannelAllocation,
     ChannelReturnsMeasured, Direction, MarketingChannel, ThresholdCrossed,
@@ -286,18 +286,19 @@ impl MarketingOrchestrator {
 
     fn draft(&self, plan: &Plan) -> ApprovalDraft {
         let increase = allocation::increase(&plan.previous, &plan.proposed);
+        let base = |minor: i64| Fact::from(Money::new(minor, &self.config.base_currency));
         let mut facts = BTreeMap::new();
         facts.insert(
             "Measured".into(),
-            format!("{} to {}", plan.measured_from, plan.measured_to),
+            format!("{} to {}", plan.measured_from, plan.measured_to).into(),
         );
         facts.insert(
-            "Total".into(),
-            format!(
-                "{} (in effect: {})",
-                self.money(allocation::total(&plan.proposed)),
-                self.money(allocation::total(&plan.previous))
-            ),
+            "Total proposed".into(),
+            base(allocation::total(&plan.proposed)),
+        );
+        facts.insert(
+            "Total in effect".into(),
+            base(allocation::total(&plan.previous)),
         );
         for (c, a) in &plan.proposed {
             let was = plan.previous.get(c).copied().unwrap_or(0);
@@ -307,16 +308,15 @@ impl MarketingOrchestrator {
                 .map_or("no data".into(), |r| format!("return {r}"));
             facts.insert(
                 format!("Channel {}", channel_name(*c)),
-                format!("{} → {} ({r})", self.money(was), self.money(*a)),
+                format!("{} → {} ({r})", self.money(was), self.money(*a)).into(),
             );
         }
         ApprovalDraft {
             kind: APPROVAL_KIND.into(),
             subject: subject(plan.period),
             summary: format!(
-                "Marketing budget for the week of {}: {} moved into channels",
-                plan.period,
-                self.money(increase)
+                "Marketing budget for the week of {}: the amount moves into channels",
+                plan.period
             ),
             amount: Some(Money::new(increase, &self.config.base_currency)),
             requester: self.config.requester.clone(),
@@ -324,6 +324,7 @@ impl MarketingOrchestrator {
             first_approver: None,
             reason: plan.reasons.join("; "),
             facts,
+            ..Default::default()
         }
     }
 

@@ -7,7 +7,7 @@ use crate::classify::{FailureClass, classify, retry_due};
 use crate::report;
 use crate::{KIND, NAME, ProcessAutomationConfig};
 use ascent_core::agent::{AgentError, Domain};
-use ascent_core::approval::ApprovalDraft;
+use ascent_core::approval::{ApprovalDraft, Fact};
 use ascent_core::catalog::{ApprovalDecided, ApprovalOutcome, MessageDeadLettered};
 use ascent_core::context::Ctx;
 use ascent_core::ports::{Condition, DeadLetterAction, DeadLetterOrder, Query, SortKey};
@@ -210,7 +210,8 @@ pub async fn on_dead_lettered(
 /// The intervention request: the failure, the event and what approving and rejecting do.
 fn intervention(c: &ProcessAutomationConfig, l: &Letter, class: FailureClass) -> ApprovalDraft {
     let last = l.last().expect("a failure was just recorded");
-    let facts: BTreeMap<String, String> = [
+    // The failure's reason is the request's: the facts add the rest.
+    let facts: BTreeMap<String, Fact> = [
         ("Agent", l.agent.clone()),
         ("Queue", l.queue.clone()),
         ("Event", format!("{} {}", l.detail_type, l.event_id)),
@@ -219,7 +220,6 @@ fn intervention(c: &ProcessAutomationConfig, l: &Letter, class: FailureClass) ->
             l.correlation_id.clone().unwrap_or_else(|| "-".into()),
         ),
         ("Class", class.as_str().into()),
-        ("Reason", last.reason.clone()),
         ("Deliveries", last.receive_count.to_string()),
         ("First received", l.first_received_at.to_rfc3339()),
         ("Dead-lettered", last.at.to_rfc3339()),
@@ -231,7 +231,7 @@ fn intervention(c: &ProcessAutomationConfig, l: &Letter, class: FailureClass) ->
         ("Reject", "discard it (recorded)".into()),
     ]
     .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
+    .map(|(k, v)| (k.to_string(), v.into()))
     .collect();
     ApprovalDraft {
         kind: KIND.into(),
@@ -248,6 +248,7 @@ fn intervention(c: &ProcessAutomationConfig, l: &Letter, class: FailureClass) ->
         first_approver: None,
         reason: last.reason.clone(),
         facts,
+        ..Default::default()
     }
 }
 

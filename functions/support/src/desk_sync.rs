@@ -16,7 +16,7 @@
 use crate::desk::{Desk, DeskUpdate, HelpDesk, change_id};
 use crate::{NAME, Support};
 use ascent_core::agent::{AgentError, Domain};
-use ascent_core::approval::ApprovalDraft;
+use ascent_core::approval::{ApprovalDraft, Fact};
 use ascent_core::catalog::{ApprovalDecided, ApprovalOutcome, ScheduleTick};
 use ascent_core::context::Ctx;
 use ascent_integrations::Outbox;
@@ -120,13 +120,13 @@ impl Support {
         } else {
             "add a note".to_string()
         };
-        let facts: BTreeMap<String, String> = [
+        // The refusal is the reason: the facts add the rest.
+        let facts: BTreeMap<String, Fact> = [
             ("Desk", desk.name().to_string()),
             ("Ticket", format!("{} ({} there)", u.ticket_id, u.remote_id)),
             ("Change", change.to_string()),
             ("What", what),
             ("Note", u.note.clone()),
-            ("Refusal", reason.to_string()),
             (
                 "Approve",
                 "send it again with the next hourly run (fix the cause first)".into(),
@@ -134,7 +134,7 @@ impl Support {
             ("Reject", "drop it (the desk is not told)".into()),
         ]
         .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
+        .map(|(k, v)| (k.to_string(), v.into()))
         .collect();
         ApprovalDraft {
             kind: KIND.into(),
@@ -150,6 +150,7 @@ impl Support {
             first_approver: None,
             reason: reason.to_string(),
             facts,
+            ..Default::default()
         }
     }
 

@@ -4,8 +4,14 @@
 //! only once its record confirms it ([`confirmed`]).
 
 mod confirm;
+mod locale;
+mod mail;
+mod view;
 
 pub use confirm::{Unconfirmed, check_decision, confirmed, confirmed_for_review, record_key};
+pub use locale::{LOCALES, LocaleFormat, Reader, Readers, locale_format, locale_tags};
+pub use mail::{approval_mail, expired_mail};
+pub use view::{ApprovalView, Closed, Customer, Fact, Row};
 
 use crate::catalog::{ApprovalDecided, ApprovalOutcome, ApprovalRequested};
 use crate::money::Money;
@@ -19,7 +25,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// What an agent asks for; the runtime turns it into an [`Approval`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ApprovalDraft {
     /// discount, expense, contract_terms, …
     pub kind: String,
@@ -36,10 +42,19 @@ pub struct ApprovalDraft {
     /// is then the escalation path.
     #[serde(default)]
     pub first_approver: Option<String>,
-    /// Why the approval is needed.
+    /// Why the approval is needed: the rule that asks for it (`discount above the 15%
+    /// threshold`).
     pub reason: String,
-    /// Facts shown on the approval page (label → value).
-    pub facts: BTreeMap<String, String>,
+    /// The requester's own reason, in their words (the rep's justification of a discount,
+    /// the purpose of an expense, why a credit is owed), when they gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester_reason: Option<String>,
+    /// The customer the decision is about, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<Customer>,
+    /// Further facts shown on the approval page (label → value). A fact repeating the
+    /// subject, customer, amount or a reason is shown once, with those.
+    pub facts: BTreeMap<String, Fact>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +108,10 @@ pub struct Approval {
     /// Who approved so far, in order.
     #[serde(default)]
     pub approved_by: Vec<String>,
+    /// How the people of the chain (and the requester) read amounts and times, as configured
+    /// when the request was opened; a person not here reads them as [`Reader::default`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub readers: BTreeMap<String, Reader>,
 }
 
 fn one() -> u32 {
@@ -122,7 +141,7 @@ pub enum ApprovalError {
     #[error("`{0}` already approved this request; a second approver must be someone else")]
     AlreadyApprovedBy(String),
     #[error("this request was already {0}")]
-    AlreadyClosed(String),
+    AlreadyClosed(Closed),
     #[error("this link belongs to an earlier approver; the request has moved on")]
     Superseded,
     #[error("`{0}` is not the approver of this request")]
@@ -169,19 +188,18 @@ pub struct ApprovalPolicy {
     /// as they are.
     #[serde(default)]
     pub fx: Option<crate::money::FxRates>,
+    /// How each approver reads amounts and times (`[approvals] locale`, `time_zone`,
+    /// `[[approvals.people]]`).
+    #[serde(default)]
+    pub readers: Readers,
 }
 
 /// The shipped `[approvals]` and `[currency]` of `ascent.toml`.
 impl Default for ApprovalPolicy {
     fn default() -> Self {
-        let file = crate::config::ConfigFile::shipped();
-        let fx = file
-            .section::<crate::config::platform::Currency>("currency")
-            .expect("the shipped [currency] is valid")
-            .fx();
-        file.section::<crate::config::platform::Approvals>("approvals")
-            .expect("the shipped [approvals] is valid")
-            .policy(fx)
+        crate::config::platform::HostSettings::from_file(&crate::config::ConfigFile::shipped())
+            .expect("the shipped host settings are valid")
+            .policy()
     }
 }
 
@@ -269,6 +287,11 @@ impl ApprovalPolicy {
                 available: chain.len() as u32,
             });
         }
+        let readers = chain
+            .iter()
+            .chain(std::iter::once(&draft.requester))
+            .map(|p| (person_key(p), self.readers.of(p)))
+            .collect();
         Ok(Approval {
             id,
             draft,
@@ -284,6 +307,7 @@ impl ApprovalPolicy {
             correlation_id,
             required_approvals: required,
             approved_by: Vec::new(),
+            readers,
         })
     }
 }
@@ -322,9 +346,22 @@ fn same_person(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
 }
 
+/// A person's address as a key: trimmed, lower case.
+fn person_key(p: &str) -> String {
+    p.trim().to_ascii_lowercase()
+}
+
 impl Approval {
     pub fn approver(&self) -> &str {
         &self.chain[self.step as usize]
+    }
+
+    /// How `person` reads amounts and times.
+    pub fn reader_for(&self, person: &str) -> Reader {
+        self.readers
+            .get(&person_key(person))
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn status_word(&self) -> &'static str {
@@ -344,7 +381,7 @@ impl Approval {
         now: DateTime<Utc>,
     ) -> Result<(), ApprovalError> {
         if self.status != ApprovalStatus::Pending {
-            return Err(ApprovalError::AlreadyClosed(self.status_word().into()));
+            return Err(ApprovalError::AlreadyClosed(self.closed_for(approver)));
         }
         if same_person(approver, &self.draft.requester) {
             return Err(ApprovalError::SelfApproval);
@@ -606,13 +643,6 @@ pub enum DeskError {
     Internal(String),
 }
 
-/// An approval request as the page shows it, with the approver the link was issued to.
-#[derive(Clone, Debug, Serialize)]
-pub struct ApprovalView {
-    pub approval: Approval,
-    pub approver: String,
-}
-
 /// Where approval pages get requests and send decisions: the twin's runtime locally,
 /// DynamoDB + Step Functions on AWS. Showing never changes anything; deciding is the POST.
 #[async_trait::async_trait]
@@ -625,51 +655,6 @@ pub trait ApprovalDesk: Send + Sync {
         decision: Decision,
         comment: Option<String>,
     ) -> Result<ApprovalView, DeskError>;
-}
-
-/// The email telling the requester that nobody decided in time.
-pub fn expired_mail(a: &Approval) -> crate::ports::Mail {
-    crate::ports::Mail {
-        to: a.draft.requester.clone(),
-        subject: format!("Approval expired: {}", a.draft.summary),
-        text: format!(
-            "Nobody decided on your request in time, so it expired.\n\n{}\nApprovers asked: {}\n",
-            a.draft.summary,
-            a.chain.join(", ")
-        ),
-        html: None,
-        ..Default::default()
-    }
-}
-
-/// The approval email for the current approver, with approve and reject links to the page.
-pub fn approval_mail(a: &Approval, token: &str, base_url: &str) -> crate::ports::Mail {
-    let base = base_url.trim_end_matches('/');
-    let link = |action: &str| format!("{base}/approvals/{}?t={token}&action={action}", a.id);
-    let amount = a
-        .draft
-        .amount
-        .as_ref()
-        .map(|m| format!("Amount: {m}\n"))
-        .unwrap_or_default();
-    let text = format!(
-        "{requester} asks for your approval.\n\n{summary}\n{amount}Reason: {reason}\nDecide by: {deadline}\n\n\
-         Approve: {approve}\nReject:  {reject}\n\n\
-         Each link opens a page showing the request; nothing is decided until you press a button there.\n",
-        requester = a.draft.requester,
-        summary = a.draft.summary,
-        reason = a.draft.reason,
-        deadline = a.step_deadline.format("%Y-%m-%d %H:%M UTC"),
-        approve = link("approve"),
-        reject = link("reject"),
-    );
-    crate::ports::Mail {
-        to: a.approver().to_string(),
-        subject: format!("Approval needed: {}", a.draft.summary),
-        text,
-        html: None,
-        ..Default::default()
-    }
 }
 
 #[cfg(test)]
@@ -686,7 +671,7 @@ mod tests {
             approver_role: "sales-director".into(),
             first_approver: None,
             reason: "competitive".into(),
-            facts: BTreeMap::new(),
+            ..Default::default()
         }
     }
 
@@ -816,7 +801,9 @@ mod tests {
                 t0(),
                 Duration::hours(48)
             ),
-            Err(ApprovalError::AlreadyClosed("approved".into()))
+            Err(ApprovalError::AlreadyClosed(
+                a.closed_for("sales.director@ascent-xr.example")
+            ))
         );
     }
 

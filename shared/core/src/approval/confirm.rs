@@ -165,7 +165,6 @@ mod tests {
     use async_trait::async_trait;
     use chrono::{DateTime, Duration, Utc};
     use futures::executor::block_on;
-    use std::collections::BTreeMap;
     use uuid::Uuid;
 
     fn t0() -> DateTime<Utc> {
@@ -186,7 +185,7 @@ mod tests {
                     approver_role: "sales-director".into(),
                     first_approver: None,
                     reason: "competitive".into(),
-                    facts: BTreeMap::new(),
+                    ..Default::default()
                 },
                 Uuid::nil(),
                 t0(),

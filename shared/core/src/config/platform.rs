@@ -6,7 +6,7 @@ use super::rules::{
     check_currency, check_email, check_hhmm, check_non_negative, check_time_zone, parse_hhmm,
 };
 use super::{ConfigError, ConfigFile, Invalid, Validate};
-use crate::approval::ApprovalPolicy;
+use crate::approval::{ApprovalPolicy, Reader, Readers};
 use crate::money::FxRates;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -322,6 +322,33 @@ pub struct Approvals {
     /// too few approvers with authority for the amount (the higher authority).
     #[serde(default)]
     pub escalation: BTreeMap<String, String>,
+    /// The locale the approval pages and emails write amounts and times in (`en-US`,
+    /// `en-GB`, `de-DE`, …) for an approver not in `people`.
+    #[serde(default = "us_english")]
+    pub locale: String,
+    /// The IANA time zone deadlines and decisions are shown in for an approver not in
+    /// `people`; absent: `[company] time_zone`.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Approvers who read amounts and times in another locale or time zone.
+    #[serde(default)]
+    pub people: Vec<ApproverReader>,
+}
+
+fn us_english() -> String {
+    "en-US".into()
+}
+
+/// `[[approvals.people]]`: one approver's locale and time zone; an absent one is the
+/// default's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproverReader {
+    pub person: String,
+    #[serde(default)]
+    pub locale: Option<String>,
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -352,10 +379,32 @@ impl Authority {
 }
 
 impl Approvals {
+    /// How each approver reads amounts and times; `company_zone` (`[company] time_zone`) is
+    /// the zone of everyone when `time_zone` is absent.
+    pub fn readers(&self, company_zone: &str) -> Readers {
+        let default = Reader::new(
+            &self.locale,
+            self.time_zone.as_deref().unwrap_or(company_zone),
+        );
+        let people = self
+            .people
+            .iter()
+            .map(|p| {
+                let reader = Reader::new(
+                    p.locale.as_deref().unwrap_or(&default.locale),
+                    p.time_zone.as_deref().unwrap_or(&default.time_zone),
+                );
+                (p.person.trim().to_ascii_lowercase(), reader)
+            })
+            .collect();
+        Readers { default, people }
+    }
+
     /// The policy the hosts open approvals with; `fx` values foreign amounts in the base
-    /// currency for the authority limits.
-    pub fn policy(&self, fx: FxRates) -> ApprovalPolicy {
+    /// currency for the authority limits; `company_zone` as in [`Approvals::readers`].
+    pub fn policy(&self, fx: FxRates, company_zone: &str) -> ApprovalPolicy {
         ApprovalPolicy {
+            readers: self.readers(company_zone),
             chains: self
                 .roles
                 .iter()
@@ -431,6 +480,25 @@ impl Validate for Approvals {
                 check_non_negative(&format!("authority[{i}].limits_minor.{kind}"), *l)?;
             }
         }
+        check_locale("locale", &self.locale)?;
+        if let Some(z) = &self.time_zone {
+            check_time_zone("time_zone", z)?;
+        }
+        for (i, p) in self.people.iter().enumerate() {
+            check_email(&format!("people[{i}].person"), &p.person)?;
+            if self.people[..i]
+                .iter()
+                .any(|q| q.person.trim().eq_ignore_ascii_case(p.person.trim()))
+            {
+                return Err(Invalid::new(format!("people[{i}].person"), "listed twice"));
+            }
+            if let Some(l) = &p.locale {
+                check_locale(&format!("people[{i}].locale"), l)?;
+            }
+            if let Some(z) = &p.time_zone {
+                check_time_zone(&format!("people[{i}].time_zone"), z)?;
+            }
+        }
         for (kind, role) in &self.escalation {
             if !self.roles.contains_key(role) {
                 return Err(Invalid::new(
@@ -440,6 +508,20 @@ impl Validate for Approvals {
             }
         }
         Ok(())
+    }
+}
+
+/// Refuses a locale the approval pages cannot write, naming those they can.
+fn check_locale(key: &str, tag: &str) -> Result<(), Invalid> {
+    match crate::approval::locale_format(tag) {
+        Some(_) => Ok(()),
+        None => Err(Invalid::new(
+            key,
+            format!(
+                "`{tag}` is not a locale the approval pages write (known: {})",
+                crate::approval::locale_tags()
+            ),
+        )),
     }
 }
 
@@ -555,6 +637,8 @@ pub fn check_hours(path: &str, hours: &[String; 2]) -> Result<(), Invalid> {
 #[derive(Clone, Debug)]
 pub struct HostSettings {
     pub approvals: Approvals,
+    /// `[company] time_zone`: approvers read times in it unless `[approvals]` says otherwise.
+    pub company_time_zone: String,
     pub mail: MailSettings,
     pub currency: Currency,
     /// `[data_retention]` (the shipped one when the file has none).
@@ -565,6 +649,7 @@ impl HostSettings {
     pub fn from_file(file: &ConfigFile) -> Result<Self, ConfigError> {
         Ok(Self {
             approvals: file.section("approvals")?,
+            company_time_zone: file.section::<Company>("company")?.time_zone,
             mail: file.section("mail")?,
             currency: file.section("currency")?,
             retention: crate::retention::DataRetention::from_file(file)?,
@@ -573,7 +658,8 @@ impl HostSettings {
 
     /// The approval policy, amounts valued with `[currency]`.
     pub fn policy(&self) -> ApprovalPolicy {
-        self.approvals.policy(self.currency.fx())
+        self.approvals
+            .policy(self.currency.fx(), &self.company_time_zone)
     }
 }
 

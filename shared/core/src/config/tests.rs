@@ -182,3 +182,58 @@ fn a_tables_setting_lines_are_its_own_as_written_without_comments_or_sub_tables(
     );
     assert!(file.setting_lines("missing").is_empty());
 }
+
+/// Issue 27: each approver reads amounts in their locale and times in their zone; the
+/// default zone is the company's.
+#[test]
+fn approvers_read_in_their_locale_and_zone_the_company_s_by_default() {
+    let host = HostSettings::from_file(&ConfigFile::shipped()).unwrap();
+    let readers = host.policy().readers;
+    let director = readers.of("sales.director@ascent-xr.example");
+    assert_eq!(
+        (director.locale.as_str(), director.time_zone.as_str()),
+        ("en-US", "America/Los_Angeles")
+    );
+    let cfo = readers.of(" CFO@ascent-xr.example ");
+    assert_eq!(
+        (cfo.locale.as_str(), cfo.time_zone.as_str()),
+        ("en-GB", "Europe/London")
+    );
+    // A person's missing key is the default's; `[approvals] time_zone` overrides the company.
+    let base = "[approvals]\nstep_timeout_hours = 48\nmanager_limit_minor = 0\n\
+                locale = \"de-DE\"\ntime_zone = \"Europe/Berlin\"\n\
+                [approvals.roles.legal]\napprovers = [\"a@b.example\"]\n";
+    let f = file(&format!(
+        "{base}[[approvals.people]]\nperson = \"a@b.example\"\ntime_zone = \"Asia/Tokyo\"\n"
+    ));
+    let r = f
+        .section::<Approvals>("approvals")
+        .unwrap()
+        .readers("America/Los_Angeles");
+    assert_eq!(r.of("a@b.example").locale, "de-DE");
+    assert_eq!(r.of("a@b.example").time_zone, "Asia/Tokyo");
+    assert_eq!(r.of("z@b.example").time_zone, "Europe/Berlin");
+}
+
+#[test]
+fn approvals_refuse_an_unknown_locale_or_zone_and_a_person_listed_twice() {
+    let base = "[approvals]\nstep_timeout_hours = 48\nmanager_limit_minor = 0\n\
+                [approvals.roles.legal]\napprovers = [\"a@b.example\"]\n";
+    let e = file(&base.replace(
+        "manager_limit_minor = 0\n",
+        "manager_limit_minor = 0\nlocale = \"xx-YY\"\n",
+    ))
+    .section::<Approvals>("approvals")
+    .unwrap_err();
+    assert_eq!(e.path, "approvals.locale");
+    assert!(e.message.contains("known: en-US, en-CA, en-GB"), "{e}");
+    let person = "[[approvals.people]]\nperson = \"a@b.example\"\n";
+    let e = file(&format!("{base}{person}time_zone = \"Mars/Olympus\"\n"))
+        .section::<Approvals>("approvals")
+        .unwrap_err();
+    assert_eq!(e.path, "approvals.people[0].time_zone");
+    let e = file(&format!("{base}{person}{person}"))
+        .section::<Approvals>("approvals")
+        .unwrap_err();
+    assert_eq!(e.path, "approvals.people[1].person");
+}
