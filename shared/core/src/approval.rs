@@ -108,10 +108,11 @@ pub struct Approval {
     /// Who approved so far, in order.
     #[serde(default)]
     pub approved_by: Vec<String>,
-    /// How the people of the chain (and the requester) read amounts and times, as configured
-    /// when the request was opened; a person not here reads them as [`Reader::default`].
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub readers: BTreeMap<String, Reader>,
+    /// How each person of `chain` reads amounts and times (same order; no address is kept
+    /// twice), as configured when the request was opened; a request stored before has none
+    /// and is read as [`Reader::default`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub readers: Vec<Reader>,
 }
 
 fn one() -> u32 {
@@ -287,11 +288,7 @@ impl ApprovalPolicy {
                 available: chain.len() as u32,
             });
         }
-        let readers = chain
-            .iter()
-            .chain(std::iter::once(&draft.requester))
-            .map(|p| (person_key(p), self.readers.of(p)))
-            .collect();
+        let readers = chain.iter().map(|p| self.readers.of(p)).collect();
         Ok(Approval {
             id,
             draft,
@@ -346,20 +343,17 @@ fn same_person(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
 }
 
-/// A person's address as a key: trimmed, lower case.
-fn person_key(p: &str) -> String {
-    p.trim().to_ascii_lowercase()
-}
-
 impl Approval {
     pub fn approver(&self) -> &str {
         &self.chain[self.step as usize]
     }
 
-    /// How `person` reads amounts and times.
+    /// How `person` (one of the chain) reads amounts and times.
     pub fn reader_for(&self, person: &str) -> Reader {
-        self.readers
-            .get(&person_key(person))
+        self.chain
+            .iter()
+            .position(|p| same_person(p, person))
+            .and_then(|i| self.readers.get(i))
             .cloned()
             .unwrap_or_default()
     }

@@ -389,6 +389,32 @@ mod tests {
         );
     }
 
+    /// The readers are kept per person of the chain, without their addresses; a request
+    /// stored before them reads in US English and UTC, which its times name.
+    #[test]
+    fn readers_follow_the_chain_and_older_records_read_in_utc() {
+        let a = discount();
+        let json = serde_json::to_value(&a).unwrap();
+        let us = serde_json::json!({"locale": "en-US", "time_zone": "America/Los_Angeles"});
+        assert_eq!(a.chain.len(), 2);
+        assert_eq!(json["readers"], serde_json::json!([us, us]));
+        assert_eq!(
+            a.reader_for("Sales.Director@ascent-xr.example ").time_zone,
+            "America/Los_Angeles"
+        );
+        assert_eq!(a.reader_for("someone@else.example"), Reader::default());
+        let mut older = json;
+        older.as_object_mut().unwrap().remove("readers");
+        let older: Approval = serde_json::from_value(older).unwrap();
+        let deadline = rows(&older, &older.reader_for(older.approver()))
+            .pop()
+            .unwrap();
+        assert_eq!(
+            deadline,
+            ("Decide by".into(), "Mar 4, 2026, 9:00 AM UTC (UTC)".into())
+        );
+    }
+
     #[test]
     fn text_facts_read_as_before_and_amounts_as_money() {
         let json = r#"{"Credit":{"amount_minor":250000,"currency":"EUR"},"Deal":"D1"}"#;
