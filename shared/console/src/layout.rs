@@ -207,7 +207,7 @@ mod tests {
         );
         assert_eq!(relative(now + chrono::Duration::days(3), now), "in 3 days");
         let usd = |minor| ascent_core::money::Money::usd(minor);
-        assert_eq!(money(&usd(1_250_000_00)), "1,250,000.00 USD");
+        assert_eq!(money(&usd(125_000_000)), "1,250,000.00 USD");
         assert_eq!(money(&usd(-99_999)), "-999.99 USD");
         assert_eq!(money(&usd(5)), "0.05 USD");
     }

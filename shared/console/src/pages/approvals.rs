@@ -3,7 +3,7 @@
 //! why).
 
 use crate::access::{Role, Session};
-use crate::layout::{escape, money, post_button, relative, when};
+use crate::layout::{BASE, csrf_field, escape, money, relative, when};
 use crate::port::Inbox;
 use ascent_core::approval::Approval;
 use chrono::{DateTime, Utc};
@@ -31,24 +31,14 @@ fn action(a: &Approval, session: &Session) -> String {
             escape(a.approver())
         );
     }
-    let path = format!("/approvals/{}", a.id);
-    let comment = "<input type=\"text\" name=\"comment\" placeholder=\"comment (optional)\">";
+    // One form, one comment, the pressed button's decision.
     format!(
-        "{}{}",
-        post_button(
-            session,
-            &path,
-            &format!("{comment}<input type=\"hidden\" name=\"decision\" value=\"approve\">"),
-            "Approve",
-            "approve"
-        ),
-        post_button(
-            session,
-            &path,
-            &format!("{comment}<input type=\"hidden\" name=\"decision\" value=\"reject\">"),
-            "Reject",
-            "reject"
-        )
+        "<form method=\"post\" action=\"{BASE}/approvals/{id}\" class=\"decide\">{csrf}\
+         <input type=\"text\" name=\"comment\" placeholder=\"comment (optional)\"> \
+         <button type=\"submit\" name=\"decision\" value=\"approve\" class=\"approve\">Approve</button> \
+         <button type=\"submit\" name=\"decision\" value=\"reject\" class=\"reject\">Reject</button></form>",
+        id = escape(&a.id),
+        csrf = csrf_field(session),
     )
 }
 
@@ -159,11 +149,13 @@ mod tests {
     }
 
     fn approval() -> Approval {
-        let mut policy = ApprovalPolicy::default();
-        policy.chains = BTreeMap::from([(
-            "sales-director".to_string(),
-            vec!["boss@x.example".to_string(), "cfo@x.example".to_string()],
-        )]);
+        let mut policy = ApprovalPolicy {
+            chains: BTreeMap::from([(
+                "sales-director".to_string(),
+                vec!["boss@x.example".to_string(), "cfo@x.example".to_string()],
+            )]),
+            ..Default::default()
+        };
         policy.authority.clear();
         policy.two_person_above_minor = None;
         policy.fx = None;

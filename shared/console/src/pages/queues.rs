@@ -17,13 +17,14 @@ pub fn render(
     if let Some(n) = note {
         out.push_str(&format!("<p class=\"note\">{}</p>", escape(n)));
     }
-    out.push_str(
+    // Dead letters first: they are what needs a person.
+    let mut depth = String::from(
         "<h2>Depth</h2><table id=\"queues\"><tr><th>Queue of</th><th>Class</th>\
          <th class=\"num\">Visible</th><th class=\"num\">Delayed</th><th class=\"num\">Dead letters</th>\
          <th>State</th></tr>",
     );
     for q in queues {
-        out.push_str(&format!(
+        depth.push_str(&format!(
             "<tr data-queue=\"{agent}\"><td>{agent}</td><td>{class}</td><td class=\"num visible\">{visible}</td>\
              <td class=\"num\">{delayed}</td><td class=\"num\">{dead}</td><td>{state}</td></tr>",
             agent = escape(&q.agent),
@@ -38,10 +39,11 @@ pub fn render(
             },
         ));
     }
-    out.push_str("</table>");
+    depth.push_str("</table>");
     out.push_str(&format!("<h2>Dead letters ({})</h2>", dead.len()));
     if dead.is_empty() {
         out.push_str("<p class=\"muted\">None.</p>");
+        out.push_str(&depth);
         return out;
     }
     if admin {
@@ -84,6 +86,7 @@ pub fn render(
         ));
     }
     out.push_str("</table>");
+    out.push_str(&depth);
     out
 }
 
