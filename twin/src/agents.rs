@@ -1,7 +1,7 @@
-//! The agents the twin runs. Adding an agent to the ecosystem means adding it here (and its
-//! Lambda in `infra/`); its declaration does the rest.
+//! The agents the twin runs: the ecosystem's list ([`ascent_ecosystem::declarations`]) built
+//! with the configuration file's settings.
 
-use ascent_core::agent::{Agent, AgentDecl};
+use ascent_core::agent::Agent;
 use std::sync::Arc;
 
 /// Every agent with the shipped settings (`ascent.toml`), links to the twin's default
@@ -10,35 +10,7 @@ pub fn all() -> Vec<Arc<dyn Agent>> {
     crate::config::AscentConfig::shipped().agents("http://127.0.0.1:8787")
 }
 
-/// Every agent's declaration.
-pub fn declarations() -> Vec<AgentDecl> {
-    vec![
-        lead_generation::declaration(),
-        sales_director::declaration(),
-        outreach::declaration(),
-        demo_scheduling::declaration(),
-        closing::declaration(),
-        billing::declaration(),
-        expense_management::declaration(),
-        finance_controller::declaration(),
-        customer_success_director::declaration(),
-        onboarding::declaration(),
-        training::declaration(),
-        support::declaration(),
-        retention::declaration(),
-        marketing_analytics::declaration(),
-        marketing_orchestrator::declaration(),
-        content_marketing::declaration(),
-        seo::declaration(),
-        email_marketing::declaration(),
-        social_media::declaration(),
-        process_automation::declaration(),
-        operations_manager::declaration(),
-        operations_analytics::declaration(),
-        crm_management::declaration(),
-        reporting::declaration(),
-    ]
-}
+pub use ascent_ecosystem::declarations;
 
 #[cfg(test)]
 mod tests {

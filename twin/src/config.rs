@@ -18,13 +18,14 @@ use std::sync::Arc;
 pub const DEFAULT_PATH: &str = "ascent.toml";
 
 /// Every top-level section of the file, in the order of the shipped file.
-pub const SECTIONS: [&str; 35] = [
+pub const SECTIONS: [&str; 36] = [
     "company",
     "mail",
     "links",
     "schedule",
     "currency",
     "approvals",
+    "console",
     "plans",
     "sales_team",
     "data_retention",
@@ -81,6 +82,8 @@ pub struct AscentConfig {
     /// When the daily schedule fires (the twin's worker; the Scheduler's cron on AWS).
     pub schedule: Schedule,
     pub currency: Currency,
+    /// Who may sign in to the operator console (`/console`), and for how long.
+    pub console: ascent_console::ConsoleSettings,
     pub plans: Plans,
     pub sales_team: SalesTeam,
     pub lead_generation: lead_generation::LeadConfig,
@@ -132,6 +135,7 @@ impl AscentConfig {
             links: file.section("links")?,
             schedule: file.section("schedule")?,
             currency: file.section("currency")?,
+            console: file.section("console")?,
             plans: file.section("plans")?,
             sales_team: file.section("sales_team")?,
             lead_generation: lead_generation::LeadConfig::from_file(file)?,

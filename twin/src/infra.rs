@@ -12,6 +12,7 @@
 mod audit_trail;
 mod concurrency;
 mod observation;
+mod privacy;
 mod retention;
 mod settings;
 
@@ -810,6 +811,7 @@ pub fn template_with(decls: &[AgentDecl], config: &ConfigFile) -> Result<Value, 
         agent_resources(d, &router, &mut r);
     }
     approval_resources(&mut r);
+    privacy::resources(&mut r, decls);
     let host = ascent_core::config::platform::HostSettings::from_file(config)?;
     retention::apply(&mut r, &host.retention);
     grant_sender(&mut r, &host.mail.from);
@@ -1311,9 +1313,10 @@ mod tests {
                 }
             }
         }
+        // One per subscription, and the privacy desk's.
         assert_eq!(
             rules,
-            decls.iter().map(|d| d.subscriptions.len()).sum::<usize>()
+            decls.iter().map(|d| d.subscriptions.len()).sum::<usize>() + 1
         );
     }
 

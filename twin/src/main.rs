@@ -114,6 +114,11 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// The operator console (`/console` of `ascent up`, docs/console.md).
+    Console {
+        #[command(subcommand)]
+        action: ConsoleAction,
+    },
     /// A person's data (GDPR arts. 15, 17, 20): export all of it, or erase it
     /// (docs/privacy.md). On a running twin, send an `ErasureRequested` event instead.
     Privacy {
@@ -159,6 +164,11 @@ enum AwsAction {
     Audit {
         #[command(subcommand)]
         action: AwsAuditAction,
+    },
+    /// A person's records in the stack (export), or their erasure requested on its bus.
+    Privacy {
+        #[command(subcommand)]
+        action: PrivacyAction,
     },
     /// Import an extract of the National Do Not Call Registry into the stack's tables.
     DncImport {
@@ -232,6 +242,13 @@ enum PrivacyAction {
 }
 
 #[derive(Subcommand)]
+enum ConsoleAction {
+    /// Read a password from stdin (its first line) and print its Argon2id hash, the
+    /// `password_hash` of a `[[console.operators]]` entry.
+    HashPassword,
+}
+
+#[derive(Subcommand)]
 enum AuditAction {
     /// Verify the hash chain of the audit log.
     Verify,
@@ -287,7 +304,10 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let mut settings = Settings::new(&cli.data_dir, cli.port);
     settings.host = cli.host;
-    if !matches!(cli.command, Command::Emit { .. } | Command::Route { .. }) {
+    if !matches!(
+        cli.command,
+        Command::Emit { .. } | Command::Route { .. } | Command::Console { .. }
+    ) {
         settings.config =
             std::sync::Arc::new(ascent::config::AscentConfig::load(cli.config.as_deref())?);
     }
@@ -379,6 +399,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     Ok(())
                 }
             }
+        }
+        Command::Console {
+            action: ConsoleAction::HashPassword,
+        } => {
+            println!(
+                "{}",
+                ascent::console::hash_password_from(std::io::stdin().lock())?
+            );
+            Ok(())
         }
         Command::Dnc {
             action: DncAction::Import { file, as_of },
@@ -494,6 +523,7 @@ fn up(settings: Settings, max_connections: usize, quiet: bool) -> anyhow::Result
     webhook("hubspot", "ASCENT_HUBSPOT_CLIENT_SECRET");
     webhook("salesforce", "ASCENT_SALESFORCE_WEBHOOK_SECRET");
     println!("  unsubscribe {base}/unsubscribe/<token>   (the link in outreach emails)");
+    println!("  console    {base}/console   (operators of [console] sign in; docs/console.md)");
     println!("  data lake  {}", settings.db_path().display());
     for d in rt.declarations() {
         let rules: Vec<&str> = d.subscriptions.iter().map(|s| s.name).collect();
@@ -515,6 +545,7 @@ fn up(settings: Settings, max_connections: usize, quiet: bool) -> anyhow::Result
         company: Some(settings.config.company.name.clone()),
         daily_at: Some(settings.config.schedule.daily_time()),
         schedule: Some(settings.config.schedule.clone()),
+        console: Some(settings.config.console.clone()),
     };
     ascent::server::start_with(rt, listener, options)?.wait_for_ctrl_c();
     Ok(())
@@ -748,6 +779,37 @@ fn aws(settings: &Settings, stage: &str, action: AwsAction) -> anyhow::Result<()
                 if report.broken.is_some() {
                     bail!("the audit trail of stack {stage} is broken");
                 }
+            }
+            AwsAction::Privacy {
+                action: PrivacyAction::Export { email, phone },
+            } => {
+                let subject = ascent_core::privacy::Subject::new(Some(&email), phone.as_deref());
+                let export = ascent::aws::privacy::export(ddb, sqs, stage, subject).await?;
+                println!("{}", serde_json::to_string_pretty(&export)?);
+            }
+            AwsAction::Privacy {
+                action:
+                    PrivacyAction::Erase {
+                        email,
+                        phone,
+                        requested_by,
+                        request_id,
+                    },
+            } => {
+                let request_id =
+                    request_id.unwrap_or_else(|| format!("dsr-{}", uuid::Uuid::now_v7().simple()));
+                let request = ascent_core::catalog::ErasureRequested {
+                    request_id: request_id.clone(),
+                    email,
+                    phone,
+                    requested_by,
+                };
+                let events = aws_sdk_eventbridge::Client::new(&config);
+                ascent::aws::privacy::request_erasure(events, stage, request).await?;
+                println!(
+                    "erasure {request_id} requested on the bus ascent-{stage}: the privacy desk \
+                     carries it out (its log has the counts; the audit table its records)"
+                );
             }
             AwsAction::DncImport { file, as_of } => {
                 let tables = ascent_aws::dynamo::Tables {

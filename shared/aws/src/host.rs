@@ -264,6 +264,15 @@ impl AgentHost {
             }
             return Ok(Disposition::Duplicate);
         }
+        // A late event about an erased person is handled without their identifiers.
+        let admitted = crate::privacy::admit(self.lake.as_ref(), &self.privacy, event)
+            .await
+            .map_err(|e| match e {
+                crate::privacy::AdmitError::Unavailable(m) => HostError::Transient(m),
+                crate::privacy::AdmitError::Refused(m) => HostError::Permanent(m),
+            })?;
+        let event = admitted.as_ref();
+
         let now = Utc::now();
         let outcome = engine::handle(
             self.agent.as_ref(),

@@ -12,6 +12,8 @@
 //!   CloudWatch sums) for the queue observations.
 //! - [`audit_seal`]: the audit table's hash chain (sealed per day by schedule-tick, checked
 //!   by `ascent aws audit verify`).
+//! - [`privacy`]: GDPR export and erasure over the tables and dead-letter queues, and the
+//!   erased subjects' registry every host admits events through.
 //! - [`lambda`]: what an agent's `main.rs` calls.
 
 pub mod approvals;
@@ -23,6 +25,7 @@ pub mod host;
 #[cfg(test)]
 mod host_retention_tests;
 pub mod lambda;
+pub mod privacy;
 pub mod queue_metrics;
 pub mod ses;
 pub mod settings;

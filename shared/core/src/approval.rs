@@ -4,6 +4,7 @@
 //! only once its record confirms it ([`confirmed`]).
 
 mod confirm;
+mod inbox;
 mod locale;
 mod mail;
 mod view;

@@ -9,6 +9,7 @@
 //! does: delete the record, or keep it with the personal values replaced by pseudonyms.
 
 pub mod declared;
+pub mod erasure;
 mod pseudonym;
 mod subject;
 

@@ -10,6 +10,8 @@ use ascent_core::agent::{
 use ascent_core::catalog::{LeadCreated, Payload};
 use ascent_core::context::Ctx;
 use ascent_core::event::Event;
+use ascent_core::ports::Condition;
+use ascent_core::privacy::{Personal, Retention};
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
 use serde_json::json;

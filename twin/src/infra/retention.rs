@@ -50,8 +50,9 @@ mod tests {
                 .iter()
                 .filter(|(_, r)| is_dead_letter_queue(r))
                 .collect();
-            // One per agent, the approval requests' and the undelivered events'.
-            assert_eq!(queues.len(), crate::agents::declarations().len() + 2);
+            // One per agent, the approval requests', the privacy desk's and the undelivered
+            // events'.
+            assert_eq!(queues.len(), crate::agents::declarations().len() + 3);
             for (id, q) in queues {
                 assert_eq!(
                     q["Properties"]["MessageRetentionPeriod"],

@@ -103,8 +103,9 @@ mod tests {
                 "{id}: the sender is in [mail]"
             );
         }
-        // Every function but the schedule tick and the webhook ingest reads settings.
-        assert_eq!(readers.len(), functions(&t).len() - 2);
+        // Every function but the schedule tick, the webhook ingest and the privacy desk reads
+        // settings.
+        assert_eq!(readers.len(), functions(&t).len() - 3);
     }
 
     #[test]
