@@ -144,7 +144,10 @@ impl Closed {
     /// One sentence: `This request was approved by cro@x on Mar 4, 2026, …, with the comment
     /// “fine”.`
     pub fn sentence(&self) -> String {
-        let mut s = format!("This request was {self}");
+        let mut s = match self.status {
+            ApprovalStatus::Expired => "This request expired".to_string(),
+            _ => format!("This request was {self}"),
+        };
         if let Some(by) = &self.decided_by {
             s.push_str(&format!(" by {by}"));
         }
@@ -380,6 +383,18 @@ mod tests {
             ]
         );
         assert!(!got.iter().any(|(k, _)| k == "Decide by"));
+        let expired = Closed {
+            status: ApprovalStatus::Expired,
+            decided_by: None,
+            decided_at: Some(at),
+            comment: None,
+            reader: Reader::new("de-DE", "Europe/Berlin"),
+        };
+        assert_eq!(
+            expired.sentence(),
+            "This request expired on 02.03.2026, 13:00 CET (Europe/Berlin): nobody decided in time."
+        );
+        assert_eq!(expired.rows()[0].label, "Expired on");
         let closed = a.closed_for("cro@ascent-xr.example");
         assert_eq!(closed.to_string(), "approved");
         assert_eq!(
