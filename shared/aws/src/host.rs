@@ -36,8 +36,6 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tracing::Instrument;
 
-/// Failure reasons are kept as long as SQS keeps a dead letter at most.
-pub const FAILURE_DAYS: i64 = 14;
 /// A recorded failure reason is cut to this (a DynamoDB item holds at most 400 KB).
 pub const MAX_FAILURE_REASON_BYTES: usize = 4 * 1024;
 
@@ -68,7 +66,8 @@ struct Handled {
 
 /// Why the last attempt at an event failed, kept in the idempotency table under the agent's
 /// own partition key and [`failure_key`] of the event id (of the message id for a body that
-/// was no event), for [`FAILURE_DAYS`]; `ascent aws dlq list` shows it for a dead letter SQS
+/// was no event), as long as a dead letter is kept (`[data_retention] dead_letters_days`, the
+/// dead-letter queues' retention); `ascent aws dlq list` shows it for a dead letter SQS
 /// moved after its last receive.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct FailureRecord {
@@ -492,7 +491,7 @@ impl AgentHost {
             failure_key(event_id),
             serde_json::to_value(&record).expect("record serialises"),
         )
-        .expiring_at((now + Duration::days(FAILURE_DAYS)).timestamp());
+        .expiring_at((now + self.retention.dead_letters()).timestamp());
         let put = Write::Put {
             domain: Domain::Idempotency,
             item,
