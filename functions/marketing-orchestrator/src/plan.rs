@@ -306,9 +306,14 @@ impl MarketingOrchestrator {
                 .returns
                 .get(c)
                 .map_or("no data".into(), |r| format!("return {r}"));
+            let base = |minor: i64| Money::new(minor, &self.config.base_currency);
             facts.insert(
                 format!("Channel {}", channel_name(*c)),
-                format!("{} → {} ({r})", self.money(was), self.money(*a)).into(),
+                Fact::Change {
+                    from: base(was),
+                    to: base(*a),
+                    note: Some(r),
+                },
             );
         }
         ApprovalDraft {

@@ -51,6 +51,14 @@ impl Customer {
 #[serde(untagged)]
 pub enum Fact {
     Money(Money),
+    /// An amount that changes (a budget in effect and proposed), with a note: `USD 10,000.00
+    /// → USD 16,000.00 (return 2.12)`.
+    Change {
+        from: Money,
+        to: Money,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     Text(String),
 }
 
@@ -58,6 +66,13 @@ impl Fact {
     fn show(&self, r: &Reader) -> String {
         match self {
             Fact::Money(m) => r.money(m),
+            Fact::Change { from, to, note } => {
+                let change = format!("{} → {}", r.money(from), r.money(to));
+                match note {
+                    Some(n) => format!("{change} ({n})"),
+                    None => change,
+                }
+            }
             Fact::Text(t) => t.clone(),
         }
     }
@@ -247,6 +262,7 @@ impl Approval {
                 || match fact {
                     Fact::Money(m) => d.amount.as_ref() == Some(m),
                     Fact::Text(t) => shown_text.contains(&t.trim()),
+                    Fact::Change { .. } => false,
                 };
             if !repeated {
                 rows.push(Row::new(label, &fact.show(reader)));
@@ -432,10 +448,16 @@ mod tests {
 
     #[test]
     fn text_facts_read_as_before_and_amounts_as_money() {
-        let json = r#"{"Credit":{"amount_minor":250000,"currency":"EUR"},"Deal":"D1"}"#;
+        let json = r#"{"Credit":{"amount_minor":250000,"currency":"EUR"},"Deal":"D1","Paid":{"from":{"amount_minor":1000000,"currency":"USD"},"to":{"amount_minor":1600000,"currency":"USD"},"note":"return 2.12"}}"#;
         let facts: std::collections::BTreeMap<String, Fact> = serde_json::from_str(json).unwrap();
         assert_eq!(facts["Deal"], Fact::Text("D1".into()));
         assert_eq!(facts["Credit"], Fact::Money(Money::new(250_000, "EUR")));
         assert_eq!(serde_json::to_string(&facts).unwrap(), json);
+        let de = Reader::new("de-DE", "UTC");
+        assert_eq!(facts["Credit"].show(&de), "2.500,00\u{a0}EUR");
+        assert_eq!(
+            facts["Paid"].show(&de),
+            "10.000,00\u{a0}USD → 16.000,00\u{a0}USD (return 2.12)"
+        );
     }
 }
