@@ -14,6 +14,7 @@ use ascent_embedded::Runtime;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -34,8 +35,11 @@ struct Driver {
 }
 
 impl Drop for Driver {
+    /// Stops the driver and the browsers it started (its process group), even when the test
+    /// failed before closing its session.
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // SAFETY: sends a signal to the process group this test created for the driver.
+        unsafe { libc::kill(-(self.child.id() as i32), libc::SIGKILL) };
         let _ = self.child.wait();
     }
 }
@@ -72,6 +76,7 @@ fn start_driver() -> Driver {
     let port = free_port();
     let child = Command::new(chromedriver())
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

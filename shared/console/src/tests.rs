@@ -262,6 +262,13 @@ async fn each_role_does_only_what_it_may() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Without an id: every dead letter.
+    let r = send(
+        &c,
+        post("/console/queues/redrive", &admin, &format!("csrf={xcsrf}")),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let done: Vec<String> = home
         .calls
         .lock()
@@ -273,7 +280,8 @@ async fn each_role_does_only_what_it_may() {
         done,
         [
             "decide apr-1 Approve by approver@x.example",
-            "redrive Some([\"3\"]) by admin@x.example"
+            "redrive Some([\"3\"]) by admin@x.example",
+            "redrive None by admin@x.example"
         ]
     );
 }
