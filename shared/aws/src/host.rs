@@ -31,7 +31,7 @@ use ascent_core::privacy::{PrivacyKey, pseudonymise_key};
 use ascent_core::retention::DataRetention;
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tracing::Instrument;
