@@ -211,7 +211,7 @@ pub async fn on_dead_lettered(
 fn intervention(c: &ProcessAutomationConfig, l: &Letter, class: FailureClass) -> ApprovalDraft {
     let last = l.last().expect("a failure was just recorded");
     // The failure's reason is the request's: the facts add the rest.
-    let facts: BTreeMap<String, Fact> = [
+    let mut facts: BTreeMap<String, Fact> = [
         ("Agent", l.agent.clone()),
         ("Queue", l.queue.clone()),
         ("Event", format!("{} {}", l.detail_type, l.event_id)),
@@ -221,8 +221,6 @@ fn intervention(c: &ProcessAutomationConfig, l: &Letter, class: FailureClass) ->
         ),
         ("Class", class.as_str().into()),
         ("Deliveries", last.receive_count.to_string()),
-        ("First received", l.first_received_at.to_rfc3339()),
-        ("Dead-lettered", last.at.to_rfc3339()),
         ("Redrives so far", l.redrives.to_string()),
         (
             "Approve",
@@ -233,6 +231,9 @@ fn intervention(c: &ProcessAutomationConfig, l: &Letter, class: FailureClass) ->
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.into()))
     .collect();
+    // Times in the approver's zone.
+    facts.insert("First received".into(), l.first_received_at.into());
+    facts.insert("Dead-lettered".into(), last.at.into());
     ApprovalDraft {
         kind: KIND.into(),
         subject: l.subject(),

@@ -59,6 +59,10 @@ pub enum Fact {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
+    /// An instant, shown in the reader's time zone: `{"at": "2026-03-04T09:00:00Z"}`.
+    Time {
+        at: DateTime<Utc>,
+    },
     Text(String),
 }
 
@@ -73,8 +77,15 @@ impl Fact {
                     None => change,
                 }
             }
+            Fact::Time { at } => r.instant(*at),
             Fact::Text(t) => t.clone(),
         }
+    }
+}
+
+impl From<DateTime<Utc>> for Fact {
+    fn from(at: DateTime<Utc>) -> Self {
+        Fact::Time { at }
     }
 }
 
@@ -262,7 +273,7 @@ impl Approval {
                 || match fact {
                     Fact::Money(m) => d.amount.as_ref() == Some(m),
                     Fact::Text(t) => shown_text.contains(&t.trim()),
-                    Fact::Change { .. } => false,
+                    Fact::Change { .. } | Fact::Time { .. } => false,
                 };
             if !repeated {
                 rows.push(Row::new(label, &fact.show(reader)));
@@ -455,6 +466,15 @@ mod tests {
         assert_eq!(serde_json::to_string(&facts).unwrap(), json);
         let de = Reader::new("de-DE", "UTC");
         assert_eq!(facts["Credit"].show(&de), "2.500,00\u{a0}EUR");
+        let at: Fact = serde_json::from_str(r#"{"at":"2026-03-30T21:30:00Z"}"#).unwrap();
+        assert_eq!(
+            at,
+            Fact::from(t0() + Duration::days(28) + Duration::minutes(750))
+        );
+        assert_eq!(
+            at.show(&Reader::new("de-DE", "Europe/Berlin")),
+            "30.03.2026, 23:30 CEST (Europe/Berlin)"
+        );
         assert_eq!(
             facts["Paid"].show(&de),
             "10.000,00\u{a0}USD → 16.000,00\u{a0}USD (return 2.12)"
