@@ -74,8 +74,8 @@ fn error_page(e: &DeskError) -> Response {
                 _ => "Already decided",
             };
             let body = format!(
-                "<p>{}</p>{}<p>A link can be used once; nothing was changed.</p>",
-                escape(&closed.sentence()),
+                "<p>{} A link can be used once; nothing was changed.</p>{}",
+                escape(&closed.outcome()),
                 table(&closed.rows())
             );
             return page(StatusCode::CONFLICT, title, &body);

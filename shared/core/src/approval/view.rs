@@ -167,6 +167,15 @@ impl Closed {
         rows
     }
 
+    /// The outcome alone, for a page that lists who, when and the comment as [`Closed::rows`]:
+    /// `This request was approved.`, `This request expired: nobody decided in time.`
+    pub fn outcome(&self) -> String {
+        match self.status {
+            ApprovalStatus::Expired => "This request expired: nobody decided in time.".into(),
+            _ => format!("This request was {self}."),
+        }
+    }
+
     /// One sentence: `This request was approved by cro@x on Mar 4, 2026, …, with the comment
     /// “fine”.`
     pub fn sentence(&self) -> String {
@@ -422,8 +431,13 @@ mod tests {
             "This request expired on 02.03.2026, 13:00 CET (Europe/Berlin): nobody decided in time."
         );
         assert_eq!(expired.rows()[0].label, "Expired on");
+        assert_eq!(
+            expired.outcome(),
+            "This request expired: nobody decided in time."
+        );
         let closed = a.closed_for("cro@ascent-xr.example");
         assert_eq!(closed.to_string(), "approved");
+        assert_eq!(closed.outcome(), "This request was approved.");
         assert_eq!(
             closed.sentence(),
             "This request was approved by sales.director@ascent-xr.example on Mar 2, 2026, \
