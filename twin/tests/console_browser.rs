@@ -291,6 +291,14 @@ async fn an_operator_runs_the_company_from_the_console_in_a_real_browser() {
     assert!(page.contains("ava.rep@ascent-xr.example"), "who asked");
     screenshot(&c, "approvals").await;
     c.find(Locator::Css(&format!(
+        "tr[data-approval='{id}'] input[name=comment]"
+    )))
+    .await
+    .unwrap()
+    .send_keys("within this quarter's margin")
+    .await
+    .unwrap();
+    c.find(Locator::Css(&format!(
         "tr[data-approval='{id}'] button.approve"
     )))
     .await
@@ -301,6 +309,12 @@ async fn an_operator_runs_the_company_from_the_console_in_a_real_browser() {
     shows(&c, "class=\"note\"").await;
     let note = text(&c, "p.note").await;
     assert!(note.contains(&id) && note.contains("approved"), "{note}");
+    // Decided: who, when and why.
+    let row = text(&c, &format!("#decided tr[data-approval='{id}']")).await;
+    assert!(
+        row.contains(APPROVER.0) && row.contains("within this quarter's margin"),
+        "{row}"
+    );
     assert_eq!(
         text(&c, &format!("#decided tr[data-approval='{id}'] td.outcome")).await,
         "approved"
