@@ -409,9 +409,11 @@ impl Approval {
         step_timeout: Duration,
     ) -> Result<DecisionOutcome, ApprovalError> {
         self.check_decider(approver, step, now)?;
+        // Where two people decide, each comment names its author.
         if let Some(c) = comment.filter(|c| !c.trim().is_empty()) {
             self.comment = Some(match self.comment.take() {
                 Some(earlier) => format!("{earlier}\n{approver}: {c}"),
+                None if self.required_approvals > 1 => format!("{approver}: {c}"),
                 None => c,
             });
         }
@@ -845,6 +847,11 @@ mod tests {
         assert_eq!(
             a.decided_by.as_deref(),
             Some("sales.director@ascent-xr.example, cro@ascent-xr.example")
+        );
+        // Two people decide: the comment names its author.
+        assert_eq!(
+            a.comment.as_deref(),
+            Some("sales.director@ascent-xr.example: fine")
         );
         // With the director as requester only the CRO is left: not enough for two.
         big.requester = "sales.director@ascent-xr.example".into();

@@ -307,7 +307,7 @@ async fn decided_pages_say_who_when_and_the_comment_in_the_readers_locale() {
         "{html}"
     );
     assert!(html.contains("<th>Approved so far by</th><td>cro@ascent-xr.example</td>"));
-    assert!(html.contains("<th>Comment so far</th><td>strategic logo</td>"));
+    assert!(html.contains("<th>Comment so far</th><td>cro@ascent-xr.example: strategic logo</td>"));
     // The CFO's link: the same request, written for London.
     let cfo = d.signer.token_for(&d.approval.lock().unwrap());
     let (s, html) = call(&r, get(&format!("/approvals/apr-1?t={cfo}"))).await;
@@ -338,7 +338,7 @@ async fn decided_pages_say_who_when_and_the_comment_in_the_readers_locale() {
     );
     assert!(
         html.contains(
-            "<th>Comment</th><td>strategic logo\ncfo@ascent-xr.example: within budget</td>"
+            "<th>Comment</th><td>cro@ascent-xr.example: strategic logo\ncfo@ascent-xr.example: within budget</td>"
         )
     );
     // The link again: already decided, by whom, when (in the CFO's zone), with the comment.
@@ -355,7 +355,7 @@ async fn decided_pages_say_who_when_and_the_comment_in_the_readers_locale() {
     );
     assert!(
         html.contains(
-            "<th>Comment</th><td>strategic logo\ncfo@ascent-xr.example: within budget</td>"
+            "<th>Comment</th><td>cro@ascent-xr.example: strategic logo\ncfo@ascent-xr.example: within budget</td>"
         )
     );
 }
