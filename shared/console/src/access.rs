@@ -160,6 +160,8 @@ pub fn random_token() -> String {
 pub struct Sessions {
     lifetime: Duration,
     open: parking_lot::Mutex<HashMap<String, Session>>,
+    /// Recent failed sign-ins per address (lower-cased), for the lockout.
+    failures: parking_lot::Mutex<HashMap<String, Vec<DateTime<Utc>>>>,
 }
 
 impl Sessions {
@@ -167,7 +169,41 @@ impl Sessions {
         Self {
             lifetime,
             open: parking_lot::Mutex::new(HashMap::new()),
+            failures: parking_lot::Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Until when `email` may not try to sign in: `max` failures within `lockout` lock it out
+    /// for `lockout` after the last one (no password is checked meanwhile, right or wrong).
+    pub fn locked_until(
+        &self,
+        email: &str,
+        now: DateTime<Utc>,
+        max: u32,
+        lockout: Duration,
+    ) -> Option<DateTime<Utc>> {
+        let mut failures = self.failures.lock();
+        let key = email.trim().to_ascii_lowercase();
+        let recent = failures.get_mut(&key)?;
+        recent.retain(|at| *at + lockout > now);
+        if recent.is_empty() {
+            failures.remove(&key);
+            return None;
+        }
+        (recent.len() >= max as usize).then(|| *recent.iter().max().expect("not empty") + lockout)
+    }
+
+    /// Counts a failed sign-in of `email`.
+    pub fn failed(&self, email: &str, now: DateTime<Utc>) {
+        let key = email.trim().to_ascii_lowercase();
+        self.failures.lock().entry(key).or_default().push(now);
+    }
+
+    /// A sign-in of `email` succeeded: its failures are forgotten.
+    pub fn succeeded(&self, email: &str) {
+        self.failures
+            .lock()
+            .remove(&email.trim().to_ascii_lowercase());
     }
 
     pub fn lifetime(&self) -> Duration {
@@ -223,6 +259,7 @@ mod tests {
                 role: Role::Approver,
                 password_hash: hash_password("correct horse").unwrap(),
             }],
+            ..ConsoleSettings::default()
         }
     }
 
@@ -309,6 +346,47 @@ mod tests {
                 .unwrap_err()
                 .to_string(),
             "the viewer role may not redrive dead letters; it takes the admin role"
+        );
+    }
+
+    #[test]
+    fn an_address_is_locked_out_after_too_many_failures_and_freed_later() {
+        let sessions = Sessions::new(Duration::minutes(60));
+        let lockout = Duration::minutes(15);
+        for m in 0..4 {
+            sessions.failed("Ana@X.example", t(m));
+            assert_eq!(
+                sessions.locked_until("ana@x.example", t(m), 5, lockout),
+                None
+            );
+        }
+        sessions.failed("ana@x.example", t(4));
+        assert_eq!(
+            sessions.locked_until("ana@x.example", t(5), 5, lockout),
+            Some(t(19))
+        );
+        assert_eq!(
+            sessions.locked_until("bo@x.example", t(5), 5, lockout),
+            None
+        );
+        // Failures older than the lockout no longer count.
+        assert_eq!(
+            sessions.locked_until("ana@x.example", t(19), 5, lockout),
+            None
+        );
+        // A success forgets them.
+        for m in 20..25 {
+            sessions.failed("ana@x.example", t(m));
+        }
+        assert!(
+            sessions
+                .locked_until("ana@x.example", t(25), 5, lockout)
+                .is_some()
+        );
+        sessions.succeeded("ANA@x.example");
+        assert_eq!(
+            sessions.locked_until("ana@x.example", t(25), 5, lockout),
+            None
         );
     }
 }

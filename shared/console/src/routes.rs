@@ -197,12 +197,36 @@ pub async fn sign_in(
     if expected.is_empty() || expected != form.csrf {
         return fresh_form(StatusCode::FORBIDDEN, &AccessError::BadCsrf.to_string());
     }
+    let now = Utc::now();
+    let lockout = chrono::Duration::minutes(console.settings.lockout_minutes);
+    let max = console.settings.max_failed_sign_ins;
+    if let Some(until) = console
+        .sessions
+        .locked_until(&form.email, now, max, lockout)
+    {
+        let _ = console
+            .ops
+            .record(ConsoleAction {
+                actor: form.email.trim().to_string(),
+                action: "console.sign-in-locked".into(),
+                detail: format!("until {}", until.to_rfc3339()),
+            })
+            .await;
+        return fresh_form(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!(
+                "Too many failed sign-ins for this address: try again after {} UTC.",
+                until.format("%H:%M")
+            ),
+        );
+    }
     let settings = console.settings.clone();
     let (email, password) = (form.email.clone(), form.password);
     // Argon2 takes tens of milliseconds: off the async threads.
     let checked = tokio_blocking(move || access::sign_in(&settings, &email, &password)).await;
     match checked {
         Ok(operator) => {
+            console.sessions.succeeded(&form.email);
             let _ = console
                 .ops
                 .record(ConsoleAction {
@@ -223,6 +247,7 @@ pub async fn sign_in(
             with_headers_keep_type(r)
         }
         Err(e) => {
+            console.sessions.failed(&form.email, now);
             let _ = console
                 .ops
                 .record(ConsoleAction {

@@ -24,8 +24,22 @@ pub struct OperatorAccount {
 pub struct ConsoleSettings {
     /// Minutes a session lasts after sign-in; then the operator signs in again.
     pub session_minutes: i64,
+    /// Failed sign-ins of one address within `lockout_minutes` after which it is locked out
+    /// for `lockout_minutes` from the last failure (password guessing).
+    #[serde(default = "default_max_failed")]
+    pub max_failed_sign_ins: u32,
+    #[serde(default = "default_lockout")]
+    pub lockout_minutes: i64,
     #[serde(default)]
     pub operators: Vec<OperatorAccount>,
+}
+
+fn default_max_failed() -> u32 {
+    5
+}
+
+fn default_lockout() -> i64 {
+    15
 }
 
 impl Default for ConsoleSettings {
@@ -33,6 +47,8 @@ impl Default for ConsoleSettings {
     fn default() -> Self {
         Self {
             session_minutes: 480,
+            max_failed_sign_ins: default_max_failed(),
+            lockout_minutes: default_lockout(),
             operators: Vec::new(),
         }
     }
@@ -50,6 +66,13 @@ impl ConsoleSettings {
 impl Validate for ConsoleSettings {
     fn validate(&self) -> Result<(), Invalid> {
         check_in_range("session_minutes", self.session_minutes, 1, 7 * 24 * 60)?;
+        check_in_range(
+            "max_failed_sign_ins",
+            i64::from(self.max_failed_sign_ins),
+            1,
+            100,
+        )?;
+        check_in_range("lockout_minutes", self.lockout_minutes, 1, 24 * 60)?;
         for (i, o) in self.operators.iter().enumerate() {
             check_email(&format!("operators[{i}].email"), &o.email)?;
             if crate::access::parse_hash(&o.password_hash).is_err() {
@@ -90,6 +113,7 @@ mod tests {
         let mut s = ConsoleSettings {
             session_minutes: 60,
             operators: vec![account("a@x.example", &good)],
+            ..ConsoleSettings::default()
         };
         assert!(s.validate().is_ok());
         s.operators.push(account("b@x.example", "plain"));

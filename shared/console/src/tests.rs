@@ -72,6 +72,8 @@ fn settings() -> ConsoleSettings {
     };
     ConsoleSettings {
         session_minutes: 30,
+        max_failed_sign_ins: 3,
+        lockout_minutes: 15,
         operators: vec![
             account("viewer@x.example", Role::Viewer),
             account("approver@x.example", Role::Approver),
@@ -179,6 +181,36 @@ async fn pages_need_a_session_and_sign_in_needs_the_form_token_and_password() {
             "console.signed-in viewer@x.example"
         ]
     );
+}
+
+#[tokio::test]
+async fn password_guessing_locks_the_address_out_even_for_the_right_password() {
+    let (home, c) = console();
+    let attempt = |password: &str| {
+        post(
+            "/console/sign-in",
+            "ascent_console_form=abc",
+            &format!("csrf=abc&email=Admin@x.example&password={password}"),
+        )
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            send(&c, attempt("guess")).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Locked: the right password is not even checked.
+    let r = send(&c, attempt("pw")).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let body = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+    assert!(String::from_utf8_lossy(&body).contains("Too many failed sign-ins"));
+    assert!(
+        home.calls
+            .lock()
+            .contains(&"console.sign-in-locked Admin@x.example".to_string())
+    );
+    // Another address is not.
+    signed_in(&c, "viewer@x.example").await;
 }
 
 #[tokio::test]
