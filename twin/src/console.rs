@@ -14,8 +14,11 @@ use std::sync::Arc;
 
 /// The console's pages over `rt`, with the operators of `settings`.
 pub fn router(rt: Arc<Runtime>, settings: ConsoleSettings) -> axum::Router {
-    let ops: Arc<dyn Operations> = Arc::new(TwinOperations { rt });
-    ascent_console::router(Arc::new(Console::new(ops, settings, false)))
+    let ops: Arc<dyn Operations> = Arc::new(TwinOperations { rt: rt.clone() });
+    let insights = Arc::new(crate::console_insights::TwinInsights::new(rt.clone()));
+    ascent_console::router(Arc::new(
+        Console::new(ops, settings, false).with_insights(insights),
+    ))
 }
 
 /// The twin's home of the console.

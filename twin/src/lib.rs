@@ -6,6 +6,7 @@ pub mod agents;
 pub mod aws;
 pub mod config;
 pub mod console;
+pub mod console_insights;
 pub mod cost;
 pub mod dnc;
 pub mod docs;

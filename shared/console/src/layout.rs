@@ -16,6 +16,9 @@ pub const NAV: &[(&str, &str)] = &[
     ("/approvals", "Approvals"),
     ("/agents", "Agents"),
     ("/queues", "Queues"),
+    ("/audit", "Audit"),
+    ("/business", "Business"),
+    ("/dashboard", "Dashboard"),
 ];
 
 /// Escapes text for HTML (element content and quoted attributes).

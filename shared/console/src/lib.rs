@@ -11,6 +11,8 @@
 //! in [`router`], its line in [`layout::NAV`].
 
 pub mod access;
+mod insight_routes;
+pub mod insights;
 pub mod layout;
 pub mod pages;
 pub mod port;
@@ -18,6 +20,7 @@ mod routes;
 pub mod settings;
 
 pub use access::{Operator, Role, Session, Sessions};
+pub use insights::{Insights, RecordKind};
 pub use port::{AgentRow, ConsoleAction, DeadLetterRow, Inbox, Operations, OpsError, QueueRow};
 pub use routes::{SESSION_COOKIE, SignedIn};
 pub use settings::{ConsoleSettings, OperatorAccount};
@@ -33,6 +36,8 @@ pub struct Console {
     pub sessions: Sessions,
     /// Cookies marked `Secure` (served over HTTPS).
     pub secure_cookies: bool,
+    /// What the audit, business and dashboard pages read; `None`: the home has none yet.
+    pub insights: Option<Arc<dyn Insights>>,
 }
 
 impl Console {
@@ -43,7 +48,14 @@ impl Console {
             settings,
             sessions: Sessions::new(lifetime),
             secure_cookies,
+            insights: None,
         }
+    }
+
+    /// The console reading the audit trail, business state and KPIs through `insights`.
+    pub fn with_insights(mut self, insights: Arc<dyn Insights>) -> Self {
+        self.insights = Some(insights);
+        self
     }
 }
 
@@ -62,6 +74,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/console/agents/{agent}/resume", post(resume))
         .route("/console/queues", get(queues))
         .route("/console/queues/redrive", post(redrive))
+        .merge(insight_routes::routes())
         .route("/console/{*rest}", get(not_found))
         .with_state(console)
 }

@@ -2,5 +2,8 @@
 
 pub mod agents;
 pub mod approvals;
+pub mod audit;
+pub mod business;
+pub mod dashboard;
 pub mod queues;
 pub mod sign_in;
