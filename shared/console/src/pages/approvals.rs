@@ -5,7 +5,7 @@
 use crate::access::{Role, Session};
 use crate::layout::{BASE, csrf_field, escape, money, relative, when};
 use crate::port::Inbox;
-use ascent_core::approval::Approval;
+use ascent_core::approval::{Approval, Reader};
 use chrono::{DateTime, Utc};
 
 fn same_person(a: &str, b: &str) -> bool {
@@ -42,12 +42,27 @@ fn action(a: &Approval, session: &Session) -> String {
     )
 }
 
-fn amount(a: &Approval) -> String {
+/// How the signed-in operator reads a request's amounts and times: as configured for them when
+/// they are one of its approvers (`[approvals] locale`, `time_zone`, `[[approvals.people]]`),
+/// else `None` (grouped amounts, UTC).
+fn reader(a: &Approval, session: &Session) -> Option<Reader> {
+    let me = session.operator.email.trim();
+    a.chain
+        .iter()
+        .any(|p| p.trim().eq_ignore_ascii_case(me))
+        .then(|| a.reader_for(me))
+}
+
+fn amount(a: &Approval, reader: Option<&Reader>) -> String {
     a.draft
         .amount
         .as_ref()
-        .map(|m| escape(&money(m)))
+        .map(|m| escape(&reader.map_or_else(|| money(m), |r| r.money(m))))
         .unwrap_or_else(|| "—".into())
+}
+
+fn at(t: DateTime<Utc>, reader: Option<&Reader>) -> String {
+    escape(&reader.map_or_else(|| when(t), |r| r.instant(t)))
 }
 
 fn what(a: &Approval) -> String {
@@ -75,6 +90,8 @@ pub fn render(inbox: &Inbox, session: &Session, now: DateTime<Utc>, note: Option
              <th>Deadline</th><th>Escalation</th><th>Why</th><th>Decide</th></tr>",
         );
         for a in &inbox.pending {
+            let reader = reader(a, session);
+            let reader = reader.as_ref();
             out.push_str(&format!(
                 "<tr data-approval=\"{id}\"><td>{what}</td><td>{req}<br><span class=\"muted\">via {agent}</span></td>\
                  <td class=\"num\">{amount}</td><td>{deadline}<br><span class=\"muted\">{due}</span></td>\
@@ -83,8 +100,8 @@ pub fn render(inbox: &Inbox, session: &Session, now: DateTime<Utc>, note: Option
                 what = what(a),
                 req = escape(&a.draft.requester),
                 agent = escape(&a.agent),
-                amount = amount(a),
-                deadline = when(a.step_deadline),
+                amount = amount(a, reader),
+                deadline = at(a.step_deadline, reader),
                 due = relative(a.step_deadline, now),
                 level = a.step + 1,
                 levels = a.chain.len(),
@@ -113,15 +130,17 @@ pub fn render(inbox: &Inbox, session: &Session, now: DateTime<Utc>, note: Option
              <th>Who</th><th>When</th><th>Why</th></tr>",
         );
         for a in &inbox.decided {
+            let reader = reader(a, session);
+            let reader = reader.as_ref();
             out.push_str(&format!(
                 "<tr data-approval=\"{id}\"><td>{what}</td><td class=\"outcome\">{status}</td><td class=\"num\">{amount}</td>\
                  <td>{who}</td><td>{at}</td><td>{why}</td></tr>",
                 id = escape(&a.id),
                 what = what(a),
                 status = a.status_word(),
-                amount = amount(a),
+                amount = amount(a, reader),
                 who = escape(a.decided_by.as_deref().unwrap_or("nobody in time")),
-                at = a.decided_at.map(when).unwrap_or_default(),
+                at = a.decided_at.map(|t| at(t, reader)).unwrap_or_default(),
                 why = escape(a.comment.as_deref().unwrap_or("")),
             ));
         }
@@ -204,5 +223,34 @@ mod tests {
         assert!(!viewer.contains("value=\"approve\""));
         let own = render(&inbox, &session("rep@x.example", Role::Admin), now, None);
         assert!(own.contains("your own request"));
+    }
+
+    #[test]
+    fn an_approver_reads_the_amount_and_deadline_as_configured_for_them() {
+        let mut a = approval();
+        a.draft.amount = Some(ascent_core::money::Money::new(123_456_789, "EUR"));
+        a.step_deadline = "2026-03-04T09:00:00Z".parse().unwrap();
+        a.readers = vec![
+            Reader::new("de-DE", "Europe/Berlin"),
+            Reader::new("en-GB", "Europe/London"),
+        ];
+        let inbox = Inbox {
+            pending: vec![a],
+            decided: vec![],
+        };
+        let now: DateTime<Utc> = "2026-03-03T09:00:00Z".parse().unwrap();
+        let boss = render(
+            &inbox,
+            &session("boss@x.example", Role::Approver),
+            now,
+            None,
+        );
+        assert!(boss.contains("1.234.567,89"), "{boss}");
+        assert!(boss.contains("04.03.2026, 10:00"), "{boss}");
+        assert!(boss.contains("Europe/Berlin"), "{boss}");
+        // An operator who is none of its approvers reads it in UTC.
+        let admin = render(&inbox, &session("coo@x.example", Role::Admin), now, None);
+        assert!(admin.contains("1,234,567.89"), "{admin}");
+        assert!(admin.contains("2026-03-04 09:00 UTC"), "{admin}");
     }
 }
