@@ -59,10 +59,7 @@ pub fn daily_figure(key: &str, f: Figure, days: &Days, period: Period, base: &st
             key,
             f.label(),
             source,
-            &format!(
-                "nothing counted in this period; Reporting counts it from {} events",
-                f.label().to_lowercase()
-            ),
+            "nothing counted in this period (Reporting counts each business event as it comes)",
         );
     }
     let mut total = 0;

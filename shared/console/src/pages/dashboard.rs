@@ -8,6 +8,12 @@ use chrono::NaiveDate;
 use reporting::svg::{Bar, BarKind, bar_chart};
 use serde::Deserialize;
 
+/// The dashboard's own layout: KPI cards in a grid (the console's frame styles the rest).
+const STYLE: &str = ".kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(41rem,1fr));gap:1rem}\
+.kpi{background:#fff;border:1px solid #e3e6ee;padding:.2rem .8rem}.kpi h2{font-size:1.05rem;margin:.5rem 0}\
+.kpi svg{max-width:100%;height:auto}.headline{font-size:1.15rem;font-weight:600;margin:.2rem 0}\
+.categories{columns:2;font-size:.9rem}#period a.on{font-weight:700}";
+
 /// The longest period a dashboard shows.
 pub const MAX_DAYS: i64 = 366;
 
@@ -137,7 +143,7 @@ pub fn render(
         )
     };
     let mut out = format!(
-        "<form method=\"get\" action=\"{BASE}/dashboard\" id=\"period\"><p>Last {} · {} · {} days, \
+        "<style>{STYLE}</style><form method=\"get\" action=\"{BASE}/dashboard\" id=\"period\"><p>Last {} · {} · {} days, \
          or <label>from <input type=\"date\" name=\"from\" value=\"{}\"></label> \
          <label>to <input type=\"date\" name=\"to\" value=\"{}\"></label> \
          <button type=\"submit\">Show</button></p></form>",
