@@ -17,7 +17,11 @@ pub fn router(rt: Arc<Runtime>, settings: ConsoleSettings) -> axum::Router {
     let ops: Arc<dyn Operations> = Arc::new(TwinOperations { rt: rt.clone() });
     let insights = Arc::new(crate::console_insights::TwinInsights::new(rt.clone()));
     ascent_console::router(Arc::new(
-        Console::new(ops, settings, false).with_insights(insights),
+        Console::new(ops, settings, false)
+            .with_insights(insights)
+            .with_privacy(Arc::new(crate::console_privacy::TwinPrivacy {
+                rt: rt.clone(),
+            })),
     ))
 }
 

@@ -7,6 +7,7 @@ pub mod aws;
 pub mod config;
 pub mod console;
 pub mod console_insights;
+pub mod console_privacy;
 pub mod cost;
 pub mod dnc;
 pub mod docs;

@@ -19,6 +19,7 @@ pub const NAV: &[(&str, &str)] = &[
     ("/audit", "Audit"),
     ("/business", "Business"),
     ("/dashboard", "Dashboard"),
+    ("/privacy", "Privacy"),
 ];
 
 /// Escapes text for HTML (element content and quoted attributes).

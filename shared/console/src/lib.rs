@@ -16,6 +16,7 @@ pub mod insights;
 pub mod layout;
 pub mod pages;
 pub mod port;
+pub mod privacy;
 mod routes;
 pub mod settings;
 
@@ -38,6 +39,8 @@ pub struct Console {
     pub secure_cookies: bool,
     /// What the audit, business and dashboard pages read; `None`: the home has none yet.
     pub insights: Option<Arc<dyn Insights>>,
+    /// A person's export and erasure (admins); `None`: the home has no privacy desk.
+    pub privacy: Option<Arc<dyn privacy::PrivacyDesk>>,
 }
 
 impl Console {
@@ -49,7 +52,14 @@ impl Console {
             sessions: Sessions::new(lifetime),
             secure_cookies,
             insights: None,
+            privacy: None,
         }
+    }
+
+    /// The console handling privacy requests through `desk`.
+    pub fn with_privacy(mut self, desk: Arc<dyn privacy::PrivacyDesk>) -> Self {
+        self.privacy = Some(desk);
+        self
     }
 
     /// The console reading the audit trail, business state and KPIs through `insights`.
@@ -75,6 +85,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/console/queues", get(queues))
         .route("/console/queues/redrive", post(redrive))
         .merge(insight_routes::routes())
+        .merge(privacy::routes())
         .route("/console/{*rest}", get(not_found))
         .with_state(console)
 }

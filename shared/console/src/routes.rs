@@ -94,7 +94,7 @@ pub struct Note {
 
 /// Checks a POST: its form token, then the operator's role for `action`. A refusal is
 /// audited and answered with a 403 page.
-async fn allow(
+pub(crate) async fn allow(
     console: &Console,
     who: &SignedIn,
     csrf: &str,

@@ -334,3 +334,102 @@ async fn signing_out_ends_the_session() {
         .unwrap();
     assert_eq!(send(&c, r).await.status(), StatusCode::SEE_OTHER);
 }
+
+/// A privacy desk that says what it was asked.
+#[derive(Default)]
+struct FakeDesk {
+    asked: Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl privacy::PrivacyDesk for FakeDesk {
+    async fn export(&self, email: &str, phone: Option<&str>) -> Result<String, OpsError> {
+        self.asked.lock().push(format!("export {email} {phone:?}"));
+        Ok(format!("{{\"identifiers\": [\"{email}\"]}}"))
+    }
+    async fn erase(
+        &self,
+        email: &str,
+        _: Option<&str>,
+        op: &Operator,
+        request_id: &str,
+    ) -> Result<String, OpsError> {
+        self.asked
+            .lock()
+            .push(format!("erase {email} by {} as {request_id}", op.email));
+        Ok(format!(
+            "erasure {request_id}\n  lead-generation: 1 deleted"
+        ))
+    }
+}
+
+#[tokio::test]
+async fn an_admin_exports_and_erases_a_person_by_post_and_no_one_else_may() {
+    let home = Arc::new(FakeHome::default());
+    let desk = Arc::new(FakeDesk::default());
+    let c = Arc::new(Console::new(home.clone(), settings(), false).with_privacy(desk.clone()));
+    // A viewer and an approver are refused, and nothing is asked of the desk.
+    for who in ["viewer@x.example", "approver@x.example"] {
+        let (cookie, csrf) = signed_in(&c, who).await;
+        let r = post(
+            "/console/privacy/export",
+            &cookie,
+            &format!("csrf={csrf}&email=ana@x.example"),
+        );
+        assert_eq!(send(&c, r).await.status(), StatusCode::FORBIDDEN, "{who}");
+    }
+    let (cookie, csrf) = signed_in(&c, "admin@x.example").await;
+    // Without the session's form token: refused.
+    let r = post(
+        "/console/privacy/export",
+        &cookie,
+        "csrf=forged&email=ana@x.example",
+    );
+    assert_eq!(send(&c, r).await.status(), StatusCode::FORBIDDEN);
+    assert!(desk.asked.lock().is_empty());
+    // The export is a JSON attachment, never cached.
+    let r = post(
+        "/console/privacy/export",
+        &cookie,
+        &format!("csrf={csrf}&email=ana@x.example&phone=%2B4930123456"),
+    );
+    let r = send(&c, r).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+    assert!(
+        r.headers()[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store");
+    // An erasure needs the confirmation ticked.
+    let r = post(
+        "/console/privacy/erase",
+        &cookie,
+        &format!("csrf={csrf}&email=ana@x.example"),
+    );
+    assert_eq!(send(&c, r).await.status(), StatusCode::BAD_REQUEST);
+    let r = post(
+        "/console/privacy/erase",
+        &cookie,
+        &format!("csrf={csrf}&email=ana@x.example&confirm=yes"),
+    );
+    let r = send(&c, r).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let body = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+    assert!(String::from_utf8_lossy(&body).contains("lead-generation: 1 deleted"));
+    let asked = desk.asked.lock().clone();
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    assert_eq!(asked[0], "export ana@x.example Some(\"+4930123456\")");
+    assert!(asked[1].starts_with("erase ana@x.example by admin@x.example as dsr-"));
+    let calls = home.calls.lock().clone();
+    assert!(calls.contains(&"privacy.exported admin@x.example".to_string()));
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.starts_with("console.refused"))
+            .count(),
+        3
+    );
+}
