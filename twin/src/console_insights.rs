@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
 pub mod business;
+pub mod cost_kpi;
 pub mod kpis;
 
 /// The twin's insights: its runtime, and the base currency its KPIs are summed in.

@@ -268,12 +268,21 @@ async fn a_viewer_finds_a_paid_invoice_follows_its_flow_and_sees_the_kpis() {
         .unwrap();
     assert!(invoiced.contains("<svg"), "{invoiced}");
     assert!(invoiced.contains("42,400.00 USD"), "{invoiced}");
-    assert!(
-        text(&c, "#kpi-cost-per-million-events")
-            .await
-            .contains("No data yet")
-    );
     screenshot(&c, "dashboard").await;
+    // No agent computes the cost: `ascent cost`'s bill over the twin's file, of the period the
+    // scenario's own events are dated in (March).
+    c.goto(&format!(
+        "{base}/console/dashboard?from=2026-03-01&to=2026-03-31"
+    ))
+    .await
+    .unwrap();
+    let cost = text(&c, "#kpi-cost-per-million-events").await;
+    assert!(cost.contains("USD per million business events"), "{cost}");
+    assert!(
+        c.find(Locator::Css("#kpi-cost-per-million-events svg"))
+            .await
+            .is_ok()
+    );
 
     c.close().await.unwrap();
     twin.stop();

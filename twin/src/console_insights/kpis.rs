@@ -473,13 +473,7 @@ pub fn kpis(rt: &Runtime, period: Period, base: &str) -> Result<Vec<Kpi>, OpsErr
         nps_kpi(&scores),
         health_tiers(&accounts),
         sla_attainment(&days_counted, period),
-        Kpi::empty(
-            "cost-per-million-events",
-            "Cost per million events",
-            "`ascent cost` (docs/operations.md, \"Cost model\")",
-            "no agent stores it; `ascent cost` computes the AWS bill of a run and its cost \
-             per million business events from the twin's database",
-        ),
+        super::cost_kpi::kpi(rt, period),
     ])
 }
 
