@@ -153,10 +153,11 @@ fn deals_matching(
     let sql = format!(
         "SELECT data FROM items WHERE domain = 'customer' AND pk LIKE 'pipeline#%' AND sk = 'pipeline' \
          AND ((?1 <> '' AND instr(lower(pk), lower(?1)) > 0) \
-           OR json_extract(data, '$.account_id') IN (SELECT value FROM json_each(?2)) OR ?3 = 'never') \
+           OR json_extract(data, '$.account_id') IN (SELECT value FROM json_each(?2))) AND ?3 = '' \
          ORDER BY pk LIMIT {PER_KIND}"
     );
     let accounts = serde_json::to_string(accounts).map_err(internal)?;
+    // ?3 is always empty: both searches take the same three parameters.
     matching(rt, &sql, [text, &accounts, ""])
 }
 
