@@ -360,6 +360,8 @@ async fn sales_director_alerts_150_stalled_deals_within_dynamodbs_limits() {
                     currency: "USD".into(),
                     amount: Some(Money::usd(100_000)),
                     expected_close: None,
+                    account_name: None,
+                    discount_reason: None,
                 },
             )
         })

@@ -178,7 +178,8 @@ fn sample_payload(detail_type: &str) -> Value {
             "from_stage": "demo", "to_stage": "proposal",
             "lines": [{"sku": "XR-STUDIO-SEAT", "quantity": 50}, {"sku": "ONBOARDING", "quantity": 1}],
             "requested_discount_pct": 20.0, "currency": "USD",
-            "amount": usd(5_300_000)})
+            "amount": usd(5_300_000), "account_name": "Boreal Aero",
+            "discount_reason": "three-year commitment; a competitor offers 25% off"})
         }
         "ProposalSent" => {
             json!({"proposal_id": "prop-D00042-1a2b3c4d", "deal_id": "D00042", "account_id": "A00042",

@@ -72,6 +72,8 @@ fn win_on_proposal(t: &TestTwin, account: &str, lines: &[(&str, u32)], amount: i
             currency: "USD".into(),
             amount: None,
             expected_close: None,
+            account_name: None,
+            discount_reason: None,
         },
     );
     let proposal = payloads(t, "ProposalSent")

@@ -389,6 +389,8 @@ fn customer(t: &TestTwin, account: &str, billing_email: &str, seats: u32, amount
             currency: "USD".into(),
             amount: None,
             expected_close: None,
+            account_name: None,
+            discount_reason: None,
         },
     );
     let proposal_id = t

@@ -74,6 +74,8 @@ fn anas_story(t: &TestTwin) {
             currency: "USD".into(),
             amount: None,
             expected_close: None,
+            account_name: None,
+            discount_reason: None,
         },
     );
     let proposal = t

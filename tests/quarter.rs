@@ -121,6 +121,8 @@ fn proposal(deal: &str, account: &str, lines: Vec<(&str, u32)>, discount: f64) -
         currency: "USD".into(),
         amount: None,
         expected_close: None,
+        account_name: None,
+        discount_reason: None,
     }
 }
 

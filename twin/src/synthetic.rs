@@ -331,6 +331,8 @@ impl Company {
             currency: "USD".into(),
             amount: None,
             expected_close: Some(expected_close),
+            account_name: None,
+            discount_reason: None,
         };
         let q = day + self.rng.range(2, 5) as u32;
         let d = q + self.rng.range(3, 7) as u32;

@@ -28,6 +28,8 @@ const HOT_LEAD: &str = "New hot lead L000123 (score 88)";
 const APPROVAL_SUBJECT: &str = "Approval needed: 20% discount on deal D00042";
 /// As the page writes it for the director (en-US), spaces squashed.
 const PROPOSAL_TOTAL: &str = "USD 42,400.00";
+/// The customer as the page names it (the CRM's account name and id).
+const CUSTOMER: &str = "Boreal Aero (A00042)";
 const PROPOSAL_OUT: &str = "for deal D00042 is out";
 const INVOICE_SUBJECT: &str =
     "Subject: Invoice inv-D00042 from Ascent XR: 42400.00 USD due 2026-04-04";
@@ -239,6 +241,7 @@ fn the_readme_walks_its_commands_and_quotes_what_they_show() {
         HOT_LEAD,
         APPROVAL_SUBJECT,
         PROPOSAL_TOTAL,
+        CUSTOMER,
         "Approval needed",
         PROPOSAL_OUT,
         "\"dead_letters\":0",
@@ -282,6 +285,8 @@ fn the_readme_walks_its_commands_and_quotes_what_they_show() {
         .read_to_string()
         .unwrap();
     assert!(squash(&html).contains(PROPOSAL_TOTAL), "{html}");
+    assert!(html.contains(&format!("<td>{CUSTOMER}</td>")), "{html}");
+    assert!(html.contains("a competitor offers 25% off"), "{html}");
     assert!(html.contains("20% discount on deal D00042"), "{html}");
     assert!(html.contains("value=\"approve\"") && html.contains("value=\"reject\""));
     assert_eq!(

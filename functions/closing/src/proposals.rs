@@ -95,8 +95,8 @@ impl Closing {
                     "discount above the {}% threshold",
                     self.config.discount_threshold_pct
                 ),
-                requester_reason: None,
-                customer: Some(Customer::new(&d.account_id, None)),
+                requester_reason: d.discount_reason.clone(),
+                customer: Some(Customer::new(&d.account_id, d.account_name.as_deref())),
                 facts,
             })?;
             let waiting = Proposal {

@@ -58,6 +58,8 @@ fn stage(deal: &str, to: DealStage, minor: Option<i64>) -> DealStageChanged {
         currency: "USD".into(),
         amount: minor.map(Money::usd),
         expected_close: None,
+        account_name: None,
+        discount_reason: None,
     }
 }
 

@@ -44,6 +44,8 @@ fn stage(from: Option<DealStage>, to: DealStage, amount: Option<Money>) -> Paylo
         currency: "USD".into(),
         amount,
         expected_close: None,
+        account_name: None,
+        discount_reason: None,
     }
     .into()
 }

@@ -103,6 +103,8 @@ fn stage(t: &TestTwin, from: Option<DealStage>, to: DealStage) {
             currency: "USD".into(),
             amount: Some(Money::usd(1_800_000)),
             expected_close: None,
+            account_name: None,
+            discount_reason: None,
         },
     );
 }

@@ -44,6 +44,8 @@ fn stage(deal: &str, owner: &str, to: DealStage, amount: Option<i64>) -> DealSta
         currency: "USD".into(),
         amount: amount.map(Money::usd),
         expected_close: None,
+        account_name: None,
+        discount_reason: None,
     }
 }
 

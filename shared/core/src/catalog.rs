@@ -758,6 +758,13 @@ pub struct DealStageChanged {
     /// counts only deals expected to close in it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_close: Option<chrono::NaiveDate>,
+    /// The account's name in the CRM, when it sends it: approval requests name the customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
+    /// The rep's justification of `requested_discount_pct`, when they gave one: the approver
+    /// of a discount above the threshold reads it beside the rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_reason: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -37,6 +37,8 @@ fn invoice_lines_come_from_the_accepted_proposal() {
             currency: "USD".into(),
             amount: None,
             expected_close: None,
+            account_name: None,
+            discount_reason: None,
         },
     );
     let Payload::ProposalSent(p) = &payloads(&t, "ProposalSent")[0] else {
@@ -140,6 +142,8 @@ fn closing_s_stored_proposal_is_the_record_billing_invoices_from() {
             currency: "USD".into(),
             amount: None,
             expected_close: None,
+            account_name: None,
+            discount_reason: None,
         },
     );
     // When the writer's stored JSON is read through the reader's type

@@ -46,6 +46,8 @@ fn deal(id: &str, discount: f64) -> DealStageChanged {
         currency: "USD".into(),
         amount: None,
         expected_close: None,
+        account_name: None,
+        discount_reason: None,
     }
 }
 

@@ -31,6 +31,35 @@ fn above_threshold_waits_for_the_director_then_goes_out_as_asked() {
     assert_eq!(s[0].approval_id.as_deref(), Some(pending[0].id.as_str()));
 }
 
+/// Issue 27: the approver saw "Account acct-1", not the customer's name, and the threshold
+/// but not the rep's reason; the discount amount and the deal were shown twice.
+#[test]
+fn the_discount_request_names_the_customer_and_carries_the_reps_reason() {
+    let t = twin();
+    let mut d = deal("D2", 20.0);
+    d.account_name = Some("Boreal Aero".into());
+    d.discount_reason = Some("three-year commitment; a competitor offers 25% off".into());
+    t.emit("ascent.crm", d);
+    let view = t
+        .decide_from_mail("sales.director@ascent-xr.example", Decision::Approve, None)
+        .unwrap();
+    let draft = &view.approval.draft;
+    assert_eq!(
+        draft.customer.as_ref().map(|c| c.label()).as_deref(),
+        Some("Boreal Aero (acct-1)")
+    );
+    assert_eq!(
+        draft.requester_reason.as_deref(),
+        Some("three-year commitment; a competitor offers 25% off")
+    );
+    assert_eq!(draft.reason, "discount above the 15% threshold");
+    assert_eq!(draft.summary, "20% discount on deal D2");
+    assert_eq!(draft.amount, Some(Money::usd(1_060_000)));
+    for repeated in ["Deal", "Account", "Discount amount"] {
+        assert!(!draft.facts.contains_key(repeated), "{repeated}");
+    }
+}
+
 /// Issue 22: a discount above the director's limit went to the director anyway (19 of 103
 /// approved decisions exceeded it, with the proposal already out).
 #[test]
