@@ -83,11 +83,22 @@ pub fn chain_status(status: &ChainStatus) -> String {
 fn flow_link(correlation_id: &Option<String>) -> String {
     match correlation_id {
         None => "<span class=\"muted\">—</span>".into(),
-        Some(c) => format!(
-            "<a href=\"{BASE}/audit/flow/{}\" title=\"Follow this flow\">{}</a>",
-            escape(&encode_path(c)),
-            escape(c)
-        ),
+        Some(c) => {
+            // A UUID in full would take the table's width: its first 8 characters, all of it
+            // in the link's title.
+            let short: String = c.chars().take(8).collect();
+            let shown = if short.len() < c.len() {
+                format!("{short}…")
+            } else {
+                short
+            };
+            format!(
+                "<a href=\"{BASE}/audit/flow/{}\" title=\"Follow the flow {}\">{}</a>",
+                escape(&encode_path(c)),
+                escape(c),
+                escape(&shown)
+            )
+        }
     }
 }
 
@@ -118,7 +129,8 @@ pub fn render(
     rows: &[AuditRow],
     error: Option<&str>,
 ) -> String {
-    let mut out = chain_status(status);
+    let mut out = String::from("<style>#audit td.when{white-space:nowrap}</style>");
+    out.push_str(&chain_status(status));
     let options: String = agents
         .iter()
         .map(|a| format!("<option value=\"{}\">", escape(a)))
@@ -153,7 +165,7 @@ pub fn render(
     ));
     for r in rows {
         out.push_str(&format!(
-            "<tr data-seq=\"{seq}\"><td class=\"num\">{seq}</td><td>{at}</td><td>{actor}</td><td>{action}</td>\
+            "<tr data-seq=\"{seq}\"><td class=\"num\">{seq}</td><td class=\"when\">{at}</td><td>{actor}</td><td>{action}</td>\
              <td>{domain} <code>{item}</code></td><td>{flow}</td><td>{detail}</td></tr>",
             seq = r.seq,
             at = when(r.at),
@@ -286,6 +298,17 @@ mod tests {
         assert!(page.contains("&lt;b&gt;paid&lt;/b&gt;") && !page.contains("<b>paid"));
         assert!(page.contains("/console/audit/flow/flow%2F1%20x"), "{page}");
         assert!(page.contains("<option value=\"billing\">"));
+        let mut long = row(8, 0, "billing", "put");
+        long.correlation_id = Some("7c2f4a10-3b1e-4d55".into());
+        let page = render(
+            &ChainStatus::Verified(1),
+            &AuditForm::default(),
+            &[],
+            &[long],
+            None,
+        );
+        assert!(page.contains(">7c2f4a10…</a>"), "{page}");
+        assert!(page.contains("title=\"Follow the flow 7c2f4a10-3b1e-4d55\""));
         let broken = render(
             &ChainStatus::Broken("record 9: hash differs".into()),
             &AuditForm::default(),
