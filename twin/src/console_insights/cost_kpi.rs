@@ -78,3 +78,41 @@ pub fn kpi(rt: &Runtime, period: Period) -> Kpi {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cost::bill::Service;
+
+    fn bill(events: f64) -> Bill {
+        Bill {
+            region: "us-east-1".into(),
+            prices_taken: String::new(),
+            prices_source: String::new(),
+            database: String::new(),
+            run_days: 30.0,
+            month_days: 30,
+            scale: 1.0,
+            business_events_per_month: events,
+            parts: vec![],
+            per_service: vec![(Service::Lambda, 12.5), (Service::Sqs, 2.0)],
+            total_usd: 14.5,
+            per_million_business_events: 1.45,
+            fixed_usd: 4.5,
+            per_million_business_events_traffic: 1.0,
+        }
+    }
+
+    #[test]
+    fn a_bill_is_its_figure_per_million_and_its_services_and_none_without_events() {
+        let k = of_bill(&bill(10_000_000.0));
+        let headline = k.headline.unwrap();
+        assert!(
+            headline.starts_with("1.45 USD per million business events (1.00 USD"),
+            "{headline}"
+        );
+        assert_eq!(k.points[0].label, "Lambda");
+        assert_eq!(k.points[1].shown, "2.00 USD a month");
+        assert!(of_bill(&bill(0.0)).no_data.is_some());
+    }
+}
