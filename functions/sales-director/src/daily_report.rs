@@ -256,6 +256,7 @@ impl SalesDirector {
         for mut d in stale {
             let idle = (now - d.last_activity).num_days();
             d.stage = DealStage::ClosedLost;
+            d.closed_stale = true;
             d.history.push(StageVisit {
                 stage: DealStage::ClosedLost,
                 entered_at: now,

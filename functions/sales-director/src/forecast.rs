@@ -67,7 +67,18 @@ fn rank(s: DealStage) -> usize {
 impl StageStats {
     /// Learns from one closed deal's stage history.
     pub fn learn(&mut self, history: &[StageVisit], won: bool, closed_at: DateTime<Utc>) {
-        self.deals_learned += 1;
+        self.count(history, won, closed_at, 1);
+    }
+
+    /// Takes back what [`StageStats::learn`] learned from the same arguments (a stale close
+    /// the CRM later contradicts).
+    pub fn unlearn(&mut self, history: &[StageVisit], won: bool, closed_at: DateTime<Utc>) {
+        self.count(history, won, closed_at, -1);
+    }
+
+    fn count(&mut self, history: &[StageVisit], won: bool, closed_at: DateTime<Utc>, by: i64) {
+        let step = |n: &mut u32, by: i64| *n = n.saturating_add_signed(by as i32);
+        step(&mut self.deals_learned, by);
         let mut seen: Vec<DealStage> = Vec::new();
         for (i, v) in history.iter().enumerate() {
             if !OPEN_STAGES.contains(&v.stage) {
@@ -75,23 +86,23 @@ impl StageStats {
             }
             let name = stage_name(v.stage).to_string();
             let left_at = history.get(i + 1).map_or(closed_at, |n| n.entered_at);
-            *self.seconds_in_stage.entry(name.clone()).or_default() +=
-                (left_at - v.entered_at).num_seconds().max(0);
-            *self.exits.entry(name.clone()).or_default() += 1;
+            let seconds = self.seconds_in_stage.entry(name.clone()).or_default();
+            *seconds += by * (left_at - v.entered_at).num_seconds().max(0);
+            step(self.exits.entry(name.clone()).or_default(), by);
             if seen.contains(&v.stage) {
                 continue; // a deal that went back counts once per stage
             }
             seen.push(v.stage);
-            *self.reached.entry(name.clone()).or_default() += 1;
+            step(self.reached.entry(name.clone()).or_default(), by);
             if won {
-                *self.won.entry(name.clone()).or_default() += 1;
+                step(self.won.entry(name.clone()).or_default(), by);
             }
             let moved_on = won
                 || history[i + 1..].iter().any(|later| {
                     rank(later.stage) > rank(v.stage) && rank(later.stage) != usize::MAX
                 });
             if moved_on {
-                *self.advanced.entry(name).or_default() += 1;
+                step(self.advanced.entry(name).or_default(), by);
             }
         }
     }

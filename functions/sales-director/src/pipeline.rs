@@ -28,6 +28,10 @@ pub struct PipelineDeal {
     /// The day the CRM expects the deal to close, when it says.
     #[serde(default)]
     pub expected_close: Option<chrono::NaiveDate>,
+    /// Closed as lost by the daily run for being idle (not by the CRM): a later close from the
+    /// CRM, which keeps the truth, replaces it.
+    #[serde(default)]
+    pub closed_stale: bool,
 }
 
 /// Won business per rep in a quarter (`quota#<YYYY-Qn>` / `<rep>`, performance domain).
@@ -97,6 +101,7 @@ impl SalesDirector {
                 last_activity: at,
                 stall_alerted: false,
                 expected_close: None,
+                closed_stale: false,
             },
         };
         if !OPEN_STAGES.contains(&d.stage) && !d.history.is_empty() {
@@ -166,12 +171,17 @@ impl SalesDirector {
                 last_activity: at,
                 stall_alerted: false,
                 expected_close: None,
+                closed_stale: false,
             },
         };
-        if !OPEN_STAGES.contains(&d.stage) && !d.history.is_empty() {
+        let mut d = d;
+        if d.closed_stale && won.is_some() {
+            // The CRM says a deal the daily run closed as stale was won: the stale loss is
+            // taken back (statistics, the owner's quarter) and the win booked instead.
+            self.undo_stale_close(ctx, &mut d).await?;
+        } else if !OPEN_STAGES.contains(&d.stage) && !d.history.is_empty() {
             return Ok(()); // already closed (the CRM sends both a stage change and a close)
         }
-        let mut d = d;
         d.last_activity = at;
         let is_won = won.is_some();
         d.stage = if is_won {
@@ -184,6 +194,53 @@ impl SalesDirector {
             entered_at: at,
         });
         self.closed(ctx, d, is_won, won).await
+    }
+
+    /// Takes back a stale close of `d`: what the statistics learned from it as a loss, the
+    /// loss in its owner's quarter of the close; `d` is open again at its last stage.
+    async fn undo_stale_close(
+        &self,
+        ctx: &mut Ctx<'_>,
+        d: &mut PipelineDeal,
+    ) -> Result<(), AgentError> {
+        let closed_at = d.history.last().map_or(d.last_activity, |v| v.entered_at);
+        let mut stats: StageStats = ctx
+            .get_as(Domain::Performance, "stats#stages", "all")
+            .await?
+            .unwrap_or_default();
+        stats.unlearn(&d.history, false, closed_at);
+        ctx.put_record(
+            Domain::Performance,
+            "stats#stages",
+            "all",
+            &stats,
+            None,
+            Condition::Always,
+        )?;
+        let qpk = format!("quota#{}", self.config.quarter(closed_at));
+        if let Some(mut rq) = ctx
+            .get_as::<RepQuarter>(Domain::Performance, &qpk, &d.owner)
+            .await?
+        {
+            rq.deals_lost = rq.deals_lost.saturating_sub(1);
+            ctx.put_record(
+                Domain::Performance,
+                &qpk,
+                &d.owner,
+                &rq,
+                None,
+                Condition::Always,
+            )?;
+        }
+        if d.history
+            .last()
+            .is_some_and(|v| v.stage == DealStage::ClosedLost)
+        {
+            d.history.pop();
+        }
+        d.stage = d.history.last().map_or(DealStage::Prospecting, |v| v.stage);
+        d.closed_stale = false;
+        Ok(())
     }
 
     /// Learns from a closed deal and books it against the owner's quarter.

@@ -281,6 +281,44 @@ fn deals_idle_past_the_stale_age_are_closed_as_lost_and_teach_the_probabilities(
     assert!(daily(&t).closed_stale.is_empty());
 }
 
+/// A deal the daily run closed as stale is won in the CRM after all (seen in the live twin:
+/// the won event was ignored and the deal stayed lost).
+#[test]
+fn a_stale_deal_the_crm_then_wins_is_booked_won_and_its_stale_loss_taken_back() {
+    let t = twin();
+    let crm = "ascent.crm";
+    t.emit(
+        crm,
+        stage("S2", AVA, DealStage::Qualification, Some(1_000_000)),
+    );
+    let untouched: crate::forecast::StageStats = t
+        .get(Domain::Performance, "stats#stages", "all")
+        .map(|v| serde_json::from_value(v).unwrap())
+        .unwrap_or_default();
+    t.clock.advance(Duration::days(90));
+    assert_eq!(daily(&t).closed_stale, ["S2"]);
+    // When the CRM says it was won
+    t.clock.advance(Duration::days(2));
+    t.emit(crm, won("S2", AVA, 1_000_000));
+    // then it is won, the loss is no longer counted, and the statistics hold only the win.
+    let stored = t.get(Domain::Customer, "pipeline#S2", "pipeline").unwrap();
+    assert_eq!(stored["stage"], "closed_won", "{stored}");
+    let quarter = SalesConfig::default().quarter(t.now());
+    let rq = t
+        .get(Domain::Performance, &format!("quota#{quarter}"), AVA)
+        .unwrap();
+    assert_eq!(
+        (rq["deals_lost"].clone(), rq["deals_won"].clone()),
+        (0.into(), 1.into()),
+        "{rq}"
+    );
+    let stats: crate::forecast::StageStats =
+        serde_json::from_value(t.get(Domain::Performance, "stats#stages", "all").unwrap()).unwrap();
+    assert_eq!(stats.deals_learned, untouched.deals_learned + 1);
+    assert_eq!(stats.won.get("qualification"), Some(&1));
+    assert_eq!(stats.reached.get("qualification"), Some(&1));
+}
+
 #[test]
 fn closed_deals_teach_probabilities_and_count_against_quota() {
     let t = twin();
