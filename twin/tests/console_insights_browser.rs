@@ -4,9 +4,12 @@
 //! audit records across agents as a timeline with the chain verified, and sees the invoiced
 //! revenue charted on the dashboard. Screenshots go to `target/console-screenshots/`.
 //!
-//! The driver and browser set-up follows `console_browser.rs` (Debian's `chromium` and
+//! The driver and browser set-up is `support/browser.rs` (Debian's `chromium` and
 //! `chromium-driver`, which `tools/test` installs); without chromedriver the test fails saying
 //! how to install it.
+
+#[path = "support/browser.rs"]
+mod browser;
 
 use ascent::server::ServerOptions;
 use ascent::settings::Settings;
@@ -14,12 +17,9 @@ use ascent_core::agent::Domain;
 use ascent_core::approval::Decision;
 use ascent_core::ports::DataLake;
 use ascent_embedded::Runtime;
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::{Value, json};
+use browser::*;
+use fantoccini::Locator;
 use std::net::TcpListener;
-use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,132 +28,6 @@ const VIEWER: (&str, &str) = ("analyst@ascent-xr.example", "viewer-demo-password
 const APPROVER: &str = "sales.director@ascent-xr.example";
 /// The scenario's correlation id.
 const FLOW: &str = "7c2f4a10-3b1e-4d55-9a0c-1f2e3d4c5b6a";
-const PATIENCE: Duration = Duration::from_secs(60);
-
-/// `chromedriver` on a free port; it and its browsers (its process group) stopped when dropped.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        // SAFETY: sends a signal to the process group this test created for the driver.
-        unsafe { libc::kill(-(self.child.id() as i32), libc::SIGKILL) };
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn chromedriver() -> PathBuf {
-    if let Some(p) = std::env::var_os("CHROMEDRIVER") {
-        return PathBuf::from(p);
-    }
-    std::env::var_os("PATH")
-        .and_then(|path| {
-            std::env::split_paths(&path)
-                .map(|d| d.join("chromedriver"))
-                .find(|p| p.is_file())
-        })
-        .unwrap_or_else(|| {
-            panic!(
-                "chromedriver not found: the console's browser tests need Debian's `chromium` and \
-                 `chromium-driver` (apt-get install -y chromium chromium-driver; `bash tools/test` \
-                 installs them), or CHROMEDRIVER naming the driver"
-            )
-        })
-}
-
-fn start_driver() -> Driver {
-    let port = free_port();
-    let child = Command::new(chromedriver())
-        .arg(format!("--port={port}"))
-        .process_group(0)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let url = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    while ureq::get(&format!("{url}/status")).call().is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "chromedriver did not answer on {url}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Driver { child, url }
-}
-
-async fn browser(driver: &Driver) -> Client {
-    let mut options = json!({"args": [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--no-first-run", "--disable-dev-shm-usage", "--window-size=1400,1400"
-    ]});
-    let binary = PathBuf::from("/usr/lib/chromium/chromium");
-    if binary.is_file() {
-        options["binary"] = json!(binary);
-    }
-    let caps = json!({"browserName": "chrome", "goog:chromeOptions": options});
-    let Value::Object(caps) = caps else {
-        unreachable!()
-    };
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .unwrap_or_else(|e| panic!("headless Chromium did not start through chromedriver: {e}"))
-}
-
-async fn screenshot(c: &Client, name: &str) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/console-screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    let png = c.screenshot().await.unwrap();
-    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
-}
-
-async fn source(c: &Client) -> String {
-    c.source().await.unwrap()
-}
-
-async fn text(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
-}
-
-async fn until(what: &str, mut check: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !check() {
-        assert!(started.elapsed() < PATIENCE, "never: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-fn post_events(base: &str, events: &Value) {
-    let mut res = ureq::post(&format!("{base}/events"))
-        .send_json(events)
-        .unwrap();
-    let v: Value = res.body_mut().read_json().unwrap();
-    assert_eq!(v["FailedEntryCount"], 0, "{v}");
-}
-
-fn scenario(name: &str) -> Value {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../events/scenarios/{name}.json"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 fn invoice_status(rt: &Runtime) -> Option<String> {
     let item = futures::executor::block_on(rt.store().get(
         Domain::Financial,
@@ -197,7 +71,7 @@ async fn a_viewer_finds_a_paid_invoice_follows_its_flow_and_sees_the_kpis() {
     let base = twin.base_url.clone();
     lead_to_cash(&rt, &base).await;
 
-    let c = browser(&driver).await;
+    let c = browser(&driver, 1400).await;
     c.goto(&format!("{base}/console/sign-in")).await.unwrap();
     let form = c.form(Locator::Id("sign-in")).await.unwrap();
     form.set_by_name("email", VIEWER.0).await.unwrap();
