@@ -250,7 +250,6 @@ impl SalesDirector {
             .await?
             .unwrap_or_default();
         let quarter = self.config.quarter(now);
-        let qpk = format!("quota#{quarter}");
         let mut lost_by_owner: BTreeMap<String, u32> = BTreeMap::new();
         let mut ids = Vec::new();
         for mut d in stale {
@@ -291,22 +290,8 @@ impl SalesDirector {
             Condition::Always,
         )?;
         for (owner, lost) in lost_by_owner {
-            let mut rq: RepQuarter = ctx
-                .get_as(Domain::Performance, &qpk, &owner)
-                .await?
-                .unwrap_or_else(|| RepQuarter {
-                    rep: owner.clone(),
-                    ..Default::default()
-                });
-            rq.deals_lost += lost;
-            ctx.put_record(
-                Domain::Performance,
-                &qpk,
-                &owner,
-                &rq,
-                None,
-                Condition::Always,
-            )?;
+            self.update_quarter(ctx, &quarter, &owner, |rq| rq.deals_lost += lost)
+                .await?;
         }
         Ok(ids)
     }

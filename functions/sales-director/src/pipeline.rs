@@ -196,6 +196,47 @@ impl SalesDirector {
         self.closed(ctx, d, is_won, won).await
     }
 
+    /// Reads the learned stage statistics, changes them, writes them back.
+    pub(crate) async fn update_stats(
+        &self,
+        ctx: &mut Ctx<'_>,
+        change: impl FnOnce(&mut StageStats),
+    ) -> Result<(), AgentError> {
+        let mut stats: StageStats = ctx
+            .get_as(Domain::Performance, "stats#stages", "all")
+            .await?
+            .unwrap_or_default();
+        change(&mut stats);
+        ctx.put_record(
+            Domain::Performance,
+            "stats#stages",
+            "all",
+            &stats,
+            None,
+            Condition::Always,
+        )
+    }
+
+    /// Reads `rep`'s record of `quarter` (a new one if none), changes it, writes it back.
+    pub(crate) async fn update_quarter(
+        &self,
+        ctx: &mut Ctx<'_>,
+        quarter: &str,
+        rep: &str,
+        change: impl FnOnce(&mut RepQuarter),
+    ) -> Result<(), AgentError> {
+        let qpk = format!("quota#{quarter}");
+        let mut rq: RepQuarter = ctx
+            .get_as(Domain::Performance, &qpk, rep)
+            .await?
+            .unwrap_or_else(|| RepQuarter {
+                rep: rep.to_string(),
+                ..Default::default()
+            });
+        change(&mut rq);
+        ctx.put_record(Domain::Performance, &qpk, rep, &rq, None, Condition::Always)
+    }
+
     /// Takes back a stale close of `d`: what the statistics learned from it as a loss, the
     /// loss in its owner's quarter of the close; `d` is open again at its last stage.
     async fn undo_stale_close(
@@ -204,34 +245,13 @@ impl SalesDirector {
         d: &mut PipelineDeal,
     ) -> Result<(), AgentError> {
         let closed_at = d.history.last().map_or(d.last_activity, |v| v.entered_at);
-        let mut stats: StageStats = ctx
-            .get_as(Domain::Performance, "stats#stages", "all")
-            .await?
-            .unwrap_or_default();
-        stats.unlearn(&d.history, false, closed_at);
-        ctx.put_record(
-            Domain::Performance,
-            "stats#stages",
-            "all",
-            &stats,
-            None,
-            Condition::Always,
-        )?;
-        let qpk = format!("quota#{}", self.config.quarter(closed_at));
-        if let Some(mut rq) = ctx
-            .get_as::<RepQuarter>(Domain::Performance, &qpk, &d.owner)
-            .await?
-        {
-            rq.deals_lost = rq.deals_lost.saturating_sub(1);
-            ctx.put_record(
-                Domain::Performance,
-                &qpk,
-                &d.owner,
-                &rq,
-                None,
-                Condition::Always,
-            )?;
-        }
+        self.update_stats(ctx, |stats| stats.unlearn(&d.history, false, closed_at))
+            .await?;
+        let quarter = self.config.quarter(closed_at);
+        self.update_quarter(ctx, &quarter, &d.owner, |rq| {
+            rq.deals_lost = rq.deals_lost.saturating_sub(1)
+        })
+        .await?;
         if d.history
             .last()
             .is_some_and(|v| v.stage == DealStage::ClosedLost)
@@ -252,46 +272,23 @@ impl SalesDirector {
         amount: Option<Money>,
     ) -> Result<(), AgentError> {
         let closed_at = d.history.last().map_or(d.last_activity, |v| v.entered_at);
-        let mut stats: StageStats = ctx
-            .get_as(Domain::Performance, "stats#stages", "all")
-            .await?
-            .unwrap_or_default();
-        stats.learn(&d.history, won, closed_at);
-        ctx.put_record(
-            Domain::Performance,
-            "stats#stages",
-            "all",
-            &stats,
-            None,
-            Condition::Always,
-        )?;
+        self.update_stats(ctx, |stats| stats.learn(&d.history, won, closed_at))
+            .await?;
+        let value = match (won, amount) {
+            (false, _) => None,
+            (true, Some(a)) => Some(self.base(&a)?),
+            (true, None) => d.amount_base.clone(),
+        };
         let quarter = self.config.quarter(closed_at);
-        let qpk = format!("quota#{quarter}");
-        let mut rq: RepQuarter = ctx
-            .get_as(Domain::Performance, &qpk, &d.owner)
-            .await?
-            .unwrap_or_else(|| RepQuarter {
-                rep: d.owner.clone(),
-                ..Default::default()
-            });
-        if won {
-            let value = match amount {
-                Some(a) => Some(self.base(&a)?),
-                None => d.amount_base.clone(),
-            };
-            rq.won_minor += value.map_or(0, |v| v.amount_minor);
-            rq.deals_won += 1;
-        } else {
-            rq.deals_lost += 1;
-        }
-        ctx.put_record(
-            Domain::Performance,
-            &qpk,
-            &d.owner,
-            &rq,
-            None,
-            Condition::Always,
-        )?;
+        self.update_quarter(ctx, &quarter, &d.owner, |rq| {
+            if won {
+                rq.won_minor += value.map_or(0, |v| v.amount_minor);
+                rq.deals_won += 1;
+            } else {
+                rq.deals_lost += 1;
+            }
+        })
+        .await?;
         self.save(ctx, &d)
     }
 }
