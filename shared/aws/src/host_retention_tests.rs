@@ -54,6 +54,24 @@ impl Mailer for Nowhere {
     }
 }
 
+/// A host of `Leads` over `lake` with `retention`, sending nothing anywhere.
+fn host(decl: AgentDecl, lake: Arc<Store>, retention: DataRetention) -> AgentHost {
+    AgentHost {
+        agent: Arc::new(Leads(decl)),
+        lake,
+        bus: Arc::new(Nowhere),
+        mailer: Arc::new(Nowhere),
+        approvals: None,
+        policy: ApprovalPolicy::default(),
+        mail_from: "agents@ascent-xr.example".into(),
+        dead_letters: None,
+        max_receive_count: None,
+        dead_letter_queues: None,
+        privacy: ascent_core::privacy::PrivacyKey::new([7u8; 32]).unwrap(),
+        retention,
+    }
+}
+
 #[tokio::test]
 async fn the_host_commits_the_declared_expiry_and_the_idempotency_days() {
     // Given a host whose agent keeps leads `unconverted_leads_days`, and short retentions
@@ -81,20 +99,7 @@ async fn the_host_commits_the_declared_expiry_and_the_idempotency_days() {
         idempotency_days: 20,
         ..DataRetention::default()
     };
-    let host = AgentHost {
-        agent: Arc::new(Leads(decl)),
-        lake: lake.clone(),
-        bus: Arc::new(Nowhere),
-        mailer: Arc::new(Nowhere),
-        approvals: None,
-        policy: ApprovalPolicy::default(),
-        mail_from: "agents@ascent-xr.example".into(),
-        dead_letters: None,
-        max_receive_count: None,
-        dead_letter_queues: None,
-        privacy: ascent_core::privacy::PrivacyKey::new([7u8; 32]).unwrap(),
-        retention,
-    };
+    let host = host(decl, lake.clone(), retention);
     // When it handles an event
     let event = ScheduleTick::event("daily", "2026-03-02T06:00:00Z".parse().unwrap());
     let before = Utc::now().timestamp();
@@ -130,23 +135,11 @@ async fn a_failure_reason_is_kept_as_long_as_its_dead_letter() {
         sends_mail: false,
         writes_text: false,
     };
-    let host = AgentHost {
-        agent: Arc::new(Leads(decl)),
-        lake: lake.clone(),
-        bus: Arc::new(Nowhere),
-        mailer: Arc::new(Nowhere),
-        approvals: None,
-        policy: ApprovalPolicy::default(),
-        mail_from: "agents@ascent-xr.example".into(),
-        dead_letters: None,
-        max_receive_count: None,
-        dead_letter_queues: None,
-        privacy: ascent_core::privacy::PrivacyKey::new([7u8; 32]).unwrap(),
-        retention: DataRetention {
-            dead_letters_days: 5,
-            ..DataRetention::default()
-        },
+    let retention = DataRetention {
+        dead_letters_days: 5,
+        ..DataRetention::default()
     };
+    let host = host(decl, lake.clone(), retention);
     let batch: SqsEvent = serde_json::from_value(serde_json::json!({"Records": [
         {"messageId": "m-1", "body": "not an event", "attributes": {"ApproximateReceiveCount": "1"}}
     ]}))
