@@ -185,14 +185,19 @@ pub async fn sign_out(c: &Client) {
     shows(c, "id=\"sign-in\"").await;
 }
 
-/// The text of the first element `css` finds.
+/// The text of the first element `css` finds, waiting for it to appear: a form's submit can
+/// return before the browser has loaded the page it leads to.
 pub async fn text(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
+    let started = Instant::now();
+    loop {
+        match c.find(Locator::Css(css)).await {
+            Ok(element) => return element.text().await.unwrap(),
+            Err(e) if started.elapsed() >= PATIENCE => {
+                panic!("{css}: {e}\n{}", source(c).await)
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
 }
 
 pub fn post_events(base: &str, events: &Value) {
