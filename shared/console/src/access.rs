@@ -1,13 +1,16 @@
-//! Who may use the console and do what: operators' roles, Argon2 password checks, server-side
-//! sessions that expire, and the synchronizer token every form carries (CSRF). Decisions are
-//! plain functions of their inputs (the time included), tested without a server.
+//! Who may use the console and do what: operators' roles, Argon2 password checks, sessions
+//! that expire (kept by the home's [`SessionStore`]), the lockout after failed sign-ins, and
+//! the synchronizer token every form carries (CSRF). Decisions are plain functions of their
+//! inputs (the time included), tested without a server.
 
+use crate::port::OpsError;
+use crate::session_store::{MemorySessionStore, SessionStore, session_key};
 use crate::settings::ConsoleSettings;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 /// What an operator may do; each role may do what the ones below it may.
@@ -33,7 +36,7 @@ impl Role {
 }
 
 /// A signed-in operator.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Operator {
     pub email: String,
     pub role: Role,
@@ -122,7 +125,7 @@ pub fn sign_in(
 }
 
 /// A signed-in operator's session: who, the form token, and when it ends.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     pub operator: Operator,
     /// The synchronizer token every form of this session carries.
@@ -154,56 +157,70 @@ pub fn random_token() -> String {
     )
 }
 
-/// The sessions of this process, by cookie token. The twin's sessions end when it stops
-/// (operators sign in again).
-#[derive(Debug)]
+/// The console's sessions and sign-in lockout over the home's [`SessionStore`]: opening,
+/// finding and closing a session by its cookie token (the store sees only its digest,
+/// [`session_key`]), and counting failed sign-ins. Whether a session is live and whether an
+/// address is locked out is decided here, the same for every store.
 pub struct Sessions {
     lifetime: Duration,
-    open: parking_lot::Mutex<HashMap<String, Session>>,
-    /// Recent failed sign-ins per address (lower-cased), for the lockout.
-    failures: parking_lot::Mutex<HashMap<String, Vec<DateTime<Utc>>>>,
+    store: Arc<dyn SessionStore>,
+}
+
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions")
+            .field("lifetime", &self.lifetime)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The key failures of `email` are counted under.
+fn address_key(email: &str) -> String {
+    email.trim().to_ascii_lowercase()
 }
 
 impl Sessions {
+    /// Sessions kept in this process's memory (the twin's: they end when it stops).
     pub fn new(lifetime: Duration) -> Self {
-        Self {
-            lifetime,
-            open: parking_lot::Mutex::new(HashMap::new()),
-            failures: parking_lot::Mutex::new(HashMap::new()),
-        }
+        Self::with_store(lifetime, Arc::new(MemorySessionStore::new()))
+    }
+
+    /// Sessions kept by `store`.
+    pub fn with_store(lifetime: Duration, store: Arc<dyn SessionStore>) -> Self {
+        Self { lifetime, store }
     }
 
     /// Until when `email` may not try to sign in: `max` failures within `lockout` lock it out
     /// for `lockout` after the last one (no password is checked meanwhile, right or wrong).
-    pub fn locked_until(
+    pub async fn locked_until(
         &self,
         email: &str,
         now: DateTime<Utc>,
         max: u32,
         lockout: Duration,
-    ) -> Option<DateTime<Utc>> {
-        let mut failures = self.failures.lock();
-        let key = email.trim().to_ascii_lowercase();
-        let recent = failures.get_mut(&key)?;
-        recent.retain(|at| *at + lockout > now);
-        if recent.is_empty() {
-            failures.remove(&key);
-            return None;
-        }
-        (recent.len() >= max as usize).then(|| *recent.iter().max().expect("not empty") + lockout)
+    ) -> Result<Option<DateTime<Utc>>, OpsError> {
+        let recent = self
+            .store
+            .failures(&address_key(email), now - lockout)
+            .await?;
+        Ok(lockout_end(&recent, max, lockout))
     }
 
-    /// Counts a failed sign-in of `email`.
-    pub fn failed(&self, email: &str, now: DateTime<Utc>) {
-        let key = email.trim().to_ascii_lowercase();
-        self.failures.lock().entry(key).or_default().push(now);
+    /// Counts a failed sign-in of `email`, kept for `lockout`.
+    pub async fn failed(
+        &self,
+        email: &str,
+        now: DateTime<Utc>,
+        lockout: Duration,
+    ) -> Result<(), OpsError> {
+        self.store
+            .failed(&address_key(email), now, now + lockout)
+            .await
     }
 
     /// A sign-in of `email` succeeded: its failures are forgotten.
-    pub fn succeeded(&self, email: &str) {
-        self.failures
-            .lock()
-            .remove(&email.trim().to_ascii_lowercase());
+    pub async fn succeeded(&self, email: &str) -> Result<(), OpsError> {
+        self.store.forget_failures(&address_key(email)).await
     }
 
     pub fn lifetime(&self) -> Duration {
@@ -211,35 +228,49 @@ impl Sessions {
     }
 
     /// Opens a session for `operator`; its cookie token and the session.
-    pub fn open(&self, operator: Operator, now: DateTime<Utc>) -> (String, Session) {
+    pub async fn open(
+        &self,
+        operator: Operator,
+        now: DateTime<Utc>,
+    ) -> Result<(String, Session), OpsError> {
         let token = random_token();
         let session = Session {
             operator,
             csrf: random_token(),
             expires_at: now + self.lifetime,
         };
-        let mut open = self.open.lock();
-        open.retain(|_, s| s.is_live(now));
-        open.insert(token.clone(), session.clone());
-        (token, session)
+        self.store.forget_expired(now).await?;
+        self.store.put(&session_key(&token), &session).await?;
+        Ok((token, session))
     }
 
     /// The live session of `token`; an expired one is forgotten.
-    pub fn get(&self, token: &str, now: DateTime<Utc>) -> Option<Session> {
-        let mut open = self.open.lock();
-        match open.get(token) {
-            Some(s) if s.is_live(now) => Some(s.clone()),
+    pub async fn get(&self, token: &str, now: DateTime<Utc>) -> Result<Option<Session>, OpsError> {
+        if token.is_empty() {
+            return Ok(None);
+        }
+        let key = session_key(token);
+        match self.store.get(&key).await? {
+            Some(s) if s.is_live(now) => Ok(Some(s)),
             Some(_) => {
-                open.remove(token);
-                None
+                self.store.remove(&key).await?;
+                Ok(None)
             }
-            None => None,
+            None => Ok(None),
         }
     }
 
-    pub fn close(&self, token: &str) -> Option<Session> {
-        self.open.lock().remove(token)
+    /// Ends the session of `token`.
+    pub async fn close(&self, token: &str) -> Result<(), OpsError> {
+        self.store.remove(&session_key(token)).await
     }
+}
+
+/// When the lockout of an address with failed sign-ins `recent` (those within `lockout`) ends:
+/// `None` below `max` of them.
+fn lockout_end(recent: &[DateTime<Utc>], max: u32, lockout: Duration) -> Option<DateTime<Utc>> {
+    let last = recent.iter().max()?;
+    (recent.len() >= max as usize).then(|| *last + lockout)
 }
 
 #[cfg(test)]
@@ -289,43 +320,100 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_session_lasts_its_lifetime_then_is_gone() {
-        let sessions = Sessions::new(Duration::minutes(30));
-        let op = Operator {
+    fn viewer() -> Operator {
+        Operator {
             email: "ops@x.example".into(),
             role: Role::Viewer,
-        };
-        let (token, s) = sessions.open(op, t(0));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_session_lasts_its_lifetime_then_is_gone() {
+        let sessions = Sessions::new(Duration::minutes(30));
+        let (token, s) = sessions.open(viewer(), t(0)).await.unwrap();
         assert_eq!(s.expires_at, t(30));
-        assert!(sessions.get(&token, t(29)).is_some());
-        assert!(sessions.get(&token, t(30)).is_none());
+        assert_eq!(sessions.get(&token, t(29)).await.unwrap(), Some(s));
+        assert_eq!(sessions.get(&token, t(30)).await.unwrap(), None);
         // Forgotten once seen expired.
-        assert!(sessions.get(&token, t(0)).is_none());
-        assert!(sessions.get("forged", t(0)).is_none());
+        assert_eq!(sessions.get(&token, t(0)).await.unwrap(), None);
+        assert_eq!(sessions.get("forged", t(0)).await.unwrap(), None);
+        assert_eq!(sessions.get("", t(0)).await.unwrap(), None);
     }
 
-    #[test]
-    fn a_closed_session_is_refused() {
+    #[tokio::test]
+    async fn a_closed_session_is_refused() {
         let sessions = Sessions::new(Duration::minutes(30));
-        let op = Operator {
-            email: "ops@x.example".into(),
-            role: Role::Viewer,
-        };
-        let (token, _) = sessions.open(op, t(0));
-        assert!(sessions.close(&token).is_some());
-        assert!(sessions.get(&token, t(1)).is_none());
+        let (token, _) = sessions.open(viewer(), t(0)).await.unwrap();
+        let (other, _) = sessions.open(viewer(), t(0)).await.unwrap();
+        sessions.close(&token).await.unwrap();
+        assert_eq!(sessions.get(&token, t(1)).await.unwrap(), None);
+        assert!(sessions.get(&other, t(1)).await.unwrap().is_some());
     }
 
-    #[test]
-    fn a_form_without_the_session_s_token_is_refused() {
+    /// A store that says which keys it was given, over the memory store.
+    #[derive(Default)]
+    struct Recording {
+        keys: parking_lot::Mutex<Vec<String>>,
+        inner: MemorySessionStore,
+    }
+
+    #[async_trait::async_trait]
+    impl SessionStore for Recording {
+        async fn put(&self, key: &str, session: &Session) -> Result<(), OpsError> {
+            self.keys.lock().push(key.to_string());
+            self.inner.put(key, session).await
+        }
+        async fn get(&self, key: &str) -> Result<Option<Session>, OpsError> {
+            self.keys.lock().push(key.to_string());
+            self.inner.get(key).await
+        }
+        async fn remove(&self, key: &str) -> Result<(), OpsError> {
+            self.keys.lock().push(key.to_string());
+            self.inner.remove(key).await
+        }
+        async fn failures(
+            &self,
+            email: &str,
+            since: DateTime<Utc>,
+        ) -> Result<Vec<DateTime<Utc>>, OpsError> {
+            self.inner.failures(email, since).await
+        }
+        async fn failed(
+            &self,
+            email: &str,
+            at: DateTime<Utc>,
+            keep_until: DateTime<Utc>,
+        ) -> Result<(), OpsError> {
+            self.inner.failed(email, at, keep_until).await
+        }
+        async fn forget_failures(&self, email: &str) -> Result<(), OpsError> {
+            self.inner.forget_failures(email).await
+        }
+    }
+
+    #[tokio::test]
+    async fn the_store_never_sees_the_cookie_token() {
+        let store = Arc::new(Recording::default());
+        let sessions = Sessions::with_store(Duration::minutes(30), store.clone());
+        let (token, s) = sessions.open(viewer(), t(0)).await.unwrap();
+        assert_eq!(sessions.get(&token, t(1)).await.unwrap(), Some(s.clone()));
+        sessions.close(&token).await.unwrap();
+        assert_eq!(sessions.get(&token, t(2)).await.unwrap(), None);
+        let keys = store.keys.lock().clone();
+        assert_eq!(keys.len(), 4, "{keys:?}");
+        for key in &keys {
+            assert_eq!(key, &session_key(&token));
+            assert!(!key.contains(&token), "{key}");
+        }
+        // Nor does what it keeps: the session holds its form token, not the cookie's.
+        assert_ne!(s.csrf, token);
+    }
+
+    #[tokio::test]
+    async fn a_form_without_the_session_s_token_is_refused() {
         let sessions = Sessions::new(Duration::minutes(30));
-        let op = Operator {
-            email: "ops@x.example".into(),
-            role: Role::Viewer,
-        };
-        let (_, s) = sessions.open(op.clone(), t(0));
-        let (_, other) = sessions.open(op, t(0));
+        let (_, s) = sessions.open(viewer(), t(0)).await.unwrap();
+        let (_, other) = sessions.open(viewer(), t(0)).await.unwrap();
         assert_eq!(s.check_csrf(&s.csrf), Ok(()));
         assert_eq!(s.check_csrf(&other.csrf), Err(AccessError::BadCsrf));
         assert_eq!(s.check_csrf(""), Err(AccessError::BadCsrf));
@@ -349,44 +437,43 @@ mod tests {
         );
     }
 
-    #[test]
-    fn an_address_is_locked_out_after_too_many_failures_and_freed_later() {
+    #[tokio::test]
+    async fn an_address_is_locked_out_after_too_many_failures_and_freed_later() {
         let sessions = Sessions::new(Duration::minutes(60));
         let lockout = Duration::minutes(15);
+        let locked = |email: &'static str, at| sessions.locked_until(email, at, 5, lockout);
         for m in 0..4 {
-            sessions.failed("Ana@X.example", t(m));
-            assert_eq!(
-                sessions.locked_until("ana@x.example", t(m), 5, lockout),
-                None
-            );
+            sessions
+                .failed("Ana@X.example", t(m), lockout)
+                .await
+                .unwrap();
+            assert_eq!(locked("ana@x.example", t(m)).await.unwrap(), None);
         }
-        sessions.failed("ana@x.example", t(4));
-        assert_eq!(
-            sessions.locked_until("ana@x.example", t(5), 5, lockout),
-            Some(t(19))
-        );
-        assert_eq!(
-            sessions.locked_until("bo@x.example", t(5), 5, lockout),
-            None
-        );
+        sessions
+            .failed(" ana@x.example", t(4), lockout)
+            .await
+            .unwrap();
+        assert_eq!(locked("ana@x.example", t(5)).await.unwrap(), Some(t(19)));
+        assert_eq!(locked("bo@x.example", t(5)).await.unwrap(), None);
         // Failures older than the lockout no longer count.
-        assert_eq!(
-            sessions.locked_until("ana@x.example", t(19), 5, lockout),
-            None
-        );
+        assert_eq!(locked("ana@x.example", t(19)).await.unwrap(), None);
         // A success forgets them.
         for m in 20..25 {
-            sessions.failed("ana@x.example", t(m));
-        }
-        assert!(
             sessions
-                .locked_until("ana@x.example", t(25), 5, lockout)
-                .is_some()
-        );
-        sessions.succeeded("ANA@x.example");
-        assert_eq!(
-            sessions.locked_until("ana@x.example", t(25), 5, lockout),
-            None
-        );
+                .failed("ana@x.example", t(m), lockout)
+                .await
+                .unwrap();
+        }
+        assert!(locked("ana@x.example", t(25)).await.unwrap().is_some());
+        sessions.succeeded("ANA@x.example").await.unwrap();
+        assert_eq!(locked("ana@x.example", t(25)).await.unwrap(), None);
+    }
+
+    #[test]
+    fn a_lockout_lasts_its_length_after_the_last_of_max_failures() {
+        let lockout = Duration::minutes(15);
+        assert_eq!(lockout_end(&[], 0, lockout), None);
+        assert_eq!(lockout_end(&[t(3), t(1)], 3, lockout), None);
+        assert_eq!(lockout_end(&[t(3), t(7), t(1)], 3, lockout), Some(t(22)));
     }
 }

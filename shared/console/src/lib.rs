@@ -3,8 +3,9 @@
 //! its own, over the [`Operations`] port each home implements.
 //!
 //! Operators sign in ([`access`]): accounts of `[console]` in ascent.toml ([`settings`]), roles
-//! viewer < approver < admin, sessions that expire, a synchronizer token on every form, every
-//! action audited by the home. Approvers deciding from an email link need none of this: those
+//! viewer < approver < admin, sessions that expire (kept by the home's [`SessionStore`]: the
+//! twin's in memory, AWS's in DynamoDB), a synchronizer token on every form, every action
+//! audited by the home. Approvers deciding from an email link need none of this: those
 //! pages are `ascent-web`'s, at `/approvals/…`.
 //!
 //! Adding a page: its body as a pure function in [`pages`], its handler in `routes`, its route
@@ -18,12 +19,14 @@ pub mod pages;
 pub mod port;
 pub mod privacy;
 mod routes;
+pub mod session_store;
 pub mod settings;
 
 pub use access::{Operator, Role, Session, Sessions};
 pub use insights::{Insights, RecordKind};
 pub use port::{AgentRow, ConsoleAction, DeadLetterRow, Inbox, Operations, OpsError, QueueRow};
 pub use routes::{SESSION_COOKIE, SignedIn};
+pub use session_store::{MemorySessionStore, SessionStore, session_key};
 pub use settings::{ConsoleSettings, OperatorAccount};
 
 use axum::Router;
@@ -59,6 +62,13 @@ impl Console {
     /// The console handling privacy requests through `desk`.
     pub fn with_privacy(mut self, desk: Arc<dyn privacy::PrivacyDesk>) -> Self {
         self.privacy = Some(desk);
+        self
+    }
+
+    /// The console keeping its sessions and failed sign-ins in `store` (a home of many
+    /// instances shares one) instead of this process's memory.
+    pub fn with_sessions(mut self, store: Arc<dyn SessionStore>) -> Self {
+        self.sessions = Sessions::with_store(self.sessions.lifetime(), store);
         self
     }
 

@@ -77,12 +77,13 @@ impl FromRequestParts<Arc<Console>> for SignedIn {
         console: &Arc<Console>,
     ) -> Result<Self, Self::Rejection> {
         let token = cookie(&parts.headers, SESSION_COOKIE).unwrap_or_default();
-        match console.sessions.get(token, Utc::now()) {
-            Some(session) => Ok(SignedIn {
+        match console.sessions.get(token, Utc::now()).await {
+            Ok(Some(session)) => Ok(SignedIn {
                 session,
                 token: token.to_string(),
             }),
-            None => Err(Redirect::to(&format!("{BASE}/sign-in")).into_response()),
+            Ok(None) => Err(Redirect::to(&format!("{BASE}/sign-in")).into_response()),
+            Err(e) => Err(sessions_unavailable(e)),
         }
     }
 }
@@ -146,6 +147,20 @@ fn failed(session: &Session, e: OpsError) -> Response {
     refusal(status, Some(session), title, &e.to_string())
 }
 
+/// What the sessions' store failing is answered with: a 500 page, nobody signed in; the cause
+/// is logged, not shown.
+const UNAVAILABLE: &str = "Signing in is not possible just now: try again in a moment.";
+
+fn sessions_unavailable(e: OpsError) -> Response {
+    tracing::error!(error = %e, "the console's session store failed");
+    refusal(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        None,
+        "Something went wrong",
+        UNAVAILABLE,
+    )
+}
+
 pub async fn home() -> Response {
     Redirect::to(&format!("{BASE}/approvals")).into_response()
 }
@@ -200,10 +215,19 @@ pub async fn sign_in(
     let now = Utc::now();
     let lockout = chrono::Duration::minutes(console.settings.lockout_minutes);
     let max = console.settings.max_failed_sign_ins;
-    if let Some(until) = console
+    let store_failed = |e: OpsError| {
+        tracing::error!(error = %e, "the console's session store failed");
+        fresh_form(StatusCode::INTERNAL_SERVER_ERROR, UNAVAILABLE)
+    };
+    let locked = match console
         .sessions
         .locked_until(&form.email, now, max, lockout)
+        .await
     {
+        Ok(locked) => locked,
+        Err(e) => return store_failed(e),
+    };
+    if let Some(until) = locked {
         let _ = console
             .ops
             .record(ConsoleAction {
@@ -226,7 +250,14 @@ pub async fn sign_in(
     let checked = tokio_blocking(move || access::sign_in(&settings, &email, &password)).await;
     match checked {
         Ok(operator) => {
-            console.sessions.succeeded(&form.email);
+            let opened = match console.sessions.succeeded(&form.email).await {
+                Ok(()) => console.sessions.open(operator.clone(), Utc::now()).await,
+                Err(e) => Err(e),
+            };
+            let token = match opened {
+                Ok((token, _)) => token,
+                Err(e) => return store_failed(e),
+            };
             let _ = console
                 .ops
                 .record(ConsoleAction {
@@ -235,7 +266,6 @@ pub async fn sign_in(
                     detail: operator.role.as_str().into(),
                 })
                 .await;
-            let (token, _) = console.sessions.open(operator, Utc::now());
             let mut r = Redirect::to(&format!("{BASE}/approvals")).into_response();
             let h = r.headers_mut();
             let age = console.sessions.lifetime().num_seconds();
@@ -247,7 +277,7 @@ pub async fn sign_in(
             with_headers_keep_type(r)
         }
         Err(e) => {
-            console.sessions.failed(&form.email, now);
+            let counted = console.sessions.failed(&form.email, now, lockout).await;
             let _ = console
                 .ops
                 .record(ConsoleAction {
@@ -256,7 +286,11 @@ pub async fn sign_in(
                     detail: e.to_string(),
                 })
                 .await;
-            fresh_form(StatusCode::UNAUTHORIZED, &e.to_string())
+            match counted {
+                Ok(()) => fresh_form(StatusCode::UNAUTHORIZED, &e.to_string()),
+                // Uncounted, a refusal would not lead to the lockout.
+                Err(e) => store_failed(e),
+            }
         }
     }
 }
@@ -292,7 +326,9 @@ pub async fn sign_out(
     if let Err(r) = allow(&console, &who, &form.csrf, Role::Viewer, "sign out").await {
         return r;
     }
-    console.sessions.close(&who.token);
+    if let Err(e) = console.sessions.close(&who.token).await {
+        return failed(&who.session, e);
+    }
     let _ = console
         .ops
         .record(ConsoleAction {

@@ -136,7 +136,13 @@ async fn signed_in(c: &Arc<Console>, email: &str) -> (String, String) {
         .next()
         .unwrap()
         .to_string();
-    let csrf = c.sessions.get(&token, Utc::now()).unwrap().csrf;
+    let csrf = c
+        .sessions
+        .get(&token, Utc::now())
+        .await
+        .unwrap()
+        .unwrap()
+        .csrf;
     (format!("ascent_console={token}"), csrf)
 }
 
@@ -333,6 +339,125 @@ async fn signing_out_ends_the_session() {
         .body(Body::empty())
         .unwrap();
     assert_eq!(send(&c, r).await.status(), StatusCode::SEE_OTHER);
+}
+
+/// A session store that is down.
+struct DownStore;
+
+#[async_trait::async_trait]
+impl SessionStore for DownStore {
+    async fn put(&self, _: &str, _: &Session) -> Result<(), OpsError> {
+        Err(OpsError::Internal("the table is unreachable".into()))
+    }
+    async fn get(&self, _: &str) -> Result<Option<Session>, OpsError> {
+        Err(OpsError::Internal("the table is unreachable".into()))
+    }
+    async fn remove(&self, _: &str) -> Result<(), OpsError> {
+        Err(OpsError::Internal("the table is unreachable".into()))
+    }
+    async fn failures(&self, _: &str, _: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>, OpsError> {
+        Err(OpsError::Internal("the table is unreachable".into()))
+    }
+    async fn failed(&self, _: &str, _: DateTime<Utc>, _: DateTime<Utc>) -> Result<(), OpsError> {
+        Err(OpsError::Internal("the table is unreachable".into()))
+    }
+    async fn forget_failures(&self, _: &str) -> Result<(), OpsError> {
+        Err(OpsError::Internal("the table is unreachable".into()))
+    }
+}
+
+/// A store that is down only for writing a session: the lockout reads, the sign-in cannot
+/// keep its session.
+struct UnwritableStore(MemorySessionStore);
+
+#[async_trait::async_trait]
+impl SessionStore for UnwritableStore {
+    async fn put(&self, _: &str, _: &Session) -> Result<(), OpsError> {
+        Err(OpsError::Internal("throttled".into()))
+    }
+    async fn get(&self, key: &str) -> Result<Option<Session>, OpsError> {
+        self.0.get(key).await
+    }
+    async fn remove(&self, key: &str) -> Result<(), OpsError> {
+        self.0.remove(key).await
+    }
+    async fn failures(
+        &self,
+        e: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, OpsError> {
+        self.0.failures(e, since).await
+    }
+    async fn failed(
+        &self,
+        e: &str,
+        at: DateTime<Utc>,
+        keep: DateTime<Utc>,
+    ) -> Result<(), OpsError> {
+        self.0.failed(e, at, keep).await
+    }
+    async fn forget_failures(&self, e: &str) -> Result<(), OpsError> {
+        self.0.forget_failures(e).await
+    }
+}
+
+#[tokio::test]
+async fn a_failing_session_store_signs_no_one_in_and_answers_500() {
+    let stores: [Arc<dyn SessionStore>; 2] = [
+        Arc::new(DownStore),
+        Arc::new(UnwritableStore(MemorySessionStore::new())),
+    ];
+    for store in stores {
+        let home = Arc::new(FakeHome::default());
+        let c = Arc::new(Console::new(home.clone(), settings(), false).with_sessions(store));
+        // The right password.
+        let r = post(
+            "/console/sign-in",
+            "ascent_console_form=abc",
+            "csrf=abc&email=admin@x.example&password=pw",
+        );
+        let r = send(&c, r).await;
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let set = cookies(&r);
+        assert!(
+            !set.iter().any(|c| c.starts_with("ascent_console=")),
+            "{set:?}"
+        );
+        let body = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert!(body.contains("not possible just now"), "{body}");
+        assert!(!body.contains("throttled") && !body.contains("unreachable"));
+        // A wrong one is refused all the same.
+        let r = post(
+            "/console/sign-in",
+            "ascent_console_form=abc",
+            "csrf=abc&email=admin@x.example&password=nope",
+        );
+        let status = send(&c, r).await.status();
+        assert_ne!(status, StatusCode::SEE_OTHER);
+        assert!(
+            !home
+                .calls
+                .lock()
+                .iter()
+                .any(|c| c.starts_with("console.signed-in")),
+            "{:?}",
+            home.calls.lock()
+        );
+    }
+    // A page asked with a cookie while the store is down: 500, never the page.
+    let c = Arc::new(
+        Console::new(Arc::new(FakeHome::default()), settings(), false)
+            .with_sessions(Arc::new(DownStore)),
+    );
+    let r = Request::get("/console/agents")
+        .header(header::COOKIE, "ascent_console=0123")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        send(&c, r).await.status(),
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
 }
 
 /// A privacy desk that says what it was asked.

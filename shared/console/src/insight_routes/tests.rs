@@ -109,13 +109,17 @@ impl Insights for Insightful {
 }
 
 async fn get(console: Arc<Console>, path: &str) -> (StatusCode, String) {
-    let (token, _) = console.sessions.open(
-        Operator {
-            email: "analyst@x.example".into(),
-            role: Role::Viewer,
-        },
-        Utc::now(),
-    );
+    let (token, _) = console
+        .sessions
+        .open(
+            Operator {
+                email: "analyst@x.example".into(),
+                role: Role::Viewer,
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
     let r = crate::router(console)
         .oneshot(
             Request::get(path)
