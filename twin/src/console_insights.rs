@@ -1,26 +1,22 @@
 //! The twin's home of the console's read-only pages: [`ascent_console::Insights`] over the
 //! runtime's SQLite store. The audit trail is searched in the audit table and verified with
-//! the store's own chain check; business records and KPIs are read as the agents wrote them,
-//! through their own public types (Billing's invoices and billing profiles, the Sales
-//! Director's pipeline deals and reports, Closing's proposals, the Customer Success
-//! Director's portfolio, Reporting's daily counters, Marketing Analytics' attribution
-//! reports, Billing's AR ageing). Listing a key prefix is a query of the twin's table, which
-//! the data-lake port has no call for.
+//! the store's own chain check (here); business records and KPIs are `ascent-insights`', the
+//! same in every home, read through the twin's [`ascent_insights::LakeReader`] ([`lake`]: the
+//! items table listed by key prefix); the cost KPI is the twin's own ([`cost_kpi`]: `ascent
+//! cost` over its database file).
 
 use ascent_console::Insights;
 use ascent_console::OpsError;
 use ascent_console::insights::{
     AuditQuery, AuditRow, BusinessHit, BusinessRecord, ChainStatus, Kpi, Period, RecordKind,
 };
-use ascent_core::agent::Domain;
 use ascent_embedded::Runtime;
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::de::DeserializeOwned;
+use ascent_insights::{business, kpis};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
-pub mod business;
 pub mod cost_kpi;
-pub mod kpis;
+pub mod lake;
 
 /// The twin's insights: its runtime, and the base currency its KPIs are summed in.
 pub struct TwinInsights {
@@ -38,68 +34,6 @@ impl TwinInsights {
 
 pub(crate) fn internal(e: impl std::fmt::Display) -> OpsError {
     OpsError::Internal(e.to_string())
-}
-
-/// The `data` of every item of `domain` whose partition starts with `prefix` and whose sort
-/// key is `sk` (or any, for `None`) within `[from, to]`, by partition then sort key; at most
-/// `limit`. Items that do not read as `T` are skipped.
-pub(crate) fn scan<T: DeserializeOwned>(
-    rt: &Runtime,
-    domain: Domain,
-    prefix: &str,
-    sk: Option<&str>,
-    range: Option<(&str, &str)>,
-    limit: usize,
-) -> Result<Vec<(String, String, T)>, OpsError> {
-    let like = format!("{}%", prefix.replace('%', "\\%").replace('_', "\\_"));
-    let (lo, hi) = range.unwrap_or(("", "\u{10FFFF}"));
-    let sql = format!(
-        "SELECT pk, sk, data FROM items WHERE domain = ?1 AND pk LIKE ?2 ESCAPE '\\' \
-         AND (?3 IS NULL OR sk = ?3) AND sk >= ?4 AND sk <= ?5 ORDER BY pk, sk LIMIT {limit}"
-    );
-    let rows: Vec<(String, String, String)> = rt
-        .store()
-        .read(|c| {
-            let mut st = c.prepare(&sql)?;
-            let rows = st.query_map(
-                [
-                    Some(domain.as_str()),
-                    Some(like.as_str()),
-                    sk,
-                    Some(lo),
-                    Some(hi),
-                ],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?;
-            rows.collect()
-        })
-        .map_err(internal)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(pk, sk, data)| serde_json::from_str::<T>(&data).ok().map(|t| (pk, sk, t)))
-        .collect())
-}
-
-/// One item's `data` as `T`, if it is there and reads as `T`.
-pub(crate) fn get<T: DeserializeOwned>(
-    rt: &Runtime,
-    domain: Domain,
-    pk: &str,
-    sk: &str,
-) -> Result<Option<T>, OpsError> {
-    let data: Option<String> = rt
-        .store()
-        .read(|c| {
-            let mut st =
-                c.prepare("SELECT data FROM items WHERE domain = ?1 AND pk = ?2 AND sk = ?3")?;
-            let mut rows = st.query([domain.as_str(), pk, sk])?;
-            match rows.next()? {
-                Some(r) => Ok(Some(r.get(0)?)),
-                None => Ok(None),
-            }
-        })
-        .map_err(internal)?;
-    Ok(data.and_then(|d| serde_json::from_str(&d).ok()))
 }
 
 const AUDIT_COLUMNS: &str = "seq, at, actor, action, domain, item, correlation_id, detail";
@@ -228,8 +162,7 @@ impl Insights for TwinInsights {
     }
 
     async fn business_search(&self, text: &str) -> Result<Vec<BusinessHit>, OpsError> {
-        let (rt, text) = (self.rt.clone(), text.to_string());
-        blocking(move || business::search(&rt, &text)).await
+        business::search(self, text).await
     }
 
     async fn business_record(
@@ -237,19 +170,15 @@ impl Insights for TwinInsights {
         kind: RecordKind,
         id: &str,
     ) -> Result<BusinessRecord, OpsError> {
-        let (rt, id) = (self.rt.clone(), id.to_string());
-        blocking(move || business::record(&rt, kind, &id)).await
+        business::record(self, kind, id).await
     }
 
     async fn kpis(&self, period: Period) -> Result<Vec<Kpi>, OpsError> {
-        let (rt, base) = (self.rt.clone(), self.base_currency.clone());
-        blocking(move || kpis::kpis(&rt, period, &base)).await
+        let shared = kpis::kpis(self, period, &self.base_currency).await?;
+        let rt = self.rt.clone();
+        let cost = blocking(move || Ok(cost_kpi::kpi(&rt, period))).await?;
+        Ok(kpis::with_cost(shared, cost))
     }
-}
-
-/// The day `t` falls on (UTC), for "today" in the KPIs and days overdue.
-pub(crate) fn today(rt: &Runtime) -> NaiveDate {
-    rt.now().date_naive()
 }
 
 #[cfg(test)]

@@ -1,16 +1,16 @@
 //! The dashboard's cost per million business events: no agent computes it, so it is `ascent
 //! cost`'s figure (the monthly AWS bill of the period's traffic on the generated stack,
 //! docs/operations.md "Cost model") over the twin's own database file, with the bill per
-//! service as its chart.
+//! service as its chart. It takes the place of the shared dashboard's cost KPI without a
+//! figure (`ascent_insights::kpis::with_cost`).
 
 use crate::config::AscentConfig;
 use crate::cost::{self, Bill};
 use ascent_console::insights::{Kpi, Period, Point};
 use ascent_embedded::Runtime;
+use ascent_insights::kpis::{COST_KEY as KEY, COST_TITLE as TITLE};
 use std::path::PathBuf;
 
-const KEY: &str = "cost-per-million-events";
-const TITLE: &str = "Cost per million business events";
 const SOURCE: &str = "`ascent cost` over the twin's database (docs/operations.md, \"Cost model\")";
 
 /// The file the runtime's store is kept in; `None` for a store in memory.

@@ -1,22 +1,18 @@
-//! The dashboard's KPIs, read from what the agents store: Reporting's daily counters (pipeline
-//! added, revenue won, invoiced and collected, SLA breaches against tickets), the Sales
-//! Director's daily pipeline reports (weighted forecast), Billing's AR ageing snapshots,
-//! Marketing Analytics' attribution reports (CAC and ROI by channel), the Customer Success
-//! Director's NPS answers and portfolio (health tiers). The series are pure functions of the
-//! records ([`daily_figure`], [`sla_attainment`], [`ageing_points`]…), tested without a store.
+//! Each KPI of the dashboard as a pure function of the agents' records, tested without a
+//! lake: Reporting's daily counters merged per day ([`merge`], [`daily_figure`],
+//! [`sla_attainment`]), the Sales Director's pipeline reports ([`weighted_forecast`]),
+//! Billing's AR ageing ([`ar_ageing`], [`ageing_points`]), Marketing Analytics' attribution
+//! ([`channels`]), the Customer Success Director's NPS answers and portfolio ([`nps_kpi`],
+//! [`health_tiers`]).
 
-use super::business::word;
-use super::scan;
-use ascent_console::OpsError;
+use crate::business::word;
 use ascent_console::insights::{Kpi, Period, Point};
 use ascent_console::layout::money;
-use ascent_core::agent::Domain;
 use ascent_core::catalog::{ChannelReturnsMeasured, HealthTier};
 use ascent_core::money::Money;
-use ascent_core::records::{AR_AGEING_PK, ArAgeing};
-use ascent_embedded::Runtime;
+use ascent_core::records::ArAgeing;
 use chrono::NaiveDate;
-use customer_success_director::{ACCOUNTS, NPS, PortfolioAccount, nps};
+use customer_success_director::{PortfolioAccount, nps};
 use reporting::figures::Figure;
 use reporting::report::DayCounts;
 use sales_director::PipelineReport;
@@ -202,7 +198,8 @@ pub fn ageing_points(a: &ArAgeing, base: &str) -> (String, Vec<Point>) {
     (currency, points)
 }
 
-fn ar_ageing(latest: Option<ArAgeing>, base: &str) -> Kpi {
+/// The latest AR ageing snapshot's buckets, or why there is none.
+pub fn ar_ageing(latest: Option<ArAgeing>, base: &str) -> Kpi {
     let (key, title) = ("ar-ageing", "AR ageing");
     let source = "billing (its daily AR ageing snapshot, financial domain report#ar-ageing)";
     let Some(a) = latest else {
@@ -355,126 +352,6 @@ pub fn health_tiers(accounts: &[PortfolioAccount]) -> Kpi {
         source: source.into(),
         no_data: None,
     }
-}
-
-/// Every KPI over `period`, in the dashboard's order.
-pub fn kpis(rt: &Runtime, period: Period, base: &str) -> Result<Vec<Kpi>, OpsError> {
-    let (from, to) = (period.from.to_string(), period.to.to_string());
-    let days = period.days().len();
-    let counts: Vec<DayCounts> = scan(
-        rt,
-        Domain::Performance,
-        "reporting#counts#",
-        None,
-        Some((&from, &to)),
-        days * 8,
-    )?
-    .into_iter()
-    .map(|(_, _, c)| c)
-    .collect();
-    let days_counted = merge(&counts);
-    let pipeline: Vec<PipelineReport> = scan(
-        rt,
-        Domain::Performance,
-        "report#pipeline",
-        None,
-        Some((&from, &to)),
-        days,
-    )?
-    .into_iter()
-    .filter(|(pk, _, _)| pk == "report#pipeline")
-    .map(|(_, _, r)| r)
-    .collect();
-    let ageing: Option<ArAgeing> = scan(
-        rt,
-        Domain::Financial,
-        AR_AGEING_PK,
-        None,
-        Some(("", &to)),
-        100_000,
-    )?
-    .into_iter()
-    .filter(|(pk, _, _)| pk == AR_AGEING_PK)
-    .map(|(_, _, a)| a)
-    .next_back();
-    // `attribution#report#<day>` / `report`: the latest whose day is within the period's end.
-    let last_report = format!("attribution#report#{to}");
-    let attribution: Option<ChannelReturnsMeasured> = scan::<ChannelReturnsMeasured>(
-        rt,
-        Domain::Performance,
-        "attribution#report#",
-        Some("report"),
-        None,
-        100_000,
-    )?
-    .into_iter()
-    .filter(|(pk, _, _)| *pk <= last_report)
-    .map(|(_, _, m)| m)
-    .next_back();
-    let scores: Vec<u8> = scan::<serde_json::Value>(
-        rt,
-        Domain::Customer,
-        NPS,
-        None,
-        Some((&from, &format!("{to}~"))),
-        1_000_000,
-    )?
-    .into_iter()
-    .filter(|(pk, _, _)| pk == NPS)
-    .filter_map(|(_, _, v)| v["score"].as_u64().and_then(|s| u8::try_from(s).ok()))
-    .collect();
-    let accounts: Vec<PortfolioAccount> =
-        scan(rt, Domain::Customer, ACCOUNTS, None, None, 1_000_000)?
-            .into_iter()
-            .filter(|(pk, _, _)| pk == ACCOUNTS)
-            .map(|(_, _, a)| a)
-            .collect();
-    let [cac, roi] = channels(attribution.as_ref());
-    Ok(vec![
-        daily_figure(
-            "pipeline-added",
-            Figure::PipelineAdded,
-            &days_counted,
-            period,
-            base,
-        ),
-        weighted_forecast(&pipeline),
-        daily_figure(
-            "revenue-won",
-            Figure::RevenueWon,
-            &days_counted,
-            period,
-            base,
-        ),
-        daily_figure(
-            "revenue-invoiced",
-            Figure::Invoiced,
-            &days_counted,
-            period,
-            base,
-        ),
-        daily_figure(
-            "revenue-collected",
-            Figure::PaymentsCollected,
-            &days_counted,
-            period,
-            base,
-        ),
-        ar_ageing(ageing, base),
-        daily_figure(
-            "marketing-spend",
-            Figure::MarketingSpend,
-            &days_counted,
-            period,
-            base,
-        ),
-        cac,
-        roi,
-        nps_kpi(&scores),
-        health_tiers(&accounts),
-        sla_attainment(&days_counted, period),
-        super::cost_kpi::kpi(rt, period),
-    ])
 }
 
 #[cfg(test)]
