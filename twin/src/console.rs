@@ -6,7 +6,7 @@ use ascent_console::{
     AgentRow, Console, ConsoleAction, ConsoleSettings, DeadLetterRow, Inbox, Operations, Operator,
     OpsError, QueueRow,
 };
-use ascent_core::approval::{Approval, ApprovalError, Decision, DeskError};
+use ascent_core::approval::{Approval, Decision};
 use ascent_core::audit::AuditEntry;
 use ascent_embedded::{Runtime, TwinError};
 use chrono::{DateTime, Utc};
@@ -34,19 +34,6 @@ fn internal(e: TwinError) -> OpsError {
     match e {
         TwinError::Refused(why) => OpsError::Refused(why),
         e => OpsError::Internal(e.to_string()),
-    }
-}
-
-/// A refused decision said as the approver would want it said.
-fn desk(e: DeskError) -> OpsError {
-    match e {
-        DeskError::NotFound(id) => OpsError::NotFound(format!("approval request {id}")),
-        DeskError::Rule(ApprovalError::NotTheApprover(who)) => OpsError::Refused(format!(
-            "{who} is not the approver of this request at its current step"
-        )),
-        DeskError::Rule(r) => OpsError::Refused(r.to_string()),
-        DeskError::Link(l) => OpsError::Refused(l.to_string()),
-        DeskError::Internal(e) => OpsError::Internal(e),
     }
 }
 
@@ -84,7 +71,7 @@ impl Operations for TwinOperations {
         let (rt, id, who) = (self.rt.clone(), id.to_string(), operator.email.clone());
         blocking(move || {
             rt.decide_approval_as(&id, &who, decision, comment)
-                .map_err(desk)
+                .map_err(OpsError::from)
         })
         .await
     }

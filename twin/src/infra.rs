@@ -11,6 +11,7 @@
 
 mod audit_trail;
 mod concurrency;
+mod console;
 mod observation;
 mod privacy;
 mod retention;
@@ -812,6 +813,7 @@ pub fn template_with(decls: &[AgentDecl], config: &ConfigFile) -> Result<Value, 
     }
     approval_resources(&mut r);
     privacy::resources(&mut r, decls);
+    console::resources(&mut r, decls);
     let host = ascent_core::config::platform::HostSettings::from_file(config)?;
     retention::apply(&mut r, &host.retention);
     grant_sender(&mut r, &host.mail.from);
@@ -826,6 +828,7 @@ pub fn template_with(decls: &[AgentDecl], config: &ConfigFile) -> Result<Value, 
         "EventBusName": {"Description": "Put business events here", "Value": reference("EventBus")},
         "EventBusArn": {"Value": get_att("EventBus", "Arn")},
         "ApprovalApiUrl": {"Description": "Where approval links point", "Value": get_att("ApprovalApiFunctionUrl", "FunctionUrl")},
+        "ConsoleUrl": {"Description": "The operator console (append console)", "Value": get_att("ConsoleFunctionUrl", "FunctionUrl")},
         "StripeWebhookUrl": {"Description": "Stripe endpoint URL (append webhooks/stripe)", "Value": get_att("WebhookIngestFunctionUrl", "FunctionUrl")}
     }) {
         Value::Object(m) => m,
@@ -1202,13 +1205,27 @@ mod tests {
                 for a in strings(&s["Action"]) {
                     assert!(!a.contains('*'), "{name}: wildcard action {a}");
                 }
-                // CloudWatch's GetMetricData takes no resource: `*` is the only one it allows.
-                let metrics_only = s["Action"] == json!(["cloudwatch:GetMetricData"]);
+                // CloudWatch's GetMetricData and Lambda's ListEventSourceMappings take no
+                // resource: `*` is the only one they allow.
+                let takes_no_resource = s["Action"] == json!(["cloudwatch:GetMetricData"])
+                    || s["Action"] == json!(["lambda:ListEventSourceMappings"]);
+                // A mapping's id is made at deploy time: any mapping, of the named functions.
+                let mappings_of_named_functions = s["Action"]
+                    == json!(["lambda:UpdateEventSourceMapping"])
+                    && s["Condition"]["ArnLike"]["lambda:FunctionArn"]
+                        .as_array()
+                        .is_some_and(|f| {
+                            !f.is_empty() && !f.iter().any(|f| f.to_string().contains("function:*"))
+                        });
                 for res in strings(&s["Resource"]) {
                     let own_log_streams = res.contains(":log-group:/aws/lambda/ascent-${Stage}-")
                         && res.ends_with(":*");
                     assert!(
-                        !res.contains('*') || own_log_streams || (metrics_only && res == "*"),
+                        !res.contains('*')
+                            || own_log_streams
+                            || (takes_no_resource && res == "*")
+                            || (mappings_of_named_functions
+                                && res.ends_with(":event-source-mapping:*")),
                         "{name}: wildcard resource {res}"
                     );
                 }

@@ -256,24 +256,39 @@ impl ApprovalDesk for StepFunctionsDesk {
         if claims.approval_id != id {
             return Err(LinkError::Forged.into());
         }
+        let a = self
+            .decide_as(id, &claims.approver, Some(claims.step), decision, comment)
+            .await?;
+        Ok(ApprovalView {
+            approval: a,
+            approver: claims.approver,
+        })
+    }
+}
+
+impl StepFunctionsDesk {
+    /// `person` decides request `id` at `step` (an email link's step), or at its current
+    /// step (`None`: signed in to the console): the rules of [`Approval::decide`]; the waiting
+    /// task resumed first, then the request recorded. Used by the links and the console alike.
+    pub async fn decide_as(
+        &self,
+        id: &str,
+        person: &str,
+        step: Option<u32>,
+        decision: Decision,
+        comment: Option<String>,
+    ) -> Result<Approval, DeskError> {
+        let now = Utc::now();
         let mut a = load(self.lake.as_ref(), id).await?;
-        let outcome = a.decide(
-            &claims.approver,
-            claims.step,
-            decision,
-            comment,
-            now,
-            self.step_timeout,
-        )?;
+        let step = step.unwrap_or(a.step);
+        let outcome = a.decide(person, step, decision, comment, now, self.step_timeout)?;
         let task = self
             .lake
-            .get(Domain::Approvals, &record_pk(id), &task_sk(claims.step))
+            .get(Domain::Approvals, &record_pk(id), &task_sk(step))
             .await
             .map_err(|e| DeskError::Internal(e.to_string()))?
             .and_then(|i| i.data["task_token"].as_str().map(str::to_string))
-            .ok_or_else(|| {
-                DeskError::Internal(format!("no task waiting for {id} step {}", claims.step))
-            })?;
+            .ok_or_else(|| DeskError::Internal(format!("no task waiting for {id} step {step}")))?;
         let word = match (outcome, a.status) {
             (DecisionOutcome::NeedsAnother { .. }, _) => "needs_another",
             (_, ApprovalStatus::Approved) => "approved",
@@ -298,10 +313,7 @@ impl ApprovalDesk for StepFunctionsDesk {
             }])
             .await
             .map_err(|e| DeskError::Internal(e.to_string()))?;
-        Ok(ApprovalView {
-            approval: a,
-            approver: claims.approver,
-        })
+        Ok(a)
     }
 }
 

@@ -3,7 +3,7 @@
 //! operator who made it, and the home audits it under that name.
 
 use crate::access::Operator;
-use ascent_core::approval::{Approval, Decision};
+use ascent_core::approval::{Approval, ApprovalError, Decision, DeskError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -17,6 +17,22 @@ pub enum OpsError {
     Refused(String),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// A refused decision said as the approver would want it said (every home decides through
+/// an approval desk).
+impl From<DeskError> for OpsError {
+    fn from(e: DeskError) -> Self {
+        match e {
+            DeskError::NotFound(id) => OpsError::NotFound(format!("approval request {id}")),
+            DeskError::Rule(ApprovalError::NotTheApprover(who)) => OpsError::Refused(format!(
+                "{who} is not the approver of this request at its current step"
+            )),
+            DeskError::Rule(r) => OpsError::Refused(r.to_string()),
+            DeskError::Link(l) => OpsError::Refused(l.to_string()),
+            DeskError::Internal(e) => OpsError::Internal(e),
+        }
+    }
 }
 
 /// Approvals as the inbox shows them.

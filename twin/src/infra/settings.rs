@@ -85,6 +85,7 @@ mod tests {
             .chain([
                 "ApprovalNotifierFunction".into(),
                 "ApprovalApiFunction".into(),
+                "ConsoleFunction".into(),
             ])
             .collect();
         for (id, f) in functions(&t) {

@@ -1,0 +1,611 @@
+//! The operator console's AWS home through its real binary (`target/debug/operator-console`)
+//! under a Runtime API of our own, with the environment the generated template gives it, over
+//! the stack that template declares on moto: operators sign in with `[console]`'s accounts
+//! (sessions kept in DynamoDB, so a second instance knows them), an approver decides a request
+//! waiting in Step Functions, an admin pauses and resumes an agent (its event source mapping),
+//! sees a dead letter's reason and redrives it, reads the audit trail, exports a person's
+//! records and requests their erasure on the bus.
+
+#[path = "support/log_scan.rs"]
+#[allow(dead_code)]
+mod log_scan;
+#[path = "support/moto.rs"]
+mod moto;
+#[path = "support/runtime_api.rs"]
+mod runtime_api;
+
+use ascent::aws::LocalStack;
+use ascent_aws::dynamo::{DynamoLake, Tables};
+use ascent_aws::host::ApprovalStarter;
+use ascent_aws::sfn::StepFunctionsApprovals;
+use ascent_core::agent::Domain;
+use ascent_core::approval::ApprovalDraft;
+use ascent_core::config::ConfigFile;
+use ascent_core::config::platform::HostSettings;
+use ascent_core::money::Money;
+use ascent_core::ports::{DataLake, Item, Query};
+use moto::Moto;
+use runtime_api::{Function, Outcome, PumpStats, base64_decode, http_event, pump_sqs};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const STAGE: &str = "console";
+const LINK_KEY: &str = "aws-console-link-key-0123456789abcdef0123";
+const SENDER: &str = "agents@ascent-xr.example";
+const APPROVER: (&str, &str) = ("sales.director@ascent-xr.example", "approver-demo-password");
+const ADMIN: (&str, &str) = ("coo@ascent-xr.example", "admin-demo-password");
+
+struct World {
+    _moto: Moto,
+    moto_url: String,
+    config: aws_config::SdkConfig,
+    stack: LocalStack,
+}
+
+async fn world() -> World {
+    runtime_api::binary("operator-console");
+    let moto = Moto::start();
+    ureq::post(&format!("{}/moto-api/config", moto.url))
+        .send_json(json!({"stepfunctions": {"execute_state_machine": true}}))
+        .unwrap();
+    let config = moto.config().await;
+    let template = ascent::infra::template(&ascent::agents::declarations());
+    let mut stack = LocalStack::new(template, STAGE, "us-east-1", &moto.url);
+    stack.definitions = Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../infra").into());
+    stack.link_key = false;
+    stack.create(&config, "").await.unwrap();
+    let ssm = aws_sdk_ssm::Client::new(&config);
+    ssm.put_parameter()
+        .name(stack.parameter("LinkKeyParameterName"))
+        .value(LINK_KEY)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .unwrap();
+    let ses = aws_sdk_sesv2::Client::new(&config);
+    for identity in [SENDER, "ascent-xr.example"] {
+        ses.create_email_identity()
+            .email_identity(identity)
+            .send()
+            .await
+            .unwrap();
+    }
+    World {
+        moto_url: moto.url.clone(),
+        _moto: moto,
+        config,
+        stack,
+    }
+}
+
+impl World {
+    async fn function(&self, logical_id: &str) -> Function {
+        let f = Function::start(
+            &self.stack.reference(logical_id),
+            &self.stack.binary(logical_id).unwrap(),
+            &self.stack.environment(logical_id).unwrap(),
+        )
+        .await;
+        assert!(
+            f.api.wait_ready(Duration::from_secs(30)).await,
+            "{} did not start: {}",
+            f.name,
+            f.logs()
+        );
+        assert!(f.api.init_errors().is_empty(), "{}: {}", f.name, f.logs());
+        f
+    }
+
+    fn lake(&self) -> DynamoLake {
+        DynamoLake::new(
+            aws_sdk_dynamodb::Client::new(&self.config),
+            Tables {
+                prefix: format!("ascent-{STAGE}-"),
+            },
+        )
+    }
+
+    /// The audit items of today (every writer's), as stored.
+    async fn audit_today(&self) -> Vec<Item> {
+        let day = chrono::Utc::now().date_naive();
+        self.lake()
+            .query(Domain::Audit, &Query::table(format!("audit#{day}")))
+            .await
+            .unwrap()
+    }
+
+    /// Billing's function and event source mapping, as the stack has them (the emulator runs
+    /// no function code: the mapping is created disabled-free but never sent to before the
+    /// pause, so nothing invokes it).
+    async fn billing_mapping(&self, lambda: &aws_sdk_lambda::Client) -> String {
+        // The function's role must exist for the emulator: created through IAM's query API.
+        let role = "console-test-billing";
+        ureq::post(&self.moto_url)
+            .header(
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=test/20261206/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0",
+            )
+            .send_form([
+                ("Action", "CreateRole"),
+                ("Version", "2010-05-08"),
+                ("RoleName", role),
+                ("AssumeRolePolicyDocument", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#),
+            ])
+            .unwrap();
+        let empty_zip = [
+            b'P', b'K', 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        ];
+        lambda
+            .create_function()
+            .function_name(format!("ascent-{STAGE}-billing"))
+            .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+            .handler("bootstrap")
+            .role(format!("arn:aws:iam::123456789012:role/{role}"))
+            .code(
+                aws_sdk_lambda::types::FunctionCode::builder()
+                    .zip_file(aws_sdk_lambda::primitives::Blob::new(empty_zip.to_vec()))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let queue = self
+            .stack
+            .sqs_sources()
+            .into_iter()
+            .find(|s| s.function == "BillingFunction")
+            .unwrap();
+        lambda
+            .create_event_source_mapping()
+            .function_name(format!("ascent-{STAGE}-billing"))
+            .event_source_arn(queue.queue_arn)
+            .batch_size(10)
+            .send()
+            .await
+            .unwrap()
+            .uuid
+            .unwrap()
+    }
+}
+
+/// A browser of one operator: the console function's answers, its cookies kept.
+struct Operator<'f> {
+    console: &'f Function,
+    cookies: Vec<(String, String)>,
+}
+
+/// A Function URL answer: status, the cookies it sets, the body.
+struct Answer {
+    status: u16,
+    set_cookies: Vec<String>,
+    location: Option<String>,
+    body: String,
+}
+
+impl<'f> Operator<'f> {
+    fn new(console: &'f Function) -> Self {
+        Self {
+            console,
+            cookies: Vec::new(),
+        }
+    }
+
+    async fn send(&mut self, method: &str, path: &str, form: Option<&[(&str, &str)]>) -> Answer {
+        let body = form.map(|f| {
+            f.iter()
+                .map(|(k, v)| format!("{k}={}", urlencode(v)))
+                .collect::<Vec<_>>()
+                .join("&")
+        });
+        let mut headers = vec![];
+        if body.is_some() {
+            headers.push(("content-type", "application/x-www-form-urlencoded"));
+        }
+        let mut event = http_event(method, path, &headers, body.as_deref().map(str::as_bytes));
+        // Function URLs hand the request's cookies over as a list of their own.
+        event["cookies"] = json!(
+            self.cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+        );
+        let r = match self
+            .console
+            .api
+            .invoke(&event, Duration::from_secs(30))
+            .await
+        {
+            Ok(Outcome::Response(r)) => r,
+            other => panic!("{method} {path}: {other:?}\n{}", self.console.logs()),
+        };
+        let mut set_cookies: Vec<String> = r["cookies"]
+            .as_array()
+            .map(|c| {
+                c.iter()
+                    .filter_map(|c| c.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(c) = r["headers"]["set-cookie"].as_str() {
+            set_cookies.push(c.to_string());
+        }
+        for c in &set_cookies {
+            let pair = c.split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(name, _)| name != k);
+            if !v.is_empty() {
+                self.cookies.push((k.to_string(), v.to_string()));
+            }
+        }
+        let body = r["body"].as_str().unwrap_or_default();
+        let body = if r["isBase64Encoded"].as_bool() == Some(true) {
+            String::from_utf8(base64_decode(body)).unwrap()
+        } else {
+            body.to_string()
+        };
+        Answer {
+            status: r["statusCode"].as_u64().unwrap_or(0) as u16,
+            set_cookies,
+            location: r["headers"]["location"].as_str().map(str::to_string),
+            body,
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Answer {
+        self.send("GET", path, None).await
+    }
+
+    async fn sign_in(&mut self, (email, password): (&str, &str)) -> Answer {
+        let page = self.get("/console/sign-in").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let csrf = csrf(&page.body);
+        self.send(
+            "POST",
+            "/console/sign-in",
+            Some(&[("email", email), ("password", password), ("csrf", &csrf)]),
+        )
+        .await
+    }
+
+    /// Posts `form` with the synchronizer token of the page at `page`.
+    async fn post_from(&mut self, page: &str, path: &str, form: &[(&str, &str)]) -> Answer {
+        let shown = self.get(page).await;
+        assert_eq!(shown.status, 200, "{page}: {}", shown.body);
+        let token = csrf(&shown.body);
+        let mut form = form.to_vec();
+        form.push(("csrf", &token));
+        self.send("POST", path, Some(&form)).await
+    }
+}
+
+fn csrf(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a token")
+        + 19;
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn eventually<T, Fut: std::future::Future<Output = Option<T>>>(
+    seconds: u64,
+    what: &str,
+    mut check: impl FnMut() -> Fut,
+) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(seconds),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// A discount request of the shipped policy (the Sales Director decides it), waiting in the
+/// stack's approval workflow; the notifier binary stores its task token.
+async fn waiting_approval(w: &World) -> (String, Function, tokio::task::JoinHandle<()>) {
+    let notifier = w.function("ApprovalNotifierFunction").await;
+    let source = w
+        .stack
+        .sqs_sources()
+        .into_iter()
+        .find(|s| s.function == "ApprovalNotifierFunction")
+        .unwrap();
+    let pump = pump_sqs(
+        aws_sdk_sqs::Client::new(&w.config),
+        source.queue_url,
+        source.queue_arn,
+        source.batch_size,
+        notifier.api.clone(),
+        Arc::new(PumpStats::default()),
+    );
+    let policy = HostSettings::from_file(&ConfigFile::shipped())
+        .unwrap()
+        .policy();
+    let draft = ApprovalDraft {
+        kind: "discount".into(),
+        subject: "D00042".into(),
+        summary: "20% discount on deal D00042".into(),
+        amount: Some(Money::usd(1_060_000)),
+        requester: "ava.rep@ascent-xr.example".into(),
+        approver_role: "sales-director".into(),
+        reason: "above the 15% threshold".into(),
+        ..Default::default()
+    };
+    let id = format!("apr-console-{}", uuid::Uuid::new_v4().simple());
+    let approval = policy
+        .open(
+            id.clone(),
+            "closing",
+            draft,
+            uuid::Uuid::new_v4(),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    assert_eq!(approval.chain[0], APPROVER.0, "the shipped chain");
+    StepFunctionsApprovals::new(
+        aws_sdk_sfn::Client::new(&w.config),
+        w.stack.reference("ApprovalStateMachine"),
+        policy.step_timeout_hours * 3600,
+    )
+    .start(&approval)
+    .await
+    .unwrap();
+    let lake = w.lake();
+    let waiting = id.clone();
+    eventually(60, "the notifier to store the task token", || {
+        let (lake, id) = (&lake, waiting.clone());
+        async move {
+            lake.get(Domain::Approvals, &format!("approval#{id}"), "task#0")
+                .await
+                .unwrap()
+                .map(|_| ())
+        }
+    })
+    .await;
+    (id, notifier, pump)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn operators_run_the_stack_from_the_console_function() {
+    let w = world().await;
+    let (id, notifier, pump) = waiting_approval(&w).await;
+    let console = w.function("ConsoleFunction").await;
+
+    // Signing in: a wrong password is refused; the right one opens a session.
+    let mut approver = Operator::new(&console);
+    let refused = approver.sign_in((APPROVER.0, "not the password")).await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    let signed_in = approver.sign_in(APPROVER).await;
+    assert!(
+        signed_in.status == 303 && signed_in.location.is_some(),
+        "{} {:?}",
+        signed_in.status,
+        signed_in.set_cookies
+    );
+    assert!(
+        signed_in
+            .set_cookies
+            .iter()
+            .any(|c| c.starts_with("ascent_console=")
+                && c.contains("Secure")
+                && c.contains("HttpOnly")),
+        "{:?}",
+        signed_in.set_cookies
+    );
+
+    // The session lives in DynamoDB: another instance of the function knows it.
+    let second = w.function("ConsoleFunction").await;
+    let mut elsewhere = Operator {
+        console: &second,
+        cookies: approver.cookies.clone(),
+    };
+    let inbox = elsewhere.get("/console/approvals").await;
+    assert_eq!(inbox.status, 200, "{}", inbox.body);
+    assert!(
+        inbox.body.contains(&id) || inbox.body.contains("D00042"),
+        "{}",
+        inbox.body
+    );
+    assert!(
+        inbox.body.contains("ava.rep@ascent-xr.example"),
+        "who asked"
+    );
+
+    // The approver decides from the inbox: the workflow resumes and the record says so.
+    let decided = approver
+        .post_from(
+            "/console/approvals",
+            &format!("/console/approvals/{id}"),
+            &[
+                ("decision", "approve"),
+                ("comment", "within this quarter's margin"),
+            ],
+        )
+        .await;
+    assert!(decided.status < 400, "{}: {}", decided.status, decided.body);
+    let lake = w.lake();
+    let record = lake
+        .get(Domain::Approvals, &format!("approval#{id}"), "approval")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.data["status"], "approved", "{}", record.data);
+    assert_eq!(record.data["decided_by"], APPROVER.0);
+    let sfn = aws_sdk_sfn::Client::new(&w.config);
+    eventually(60, "the approval workflow to finish", || {
+        let sfn = sfn.clone();
+        let machine = w.stack.reference("ApprovalStateMachine");
+        async move {
+            let out = sfn
+                .list_executions()
+                .state_machine_arn(machine)
+                .send()
+                .await
+                .unwrap();
+            out.executions()
+                .iter()
+                .all(|e| e.status().as_str() == "SUCCEEDED")
+                .then_some(())
+        }
+    })
+    .await;
+    // A viewer's or approver's admin action is refused (and audited).
+    let lambda = aws_sdk_lambda::Client::new(&w.config);
+    let mapping = w.billing_mapping(&lambda).await;
+    let refused = approver
+        .post_from("/console/agents", "/console/agents/billing/pause", &[])
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+
+    // The admin pauses Billing: its event source mapping is disabled; resumed, enabled.
+    let mut admin = Operator::new(&console);
+    assert_eq!(admin.sign_in(ADMIN).await.status, 303);
+    let paused = admin
+        .post_from("/console/agents", "/console/agents/billing/pause", &[])
+        .await;
+    assert!(paused.status < 400, "{}: {}", paused.status, paused.body);
+    let state = |lambda: aws_sdk_lambda::Client, uuid: String| async move {
+        lambda
+            .get_event_source_mapping()
+            .uuid(uuid)
+            .send()
+            .await
+            .unwrap()
+            .state
+            .unwrap_or_default()
+    };
+    assert_eq!(state(lambda.clone(), mapping.clone()).await, "Disabled");
+    let agents = admin.get("/console/agents").await;
+    assert!(
+        agents.body.contains("billing paused") || agents.body.contains("Resume"),
+        "{}",
+        agents.body
+    );
+    let resumed = admin
+        .post_from("/console/agents", "/console/agents/billing/resume", &[])
+        .await;
+    assert!(resumed.status < 400, "{}: {}", resumed.status, resumed.body);
+    assert_eq!(state(lambda.clone(), mapping.clone()).await, "Enabled");
+
+    // A dead letter in Billing's error queue, with the reason the host put on it: shown, and
+    // redriven to Billing's queue.
+    let sqs = aws_sdk_sqs::Client::new(&w.config);
+    let errors = sqs
+        .get_queue_url()
+        .queue_name(format!("ascent-{STAGE}-billing-errors"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let letter = json!({"detail-type": "PaymentReceived", "source": "ascent.payments",
+        "detail": {"event_id": "0193a0b8-0000-7000-8000-00000000dead", "payment_id": "P000999"}});
+    sqs.send_message()
+        .queue_url(&errors)
+        .message_body(letter.to_string())
+        .message_attributes(
+            "reason",
+            aws_sdk_sqs::types::MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value("invoice inv-UNKNOWN not found")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let queues = admin.get("/console/queues").await;
+    assert!(
+        queues.body.contains("invoice inv-UNKNOWN not found"),
+        "{}",
+        queues.body
+    );
+    assert!(queues.body.contains("P000999"), "the payload");
+    let redriven = admin
+        .post_from("/console/queues", "/console/queues/redrive", &[])
+        .await;
+    assert!(
+        redriven.status < 400,
+        "{}: {}",
+        redriven.status,
+        redriven.body
+    );
+    let billing_queue = w
+        .stack
+        .sqs_sources()
+        .into_iter()
+        .find(|s| s.function == "BillingFunction")
+        .unwrap()
+        .queue_url;
+    let back = sqs
+        .receive_message()
+        .queue_url(&billing_queue)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    assert_eq!(back.len(), 1, "redriven to Billing's queue");
+    assert!(back[0].body().unwrap().contains("P000999"));
+    assert!(
+        back[0]
+            .message_attributes()
+            .is_none_or(|a| !a.contains_key("reason")),
+        "the reason stays behind"
+    );
+
+    // Every change is in the audit trail under the operator, and the audit page finds it.
+    let audit = w.audit_today().await;
+    for (who, action) in [
+        (APPROVER.0, "approval.decided"),
+        (APPROVER.0, "console.refused"),
+        (ADMIN.0, "agent.paused"),
+        (ADMIN.0, "agent.resumed"),
+        (ADMIN.0, "dlq.redrive"),
+        (ADMIN.0, "console.signed-in"),
+    ] {
+        assert!(
+            audit
+                .iter()
+                .any(|i| i.data["actor"] == who && i.data["action"] == action),
+            "{who} {action} audited: {:?}",
+            audit.iter().map(|i| &i.data).collect::<Vec<_>>()
+        );
+    }
+    let page = admin
+        .get(&format!("/console/audit?agent={}", urlencode(ADMIN.0)))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("agent.paused"), "{}", page.body);
+
+    // Privacy: an admin downloads a person's export and requests their erasure on the bus.
+    let export = admin
+        .post_from(
+            "/console/privacy",
+            "/console/privacy/export",
+            &[("email", "ava.rep@ascent-xr.example")],
+        )
+        .await;
+    assert_eq!(export.status, 200, "{}", export.body);
+    let document: Value = serde_json::from_str(&export.body).unwrap();
+    assert!(document["records"].is_array(), "{document}");
+    drop((notifier, second));
+    pump.abort();
+}
