@@ -169,6 +169,22 @@ impl World {
     }
 }
 
+/// A queue receiving `detail_type` from the stack's bus.
+async fn tap(w: &World, detail_type: &str) -> String {
+    let sqs = aws_sdk_sqs::Client::new(&w.config);
+    let eb = aws_sdk_eventbridge::Client::new(&w.config);
+    let (url, arn) = moto::wire::queue(&sqs, "tap", None).await;
+    moto::wire::route(
+        &eb,
+        &w.stack.reference("EventBus"),
+        "tap",
+        &json!({ "detail-type": [detail_type] }),
+        &arn,
+    )
+    .await;
+    url
+}
+
 /// A browser of one operator: the console function's answers, its cookies kept.
 struct Operator<'f> {
     console: &'f Function,
@@ -594,6 +610,25 @@ async fn operators_run_the_stack_from_the_console_function() {
         .await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("agent.paused"), "{}", page.body);
+    let today = chrono::Utc::now().date_naive().to_string();
+    assert!(
+        page.body.contains("Audit trail verified")
+            && page.body.contains(&format!("Not sealed yet: {today}")),
+        "today's records wait for their seal: {}",
+        page.body
+    );
+
+    // Business state and the dashboard read the stack's tables (the same pages as the twin's,
+    // over ascent-insights); the cost KPI says where AWS's bill is.
+    let business = admin.get("/console/business?q=Boreal").await;
+    assert_eq!(business.status, 200, "{}", business.body);
+    let dashboard = admin.get("/console/dashboard?days=7").await;
+    assert_eq!(dashboard.status, 200, "{}", dashboard.body);
+    assert!(
+        dashboard.body.contains("kpi-cost-per-million-events"),
+        "{}",
+        dashboard.body
+    );
 
     // Privacy: an admin downloads a person's export and requests their erasure on the bus.
     let export = admin
@@ -606,6 +641,69 @@ async fn operators_run_the_stack_from_the_console_function() {
     assert_eq!(export.status, 200, "{}", export.body);
     let document: Value = serde_json::from_str(&export.body).unwrap();
     assert!(document["records"].is_array(), "{document}");
+    let tap = tap(&w, "ErasureRequested").await;
+    let erased = admin
+        .post_from(
+            "/console/privacy",
+            "/console/privacy/erase",
+            &[("email", "ava.rep@ascent-xr.example"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(erased.status, 200, "{}", erased.body);
+    assert!(erased.body.contains("requested"), "{}", erased.body);
+    let request = eventually(30, "ErasureRequested on the bus", || {
+        let (sqs, tap) = (sqs.clone(), tap.clone());
+        async move {
+            sqs.receive_message()
+                .queue_url(tap)
+                .send()
+                .await
+                .unwrap()
+                .messages
+                .unwrap_or_default()
+                .into_iter()
+                .next()
+        }
+    })
+    .await;
+    let request: Value = serde_json::from_str(request.body().unwrap()).unwrap();
+    assert_eq!(request["detail"]["payload"]["email"], "ava.rep@ascent-xr.example");
+    assert_eq!(request["detail"]["payload"]["requested_by"], ADMIN.0);
     drop((notifier, second));
     pump.abort();
+}
+
+/// The DynamoDB prefix reader keeps the contract of the port the business and KPI pages read
+/// through (as the twin's SQLite reader does), and the DynamoDB session store the contract of
+/// the console's session port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dynamodb_adapters_keep_their_ports_contracts() {
+    let moto = Moto::start();
+    let config = moto.config().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&config);
+    moto::wire::create_tables(&ddb, "ascent-contract-").await;
+    let tables = Tables {
+        prefix: "ascent-contract-".into(),
+    };
+    let lake = DynamoLake::new(ddb.clone(), tables.clone());
+    for (domain, pk, sk, data) in ascent_insights::contract::items() {
+        lake.transact(&[ascent_core::ports::Write::Put {
+            domain,
+            item: Item::new(pk, sk, data),
+            condition: ascent_core::ports::Condition::Always,
+        }])
+        .await
+        .unwrap();
+    }
+    let reader = ascent_console_aws::reader::DynamoReader {
+        client: ddb,
+        tables,
+    };
+    ascent_insights::contract::check(&reader).await;
+    let store = ascent_console_aws::sessions::DynamoSessionStore {
+        lake: Arc::new(lake),
+    };
+    ascent_console::session_store::check_store(&store)
+        .await
+        .unwrap();
 }

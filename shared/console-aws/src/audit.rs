@@ -178,7 +178,11 @@ pub async fn verify(lake: &dyn DataLake, now: DateTime<Utc>) -> Result<ChainStat
         .map_err(internal)?;
     Ok(match v.broken {
         Some(b) => ChainStatus::Broken(format!("on {}: {}", b.day, b.reason)),
-        None => ChainStatus::Verified(v.items),
+        None => ChainStatus::Sealed {
+            days: v.days,
+            items: v.items,
+            unsealed: v.unsealed,
+        },
     })
 }
 

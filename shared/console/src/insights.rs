@@ -42,6 +42,13 @@ pub enum ChainStatus {
     Verified(u64),
     /// Where and why it breaks.
     Broken(String),
+    /// Sealed day by day (AWS): the days whose items match their seals and those items, and
+    /// the days with audit records not sealed yet (a day is sealed an hour after it ends).
+    Sealed {
+        days: u64,
+        items: u64,
+        unsealed: Vec<chrono::NaiveDate>,
+    },
 }
 
 /// The kinds of business records the console finds.

@@ -72,6 +72,27 @@ pub fn chain_status(status: &ChainStatus) -> String {
             "<p class=\"note\" id=\"chain\">Audit chain verified: {n} record(s), each hashed with \
              the one before it; none edited, removed or reordered.</p>"
         ),
+        ChainStatus::Sealed {
+            days,
+            items,
+            unsealed,
+        } => {
+            let waiting = match unsealed.as_slice() {
+                [] => String::new(),
+                days => format!(
+                    " Not sealed yet: {} (each day is sealed an hour after it ends).",
+                    days.iter()
+                        .map(|d| d.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            format!(
+                "<p class=\"note\" id=\"chain\">Audit trail verified: {days} sealed day(s), \
+                 {items} record(s), each day's records matching its seal and each seal chained \
+                 to the day before; none edited, removed or added.{waiting}</p>"
+            )
+        }
         ChainStatus::Broken(why) => format!(
             "<p class=\"error\" id=\"chain\">Audit chain broken: {}. Records from there on cannot \
              be trusted; see <code>ascent audit verify</code>.</p>",
@@ -337,5 +358,26 @@ mod tests {
         let third = page.find("data-seq=\"3\"").unwrap();
         assert!(first < third);
         assert!(timeline("none", &[]).contains("No audit record carries"));
+    }
+
+    #[test]
+    fn a_sealed_trail_says_its_days_and_which_wait_for_their_seal() {
+        let day = |d: &str| d.parse::<chrono::NaiveDate>().unwrap();
+        let sealed = chain_status(&ChainStatus::Sealed {
+            days: 3,
+            items: 120,
+            unsealed: vec![day("2026-12-06")],
+        });
+        assert!(
+            sealed.contains("3 sealed day(s), 120 record(s)"),
+            "{sealed}"
+        );
+        assert!(sealed.contains("Not sealed yet: 2026-12-06"), "{sealed}");
+        let all = chain_status(&ChainStatus::Sealed {
+            days: 1,
+            items: 5,
+            unsealed: vec![],
+        });
+        assert!(!all.contains("Not sealed yet"), "{all}");
     }
 }
