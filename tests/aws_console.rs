@@ -33,8 +33,11 @@ use std::time::{Duration, Instant};
 const STAGE: &str = "console";
 const LINK_KEY: &str = "aws-console-link-key-0123456789abcdef0123";
 const SENDER: &str = "agents@ascent-xr.example";
-const APPROVER: (&str, &str) = ("sales.director@ascent-xr.example", "approver-demo-password");
-const ADMIN: (&str, &str) = ("coo@ascent-xr.example", "admin-demo-password");
+const APPROVER: (&str, &str) = (
+    "sales.director@ascent-xr.example",
+    "the director's own long passphrase",
+);
+const ADMIN: (&str, &str) = ("coo@ascent-xr.example", "the COO's own long passphrase");
 
 struct World {
     _moto: Moto,
@@ -95,6 +98,29 @@ impl World {
         );
         assert!(f.api.init_errors().is_empty(), "{}: {}", f.name, f.logs());
         f
+    }
+
+    /// `[console]`'s parameter with operators of the deployer's own (their Argon2 hashes).
+    async fn operators(&self) {
+        let hash = |p: &str| ascent_console::access::hash_password(p).unwrap();
+        let section = format!(
+            "[console]\nsession_minutes = 480\n\n\
+             [[console.operators]]\nemail = \"{}\"\nrole = \"approver\"\npassword_hash = \"{}\"\n\n\
+             [[console.operators]]\nemail = \"{}\"\nrole = \"admin\"\npassword_hash = \"{}\"\n",
+            APPROVER.0,
+            hash(APPROVER.1),
+            ADMIN.0,
+            hash(ADMIN.1)
+        );
+        aws_sdk_ssm::Client::new(&self.config)
+            .put_parameter()
+            .name(self.stack.reference("ConfigConsoleParameter"))
+            .value(section)
+            .r#type(aws_sdk_ssm::types::ParameterType::String)
+            .overwrite(true)
+            .send()
+            .await
+            .unwrap();
     }
 
     fn lake(&self) -> DynamoLake {
@@ -401,6 +427,26 @@ async fn waiting_approval(w: &World) -> (String, Function, tokio::task::JoinHand
 async fn operators_run_the_stack_from_the_console_function() {
     let w = world().await;
     let (id, notifier, pump) = waiting_approval(&w).await;
+    // The shipped demo operators are refused: the function does not start, and says why.
+    let demo = Function::start(
+        &w.stack.reference("ConsoleFunction"),
+        &w.stack.binary("ConsoleFunction").unwrap(),
+        &w.stack.environment("ConsoleFunction").unwrap(),
+    )
+    .await;
+    let reports = eventually(30, "the demo accounts' init error", || {
+        let reports = demo.api.init_errors();
+        async move { (!reports.is_empty()).then_some(reports) }
+    })
+    .await;
+    let said = format!("{reports:?}");
+    assert!(
+        said.contains("demo operator") && said.contains(ADMIN.0),
+        "{said}"
+    );
+    drop(demo);
+    // The deployer's own operators, as docs/console.md says: `[console]`'s parameter.
+    w.operators().await;
     let console = w.function("ConsoleFunction").await;
 
     // Signing in: a wrong password is refused; the right one opens a session.
@@ -667,7 +713,10 @@ async fn operators_run_the_stack_from_the_console_function() {
     })
     .await;
     let request: Value = serde_json::from_str(request.body().unwrap()).unwrap();
-    assert_eq!(request["detail"]["payload"]["email"], "ava.rep@ascent-xr.example");
+    assert_eq!(
+        request["detail"]["payload"]["email"],
+        "ava.rep@ascent-xr.example"
+    );
     assert_eq!(request["detail"]["payload"]["requested_by"], ADMIN.0);
     drop((notifier, second));
     pump.abort();
