@@ -559,14 +559,8 @@ async fn operators_run_the_stack_from_the_console_function() {
         "{}",
         agents.body
     );
-    let resumed = admin
-        .post_from("/console/agents", "/console/agents/billing/resume", &[])
-        .await;
-    assert!(resumed.status < 400, "{}: {}", resumed.status, resumed.body);
-    assert_eq!(state(lambda.clone(), mapping.clone()).await, "Enabled");
-
-    // A dead letter in Billing's error queue, with the reason the host put on it: shown, and
-    // redriven to Billing's queue.
+    // While Billing is paused, dead letters in its error queue, with the reasons the host put
+    // on them: shown, and redriven to Billing's queue, where they wait.
     let sqs = aws_sdk_sqs::Client::new(&w.config);
     let errors = sqs
         .get_queue_url()
@@ -576,38 +570,52 @@ async fn operators_run_the_stack_from_the_console_function() {
         .unwrap()
         .queue_url
         .unwrap();
-    let letter = json!({"detail-type": "PaymentReceived", "source": "ascent.payments",
-        "detail": {"event_id": "0193a0b8-0000-7000-8000-00000000dead", "payment_id": "P000999"}});
-    sqs.send_message()
-        .queue_url(&errors)
-        .message_body(letter.to_string())
-        .message_attributes(
-            "reason",
-            aws_sdk_sqs::types::MessageAttributeValue::builder()
-                .data_type("String")
-                .string_value("invoice inv-UNKNOWN not found")
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    for (payment, reason) in [
+        ("P000999", "invoice inv-UNKNOWN not found"),
+        ("P000998", "invoice inv-GONE not found"),
+    ] {
+        let letter = json!({"detail-type": "PaymentReceived", "source": "ascent.payments",
+            "detail": {"event_id": uuid::Uuid::new_v4().to_string(), "payment_id": payment}});
+        sqs.send_message()
+            .queue_url(&errors)
+            .message_body(letter.to_string())
+            .message_attributes(
+                "reason",
+                aws_sdk_sqs::types::MessageAttributeValue::builder()
+                    .data_type("String")
+                    .string_value(reason)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
     let queues = admin.get("/console/queues").await;
+    for shown in [
+        "invoice inv-UNKNOWN not found",
+        "invoice inv-GONE not found",
+        "P000999",
+        "P000998",
+    ] {
+        assert!(queues.body.contains(shown), "{shown}: {}", queues.body);
+    }
+    // One, by its id on the page; then the rest.
+    let at = queues.body.find("P000999").unwrap();
+    let row = queues.body[..at].rfind("data-dead-letter=\"").unwrap() + 18;
+    let letter_id = queues.body[row..].split('"').next().unwrap().to_string();
     assert!(
-        queues.body.contains("invoice inv-UNKNOWN not found"),
-        "{}",
-        queues.body
+        letter_id.starts_with(&format!("ascent-{STAGE}-billing-errors/")),
+        "{letter_id}"
     );
-    assert!(queues.body.contains("P000999"), "the payload");
-    let redriven = admin
-        .post_from("/console/queues", "/console/queues/redrive", &[])
+    let one = admin
+        .post_from(
+            "/console/queues",
+            "/console/queues/redrive",
+            &[("id", letter_id.as_str())],
+        )
         .await;
-    assert!(
-        redriven.status < 400,
-        "{}: {}",
-        redriven.status,
-        redriven.body
-    );
+    assert!(one.status < 400, "{}: {}", one.status, one.body);
     let billing_queue = w
         .stack
         .sqs_sources()
@@ -615,16 +623,37 @@ async fn operators_run_the_stack_from_the_console_function() {
         .find(|s| s.function == "BillingFunction")
         .unwrap()
         .queue_url;
-    let back = sqs
-        .receive_message()
-        .queue_url(&billing_queue)
-        .message_attribute_names("All")
-        .send()
-        .await
-        .unwrap()
-        .messages
-        .unwrap_or_default();
-    assert_eq!(back.len(), 1, "redriven to Billing's queue");
+    // What waits in a queue, looked at (not taken) until `want` distinct messages are seen.
+    let receive_all = |url: String, want: usize| {
+        let sqs = sqs.clone();
+        async move {
+            let mut all: Vec<aws_sdk_sqs::types::Message> = Vec::new();
+            for _ in 0..20 {
+                for m in sqs
+                    .receive_message()
+                    .queue_url(&url)
+                    .max_number_of_messages(10)
+                    .visibility_timeout(0)
+                    .message_attribute_names("All")
+                    .send()
+                    .await
+                    .unwrap()
+                    .messages
+                    .unwrap_or_default()
+                {
+                    if !all.iter().any(|a| a.message_id == m.message_id) {
+                        all.push(m);
+                    }
+                }
+                if all.len() >= want {
+                    break;
+                }
+            }
+            all
+        }
+    };
+    let back = receive_all(billing_queue.clone(), 1).await;
+    assert_eq!(back.len(), 1, "one redriven to Billing's queue");
     assert!(back[0].body().unwrap().contains("P000999"));
     assert!(
         back[0]
@@ -632,6 +661,34 @@ async fn operators_run_the_stack_from_the_console_function() {
             .is_none_or(|a| !a.contains_key("reason")),
         "the reason stays behind"
     );
+    let left = admin.get("/console/queues").await;
+    assert!(
+        left.body.contains("P000998") && !left.body.contains("P000999"),
+        "{}",
+        left.body
+    );
+    let rest = admin
+        .post_from("/console/queues", "/console/queues/redrive", &[])
+        .await;
+    assert!(rest.status < 400, "{}: {}", rest.status, rest.body);
+    let back = receive_all(billing_queue, 2).await;
+    assert_eq!(back.len(), 2, "both in Billing's queue now");
+    assert!(
+        admin
+            .get("/console/queues")
+            .await
+            .body
+            .contains("Dead letters (0)"),
+        "none left"
+    );
+
+    // Resumed (after the redrive, so the emulator, which runs no function code, does not
+    // take the redriven messages for an invocation): enabled again.
+    let resumed = admin
+        .post_from("/console/agents", "/console/agents/billing/resume", &[])
+        .await;
+    assert!(resumed.status < 400, "{}: {}", resumed.status, resumed.body);
+    assert_eq!(state(lambda.clone(), mapping.clone()).await, "Enabled");
 
     // Every change is in the audit trail under the operator, and the audit page finds it.
     let audit = w.audit_today().await;
@@ -656,6 +713,15 @@ async fn operators_run_the_stack_from_the_console_function() {
         .await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("agent.paused"), "{}", page.body);
+    // The decision's flow, followed across the audit trail by its correlation id.
+    let flow = record.data["correlation_id"].as_str().unwrap().to_string();
+    let timeline = admin.get(&format!("/console/audit/flow/{flow}")).await;
+    assert_eq!(timeline.status, 200, "{}", timeline.body);
+    assert!(
+        timeline.body.contains("approval.decided"),
+        "{}",
+        timeline.body
+    );
     let today = chrono::Utc::now().date_naive().to_string();
     assert!(
         page.body.contains("Audit trail verified")
