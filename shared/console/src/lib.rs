@@ -2,7 +2,8 @@
 //! for human oversight, served by the local twin at `/console` and, on AWS, by a function of
 //! its own, over the [`Operations`] port each home implements.
 //!
-//! Operators sign in ([`access`]): accounts of `[console]` in ascent.toml ([`settings`]), roles
+//! Operators sign in ([`sign_in`]) through the home's [`Authenticator`] (the twin: accounts of
+//! `[console]` in ascent.toml, [`settings`]; AWS: its Cognito user pool), roles
 //! viewer < approver < admin, sessions that expire (kept by the home's [`SessionStore`]: the
 //! twin's in memory, AWS's in DynamoDB), a synchronizer token on every form, every action
 //! audited by the home. Approvers deciding from an email link need none of this: those
@@ -21,6 +22,7 @@ pub mod privacy;
 mod routes;
 pub mod session_store;
 pub mod settings;
+pub mod sign_in;
 
 pub use access::{Operator, Role, Session, Sessions};
 pub use insights::{Insights, RecordKind};
@@ -28,6 +30,7 @@ pub use port::{AgentRow, ConsoleAction, DeadLetterRow, Inbox, Operations, OpsErr
 pub use routes::{SESSION_COOKIE, SignedIn};
 pub use session_store::{MemorySessionStore, SessionStore, session_key};
 pub use settings::{ConsoleSettings, OperatorAccount};
+pub use sign_in::{Authenticator, ConfiguredAccounts, SignInError, Verdict};
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -44,6 +47,8 @@ pub struct Console {
     pub insights: Option<Arc<dyn Insights>>,
     /// A person's export and erasure (admins); `None`: the home has no privacy desk.
     pub privacy: Option<Arc<dyn privacy::PrivacyDesk>>,
+    /// Who the operators are: by default the accounts of `settings`.
+    pub authenticator: Arc<dyn Authenticator>,
 }
 
 impl Console {
@@ -51,12 +56,22 @@ impl Console {
         let lifetime = chrono::Duration::minutes(settings.session_minutes);
         Self {
             ops,
+            authenticator: Arc::new(ConfiguredAccounts {
+                settings: settings.clone(),
+            }),
             settings,
             sessions: Sessions::new(lifetime),
             secure_cookies,
             insights: None,
             privacy: None,
         }
+    }
+
+    /// The console signing operators in through `authenticator` (a directory of the home's)
+    /// instead of `[console]`'s accounts.
+    pub fn with_authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
+        self.authenticator = authenticator;
+        self
     }
 
     /// The console handling privacy requests through `desk`.
@@ -85,7 +100,11 @@ pub fn router(console: Arc<Console>) -> Router {
     Router::new()
         .route("/console", get(home))
         .route("/console/", get(home))
-        .route("/console/sign-in", get(sign_in_page).post(sign_in))
+        .route(
+            "/console/sign-in",
+            get(sign_in::sign_in_page).post(sign_in::sign_in),
+        )
+        .route("/console/sign-in/code", post(sign_in::sign_in_code))
         .route("/console/sign-out", post(sign_out))
         .route("/console/approvals", get(approvals))
         .route("/console/approvals/{id}", post(decide))

@@ -20,10 +20,10 @@ use std::sync::Arc;
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "ascent_console";
 /// The sign-in form's double-submit cookie.
-const FORM_COOKIE: &str = "ascent_console_form";
+pub(crate) const FORM_COOKIE: &str = "ascent_console_form";
 
 /// The value of cookie `name` in the request's headers.
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -36,7 +36,7 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Strict, the console's path; `max_age` seconds
 /// (0 deletes it).
-fn set_cookie(console: &Console, name: &str, value: &str, max_age: i64) -> HeaderValue {
+pub(crate) fn set_cookie(console: &Console, name: &str, value: &str, max_age: i64) -> HeaderValue {
     let secure = if console.secure_cookies {
         "; Secure"
     } else {
@@ -149,7 +149,7 @@ fn failed(session: &Session, e: OpsError) -> Response {
 
 /// What the sessions' store failing is answered with: a 500 page, nobody signed in; the cause
 /// is logged, not shown.
-const UNAVAILABLE: &str = "Signing in is not possible just now: try again in a moment.";
+pub(crate) const UNAVAILABLE: &str = "Signing in is not possible just now: try again in a moment.";
 
 fn sessions_unavailable(e: OpsError) -> Response {
     tracing::error!(error = %e, "the console's session store failed");
@@ -165,149 +165,8 @@ pub async fn home() -> Response {
     Redirect::to(&format!("{BASE}/approvals")).into_response()
 }
 
-pub async fn sign_in_page(State(console): State<Arc<Console>>) -> Response {
-    let token = access::random_token();
-    let mut r = page(
-        StatusCode::OK,
-        None,
-        "",
-        "Sign in",
-        &pages::sign_in::render(&token, None),
-    );
-    r.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(&console, FORM_COOKIE, &token, 3600),
-    );
-    r
-}
-
-#[derive(Deserialize)]
-pub struct SignInForm {
-    csrf: String,
-    email: String,
-    password: String,
-}
-
-pub async fn sign_in(
-    State(console): State<Arc<Console>>,
-    headers: HeaderMap,
-    Form(form): Form<SignInForm>,
-) -> Response {
-    let expected = cookie(&headers, FORM_COOKIE).unwrap_or_default();
-    let fresh_form = |status, error: &str| {
-        let token = access::random_token();
-        let mut r = page(
-            status,
-            None,
-            "",
-            "Sign in",
-            &pages::sign_in::render(&token, Some(error)),
-        );
-        r.headers_mut().append(
-            header::SET_COOKIE,
-            set_cookie(&console, FORM_COOKIE, &token, 3600),
-        );
-        r
-    };
-    if expected.is_empty() || expected != form.csrf {
-        return fresh_form(StatusCode::FORBIDDEN, &AccessError::BadCsrf.to_string());
-    }
-    let now = Utc::now();
-    let lockout = chrono::Duration::minutes(console.settings.lockout_minutes);
-    let max = console.settings.max_failed_sign_ins;
-    let store_failed = |e: OpsError| {
-        tracing::error!(error = %e, "the console's session store failed");
-        fresh_form(StatusCode::INTERNAL_SERVER_ERROR, UNAVAILABLE)
-    };
-    let locked = match console
-        .sessions
-        .locked_until(&form.email, now, max, lockout)
-        .await
-    {
-        Ok(locked) => locked,
-        Err(e) => return store_failed(e),
-    };
-    if let Some(until) = locked {
-        let _ = console
-            .ops
-            .record(ConsoleAction {
-                actor: form.email.trim().to_string(),
-                action: "console.sign-in-locked".into(),
-                detail: format!("until {}", until.to_rfc3339()),
-            })
-            .await;
-        return fresh_form(
-            StatusCode::TOO_MANY_REQUESTS,
-            &format!(
-                "Too many failed sign-ins for this address: try again after {} UTC.",
-                until.format("%H:%M")
-            ),
-        );
-    }
-    let settings = console.settings.clone();
-    let (email, password) = (form.email.clone(), form.password);
-    // Argon2 takes tens of milliseconds: off the async threads.
-    let checked = tokio_blocking(move || access::sign_in(&settings, &email, &password)).await;
-    match checked {
-        Ok(operator) => {
-            let opened = match console.sessions.succeeded(&form.email).await {
-                Ok(()) => console.sessions.open(operator.clone(), Utc::now()).await,
-                Err(e) => Err(e),
-            };
-            let token = match opened {
-                Ok((token, _)) => token,
-                Err(e) => return store_failed(e),
-            };
-            let _ = console
-                .ops
-                .record(ConsoleAction {
-                    actor: operator.email.clone(),
-                    action: "console.signed-in".into(),
-                    detail: operator.role.as_str().into(),
-                })
-                .await;
-            let mut r = Redirect::to(&format!("{BASE}/approvals")).into_response();
-            let h = r.headers_mut();
-            let age = console.sessions.lifetime().num_seconds();
-            h.append(
-                header::SET_COOKIE,
-                set_cookie(&console, SESSION_COOKIE, &token, age),
-            );
-            h.append(header::SET_COOKIE, set_cookie(&console, FORM_COOKIE, "", 0));
-            with_headers_keep_type(r)
-        }
-        Err(e) => {
-            let counted = console.sessions.failed(&form.email, now, lockout).await;
-            let _ = console
-                .ops
-                .record(ConsoleAction {
-                    actor: form.email.trim().to_string(),
-                    action: "console.sign-in-refused".into(),
-                    detail: e.to_string(),
-                })
-                .await;
-            match counted {
-                Ok(()) => fresh_form(StatusCode::UNAUTHORIZED, &e.to_string()),
-                // Uncounted, a refusal would not lead to the lockout.
-                Err(e) => store_failed(e),
-            }
-        }
-    }
-}
-
-/// Runs `f` where blocking is allowed (a tokio runtime's blocking pool; inline without one).
-async fn tokio_blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    match tokio::runtime::Handle::try_current() {
-        Ok(h) => match h.spawn_blocking(f).await {
-            Ok(v) => v,
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
-        },
-        Err(_) => f(),
-    }
-}
-
 /// A redirect keeps its own (empty) body, with the console's caching and framing headers.
-fn with_headers_keep_type(r: Response) -> Response {
+pub(crate) fn with_headers_keep_type(r: Response) -> Response {
     let mut r = with_headers(r);
     r.headers_mut().remove(header::CONTENT_TYPE);
     r

@@ -558,3 +558,113 @@ async fn an_admin_exports_and_erases_a_person_by_post_and_no_one_else_may() {
         3
     );
 }
+
+/// A directory that asks every operator for a one-time code (as a Cognito pool with MFA does),
+/// and refuses one who is in no console group.
+struct CodeDirectory;
+
+#[async_trait::async_trait]
+impl crate::Authenticator for CodeDirectory {
+    async fn authenticate(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<crate::Verdict, crate::SignInError> {
+        match (email, password) {
+            ("nogroup@x.example", "pw") => Err(crate::SignInError::Refused(
+                "nogroup@x.example is in no console group".into(),
+            )),
+            (_, "pw") => Ok(crate::Verdict::CodeNeeded {
+                session: format!("session-of-{email}"),
+            }),
+            _ => Err(crate::SignInError::BadCredentials),
+        }
+    }
+
+    async fn answer_code(
+        &self,
+        email: &str,
+        session: &str,
+        code: &str,
+    ) -> Result<crate::Verdict, crate::SignInError> {
+        if session == format!("session-of-{email}") && code == "123456" {
+            Ok(crate::Verdict::SignedIn(Operator {
+                email: email.into(),
+                role: Role::Admin,
+            }))
+        } else {
+            Err(crate::SignInError::BadCredentials)
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_directory_asking_for_a_code_signs_in_only_with_the_right_one_and_counts_the_rest() {
+    let home = Arc::new(FakeHome::default());
+    let c = Arc::new(
+        Console::new(home.clone(), settings(), false).with_authenticator(Arc::new(CodeDirectory)),
+    );
+    // The password step answers with the code form, no session yet.
+    let r = post(
+        "/console/sign-in",
+        "ascent_console_form=abc",
+        "csrf=abc&email=ana@x.example&password=pw",
+    );
+    let r = send(&c, r).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(!cookies(&r).iter().any(|c| c.starts_with("ascent_console=")));
+    let body = String::from_utf8(
+        axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(body.contains("id=\"sign-in-code\""), "{body}");
+    assert!(
+        body.contains("value=\"session-of-ana@x.example\""),
+        "{body}"
+    );
+    // A wrong code is refused and counted; without the form token, nothing is asked.
+    let code = |csrf: &str, code: &str| {
+        post(
+            "/console/sign-in/code",
+            "ascent_console_form=abc",
+            &format!(
+                "csrf={csrf}&email=ana@x.example&session=session-of-ana@x.example&code={code}"
+            ),
+        )
+    };
+    assert_eq!(
+        send(&c, code("zzz", "123456")).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&c, code("abc", "000000")).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(
+        home.calls
+            .lock()
+            .contains(&"console.sign-in-refused ana@x.example".to_string())
+    );
+    // The right one opens the session.
+    let r = send(&c, code("abc", "123456")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(cookies(&r).iter().any(|c| c.starts_with("ascent_console=")));
+    // Known but in no group: 403, said as it is, counted.
+    let r = post(
+        "/console/sign-in",
+        "ascent_console_form=abc",
+        "csrf=abc&email=nogroup@x.example&password=pw",
+    );
+    assert_eq!(send(&c, r).await.status(), StatusCode::FORBIDDEN);
+    // Three failures of one address lock it out, the code step too.
+    for _ in 0..3 {
+        send(&c, code("abc", "999999")).await;
+    }
+    assert_eq!(
+        send(&c, code("abc", "123456")).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
