@@ -829,6 +829,7 @@ pub fn template_with(decls: &[AgentDecl], config: &ConfigFile) -> Result<Value, 
         "EventBusArn": {"Value": get_att("EventBus", "Arn")},
         "ApprovalApiUrl": {"Description": "Where approval links point", "Value": get_att("ApprovalApiFunctionUrl", "FunctionUrl")},
         "ConsoleUrl": {"Description": "The operator console (append console)", "Value": get_att("ConsoleFunctionUrl", "FunctionUrl")},
+        "ConsoleUserPoolId": {"Description": "Add the console's operators here", "Value": reference("ConsoleUserPool")},
         "StripeWebhookUrl": {"Description": "Stripe endpoint URL (append webhooks/stripe)", "Value": get_att("WebhookIngestFunctionUrl", "FunctionUrl")}
     }) {
         Value::Object(m) => m,
