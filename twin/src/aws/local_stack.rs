@@ -1,7 +1,8 @@
 //! Creates on an endpoint (moto) what the generated template declares: tables (with gsi1 and
 //! TTL), queues with their error queues and redrive, the bus with the rules targeting the
 //! queues, the configuration's SSM parameters, a generated approval-link key and the SES
-//! identity of `[mail] from`; on request, the state machines from their ASL files
+//! identity of `[mail] from`, the console's Cognito user pool with its client and groups
+//! ([`cognito`]); on request, the state machines from their ASL files
 //! ([`LocalStack::definitions`]). Idempotent: what exists is left as it is. IAM, log groups,
 //! alarms and schedules are not created (an emulator ignores IAM; nothing local needs the rest).
 
@@ -14,6 +15,8 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+mod cognito;
 
 pub const ACCOUNT: &str = "123456789012";
 
@@ -44,6 +47,8 @@ pub struct LocalStack {
     pub queues: BTreeMap<String, (String, String)>,
     /// State machine logical id → ARN, once created or found.
     pub state_machines: BTreeMap<String, String>,
+    /// Cognito user pool or client logical id → its id, once created or found.
+    pub cognito: BTreeMap<String, String>,
     /// (kind, name, outcome) of every resource touched, in order.
     pub report: Vec<(String, String, Outcome)>,
     /// Option: the longest visibility timeout a new queue gets (the template's 6 × the
@@ -69,6 +74,7 @@ impl LocalStack {
             endpoint: endpoint.into(),
             queues: BTreeMap::new(),
             state_machines: BTreeMap::new(),
+            cognito: BTreeMap::new(),
             report: Vec::new(),
             max_visibility_seconds: None,
             definitions: None,
@@ -139,6 +145,11 @@ impl LocalStack {
             "AWS::DynamoDB::Table" => self.string(&p["TableName"]),
             "AWS::Serverless::Function" => self.string(&p["FunctionName"]),
             "AWS::SSM::Parameter" => self.string(&p["Name"]),
+            "AWS::Cognito::UserPool" | "AWS::Cognito::UserPoolClient" => self
+                .cognito
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| format!("<{name}>")),
             _ => name.to_string(),
         }
     }
@@ -471,7 +482,7 @@ impl LocalStack {
                 self.note("SES identity", mail_from, Outcome::Created);
             }
         }
-        Ok(())
+        self.create_cognito(config).await
     }
 
     /// Creates each state machine from its ASL file under `dir`, its `DefinitionSubstitutions`
