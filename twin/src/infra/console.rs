@@ -302,4 +302,18 @@ mod tests {
             "InitiateAuth needs no permission"
         );
     }
+
+    #[test]
+    fn deploying_says_how_to_add_an_operator_to_each_group() {
+        let deploying = include_str!("../../../docs/deploying.md");
+        assert!(deploying.contains("ConsoleUserPoolId"));
+        assert!(deploying.contains("admin-create-user"));
+        let groups = deploying
+            .lines()
+            .find(|l| l.contains("admin-add-user-to-group"))
+            .expect("docs/deploying.md adds an operator to a group");
+        for (_, name, _, _) in GROUPS {
+            assert!(groups.contains(name), "{name}");
+        }
+    }
 }
