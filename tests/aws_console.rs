@@ -1,7 +1,8 @@
 //! The operator console's AWS home through its real binary (`target/debug/operator-console`)
 //! under a Runtime API of our own, with the environment the generated template gives it, over
-//! the stack that template declares on moto: operators sign in with `[console]`'s accounts
-//! (sessions kept in DynamoDB, so a second instance knows them), an approver decides a request
+//! the stack that template declares on moto: operators of its Cognito user pool sign in (one
+//! with an authenticator app's code; sessions kept in DynamoDB, so a second instance knows
+//! them), an approver decides a request
 //! waiting in Step Functions, an admin pauses and resumes an agent (its event source mapping),
 //! sees a dead letter's reason and redrives it, reads the audit trail, exports a person's
 //! records and requests their erasure on the bus.
@@ -35,9 +36,9 @@ const LINK_KEY: &str = "aws-console-link-key-0123456789abcdef0123";
 const SENDER: &str = "agents@ascent-xr.example";
 const APPROVER: (&str, &str) = (
     "sales.director@ascent-xr.example",
-    "the director's own long passphrase",
+    "Director-passphrase-2026!",
 );
-const ADMIN: (&str, &str) = ("coo@ascent-xr.example", "the COO's own long passphrase");
+const ADMIN: (&str, &str) = ("coo@ascent-xr.example", "Coo-passphrase-2026!");
 
 struct World {
     _moto: Moto,
@@ -100,27 +101,82 @@ impl World {
         f
     }
 
-    /// `[console]`'s parameter with operators of the deployer's own (their Argon2 hashes).
-    async fn operators(&self) {
-        let hash = |p: &str| ascent_console::access::hash_password(p).unwrap();
-        let section = format!(
-            "[console]\nsession_minutes = 480\n\n\
-             [[console.operators]]\nemail = \"{}\"\nrole = \"approver\"\npassword_hash = \"{}\"\n\n\
-             [[console.operators]]\nemail = \"{}\"\nrole = \"admin\"\npassword_hash = \"{}\"\n",
-            APPROVER.0,
-            hash(APPROVER.1),
-            ADMIN.0,
-            hash(ADMIN.1)
-        );
-        aws_sdk_ssm::Client::new(&self.config)
-            .put_parameter()
-            .name(self.stack.reference("ConfigConsoleParameter"))
-            .value(section)
-            .r#type(aws_sdk_ssm::types::ParameterType::String)
-            .overwrite(true)
+    /// An operator added to the console's user pool as docs/console.md says (created, given a
+    /// permanent password, put in `group` when there is one); with `totp`, an authenticator
+    /// app set up and preferred, as the operator does once signed in to Cognito.
+    async fn operator(&self, (email, password): (&str, &str), group: &str, totp: bool) {
+        use aws_sdk_cognitoidentityprovider::types::{
+            AttributeType, AuthFlowType, MessageActionType, SoftwareTokenMfaSettingsType,
+        };
+        let idp = aws_sdk_cognitoidentityprovider::Client::new(&self.config);
+        let pool = self.stack.reference("ConsoleUserPool");
+        let attribute =
+            |k: &str, v: &str| AttributeType::builder().name(k).value(v).build().unwrap();
+        idp.admin_create_user()
+            .user_pool_id(&pool)
+            .username(email)
+            .user_attributes(attribute("email", email))
+            .user_attributes(attribute("email_verified", "true"))
+            .message_action(MessageActionType::Suppress)
             .send()
             .await
             .unwrap();
+        idp.admin_set_user_password()
+            .user_pool_id(&pool)
+            .username(email)
+            .password(password)
+            .permanent(true)
+            .send()
+            .await
+            .unwrap();
+        if !group.is_empty() {
+            idp.admin_add_user_to_group()
+                .user_pool_id(&pool)
+                .username(email)
+                .group_name(group)
+                .send()
+                .await
+                .unwrap();
+        }
+        if totp {
+            let signed_in = idp
+                .initiate_auth()
+                .auth_flow(AuthFlowType::UserPasswordAuth)
+                .client_id(self.stack.reference("ConsoleUserPoolClient"))
+                .auth_parameters("USERNAME", email)
+                .auth_parameters("PASSWORD", password)
+                .send()
+                .await
+                .unwrap();
+            let access = signed_in
+                .authentication_result()
+                .unwrap()
+                .access_token()
+                .unwrap()
+                .to_string();
+            idp.associate_software_token()
+                .access_token(&access)
+                .send()
+                .await
+                .unwrap();
+            idp.verify_software_token()
+                .access_token(&access)
+                .user_code("123456")
+                .send()
+                .await
+                .unwrap();
+            idp.set_user_mfa_preference()
+                .access_token(&access)
+                .software_token_mfa_settings(
+                    SoftwareTokenMfaSettingsType::builder()
+                        .enabled(true)
+                        .preferred_mfa(true)
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
     }
 
     fn lake(&self) -> DynamoLake {
@@ -215,6 +271,8 @@ async fn tap(w: &World, detail_type: &str) -> String {
 struct Operator<'f> {
     console: &'f Function,
     cookies: Vec<(String, String)>,
+    /// The sign-in asked for an authenticator app's code.
+    asked_code: bool,
 }
 
 /// A Function URL answer: status, the cookies it sets, the body.
@@ -230,6 +288,7 @@ impl<'f> Operator<'f> {
         Self {
             console,
             cookies: Vec::new(),
+            asked_code: false,
         }
     }
 
@@ -301,11 +360,34 @@ impl<'f> Operator<'f> {
     async fn sign_in(&mut self, (email, password): (&str, &str)) -> Answer {
         let page = self.get("/console/sign-in").await;
         assert_eq!(page.status, 200, "{}", page.body);
-        let csrf = csrf(&page.body);
+        let form_token = csrf(&page.body);
+        let answer = self
+            .send(
+                "POST",
+                "/console/sign-in",
+                Some(&[
+                    ("email", email),
+                    ("password", password),
+                    ("csrf", &form_token),
+                ]),
+            )
+            .await;
+        if answer.status != 200 || !answer.body.contains("id=\"sign-in-code\"") {
+            return answer;
+        }
+        // The directory asks for the authenticator app's code.
+        self.asked_code = true;
+        let session = hidden(&answer.body, "session");
+        let token = csrf(&answer.body);
         self.send(
             "POST",
-            "/console/sign-in",
-            Some(&[("email", email), ("password", password), ("csrf", &csrf)]),
+            "/console/sign-in/code",
+            Some(&[
+                ("email", email),
+                ("session", &session),
+                ("code", "123456"),
+                ("csrf", &token),
+            ]),
         )
         .await
     }
@@ -319,6 +401,13 @@ impl<'f> Operator<'f> {
         form.push(("csrf", &token));
         self.send("POST", path, Some(&form)).await
     }
+}
+
+/// The value of the hidden field `name` of the page's form.
+fn hidden(html: &str, name: &str) -> String {
+    let field = format!("name=\"{name}\" value=\"");
+    let at = html.find(&field).expect("the field") + field.len();
+    html[at..].split('"').next().unwrap().replace("&amp;", "&")
 }
 
 fn csrf(html: &str) -> String {
@@ -427,33 +516,37 @@ async fn waiting_approval(w: &World) -> (String, Function, tokio::task::JoinHand
 async fn operators_run_the_stack_from_the_console_function() {
     let w = world().await;
     let (id, notifier, pump) = waiting_approval(&w).await;
-    // The shipped demo operators are refused: the function does not start, and says why.
-    let demo = Function::start(
-        &w.stack.reference("ConsoleFunction"),
-        &w.stack.binary("ConsoleFunction").unwrap(),
-        &w.stack.environment("ConsoleFunction").unwrap(),
+    // The operators are the stack's Cognito pool's: the approver signs in with a one-time
+    // code (an authenticator app), the admin with the password alone.
+    w.operator(APPROVER, "approver", true).await;
+    w.operator(ADMIN, "admin", false).await;
+    w.operator(
+        ("no.group@ascent-xr.example", "Nogroup-passphrase-2026!"),
+        "",
+        false,
     )
     .await;
-    let reports = eventually(30, "the demo accounts' init error", || {
-        let reports = demo.api.init_errors();
-        async move { (!reports.is_empty()).then_some(reports) }
-    })
-    .await;
-    let said = format!("{reports:?}");
-    assert!(
-        said.contains("demo operator") && said.contains(ADMIN.0),
-        "{said}"
-    );
-    drop(demo);
-    // The deployer's own operators, as docs/console.md says: `[console]`'s parameter.
-    w.operators().await;
     let console = w.function("ConsoleFunction").await;
 
     // Signing in: a wrong password is refused; the right one opens a session.
     let mut approver = Operator::new(&console);
     let refused = approver.sign_in((APPROVER.0, "not the password")).await;
     assert_eq!(refused.status, 401, "{}", refused.body);
+    let mut nobody = Operator::new(&console);
+    let no_group = nobody
+        .sign_in(("no.group@ascent-xr.example", "Nogroup-passphrase-2026!"))
+        .await;
+    assert_eq!(no_group.status, 403, "{}", no_group.body);
+    assert!(
+        no_group.body.contains("none of the console"),
+        "{}",
+        no_group.body
+    );
     let signed_in = approver.sign_in(APPROVER).await;
+    assert!(
+        approver.asked_code,
+        "the approver's authenticator app was asked for"
+    );
     assert!(
         signed_in.status == 303 && signed_in.location.is_some(),
         "{} {:?}",
@@ -476,6 +569,7 @@ async fn operators_run_the_stack_from_the_console_function() {
     let mut elsewhere = Operator {
         console: &second,
         cookies: approver.cookies.clone(),
+        asked_code: false,
     };
     let inbox = elsewhere.get("/console/approvals").await;
     assert_eq!(inbox.status, 200, "{}", inbox.body);
@@ -538,6 +632,7 @@ async fn operators_run_the_stack_from_the_console_function() {
     // The admin pauses Billing: its event source mapping is disabled; resumed, enabled.
     let mut admin = Operator::new(&console);
     assert_eq!(admin.sign_in(ADMIN).await.status, 303);
+    assert!(!admin.asked_code, "no app, no code");
     let paused = admin
         .post_from("/console/agents", "/console/agents/billing/pause", &[])
         .await;

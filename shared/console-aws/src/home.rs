@@ -3,9 +3,12 @@
 //!
 //! Environment (set by the generated template): `ASCENT_TABLE_PREFIX` (the tables),
 //! `ASCENT_QUEUE_PREFIX` (queues and functions: `ascent-<stage>-`), `ASCENT_EVENT_BUS`,
-//! `ASCENT_CONFIG_PARAMETER` (`[console]`'s operators, `[approvals]`, `[data_retention]`) and
-//! `ASCENT_LINK_KEY_PARAMETER` (the approval desk's key, as the approval API's).
+//! `ASCENT_CONSOLE_CLIENT_ID` (the console user pool's app client: the operators),
+//! `ASCENT_CONFIG_PARAMETER` (`[console]`'s sessions and lockout, `[approvals]`,
+//! `[data_retention]`, `[currency]`) and `ASCENT_LINK_KEY_PARAMETER` (the approval desk's key,
+//! as the approval API's).
 
+use crate::cognito::CognitoOperators;
 use crate::dead_letters::{DeadLetters, error_queues};
 use crate::insights::AwsInsights;
 use crate::operations::AwsOperations;
@@ -18,41 +21,20 @@ use ascent_aws::lambda::{InitError, approval_desk_from_env, behavior_version, fa
 use ascent_aws::privacy::AwsPrivacy;
 use ascent_aws::queue_metrics::SqsCloudWatchMetrics;
 use ascent_console::{Console, ConsoleSettings};
-use ascent_core::config::ConfigFile;
 use std::sync::Arc;
-
-/// The operators of `settings` that sign in with a password of the shipped demo accounts
-/// (the same Argon2 hash, salt and all): published in docs/console.md, never for a console
-/// anyone else can reach.
-pub fn demo_operators(settings: &ConsoleSettings, shipped: &ConsoleSettings) -> Vec<String> {
-    settings
-        .operators
-        .iter()
-        .filter(|o| {
-            shipped
-                .operators
-                .iter()
-                .any(|d| d.password_hash == o.password_hash)
-        })
-        .map(|o| o.email.clone())
-        .collect()
-}
 
 /// The console of the stack the environment names.
 pub async fn home_from_env() -> Result<Arc<Console>, InitError> {
     let config = aws_config::defaults(behavior_version()).load().await;
     let file = ascent_aws::settings::load(&config).await?;
     let settings: ConsoleSettings = file.section("console")?;
-    let shipped: ConsoleSettings = ConfigFile::shipped().section("console")?;
-    let demo = demo_operators(&settings, &shipped);
-    if !demo.is_empty() {
-        return Err(InitError::invalid(format!(
-            "[console] still holds the demo operator(s) {}, whose passwords are published: \
-             replace them with your operators (docs/console.md, \"On AWS\") before the console \
-             is reachable",
-            demo.join(", ")
-        )));
-    }
+    let client_id = std::env::var("ASCENT_CONSOLE_CLIENT_ID").map_err(|_| {
+        InitError::missing("set ASCENT_CONSOLE_CLIENT_ID (the console user pool's app client)")
+    })?;
+    let operators = CognitoOperators {
+        client: aws_sdk_cognitoidentityprovider::Client::new(&config),
+        client_id,
+    };
     let prefix = std::env::var("ASCENT_QUEUE_PREFIX")
         .map_err(|_| InitError::missing("set ASCENT_QUEUE_PREFIX (ascent-<stage>-)"))?;
     let decls = ascent_ecosystem::leaked();
@@ -105,6 +87,7 @@ pub async fn home_from_env() -> Result<Arc<Console>, InitError> {
     };
     Ok(Arc::new(
         Console::new(Arc::new(ops), settings, true)
+            .with_authenticator(Arc::new(operators))
             .with_sessions(Arc::new(DynamoSessionStore { lake: lake.clone() }))
             .with_insights(Arc::new(insights))
             .with_privacy(Arc::new(privacy)),
@@ -120,29 +103,4 @@ pub async fn run() -> Result<(), lambda_http::Error> {
         Err(e) => fail_init(e).await,
     };
     lambda_http::run(ascent_console::router(console)).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_shipped_demo_operators_are_named_and_an_operator_of_ones_own_is_not() {
-        let shipped: ConsoleSettings = ConfigFile::shipped().section("console").unwrap();
-        assert_eq!(
-            demo_operators(&shipped, &shipped).len(),
-            shipped.operators.len()
-        );
-        let mut own = shipped.clone();
-        own.operators.truncate(1);
-        own.operators[0].email = "ops@example.com".into();
-        own.operators[0].password_hash =
-            ascent_console::access::hash_password("a passphrase of our own").unwrap();
-        assert!(demo_operators(&own, &shipped).is_empty());
-        own.operators.push(shipped.operators[1].clone());
-        assert_eq!(
-            demo_operators(&own, &shipped),
-            vec![shipped.operators[1].email.clone()]
-        );
-    }
 }

@@ -9,10 +9,11 @@
 //! - [`privacy`]: a person's export, and their erasure requested on the bus;
 //! - [`sessions`]: sessions and failed sign-ins in DynamoDB, as instances come and go.
 //!
-//! Operators sign in with the accounts of `[console]` in the configuration (SSM), as in the
-//! twin. [`home_from_env`] builds it all from the function's environment.
+//! Operators are the stack's Cognito user pool's ([`cognito`]), signed in through the console's
+//! own form. [`home_from_env`] builds it all from the function's environment.
 
 pub mod audit;
+pub mod cognito;
 pub mod dead_letters;
 pub mod home;
 pub mod insights;
