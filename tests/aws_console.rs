@@ -526,7 +526,7 @@ async fn operators_run_the_stack_from_the_console_function() {
         false,
     )
     .await;
-    let console = w.function("ConsoleFunction").await;
+    let console = w.function("OperatorConsoleFunction").await;
 
     // Signing in: a wrong password is refused; the right one opens a session.
     let mut approver = Operator::new(&console);
@@ -565,7 +565,7 @@ async fn operators_run_the_stack_from_the_console_function() {
     );
 
     // The session lives in DynamoDB: another instance of the function knows it.
-    let second = w.function("ConsoleFunction").await;
+    let second = w.function("OperatorConsoleFunction").await;
     let mut elsewhere = Operator {
         console: &second,
         cookies: approver.cookies.clone(),

@@ -139,7 +139,7 @@ async fn the_console_pool_its_client_and_groups_are_created_once() {
     );
 
     // The console function is told the pool and client just made.
-    let env = second.environment("ConsoleFunction").unwrap();
+    let env = second.environment("OperatorConsoleFunction").unwrap();
     let value = |k: &str| env.iter().find(|e| e.0 == k).map(|e| e.1.clone());
     assert_eq!(value("ASCENT_CONSOLE_USER_POOL_ID"), Some(pool_id));
     assert_eq!(value("ASCENT_CONSOLE_CLIENT_ID"), Some(client_id));

@@ -828,7 +828,7 @@ pub fn template_with(decls: &[AgentDecl], config: &ConfigFile) -> Result<Value, 
         "EventBusName": {"Description": "Put business events here", "Value": reference("EventBus")},
         "EventBusArn": {"Value": get_att("EventBus", "Arn")},
         "ApprovalApiUrl": {"Description": "Where approval links point", "Value": get_att("ApprovalApiFunctionUrl", "FunctionUrl")},
-        "ConsoleUrl": {"Description": "The operator console (append console)", "Value": get_att("ConsoleFunctionUrl", "FunctionUrl")},
+        "ConsoleUrl": {"Description": "The operator console (append console)", "Value": get_att("OperatorConsoleFunctionUrl", "FunctionUrl")},
         "ConsoleUserPoolId": {"Description": "Add the console's operators here", "Value": reference("ConsoleUserPool")},
         "StripeWebhookUrl": {"Description": "Stripe endpoint URL (append webhooks/stripe)", "Value": get_att("WebhookIngestFunctionUrl", "FunctionUrl")}
     }) {

@@ -44,12 +44,17 @@ fn template_binaries() -> BTreeSet<String> {
             resource["Properties"]["CodeUri"], "..",
             "{id}: built from the root"
         );
-        let binary = resource["Metadata"]["BuildProperties"]["Binary"].as_str();
-        out.insert(
-            binary
-                .unwrap_or_else(|| panic!("{id}: no Binary"))
-                .to_string(),
+        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{id}: no Binary"));
+        // `sam build` puts each function under `.aws-sam/build/<logical id>/`, and
+        // `tools/test` looks for `<Package>Function/bootstrap` there.
+        assert_eq!(
+            id,
+            &format!("{}Function", ascent::infra::logical(binary)),
+            "{binary}"
         );
+        out.insert(binary.to_string());
     }
     out
 }

@@ -108,7 +108,7 @@ fn user_pool(r: &mut Map<String, Value>) {
 /// The console's user pool, role, function, URL and logs.
 pub fn resources(r: &mut Map<String, Value>, decls: &[AgentDecl]) {
     user_pool(r);
-    r.insert("ConsoleLogGroup".into(), json!({
+    r.insert("OperatorConsoleLogGroup".into(), json!({
         "Type": "AWS::Logs::LogGroup",
         "Properties": {"LogGroupName": sub("/aws/lambda/ascent-${Stage}-operator-console"), "RetentionInDays": 30}
     }));
@@ -136,7 +136,7 @@ pub fn resources(r: &mut Map<String, Value>, decls: &[AgentDecl]) {
             ))
         })
         .collect();
-    r.insert("ConsoleRole".into(), role("operator-console", "lambda.amazonaws.com", vec![
+    r.insert("OperatorConsoleRole".into(), role("operator-console", "lambda.amazonaws.com", vec![
         own_logs("operator-console"),
         json!({"Sid": "ReadTables", "Effect": "Allow",
                "Action": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"], "Resource": tables}),
@@ -174,15 +174,15 @@ pub fn resources(r: &mut Map<String, Value>, decls: &[AgentDecl]) {
         read_link_key(),
         super::settings::read_statement(),
     ]));
-    r.insert("ConsoleFunction".into(), json!({
+    r.insert("OperatorConsoleFunction".into(), json!({
         "Type": "AWS::Serverless::Function",
-        "DependsOn": ["ConsoleLogGroup"],
+        "DependsOn": ["OperatorConsoleLogGroup"],
         "Metadata": {"BuildMethod": "rust-cargolambda", "BuildProperties": {"Binary": "operator-console"}},
         "Properties": {
             "FunctionName": sub("ascent-${Stage}-operator-console"),
             "Description": "The operator console: approvals, agents, queues, audit, business state, dashboard, privacy",
             "CodeUri": "..",
-            "Role": get_att("ConsoleRole", "Arn"),
+            "Role": get_att("OperatorConsoleRole", "Arn"),
             "Timeout": TIMEOUT_SECONDS,
             "MemorySize": MEMORY_MB,
             "FunctionUrlConfig": {"AuthType": "NONE"},
@@ -287,7 +287,7 @@ mod tests {
     #[test]
     fn the_function_is_told_the_pool_and_client_and_needs_no_cognito_permission() {
         let r = console();
-        let env = &r["ConsoleFunction"]["Properties"]["Environment"]["Variables"];
+        let env = &r["OperatorConsoleFunction"]["Properties"]["Environment"]["Variables"];
         assert_eq!(
             env["ASCENT_CONSOLE_USER_POOL_ID"],
             reference("ConsoleUserPool")
@@ -296,7 +296,7 @@ mod tests {
             env["ASCENT_CONSOLE_CLIENT_ID"],
             reference("ConsoleUserPoolClient")
         );
-        let role = r["ConsoleRole"].to_string();
+        let role = r["OperatorConsoleRole"].to_string();
         assert!(
             !role.contains("cognito"),
             "InitiateAuth needs no permission"

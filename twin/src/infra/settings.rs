@@ -85,7 +85,7 @@ mod tests {
             .chain([
                 "ApprovalNotifierFunction".into(),
                 "ApprovalApiFunction".into(),
-                "ConsoleFunction".into(),
+                "OperatorConsoleFunction".into(),
             ])
             .collect();
         for (id, f) in functions(&t) {
