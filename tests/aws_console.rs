@@ -26,10 +26,11 @@ use ascent_core::config::platform::HostSettings;
 use ascent_core::money::Money;
 use ascent_core::ports::{DataLake, Item, Query};
 use moto::Moto;
+use moto::wire::eventually;
 use runtime_api::{Function, Outcome, PumpStats, base64_decode, http_event, pump_sqs};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const STAGE: &str = "console";
 const LINK_KEY: &str = "aws-console-link-key-0123456789abcdef0123";
@@ -251,22 +252,6 @@ impl World {
     }
 }
 
-/// A queue receiving `detail_type` from the stack's bus.
-async fn tap(w: &World, detail_type: &str) -> String {
-    let sqs = aws_sdk_sqs::Client::new(&w.config);
-    let eb = aws_sdk_eventbridge::Client::new(&w.config);
-    let (url, arn) = moto::wire::queue(&sqs, "tap", None).await;
-    moto::wire::route(
-        &eb,
-        &w.stack.reference("EventBus"),
-        "tap",
-        &json!({ "detail-type": [detail_type] }),
-        &arn,
-    )
-    .await;
-    url
-}
-
 /// A browser of one operator: the console function's answers, its cookies kept.
 struct Operator<'f> {
     console: &'f Function,
@@ -427,24 +412,6 @@ fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-async fn eventually<T, Fut: std::future::Future<Output = Option<T>>>(
-    seconds: u64,
-    what: &str,
-    mut check: impl FnMut() -> Fut,
-) -> T {
-    let started = Instant::now();
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(seconds),
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 }
 
 /// A discount request of the shipped policy (the Sales Director decides it), waiting in the
@@ -848,7 +815,13 @@ async fn operators_run_the_stack_from_the_console_function() {
     assert_eq!(export.status, 200, "{}", export.body);
     let document: Value = serde_json::from_str(&export.body).unwrap();
     assert!(document["records"].is_array(), "{document}");
-    let tap = tap(&w, "ErasureRequested").await;
+    let tap = moto::wire::tap(
+        &sqs,
+        &aws_sdk_eventbridge::Client::new(&w.config),
+        &w.stack.reference("EventBus"),
+        &["ErasureRequested"],
+    )
+    .await;
     let erased = admin
         .post_from(
             "/console/privacy",

@@ -17,6 +17,7 @@ use ascent_aws::dynamo::{DynamoLake, Tables};
 use ascent_core::agent::Domain;
 use ascent_core::ports::DataLake;
 use moto::Moto;
+use moto::wire::eventually;
 use runtime_api::{Function, Outcome, PumpStats, pump_sqs};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -106,18 +107,13 @@ impl World {
 
     /// A queue receiving the given detail-types from the bus, to watch the flow.
     async fn tap(&self, detail_types: &[&str]) -> String {
-        let sqs = aws_sdk_sqs::Client::new(&self.config);
-        let eb = aws_sdk_eventbridge::Client::new(&self.config);
-        let (url, arn) = moto::wire::queue(&sqs, "tap", None).await;
-        moto::wire::route(
-            &eb,
+        moto::wire::tap(
+            &aws_sdk_sqs::Client::new(&self.config),
+            &aws_sdk_eventbridge::Client::new(&self.config),
             &self.bus(),
-            "tap",
-            &json!({ "detail-type": detail_types }),
-            &arn,
+            detail_types,
         )
-        .await;
-        url
+        .await
     }
 
     fn lake(&self) -> DynamoLake {
@@ -141,25 +137,6 @@ impl World {
             std::thread::sleep(Duration::from_millis(100));
         }
         panic!("moto's data.json kept failing")
-    }
-}
-
-/// Polls `check` until it gives a value, or fails with `what` after `seconds`.
-async fn eventually<T, F, Fut>(seconds: u64, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(seconds),
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 

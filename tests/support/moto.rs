@@ -81,6 +81,44 @@ pub mod wire {
     use serde_json::{Value, json};
     use std::time::Duration;
 
+    /// Polls `check` until it gives a value, or fails with `what` after `seconds`.
+    pub async fn eventually<T, F, Fut>(seconds: u64, what: &str, mut check: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(v) = check().await {
+                return v;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(seconds),
+                "timed out waiting for {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// A queue `tap` receiving the given detail-types from `bus`, to watch a flow.
+    pub async fn tap(
+        sqs: &aws_sdk_sqs::Client,
+        eb: &aws_sdk_eventbridge::Client,
+        bus: &str,
+        detail_types: &[&str],
+    ) -> String {
+        let (url, arn) = queue(sqs, "tap", None).await;
+        route(
+            eb,
+            bus,
+            "tap",
+            &json!({ "detail-type": detail_types }),
+            &arn,
+        )
+        .await;
+        url
+    }
+
     /// One table per domain, keyed `pk`/`sk`, with the `gsi1` index (as the template has).
     pub async fn create_tables(ddb: &aws_sdk_dynamodb::Client, prefix: &str) {
         let attr = |n: &str| {

@@ -20,10 +20,10 @@
 //! unsealed.
 
 use ascent_core::agent::Domain;
-use ascent_core::audit::GENESIS;
 use ascent_core::audit::seal::{
     DaySeal, Difference, Page, first_difference, item_digest, sealable_until,
 };
+use ascent_core::audit::{AuditEntry, GENESIS};
 use ascent_core::ports::{Condition, DataLake, Item, LakeError, Query, SortKey, Write};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -35,6 +35,34 @@ pub const LOOKBACK_DAYS: i64 = 370;
 /// The partition of a day's audit items.
 pub fn day_pk(day: NaiveDate) -> String {
     format!("audit#{day}")
+}
+
+/// An audit entry written by a platform function (the privacy desk, the console) as an item of
+/// its day's partition, sorted by time: `tag` makes its sort key unique, `cause` says what
+/// caused it when something did. The agents' hosts write theirs with the writes they audit.
+pub fn entry_item(entry: &AuditEntry, tag: &str, cause: Option<&str>) -> Item {
+    let mut data = serde_json::json!({
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "domain": entry.domain,
+        "item": entry.item,
+        "correlation_id": entry.correlation_id,
+        "detail": entry.detail,
+    });
+    if let Some(cause) = cause {
+        data["cause"] = cause.into();
+    }
+    Item::new(
+        day_pk(entry.at.date_naive()),
+        format!(
+            "{}#{tag}",
+            entry
+                .at
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        ),
+        data,
+    )
 }
 
 /// The partition of a day's pages.

@@ -251,15 +251,25 @@ pub async fn run_approval_notifier() -> Result<(), Error> {
 /// it is read once at start; see [`link_key`]).
 pub async fn approval_desk_from_env() -> Result<crate::approvals::StepFunctionsDesk, InitError> {
     let config = aws_config::defaults(behavior_version()).load().await;
-    let key = link_key(&config).await?;
-    let settings = HostSettings::from_file(&crate::settings::load(&config).await?)?;
+    let file = crate::settings::load(&config).await?;
+    approval_desk(&config, &file).await
+}
+
+/// The approval desk over the stack `config` reaches, with the settings of `file` (for a
+/// function that has read its configuration already: read once per cold start).
+pub async fn approval_desk(
+    config: &aws_config::SdkConfig,
+    file: &ascent_core::config::ConfigFile,
+) -> Result<crate::approvals::StepFunctionsDesk, InitError> {
+    let key = link_key(config).await?;
+    let settings = HostSettings::from_file(file)?;
     Ok(crate::approvals::StepFunctionsDesk {
         lake: Arc::new(DynamoLake::new(
-            aws_sdk_dynamodb::Client::new(&config),
+            aws_sdk_dynamodb::Client::new(config),
             Tables::from_env(),
         )),
         tasks: Arc::new(crate::approvals::StepFunctionsTasks {
-            client: aws_sdk_sfn::Client::new(&config),
+            client: aws_sdk_sfn::Client::new(config),
         }),
         signer: ascent_core::approval::LinkSigner::new(&key),
         step_timeout: chrono::Duration::hours(settings.approvals.step_timeout_hours),

@@ -26,12 +26,6 @@ use std::collections::{HashMap, HashSet};
 pub const ERASED_PK: &str = "privacy#erased";
 /// Items per Scan page (DynamoDB stops a page at 1 MB anyway).
 const PAGE: i32 = 500;
-/// The platform's queues that hold failed or undelivered messages (after the stack's prefix).
-const PLATFORM_QUEUES: [&str; 3] = [
-    "approval-requests-errors",
-    "privacy-errors",
-    "undelivered-events",
-];
 const NOT_VISIBLE: aws_sdk_sqs::types::QueueAttributeName =
     aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible;
 /// Receives looked through per dead-letter queue at most (10 messages each).
@@ -186,7 +180,11 @@ impl AwsPrivacy {
             .decls
             .iter()
             .map(|d| format!("{prefix}{}-errors", d.name))
-            .chain(PLATFORM_QUEUES.iter().map(|q| format!("{prefix}{q}")));
+            .chain(
+                crate::sqs::PLATFORM_DEAD_LETTER_QUEUES
+                    .iter()
+                    .map(|(q, _)| format!("{prefix}{q}")),
+            );
         let mut queues = Vec::new();
         for name in names {
             match sqs.get_queue_url().queue_name(&name).send().await {
@@ -397,24 +395,10 @@ fn queue_error(queue: &str, e: impl std::error::Error + 'static) -> PrivacyError
 fn audit_put(entry: &AuditEntry, request_id: &str, index: usize) -> Write {
     Write::Put {
         domain: Domain::Audit,
-        item: Item::new(
-            format!("audit#{}", entry.at.date_naive()),
-            format!(
-                "{}#{request_id}#{index}",
-                entry
-                    .at
-                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-            ),
-            json!({
-                "at": entry.at,
-                "actor": entry.actor,
-                "action": entry.action,
-                "domain": entry.domain,
-                "item": entry.item,
-                "correlation_id": entry.correlation_id,
-                "cause": "ErasureRequested",
-                "detail": entry.detail,
-            }),
+        item: crate::audit_seal::entry_item(
+            entry,
+            &format!("{request_id}#{index}"),
+            Some("ErasureRequested"),
         ),
         condition: Condition::NotExists,
     }

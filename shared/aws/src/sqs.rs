@@ -60,6 +60,40 @@ impl DeadLetterQueue for SqsDeadLetters {
     }
 }
 
+/// The platform's queues that hold failed or undelivered messages (after the stack's prefix),
+/// each with the queue a redrive sends them back to: the approval requests', the privacy
+/// desk's, and the events no rule could deliver (which have nowhere to go back to).
+pub const PLATFORM_DEAD_LETTER_QUEUES: [(&str, Option<&str>); 3] = [
+    ("approval-requests-errors", Some("approval-requests")),
+    ("privacy-errors", Some("privacy")),
+    ("undelivered-events", None),
+];
+
+/// Sends a dead letter back to queue `target` (at `target_url`) as it came: its body and its
+/// attributes but the `reason` the host put on it. The caller deletes it from where it was.
+pub async fn resend(
+    client: &aws_sdk_sqs::Client,
+    message: &aws_sdk_sqs::types::Message,
+    target: &str,
+    target_url: &str,
+) -> Result<(), String> {
+    let mut send = client
+        .send_message()
+        .queue_url(target_url)
+        .message_body(message.body.clone().unwrap_or_default());
+    for (k, v) in message.message_attributes.clone().unwrap_or_default() {
+        if k != "reason" {
+            send = send.message_attributes(k, v);
+        }
+    }
+    send.send().await.map(|_| ()).map_err(|e| {
+        format!(
+            "queue {target}: {}",
+            aws_sdk_sqs::error::DisplayErrorContext(e)
+        )
+    })
+}
+
 /// Receives looked through for one dead letter at most (10 messages each).
 const MAX_SEARCH_RECEIVES: usize = 10;
 
@@ -141,17 +175,9 @@ impl DeadLetterQueues for SqsDeadLetterQueues {
                 if order.action == DeadLetterAction::Redrive {
                     let target = format!("{}{}-{}", self.prefix, order.agent, order.queue);
                     let target_url = self.url(&target).await?;
-                    let mut send = self
-                        .client
-                        .send_message()
-                        .queue_url(&target_url)
-                        .message_body(body);
-                    for (k, v) in m.message_attributes.clone().unwrap_or_default() {
-                        if k != "reason" {
-                            send = send.message_attributes(k, v);
-                        }
-                    }
-                    send.send().await.map_err(|e| fail(&target, e))?;
+                    resend(&self.client, &m, &target, &target_url)
+                        .await
+                        .map_err(DeadLetterError)?;
                 }
                 self.client
                     .delete_message()

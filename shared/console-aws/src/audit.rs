@@ -15,7 +15,6 @@ use ascent_core::audit::AuditEntry;
 use ascent_core::ports::{DataLake, Item, Query};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
-use serde_json::json;
 use std::collections::BTreeMap;
 
 /// How far back a flow's timeline, and a search without a start, look.
@@ -27,24 +26,10 @@ pub const ACTIVITY_READ: usize = 2_000;
 /// A console action as an item of the day's audit partition (the console's role may only put
 /// items there, as the agents' may).
 pub fn audit_item(entry: &AuditEntry) -> Item {
-    Item::new(
-        format!("audit#{}", entry.at.date_naive()),
-        format!(
-            "{}#console#{}",
-            entry
-                .at
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            uuid::Uuid::new_v4().simple()
-        ),
-        json!({
-            "at": entry.at,
-            "actor": entry.actor,
-            "action": entry.action,
-            "domain": entry.domain,
-            "item": entry.item,
-            "correlation_id": entry.correlation_id,
-            "detail": entry.detail,
-        }),
+    ascent_aws::audit_seal::entry_item(
+        entry,
+        &format!("console#{}", uuid::Uuid::new_v4().simple()),
+        None,
     )
 }
 
@@ -210,6 +195,7 @@ pub async fn latest_activity(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

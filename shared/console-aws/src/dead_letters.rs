@@ -8,6 +8,7 @@
 
 use crate::operations::internal;
 use ascent_aws::host::{FailureRecord, failure_key};
+use ascent_aws::sqs::{PLATFORM_DEAD_LETTER_QUEUES, resend};
 use ascent_console::{DeadLetterRow, OpsError};
 use ascent_core::agent::{AgentDecl, Domain};
 use ascent_core::ports::DataLake;
@@ -38,17 +39,9 @@ pub fn error_queues(prefix: &str, decls: &[&'static AgentDecl]) -> Vec<ErrorQueu
             back_to: Some(format!("{prefix}{}-{}", d.name, d.queue.as_str())),
         })
         .collect();
-    for (owner, name, back_to) in [
-        (
-            "approval-requests",
-            "approval-requests-errors",
-            Some("approval-requests"),
-        ),
-        ("privacy", "privacy-errors", Some("privacy")),
-        ("undelivered-events", "undelivered-events", None),
-    ] {
+    for (name, back_to) in PLATFORM_DEAD_LETTER_QUEUES {
         out.push(ErrorQueue {
-            owner: owner.into(),
+            owner: name.trim_end_matches("-errors").into(),
             name: format!("{prefix}{name}"),
             back_to: back_to.map(|b| format!("{prefix}{b}")),
         });
@@ -58,9 +51,12 @@ pub fn error_queues(prefix: &str, decls: &[&'static AgentDecl]) -> Vec<ErrorQueu
 
 /// The dead letters of the stack.
 pub struct DeadLetters {
-    pub sqs: aws_sdk_sqs::Client,
-    pub lake: Arc<dyn DataLake>,
-    pub queues: Vec<ErrorQueue>,
+    sqs: aws_sdk_sqs::Client,
+    lake: Arc<dyn DataLake>,
+    queues: Vec<ErrorQueue>,
+    /// Queue URLs found so far (they never change): a page asks for each queue once per
+    /// instance, not once per page.
+    urls: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 fn sqs_error(queue: &str, e: impl std::error::Error + 'static) -> OpsError {
@@ -71,10 +67,30 @@ fn sqs_error(queue: &str, e: impl std::error::Error + 'static) -> OpsError {
 }
 
 impl DeadLetters {
+    pub fn new(sqs: aws_sdk_sqs::Client, lake: Arc<dyn DataLake>, queues: Vec<ErrorQueue>) -> Self {
+        Self {
+            sqs,
+            lake,
+            queues,
+            urls: Default::default(),
+        }
+    }
+
     /// The URL of queue `name`; `None` when the stack has no such queue.
     async fn url(&self, name: &str) -> Result<Option<String>, OpsError> {
+        if let Some(url) = self.urls.lock().expect("not poisoned").get(name) {
+            return Ok(Some(url.clone()));
+        }
         match self.sqs.get_queue_url().queue_name(name).send().await {
-            Ok(out) => Ok(out.queue_url),
+            Ok(out) => {
+                if let Some(url) = &out.queue_url {
+                    self.urls
+                        .lock()
+                        .expect("not poisoned")
+                        .insert(name.to_string(), url.clone());
+                }
+                Ok(out.queue_url)
+            }
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_queue_does_not_exist()) =>
@@ -290,17 +306,9 @@ impl DeadLetters {
                         continue;
                     }
                     new += 1;
-                    let mut send = self
-                        .sqs
-                        .send_message()
-                        .queue_url(&target)
-                        .message_body(m.body.clone().unwrap_or_default());
-                    for (k, v) in m.message_attributes.clone().unwrap_or_default() {
-                        if k != "reason" {
-                            send = send.message_attributes(k, v);
-                        }
-                    }
-                    send.send().await.map_err(|e| sqs_error(back_to, e))?;
+                    resend(&self.sqs, &m, back_to, &target)
+                        .await
+                        .map_err(internal)?;
                     self.sqs
                         .delete_message()
                         .queue_url(&url)

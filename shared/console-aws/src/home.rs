@@ -17,7 +17,7 @@ use crate::reader::DynamoReader;
 use crate::sessions::DynamoSessionStore;
 use ascent_aws::dynamo::{DynamoLake, Tables};
 use ascent_aws::eventbridge::EventBridgeBus;
-use ascent_aws::lambda::{InitError, approval_desk_from_env, behavior_version, fail_init};
+use ascent_aws::lambda::{InitError, approval_desk, behavior_version, fail_init};
 use ascent_aws::privacy::AwsPrivacy;
 use ascent_aws::queue_metrics::SqsCloudWatchMetrics;
 use ascent_console::{Console, ConsoleSettings};
@@ -54,7 +54,7 @@ pub async fn home_from_env() -> Result<Arc<Console>, InitError> {
     let ops = AwsOperations {
         lake: lake.clone(),
         reader: reader.clone(),
-        desk: Arc::new(approval_desk_from_env().await?),
+        desk: Arc::new(approval_desk(&config, &file).await?),
         lambda: aws_sdk_lambda::Client::new(&config),
         metrics: Arc::new(SqsCloudWatchMetrics::new(
             sqs.clone(),
@@ -62,11 +62,7 @@ pub async fn home_from_env() -> Result<Arc<Console>, InitError> {
             prefix.clone(),
             classes,
         )),
-        dead_letters: DeadLetters {
-            sqs: sqs.clone(),
-            lake: lake.clone(),
-            queues: error_queues(&prefix, &decls),
-        },
+        dead_letters: DeadLetters::new(sqs.clone(), lake.clone(), error_queues(&prefix, &decls)),
         decls: decls.clone(),
         prefix: prefix.clone(),
     };

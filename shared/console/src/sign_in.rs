@@ -152,12 +152,9 @@ pub async fn sign_in(
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    if !form_token_ok(&headers, &form.csrf) {
-        let bad = AccessError::BadCsrf.to_string();
-        return sign_in_form(&console, StatusCode::FORBIDDEN, Some(&bad));
-    }
-    if let Some(locked) = locked_out(&console, &form.email).await {
-        return locked;
+    if let Some(refused) = refused_before_asking(&console, &headers, &form.csrf, &form.email).await
+    {
+        return refused;
     }
     let verdict = console
         .authenticator
@@ -172,18 +169,30 @@ pub async fn sign_in_code(
     headers: HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Response {
-    if !form_token_ok(&headers, &form.csrf) {
-        let bad = AccessError::BadCsrf.to_string();
-        return sign_in_form(&console, StatusCode::FORBIDDEN, Some(&bad));
-    }
-    if let Some(locked) = locked_out(&console, &form.email).await {
-        return locked;
+    if let Some(refused) = refused_before_asking(&console, &headers, &form.csrf, &form.email).await
+    {
+        return refused;
     }
     let verdict = console
         .authenticator
         .answer_code(&form.email, &form.session, form.code.trim())
         .await;
     conclude(&console, &form.email, verdict).await
+}
+
+/// What each step of a sign-in answers before the directory is asked: a form not sent by this
+/// console (403), or an address locked out by its failed sign-ins (429); `None`: go on.
+async fn refused_before_asking(
+    console: &Console,
+    headers: &HeaderMap,
+    csrf: &str,
+    email: &str,
+) -> Option<Response> {
+    if !form_token_ok(headers, csrf) {
+        let bad = AccessError::BadCsrf.to_string();
+        return Some(sign_in_form(console, StatusCode::FORBIDDEN, Some(&bad)));
+    }
+    locked_out(console, email).await
 }
 
 fn store_failed(console: &Console, e: OpsError) -> Response {

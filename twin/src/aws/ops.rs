@@ -273,18 +273,9 @@ pub async fn dlq_redrive(
                 break;
             }
             for m in messages {
-                let mut send = sqs
-                    .send_message()
-                    .queue_url(&target.url)
-                    .message_body(m.body.clone().unwrap_or_default());
-                for (k, v) in m.message_attributes.clone().unwrap_or_default() {
-                    if k != "reason" {
-                        send = send.message_attributes(k, v);
-                    }
-                }
-                send.send()
+                ascent_aws::sqs::resend(sqs, &m, &target.name, &target.url)
                     .await
-                    .with_context(|| format!("sending to {}", target.name))?;
+                    .map_err(|e| anyhow::anyhow!(e))?;
                 sqs.delete_message()
                     .queue_url(&q.url)
                     .receipt_handle(m.receipt_handle.unwrap_or_default())
